@@ -1,0 +1,98 @@
+// Run report v1 (../shared/docs/scenario-format.md, "Run report v1"). The
+// field order here is the order JSON.stringify writes, so two runs of the same
+// scenario give byte-identical reports.
+
+export type Layer =
+  | 'syscall'
+  | 'platform'
+  | 'acpi'
+  | 'mce'
+  | 'ghes'
+  | 'mm'
+  | 'dev_pagemap'
+  | 'nvdimm'
+  | 'pmem'
+  | 'dax'
+  | 'fsdax'
+  | 'dm'
+  | 'block'
+  | 'fs'
+  | 'rmap'
+  | 'process';
+
+export interface Span {
+  id: number;
+  parent: number | null;
+  /** simulated start, ns */
+  t: number;
+  /** simulated duration, ns */
+  dur: number;
+  layer: Layer;
+  symbol: string;
+  /** arguments in this layer's own units, formatted as a kernel developer writes them */
+  args: Record<string, string | number | boolean>;
+  ret: string;
+  /** extension: a run of identical per-pfn calls summarised as one span */
+  count?: number;
+  /** extension: the event this span belongs to */
+  event?: string;
+}
+
+export interface EventResult {
+  /** what the system call or action returned: a byte count, 0, or a negative errno */
+  ret: number;
+  errno?: string;
+}
+
+export interface ReportEvent {
+  id: string;
+  do: string;
+  at: number;
+  result: EventResult;
+  /** root span of the event, or null when nothing ran */
+  span: number | null;
+}
+
+export interface ReportSignal {
+  event: string;
+  pid: number;
+  comm: string;
+  signo: 'SIGBUS' | 'SIGKILL';
+  code: 'BUS_MCEERR_AR' | 'BUS_MCEERR_AO' | 'BUS_ADRERR' | 'none';
+  /** hex string; absent for SIGKILL and for a plain SIGBUS */
+  addr?: string;
+  lsb?: number;
+}
+
+export interface ReportFilesystem {
+  mount: string;
+  /** SHUTDOWN_* flag names joined by |, or null when the filesystem is up */
+  shutdown: string | null;
+}
+
+export interface ExpectationResult {
+  /** event id, or "end" for the top-level list */
+  where: string;
+  expect: unknown;
+  ok: boolean;
+  detail: string;
+}
+
+export interface RunReport {
+  version: 1;
+  scenario: string;
+  design: string;
+  events: ReportEvent[];
+  signals: ReportSignal[];
+  dmesg: string[];
+  /** device or region name -> [sector, count] list, as sysfs badblocks prints it */
+  badblocks: Record<string, [number, number][]>;
+  /** pfns with PageHWPoison set, hex */
+  hwpoison: string[];
+  filesystems: ReportFilesystem[];
+  calls: Record<string, number>;
+  expectations: ExpectationResult[];
+  spans: Span[];
+  /** extension: the run stopped early (panic with recovery off) */
+  panic?: string;
+}

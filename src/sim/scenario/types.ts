@@ -1,0 +1,212 @@
+// Normalized scenario model: what the loader (load.ts) produces from a
+// *.poison.yaml / *.poison.json file once it has been validated against
+// schema/scenario.schema.json and every size, address and duration has been
+// parsed into a number. The simulator only ever sees this shape.
+//
+// Units: every size/offset/address is a byte count (number; exact up to 2^53),
+// sectors are 512-byte units, durations are simulated nanoseconds.
+//
+// `path` fields are JSON pointers into the source document ("/events/3/spa"),
+// so that a semantic error found later (an address no device owns, a process
+// that has exited) can still be reported at the right line and column.
+
+export type Design = 'upstream' | 'page-mapping' | 'corrupted-range' | 'pagemap-failure';
+export const DESIGNS: readonly Design[] = ['upstream', 'page-mapping', 'corrupted-range', 'pagemap-failure'];
+
+export interface KernelConfig {
+  design: Design;
+  /** vm.memory_failure_early_kill */
+  earlyKill: boolean;
+  /** vm.memory_failure_recovery: false panics on any memory failure */
+  recovery: boolean;
+  /** native = x86 machine check; firmware-first = APEI GHES */
+  reporting: 'native' | 'firmware-first';
+}
+
+export interface RegionSpec {
+  id: string;
+  spa: number;
+  size: number;
+  ars: boolean;
+  clearUnit: number;
+  errorGranularity: number;
+  path: string;
+}
+
+export type NamespaceMode = 'fsdax' | 'devdax' | 'raw';
+
+export interface NamespaceSpec {
+  id: string;
+  region: string;
+  /** offset within the region (resolved: packed in order when not given) */
+  offset: number;
+  size: number;
+  mode: NamespaceMode;
+  align: number;
+  /** resolved: auto = alignUp(8KiB + 64 * size/4KiB, align) for fsdax/devdax, 0 for raw */
+  dataOffset: number;
+  /** block device name (fsdax, raw: pmem0) or dax device name (devdax: dax0.0) */
+  device: string;
+  path: string;
+}
+
+export type DmTarget =
+  | { start: number; length: number; target: 'linear'; device: string; offset: number; path: string }
+  | { start: number; length: number; target: 'striped'; chunk: number; devices: string[]; offsets: number[]; path: string };
+
+export interface DmSpec {
+  id: string;
+  /** dmsetup-style lines; start/length/offset/chunk in 512-byte sectors */
+  table: DmTarget[];
+  path: string;
+}
+
+export interface FilesystemSpec {
+  device: string;
+  type: 'xfs' | 'ext4';
+  mount: string;
+  dax: 'always' | 'never';
+  rmapbt: boolean;
+  reflink: boolean;
+  agcount: number;
+  blockSize: number;
+  /** 'internal' or the device id of an external log */
+  log: string;
+  path: string;
+}
+
+export interface CloneSpec {
+  from: string;
+  srcOffset: number;
+  dstOffset: number;
+  length: number;
+}
+
+export interface ExtentSpec {
+  /** file offset in filesystem blocks */
+  offset: number;
+  /** filesystem block number (XFS: fsblock, i.e. agno << agblklog | agbno, as xfs_db prints; ext4: physical block) */
+  block: number;
+  /** length in filesystem blocks */
+  length: number;
+}
+
+export interface FileSpec {
+  path: string;
+  /** bytes; for a whole-file reflink, the source's size */
+  size: number;
+  fill: number;
+  reflink?: string;
+  clone: CloneSpec[];
+  extents?: ExtentSpec[];
+  /** extension: whether the inode is in the inode cache (XFS_IGET_INCORE finds it); default true */
+  cached: boolean;
+  pathPtr: string;
+}
+
+export type Prot = 'r' | 'rw';
+export type MapFlags = 'shared' | 'shared-sync' | 'private';
+
+export interface MappingSpec {
+  id: string;
+  file?: string;
+  device?: string;
+  offset: number;
+  length: number;
+  /** undefined = assigned by the simulator */
+  addr?: number;
+  prot: Prot;
+  flags: MapFlags;
+  populate: boolean;
+  path: string;
+}
+
+export interface ProcessSpec {
+  pid: number;
+  comm: string;
+  mceKill: 'default' | 'early' | 'late';
+  sigbus: 'handle' | 'default';
+  mappings: MappingSpec[];
+  path: string;
+}
+
+/** A target address, in exactly one of the forms the format allows. */
+export type Target =
+  | { kind: 'spa'; spa: number }
+  | { kind: 'region'; region: string; offset: number }
+  | { kind: 'namespace'; namespace: string; offset: number }
+  | { kind: 'device'; device: string; sector: number }
+  | { kind: 'file'; file: string; offset: number }
+  | { kind: 'process'; process: number; addr: number };
+
+interface EventBase {
+  id: string;
+  /** simulated ns */
+  at: number;
+  expect: Expectation[];
+  path: string;
+}
+
+export type EventSpec = EventBase &
+  (
+    | { do: 'media-error'; target: Target; length?: number }
+    | { do: 'inject-error'; namespace: string; block: number; count: number; notify: boolean }
+    | { do: 'uninject-error'; namespace: string; block: number; count: number }
+    | { do: 'scrub'; region?: string }
+    | { do: 'clear-errors'; namespace: string }
+    | { do: 'load' | 'store'; process: number; addr: number; length: number }
+    | {
+        do: 'read' | 'write';
+        process: number;
+        file?: string;
+        device?: string;
+        offset: number;
+        length: number;
+        direct: boolean;
+      }
+    | { do: 'punch-hole'; process: number; file: string; offset: number; length: number }
+    | { do: 'madvise-hwpoison' | 'madvise-soft-offline'; process: number; addr: number; length: number }
+    | { do: 'corrupt-pfn'; pfn: number }
+    | { do: 'ghes'; target: Target; sync: boolean }
+    | { do: 'unbind'; namespace: string }
+    | { do: 'mmap'; process: number; mapping: MappingSpec }
+    | { do: 'munmap'; process: number; mapping: string }
+    | { do: 'exit'; process: number }
+    | { do: 'set'; kernel?: Partial<KernelConfig>; process?: number; mceKill?: 'default' | 'early' | 'late' }
+  );
+
+export type EventKind = EventSpec['do'];
+
+export type SignalCode = 'BUS_MCEERR_AR' | 'BUS_MCEERR_AO' | 'BUS_ADRERR' | 'none';
+
+export type Expectation = { path: string } & (
+  | { signal: { pid: number; signo?: 'SIGBUS' | 'SIGKILL'; code?: SignalCode; addr?: number; lsb?: number } }
+  | { noSignal: { pid: number } }
+  | { result: { event: string; errno?: string; bytes?: number; ret?: number } }
+  | { badblocks: { device: string; ranges: [number, number][] } }
+  | { dmesg: { contains?: string; notContains?: string } }
+  | { fs: { mount: string; shutdown: string } }
+  | { calls: { symbol: string; count: number } }
+  | { hwpoison: { pfn: number; set: boolean } }
+);
+
+export interface Scenario {
+  version: 1;
+  name: string;
+  description?: string;
+  /** seed for anything the simulator picks (assigned addresses never depend on it) */
+  seed: number;
+  kernel: KernelConfig;
+  platform: {
+    regions: RegionSpec[];
+    namespaces: NamespaceSpec[];
+    dm: DmSpec[];
+  };
+  filesystems: FilesystemSpec[];
+  files: FileSpec[];
+  processes: ProcessSpec[];
+  events: EventSpec[];
+  expect: Expectation[];
+  /** name of the file it came from, for error messages */
+  source: string;
+}

@@ -1,0 +1,106 @@
+// Links from the simulator to the kernel source it reproduces.
+//
+// Pure TypeScript (no Node APIs): usable from the extension host, the webview bundle and the
+// CLI. The symbol table is generated from a real kernel tree by scripts/gen-symbols.mjs
+// (see docs/kernel-notes.md); regenerate it with `node scripts/gen-symbols.mjs <tree>`.
+
+import symbolTable from './symbols.json';
+
+/** Kinds of definition recorded by scripts/gen-symbols.mjs. */
+export type SymbolKind = 'function' | 'macro' | 'struct' | 'enum' | 'enumerator' | 'variable' | 'op-member';
+
+/** Where a kernel symbol is defined, in the tree the table was generated from. */
+export interface SymbolEntry {
+  /** Path relative to the top of the kernel tree, with forward slashes. */
+  file: string;
+  /** 1-based line of the definition. */
+  line: number;
+  kind: SymbolKind;
+  /** For op-members (`TABLE.member`): the ops-table variable holding the initialiser. */
+  table?: string;
+  /** For op-members: the function (or value) the member is initialised with. */
+  value?: string;
+}
+
+/** A symbol entry together with its name (the key in the table). */
+export interface KernelSymbol extends SymbolEntry {
+  name: string;
+}
+
+export interface SymbolTable {
+  /** Kernel release the table was generated from, e.g. "6.12.117". */
+  version: string;
+  symbols: Record<string, SymbolEntry>;
+}
+
+/** The tag every link is pinned to unless the caller asks for another. */
+export const DEFAULT_TAG = 'v6.12';
+
+export const SYMBOLS: SymbolTable = symbolTable as SymbolTable;
+
+/** Release of the kernel tree the line numbers come from (e.g. "6.12.117"). */
+export const KERNEL_VERSION: string = SYMBOLS.version;
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The identifier Elixir can search for: an op-member `TABLE.member` is searched by its table. */
+function identOf(symbol: string): string {
+  const base = symbol.includes('.') ? symbol.slice(0, symbol.indexOf('.')) : symbol;
+  if (!IDENT.test(base)) throw new Error(`not a C identifier: ${JSON.stringify(symbol)}`);
+  return base;
+}
+
+/**
+ * Elixir (bootlin) identifier search, e.g.
+ * `https://elixir.bootlin.com/linux/v6.12/A/ident/memory_failure`.
+ * Lists definitions and references; stays valid when code moves between releases.
+ */
+export function elixirUrl(symbol: string, tag: string = DEFAULT_TAG): string {
+  return `https://elixir.bootlin.com/linux/${encodeURIComponent(tag)}/A/ident/${identOf(symbol)}`;
+}
+
+/** Elixir source view of a file at a line, e.g. `…/linux/v6.12/source/mm/memory-failure.c#L2254`. */
+export function elixirSourceUrl(entry: Pick<SymbolEntry, 'file' | 'line'>, tag: string = DEFAULT_TAG): string {
+  return `https://elixir.bootlin.com/linux/${encodeURIComponent(tag)}/source/${encodePath(entry.file)}#L${entry.line}`;
+}
+
+/**
+ * GitHub (torvalds/linux mirror) link to the definition line, e.g.
+ * `https://github.com/torvalds/linux/blob/v6.12/mm/memory-failure.c#L2254`.
+ * The mirror has mainline tags only; line numbers come from the generated table (6.12.117 with
+ * Debian's patches), which can differ slightly from mainline v6.12 in files a stable update
+ * touched.
+ */
+export function githubUrl(entry: Pick<SymbolEntry, 'file' | 'line'>, tag: string = DEFAULT_TAG): string {
+  return `https://github.com/torvalds/linux/blob/${encodeURIComponent(tag)}/${encodePath(entry.file)}#L${entry.line}`;
+}
+
+/** lore.kernel.org redirector for a mailing-list Message-ID (with or without angle brackets). */
+export function loreUrl(messageId: string): string {
+  const id = messageId.trim().replace(/^<|>$/g, '').replace(/^mid:/i, '');
+  if (!id || /\s/.test(id)) throw new Error(`not a Message-ID: ${JSON.stringify(messageId)}`);
+  return `https://lore.kernel.org/r/${encodeURIComponent(id).replace(/%40/g, '@')}`;
+}
+
+/** Look a symbol up in the generated table; `undefined` when the simulator does not know it. */
+export function lookupSymbol(name: string): KernelSymbol | undefined {
+  if (!Object.prototype.hasOwnProperty.call(SYMBOLS.symbols, name)) return undefined;
+  return { name, ...SYMBOLS.symbols[name] };
+}
+
+/** All symbols of the table, sorted by name. */
+export function allSymbols(): KernelSymbol[] {
+  return Object.keys(SYMBOLS.symbols)
+    .sort()
+    .map((name) => ({ name, ...SYMBOLS.symbols[name] }));
+}
+
+/** Best link for a symbol: the exact line when the table knows it, else the Elixir search. */
+export function symbolUrl(name: string, tag: string = DEFAULT_TAG): string {
+  const entry = lookupSymbol(name);
+  return entry ? githubUrl(entry, tag) : elixirUrl(name, tag);
+}
+
+function encodePath(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
+}

@@ -1,0 +1,370 @@
+// The command line: `run`, `check`, `compare` (../shared/docs/scenario-format.md,
+// "Command line"). Everything goes through `io` so tests can drive `main`
+// with fake files and capture the output; the bottom of this file wires it to
+// the real process when this file is the entry point (dist/cli.js).
+//
+// Exit codes: 0 success; 1 an expectation failed (check) or the simulator
+// itself failed; 2 bad input (usage error, unreadable file, a scenario that
+// does not load, an event the simulator rejects as invalid).
+
+import { readFileSync } from 'node:fs';
+import { DESIGNS, type Design, type Scenario } from '../sim/scenario/types';
+import type { RunReport } from '../sim/report';
+import type { Diagnostic, InputError } from '../sim/errors';
+import { loadScenario, diagnosticFromInputError } from '../sim/scenario/load';
+import { runScenario } from '../sim/run';
+import { renderCheck, renderCompare, renderRouting, type CheckEntry, type CompareRun } from '../sim/render';
+
+export interface CliIO {
+  stdout(s: string): void;
+  stderr(s: string): void;
+  readFile(p: string): string;
+  /** colour the text output (the entry point sets it when stdout is a TTY) */
+  color?: boolean;
+}
+
+/** The simulator entry points main uses; tests may pass their own. */
+export interface CliDeps {
+  loadScenario(text: string, file: string): Scenario;
+  diagnosticFromInputError(text: string, file: string, err: InputError): Diagnostic;
+  runScenario(s: Scenario, opts?: { design?: Design }): RunReport;
+}
+
+const defaultDeps: CliDeps = { loadScenario, diagnosticFromInputError, runScenario };
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_BAD_INPUT = 2;
+
+const PROG = 'dax-poison-lab';
+
+export const USAGE = `Usage: ${PROG} <command> [options]
+
+Commands:
+  run <scenario> [--design <name>] [--json]
+      Run a scenario and print the routing in words: every event with the
+      kernel functions it went through, then signals, dmesg, badblocks,
+      filesystems and call counts. --json prints the run report v1 instead.
+  check <scenario>... [--design <name>]
+      Run each scenario and check its expectations. Prints every failure with
+      what was expected and what happened. Exits 0 only when every expectation
+      of every scenario holds, 1 when one fails, 2 on bad input.
+  compare <scenario> [--json]
+      Run a scenario under every design and print them side by side: events'
+      results, signals, filesystem shutdown, calls by symbol.
+      --json prints {"designs": {"<design>": <run report>}}.
+
+Options:
+  --design <name>   routing design, overriding the scenario's kernel.design:
+                    ${DESIGNS.join(', ')}
+  --json            machine-readable output
+  --color, --no-color
+                    force colours on or off (default: on when stdout is a terminal)
+  -h, --help        show this help
+
+Scenarios are *.poison.yaml or *.poison.json files.
+`;
+
+class UsageError extends Error {}
+
+interface Options {
+  command: 'run' | 'check' | 'compare';
+  files: string[];
+  design?: Design;
+  json: boolean;
+  color?: boolean;
+}
+
+const COMMAND_OPTIONS: Record<Options['command'], string[]> = {
+  run: ['--design', '--json'],
+  check: ['--design'],
+  compare: ['--json'],
+};
+
+function parseArgs(argv: string[]): Options | 'help' {
+  const end = argv.indexOf('--');
+  const head = end < 0 ? argv : argv.slice(0, end);
+  if (head.includes('--help') || head.includes('-h')) return 'help';
+  const positional: string[] = [];
+  const seen: string[] = [];
+  let design: string | undefined;
+  let json = false;
+  let color: boolean | undefined;
+  let onlyFiles = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (onlyFiles || !a.startsWith('-') || a === '-') {
+      positional.push(a);
+      continue;
+    }
+    if (a === '--') {
+      onlyFiles = true;
+      continue;
+    }
+    const eq = a.indexOf('=');
+    const name = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
+    const inline = a.startsWith('--') && eq > 0 ? a.slice(eq + 1) : undefined;
+    switch (name) {
+      case '--design': {
+        const v = inline ?? argv[++i];
+        if (v === undefined || (inline === undefined && v.startsWith('--'))) {
+          throw new UsageError(`option --design needs a value: one of ${DESIGNS.join(', ')}`);
+        }
+        design = v;
+        seen.push(name);
+        break;
+      }
+      case '--json':
+      case '--color':
+      case '--no-color':
+        if (inline !== undefined) throw new UsageError(`option ${name} takes no value (got ${JSON.stringify(a)})`);
+        if (name === '--json') json = true;
+        else color = name === '--color';
+        seen.push(name);
+        break;
+      default:
+        throw new UsageError(`unknown option ${JSON.stringify(a)}`);
+    }
+  }
+  const [command, ...files] = positional;
+  if (command === undefined) throw new UsageError('no command given: expected run, check or compare');
+  if (command !== 'run' && command !== 'check' && command !== 'compare') {
+    throw new UsageError(`unknown command ${JSON.stringify(command)}: expected run, check or compare`);
+  }
+  for (const opt of seen) {
+    if (opt !== '--color' && opt !== '--no-color' && !COMMAND_OPTIONS[command].includes(opt)) {
+      const allowed = COMMAND_OPTIONS[command];
+      throw new UsageError(
+        `option ${opt} does not apply to ${command}${allowed.length ? ` (its options: ${allowed.join(', ')})` : ''}`,
+      );
+    }
+  }
+  if (design !== undefined && !(DESIGNS as readonly string[]).includes(design)) {
+    throw new UsageError(`unknown design ${JSON.stringify(design)}: expected one of ${DESIGNS.join(', ')}`);
+  }
+  if (!files.length) throw new UsageError(`${command} needs a scenario file`);
+  if (command !== 'check' && files.length > 1) {
+    throw new UsageError(`${command} takes one scenario file, got ${files.length}: ${files.join(' ')}`);
+  }
+  const opts: Options = { command, files, json };
+  if (design !== undefined) opts.design = design as Design;
+  if (color !== undefined) opts.color = color;
+  return opts;
+}
+
+/** `file:line:col: message`, or `file: message` when the position is unknown */
+export function formatCliDiagnostic(d: Diagnostic, file: string): string {
+  const f = d.file || file;
+  return d.line ? `${f}:${d.line}:${d.column}: ${d.message}` : `${f}: ${d.message}`;
+}
+
+function isScenarioErrors(e: unknown): e is { diagnostics: Diagnostic[] } {
+  return !!e && typeof e === 'object' && Array.isArray((e as { diagnostics?: unknown }).diagnostics);
+}
+
+function isInputError(e: unknown): e is InputError {
+  return (
+    e instanceof Error && e.name === 'InputError' && typeof (e as { path?: unknown }).path === 'string'
+  );
+}
+
+function errorText(e: unknown): string {
+  if (e instanceof Error) return e.stack ?? `${e.name}: ${e.message}`;
+  return String(e);
+}
+
+/** the outcome of one step on one file */
+type Outcome<T> = { ok: true; value: T } | { ok: false; code: typeof EXIT_FAILED | typeof EXIT_BAD_INPUT; lines: string[] };
+
+class Session {
+  private texts = new Map<string, string>();
+
+  constructor(
+    private readonly io: CliIO,
+    private readonly deps: CliDeps,
+  ) {}
+
+  load(file: string): Outcome<Scenario> {
+    let text: string;
+    try {
+      text = this.io.readFile(file);
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      return { ok: false, code: EXIT_BAD_INPUT, lines: [`${file}: cannot read the scenario: ${why}`] };
+    }
+    this.texts.set(file, text);
+    try {
+      return { ok: true, value: this.deps.loadScenario(text, file) };
+    } catch (e) {
+      if (isScenarioErrors(e)) {
+        const lines = e.diagnostics.map((d) => formatCliDiagnostic(d, file));
+        return { ok: false, code: EXIT_BAD_INPUT, lines: lines.length ? lines : [`${file}: the scenario does not load`] };
+      }
+      if (isInputError(e)) return { ok: false, code: EXIT_BAD_INPUT, lines: [this.inputError(file, e)] };
+      return { ok: false, code: EXIT_FAILED, lines: [`${file}: internal error while loading: ${errorText(e)}`] };
+    }
+  }
+
+  run(file: string, s: Scenario, design: Design | undefined): Outcome<RunReport> {
+    try {
+      return { ok: true, value: this.deps.runScenario(s, design !== undefined ? { design } : undefined) };
+    } catch (e) {
+      if (isInputError(e)) return { ok: false, code: EXIT_BAD_INPUT, lines: [this.inputError(file, e)] };
+      const under = design ?? s.kernel?.design;
+      return {
+        ok: false,
+        code: EXIT_FAILED,
+        lines: [`${file}: internal error while running${under ? ` under ${under}` : ''}: ${errorText(e)}`],
+      };
+    }
+  }
+
+  private inputError(file: string, e: InputError): string {
+    try {
+      return formatCliDiagnostic(this.deps.diagnosticFromInputError(this.texts.get(file) ?? '', file, e), file);
+    } catch {
+      return `${file}: ${e.path ? `${e.path}: ` : ''}${e.message}`;
+    }
+  }
+
+  fail(o: { lines: string[] }): void {
+    for (const l of o.lines) this.io.stderr(l + '\n');
+  }
+}
+
+/**
+ * Run the command line. `argv` is what follows the script name
+ * (process.argv.slice(2)). Returns the exit code.
+ */
+export function main(argv: string[], io: CliIO, deps: CliDeps = defaultDeps): number {
+  let opts: Options | 'help';
+  try {
+    opts = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`${PROG}: ${e.message}\n`);
+      io.stderr(`Run '${PROG} --help' for usage.\n`);
+      return EXIT_BAD_INPUT;
+    }
+    throw e;
+  }
+  if (opts === 'help') {
+    io.stdout(USAGE);
+    return EXIT_OK;
+  }
+  const color = opts.color ?? !!io.color;
+  const session = new Session(io, deps);
+  switch (opts.command) {
+    case 'run':
+      return runCommand(opts.files[0]!, opts, color, session, io);
+    case 'check':
+      return checkCommand(opts, color, session, io);
+    case 'compare':
+      return compareCommand(opts.files[0]!, opts, color, session, io);
+  }
+}
+
+function runCommand(file: string, opts: Options, color: boolean, session: Session, io: CliIO): number {
+  const s = session.load(file);
+  if (!s.ok) {
+    session.fail(s);
+    return s.code;
+  }
+  const r = session.run(file, s.value, opts.design);
+  if (!r.ok) {
+    session.fail(r);
+    return r.code;
+  }
+  io.stdout(opts.json ? JSON.stringify(r.value, null, 2) + '\n' : renderRouting(r.value, { color }));
+  return EXIT_OK;
+}
+
+function checkCommand(opts: Options, color: boolean, session: Session, io: CliIO): number {
+  let code = EXIT_OK;
+  const entries: CheckEntry[] = [];
+  for (const file of opts.files) {
+    const s = session.load(file);
+    if (!s.ok) {
+      session.fail(s);
+      code = Math.max(code, s.code);
+      continue;
+    }
+    const r = session.run(file, s.value, opts.design);
+    if (!r.ok) {
+      session.fail(r);
+      code = Math.max(code, r.code);
+      continue;
+    }
+    entries.push({ file, report: r.value });
+    if ((r.value.expectations ?? []).some((x) => !x.ok)) code = Math.max(code, EXIT_FAILED);
+  }
+  if (entries.length) io.stdout(renderCheck(entries, { color }));
+  return code;
+}
+
+function compareCommand(file: string, opts: Options, color: boolean, session: Session, io: CliIO): number {
+  const s = session.load(file);
+  if (!s.ok) {
+    session.fail(s);
+    return s.code;
+  }
+  const runs: CompareRun[] = [];
+  const failures: { design: Design; code: number; lines: string[] }[] = [];
+  for (const design of DESIGNS) {
+    const r = session.run(file, s.value, design);
+    if (r.ok) {
+      runs.push({ design, report: r.value });
+    } else {
+      runs.push({ design, error: r.lines.join('\n') });
+      failures.push({ design, code: r.code, lines: r.lines });
+    }
+  }
+  // the same bad input under every design is simply bad input: no table
+  if (
+    failures.length === DESIGNS.length &&
+    failures.every((f) => f.code === EXIT_BAD_INPUT && f.lines.join('\n') === failures[0]!.lines.join('\n'))
+  ) {
+    session.fail(failures[0]!);
+    return EXIT_BAD_INPUT;
+  }
+  for (const f of failures) for (const l of f.lines) io.stderr(`${f.design}: ${l}\n`);
+  if (opts.json) {
+    const out: { designs: Record<string, RunReport>; errors?: Record<string, string> } = { designs: {} };
+    for (const r of runs) if (r.report) out.designs[r.design] = r.report;
+    if (failures.length) out.errors = Object.fromEntries(runs.filter((r) => r.error !== undefined).map((r) => [r.design, r.error!]));
+    io.stdout(JSON.stringify(out, null, 2) + '\n');
+  } else {
+    const name = runs.find((r) => r.report)?.report?.scenario ?? s.value.name;
+    io.stdout(renderCompare(name, runs, { color }));
+  }
+  return failures.reduce((c, f) => Math.max(c, f.code), EXIT_OK);
+}
+
+// ---------------------------------------------------------------- entry point
+
+/**
+ * true when node was started on the command line itself: dist/cli.js, the
+ * `dax-poison-lab` bin link, or this source file run directly. Not when a test
+ * bundle or the extension imports main (there require.main cannot tell, since
+ * a bundle is one module).
+ */
+function isEntryPoint(): boolean {
+  if (typeof process === 'undefined' || !Array.isArray(process.argv)) return false;
+  const script = process.argv[1] ?? '';
+  return /(^|[\\/])(cli\.[cm]?js|dax-poison-lab)$|[\\/]cli[\\/]main\.[cm]?[jt]s$/.test(script);
+}
+
+if (isEntryPoint()) {
+  // `dax-poison-lab run x | head` closes the pipe early: that is not an error
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+  const code = main(process.argv.slice(2), {
+    stdout: (s) => void process.stdout.write(s),
+    stderr: (s) => void process.stderr.write(s),
+    readFile: (p) => readFileSync(p, 'utf8'),
+    color: !!process.stdout.isTTY && !process.env.NO_COLOR && process.env.TERM !== 'dumb',
+  });
+  process.exitCode = code;
+}

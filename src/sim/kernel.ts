@@ -1,0 +1,108 @@
+// The simulated kernel: one object that every layer's functions take, holding
+// the state the real kernel keeps in its globals (tasks, struct pages, the
+// nvdimm bus, dax devices, mounted filesystems) plus the trace, the log and
+// the signals sent. Layers live in their own files, named after the kernel's.
+
+import type { KernelConfig } from './scenario/types';
+import { Tracer, type CostModel } from './trace';
+import { RangeMap, RangeSet } from './intervals';
+import { pageOwnerOps, type PageOwner, type PendingSignal, Task } from './mm/types';
+import type { ReportSignal } from './report';
+import { hex } from './units';
+import type { Platform } from './platform/acpi-nfit';
+import type { DevPagemap } from './mm/memremap';
+import type { SuperBlock } from './fs/vfs';
+import type { MfStats } from './mm/memory-failure';
+
+/** enum mf_flags, include/linux/mm.h */
+export const MF = {
+  COUNT_INCREASED: 1 << 0,
+  ACTION_REQUIRED: 1 << 1,
+  MUST_KILL: 1 << 2,
+  SOFT_OFFLINE: 1 << 3,
+  UNPOISON: 1 << 4,
+  SW_SIMULATED: 1 << 5,
+  NO_RETRY: 1 << 6,
+  MEM_PRE_REMOVE: 1 << 7,
+} as const;
+
+export function mfFlagsName(flags: number): string {
+  const names = Object.entries(MF)
+    .filter(([, v]) => flags & v)
+    .map(([k]) => `MF_${k}`);
+  return names.length ? names.join('|') : '0';
+}
+
+/** Ends the run: memory_failure() with vm.memory_failure_recovery = 0 panics. */
+export class KernelPanic extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KernelPanic';
+  }
+}
+
+export class Kernel {
+  readonly tr: Tracer;
+  readonly dmesg: string[] = [];
+  readonly signals: ReportSignal[] = [];
+  readonly tasks: Task[] = [];
+  /** the task in whose context the code runs; null for a kworker or an irq with no user task */
+  current: Task | null = null;
+  /** PageHWPoison, by pfn */
+  readonly hwpoison = new RangeSet();
+  /** page->mapping / page->index / page->share of device pages, by pfn */
+  readonly pageOwner = new RangeMap<PageOwner>(pageOwnerOps);
+  /** pfns unmapped from the kernel direct map by set_mce_nospec */
+  readonly nospec = new RangeSet();
+  /** dev_pagemaps by pfn range */
+  readonly pgmaps: DevPagemap[] = [];
+  readonly superblocks: SuperBlock[] = [];
+  platform!: Platform;
+  /** id of the running event */
+  event = '';
+  /** /sys/devices/system/node/nodeN/memory_failure counters */
+  readonly mfStats: MfStats = { total: 0, ignored: 0, failed: 0, delayed: 0, recovered: 0 };
+  /** per-CPU memory_failure fifo entries waiting for the worker */
+  readonly mfQueue: { pfn: number; flags: number }[] = [];
+  private nextMappingId = 1;
+
+  constructor(
+    public cfg: KernelConfig,
+    cost?: CostModel,
+  ) {
+    this.tr = new Tracer(cost);
+  }
+
+  newMappingId(): number {
+    return this.nextMappingId++;
+  }
+
+  log(line: string): void {
+    this.dmesg.push(line);
+  }
+
+  task(pid: number): Task | undefined {
+    return this.tasks.find((t) => t.pid === pid);
+  }
+
+  /** get_dev_pagemap(pfn) */
+  pgmapOf(pfn: number): DevPagemap | undefined {
+    return this.pgmaps.find((p) => p.live && pfn >= p.startPfn && pfn < p.endPfn);
+  }
+
+  /**
+   * Queue a signal for delivery when the event ends. A non-realtime signal
+   * that is already pending is not queued again: the first one's siginfo
+   * stands (legacy_queue in kernel/signal.c).
+   */
+  queueSignal(t: Task, sig: PendingSignal): 'queued' | 'already-pending' {
+    if (!t.alive) return 'already-pending';
+    if (t.pending.some((p) => p.signo === sig.signo)) return 'already-pending';
+    t.pending.push(sig);
+    const rs: ReportSignal = { event: this.event, pid: t.pid, comm: t.comm, signo: sig.signo, code: sig.code };
+    if (sig.addr !== undefined) rs.addr = hex(sig.addr);
+    if (sig.lsb !== undefined) rs.lsb = sig.lsb;
+    this.signals.push(rs);
+    return 'queued';
+  }
+}

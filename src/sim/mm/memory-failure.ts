@@ -1,0 +1,415 @@
+// mm/memory-failure.c for device memory: memory_failure() and the
+// dev_pagemap path, the generic page->mapping handler, the filesystem-driven
+// mf_dax_kill_procs, process collection, unmapping and signalling.
+
+import { KernelPanic, MF, mfFlagsName, type Kernel } from '../kernel';
+import { EBUSY, EIO, ENXIO, EOPNOTSUPP } from '../errno';
+import { hex, PAGE_SHIFT, PAGE_SIZE } from '../units';
+import { pgmapHasMemoryFailure, pgmapPfnValid, type DevPagemap } from './memremap';
+import type { AddressSpace, Task, Vma } from './types';
+
+/** struct to_kill */
+export interface ToKill {
+  tsk: Task;
+  /** user virtual address, or -EFAULT */
+  addr: number;
+  /** 12, 21, 30; 0 when the page is not mapped in that vma */
+  sizeShift: number;
+}
+
+export type MfResult = 'MF_IGNORED' | 'MF_FAILED' | 'MF_DELAYED' | 'MF_RECOVERED';
+const ACTION_NAME: Record<MfResult, string> = { MF_IGNORED: 'Ignored', MF_FAILED: 'Failed', MF_DELAYED: 'Delayed', MF_RECOVERED: 'Recovered' };
+
+/** per-node memory_failure stats (/sys/devices/system/node/nodeN/memory_failure/) */
+export interface MfStats {
+  total: number;
+  ignored: number;
+  failed: number;
+  delayed: number;
+  recovered: number;
+}
+
+const mfPrefix = 'Memory failure: ';
+
+/**
+ * memory_failure(pfn, flags). Device pages are never online, so after
+ * arch_memory_failure() declines, a pfn with a live dev_pagemap goes to
+ * memory_failure_dev_pagemap(); anything else is outside kernel control.
+ */
+export function memoryFailure(k: Kernel, pfn: number, flags: number): number {
+  return k.tr.call('mm', 'memory_failure', { pfn: hex(pfn), flags: mfFlagsName(flags) }, () => {
+    if (!k.cfg.recovery) {
+      const msg = `Kernel panic - not syncing: Memory failure on page ${pfn.toString(16)}`;
+      k.log(msg);
+      throw new KernelPanic(msg);
+    }
+    const pgmap = k.pgmapOf(pfn);
+    if (pgmap) return memoryFailureDevPagemap(k, pfn, flags, pgmap);
+    k.log(`${mfPrefix}${hex(pfn)}: memory outside kernel control`);
+    return -ENXIO;
+  });
+}
+
+/**
+ * memory_failure_dev_pagemap(pfn, flags, pgmap): metadata pfns are not
+ * recoverable (-ENXIO); the driver's ->memory_failure is asked first, with
+ * nr_pages = 1, and -EOPNOTSUPP from it falls back to the generic handler.
+ * Any result but -EOPNOTSUPP is reported as a "dax page" action.
+ */
+function memoryFailureDevPagemap(k: Kernel, pfn: number, flags: number, pgmap: DevPagemap): number {
+  return k.tr.call('dev_pagemap', 'memory_failure_dev_pagemap', { pfn: hex(pfn), flags: mfFlagsName(flags), type: pgmap.type }, () => {
+    let rc = -ENXIO;
+    out: {
+      if (!pgmapPfnValid(pgmap, pfn)) break out;
+      // The page-mapping and pagemap-failure designs predate the holder
+      // chain: no driver op, straight to page->mapping.
+      const useOps = k.cfg.design === 'upstream' || k.cfg.design === 'corrupted-range';
+      if (useOps && pgmapHasMemoryFailure(pgmap)) {
+        rc = pgmap.ops.memory_failure!(k, pgmap, pfn, 1, flags);
+        if (rc !== -EOPNOTSUPP) break out;
+      }
+      rc = mfGenericKillProcs(k, pfn, flags, pgmap);
+    }
+    if (rc !== -EOPNOTSUPP) actionResult(k, pfn, 'dax page', rc ? 'MF_FAILED' : 'MF_RECOVERED');
+    return rc;
+  });
+}
+
+/**
+ * mf_generic_kill_procs(pfn, flags, pgmap): the single-owner path through
+ * page->mapping and page->index. A page nobody has mapped has no mapping, and
+ * a page shared by reflinked files has no single one (PAGE_MAPPING_DAX_SHARED):
+ * dax_lock_folio() cannot lock an entry for either, and the result is -EBUSY.
+ */
+function mfGenericKillProcs(k: Kernel, pfn: number, flags: number, pgmap: DevPagemap): number {
+  return k.tr.call('mm', 'mf_generic_kill_procs', { pfn: hex(pfn), flags: mfFlagsName(flags) }, () => {
+    // device-dax pages are compound pages of the device's alignment: the head
+    // page carries mapping/index and the poison flag
+    const headPfn = pgmap.align > PAGE_SIZE ? pgmap.startPfn + Math.floor((pfn - pgmap.startPfn) / (pgmap.align / PAGE_SIZE)) * (pgmap.align / PAGE_SIZE) : pfn;
+    const owner = k.pageOwner.get(headPfn);
+    const cookie = k.tr.call(
+      'fsdax',
+      'dax_lock_folio',
+      { pfn: hex(headPfn), mapping: owner ? (owner.kind === 'shared' ? 'PAGE_MAPPING_DAX_SHARED' : `inode ${owner.mapping.host?.ino ?? '?'}`) : 'NULL' },
+      () => (owner && owner.kind === 'file' && owner.mapping.dax ? 1 : 0),
+    );
+    if (!cookie || !owner || owner.kind !== 'file') return -EBUSY;
+    setPageHWPoison(k, headPfn);
+    flags |= MF.ACTION_REQUIRED | MF.MUST_KILL;
+    const toKill = collectProcsFile(k, owner.mapping, owner.index, true);
+    unmapAndKill(k, toKill, pfn, owner.mapping, owner.index, flags);
+    k.tr.call('fsdax', 'dax_unlock_folio', { pfn: hex(headPfn) }, () => undefined);
+    return 0;
+  });
+}
+
+export function setPageHWPoison(k: Kernel, pfn: number): void {
+  k.hwpoison.add(pfn, pfn + 1);
+}
+
+/**
+ * mf_dax_kill_procs(mapping, index, count, mf_flags): for each file page of
+ * the range that has a DAX entry, mark it poisoned (not when the device is
+ * about to be removed: that memory is good), collect who maps it and kill.
+ * Indices without an entry are looked up and skipped; runs of them are
+ * counted, not traced one by one.
+ */
+export function mfDaxKillProcs(k: Kernel, mapping: AddressSpace, index: number, count: number, mfFlags: number): number {
+  return k.tr.call('mm', 'mf_dax_kill_procs', { inode: mapping.host?.ino ?? 0, index: hex(index), count, mf_flags: mfFlagsName(mfFlags) }, () => {
+    const preRemove = (mfFlags & MF.MEM_PRE_REMOVE) !== 0;
+    mfFlags |= MF.ACTION_REQUIRED | MF.MUST_KILL;
+    const end = index + count;
+    let pos = index;
+    const skip = (to: number): void => {
+      if (to > pos) {
+        k.tr.countOnly('dax_lock_mapping_entry', to - pos);
+        k.tr.countOnly('dax_unlock_mapping_entry', to - pos);
+      }
+    };
+    for (const r of mapping.dax ? mapping.entries.query(index, end) : []) {
+      skip(r.start);
+      for (let i = r.start; i < r.end; i++) {
+        const e = mapping.entries.get(i);
+        if (!e) continue;
+        // a PMD entry hands back its head page
+        const headPfn = e.pmd ? headOfPmd(mapping, i) : e.pfn;
+        k.tr.call('fsdax', 'dax_lock_mapping_entry', { index: hex(i) }, () => 1, () => `page ${hex(headPfn)}`);
+        if (!preRemove) setPageHWPoison(k, headPfn);
+        const toKill = collectProcsFsdax(k, mapping, i, preRemove);
+        unmapAndKill(k, toKill, headPfn, mapping, i, mfFlags);
+        k.tr.call('fsdax', 'dax_unlock_mapping_entry', { index: hex(i) }, () => undefined);
+      }
+      pos = r.end;
+    }
+    skip(end);
+    return 0;
+  });
+}
+
+/** the pfn a PMD entry's page is: the head of its 2 MiB */
+function headOfPmd(mapping: AddressSpace, index: number): number {
+  const head = index - (index % 512);
+  const e = mapping.entries.get(head);
+  if (e) return e.pfn;
+  const cur = mapping.entries.get(index)!;
+  return cur.pfn - (index % 512);
+}
+
+/**
+ * task_early_kill(tsk, force_early): with force_early the current task is
+ * always collected; otherwise a task is collected when it asked for early
+ * kill (PR_MCE_KILL_EARLY), or it did not choose (no PF_MCE_PROCESS) and
+ * vm.memory_failure_early_kill is set.
+ */
+export function taskEarlyKill(k: Kernel, tsk: Task, forceEarly: boolean): Task | null {
+  if (!tsk.mm) return null;
+  if (forceEarly && k.current && tsk.mm === k.current.mm) return k.current;
+  if (tsk.mceKill === 'early') return tsk;
+  if (tsk.mceKill === 'late') return null;
+  return k.cfg.earlyKill ? tsk : null;
+}
+
+/** tasks in creation order, as for_each_process walks them */
+function forEachProcess(k: Kernel): Task[] {
+  return k.tasks.filter((t) => t.alive && t.mm);
+}
+
+/** vma_interval_tree_foreach(vma, &mapping->i_mmap, pgoff, pgoff) */
+function vmasCovering(mapping: AddressSpace, pgoff: number): Vma[] {
+  return mapping.i_mmap.filter((v) => v.coversPgoff(pgoff));
+}
+
+/** dev_pagemap_mapping_shift(vma, address): the size of the present entry, or 0 */
+export function devPagemapMappingShift(vma: Vma, addr: number): number {
+  const pte = vma.ptes.get(Math.floor(addr / PAGE_SIZE));
+  return pte ? pte.shift : 0;
+}
+
+/**
+ * __add_to_kill: a task whose vma does not map the page right now (no
+ * present entry) is dropped; -EFAULT stays, to be killed outright.
+ */
+function addToKill(k: Kernel, list: ToKill[], tsk: Task, vma: Vma, addr: number): void {
+  const sizeShift = addr === -14 ? 0 : devPagemapMappingShift(vma, addr);
+  if (addr === -14) k.log(`${mfPrefix}Unable to find user space address ${addr.toString(16)} in ${tsk.kcomm}`);
+  else if (sizeShift === 0) return;
+  list.push({ tsk, addr, sizeShift });
+}
+
+/** collect_procs() → collect_procs_file() for a page with a single owner */
+function collectProcsFile(k: Kernel, mapping: AddressSpace, pgoff: number, forceEarly: boolean): ToKill[] {
+  return k.tr.call(
+    'mm',
+    'collect_procs_file',
+    { inode: mapping.host?.ino ?? 0, pgoff: hex(pgoff), force_early: forceEarly },
+    () => {
+      const list: ToKill[] = [];
+      for (const tsk of forEachProcess(k)) {
+        const t = taskEarlyKill(k, tsk, forceEarly);
+        if (!t) continue;
+        for (const vma of vmasCovering(mapping, pgoff)) {
+          if (vma.mm !== t.mm) continue;
+          const addr = vma.address(pgoff);
+          if (addr === -14) continue; // add_to_kill_anon_file drops -EFAULT
+          addToKill(k, list, t, vma, addr);
+        }
+      }
+      return list;
+    },
+    (l) => `${l.length} collected`,
+  );
+}
+
+/**
+ * collect_procs_fsdax(page, mapping, pgoff, to_kill, pre_remove): every
+ * task when the device is going away, otherwise the current task and the
+ * early-kill ones.
+ */
+function collectProcsFsdax(k: Kernel, mapping: AddressSpace, pgoff: number, preRemove: boolean): ToKill[] {
+  return k.tr.call(
+    'mm',
+    'collect_procs_fsdax',
+    { inode: mapping.host?.ino ?? 0, pgoff: hex(pgoff), pre_remove: preRemove },
+    () => {
+      const list: ToKill[] = [];
+      for (const tsk of forEachProcess(k)) {
+        const t = preRemove ? tsk : taskEarlyKill(k, tsk, true);
+        if (!t) continue;
+        for (const vma of vmasCovering(mapping, pgoff)) {
+          if (vma.mm === t.mm) addToKill(k, list, t, vma, vma.address(pgoff));
+        }
+      }
+      return list;
+    },
+    (l) => `${l.length} collected`,
+  );
+}
+
+/**
+ * unmap_and_kill(to_kill, pfn, mapping, index, flags): unmap the largest
+ * size any collected task maps the page with, from every mapper of the file
+ * (not only the collected ones), then signal. Nobody collected: nothing is
+ * unmapped.
+ */
+function unmapAndKill(k: Kernel, toKill: ToKill[], pfn: number, mapping: AddressSpace, index: number, flags: number): void {
+  k.tr.call('mm', 'unmap_and_kill', { pfn: hex(pfn), index: hex(index), flags: mfFlagsName(flags), to_kill: toKill.length }, () => {
+    let size = 0;
+    for (const tk of toKill) if (tk.sizeShift) size = Math.max(size, 2 ** tk.sizeShift);
+    if (size) {
+      const start = Math.floor((index * PAGE_SIZE) / size) * size;
+      unmapMappingRange(k, mapping, start, size);
+    }
+    killProcs(k, toKill, (flags & MF.MUST_KILL) !== 0, pfn, flags);
+  });
+}
+
+/**
+ * unmap_mapping_range(mapping, holebegin, holelen, even_cows): zap the page
+ * table entries of every vma of the file over that file range. A huge entry
+ * that the range only partly covers goes entirely (a file-backed PMD is
+ * never split into PTEs).
+ */
+export function unmapMappingRange(k: Kernel, mapping: AddressSpace, start: number, len: number): void {
+  k.tr.call('mm', 'unmap_mapping_range', { inode: mapping.host?.ino ?? 0, start: hex(start), len: hex(len) }, () => {
+    zapFileRange(mapping, Math.floor(start / PAGE_SIZE), Math.ceil((start + len) / PAGE_SIZE));
+  });
+}
+
+/** unmap_mapping_pages(mapping, start, nr, even_cows) */
+export function unmapMappingPages(k: Kernel, mapping: AddressSpace, index: number, nr: number): void {
+  k.tr.call('mm', 'unmap_mapping_pages', { inode: mapping.host?.ino ?? 0, start: hex(index), nr }, () => {
+    zapFileRange(mapping, index, index + nr);
+  });
+}
+
+/** zap every vma's entries for file pages [first, end) */
+export function zapFileRange(mapping: AddressSpace, first: number, end: number): void {
+  for (const vma of mapping.i_mmap) {
+    const lo = Math.max(first, vma.pgoff);
+    const hi = Math.min(end, vma.pgoff + vma.pages);
+    if (lo >= hi) continue;
+    const vlo = vma.start / PAGE_SIZE + (lo - vma.pgoff);
+    const vhi = vma.start / PAGE_SIZE + (hi - vma.pgoff);
+    zapVpnRange(vma, vlo, vhi);
+  }
+}
+
+/** zap [vlo, vhi) virtual pages, widening to any huge entry that overlaps */
+export function zapVpnRange(vma: Vma, vlo: number, vhi: number): void {
+  let a = vlo;
+  let b = vhi;
+  for (const p of vma.ptes.query(vlo, vhi)) {
+    if (p.value.shift > PAGE_SHIFT) {
+      const n = 2 ** (p.value.shift - PAGE_SHIFT);
+      a = Math.min(a, p.start - (p.start % n));
+      b = Math.max(b, p.start - (p.start % n) + n);
+    }
+  }
+  vma.ptes.clear(a, b);
+}
+
+/**
+ * kill_procs(to_kill, forcekill, pfn, flags): an address that could not be
+ * found means SIGKILL; otherwise kill_proc.
+ */
+function killProcs(k: Kernel, toKill: ToKill[], forcekill: boolean, pfn: number, flags: number): void {
+  if (!toKill.length) return;
+  k.tr.call('mm', 'kill_procs', { pfn: hex(pfn), forcekill, n: toKill.length }, () => {
+    if (!forcekill) return;
+    for (const tk of toKill) {
+      if (tk.addr === -14) {
+        k.log(`${mfPrefix}${hex(pfn)}: forcibly killing ${tk.tsk.kcomm}:${tk.tsk.pid} because of failure to unmap corrupted page`);
+        k.queueSignal(tk.tsk, { signo: 'SIGKILL', code: 'none' });
+      } else killProc(k, tk, pfn, flags);
+    }
+  });
+}
+
+/**
+ * kill_proc(tk, pfn, flags): BUS_MCEERR_AR to the current task when the
+ * error is action-required, BUS_MCEERR_AO to anyone else; si_addr_lsb is the
+ * mapping's size shift.
+ */
+function killProc(k: Kernel, tk: ToKill, pfn: number, flags: number): number {
+  const ar = (flags & MF.ACTION_REQUIRED) !== 0 && tk.tsk === k.current;
+  return k.tr.call('process', 'kill_proc', { pid: tk.tsk.pid, comm: tk.tsk.kcomm, addr: hex(tk.addr), lsb: tk.sizeShift, code: ar ? 'BUS_MCEERR_AR' : 'BUS_MCEERR_AO' }, () => {
+    k.log(`${mfPrefix}${hex(pfn)}: Sending SIGBUS to ${tk.tsk.kcomm}:${tk.tsk.pid} due to hardware memory corruption`);
+    const sym = ar ? 'force_sig_mceerr' : 'send_sig_mceerr';
+    k.tr.call('process', sym, { code: ar ? 'BUS_MCEERR_AR' : 'BUS_MCEERR_AO', addr: hex(tk.addr), lsb: tk.sizeShift, pid: tk.tsk.pid }, () => {
+      // a SIGBUS already pending is not queued again, and that is not an error
+      k.queueSignal(tk.tsk, { signo: 'SIGBUS', code: ar ? 'BUS_MCEERR_AR' : 'BUS_MCEERR_AO', addr: tk.addr, lsb: tk.sizeShift });
+      return 0;
+    });
+    return 0;
+  });
+}
+
+/**
+ * action_result(pfn, type, result): the trace event, the per-node counters
+ * (not for an already-poisoned page), and the log line. 0 for Recovered or
+ * Delayed, -EBUSY otherwise.
+ */
+export function actionResult(k: Kernel, pfn: number, type: string, result: MfResult): number {
+  return k.tr.call('mm', 'action_result', { pfn: hex(pfn), type, result }, () => {
+    if (type !== 'already poisoned') {
+      k.mfStats.total++;
+      const key = ACTION_NAME[result].toLowerCase() as keyof MfStats;
+      k.mfStats[key]++;
+    }
+    k.log(`${mfPrefix}${hex(pfn)}: recovery action for ${type}: ${ACTION_NAME[result]}`);
+    return result === 'MF_RECOVERED' || result === 'MF_DELAYED' ? 0 : -EBUSY;
+  });
+}
+
+/** MEMORY_FAILURE_FIFO_SIZE: 1 << MEMORY_FAILURE_FIFO_ORDER (4) */
+const MF_FIFO_SIZE = 16;
+
+/**
+ * memory_failure_queue(pfn, flags): from a context that cannot sleep (GHES),
+ * the pfn goes into a per-CPU fifo and a worker runs memory_failure() later,
+ * in a kworker: there is no current user task.
+ */
+export function memoryFailureQueue(k: Kernel, pfn: number, flags: number): void {
+  k.tr.call('mm', 'memory_failure_queue', { pfn: hex(pfn), flags: mfFlagsName(flags) }, () => {
+    if (k.mfQueue.length >= MF_FIFO_SIZE) {
+      k.log(`${mfPrefix}buffer overflow when queuing memory failure at ${hex(pfn)}`);
+      return;
+    }
+    k.mfQueue.push({ pfn, flags });
+  });
+}
+
+/**
+ * memory_failure_work_func: drain the fifo. It runs in a kworker (no user
+ * task is current), or, kicked by memory_failure_queue_kick from task work,
+ * in the context of the task that consumed the poison.
+ */
+export function memoryFailureWorkFunc(k: Kernel, ctx: Task | null = null): void {
+  if (!k.mfQueue.length) return;
+  const saved = k.current;
+  k.current = ctx;
+  try {
+    k.tr.call('mm', 'memory_failure_work_func', { queued: k.mfQueue.length, context: ctx ? `${ctx.kcomm}:${ctx.pid}` : 'kworker' }, () => {
+      while (k.mfQueue.length) {
+        const { pfn, flags } = k.mfQueue.shift()!;
+        if (flags & MF.SOFT_OFFLINE) softOfflinePage(k, pfn, flags);
+        else memoryFailure(k, pfn, flags);
+      }
+    });
+  } finally {
+    k.current = saved;
+  }
+}
+
+/**
+ * soft_offline_page(pfn, flags): only online pages can be soft-offlined;
+ * ZONE_DEVICE pages are not online, so it is -EIO for any pmem page.
+ */
+export function softOfflinePage(k: Kernel, pfn: number, flags: number): number {
+  return k.tr.call('mm', 'soft_offline_page', { pfn: hex(pfn), flags: mfFlagsName(flags) }, () => {
+    if (!k.pgmapOf(pfn)) return -ENXIO; // no memmap: !pfn_valid
+    return -EIO; // "Only online pages can be soft-offlined"
+
+  });
+}
+

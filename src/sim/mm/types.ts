@@ -1,0 +1,140 @@
+// mm objects: tasks, their VMAs and page tables, address spaces (an inode's
+// i_mapping with its DAX entries and i_mmap tree), and per-pfn page state.
+
+import { RangeMap, RangeSet } from '../intervals';
+import type { Prot, MapFlags } from '../scenario/types';
+
+/** One page-table entry range of a VMA, keyed by virtual page number. */
+export interface Pte {
+  /** pfn mapped at the range's first virtual page (linear) */
+  pfn: number;
+  /** PAGE_SHIFT, PMD_SHIFT or PUD_SHIFT: the size of the entry that maps it */
+  shift: number;
+  writable: boolean;
+}
+
+export const pteOps = {
+  split: (v: Pte, d: number): Pte => ({ ...v, pfn: v.pfn + d }),
+  eq: (a: Pte, b: Pte): boolean => a.pfn === b.pfn && a.shift === b.shift && a.writable === b.writable,
+};
+
+/** A DAX xarray entry of an address space, keyed by file page index. */
+export interface DaxEntry {
+  /** pfn of the range's first index (linear) */
+  pfn: number;
+  /** a PMD entry covers 512 indices with one head pfn */
+  pmd: boolean;
+  /** inserted through a shared (reflinked) iomap: page->mapping is PAGE_MAPPING_DAX_SHARED */
+  shared: boolean;
+}
+
+export const daxEntryOps = {
+  split: (v: DaxEntry, d: number): DaxEntry => ({ ...v, pfn: v.pfn + d }),
+  eq: (a: DaxEntry, b: DaxEntry): boolean => a.pfn === b.pfn && a.pmd === b.pmd && a.shared === b.shared,
+};
+
+export interface Inode {
+  ino: number;
+  /** path as the scenario names it, or the device node (/dev/dax0.0) */
+  path: string;
+  size: number;
+  /** the inode's i_mapping */
+  mapping: AddressSpace;
+  /** character device (device-dax) */
+  chr: boolean;
+}
+
+export class AddressSpace {
+  /** the DAX xarray: file page index -> entry */
+  readonly entries = new RangeMap<DaxEntry>(daxEntryOps);
+  /** i_mmap: every VMA that maps this file */
+  readonly i_mmap: Vma[] = [];
+  /** page-cache pages (non-DAX files only), by index */
+  readonly pagecache = new RangeSet();
+  constructor(
+    readonly id: number,
+    public host: Inode | null,
+    /** dax_mapping(): the host is a DAX inode */
+    public dax: boolean,
+  ) {}
+}
+
+export class Vma {
+  /** present page-table entries, keyed by virtual page number */
+  readonly ptes = new RangeMap<Pte>(pteOps);
+  constructor(
+    readonly id: string,
+    readonly mm: Mm,
+    /** vm_start, vm_end (bytes) */
+    readonly start: number,
+    readonly end: number,
+    /** vm_pgoff: file page index of vm_start */
+    readonly pgoff: number,
+    readonly mapping: AddressSpace,
+    readonly prot: Prot,
+    readonly flags: MapFlags,
+    /** what the scenario names: a file path or a device node */
+    readonly target: string,
+  ) {}
+
+  get pages(): number {
+    return (this.end - this.start) / 4096;
+  }
+  /** vma_address(vma, pgoff, 1): the page-aligned address of a file index, or -EFAULT */
+  address(pgoff: number): number {
+    const a = this.start + (pgoff - this.pgoff) * 4096;
+    return a >= this.start && a < this.end ? a : -14;
+  }
+  coversPgoff(pgoff: number): boolean {
+    return pgoff >= this.pgoff && pgoff < this.pgoff + this.pages;
+  }
+}
+
+export class Mm {
+  readonly vmas: Vma[] = [];
+  constructor(readonly owner: Task) {}
+  findVma(addr: number): Vma | undefined {
+    return this.vmas.find((v) => addr >= v.start && addr < v.end);
+  }
+}
+
+export type MceKill = 'default' | 'early' | 'late';
+
+export interface PendingSignal {
+  signo: 'SIGBUS' | 'SIGKILL';
+  code: 'BUS_MCEERR_AR' | 'BUS_MCEERR_AO' | 'BUS_ADRERR' | 'none';
+  addr?: number;
+  lsb?: number;
+}
+
+export class Task {
+  mm: Mm | null;
+  /** signals pending delivery at the end of the current event */
+  pending: PendingSignal[] = [];
+  alive = true;
+  constructor(
+    readonly pid: number,
+    readonly comm: string,
+    /** prctl(PR_MCE_KILL): early sets PF_MCE_PROCESS|PF_MCE_EARLY, late PF_MCE_PROCESS alone */
+    public mceKill: MceKill,
+    /** handle: a handler records SIGBUS and abandons the access; default: the process dies */
+    public sigbus: 'handle' | 'default',
+  ) {
+    this.mm = new Mm(this);
+  }
+  /** comm as the kernel prints it (TASK_COMM_LEN 16) */
+  get kcomm(): string {
+    return this.comm.slice(0, 15);
+  }
+}
+
+/** What a struct page of device memory says about its owner (page->mapping / page->index / page->share). */
+export type PageOwner =
+  | { kind: 'file'; mapping: AddressSpace; index: number }
+  | { kind: 'shared'; share: number };
+
+export const pageOwnerOps = {
+  split: (v: PageOwner, d: number): PageOwner => (v.kind === 'file' ? { ...v, index: v.index + d } : v),
+  eq: (a: PageOwner, b: PageOwner): boolean =>
+    a.kind === 'file' && b.kind === 'file' ? a.mapping === b.mapping && a.index === b.index : a.kind === 'shared' && b.kind === 'shared' && a.share === b.share,
+};

@@ -1,0 +1,303 @@
+// fs/dax.c: DAX faults and DAX read/write. A fault asks the filesystem for
+// the extent (iomap), the dax device for the pfn (direct_access, which says
+// -EHWPOISON for a known-bad page), then inserts a DAX entry in the file's
+// xarray and a page-table entry in the faulting vma. read()/write() go
+// through dax_iomap_rw and copy with machine-check-safe routines.
+
+import type { Kernel } from '../kernel';
+import { daxDirectAccess, daxRecoveryWrite } from '../dax/super';
+import { EFAULT, EHWPOISON, EIO } from '../errno';
+import { hex, PAGE_SIZE, PMD_SIZE, PMD_SHIFT, PAGE_SHIFT } from '../units';
+import { unmapMappingPages, zapFileRange } from '../mm/memory-failure';
+import type { AddressSpace, Inode, Vma } from '../mm/types';
+import type { Iomap, SuperBlock } from './vfs';
+import { machineCheckKernelCopy } from '../arch/mce';
+
+export type VmFault = 'VM_FAULT_NOPAGE' | 'VM_FAULT_HWPOISON' | 'VM_FAULT_SIGBUS' | 'VM_FAULT_FALLBACK' | 'VM_FAULT_OOM';
+
+const PG_PMD_NR = PMD_SIZE / PAGE_SIZE;
+
+/** vmf_error(err) */
+export function vmfError(err: number): VmFault {
+  if (err === -12) return 'VM_FAULT_OOM';
+  if (err === -EHWPOISON) return 'VM_FAULT_HWPOISON';
+  return 'VM_FAULT_SIGBUS';
+}
+
+/** dax_mem2blk_err(err): block-like users see EIO where memory-like users see EHWPOISON */
+export function daxMem2blkErr(err: number): number {
+  return err === -EHWPOISON ? -EIO : err;
+}
+
+/** dax_iomap_pgoff(iomap, pos): the dax device page of a file position */
+function daxIomapPgoff(iomap: Iomap, pos: number): number {
+  return Math.floor((iomap.addr + (pos - (pos % PAGE_SIZE)) - iomap.offset) / PAGE_SIZE);
+}
+
+/**
+ * dax_associate_entry: the pages of a new entry record their owner. A page
+ * reached through a shared (reflinked) extent gets PAGE_MAPPING_DAX_SHARED and
+ * a share count instead of a mapping and index.
+ */
+function daxAssociateEntry(k: Kernel, mapping: AddressSpace, index: number, pfn: number, nr: number, shared: boolean): void {
+  if (!shared) {
+    k.pageOwner.set(pfn, pfn + nr, { kind: 'file', mapping, index });
+    return;
+  }
+  for (const piece of splitByOwner(k, pfn, nr)) {
+    const cur = piece.value;
+    const share = cur && cur.kind === 'shared' ? cur.share + 1 : 1;
+    k.pageOwner.set(piece.start, piece.end, { kind: 'shared', share });
+  }
+}
+
+/** dax_disassociate_entry: drop the owner (or one share) of an entry's pages */
+function daxDisassociateEntry(k: Kernel, pfn: number, nr: number): void {
+  for (const piece of splitByOwner(k, pfn, nr)) {
+    const cur = piece.value;
+    if (cur && cur.kind === 'shared' && cur.share > 1) k.pageOwner.set(piece.start, piece.end, { kind: 'shared', share: cur.share - 1 });
+    else k.pageOwner.clear(piece.start, piece.end);
+  }
+}
+
+function splitByOwner(k: Kernel, pfn: number, nr: number) {
+  const out: { start: number; end: number; value: ReturnType<typeof k.pageOwner.get> }[] = [];
+  let pos = pfn;
+  for (const r of k.pageOwner.query(pfn, pfn + nr)) {
+    if (r.start > pos) out.push({ start: pos, end: r.start, value: undefined });
+    out.push({ start: r.start, end: r.end, value: r.value });
+    pos = r.end;
+  }
+  if (pos < pfn + nr) out.push({ start: pos, end: pfn + nr, value: undefined });
+  return out;
+}
+
+/**
+ * Remove the DAX entries of file pages [first, end) (truncate, hole punch,
+ * invalidate_inode_pages2_range): the pages lose their owner and every
+ * mapper loses its page-table entries.
+ */
+export function daxDeleteMappingRange(k: Kernel, mapping: AddressSpace, first: number, end: number): void {
+  zapFileRange(mapping, first, end);
+  for (const r of mapping.entries.query(first, end)) daxDisassociateEntry(k, r.value.pfn, r.end - r.start);
+  mapping.entries.clear(first, end);
+}
+
+/** invalidate_inode_pages2_range(mapping, start, end): inclusive end, DAX entries included */
+export function invalidateInodePages2Range(k: Kernel, mapping: AddressSpace, start: number, endInclusive: number): void {
+  k.tr.call('mm', 'invalidate_inode_pages2_range', { inode: mapping.host?.ino ?? 0, start: hex(start), end: hex(endInclusive) }, () => {
+    daxDeleteMappingRange(k, mapping, start, endInclusive + 1);
+    return 0;
+  });
+}
+
+/**
+ * dax_insert_entry: a fault through a shared extent first unmaps that index
+ * from every other mapper of the file (the entry is replaced), so only the
+ * last process to fault a shared page holds a page-table entry for it.
+ */
+function daxInsertEntry(k: Kernel, vma: Vma, index: number, pfn: number, pmd: boolean, shared: boolean): void {
+  const mapping = vma.mapping;
+  const nr = pmd ? PG_PMD_NR : 1;
+  k.tr.call('fsdax', 'dax_insert_entry', { index: hex(index), pfn: hex(pfn), size: pmd ? 'PMD' : 'PTE', shared }, () => {
+    const existing = mapping.entries.get(index);
+    if (shared) unmapMappingPages(k, mapping, index, nr);
+    if (shared || !existing) {
+      for (const r of mapping.entries.query(index, index + nr)) daxDisassociateEntry(k, r.value.pfn, r.end - r.start);
+      daxAssociateEntry(k, mapping, index, pfn, nr, shared);
+      mapping.entries.set(index, index + nr, { pfn, pmd, shared });
+    }
+  });
+}
+
+export interface FaultResult {
+  fault: VmFault;
+  /** pfn now mapped at the faulting page */
+  pfn?: number;
+}
+
+/**
+ * The DAX fault handler (dax_iomap_fault): try a PMD fault where the vma,
+ * file offset and extent line up on 2 MiB, falling back to a PTE fault.
+ */
+export function daxIomapFault(k: Kernel, sb: SuperBlock, vma: Vma, addr: number, write: boolean): FaultResult {
+  const inode = vma.mapping.host!;
+  const pmd = daxIomapPmdFault(k, sb, vma, inode, addr, write);
+  if (pmd.fault !== 'VM_FAULT_FALLBACK') return pmd;
+  return daxIomapPteFault(k, sb, vma, inode, addr, write);
+}
+
+function daxIomapPmdFault(k: Kernel, sb: SuperBlock, vma: Vma, inode: Inode, addr: number, write: boolean): FaultResult {
+  const haddr = addr - (addr % PMD_SIZE);
+  // dax_fault_check_fallback and the alignment checks: cheap refusals first, no span
+  if (haddr < vma.start || haddr + PMD_SIZE > vma.end) return { fault: 'VM_FAULT_FALLBACK' };
+  const pgoff = vma.pgoff + (haddr - vma.start) / PAGE_SIZE;
+  if (pgoff % PG_PMD_NR !== 0) return { fault: 'VM_FAULT_FALLBACK' };
+  if (write && vma.flags === 'private') return { fault: 'VM_FAULT_FALLBACK' };
+  if ((pgoff + PG_PMD_NR) * PAGE_SIZE > Math.ceil(inode.size / PAGE_SIZE) * PAGE_SIZE) return { fault: 'VM_FAULT_FALLBACK' };
+  // a PTE entry already in the window keeps it at PTE size (grab_mapping_entry)
+  const inWindow = vma.mapping.entries.query(pgoff, pgoff + PG_PMD_NR);
+  if (inWindow.some((r) => !r.value.pmd)) return { fault: 'VM_FAULT_FALLBACK' };
+  return k.tr.call(
+    'fsdax',
+    'dax_iomap_pmd_fault',
+    { inode: inode.ino, addr: hex(addr), pgoff: hex(pgoff), write },
+    () => {
+      const pos = pgoff * PAGE_SIZE;
+      const iomap = write ? sb.iomapWrite(k, inode, pos, PMD_SIZE) : sb.iomapRead(k, inode, pos, PMD_SIZE);
+      if (typeof iomap === 'number') return { fault: 'VM_FAULT_FALLBACK' as VmFault };
+      if (iomap.type !== 'IOMAP_MAPPED' || iomap.offset > pos || iomap.offset + iomap.length < pos + PMD_SIZE) return { fault: 'VM_FAULT_FALLBACK' as VmFault };
+      const devOff = iomap.addr + (pos - iomap.offset);
+      if (devOff % PMD_SIZE !== 0) return { fault: 'VM_FAULT_FALLBACK' as VmFault };
+      const da = daxDirectAccess(k, sb.daxDev!, daxIomapPgoff(iomap, pos), PG_PMD_NR, 'DAX_ACCESS');
+      if (da.ret < PG_PMD_NR) return { fault: 'VM_FAULT_FALLBACK' as VmFault };
+      if (write && iomap.shared) sb.iomapWriteEnd(k, inode, iomap, PMD_SIZE);
+      daxInsertEntry(k, vma, pgoff, da.pfn, true, iomap.shared && !write);
+      const vpn = haddr / PAGE_SIZE;
+      vma.ptes.set(vpn, vpn + PG_PMD_NR, { pfn: da.pfn, shift: PMD_SHIFT, writable: write });
+      return { fault: 'VM_FAULT_NOPAGE' as VmFault, pfn: da.pfn + (addr - haddr) / PAGE_SIZE };
+    },
+    (r) => r.fault,
+  );
+}
+
+function daxIomapPteFault(k: Kernel, sb: SuperBlock, vma: Vma, inode: Inode, addr: number, write: boolean): FaultResult {
+  const vaddr = addr - (addr % PAGE_SIZE);
+  const pgoff = vma.pgoff + (vaddr - vma.start) / PAGE_SIZE;
+  return k.tr.call(
+    'fsdax',
+    'dax_iomap_pte_fault',
+    { inode: inode.ino, addr: hex(addr), pgoff: hex(pgoff), write },
+    () => {
+      if (pgoff * PAGE_SIZE >= Math.ceil(inode.size / PAGE_SIZE) * PAGE_SIZE) return { fault: 'VM_FAULT_SIGBUS' as VmFault };
+      const pos = pgoff * PAGE_SIZE;
+      const iomap = write ? sb.iomapWrite(k, inode, pos, PAGE_SIZE) : sb.iomapRead(k, inode, pos, PAGE_SIZE);
+      if (typeof iomap === 'number') return { fault: vmfError(iomap) };
+      if (iomap.type !== 'IOMAP_MAPPED') {
+        // dax_load_hole: the shared zero page, not device memory
+        k.tr.call('fsdax', 'dax_load_hole', { index: hex(pgoff) }, () => 'VM_FAULT_NOPAGE');
+        vma.ptes.set(vaddr / PAGE_SIZE, vaddr / PAGE_SIZE + 1, { pfn: -1, shift: PAGE_SHIFT, writable: false });
+        return { fault: 'VM_FAULT_NOPAGE' as VmFault, pfn: -1 };
+      }
+      const da = daxIomapDirectAccess(k, sb, iomap, pos, PAGE_SIZE);
+      if (da.ret < 0) return { fault: vmfError(da.ret) };
+      if (write && iomap.shared) sb.iomapWriteEnd(k, inode, iomap, PAGE_SIZE);
+      daxInsertEntry(k, vma, pgoff, da.pfn, false, iomap.shared && !write);
+      vma.ptes.set(vaddr / PAGE_SIZE, vaddr / PAGE_SIZE + 1, { pfn: da.pfn, shift: PAGE_SHIFT, writable: write });
+      return { fault: 'VM_FAULT_NOPAGE' as VmFault, pfn: da.pfn };
+    },
+    (r) => r.fault,
+  );
+}
+
+/** dax_iomap_direct_access(iomap, pos, size, &kaddr, &pfn) */
+function daxIomapDirectAccess(k: Kernel, sb: SuperBlock, iomap: Iomap, pos: number, size: number): { ret: number; pfn: number } {
+  return daxDirectAccess(k, sb.daxDev!, daxIomapPgoff(iomap, pos), Math.ceil(size / PAGE_SIZE), 'DAX_ACCESS');
+}
+
+/**
+ * dax_iomap_rw → dax_iomap_iter for each extent. Reads of a hole or
+ * unwritten extent give zeroes; a range holding a known-bad page fails the
+ * whole extent's access with EIO (reads) or takes the recovery path
+ * (writes, page by page); a poison nobody knew about machine-checks the
+ * kernel copy, which comes up short. Returns bytes done, or the error when
+ * nothing was done.
+ */
+export function daxIomapRw(k: Kernel, sb: SuperBlock, inode: Inode, pos: number, len: number, write: boolean): number {
+  return k.tr.call('fsdax', 'dax_iomap_rw', { inode: inode.ino, pos: hex(pos), len, rw: write ? 'WRITE' : 'READ' }, () => {
+    if (!len) return 0;
+    let done = 0;
+    let ret = 0;
+    let cur = pos;
+    const end = pos + len;
+    while (cur < end) {
+      const iomap = write ? sb.iomapWrite(k, inode, cur, end - cur) : sb.iomapRead(k, inode, cur, end - cur);
+      if (typeof iomap === 'number') {
+        ret = iomap;
+        break;
+      }
+      const segEnd = Math.min(end, iomap.offset + iomap.length);
+      const r = daxIomapIter(k, sb, inode, iomap, cur, segEnd - cur, write);
+      if (write) sb.iomapWriteEnd(k, inode, iomap, Math.max(0, r));
+      if (r <= 0) {
+        ret = r;
+        break;
+      }
+      done += r;
+      cur += r;
+      if (r < segEnd - (cur - r)) break;
+      if (!write && cur >= inode.size) break;
+    }
+    return done ? done : ret;
+  });
+}
+
+function daxIomapIter(k: Kernel, sb: SuperBlock, inode: Inode, iomap: Iomap, pos: number, length: number, write: boolean): number {
+  return k.tr.call('fsdax', 'dax_iomap_iter', { pos: hex(pos), length, type: iomap.type, shared: iomap.shared, addr: hex(iomap.addr) }, () => {
+    let end = pos + length;
+    if (!write) {
+      end = Math.min(end, inode.size);
+      if (pos >= end) return 0;
+      if (iomap.type !== 'IOMAP_MAPPED') return end - pos; // iov_iter_zero
+    }
+    const cow = write && iomap.shared;
+    if (iomap.isNew || cow) invalidateInodePages2Range(k, inode.mapping, Math.floor(pos / PAGE_SIZE), Math.floor((end - 1) / PAGE_SIZE));
+    let done = 0;
+    let ret = 0;
+    let cur = pos;
+    let remaining = end - pos;
+    while (cur < end) {
+      const offset = cur % PAGE_SIZE;
+      const size = Math.ceil((remaining + offset) / PAGE_SIZE) * PAGE_SIZE;
+      const pgoff = daxIomapPgoff(iomap, cur);
+      let da = daxDirectAccess(k, sb.daxDev!, pgoff, size / PAGE_SIZE, 'DAX_ACCESS');
+      let recovery = false;
+      if (da.ret === -EHWPOISON && write) {
+        da = daxDirectAccess(k, sb.daxDev!, pgoff, size / PAGE_SIZE, 'DAX_RECOVERY_WRITE');
+        if (da.ret > 0) recovery = true;
+      }
+      if (da.ret < 0) {
+        ret = daxMem2blkErr(da.ret);
+        break;
+      }
+      let mapLen = da.ret * PAGE_SIZE - offset;
+      if (mapLen > end - cur) mapLen = end - cur;
+      let xfer: number;
+      if (recovery) xfer = daxRecoveryWrite(k, sb.daxDev!, pgoff, offset, mapLen);
+      else if (write) xfer = mapLen; // dax_copy_from_iter: non-temporal stores do not consume poison
+      else xfer = daxCopyToIter(k, sb, iomap, cur, mapLen);
+      cur += xfer;
+      remaining -= xfer;
+      done += xfer;
+      if (xfer === 0) ret = -EFAULT;
+      if (xfer < mapLen) break;
+    }
+    return done ? done : ret;
+  });
+}
+
+/**
+ * dax_copy_to_iter with DAXDEV_NOMC: copy_mc_to_iter stops at the first
+ * poisoned cacheline; the machine check it took is reported (badblocks get
+ * the granule) and the copy is short.
+ */
+function daxCopyToIter(k: Kernel, sb: SuperBlock, iomap: Iomap, pos: number, len: number): number {
+  return k.tr.call('fsdax', 'dax_copy_to_iter', { pos: hex(pos), len }, () => {
+    const spa = bdevSpa(sb, iomap.addr + (pos - iomap.offset));
+    if (spa === undefined) return len;
+    const bad = k.platform.media.firstIn(spa, spa + len);
+    if (!bad) return len;
+    machineCheckKernelCopy(k, bad[0]);
+    return bad[0] - spa;
+  });
+}
+
+/** the SPA of a byte of the filesystem's block device, when it is a pmem disk */
+export function bdevSpa(sb: SuperBlock, bdevOffset: number): number | undefined {
+  const dax = sb.bdev.dax;
+  const pmem = dax && (dax.priv as { dataStart?: number } | null);
+  if (!pmem || pmem.dataStart === undefined) return undefined;
+  return pmem.dataStart + bdevOffset;
+}
+
+

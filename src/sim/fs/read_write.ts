@@ -1,0 +1,93 @@
+// The file and block-device system calls a scenario can make: pread/pwrite
+// (with or without O_DIRECT) and fallocate(PUNCH_HOLE). A DAX file goes
+// through dax_iomap_rw; a non-DAX file or O_DIRECT on one goes through the
+// block layer; so does the block device itself.
+
+import type { Kernel } from '../kernel';
+import { EINVAL, EIO } from '../errno';
+import { hex, PAGE_SIZE, SECTOR_SIZE } from '../units';
+import type { Inode } from '../mm/types';
+import type { BlockDev, SuperBlock } from './vfs';
+import { daxIomapRw, daxDeleteMappingRange } from './dax';
+
+/** pread/pwrite on a file */
+export function fileRw(k: Kernel, sb: SuperBlock, inode: Inode, pos: number, len: number, write: boolean, direct: boolean): number {
+  const sym = write ? 'ksys_pwrite64' : 'ksys_pread64';
+  return k.tr.call('syscall', sym, { file: inode.path, pos: hex(pos), count: len, direct }, () => {
+    const fsSym = `${sb.spec.type}_file_${write ? 'write' : 'read'}_iter`;
+    return k.tr.call('fs', fsSym, { ino: inode.ino, pos: hex(pos), count: len }, () => {
+      if (sb.isShutdown()) return -EIO;
+      if (sb.dax) return daxIomapRw(k, sb, inode, pos, len, write);
+      if (direct && (pos % SECTOR_SIZE || len % SECTOR_SIZE)) return -EINVAL;
+      return blockBackedRw(k, sb, inode, pos, len, write);
+    });
+  });
+}
+
+/**
+ * A non-DAX file: each mapped extent is read or written through the block
+ * layer (iomap_dio_rw for O_DIRECT; the page cache's readahead and writeback
+ * otherwise, modelled as immediate). Writes into holes allocate first.
+ */
+function blockBackedRw(k: Kernel, sb: SuperBlock, inode: Inode, pos: number, len: number, write: boolean): number {
+  let done = 0;
+  let cur = pos;
+  const end = write ? pos + len : Math.min(pos + len, inode.size);
+  while (cur < end) {
+    const iomap = write ? sb.iomapWrite(k, inode, cur, end - cur) : sb.iomapRead(k, inode, cur, end - cur);
+    if (typeof iomap === 'number') return done || iomap;
+    const segEnd = Math.min(end, iomap.offset + iomap.length);
+    if (iomap.type === 'IOMAP_MAPPED') {
+      const off = iomap.addr + (cur - iomap.offset);
+      const first = Math.floor(off / SECTOR_SIZE);
+      const last = Math.ceil((off + (segEnd - cur)) / SECTOR_SIZE);
+      const rc = sb.bdev.submit(k, write ? 'WRITE' : 'READ', first, (last - first) * SECTOR_SIZE);
+      if (rc < 0) return done || rc;
+    }
+    if (write) sb.iomapWriteEnd(k, inode, iomap, segEnd - cur);
+    done += segEnd - cur;
+    cur = segEnd;
+  }
+  return done;
+}
+
+/** pread/pwrite on a block device node: straight to the disk (blkdev_read_iter / blkdev_write_iter) */
+export function blockDevRw(k: Kernel, bdev: BlockDev, pos: number, len: number, write: boolean, direct: boolean): number {
+  const sym = write ? 'ksys_pwrite64' : 'ksys_pread64';
+  return k.tr.call('syscall', sym, { file: `/dev/${bdev.name}`, pos: hex(pos), count: len, direct }, () =>
+    k.tr.call('block', write ? 'blkdev_write_iter' : 'blkdev_read_iter', { disk: bdev.name, pos: hex(pos), count: len }, () => {
+      if (!bdev.alive()) return -EIO;
+      if (direct && (pos % SECTOR_SIZE || len % SECTOR_SIZE)) return -EINVAL;
+      const end = Math.min(pos + len, bdev.size);
+      if (pos >= end) return 0;
+      // buffered I/O reads and writes whole pages of the bdev's page cache
+      const unit = direct ? SECTOR_SIZE : PAGE_SIZE;
+      const first = Math.floor(pos / unit) * unit;
+      const last = Math.ceil(end / unit) * unit;
+      const rc = bdev.submit(k, write ? 'WRITE' : 'READ', first / SECTOR_SIZE, last - first);
+      return rc < 0 ? rc : end - pos;
+    }),
+  );
+}
+
+/**
+ * fallocate(FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE): the DAX entries and
+ * mappings of the whole pages go first (truncate_pagecache_range), then the
+ * filesystem frees the blocks.
+ */
+export function punchHole(k: Kernel, sb: SuperBlock, inode: Inode, off: number, len: number): number {
+  return k.tr.call('syscall', 'vfs_fallocate', { file: inode.path, mode: 'FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE', offset: hex(off), len }, () =>
+    k.tr.call('fs', `${sb.spec.type}_file_fallocate`, { ino: inode.ino, offset: hex(off), len }, () => {
+      if (sb.isShutdown()) return -EIO;
+      const first = Math.ceil(off / PAGE_SIZE);
+      const end = Math.floor((off + len) / PAGE_SIZE);
+      if (end > first) {
+        k.tr.call('mm', 'truncate_pagecache_range', { inode: inode.ino, start: hex(first * PAGE_SIZE), end: hex(end * PAGE_SIZE - 1) }, () => {
+          daxDeleteMappingRange(k, inode.mapping, first, end);
+          inode.mapping.pagecache.remove(first, end);
+        });
+      }
+      return sb.punchHole(k, inode, off, len);
+    }),
+  );
+}

@@ -1,0 +1,82 @@
+// What the VFS, fs/dax.c and the syscalls need from a filesystem: its iomap
+// operations (file range → device range), hole punching, shutdown state, and
+// its files. XFS and ext4 implement it.
+
+import type { Kernel } from '../kernel';
+import type { DaxDevice } from '../dax/super';
+import type { Inode } from '../mm/types';
+import type { FileSpec, FilesystemSpec } from '../scenario/types';
+
+/** struct iomap for one extent */
+export interface Iomap {
+  /** file offset of the extent, bytes */
+  offset: number;
+  length: number;
+  type: 'IOMAP_MAPPED' | 'IOMAP_HOLE' | 'IOMAP_UNWRITTEN';
+  /** bytes from the start of the block device (the data area), for IOMAP_MAPPED */
+  addr: number;
+  /** IOMAP_F_SHARED: the blocks are shared (reflink); for a write, this is the CoW destination */
+  shared: boolean;
+  /** IOMAP_F_NEW: freshly allocated (and zeroed) */
+  isNew: boolean;
+}
+
+export interface BlockDev {
+  name: string;
+  /** bytes */
+  size: number;
+  /** the disk is live */
+  alive(): boolean;
+  /** submit a bio segment: 0 or a negative errno */
+  submit(k: Kernel, op: 'READ' | 'WRITE', sector: number, len: number): number;
+  /** the dax device registered for the disk (dax_add_host), if any */
+  dax: DaxDevice | null;
+  /** register the filesystem's ->shutdown, called when del_gendisk marks the disk dead */
+  onMarkDead(cb: (k: Kernel) => void): void;
+}
+
+export abstract class SuperBlock {
+  /** the dax device the filesystem holds (or uses without holding), null when DAX is off */
+  daxDev: DaxDevice | null = null;
+  readonly files = new Map<string, Inode>();
+  /** freeze_super() taken */
+  frozen = false;
+
+  constructor(
+    readonly spec: FilesystemSpec,
+    readonly bdev: BlockDev,
+  ) {}
+
+  get mount(): string {
+    return this.spec.mount;
+  }
+  /** files are accessed through DAX (-o dax=always on a device with struct pages) */
+  get dax(): boolean {
+    return this.daxDev !== null;
+  }
+  /** the SHUTDOWN_* names joined with |, or null */
+  abstract shutdownState(): string | null;
+  isShutdown(): boolean {
+    return this.shutdownState() !== null;
+  }
+  /** the log-line prefix, e.g. "XFS (pmem0): " */
+  abstract get logPrefix(): string;
+
+  /** ->iomap_begin for a read or a read fault at pos */
+  abstract iomapRead(k: Kernel, inode: Inode, pos: number, len: number): Iomap | number;
+  /**
+   * ->iomap_begin for a write or write fault: allocates holes (zeroing the
+   * new blocks) and sets up copy-on-write for shared blocks.
+   */
+  abstract iomapWrite(k: Kernel, inode: Inode, pos: number, len: number): Iomap | number;
+  /** ->iomap_end after a write: a CoW remaps the file onto the new blocks */
+  abstract iomapWriteEnd(k: Kernel, inode: Inode, iomap: Iomap, written: number): void;
+  /** fallocate(PUNCH_HOLE|KEEP_SIZE) after the page cache/DAX entries are gone */
+  abstract punchHole(k: Kernel, inode: Inode, off: number, len: number): number;
+  /** the block device went away underneath (fs_bdev_mark_dead → ->shutdown) */
+  abstract markDead(k: Kernel): void;
+  /** the block-device byte offset holding a file offset, or undefined for a hole; no trace */
+  abstract bmapQuiet(inode: Inode, off: number): number | undefined;
+  /** create a file as the scenario describes it (setup, before any event) */
+  abstract createFile(k: Kernel, f: FileSpec, lookup: (path: string) => Inode | undefined): Inode;
+}

@@ -1,12 +1,17 @@
 // Running a scenario: build the machine, run each event atomically, deliver
 // its signals, check its expectations, and assemble the run report. The same
 // scenario gives the same report, byte for byte.
+//
+// A Session steps through events one at a time (the extension's lab does
+// this); runScenario is a session run to the end. An event that is rejected
+// (InputError) changes nothing: every handler checks its inputs before any
+// kernel code runs.
 
-import type { Design, Scenario } from './scenario/types';
+import type { Design, EventSpec, Scenario } from './scenario/types';
 import { buildMachine, type Machine } from './machine';
 import { finishEvent, runEvent } from './events';
 import { KernelPanic } from './kernel';
-import type { ExpectationResult, ReportEvent, RunReport } from './report';
+import type { ReportEvent, RunReport } from './report';
 import { evaluateExpectation, type ReportSnapshot } from './expect';
 import { hex } from './units';
 import { InputError } from './errors';
@@ -29,47 +34,91 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunReport {
 }
 
 export function runScenarioFull(s: Scenario, opts: RunOptions = {}): Run {
-  const scenario: Scenario = opts.design ? { ...s, kernel: { ...s.kernel, design: opts.design } } : s;
-  checkDesign(scenario);
-  const m = buildMachine(scenario, opts.cost);
-  const report = emptyReport(scenario);
-  for (const e of scenario.events) {
-    if (report.panic) break;
-    if (e.do === 'set' && e.kernel?.design && !MODELLED_DESIGNS.includes(e.kernel.design))
-      throw new InputError(`${e.path}/kernel/design`, 'design', e.kernel.design, designMessage(e.kernel.design));
+  const session = new Session(s, opts);
+  for (const e of session.scenario.events) {
+    if (session.report.panic) break;
+    session.step(e);
+  }
+  session.finish();
+  return { machine: session.machine, report: session.report };
+}
+
+export class Session {
+  readonly scenario: Scenario;
+  readonly machine: Machine;
+  readonly report: RunReport;
+  /** events run so far */
+  readonly done: EventSpec[] = [];
+  private finished = false;
+
+  constructor(s: Scenario, opts: RunOptions = {}) {
+    this.scenario = opts.design ? { ...s, kernel: { ...s.kernel, design: opts.design } } : s;
+    checkDesign(this.scenario.kernel.design, '/kernel/design');
+    this.machine = buildMachine(this.scenario, opts.cost);
+    this.report = emptyReport(this.scenario);
+    fill(this.report, this.machine);
+  }
+
+  /** Run one event. Throws InputError, with nothing changed, when the event is invalid. */
+  step(e: EventSpec): ReportEvent {
+    if (this.report.panic) throw new InputError(e.path, 'do', e.do, `${e.id}: the kernel has panicked (${this.report.panic}); nothing more runs`);
+    if (this.finished) throw new InputError(e.path, 'do', e.do, `${e.id}: the session has finished`);
+    if (e.do === 'set' && e.kernel?.design) checkDesign(e.kernel.design, `${e.path}/kernel/design`);
+    const m = this.machine;
+    const tr = m.k.tr;
+    const before = { now: tr.now, spans: tr.spans.length, event: m.k.event };
     m.k.event = e.id;
-    m.k.tr.event = e.id;
-    if (e.at > m.k.tr.now) m.k.tr.now = e.at;
-    const at = m.k.tr.now;
-    const firstSpan = m.k.tr.spans.length;
+    tr.event = e.id;
+    if (e.at > tr.now) tr.now = e.at;
+    const at = tr.now;
     let ev: ReportEvent;
     try {
       const res = runEvent(m, e);
       finishEvent(m);
-      const root = m.k.tr.spans.slice(firstSpan).find((sp) => sp.parent === null);
-      ev = { id: e.id, do: e.do, at, result: res, span: root ? root.id : null };
+      ev = { id: e.id, do: e.do, at, result: res, span: rootSpan(m, before.spans) };
     } catch (err) {
-      if (!(err instanceof KernelPanic)) throw err;
-      report.panic = err.message;
-      const root = m.k.tr.spans.slice(firstSpan).find((sp) => sp.parent === null);
-      ev = { id: e.id, do: e.do, at, result: { ret: 0 }, span: root ? root.id : null };
+      if (err instanceof KernelPanic) {
+        this.report.panic = err.message;
+        ev = { id: e.id, do: e.do, at, result: { ret: 0 }, span: rootSpan(m, before.spans) };
+      } else {
+        if (err instanceof InputError) {
+          // nothing ran: put the clock and the event label back
+          if (tr.spans.length !== before.spans) throw new Error(`internal: ${e.id} was rejected after ${tr.spans.length - before.spans} span(s) ran: ${err.message}`);
+          tr.now = before.now;
+          m.k.event = before.event;
+          tr.event = undefined;
+        }
+        throw err;
+      }
     }
-    report.events.push(ev);
-    fill(report, m);
-    for (const x of e.expect) report.expectations.push(evaluateExpectation(x, snapshot(report), e.id));
+    tr.event = undefined;
+    this.done.push(e);
+    this.report.events.push(ev);
+    fill(this.report, m);
+    for (const x of e.expect) this.report.expectations.push(evaluateExpectation(x, snapshot(this.report), e.id));
+    return ev;
   }
-  m.k.tr.event = undefined;
-  fill(report, m);
-  for (const x of scenario.expect) report.expectations.push(evaluateExpectation(x, snapshot(report), 'end'));
-  return { machine: m, report };
+
+  /** Check the top-level expectations; the report is complete after this. */
+  finish(): RunReport {
+    if (!this.finished) {
+      this.finished = true;
+      fill(this.report, this.machine);
+      for (const x of this.scenario.expect) this.report.expectations.push(evaluateExpectation(x, snapshot(this.report), 'end'));
+    }
+    return this.report;
+  }
 }
 
-function checkDesign(s: Scenario): void {
-  if (!MODELLED_DESIGNS.includes(s.kernel.design)) throw new InputError('/kernel/design', 'design', s.kernel.design, designMessage(s.kernel.design));
+function rootSpan(m: Machine, from: number): number | null {
+  const spans = m.k.tr.spans;
+  for (let i = from; i < spans.length; i++) if (spans[i]!.parent === null) return spans[i]!.id;
+  return null;
 }
 
-function designMessage(d: string): string {
-  return `kernel.design ${JSON.stringify(d)} is not modelled in this build (modelled: ${MODELLED_DESIGNS.join(', ')})`;
+function checkDesign(d: Design, path: string): void {
+  if (!MODELLED_DESIGNS.includes(d))
+    throw new InputError(path, 'design', d, `kernel.design ${JSON.stringify(d)} is not modelled in this build (modelled: ${MODELLED_DESIGNS.join(', ')})`);
 }
 
 function emptyReport(s: Scenario): RunReport {
@@ -111,5 +160,3 @@ function fill(r: RunReport, m: Machine): void {
 function snapshot(r: RunReport): ReportSnapshot {
   return { events: r.events, signals: r.signals, dmesg: r.dmesg, badblocks: r.badblocks, hwpoison: r.hwpoison, filesystems: r.filesystems, calls: r.calls };
 }
-
-export type { ExpectationResult };

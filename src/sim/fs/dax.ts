@@ -144,15 +144,16 @@ function daxIomapPmdFault(k: Kernel, sb: SuperBlock, vma: Vma, inode: Inode, add
     { inode: inode.ino, addr: hex(addr), pgoff: hex(pgoff), write },
     () => {
       const pos = pgoff * PAGE_SIZE;
-      const iomap = write ? sb.iomapWrite(k, inode, pos, PMD_SIZE) : sb.iomapRead(k, inode, pos, PMD_SIZE);
+      // a write PMD fault that would allocate or copy on write is left to PTE faults here
+      const iomap = sb.iomapRead(k, inode, pos, PMD_SIZE);
       if (typeof iomap === 'number') return { fault: 'VM_FAULT_FALLBACK' as VmFault };
       if (iomap.type !== 'IOMAP_MAPPED' || iomap.offset > pos || iomap.offset + iomap.length < pos + PMD_SIZE) return { fault: 'VM_FAULT_FALLBACK' as VmFault };
+      if (write && iomap.shared) return { fault: 'VM_FAULT_FALLBACK' as VmFault };
       const devOff = iomap.addr + (pos - iomap.offset);
       if (devOff % PMD_SIZE !== 0) return { fault: 'VM_FAULT_FALLBACK' as VmFault };
       const da = daxDirectAccess(k, sb.daxDev!, daxIomapPgoff(iomap, pos), PG_PMD_NR, 'DAX_ACCESS');
       if (da.ret < PG_PMD_NR) return { fault: 'VM_FAULT_FALLBACK' as VmFault };
-      if (write && iomap.shared) sb.iomapWriteEnd(k, inode, iomap, PMD_SIZE);
-      daxInsertEntry(k, vma, pgoff, da.pfn, true, iomap.shared && !write);
+      daxInsertEntry(k, vma, pgoff, da.pfn, true, iomap.shared);
       const vpn = haddr / PAGE_SIZE;
       vma.ptes.set(vpn, vpn + PG_PMD_NR, { pfn: da.pfn, shift: PMD_SHIFT, writable: write });
       return { fault: 'VM_FAULT_NOPAGE' as VmFault, pfn: da.pfn + (addr - haddr) / PAGE_SIZE };
@@ -179,9 +180,13 @@ function daxIomapPteFault(k: Kernel, sb: SuperBlock, vma: Vma, inode: Inode, add
         vma.ptes.set(vaddr / PAGE_SIZE, vaddr / PAGE_SIZE + 1, { pfn: -1, shift: PAGE_SHIFT, writable: false });
         return { fault: 'VM_FAULT_NOPAGE' as VmFault, pfn: -1 };
       }
+      if (write && (iomap.isNew || iomap.shared)) {
+        // a new or copied block replaces whatever entry this index had
+        invalidateInodePages2Range(k, inode.mapping, pgoff, pgoff);
+      }
       const da = daxIomapDirectAccess(k, sb, iomap, pos, PAGE_SIZE);
+      if (write) sb.iomapWriteEnd(k, inode, iomap, da.ret < 0 ? 0 : PAGE_SIZE);
       if (da.ret < 0) return { fault: vmfError(da.ret) };
-      if (write && iomap.shared) sb.iomapWriteEnd(k, inode, iomap, PAGE_SIZE);
       daxInsertEntry(k, vma, pgoff, da.pfn, false, iomap.shared && !write);
       vma.ptes.set(vaddr / PAGE_SIZE, vaddr / PAGE_SIZE + 1, { pfn: da.pfn, shift: PAGE_SHIFT, writable: write });
       return { fault: 'VM_FAULT_NOPAGE' as VmFault, pfn: da.pfn };

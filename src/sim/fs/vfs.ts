@@ -19,6 +19,8 @@ export interface Iomap {
   shared: boolean;
   /** IOMAP_F_NEW: freshly allocated (and zeroed) */
   isNew: boolean;
+  /** the filesystem's own state for this mapping, handed back to iomap_end */
+  priv?: unknown;
 }
 
 export interface BlockDev {

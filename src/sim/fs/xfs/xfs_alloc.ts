@@ -1,0 +1,305 @@
+// Free space of one allocation group (the by-block free-space btree, bnobt)
+// and the extent allocator, after fs/xfs/libxfs/xfs_alloc.c of v6.12.
+//
+// Modelled: xfs_alloc_ag_vextent_exact (exact block), xfs_alloc_ag_vextent_near
+// (the free extent best for locality: longest usable length first, then the
+// smallest distance from the target as xfs_alloc_compute_diff measures it),
+// xfs_alloc_ag_vextent_size (the smallest extent that fits, else the
+// largest), alignment (xfs_alloc_compute_aligned) and the extent size hint's
+// prod/mod length rounding (xfs_alloc_fix_len).
+// Not modelled: busy extents, the AGFL refill and the per-AG reservations
+// (the model hands out every free block; see docs in xfs_mount.ts).
+
+import { ExtList } from './xfs_extlist';
+import type { XfsJournal } from './xfs_journal';
+
+/** a free extent: [start, start + len) in AG blocks */
+export interface FreeExt {
+  start: number;
+  len: number;
+}
+
+/** the arguments of an allocation in one AG (a subset of struct xfs_alloc_arg) */
+export interface AllocArgs {
+  /** target block (xfs_alloc_arg.agbno) */
+  agbno: number;
+  minlen: number;
+  maxlen: number;
+  /** start block alignment, 1 = none */
+  alignment: number;
+  /** XFS_ALLOC_USERDATA: file data; metadata otherwise */
+  userdata: boolean;
+  /** length rounding from an extent size hint: len = k * prod + mod */
+  prod?: number;
+  mod?: number;
+  /** locality range for a candidate's aligned start (sparse inode chunks) */
+  minAgbno?: number;
+  maxAgbno?: number;
+}
+
+export interface AllocResult {
+  agbno: number;
+  len: number;
+}
+
+/** struct xfs_perag's free-space view: the bnobt of one AG */
+export class XfsFreeSpace {
+  readonly list: ExtList<FreeExt>;
+  /** agf_freeblks */
+  freeblks = 0;
+
+  constructor(
+    readonly agno: number,
+    readonly agblocks: number,
+    private readonly journal: XfsJournal,
+  ) {
+    this.list = new ExtList<FreeExt>(
+      {
+        cmp: (a, b) => a.start - b.start,
+        start: (t) => t.start,
+        len: (t) => t.len,
+      },
+      journal,
+    );
+  }
+
+  /** the free extent containing agbno */
+  find(agbno: number): FreeExt | undefined {
+    const p = this.list.lowerBound((x) => x.start + x.len - 1 - agbno);
+    const e = this.list.at(p);
+    return e && e.start <= agbno ? e : undefined;
+  }
+
+  /** is every block of [agbno, agbno + len) free? */
+  isFree(agbno: number, len: number): boolean {
+    const e = this.find(agbno);
+    return !!e && agbno + len <= e.start + e.len;
+  }
+
+  /** xfs_alloc_fixup_trees: take [agbno, agbno + len) out of the free extent holding it */
+  take(agbno: number, len: number): void {
+    const e = this.find(agbno);
+    if (!e || agbno + len > e.start + e.len) throw new Error(`xfs_alloc: AG ${this.agno} blocks ${agbno}+${len} are not free`);
+    this.list.remove(e);
+    if (agbno > e.start) this.list.insert({ start: e.start, len: agbno - e.start });
+    const end = agbno + len;
+    if (end < e.start + e.len) this.list.insert({ start: end, len: e.start + e.len - end });
+    this.journal.set(this, 'freeblks', this.freeblks - len);
+  }
+
+  /** xfs_free_ag_extent: give [agbno, agbno + len) back, merging with its neighbours */
+  give(agbno: number, len: number): void {
+    if (len <= 0) return;
+    const p = this.list.lowerBound((x) => x.start - agbno);
+    const right = this.list.at(p);
+    const pp = this.list.prev(p);
+    const left = pp ? this.list.at(pp) : undefined;
+    if ((left && left.start + left.len > agbno) || (right && right.start < agbno + len))
+      throw new Error(`xfs_free_ag_extent: AG ${this.agno} blocks ${agbno}+${len} are already free`);
+    let start = agbno;
+    let end = agbno + len;
+    if (left && left.start + left.len === agbno) {
+      start = left.start;
+      this.list.remove(left);
+    }
+    if (right && right.start === end) {
+      end = right.start + right.len;
+      this.list.remove(right);
+    }
+    this.list.insert({ start, len: end - start });
+    this.journal.set(this, 'freeblks', this.freeblks + len);
+  }
+
+  /** agf_longest */
+  longest(): number {
+    return this.list.maxLen();
+  }
+
+  extents(): FreeExt[] {
+    return this.list.toArray().map((e) => ({ start: e.start, len: e.len }));
+  }
+}
+
+/** xfs_alloc_compute_aligned (without busy extents): the aligned start and usable length */
+export function xfsAllocComputeAligned(bno: number, len: number, alignment: number): { bnoa: number; lena: number } {
+  const bnoa = alignment > 1 ? Math.ceil(bno / alignment) * alignment : bno;
+  const lena = bnoa >= bno + len ? 0 : len - (bnoa - bno);
+  return { bnoa, lena };
+}
+
+/**
+ * xfs_alloc_compute_diff: where in the free extent [freebno, +freelen) an
+ * allocation of wantlen near wantbno should start, and how far that is.
+ * Returns null when the aligned start falls outside the extent (NULLAGBLOCK).
+ */
+export function xfsAllocComputeDiff(
+  wantbno: number,
+  wantlen: number,
+  alignment: number,
+  userdata: boolean,
+  freebno: number,
+  freelen: number,
+): { newbno: number; diff: number } | null {
+  const freeend = freebno + freelen;
+  const wantend = wantbno + wantlen;
+  const roundup = (v: number): number => (alignment > 1 ? Math.ceil(v / alignment) * alignment : v);
+  let newbno: number | null;
+  // Start of the free extent when it lies past the target, and for user
+  // data also when it lies wholly before it (room to grow the file into).
+  if (freebno >= wantbno || (userdata && freeend < wantend)) {
+    newbno = roundup(freebno);
+    if (newbno >= freeend) newbno = null;
+  } else if (freeend >= wantend && alignment > 1) {
+    let n1: number | null = roundup(wantbno);
+    let n2: number | null = n1 - alignment;
+    let l1 = 0;
+    let l2 = 0;
+    if (n1 >= freeend) n1 = null;
+    else l1 = Math.min(wantlen, freeend - n1);
+    if (n2 < freebno) n2 = null;
+    else l2 = Math.min(wantlen, freeend - n2);
+    if (n1 !== null && n2 !== null) {
+      if (l1 < l2 || (l1 === l2 && Math.abs(n1 - wantbno) > Math.abs(n2 - wantbno))) n1 = n2;
+    } else if (n2 !== null) n1 = n2;
+    newbno = n1;
+  } else if (freeend >= wantend) {
+    newbno = wantbno;
+  } else if (alignment > 1) {
+    newbno = roundup(freeend - wantlen);
+    if (newbno > freeend - wantlen && newbno - alignment >= freebno) newbno -= alignment;
+    else if (newbno >= freeend) newbno = null;
+  } else {
+    newbno = freeend - wantlen;
+  }
+  if (newbno === null) return null;
+  return { newbno, diff: Math.abs(newbno - wantbno) };
+}
+
+/** xfs_alloc_fix_len: round len to k * prod + mod when an extent size hint asks for it */
+export function xfsAllocFixLen(len: number, args: AllocArgs): number {
+  const prod = args.prod ?? 1;
+  const mod = args.mod ?? 0;
+  let rlen = len;
+  if (prod <= 1 || rlen < mod || rlen === args.maxlen || (mod === 0 && rlen < prod)) return rlen;
+  const k = rlen % prod;
+  if (mod) {
+    if (k > mod) rlen -= k - mod;
+    else if (k < mod) rlen += mod - prod - k;
+  } else rlen -= k;
+  if (rlen < args.minlen) return len;
+  return rlen;
+}
+
+interface Candidate {
+  len: number;
+  diff: number;
+  bno: number;
+}
+
+/** score one free extent for a near allocation (xfs_alloc_cur_check) */
+function nearCheck(e: FreeExt, args: AllocArgs): Candidate | null {
+  if (e.len < args.minlen) return null;
+  const { bnoa, lena } = xfsAllocComputeAligned(e.start, e.len, args.alignment);
+  if (args.minAgbno !== undefined && bnoa < args.minAgbno) return null;
+  if (args.maxAgbno !== undefined && bnoa > args.maxAgbno) return null;
+  if (lena < args.minlen) return null;
+  const len = xfsAllocFixLen(Math.min(lena, args.maxlen), args);
+  const d = xfsAllocComputeDiff(args.agbno, len, args.alignment, args.userdata, bnoa, lena);
+  if (!d) return null;
+  return { len, diff: d.diff, bno: d.newbno };
+}
+
+function better(c: Candidate, best: Candidate | null): boolean {
+  if (!best) return true;
+  if (c.len !== best.len) return c.len > best.len;
+  if (c.diff !== best.diff) return c.diff < best.diff;
+  return c.bno > best.bno;
+}
+
+/**
+ * xfs_alloc_ag_vextent_near: the best extent for locality. A longer usable
+ * length always wins; among equal lengths the smaller distance from the
+ * target wins. The walk goes outwards from the target in both directions
+ * and stops a direction once nothing further can be closer.
+ */
+export function xfsAllocAgVextentNear(fs: XfsFreeSpace, args: AllocArgs): AllocResult | null {
+  const list = fs.list;
+  let best: Candidate | null = null;
+  const start = list.lowerBound((x) => x.start - args.agbno);
+  // leftwards, including the extent that may contain the target
+  let lp = list.prev(start);
+  let rp: ReturnType<typeof list.prev> = list.at(start) ? start : undefined;
+  let leftDone = !lp;
+  let rightDone = !rp;
+  while (!leftDone || !rightDone) {
+    if (!leftDone && lp) {
+      // skip whole chunks of extents too short to matter
+      const need = best && best.len === args.maxlen ? args.maxlen : args.minlen;
+      if (lp.i === list.chunkEnd(lp.c).i && list.chunkMaxLen(lp.c) < need) {
+        lp = lp.c > 0 ? list.chunkEnd(lp.c - 1) : undefined;
+        if (!lp) leftDone = true;
+      } else {
+        const e = list.at(lp)!;
+        const bound = args.agbno - (e.start + e.len);
+        if (best && best.len === args.maxlen && bound > best.diff) leftDone = true;
+        else {
+          const c = nearCheck(e, args);
+          if (c && better(c, best)) best = c;
+          lp = list.prev(lp);
+          if (!lp) leftDone = true;
+        }
+      }
+    }
+    if (!rightDone && rp) {
+      const need = best && best.len === args.maxlen ? args.maxlen : args.minlen;
+      if (rp.i === 0 && list.chunkMaxLen(rp.c) < need) {
+        rp = rp.c + 1 < list.chunkCount ? list.chunkStart(rp.c + 1) : undefined;
+        if (!rp) rightDone = true;
+      } else {
+        const e = list.at(rp)!;
+        const bound = e.start - args.agbno;
+        if (best && best.len === args.maxlen && bound > best.diff) rightDone = true;
+        else {
+          const c = nearCheck(e, args);
+          if (c && better(c, best)) best = c;
+          const n = list.next(rp);
+          rp = list.at(n) ? n : undefined;
+          if (!rp) rightDone = true;
+        }
+      }
+    }
+  }
+  return best ? { agbno: best.bno, len: best.len } : null;
+}
+
+/**
+ * xfs_alloc_ag_vextent_size: no locality. The smallest free extent that
+ * holds maxlen (lowest block among equals, the by-size btree order), taken
+ * from its start; failing that the largest one, if it holds minlen.
+ */
+export function xfsAllocAgVextentSize(fs: XfsFreeSpace, args: AllocArgs): AllocResult | null {
+  let fit: { len: number; bnoa: number; lena: number } | null = null;
+  let big: { len: number; bnoa: number; lena: number } | null = null;
+  for (const e of fs.list) {
+    if (e.len < args.minlen) continue;
+    const { bnoa, lena } = xfsAllocComputeAligned(e.start, e.len, args.alignment);
+    if (lena < args.minlen) continue;
+    if (lena >= args.maxlen) {
+      if (!fit || lena < fit.lena) fit = { len: e.len, bnoa, lena };
+    } else if (!big || lena >= big.lena) big = { len: e.len, bnoa, lena };
+  }
+  const pick = fit ?? big;
+  if (!pick) return null;
+  const len = xfsAllocFixLen(Math.min(pick.lena, args.maxlen), args);
+  return { agbno: pick.bnoa, len };
+}
+
+/** xfs_alloc_ag_vextent_exact: exactly at args.agbno, as much as is free there up to maxlen */
+export function xfsAllocAgVextentExact(fs: XfsFreeSpace, args: AllocArgs): AllocResult | null {
+  const e = fs.find(args.agbno);
+  if (!e) return null;
+  const end = Math.min(e.start + e.len, args.agbno + args.maxlen);
+  const len = xfsAllocFixLen(end - args.agbno, args);
+  if (len < args.minlen) return null;
+  return { agbno: args.agbno, len };
+}

@@ -1,0 +1,304 @@
+// Inodes of the XFS model: the in-core inode (struct xfs_inode), its forks
+// as sorted extent lists (struct xfs_ifork / xfs_iext_*), how many bmap
+// btree blocks a data fork needs (xfs_bmap_extents_to_btree and btree
+// splits), and the size of a directory in each of its formats
+// (xfs_dir2_sf, block, leaf and node forms, libxfs/xfs_dir2_*.c).
+
+import type { XfsJournal } from './xfs_journal';
+import {
+  XFS_BMBT_CRC_BLOCK_LEN,
+  XFS_BMBT_KEYPTR_SIZE,
+  XFS_BMBT_REC_SIZE,
+  XFS_BMDR_BLOCK_LEN,
+  XFS_DA3_NODE_HDR_SIZE,
+  XFS_DIR2_BLOCK_TAIL_SIZE,
+  XFS_DIR2_LEAF_ENTRY_SIZE,
+  XFS_DIR3_DATA_HDR_SIZE,
+  XFS_DIR3_FREE_HDR_SIZE,
+  XFS_DIR3_LEAF_HDR_SIZE,
+  XFS_MAX_BMBT_EXTLEN,
+  type BmbtIrec,
+} from './xfs_format';
+
+/** HOLESTARTBLOCK: br_startblock of a hole returned by xfs_bmapi_read */
+export const HOLESTARTBLOCK = -1;
+
+/**
+ * struct xfs_ifork (extents format): mappings sorted by file offset,
+ * non-overlapping; neighbours that are contiguous in file and disk, in the
+ * same AG and the same state are merged (xfs_bmap_add_extent_hole_real).
+ * Entries are replaced, never changed in place.
+ */
+export class XfsIfork {
+  readonly exts: BmbtIrec[] = [];
+
+  constructor(
+    private readonly journal: XfsJournal,
+    /** fsb -> agno, to keep merged extents inside one AG */
+    private readonly agnoOf: (fsb: number) => number,
+  ) {}
+
+  get nextents(): number {
+    return this.exts.length;
+  }
+
+  /** xfs_iext_lookup_extent: index of the first extent ending after off */
+  search(off: number): number {
+    const e = this.exts;
+    let lo = 0;
+    let hi = e.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const x = e[mid]!;
+      if (x.startoff + x.blockcount > off) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  /** the extent containing off */
+  lookup(off: number): BmbtIrec | undefined {
+    const x = this.exts[this.search(off)];
+    return x && x.startoff <= off ? x : undefined;
+  }
+
+  /**
+   * xfs_bmapi_read for one mapping: what lies at `off`, trimmed to
+   * [off, off + len): an extent piece, or a hole (startblock HOLESTARTBLOCK)
+   * running to the next extent.
+   */
+  read(off: number, len: number): BmbtIrec {
+    const i = this.search(off);
+    const x = this.exts[i];
+    if (!x || x.startoff >= off + len) return { startoff: off, startblock: HOLESTARTBLOCK, blockcount: len, unwritten: false };
+    if (x.startoff > off) return { startoff: off, startblock: HOLESTARTBLOCK, blockcount: x.startoff - off, unwritten: false };
+    const d = off - x.startoff;
+    return { startoff: off, startblock: x.startblock + d, blockcount: Math.min(x.blockcount - d, len), unwritten: x.unwritten };
+  }
+
+  /** the extent before off (ending at or before it), the next one after off (starting after it) */
+  neighbours(off: number): { prev?: BmbtIrec; next?: BmbtIrec } {
+    const i = this.search(off);
+    const x = this.exts[i];
+    let next: BmbtIrec | undefined;
+    if (x && x.startoff > off) next = x;
+    else if (x) next = this.exts[i + 1];
+    const prev = i > 0 ? this.exts[i - 1] : undefined;
+    return { prev, next };
+  }
+
+  /** is nothing mapped at or after off (the allocation is at EOF of the fork) */
+  isEof(off: number): boolean {
+    const last = this.exts[this.exts.length - 1];
+    return !last || last.startoff + last.blockcount <= off;
+  }
+
+  private contiguous(a: BmbtIrec, b: BmbtIrec): boolean {
+    return (
+      a.startoff + a.blockcount === b.startoff &&
+      a.startblock + a.blockcount === b.startblock &&
+      a.unwritten === b.unwritten &&
+      this.agnoOf(a.startblock) === this.agnoOf(b.startblock) &&
+      a.blockcount + b.blockcount <= XFS_MAX_BMBT_EXTLEN
+    );
+  }
+
+  /** xfs_bmap_add_extent_hole_real: map `irec` into a hole, merging with contiguous neighbours */
+  add(irec: BmbtIrec): void {
+    const i = this.search(irec.startoff);
+    const right = this.exts[i];
+    if (right && right.startoff < irec.startoff + irec.blockcount) throw new Error(`xfs_bmap: file block ${irec.startoff} is already mapped`);
+    const left = i > 0 ? this.exts[i - 1] : undefined;
+    let n: BmbtIrec = { ...irec };
+    let at = i;
+    let del = 0;
+    if (left && this.contiguous(left, n)) {
+      n = { ...left, blockcount: left.blockcount + n.blockcount };
+      at = i - 1;
+      del++;
+    }
+    if (right && this.contiguous(n, right)) {
+      n = { ...n, blockcount: n.blockcount + right.blockcount };
+      del++;
+    }
+    this.journal.splice(this.exts, at, del, n);
+  }
+
+  /**
+   * xfs_bmap_del_extent_real (fork side): unmap [off, off + len), which may
+   * span extents and holes. Returns the pieces that were mapped.
+   */
+  remove(off: number, len: number): BmbtIrec[] {
+    const out: BmbtIrec[] = [];
+    const end = off + len;
+    let i = this.search(off);
+    while (i < this.exts.length) {
+      const x = this.exts[i]!;
+      if (x.startoff >= end) break;
+      const xend = x.startoff + x.blockcount;
+      const s = Math.max(off, x.startoff);
+      const e = Math.min(end, xend);
+      out.push({ startoff: s, startblock: x.startblock + (s - x.startoff), blockcount: e - s, unwritten: x.unwritten });
+      const repl: BmbtIrec[] = [];
+      if (x.startoff < s) repl.push({ ...x, blockcount: s - x.startoff });
+      if (e < xend) repl.push({ startoff: e, startblock: x.startblock + (e - x.startoff), blockcount: xend - e, unwritten: x.unwritten });
+      this.journal.splice(this.exts, i, 1, ...repl);
+      i += repl.length;
+    }
+    return out;
+  }
+
+  /** xfs_bmap_add_extent_unwritten_real: set the state of the mapped range [off, off + len) */
+  setState(off: number, len: number, unwritten: boolean): void {
+    for (const p of this.remove(off, len)) this.add({ ...p, unwritten });
+  }
+}
+
+/** the directory of the model: names in insertion order, and what its format needs */
+export interface XfsDirState {
+  /** name -> inode number */
+  entries: Map<string, number>;
+  /** sum of name lengths (for the short-form size) */
+  nameBytes: number;
+  /** sum of the data-block entry sizes (xfs_dir2_data_entsize) */
+  entBytes: number;
+  /** entries whose inode number needs 8 bytes (i8count) */
+  i8count: number;
+  /** data blocks in use once the directory left the block form */
+  dataBlocks: number;
+  /** bytes used in the last data block */
+  lastBlockUsed: number;
+  format: 'local' | 'block' | 'leaf' | 'node';
+  /** blocks the directory has: data blocks from offset 0, blocks from the leaf offset, free-index blocks */
+  have: { data: number; leaf: number; free: number };
+}
+
+/** struct xfs_inode, as far as the model needs it */
+export interface XfsInode {
+  ino: number;
+  type: 'file' | 'dir';
+  /** directory holding the inode's name (the root is its own parent; -1 for the realtime inodes) */
+  parent: number;
+  name: string;
+  /** i_disk_size in bytes */
+  size: number;
+  /** byte every written block of the file holds (the scenario's fill), if any */
+  fill: number | undefined;
+  /** in the inode cache: xfs_iget(XFS_IGET_INCORE) finds it */
+  incore: boolean;
+  /** XFS_DIFLAG2_REFLINK: has shared blocks (or had); writes go through the CoW checks */
+  reflinkFlag: boolean;
+  /** data fork */
+  data: XfsIfork;
+  /** CoW fork (in core only, never on disk; no rmap records of its own: its blocks are OWN_COW) */
+  cow: XfsIfork;
+  /** blocks of the data fork's bmap btree (fsbs), when it has more extents than the inode holds */
+  bmbtBlocks: number[];
+  /** attribute fork blocks (fsbs), file block i of the attr fork at index i */
+  attrBlocks: number[];
+  dir: XfsDirState | undefined;
+}
+
+/** XFS_IFORK_MAXEXT: extents that fit in the inode's literal area */
+export function xfsIforkMaxext(literalAreaBytes: number): number {
+  return Math.floor(literalAreaBytes / XFS_BMBT_REC_SIZE);
+}
+
+/**
+ * How many bmap btree blocks a data fork of `nextents` needs: none while
+ * the extents fit in the inode (XFS_IFORK_MAXEXT, 21 with 512-byte inodes);
+ * then full leaves of (blocksize - 72) / 16 records under a root in the
+ * inode holding (literal area - 4) / 16 pointers, adding node levels when
+ * the root overflows. The real btree splits blocks half-full; appending
+ * refills them (xfs_btree_lshift), so full leaves are the usual shape.
+ */
+export function xfsBmbtBlocksNeeded(nextents: number, blockSize: number, literalAreaBytes: number): number {
+  if (nextents <= xfsIforkMaxext(literalAreaBytes)) return 0;
+  const leafMax = Math.floor((blockSize - XFS_BMBT_CRC_BLOCK_LEN) / XFS_BMBT_REC_SIZE);
+  const nodeMax = Math.floor((blockSize - XFS_BMBT_CRC_BLOCK_LEN) / XFS_BMBT_KEYPTR_SIZE);
+  const rootMax = Math.floor((literalAreaBytes - XFS_BMDR_BLOCK_LEN) / XFS_BMBT_KEYPTR_SIZE);
+  let level = Math.ceil(nextents / leafMax);
+  let total = level;
+  while (level > rootMax) {
+    level = Math.ceil(level / nodeMax);
+    total += level;
+  }
+  return total;
+}
+
+/** xfs_dir2_data_entsize: a data-block entry (inumber, namelen, name, ftype, tag), 8-byte aligned */
+export function xfsDir2DataEntsize(namelen: number): number {
+  return Math.ceil((8 + 1 + namelen + 1 + 2) / 8) * 8;
+}
+
+/** xfs_dir2_sf_hdr_size + entries: the short-form directory size (xfs_dir2_sf_entsize with ftype) */
+export function xfsDir2SfSize(count: number, nameBytes: number, i8count: number): number {
+  const inoSize = i8count ? 8 : 4;
+  const hdr = 1 + 1 + inoSize;
+  return hdr + count * (1 + 2 + 1 + inoSize) + nameBytes;
+}
+
+export function newDirState(): XfsDirState {
+  return { entries: new Map(), nameBytes: 0, entBytes: 0, i8count: 0, dataBlocks: 0, lastBlockUsed: 0, format: 'local', have: { data: 0, leaf: 0, free: 0 } };
+}
+
+/**
+ * The blocks a directory format needs: `data` blocks at file blocks
+ * 0..data-1, `leaf` blocks from XFS_DIR2_LEAF_OFFSET, `free` blocks from
+ * XFS_DIR2_FREE_OFFSET.
+ */
+export interface DirLayout {
+  format: XfsDirState['format'];
+  data: number;
+  leaf: number;
+  free: number;
+}
+
+/** xfs_dir2_data_entsize of "." and "..", which only the first data block holds */
+export const XFS_DIR2_DOTDOT_BYTES = xfsDir2DataEntsize(1) + xfsDir2DataEntsize(2);
+
+/**
+ * The format a directory takes after a name was added or removed, and the
+ * blocks it then needs, as file block offsets of its data fork: none in
+ * short form; one block (data + leaf + tail) in block form; data blocks
+ * 0..n-1 plus one leaf block at XFS_DIR2_LEAF_OFFSET in leaf form; in node
+ * form a da-btree node at XFS_DIR2_LEAF_OFFSET with the leaf blocks after
+ * it, and free-index blocks at XFS_DIR2_FREE_OFFSET. Growing converts
+ * short form -> block -> leaf -> node (xfs_dir2_sf_to_block,
+ * xfs_dir2_block_to_leaf, xfs_dir2_leaf_to_node); removing a name only
+ * converts a block directory back to short form (xfs_dir2_block_to_sf), the
+ * larger forms keep their blocks. `d.dataBlocks` is the data block count of
+ * the leaf and node forms, kept by the caller.
+ */
+export function xfsDirLayout(d: XfsDirState, op: 'add' | 'remove', blockSize: number, literalAreaBytes: number): DirLayout {
+  const n = d.entries.size;
+  const sfFits = xfsDir2SfSize(n, d.nameBytes, d.i8count) <= literalAreaBytes;
+  const blockFits =
+    XFS_DIR3_DATA_HDR_SIZE + XFS_DIR2_DOTDOT_BYTES + d.entBytes + XFS_DIR2_LEAF_ENTRY_SIZE * (n + 2) + XFS_DIR2_BLOCK_TAIL_SIZE <= blockSize;
+  let format = d.format;
+  if (format === 'local' && !sfFits) format = blockFits ? 'block' : 'leaf';
+  else if (format === 'block') {
+    if (op === 'remove' && sfFits) format = 'local';
+    else if (!blockFits) format = 'leaf';
+  }
+  if (format === 'local') return { format, data: 0, leaf: 0, free: 0 };
+  if (format === 'block') return { format, data: 1, leaf: 0, free: 0 };
+  const data = Math.max(1, d.dataBlocks);
+  const leafEnts = n + 2;
+  const leaf1Bytes = XFS_DIR3_LEAF_HDR_SIZE + XFS_DIR2_LEAF_ENTRY_SIZE * leafEnts + 2 * data + 4;
+  if (format === 'leaf' && leaf1Bytes <= blockSize) return { format, data, leaf: 1, free: 0 };
+  const perLeafn = Math.floor((blockSize - XFS_DIR3_LEAF_HDR_SIZE) / XFS_DIR2_LEAF_ENTRY_SIZE);
+  const leafn = Math.max(1, Math.ceil(leafEnts / perLeafn));
+  const perFree = Math.floor((blockSize - XFS_DIR3_FREE_HDR_SIZE) / 2);
+  const frees = Math.max(1, Math.ceil(data / perFree));
+  const perNode = Math.floor((blockSize - XFS_DA3_NODE_HDR_SIZE) / 8);
+  // the root node stays at the leaf offset once the leaves split; leaves
+  // follow it, and the node tree grows a level when a node fills
+  let nodes = 0;
+  let level = leafn;
+  while (level > 1) {
+    level = Math.ceil(level / perNode);
+    nodes += level;
+  }
+  return { format: 'node', data, leaf: nodes + leafn, free: frees };
+}

@@ -1,0 +1,191 @@
+// fs/xfs/xfs_notify_failure.c as at v6.12: the dax holder operations XFS
+// registers on its data (and log) device. A failed device byte range becomes
+// daddrs, then AG blocks; the reverse map says who owns them; metadata means
+// shutdown, an in-core DAX file means mf_dax_kill_procs on its page range.
+
+import { MF, mfFlagsName, type Kernel } from '../../kernel';
+import type { DaxDevice, DaxHolderOperations } from '../../dax/super';
+import { EFSCORRUPTED, EIO, ENXIO, EOPNOTSUPP } from '../../errno';
+import { BTOBB, hex, PAGE_SHIFT, U64_MAX } from '../../units';
+import { mfDaxKillProcs } from '../../mm/memory-failure';
+import { invalidateInodePages2Range } from '../dax';
+import type { XfsSuperBlock } from './xfs_super';
+import type { RmapRec } from './xfs_model_adapter';
+import { isNonInodeOwner, ownerName } from './xfs_model_adapter';
+
+/** struct xfs_failure_info */
+interface FailureInfo {
+  startblock: number;
+  blockcount: number;
+  mfFlags: number;
+  wantShutdown: boolean;
+}
+
+export const xfsDaxHolderOperations: DaxHolderOperations = {
+  name: 'xfs_dax_holder_operations',
+  notify_failure: (k, dax, offset, len, mfFlags) => xfsDaxNotifyFailure(k, dax, offset, len, mfFlags),
+};
+
+/** xfs_dax_notify_failure(dax_dev, offset, len, mf_flags) */
+function xfsDaxNotifyFailure(k: Kernel, dax: DaxDevice, offset: number, len: number, mfFlags: number): number {
+  const mp = dax.holderData as XfsSuperBlock;
+  return k.tr.call('fs', 'xfs_dax_notify_failure', { dev: dax.name, offset: hex(offset), len: len === U64_MAX ? hex(len) : len, mf_flags: mfFlagsName(mfFlags) }, () => {
+    if (!mp.born) {
+      k.log(`${mp.logPrefix}filesystem is not ready for notify_failure()!`);
+      return -EIO;
+    }
+    if (mp.logDax === dax && mp.logDax !== mp.daxDev) return xfsDaxNotifyLogdevFailure(k, mp, offset, len, mfFlags);
+    if (!mp.spec.rmapbt) {
+      // xfs_debug: not in dmesg at the default log level
+      return -EOPNOTSUPP;
+    }
+    const t = xfsDaxTranslateRange(k, mp.bdev.size, offset, len);
+    if (typeof t === 'number') return t;
+    return xfsDaxNotifyDdevFailure(k, mp, t.daddr, t.bblen, mfFlags);
+  });
+}
+
+/**
+ * xfs_dax_translate_range(btp, offset, len, &daddr, &bblen): the dax device
+ * byte range, clipped to the filesystem's device (0, U64_MAX meaning all of
+ * it), in 512-byte basic blocks.
+ */
+function xfsDaxTranslateRange(k: Kernel, devLen: number, offset: number, len: number): { daddr: number; bblen: number } | number {
+  return k.tr.call(
+    'fs',
+    'xfs_dax_translate_range',
+    { offset: hex(offset), len: len === U64_MAX ? hex(len) : len },
+    () => {
+      const devStart = 0; // bt_dax_part_off: no partitions on pmem here
+      const devEnd = devStart + devLen - 1;
+      if (offset === 0 && len === U64_MAX) {
+        offset = devStart;
+        len = devLen;
+      }
+      if (offset + len - 1 < devStart) return -ENXIO;
+      if (offset > devEnd) return -ENXIO;
+      if (offset > devStart) offset -= devStart;
+      else {
+        len -= devStart - offset;
+        offset = 0;
+      }
+      if (offset + len - 1 > devEnd) len = devEnd - offset + 1;
+      return { daddr: BTOBB(offset), bblen: BTOBB(len) };
+    },
+    (r) => (typeof r === 'number' ? String(r) : `daddr ${hex(r.daddr)} bblen ${r.bblen}`),
+  );
+}
+
+/** xfs_dax_notify_logdev_failure: the external log is all metadata */
+function xfsDaxNotifyLogdevFailure(k: Kernel, mp: XfsSuperBlock, offset: number, len: number, mfFlags: number): number {
+  return k.tr.call('fs', 'xfs_dax_notify_logdev_failure', { offset: hex(offset), len }, () => {
+    const t = xfsDaxTranslateRange(k, mp.logSize, offset, len);
+    if (typeof t === 'number') return t;
+    if (mfFlags & MF.MEM_PRE_REMOVE) return 0;
+    k.log(`${mp.logPrefix}ondisk log corrupt, shutting down fs!`);
+    mp.forceShutdown(k, 'SHUTDOWN_CORRUPT_ONDISK', 'xfs_dax_notify_logdev_failure', mp.lines.logdevShutdown);
+    return -EFSCORRUPTED;
+  });
+}
+
+/**
+ * xfs_dax_notify_ddev_failure(mp, daddr, bblen, mf_flags): one rmap query
+ * per AG the range touches. Before a removal the filesystem is frozen first
+ * and force-unmounted after; otherwise metadata owners, or an error, shut it
+ * down as corrupt.
+ */
+function xfsDaxNotifyDdevFailure(k: Kernel, mp: XfsSuperBlock, daddr: number, bblen: number, mfFlags: number): number {
+  const x = mp.model;
+  return k.tr.call('fs', 'xfs_dax_notify_ddev_failure', { daddr: hex(daddr), bblen, mf_flags: mfFlagsName(mfFlags) }, () => {
+    const notify: FailureInfo = { startblock: 0, blockcount: 0, mfFlags, wantShutdown: false };
+    let error = 0;
+    let kernelFrozen = false;
+    let fsbno = x.daddrToFsb(daddr);
+    let agno = x.fsbToAgno(fsbno);
+    const endFsbno = x.daddrToFsb(daddr + bblen - 1);
+    const endAgno = x.fsbToAgno(endFsbno);
+    const preRemove = (mfFlags & MF.MEM_PRE_REMOVE) !== 0;
+    if (preRemove) {
+      k.log(`${mp.logPrefix}Device is about to be removed!`);
+      kernelFrozen = k.tr.call('fs', 'freeze_super', { sb: mp.bdev.name, who: 'FREEZE_HOLDER_KERNEL' }, () => {
+        if (mp.frozen) return -16;
+        mp.frozen = true;
+        return 0;
+      }) === 0;
+    }
+    k.tr.call('fs', 'xfs_trans_alloc_empty', {}, () => 0);
+    for (; agno <= endAgno; agno++) {
+      const lowAgbno = x.fsbToAgbno(fsbno);
+      const highAgbno = agno === endAgno ? x.fsbToAgbno(endFsbno) : 0xffffffff;
+      const rangeAgend = Math.min(x.agLength(agno) - 1, highAgbno);
+      notify.startblock = lowAgbno;
+      notify.blockcount = rangeAgend + 1 - lowAgbno;
+      error = k.tr.call('rmap', 'xfs_rmap_query_range', { agno, low: lowAgbno, high: highAgbno === 0xffffffff ? 'max' : highAgbno }, () =>
+        x.rmapQueryRange(agno, lowAgbno, highAgbno, (rec) => xfsDaxFailureFn(k, mp, agno, rec, notify)),
+      );
+      if (error) break;
+      fsbno = x.agbToFsb(agno + 1, 0);
+    }
+    if (preRemove) mp.forceShutdown(k, 'SHUTDOWN_FORCE_UMOUNT', 'xfs_dax_notify_ddev_failure', mp.lines.preRemoveShutdown);
+    else if (error || notify.wantShutdown) {
+      mp.forceShutdown(k, 'SHUTDOWN_CORRUPT_ONDISK', 'xfs_dax_notify_ddev_failure', mp.lines.corruptShutdown);
+      if (!error) error = -EFSCORRUPTED;
+    }
+    if (preRemove) {
+      // xfs_dax_notify_failure_thaw: our own kernel freeze, and any userspace freeze
+      if (kernelFrozen) k.tr.call('fs', 'thaw_super', { sb: mp.bdev.name, who: 'FREEZE_HOLDER_KERNEL' }, () => (mp.frozen = false, 0));
+      k.tr.call('fs', 'thaw_super', { sb: mp.bdev.name, who: 'FREEZE_HOLDER_USERSPACE' }, () => (mp.frozen = false, 0));
+    }
+    return error;
+  });
+}
+
+/**
+ * xfs_dax_failure_fn(cur, rec, data): the decision per reverse-map record.
+ * Non-inode owners and bmbt/attr-fork blocks are metadata (a shutdown, but
+ * the query goes on, so file owners in the same range are still reached);
+ * an inode not in the cache cannot be mapped, so it is skipped.
+ */
+function xfsDaxFailureFn(k: Kernel, mp: XfsSuperBlock, agno: number, rec: RmapRec, notify: FailureInfo): number {
+  return k.tr.call(
+    'rmap',
+    'xfs_dax_failure_fn',
+    { agno, startblock: rec.startblock, blockcount: rec.blockcount, owner: ownerName(rec.owner), offset: rec.offset, flags: rmapFlags(rec) },
+    () => {
+      if (isNonInodeOwner(rec.owner) || rec.attrFork || rec.bmbtBlock) {
+        if (notify.mfFlags & MF.MEM_PRE_REMOVE) return 0;
+        notify.wantShutdown = true;
+        return 0;
+      }
+      const ip = k.tr.call(
+        'fs',
+        'xfs_iget',
+        { ino: rec.owner, flags: 'XFS_IGET_INCORE' },
+        () => mp.igetIncore(rec.owner),
+        (r) => (r ? `inode ${rec.owner}` : '-ENODATA'),
+      );
+      if (!ip) return 0; // -ENODATA: not cached, nobody can have it mapped
+      const blockSize = mp.model.blockSize;
+      let pos = rec.offset * blockSize;
+      if (notify.startblock > rec.startblock) pos += (notify.startblock - rec.startblock) * blockSize;
+      const pgoff = Math.floor(pos / 2 ** PAGE_SHIFT);
+      const startCross = Math.max(rec.startblock, notify.startblock);
+      const endCross = Math.min(rec.startblock + rec.blockcount, notify.startblock + notify.blockcount);
+      const pgcnt = Math.floor(((endCross - startCross) * blockSize) / 2 ** PAGE_SHIFT);
+      let error = 0;
+      if (ip.mapping.dax) error = mfDaxKillProcs(k, ip.mapping, pgoff, pgcnt, notify.mfFlags);
+      if (notify.mfFlags & MF.MEM_PRE_REMOVE) invalidateInodePages2Range(k, ip.mapping, pgoff, pgoff + pgcnt - 1);
+      return error;
+    },
+  );
+}
+
+function rmapFlags(rec: RmapRec): string {
+  const f: string[] = [];
+  if (rec.attrFork) f.push('XFS_RMAP_ATTR_FORK');
+  if (rec.bmbtBlock) f.push('XFS_RMAP_BMBT_BLOCK');
+  if (rec.unwritten) f.push('XFS_RMAP_UNWRITTEN');
+  return f.join('|') || '0';
+}
+
+

@@ -1,0 +1,239 @@
+// XFS as the kernel runs it on a pmem device: mount (the buftarg claims the
+// dax device as its holder with xfs_dax_holder_operations), the DAX iomap
+// operations over the on-disk model, copy-on-write of reflinked blocks, hole
+// punching, and forced shutdown with its log lines.
+
+import type { Kernel } from '../../kernel';
+import { SuperBlock, type BlockDev, type Iomap } from '../vfs';
+import type { FileSpec, FilesystemSpec } from '../../scenario/types';
+import { fsDaxGetByBdev, type DaxDevice } from '../../dax/super';
+import { AddressSpace, type Inode } from '../../mm/types';
+import { EIO, ENOSPC } from '../../errno';
+import type { XfsIomap } from './xfs_mount';
+import { hex, SECTOR_SIZE } from '../../units';
+import { xfsDaxHolderOperations } from './xfs_notify_failure';
+import { createXfsModel, type XfsModelApi } from './xfs_model_adapter';
+import { InputError } from '../../errors';
+
+/** SHUTDOWN_* flags, fs/xfs/xfs_mount.h */
+export const SHUTDOWN = {
+  SHUTDOWN_META_IO_ERROR: 1 << 0,
+  SHUTDOWN_LOG_IO_ERROR: 1 << 1,
+  SHUTDOWN_FORCE_UMOUNT: 1 << 2,
+  SHUTDOWN_CORRUPT_INCORE: 1 << 3,
+  SHUTDOWN_CORRUPT_ONDISK: 1 << 4,
+  SHUTDOWN_DEVICE_REMOVED: 1 << 5,
+} as const;
+export type ShutdownFlag = keyof typeof SHUTDOWN;
+
+/**
+ * Source lines of the xfs_force_shutdown call sites at 6.12.117, as the
+ * shutdown log line prints them (checked against the tree by a test).
+ */
+export const XFS_SHUTDOWN_LINES = {
+  logdevShutdown: 225,
+  preRemoveShutdown: 316,
+  corruptShutdown: 318,
+  deviceRemoved: 1178,
+};
+
+export class XfsSuperBlock extends SuperBlock {
+  readonly model: XfsModelApi;
+  /** SB_BORN: mount finished */
+  born = false;
+  /** the first shutdown's flags (xfs_set_shutdown makes later ones no-ops) */
+  private shutdownFlags: ShutdownFlag | null = null;
+  /** the external log device's dax device, when the log is external and DAX-capable */
+  logDax: DaxDevice | null = null;
+  logSize = 0;
+  readonly lines = XFS_SHUTDOWN_LINES;
+  private nextMapping = 1;
+  private byIno = new Map<number, Inode>();
+
+  constructor(k: Kernel, spec: FilesystemSpec, bdev: BlockDev) {
+    super(spec, bdev);
+    this.model = createXfsModel(spec, bdev.size);
+    k.tr.call('fs', 'xfs_fs_fill_super', { dev: bdev.name, dax: spec.dax, rmapbt: spec.rmapbt, reflink: spec.reflink }, () => {
+      if (spec.dax === 'always') {
+        // xfs_alloc_buftarg → fs_dax_get_by_bdev(bdev, &off, mp, &xfs_dax_holder_operations)
+        const dax = bdev.dax ? fsDaxGetByBdev(k, bdev.dax, bdev.name, this, xfsDaxHolderOperations) : null;
+        if (!dax) k.log(`${this.logPrefix}DAX unsupported by block device. Turning off DAX.`);
+        this.daxDev = dax;
+      }
+      this.born = true;
+      return 0;
+    });
+    bdev.onMarkDead((kk) => this.markDead(kk));
+  }
+
+  get logPrefix(): string {
+    return `XFS (${this.bdev.name}): `;
+  }
+
+  shutdownState(): string | null {
+    return this.shutdownFlags;
+  }
+
+  /**
+   * xfs_force_shutdown → xfs_do_force_shutdown: the first shutdown wins and
+   * logs why; later ones return at once.
+   */
+  forceShutdown(k: Kernel, flag: ShutdownFlag, caller: string, line: number): void {
+    k.tr.call('fs', 'xfs_do_force_shutdown', { flags: `${flag} (${hex(SHUTDOWN[flag])})`, caller }, () => {
+      if (this.shutdownFlags) return 'already shut down';
+      this.shutdownFlags = flag;
+      if (flag === 'SHUTDOWN_FORCE_UMOUNT') k.log(`${this.logPrefix}User initiated shutdown received.`);
+      const why =
+        flag === 'SHUTDOWN_LOG_IO_ERROR'
+          ? 'Log I/O Error'
+          : flag === 'SHUTDOWN_CORRUPT_INCORE'
+            ? 'Corruption of in-memory data'
+            : flag === 'SHUTDOWN_CORRUPT_ONDISK'
+              ? 'Corruption of on-disk metadata'
+              : flag === 'SHUTDOWN_DEVICE_REMOVED'
+                ? 'Block device removal'
+                : 'Metadata I/O Error';
+      const file = caller.startsWith('xfs_dax') ? 'fs/xfs/xfs_notify_failure.c' : 'fs/xfs/xfs_super.c';
+      k.log(`${this.logPrefix}${why} (${hex(SHUTDOWN[flag])}) detected at ${caller} (${file}:${line}).  Shutting down filesystem.`);
+      k.log(`${this.logPrefix}Please unmount the filesystem and rectify the problem(s)`);
+      return 'shut down';
+    });
+  }
+
+  /** xfs_fs_shutdown (super_operations.shutdown), from fs_bdev_mark_dead when the disk goes */
+  markDead(k: Kernel): void {
+    k.tr.call('fs', 'xfs_fs_shutdown', { dev: this.bdev.name }, () => {
+      this.forceShutdown(k, 'SHUTDOWN_DEVICE_REMOVED', 'xfs_fs_shutdown', this.lines.deviceRemoved);
+    });
+  }
+
+  /** xfs_iget(..., XFS_IGET_INCORE): the in-core inode, or null (-ENODATA) */
+  igetIncore(ino: number): Inode | null {
+    const inode = this.byIno.get(ino);
+    return inode && this.model.igetIncore(ino) ? inode : null;
+  }
+
+  /** the path inside the filesystem the model uses ("/dir/name") */
+  private rel(path: string): string {
+    const m = this.mount.replace(/\/+$/, '');
+    return path.startsWith(m + '/') ? path.slice(m.length) : path;
+  }
+
+  createFile(k: Kernel, f: FileSpec, lookup: (path: string) => Inode | undefined): Inode {
+    let ino: number;
+    if (f.reflink !== undefined) {
+      const src = lookup(f.reflink);
+      if (!src || !this.byIno.has(src.ino))
+        throw new InputError(`${f.pathPtr}/reflink`, 'reflink', f.reflink, `file ${f.path}: reflink source ${JSON.stringify(f.reflink)} is not an earlier file on ${this.mount}`);
+      ino = this.model.reflinkFile(src.ino, this.rel(f.path), f.pathPtr);
+    } else {
+      ino = this.model.createFile({ path: this.rel(f.path), size: f.size, fill: f.fill, extents: f.extents }, f.pathPtr);
+    }
+    for (const [i, c] of f.clone.entries()) {
+      const src = lookup(c.from);
+      if (!src || !this.byIno.has(src.ino))
+        throw new InputError(`${f.pathPtr}/clone/${i}/from`, 'from', c.from, `file ${f.path}: clone source ${JSON.stringify(c.from)} is not an earlier file on ${this.mount}`);
+      this.model.cloneRange(src.ino, c.srcOffset, ino, c.dstOffset, c.length, `${f.pathPtr}/clone/${i}`);
+    }
+    if (!f.cached) this.model.setIncore(ino, false);
+    const mapping = new AddressSpace(this.nextMapping++, null, this.dax);
+    const inode: Inode = { ino, path: f.path, size: this.model.fileSize(ino), mapping, chr: false };
+    mapping.host = inode;
+    this.byIno.set(ino, inode);
+    void k;
+    return inode;
+  }
+
+  private toIomap(ino: number, pos: number, len: number): Iomap {
+    const p = this.model.mapFileRange(ino, pos, Math.max(1, len))[0]!;
+    return {
+      offset: p.fileOffset,
+      length: p.length,
+      type: p.kind === 'mapped' ? 'IOMAP_MAPPED' : p.kind === 'hole' ? 'IOMAP_HOLE' : 'IOMAP_UNWRITTEN',
+      addr: p.kind === 'hole' ? 0 : p.deviceOffset!,
+      shared: p.shared,
+      isNew: false,
+    };
+  }
+
+  /** xfs_read_iomap_begin (IOMAP_DAX): reports IOMAP_F_SHARED for reflinked blocks, reads included */
+  iomapRead(k: Kernel, inode: Inode, pos: number, len: number): Iomap | number {
+    return k.tr.call(
+      'fs',
+      'xfs_read_iomap_begin',
+      { ino: inode.ino, pos: hex(pos), len },
+      () => {
+        if (this.isShutdown()) return -EIO;
+        return this.toIomap(inode.ino, pos, len);
+      },
+      iomapFmt,
+    );
+  }
+
+  /**
+   * xfs_direct_write_iomap_begin for a DAX write or write fault: holes are
+   * allocated and, for DAX, zeroed with XFS_BMAPI_ZERO (xfs_zero_extent →
+   * blkdev_issue_zeroout, block writes that clear known poison); shared
+   * blocks get CoW staging blocks that iomap_end remaps into the file.
+   */
+  iomapWrite(k: Kernel, inode: Inode, pos: number, len: number): Iomap | number {
+    return k.tr.call(
+      'fs',
+      'xfs_direct_write_iomap_begin',
+      { ino: inode.ino, pos: hex(pos), len },
+      () => {
+        if (this.isShutdown()) return -EIO;
+        const r = this.model.directWriteIomapBegin(inode.ino, pos, len);
+        if (r.error || !r.iomap) return r.error || -EIO;
+        const m = r.iomap;
+        const iomap: Iomap = {
+          offset: m.fileOffset,
+          length: m.length,
+          type: m.kind === 'mapped' ? 'IOMAP_MAPPED' : m.kind === 'hole' ? 'IOMAP_HOLE' : 'IOMAP_UNWRITTEN',
+          addr: m.deviceOffset ?? 0,
+          shared: m.shared || m.cow,
+          isNew: m.isNew,
+          priv: m,
+        };
+        if (m.isNew && !m.cow && m.deviceOffset !== undefined) {
+          const sector = m.deviceOffset / SECTOR_SIZE;
+          const rc = k.tr.call('fs', 'xfs_zero_extent', { daddr: hex(sector), len: m.length }, () =>
+            k.tr.call('block', 'blkdev_issue_zeroout', { disk: this.bdev.name, sector, nr_sects: Math.ceil(m.length / SECTOR_SIZE) }, () => this.bdev.submit(k, 'WRITE', sector, m.length)),
+          );
+          if (rc < 0) return rc;
+        }
+        return iomap;
+      },
+      iomapFmt,
+    );
+  }
+
+  /** xfs_dax_write_iomap_end: a CoW mapping is remapped into the file (or cancelled); i_size grows */
+  iomapWriteEnd(k: Kernel, inode: Inode, iomap: Iomap, written: number): void {
+    const m = iomap.priv as XfsIomap | undefined;
+    if (m && m.cow) {
+      k.tr.call('fs', written > 0 ? 'xfs_reflink_end_cow' : 'xfs_reflink_cancel_cow_range', { ino: inode.ino, offset: hex(m.fileOffset), count: written }, () =>
+        this.model.daxWriteIomapEnd(inode.ino, m, written),
+      );
+    } else if (m) this.model.daxWriteIomapEnd(inode.ino, m, written);
+    const end = iomap.offset + Math.min(written, iomap.length);
+    if (written > 0 && end > inode.size) {
+      inode.size = end;
+      this.model.setFileSize(inode.ino, end);
+    }
+  }
+
+  punchHole(k: Kernel, inode: Inode, off: number, len: number): number {
+    return k.tr.call('fs', 'xfs_free_file_space', { ino: inode.ino, offset: hex(off), len }, () => this.model.punchHole(inode.ino, off, len));
+  }
+
+  bmapQuiet(inode: Inode, off: number): number | undefined {
+    const p = this.model.mapFileRange(inode.ino, off, 1)[0];
+    return p && p.kind === 'mapped' ? p.deviceOffset! : undefined;
+  }
+}
+
+function iomapFmt(r: Iomap | number): string {
+  if (typeof r === 'number') return r < 0 ? `-${r === -EIO ? 'EIO' : r === -ENOSPC ? 'ENOSPC' : -r}` : String(r);
+  return `${r.type}${r.shared ? '|IOMAP_F_SHARED' : ''}${r.isNew ? '|IOMAP_F_NEW' : ''} off ${hex(r.offset)} len ${r.length}${r.type === 'IOMAP_MAPPED' ? ` addr ${hex(r.addr)}` : ''}`;
+}

@@ -40,7 +40,9 @@ function daxIomapPgoff(iomap: Iomap, pos: number): number {
  * a share count instead of a mapping and index.
  */
 function daxAssociateEntry(k: Kernel, mapping: AddressSpace, index: number, pfn: number, nr: number, shared: boolean): void {
-  if (!shared) {
+  // Before reflink-aware DAX (the page-mapping design) a page had exactly one
+  // page->mapping: the last file to fault it in.
+  if (!shared || k.cfg.design === 'page-mapping') {
     k.pageOwner.set(pfn, pfn + nr, { kind: 'file', mapping, index });
     return;
   }

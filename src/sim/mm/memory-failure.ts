@@ -93,6 +93,16 @@ function mfGenericKillProcs(k: Kernel, pfn: number, flags: number, pgmap: DevPag
       { pfn: hex(headPfn), mapping: owner ? (owner.kind === 'shared' ? 'PAGE_MAPPING_DAX_SHARED' : `inode ${owner.mapping.host?.ino ?? '?'}`) : 'NULL' },
       () => (owner && owner.kind === 'file' && owner.mapping.dax ? 1 : 0),
     );
+    if (owner && owner.kind === 'shared') {
+      // 6.12's dax_lock_folio takes PAGE_MAPPING_DAX_SHARED ((void *)0x1) for a
+      // mapping and dereferences it: an oops in the consumer's context, with
+      // mf_mutex still held (every later memory_failure() would hang).
+      k.log('BUG: unable to handle page fault for address: 0000000000000001');
+      k.log('#PF: supervisor read access in kernel mode');
+      k.log('Oops: 0000 [#1] PREEMPT SMP NOPTI');
+      k.log('RIP: 0010:dax_lock_folio');
+      throw new KernelPanic('Oops in dax_lock_folio: a reflinked DAX page (PAGE_MAPPING_DAX_SHARED) reached mf_generic_kill_procs');
+    }
     if (!cookie || !owner || owner.kind !== 'file') return -EBUSY;
     setPageHWPoison(k, headPfn);
     flags |= MF.ACTION_REQUIRED | MF.MUST_KILL;

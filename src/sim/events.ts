@@ -21,7 +21,7 @@ import type { EventResult } from './report';
 import type { Inode, Task, Vma } from './mm/types';
 import type { SuperBlock } from './fs/vfs';
 import type { Namespace } from './nvdimm/namespace';
-import { unbindPreRemove } from './designs';
+import { pmemPagemapKill, unbindPreRemove } from './designs';
 import { memoryFailureWorkFunc } from './mm/memory-failure';
 
 type Ev<K extends EventSpec['do']> = Extract<EventSpec, { do: K }>;
@@ -235,7 +235,12 @@ export function runEvent(m: Machine, e: EventSpec): EventResult {
       const ns = liveNamespace(m, e, e.namespace);
       return result(
         k.tr.call('syscall', 'unbind', { driver: 'nd_pmem', device: ns.spec.mode === 'fsdax' ? ns.id.replace(/^namespace/, 'pfn') : ns.id }, () => {
-          pmemReleaseDisk(k, ns.pmem!, unbindPreRemove(k));
+          const pmem = ns.pmem!;
+          // kill_dax moves into the pagemap's ->kill in the pagemap-failure design
+          if (k.cfg.design === 'pagemap-failure') {
+            const mounted = k.superblocks.some((sb) => sb.daxDev === pmem.dax && !sb.isShutdown());
+            pmemReleaseDisk(k, pmem, () => undefined, () => pmemPagemapKill(k, pmem, mounted));
+          } else pmemReleaseDisk(k, pmem, unbindPreRemove(k));
           ns.bound = false;
           return 0;
         }),

@@ -24,6 +24,8 @@ export const MF = {
   SW_SIMULATED: 1 << 5,
   NO_RETRY: 1 << 6,
   MEM_PRE_REMOVE: 1 << 7,
+  /** the pagemap-failure design's removal flag (1 << 4 in that patch; moved here to keep mainline's bits) */
+  MEM_REMOVE: 1 << 16,
 } as const;
 
 export function mfFlagsName(flags: number): string {

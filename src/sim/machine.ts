@@ -62,6 +62,9 @@ export function pmemBlockDev(pmem: PmemDevice): BlockDev {
     onMarkDead: (cb) => {
       pmem.onMarkDead = cb;
     },
+    onCorruptedRange: (cb) => {
+      pmem.holderCorruptedRange = cb;
+    },
   };
 }
 

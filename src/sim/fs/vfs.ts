@@ -35,6 +35,8 @@ export interface BlockDev {
   dax: DaxDevice | null;
   /** register the filesystem's ->shutdown, called when del_gendisk marks the disk dead */
   onMarkDead(cb: (k: Kernel) => void): void;
+  /** the corrupted-range design: register the holder's ->corrupted_range(offset, len, mf_flags) */
+  onCorruptedRange(cb: (k: Kernel, offset: number, len: number, mfFlags: number) => number): void;
 }
 
 export abstract class SuperBlock {

@@ -61,18 +61,33 @@ function memoryFailureDevPagemap(k: Kernel, pfn: number, flags: number, pgmap: D
     let rc = -ENXIO;
     out: {
       if (!pgmapPfnValid(pgmap, pfn)) break out;
-      // The page-mapping and pagemap-failure designs predate the holder
-      // chain: no driver op, straight to page->mapping.
-      const useOps = k.cfg.design === 'upstream' || k.cfg.design === 'corrupted-range';
-      if (useOps && pgmapHasMemoryFailure(pgmap)) {
-        rc = pgmap.ops.memory_failure!(k, pgmap, pfn, 1, flags);
+      // upstream asks the driver's ->memory_failure (the holder chain); the
+      // corrupted-range proposal had the driver call into the block layer; the
+      // page-mapping and pagemap-failure designs go straight to page->mapping
+      const op = driverMemoryFailure(k, pgmap);
+      if (op) {
+        rc = op(k, pgmap, pfn, 1, flags);
         if (rc !== -EOPNOTSUPP) break out;
       }
       rc = mfGenericKillProcs(k, pfn, flags, pgmap);
     }
+    // dev_pagemap_failure: removal always counts as recovered (the pagemap-failure patch)
+    if (flags & MF.MEM_REMOVE) rc = 0;
     if (rc !== -EOPNOTSUPP) actionResult(k, pfn, 'dax page', rc ? 'MF_FAILED' : 'MF_RECOVERED');
     return rc;
   });
+}
+
+/** the driver's memory_failure entry for this design, or undefined */
+function driverMemoryFailure(k: Kernel, pgmap: DevPagemap): DevPagemap['ops']['memory_failure'] {
+  switch (k.cfg.design) {
+    case 'upstream':
+      return pgmapHasMemoryFailure(pgmap) ? pgmap.ops.memory_failure : undefined;
+    case 'corrupted-range':
+      return pgmap.ops.corrupted_range_v3;
+    default:
+      return undefined;
+  }
 }
 
 /**
@@ -138,22 +153,33 @@ export function mfDaxKillProcs(k: Kernel, mapping: AddressSpace, index: number, 
     };
     for (const r of mapping.dax ? mapping.entries.query(index, end) : []) {
       skip(r.start);
-      for (let i = r.start; i < r.end; i++) {
-        const e = mapping.entries.get(i);
-        if (!e) continue;
-        // a PMD entry hands back its head page
-        const headPfn = e.pmd ? headOfPmd(mapping, i) : e.pfn;
-        k.tr.call('fsdax', 'dax_lock_mapping_entry', { index: hex(i) }, () => 1, () => `page ${hex(headPfn)}`);
-        if (!preRemove) setPageHWPoison(k, headPfn);
-        const toKill = collectProcsFsdax(k, mapping, i, preRemove);
-        unmapAndKill(k, toKill, headPfn, mapping, i, mfFlags);
-        k.tr.call('fsdax', 'dax_unlock_mapping_entry', { index: hex(i) }, () => undefined);
-      }
+      for (let i = r.start; i < r.end; i++) daxKillIndex(k, mapping, i, mfFlags, preRemove);
       pos = r.end;
     }
     skip(end);
     return 0;
   });
+}
+
+/**
+ * One file index of mf_dax_kill_procs: lock its DAX entry (the page is the
+ * entry's page: a PMD entry's head), poison it unless the device is going
+ * away, collect and kill. Also the body of the corrupted-range proposal's
+ * mf_dax_mapping_kill_procs.
+ */
+export function daxKillIndex(k: Kernel, mapping: AddressSpace, i: number, mfFlags: number, preRemove: boolean): void {
+  const e = mapping.entries.get(i);
+  if (!e) {
+    k.tr.countOnly('dax_lock_mapping_entry', 1);
+    k.tr.countOnly('dax_unlock_mapping_entry', 1);
+    return;
+  }
+  const headPfn = e.pmd ? headOfPmd(mapping, i) : e.pfn;
+  k.tr.call('fsdax', 'dax_lock_mapping_entry', { index: hex(i) }, () => 1, () => `page ${hex(headPfn)}`);
+  if (!preRemove) setPageHWPoison(k, headPfn);
+  const toKill = collectProcsFsdax(k, mapping, i, preRemove);
+  unmapAndKill(k, toKill, headPfn, mapping, i, mfFlags);
+  k.tr.call('fsdax', 'dax_unlock_mapping_entry', { index: hex(i) }, () => undefined);
 }
 
 /** the pfn a PMD entry's page is: the head of its 2 MiB */
@@ -423,3 +449,53 @@ export function softOfflinePage(k: Kernel, pfn: number, flags: number): number {
   });
 }
 
+
+/** dmesg lines a summarised per-pfn run writes out in full before it abbreviates */
+const RUN_LINES = 8;
+
+/**
+ * dev_pagemap_failure(pgmap) (the pagemap-failure proposal): a removal with
+ * the dax device still in use fails every pfn of the device, one
+ * memory_failure() each, with MF_MEM_REMOVE. Pfns whose page has an owner take
+ * the whole path one by one; runs of pfns nobody owns all do the same thing
+ * (dax_lock_folio finds no mapping, removal makes it "Recovered"), so each run
+ * is computed once and recorded as one span per symbol carrying its count.
+ */
+export function devPagemapFailure(k: Kernel, pgmap: DevPagemap): void {
+  const first = pgmap.firstValidPfn;
+  const end = pgmap.endPfn;
+  k.tr.call('mm', 'dev_pagemap_failure', { pfn: hex(first), nr_pages: end - first }, () => {
+    let pos = first;
+    for (const r of k.pageOwner.query(first, end)) {
+      if (r.start > pos) unownedRun(k, pos, r.start);
+      for (let p = r.start; p < r.end; p++) memoryFailure(k, p, MF.MEM_REMOVE);
+      pos = r.end;
+    }
+    if (pos < end) unownedRun(k, pos, end);
+  });
+}
+
+/** memory_failure(pfn, MF_MEM_REMOVE) for every pfn of [a, b), none of which has an owner */
+function unownedRun(k: Kernel, a: number, b: number): void {
+  const n = b - a;
+  if (!k.cfg.recovery) {
+    memoryFailure(k, a, MF.MEM_REMOVE); // panics
+    return;
+  }
+  const pfns = n === 1 ? hex(a) : `${hex(a)}..${hex(b - 1)}`;
+  const flags = mfFlagsName(MF.MEM_REMOVE);
+  k.tr.run('mm', 'memory_failure', { pfn: pfns, flags }, n, () =>
+    k.tr.run('dev_pagemap', 'memory_failure_dev_pagemap', { pfn: pfns, flags, type: 'MEMORY_DEVICE_FS_DAX' }, n, () => {
+      k.tr.run('mm', 'mf_generic_kill_procs', { pfn: pfns, flags }, n, () => {
+        k.tr.run('fsdax', 'dax_lock_folio', { pfn: pfns, mapping: 'NULL' }, n, () => 0);
+        return -EBUSY;
+      });
+      k.tr.run('mm', 'action_result', { pfn: pfns, type: 'dax page', result: 'MF_RECOVERED' }, n, () => 0);
+      return 0;
+    }),
+  );
+  k.mfStats.total += n;
+  k.mfStats.recovered += n;
+  for (let p = a; p < Math.min(b, a + RUN_LINES); p++) k.log(`${mfPrefix}${hex(p)}: recovery action for dax page: Recovered`);
+  if (n > RUN_LINES) k.log(`${mfPrefix}[${hex(a + RUN_LINES)}-${hex(b - 1)}]: recovery action for dax page: Recovered (${n - RUN_LINES} more lines, one per pfn)`);
+}

@@ -11,6 +11,8 @@ export type MemoryType = 'MEMORY_DEVICE_FS_DAX' | 'MEMORY_DEVICE_GENERIC';
 export interface DevPagemapOps {
   /** int (*memory_failure)(pgmap, pfn, nr_pages, mf_flags) */
   memory_failure?: (k: Kernel, pgmap: DevPagemap, pfn: number, nrPages: number, mfFlags: number) => number;
+  /** the corrupted-range proposal's per-pfn op (pmem_pgmap_memory_failure) */
+  corrupted_range_v3?: (k: Kernel, pgmap: DevPagemap, pfn: number, nrPages: number, mfFlags: number) => number;
 }
 
 export class DevPagemap {

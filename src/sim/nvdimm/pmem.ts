@@ -12,7 +12,7 @@ import type { NdRegion } from '../platform/acpi-nfit';
 import type { NamespaceSpec } from '../scenario/types';
 import { DaxDevice, daxHolderNotifyFailure, killDax, type DaxAccessMode, type DaxOperations } from '../dax/super';
 import { DevPagemap } from '../mm/memremap';
-import { EHWPOISON, EIO } from '../errno';
+import { EHWPOISON, EIO, EOPNOTSUPP } from '../errno';
 import { hex, PAGE_SIZE, SECTOR_SIZE, PFN_PHYS, alignUp } from '../units';
 import { machineCheckKernelCopy } from '../arch/mce';
 
@@ -23,6 +23,8 @@ export class PmemDevice {
   readonly pgmap: DevPagemap | null;
   /** the gendisk is live (del_gendisk not yet run) */
   diskAlive = true;
+  /** the corrupted-range design: the bdev holder's ->corrupted_range (a superblock's s_op) */
+  holderCorruptedRange: ((k: Kernel, offset: number, len: number, mfFlags: number) => number) | null = null;
   /** called by del_gendisk → fs_bdev_mark_dead for the filesystem on top */
   onMarkDead: ((k: Kernel) => void) | null = null;
 
@@ -41,7 +43,7 @@ export class PmemDevice {
             this.physAddr / PAGE_SIZE,
             (this.physAddr + spec.size) / PAGE_SIZE,
             (this.physAddr + this.dataOffset) / PAGE_SIZE,
-            { memory_failure: pmemPagemapMemoryFailure },
+            { memory_failure: pmemPagemapMemoryFailure, corrupted_range_v3: pmemPgmapMemoryFailureV3 },
             this,
           )
         : null;
@@ -97,6 +99,25 @@ export function pmemPagemapMemoryFailure(k: Kernel, pgmap: DevPagemap, pfn: numb
     const offset = PFN_PHYS(pfn) - pmem.physAddr - pmem.dataOffset;
     const len = nrPages * PAGE_SIZE;
     return daxHolderNotifyFailure(k, pmem.dax, offset, len, mfFlags);
+  });
+}
+
+/**
+ * The corrupted-range proposal (v3): pmem_pgmap_memory_failure turns the pfn
+ * into a disk offset and calls the gendisk's ->corrupted_range, which finds
+ * the block device and hands the range to its holder's ->corrupted_range.
+ * No holder that implements it is -EOPNOTSUPP: the generic handler runs.
+ */
+function pmemPgmapMemoryFailureV3(k: Kernel, pgmap: DevPagemap, pfn: number, nrPages: number, mfFlags: number): number {
+  const pmem = pgmap.owner as PmemDevice;
+  return k.tr.call('pmem', 'pmem_pgmap_memory_failure', { pfn: hex(pfn), mf_flags: mfFlagsName(mfFlags) }, () => {
+    const diskOffset = PFN_PHYS(pfn) - pmem.dataStart;
+    const len = nrPages * PAGE_SIZE;
+    return k.tr.call('pmem', 'pmem_corrupted_range', { disk: pmem.name, disk_offset: hex(diskOffset), len }, () =>
+      k.tr.call('block', 'bd_corrupted_range', { bdev: pmem.name, offset: hex(diskOffset), len }, () =>
+        pmem.holderCorruptedRange ? pmem.holderCorruptedRange(k, diskOffset, len, mfFlags) : -EOPNOTSUPP,
+      ),
+    );
   });
 }
 
@@ -276,10 +297,12 @@ export function pmemAttachDisk(k: Kernel, pmem: PmemDevice): void {
  * del_gendisk (the block device is marked dead, its filesystem told), and
  * the pagemap goes away with the devm memremap.
  */
-export function pmemReleaseDisk(k: Kernel, pmem: PmemDevice, preRemove?: Parameters<typeof killDax>[2]): void {
+export function pmemReleaseDisk(k: Kernel, pmem: PmemDevice, preRemove?: Parameters<typeof killDax>[2], pagemapKill?: () => void): void {
   k.tr.call('pmem', 'pmem_release_disk', { disk: pmem.name }, () => {
     k.tr.call('dax', 'dax_remove_host', { disk: pmem.name }, () => undefined);
-    killDax(k, pmem.dax, preRemove);
+    // the pagemap-failure design moved kill_dax into the pagemap's ->kill
+    if (pagemapKill) pagemapKill();
+    else killDax(k, pmem.dax, preRemove);
     k.tr.call('dax', 'put_dax', { dax: pmem.name }, () => undefined);
     k.tr.call('block', 'del_gendisk', { disk: pmem.name }, () => {
       pmem.diskAlive = false;

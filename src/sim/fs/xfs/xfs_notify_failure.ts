@@ -7,7 +7,7 @@ import { MF, mfFlagsName, type Kernel } from '../../kernel';
 import type { DaxDevice, DaxHolderOperations } from '../../dax/super';
 import { EFSCORRUPTED, EIO, ENXIO, EOPNOTSUPP } from '../../errno';
 import { BTOBB, hex, PAGE_SHIFT, U64_MAX } from '../../units';
-import { mfDaxKillProcs } from '../../mm/memory-failure';
+import { daxKillIndex, mfDaxKillProcs } from '../../mm/memory-failure';
 import { invalidateInodePages2Range } from '../dax';
 import type { XfsSuperBlock } from './xfs_super';
 import type { RmapRec } from './xfs_model_adapter';
@@ -189,3 +189,60 @@ function rmapFlags(rec: RmapRec): string {
 }
 
 
+
+/**
+ * The corrupted-range proposal's sb->s_op->corrupted_range for XFS (v3,
+ * 2021): the bdev range becomes daddrs and AG blocks, and one rmap query per
+ * AG calls xfs_corrupt_helper. As in the first merged notify_failure, a
+ * metadata owner shuts the filesystem down at once and stops the query
+ * (-EFSCORRUPTED), so file owners later in the range are not reached; inodes
+ * are looked up whether cached or not.
+ */
+export function xfsFsCorruptedRange(k: Kernel, mp: XfsSuperBlock, offset: number, len: number, mfFlags: number): number {
+  const x = mp.model;
+  return k.tr.call('fs', 'xfs_fs_corrupted_range', { dev: mp.bdev.name, offset: hex(offset), len, mf_flags: mfFlagsName(mfFlags) }, () => {
+    if (!mp.spec.rmapbt) return -EOPNOTSUPP;
+    const daddr = Math.floor(offset / 512);
+    const bblen = BTOBB(len);
+    let fsbno = x.daddrToFsb(daddr);
+    const endFsbno = x.daddrToFsb(daddr + bblen - 1);
+    let error = 0;
+    for (let agno = x.fsbToAgno(fsbno); agno <= x.fsbToAgno(endFsbno) && !error; agno++) {
+      const low = x.fsbToAgbno(fsbno);
+      const high = agno === x.fsbToAgno(endFsbno) ? x.fsbToAgbno(endFsbno) : x.agLength(agno) - 1;
+      error = k.tr.call('rmap', 'xfs_rmap_query_range', { agno, low, high }, () =>
+        x.rmapQueryRange(agno, low, high, (rec) => xfsCorruptHelper(k, mp, agno, rec, low, high, mfFlags)),
+      );
+      fsbno = x.agbToFsb(agno + 1, 0);
+    }
+    return error;
+  });
+}
+
+function xfsCorruptHelper(k: Kernel, mp: XfsSuperBlock, agno: number, rec: RmapRec, low: number, high: number, mfFlags: number): number {
+  return k.tr.call('rmap', 'xfs_corrupt_helper', { agno, startblock: rec.startblock, blockcount: rec.blockcount, owner: ownerName(rec.owner), offset: rec.offset, flags: rmapFlags(rec) }, () => {
+    if (isNonInodeOwner(rec.owner) || rec.attrFork || rec.bmbtBlock) {
+      mp.forceShutdown(k, 'SHUTDOWN_CORRUPT_ONDISK', 'xfs_corrupt_helper', 0);
+      return -EFSCORRUPTED;
+    }
+    const ip = k.tr.call('fs', 'xfs_iget', { ino: rec.owner, flags: '0' }, () => mp.igetAny(rec.owner), (r) => (r ? `inode ${rec.owner}` : '-ENOENT'));
+    if (!ip || !ip.mapping.dax) return 0;
+    const bs = mp.model.blockSize;
+    const first = Math.max(rec.startblock, low);
+    const last = Math.min(rec.startblock + rec.blockcount - 1, high);
+    for (let b = first; b <= last; b++) {
+      const index = Math.floor(((rec.offset + (b - rec.startblock)) * bs) / 2 ** PAGE_SHIFT);
+      const per = Math.max(1, bs / 2 ** PAGE_SHIFT);
+      for (let i = 0; i < per; i++) mfDaxMappingKillProcs(k, ip.mapping, index + i, mfFlags);
+    }
+    return 0;
+  });
+}
+
+/** the proposal's per-page mf_dax_mapping_kill_procs: the same collection and kill as mf_dax_kill_procs for one index */
+function mfDaxMappingKillProcs(k: Kernel, mapping: Parameters<typeof mfDaxKillProcs>[1], index: number, mfFlags: number): number {
+  return k.tr.call('mm', 'mf_dax_mapping_kill_procs', { inode: mapping.host?.ino ?? 0, index: hex(index), mf_flags: mfFlagsName(mfFlags) }, () => {
+    daxKillIndex(k, mapping, index, mfFlags | MF.ACTION_REQUIRED | MF.MUST_KILL, false);
+    return 0;
+  });
+}

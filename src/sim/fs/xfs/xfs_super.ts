@@ -11,7 +11,7 @@ import { AddressSpace, type Inode } from '../../mm/types';
 import { EIO, ENOSPC } from '../../errno';
 import type { XfsIomap } from './xfs_mount';
 import { hex, SECTOR_SIZE } from '../../units';
-import { xfsDaxHolderOperations } from './xfs_notify_failure';
+import { xfsDaxHolderOperations, xfsFsCorruptedRange } from './xfs_notify_failure';
 import { createXfsModel, type XfsModelApi } from './xfs_model_adapter';
 import { InputError } from '../../errors';
 
@@ -64,6 +64,8 @@ export class XfsSuperBlock extends SuperBlock {
       return 0;
     });
     bdev.onMarkDead((kk) => this.markDead(kk));
+    // the corrupted-range proposal: the superblock holds the block device and implements s_op->corrupted_range
+    if (this.daxDev) bdev.onCorruptedRange((kk, off, len, flags) => xfsFsCorruptedRange(kk, this, off, len, flags));
   }
 
   get logPrefix(): string {
@@ -94,7 +96,8 @@ export class XfsSuperBlock extends SuperBlock {
                 ? 'Block device removal'
                 : 'Metadata I/O Error';
       const file = caller.startsWith('xfs_dax') ? 'fs/xfs/xfs_notify_failure.c' : 'fs/xfs/xfs_super.c';
-      k.log(`${this.logPrefix}${why} (${hex(SHUTDOWN[flag])}) detected at ${caller} (${file}:${line}).  Shutting down filesystem.`);
+      const at = line ? `${file}:${line}` : file; // a proposal's function has no line in any release
+      k.log(`${this.logPrefix}${why} (${hex(SHUTDOWN[flag])}) detected at ${caller} (${at}).  Shutting down filesystem.`);
       k.log(`${this.logPrefix}Please unmount the filesystem and rectify the problem(s)`);
       return 'shut down';
     });
@@ -111,6 +114,11 @@ export class XfsSuperBlock extends SuperBlock {
   igetIncore(ino: number): Inode | null {
     const inode = this.byIno.get(ino);
     return inode && this.model.igetIncore(ino) ? inode : null;
+  }
+
+  /** xfs_iget without XFS_IGET_INCORE: any inode of this filesystem (read in if need be) */
+  igetAny(ino: number): Inode | null {
+    return this.byIno.get(ino) ?? null;
   }
 
   /** the path inside the filesystem the model uses ("/dir/name") */

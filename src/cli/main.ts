@@ -13,6 +13,7 @@ import type { RunReport } from '../sim/report';
 import type { Diagnostic, InputError } from '../sim/errors';
 import { loadScenario, diagnosticFromInputError } from '../sim/scenario/load';
 import { runScenario } from '../sim/run';
+import { runMeasured, parseCostTable, DEFAULT_COST_TABLE, type CostTable, type DesignMetrics } from '../sim/compare';
 import { renderCheck, renderCompare, renderRouting, type CheckEntry, type CompareRun } from '../sim/render';
 
 export interface CliIO {
@@ -28,9 +29,11 @@ export interface CliDeps {
   loadScenario(text: string, file: string): Scenario;
   diagnosticFromInputError(text: string, file: string, err: InputError): Diagnostic;
   runScenario(s: Scenario, opts?: { design?: Design }): RunReport;
+  /** compare: a run with its reach and cost measured */
+  runMeasured?(s: Scenario, design: Design, costs: CostTable): { report: RunReport; metrics: DesignMetrics };
 }
 
-const defaultDeps: CliDeps = { loadScenario, diagnosticFromInputError, runScenario };
+const defaultDeps: CliDeps = { loadScenario, diagnosticFromInputError, runScenario, runMeasured };
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -49,7 +52,7 @@ Commands:
       Run each scenario and check its expectations. Prints every failure with
       what was expected and what happened. Exits 0 only when every expectation
       of every scenario holds, 1 when one fails, 2 on bad input.
-  compare <scenario> [--json]
+  compare <scenario> [--json] [--costs <file.json>]
       Run a scenario under every design and print them side by side: events'
       results, signals, filesystem shutdown, calls by symbol.
       --json prints {"designs": {"<design>": <run report>}}.
@@ -73,12 +76,14 @@ interface Options {
   design?: Design;
   json: boolean;
   color?: boolean;
+  /** compare: a JSON cost model file */
+  costs?: string;
 }
 
 const COMMAND_OPTIONS: Record<Options['command'], string[]> = {
   run: ['--design', '--json'],
   check: ['--design'],
-  compare: ['--json'],
+  compare: ['--json', '--costs'],
 };
 
 function parseArgs(argv: string[]): Options | 'help' {
@@ -88,6 +93,7 @@ function parseArgs(argv: string[]): Options | 'help' {
   const positional: string[] = [];
   const seen: string[] = [];
   let design: string | undefined;
+  let costs: string | undefined;
   let json = false;
   let color: boolean | undefined;
   let onlyFiles = false;
@@ -111,6 +117,13 @@ function parseArgs(argv: string[]): Options | 'help' {
           throw new UsageError(`option --design needs a value: one of ${DESIGNS.join(', ')}`);
         }
         design = v;
+        seen.push(name);
+        break;
+      }
+      case '--costs': {
+        const v = inline ?? argv[++i];
+        if (v === undefined || (inline === undefined && v.startsWith('--'))) throw new UsageError('option --costs needs a file: a JSON cost model {"default": ns, "symbols": {...}}');
+        costs = v;
         seen.push(name);
         break;
       }
@@ -149,6 +162,7 @@ function parseArgs(argv: string[]): Options | 'help' {
   const opts: Options = { command, files, json };
   if (design !== undefined) opts.design = design as Design;
   if (color !== undefined) opts.color = color;
+  if (costs !== undefined) opts.costs = costs;
   return opts;
 }
 
@@ -216,6 +230,16 @@ class Session {
         code: EXIT_FAILED,
         lines: [`${file}: internal error while running${under ? ` under ${under}` : ''}: ${errorText(e)}`],
       };
+    }
+  }
+
+  measure(file: string, s: Scenario, design: Design, costs: CostTable): Outcome<{ report: RunReport; metrics: DesignMetrics }> {
+    try {
+      const f = this.deps.runMeasured ?? runMeasured;
+      return { ok: true, value: f(s, design, costs) };
+    } catch (e) {
+      if (isInputError(e)) return { ok: false, code: EXIT_BAD_INPUT, lines: [this.inputError(file, e)] };
+      return { ok: false, code: EXIT_FAILED, lines: [`${file}: internal error while running under ${design}: ${errorText(e)}`] };
     }
   }
 
@@ -308,12 +332,21 @@ function compareCommand(file: string, opts: Options, color: boolean, session: Se
     session.fail(s);
     return s.code;
   }
+  let costs: CostTable = DEFAULT_COST_TABLE;
+  if (opts.costs !== undefined) {
+    try {
+      costs = parseCostTable(JSON.parse(io.readFile(opts.costs)), opts.costs);
+    } catch (e) {
+      io.stderr(`${opts.costs}: ${e instanceof Error ? e.message : String(e)}\n`);
+      return EXIT_BAD_INPUT;
+    }
+  }
   const runs: CompareRun[] = [];
   const failures: { design: Design; code: number; lines: string[] }[] = [];
   for (const design of DESIGNS) {
-    const r = session.run(file, s.value, design);
+    const r = session.measure(file, s.value, design, costs);
     if (r.ok) {
-      runs.push({ design, report: r.value });
+      runs.push({ design, report: r.value.report, metrics: r.value.metrics });
     } else {
       runs.push({ design, error: r.lines.join('\n') });
       failures.push({ design, code: r.code, lines: r.lines });
@@ -329,8 +362,9 @@ function compareCommand(file: string, opts: Options, color: boolean, session: Se
   }
   for (const f of failures) for (const l of f.lines) io.stderr(`${f.design}: ${l}\n`);
   if (opts.json) {
-    const out: { designs: Record<string, RunReport>; errors?: Record<string, string> } = { designs: {} };
+    const out: { designs: Record<string, RunReport>; metrics: Record<string, DesignMetrics>; costs: CostTable; errors?: Record<string, string> } = { designs: {}, metrics: {}, costs };
     for (const r of runs) if (r.report) out.designs[r.design] = r.report;
+    for (const r of runs) if (r.metrics) out.metrics[r.design] = r.metrics;
     if (failures.length) out.errors = Object.fromEntries(runs.filter((r) => r.error !== undefined).map((r) => [r.design, r.error!]));
     io.stdout(JSON.stringify(out, null, 2) + '\n');
   } else {

@@ -2,6 +2,7 @@
 // the failures of `check`, and the side-by-side table of `compare`. Pure: the
 // caller decides whether to colour (only when stdout is a TTY) and passes it.
 
+import type { DesignMetrics } from './compare';
 import type { ExpectationResult, ReportEvent, ReportSignal, RunReport, Span } from './report';
 import { describeSignal } from './expect';
 
@@ -295,6 +296,8 @@ export interface CompareRun {
   report?: RunReport;
   /** what the run threw, when it did not */
   error?: string;
+  /** what the design reached, missed and cost (compare) */
+  metrics?: DesignMetrics;
 }
 
 /** how long an error may be in its table cell; the whole text follows the table */
@@ -380,6 +383,18 @@ export function renderCompare(scenario: string, runs: readonly CompareRun[], opt
         }),
       });
     }
+  }
+
+  if (runs.some((r) => r.metrics)) {
+    const mcell = (f: (m: DesignMetrics) => string) => runs.map((r) => (r.metrics ? f(r.metrics) : ''));
+    const owners = (l: DesignMetrics['ownersNotified']) => (l.length ? [...new Set(l.map((o) => `${o.file}@${o.event}`))].join(' ') : '-');
+    rows.push({ section: 'reach' });
+    rows.push({ label: 'owners notified', cells: mcell((m) => owners(m.ownersNotified)) });
+    rows.push({ label: 'owners missed', cells: mcell((m) => owners(m.ownersMissed)) });
+    rows.push({ label: 'pages left mapped to bad media', cells: mcell((m) => String(m.pagesMappedToBadMedia)) });
+    rows.push({ label: 'pages left mapped to a removed device', cells: mcell((m) => String(m.pagesMappedToRemovedDevice)) });
+    rows.push({ section: 'cost' });
+    rows.push({ label: 'simulated cost', cells: mcell((m) => formatTime(m.cost)) });
   }
 
   const symbols = new Set<string>();

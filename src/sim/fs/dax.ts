@@ -40,9 +40,10 @@ function daxIomapPgoff(iomap: Iomap, pos: number): number {
  * a share count instead of a mapping and index.
  */
 function daxAssociateEntry(k: Kernel, mapping: AddressSpace, index: number, pfn: number, nr: number, shared: boolean): void {
-  // Before reflink-aware DAX (the page-mapping design) a page had exactly one
-  // page->mapping: the last file to fault it in.
-  if (!shared || k.cfg.design === 'page-mapping') {
+  // Before reflink-aware DAX (the page-mapping design, and pagemap-failure,
+  // which handles poison the same way) a page had exactly one page->mapping:
+  // the last file to fault it in.
+  if (!shared || k.cfg.design === 'page-mapping' || k.cfg.design === 'pagemap-failure') {
     k.pageOwner.set(pfn, pfn + nr, { kind: 'file', mapping, index });
     return;
   }

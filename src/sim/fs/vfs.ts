@@ -81,6 +81,8 @@ export abstract class SuperBlock {
   abstract markDead(k: Kernel): void;
   /** the block-device byte offset holding a file offset, or undefined for a hole; no trace */
   abstract bmapQuiet(inode: Inode, off: number): number | undefined;
+  /** the file's mapped extents: file offset, length and block-device byte offset, in file order; no trace */
+  abstract extentsQuiet(inode: Inode): { fileOffset: number; length: number; devOffset: number }[];
   /** create a file as the scenario describes it (setup, before any event) */
   abstract createFile(k: Kernel, f: FileSpec, lookup: (path: string) => Inode | undefined): Inode;
 }

@@ -235,6 +235,14 @@ export class XfsSuperBlock extends SuperBlock {
     return k.tr.call('fs', 'xfs_free_file_space', { ino: inode.ino, offset: hex(off), len }, () => this.model.punchHole(inode.ino, off, len));
   }
 
+  extentsQuiet(inode: Inode): { fileOffset: number; length: number; devOffset: number }[] {
+    if (inode.size <= 0) return [];
+    return this.model
+      .mapFileRange(inode.ino, 0, inode.size)
+      .filter((p) => p.kind !== 'hole')
+      .map((p) => ({ fileOffset: p.fileOffset, length: p.length, devOffset: p.deviceOffset! }));
+  }
+
   bmapQuiet(inode: Inode, off: number): number | undefined {
     const p = this.model.mapFileRange(inode.ino, off, 1)[0];
     return p && p.kind === 'mapped' ? p.deviceOffset! : undefined;

@@ -18,5 +18,5 @@ tar -xJf /usr/src/linux-source-6.12.tar.xz -C "$dest" \
   linux-source-6.12/Makefile linux-source-6.12/mm linux-source-6.12/fs linux-source-6.12/drivers/nvdimm \
   linux-source-6.12/drivers/dax linux-source-6.12/drivers/acpi linux-source-6.12/drivers/md \
   linux-source-6.12/drivers/cxl linux-source-6.12/arch/x86 linux-source-6.12/include linux-source-6.12/block \
-  linux-source-6.12/kernel linux-source-6.12/tools/testing/nvdimm linux-source-6.12/lib
+  linux-source-6.12/kernel linux-source-6.12/tools/testing/nvdimm linux-source-6.12/lib linux-source-6.12/drivers/base
 echo "kernel tree: $dest/linux-source-6.12"

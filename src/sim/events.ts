@@ -15,7 +15,7 @@ import { madviseInjectError } from './mm/madvise';
 import { hwpoisonInject } from './mm/hwpoison-inject';
 import { ghesMemoryError } from './acpi/ghes';
 import { blockDevRw, fileRw, punchHole } from './fs/read_write';
-import { pmemReleaseDisk, pmemSubmitBio } from './nvdimm/pmem';
+import { pmemReleaseDisk } from './nvdimm/pmem';
 import { errnoName } from './errno';
 import type { EventResult } from './report';
 import type { Inode, Task, Vma } from './mm/types';
@@ -153,20 +153,18 @@ export function runEvent(m: Machine, e: EventSpec): EventResult {
     case 'clear-errors': {
       const ns = liveNamespace(m, e, e.namespace);
       const pmem = ns.pmem!;
-      return result(
-        k.tr.call('syscall', 'ndctl_clear_errors', { namespace: ns.id, disk: pmem.name }, () => {
-          // ndctl writes zeroes over each bad range through the block device,
-          // widened to the platform's clear unit
-          const unit = Math.max(SECTOR_SIZE, ns.region.spec.clearUnit);
-          for (const [s, e2] of pmem.bb.ranges()) {
-            const a = alignDown(s * SECTOR_SIZE, unit);
-            const b = Math.min(alignUp(e2 * SECTOR_SIZE, unit), pmem.dataSize);
-            const rc = pmemSubmitBio(k, pmem, 'WRITE', a / SECTOR_SIZE, b - a);
-            if (rc < 0) return rc;
-          }
-          return 0;
-        }),
-      );
+      // ndctl clear-errors writes zeroes over each bad range through the block
+      // device (O_DIRECT), widened to the platform's clear unit: pmem_do_write
+      // clears the poison first
+      const unit = Math.max(SECTOR_SIZE, ns.region.spec.clearUnit);
+      const bdev = m.bdev(pmem.name)!;
+      for (const [s, e2] of pmem.bb.ranges()) {
+        const a = alignDown(s * SECTOR_SIZE, unit);
+        const b = Math.min(alignUp(e2 * SECTOR_SIZE, unit), pmem.dataSize);
+        const rc = blockDevRw(k, bdev, a, b - a, true, true);
+        if (rc < 0) return result(rc);
+      }
+      return { ret: 0 };
     }
     case 'load':
     case 'store': {
@@ -234,7 +232,7 @@ export function runEvent(m: Machine, e: EventSpec): EventResult {
     case 'unbind': {
       const ns = liveNamespace(m, e, e.namespace);
       return result(
-        k.tr.call('syscall', 'unbind', { driver: 'nd_pmem', device: ns.spec.mode === 'fsdax' ? ns.id.replace(/^namespace/, 'pfn') : ns.id }, () => {
+        k.tr.call('syscall', 'unbind_store', { driver: 'nd_pmem', device: ns.spec.mode === 'fsdax' ? ns.id.replace(/^namespace/, 'pfn') : ns.id }, () => {
           const pmem = ns.pmem!;
           // kill_dax moves into the pagemap's ->kill in the pagemap-failure design
           if (k.cfg.design === 'pagemap-failure') {
@@ -256,7 +254,7 @@ export function runEvent(m: Machine, e: EventSpec): EventResult {
       const t = liveTask(m, e, e.process);
       const vma = t.mm!.vmas.find((v) => v.id === e.mapping);
       if (!vma) throw new InputError(`${e.path}/id`, 'id', e.mapping, `${e.id}: process ${t.pid} has no mapping ${describeValue(e.mapping)}`);
-      k.tr.call('syscall', 'munmap', { pid: t.pid, addr: hex(vma.start), len: vma.end - vma.start }, () => unmapVma(vma));
+      k.tr.call('syscall', '__vm_munmap', { pid: t.pid, addr: hex(vma.start), len: vma.end - vma.start }, () => unmapVma(vma));
       return { ret: 0 };
     }
     case 'exit': {

@@ -22,12 +22,40 @@ export interface RangeMapOps<V> {
   eq?(a: V, b: V): boolean;
 }
 
+/**
+ * The naive reference (tests only): every RangeMap created while it is on
+ * keeps one entry per unit instead of ranges, so the same simulator code runs
+ * page by page and its reports can be compared with the range-based run.
+ */
+let naiveUnits = false;
+export function setNaiveIntervals(on: boolean): void {
+  naiveUnits = on;
+}
+export function naiveIntervals(): boolean {
+  return naiveUnits;
+}
+
 export class RangeMap<V> {
   private r: Range<V>[] = [];
+  /** naive reference: unit → value */
+  private units: Map<number, V> | null = naiveUnits ? new Map() : null;
   constructor(private readonly ops: RangeMapOps<V> = {}) {}
 
+  /** the per-unit store folded back into ranges (naive mode) */
+  private fold(): Range<V>[] {
+    const keys = [...this.units!.keys()].sort((a, b) => a - b);
+    const out: Range<V>[] = [];
+    for (const k of keys) {
+      const v = this.units!.get(k)!;
+      const last = out[out.length - 1];
+      if (last && last.end === k && this.same(this.splitValue(last.value, k - last.start), v)) last.end = k + 1;
+      else out.push({ start: k, end: k + 1, value: v });
+    }
+    return out;
+  }
+
   get size(): number {
-    return this.r.length;
+    return this.units ? this.fold().length : this.r.length;
   }
 
   /** index of the first range whose end is > pos */
@@ -53,6 +81,10 @@ export class RangeMap<V> {
   /** set [start, end) to value, replacing what was there */
   set(start: number, end: number, value: V): void {
     if (end <= start) return;
+    if (this.units) {
+      for (let u = start; u < end; u++) this.units.set(u, this.splitValue(value, u - start));
+      return;
+    }
     this.clear(start, end);
     let i = this.firstEndingAfter(start);
     // i is where the new range goes (everything before it ends at or before start)
@@ -76,6 +108,12 @@ export class RangeMap<V> {
   /** remove [start, end) */
   clear(start: number, end: number): void {
     if (end <= start) return;
+    if (this.units) {
+      if (end - start > this.units.size) {
+        for (const u of [...this.units.keys()]) if (u >= start && u < end) this.units.delete(u);
+      } else for (let u = start; u < end; u++) this.units.delete(u);
+      return;
+    }
     let i = this.firstEndingAfter(start);
     const out: Range<V>[] = [];
     let j = i;
@@ -90,6 +128,15 @@ export class RangeMap<V> {
 
   /** the pieces overlapping [start, end), clipped to it */
   query(start: number, end: number): Range<V>[] {
+    if (this.units) {
+      const res: Range<V>[] = [];
+      for (const e of this.fold()) {
+        if (e.end <= start || e.start >= end) continue;
+        const s = Math.max(e.start, start);
+        res.push({ start: s, end: Math.min(e.end, end), value: this.splitValue(e.value, s - e.start) });
+      }
+      return res;
+    }
     const res: Range<V>[] = [];
     for (let i = this.firstEndingAfter(start); i < this.r.length && this.r[i]!.start < end; i++) {
       const e = this.r[i]!;
@@ -101,6 +148,7 @@ export class RangeMap<V> {
 
   /** the value covering pos, or undefined */
   get(pos: number): V | undefined {
+    if (this.units) return this.units.get(pos);
     const i = this.firstEndingAfter(pos);
     const e = this.r[i];
     if (!e || e.start > pos) return undefined;
@@ -109,12 +157,14 @@ export class RangeMap<V> {
 
   /** whole stored range containing pos */
   rangeAt(pos: number): Range<V> | undefined {
+    if (this.units) return this.fold().find((e) => e.start <= pos && pos < e.end);
     const e = this.r[this.firstEndingAfter(pos)];
     return e && e.start <= pos ? { ...e } : undefined;
   }
 
   /** first stored piece overlapping [start, end), clipped */
   firstIn(start: number, end: number): Range<V> | undefined {
+    if (this.units) return this.query(start, end)[0];
     const e = this.r[this.firstEndingAfter(start)];
     if (!e || e.start >= end) return undefined;
     const s = Math.max(e.start, start);
@@ -133,12 +183,14 @@ export class RangeMap<V> {
   }
 
   all(): Range<V>[] {
+    if (this.units) return this.fold();
     return this.r.map((e) => ({ ...e }));
   }
 
   clone(): RangeMap<V> {
     const m = new RangeMap<V>(this.ops);
     m.r = this.r.map((e) => ({ ...e }));
+    if (this.units) m.units = new Map(this.units);
     return m;
   }
 }

@@ -5,6 +5,7 @@
 import { KernelPanic, MF, mfFlagsName, type Kernel } from '../kernel';
 import { EBUSY, EIO, ENXIO, EOPNOTSUPP } from '../errno';
 import { hex, PAGE_SHIFT, PAGE_SIZE } from '../units';
+import { naiveIntervals } from '../intervals';
 import { pgmapHasMemoryFailure, pgmapPfnValid, type DevPagemap } from './memremap';
 import type { AddressSpace, Task, Vma } from './types';
 
@@ -144,6 +145,11 @@ export function mfDaxKillProcs(k: Kernel, mapping: AddressSpace, index: number, 
     const preRemove = (mfFlags & MF.MEM_PRE_REMOVE) !== 0;
     mfFlags |= MF.ACTION_REQUIRED | MF.MUST_KILL;
     const end = index + count;
+    if (naiveIntervals()) {
+      // the naive reference: every index, one by one
+      for (let i = index; i < end; i++) daxKillIndex(k, mapping, i, mfFlags, preRemove);
+      return 0;
+    }
     let pos = index;
     const skip = (to: number): void => {
       if (to > pos) {
@@ -465,6 +471,11 @@ export function devPagemapFailure(k: Kernel, pgmap: DevPagemap): void {
   const first = pgmap.firstValidPfn;
   const end = pgmap.endPfn;
   k.tr.call('mm', 'dev_pagemap_failure', { pfn: hex(first), nr_pages: end - first }, () => {
+    if (naiveIntervals()) {
+      // the naive reference: really one memory_failure() per pfn
+      for (let p = first; p < end; p++) memoryFailure(k, p, MF.MEM_REMOVE);
+      return;
+    }
     let pos = first;
     for (const r of k.pageOwner.query(first, end)) {
       if (r.start > pos) unownedRun(k, pos, r.start);

@@ -130,5 +130,5 @@ test('differential: unbind under pagemap-failure counts one memory_failure per d
     }
   };
   assert.equal(spans(true), (62 * 2 ** 20) / 4096);
-  assert.ok(spans(false) < 10, 'the range-based run summarises the unowned runs');
+  assert.ok(spans(false) * 10 < spans(true), 'the range-based run summarises the unowned runs');
 });

@@ -1,0 +1,6 @@
+// npm run bench: bundle bench/run.ts and run it with room for the naive reference.
+import * as esbuild from 'esbuild';
+import { spawnSync } from 'node:child_process';
+await esbuild.build({ entryPoints: ['bench/run.ts'], outfile: 'out/bench/run.js', bundle: true, platform: 'node', target: 'node20', logLevel: 'warning' });
+const r = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', 'out/bench/run.js'], { stdio: 'inherit' });
+process.exit(r.status ?? 1);

@@ -19,7 +19,7 @@ export function fileRw(k: Kernel, sb: SuperBlock, inode: Inode, pos: number, len
       if (sb.isShutdown()) return -EIO;
       if (sb.dax) return daxIomapRw(k, sb, inode, pos, len, write);
       if (direct && (pos % SECTOR_SIZE || len % SECTOR_SIZE)) return -EINVAL;
-      return blockBackedRw(k, sb, inode, pos, len, write);
+      return blockBackedRw(k, sb, inode, pos, len, write, direct);
     });
   });
 }
@@ -29,20 +29,36 @@ export function fileRw(k: Kernel, sb: SuperBlock, inode: Inode, pos: number, len
  * layer (iomap_dio_rw for O_DIRECT; the page cache's readahead and writeback
  * otherwise, modelled as immediate). Writes into holes allocate first.
  */
-function blockBackedRw(k: Kernel, sb: SuperBlock, inode: Inode, pos: number, len: number, write: boolean): number {
+function blockBackedRw(k: Kernel, sb: SuperBlock, inode: Inode, pos: number, len: number, write: boolean, direct: boolean): number {
   let done = 0;
   let cur = pos;
   const end = write ? pos + len : Math.min(pos + len, inode.size);
+  const cache = inode.mapping.pagecache;
   while (cur < end) {
     const iomap = write ? sb.iomapWrite(k, inode, cur, end - cur) : sb.iomapRead(k, inode, cur, end - cur);
     if (typeof iomap === 'number') return done || iomap;
     const segEnd = Math.min(end, iomap.offset + iomap.length);
     if (iomap.type === 'IOMAP_MAPPED') {
-      const off = iomap.addr + (cur - iomap.offset);
-      const first = Math.floor(off / SECTOR_SIZE);
-      const last = Math.ceil((off + (segEnd - cur)) / SECTOR_SIZE);
-      const rc = sb.bdev.submit(k, write ? 'WRITE' : 'READ', first, (last - first) * SECTOR_SIZE);
-      if (rc < 0) return done || rc;
+      // buffered I/O works in whole pages of the page cache; a read of a page
+      // already cached needs no I/O at all
+      const unit = direct ? SECTOR_SIZE : PAGE_SIZE;
+      const first = Math.floor(cur / unit) * unit;
+      const last = Math.ceil(segEnd / unit) * unit;
+      for (let a = first; a < last; ) {
+        const page = Math.floor(a / PAGE_SIZE);
+        if (!write && !direct && cache.has(page)) {
+          a = (page + 1) * PAGE_SIZE;
+          continue;
+        }
+        // one bio for the run of uncached units
+        let b = a + unit;
+        while (b < last && (write || direct || !cache.has(Math.floor(b / PAGE_SIZE)))) b += unit;
+        const off = iomap.addr + (a - iomap.offset);
+        const rc = sb.bdev.submit(k, write ? 'WRITE' : 'READ', off / SECTOR_SIZE, b - a);
+        if (rc < 0) return done + Math.max(0, a - cur) || rc;
+        if (!direct) cache.add(Math.floor(a / PAGE_SIZE), Math.ceil(b / PAGE_SIZE));
+        a = b;
+      }
     }
     if (write) sb.iomapWriteEnd(k, inode, iomap, segEnd - cur);
     done += segEnd - cur;

@@ -42,9 +42,13 @@ export interface AllocResult {
   len: number;
 }
 
-/** struct xfs_perag's free-space view: the bnobt of one AG */
+/**
+ * struct xfs_perag's free-space view: the by-block btree (bnobt) and the
+ * by-size btree (cntbt, ordered by length then block) of one AG.
+ */
 export class XfsFreeSpace {
   readonly list: ExtList<FreeExt>;
+  readonly cnt: ExtList<FreeExt>;
   /** agf_freeblks */
   freeblks = 0;
 
@@ -61,6 +65,24 @@ export class XfsFreeSpace {
       },
       journal,
     );
+    this.cnt = new ExtList<FreeExt>(
+      {
+        cmp: (a, b) => a.len - b.len || a.start - b.start,
+        start: (t) => t.start,
+        len: (t) => t.len,
+      },
+      journal,
+    );
+  }
+
+  private add(e: FreeExt): void {
+    this.list.insert(e);
+    this.cnt.insert(e);
+  }
+
+  private del(e: FreeExt): void {
+    this.list.remove(e);
+    this.cnt.remove(e);
   }
 
   /** the free extent containing agbno */
@@ -80,10 +102,10 @@ export class XfsFreeSpace {
   take(agbno: number, len: number): void {
     const e = this.find(agbno);
     if (!e || agbno + len > e.start + e.len) throw new Error(`xfs_alloc: AG ${this.agno} blocks ${agbno}+${len} are not free`);
-    this.list.remove(e);
-    if (agbno > e.start) this.list.insert({ start: e.start, len: agbno - e.start });
+    this.del(e);
+    if (agbno > e.start) this.add({ start: e.start, len: agbno - e.start });
     const end = agbno + len;
-    if (end < e.start + e.len) this.list.insert({ start: end, len: e.start + e.len - end });
+    if (end < e.start + e.len) this.add({ start: end, len: e.start + e.len - end });
     this.journal.set(this, 'freeblks', this.freeblks - len);
   }
 
@@ -100,19 +122,20 @@ export class XfsFreeSpace {
     let end = agbno + len;
     if (left && left.start + left.len === agbno) {
       start = left.start;
-      this.list.remove(left);
+      this.del(left);
     }
     if (right && right.start === end) {
       end = right.start + right.len;
-      this.list.remove(right);
+      this.del(right);
     }
-    this.list.insert({ start, len: end - start });
+    this.add({ start, len: end - start });
     this.journal.set(this, 'freeblks', this.freeblks + len);
   }
 
-  /** agf_longest */
+  /** agf_longest: the last record of the cntbt */
   longest(): number {
-    return this.list.maxLen();
+    const last = this.cnt.last();
+    return last ? last.len : 0;
   }
 
   extents(): FreeExt[] {
@@ -278,20 +301,24 @@ export function xfsAllocAgVextentNear(fs: XfsFreeSpace, args: AllocArgs): AllocR
  * from its start; failing that the largest one, if it holds minlen.
  */
 export function xfsAllocAgVextentSize(fs: XfsFreeSpace, args: AllocArgs): AllocResult | null {
-  let fit: { len: number; bnoa: number; lena: number } | null = null;
-  let big: { len: number; bnoa: number; lena: number } | null = null;
-  for (const e of fs.list) {
-    if (e.len < args.minlen) continue;
+  const slop = args.alignment > 1 ? args.alignment - 1 : 0;
+  // the cntbt from the first extent of at least maxlen (plus alignment slop)
+  let p = fs.cnt.lowerBound((x) => x.len - (args.maxlen + slop));
+  for (let e = fs.cnt.at(p); e; p = fs.cnt.next(p), e = fs.cnt.at(p)) {
     const { bnoa, lena } = xfsAllocComputeAligned(e.start, e.len, args.alignment);
-    if (lena < args.minlen) continue;
-    if (lena >= args.maxlen) {
-      if (!fit || lena < fit.lena) fit = { len: e.len, bnoa, lena };
-    } else if (!big || lena >= big.lena) big = { len: e.len, bnoa, lena };
+    if (lena >= args.maxlen) return { agbno: bnoa, len: xfsAllocFixLen(args.maxlen, args) };
   }
-  const pick = fit ?? big;
-  if (!pick) return null;
-  const len = xfsAllocFixLen(Math.min(pick.lena, args.maxlen), args);
-  return { agbno: pick.bnoa, len };
+  // nothing holds maxlen: the largest (last in the cntbt) that holds minlen
+  let best: { bnoa: number; lena: number } | null = null;
+  for (let q = fs.cnt.lastPos(); q; q = fs.cnt.prev(q)) {
+    const e = fs.cnt.at(q)!;
+    if (best && e.len < best.lena) break;
+    const { bnoa, lena } = xfsAllocComputeAligned(e.start, e.len, args.alignment);
+    if (lena >= args.minlen && (!best || lena > best.lena)) best = { bnoa, lena };
+    if (e.len < args.minlen) break;
+  }
+  if (!best) return null;
+  return { agbno: best.bnoa, len: xfsAllocFixLen(Math.min(best.lena, args.maxlen), args) };
 }
 
 /** xfs_alloc_ag_vextent_exact: exactly at args.agbno, as much as is free there up to maxlen */

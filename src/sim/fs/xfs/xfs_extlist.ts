@@ -10,7 +10,7 @@
 // never changed in place: a change is a remove and an insert, each recorded
 // in the journal so that a failed operation can be undone.
 
-import type { XfsJournal } from './xfs_journal';
+import type { XfsJournal, XfsJournalled } from './xfs_journal';
 
 export interface ExtListOps<T> {
   cmp(a: T, b: T): number;
@@ -18,7 +18,7 @@ export interface ExtListOps<T> {
   len(t: T): number;
 }
 
-const CHUNK = 256;
+const CHUNK = 64;
 
 interface Chunk<T> {
   items: T[];
@@ -26,7 +26,10 @@ interface Chunk<T> {
   maxEnd: number;
   /** max of len over items (valid when !dirty) */
   maxLen: number;
+  /** pre[i]: max of start+len over items 0..i (valid when !preDirty) */
+  pre: number[];
   dirty: boolean;
+  preDirty: boolean;
 }
 
 /** a position in the list: chunk index and index inside the chunk */
@@ -35,7 +38,7 @@ export interface ExtPos {
   i: number;
 }
 
-export class ExtList<T> {
+export class ExtList<T> implements XfsJournalled<T> {
   private chunks: Chunk<T>[] = [];
   private count = 0;
   /** prefix[c]: the largest item end in chunks 0..c (valid below dirtyFrom) */
@@ -53,7 +56,10 @@ export class ExtList<T> {
 
   private touch(c: number): void {
     const ch = this.chunks[c];
-    if (ch) ch.dirty = true;
+    if (ch) {
+      ch.dirty = true;
+      ch.preDirty = true;
+    }
     if (c < this.dirtyFrom) this.dirtyFrom = c;
   }
 
@@ -70,13 +76,30 @@ export class ExtList<T> {
     if (upTo + 1 > this.dirtyFrom) this.dirtyFrom = upTo + 1;
   }
 
+  private refreshPre(ch: Chunk<T>): void {
+    if (!ch.preDirty) return;
+    const pre = ch.pre;
+    pre.length = ch.items.length;
+    const { start, len } = this.ops;
+    let me = 0;
+    for (let i = 0; i < ch.items.length; i++) {
+      const t = ch.items[i]!;
+      const e = start(t) + len(t);
+      if (e > me) me = e;
+      pre[i] = me;
+    }
+    ch.preDirty = false;
+  }
+
   private refresh(ch: Chunk<T>): void {
     if (!ch.dirty) return;
     let me = 0;
     let ml = 0;
-    for (const t of ch.items) {
-      const l = this.ops.len(t);
-      const e = this.ops.start(t) + l;
+    const { start, len } = this.ops;
+    for (let i = 0; i < ch.items.length; i++) {
+      const t = ch.items[i]!;
+      const l = len(t);
+      const e = start(t) + l;
       if (e > me) me = e;
       if (l > ml) ml = l;
     }
@@ -133,6 +156,18 @@ export class ExtList<T> {
     return { c: p.c - 1, i: ch.items.length - 1 };
   }
 
+  /** the last item */
+  last(): T | undefined {
+    const ch = this.chunks[this.chunks.length - 1];
+    return ch ? ch.items[ch.items.length - 1] : undefined;
+  }
+
+  /** the position of the last item, or undefined when empty */
+  lastPos(): ExtPos | undefined {
+    const c = this.chunks.length - 1;
+    return c < 0 ? undefined : { c, i: this.chunks[c]!.items.length - 1 };
+  }
+
   /** largest len in the chunk of p (for skipping chunks of short extents) */
   chunkMaxLen(c: number): number {
     const ch = this.chunks[c];
@@ -165,10 +200,11 @@ export class ExtList<T> {
     return m;
   }
 
-  private rawInsert(t: T): void {
+  /** insert without journalling (the journal's undo) */
+  rawInsert(t: T): void {
     const cmp = this.ops.cmp;
     if (this.chunks.length === 0) {
-      this.chunks.push({ items: [t], maxEnd: 0, maxLen: 0, dirty: true });
+      this.chunks.push({ items: [t], maxEnd: 0, maxLen: 0, pre: [], dirty: true, preDirty: true });
       this.count++;
       this.touch(0);
       return;
@@ -186,11 +222,12 @@ export class ExtList<T> {
     this.touch(c);
     if (ch.items.length > 2 * CHUNK) {
       const tail = ch.items.splice(CHUNK);
-      this.chunks.splice(c + 1, 0, { items: tail, maxEnd: 0, maxLen: 0, dirty: true });
+      this.chunks.splice(c + 1, 0, { items: tail, maxEnd: 0, maxLen: 0, pre: [], dirty: true, preDirty: true });
     }
   }
 
-  private rawRemove(t: T): void {
+  /** remove without journalling (the journal's undo) */
+  rawRemove(t: T): void {
     const cmp = this.ops.cmp;
     let p = this.lowerBound((x) => cmp(x, t));
     // several items may compare equal; find this very object
@@ -209,12 +246,12 @@ export class ExtList<T> {
 
   insert(t: T): void {
     this.rawInsert(t);
-    this.journal.record(() => this.rawRemove(t));
+    this.journal.inserted(this, t);
   }
 
   remove(t: T): void {
     this.rawRemove(t);
-    this.journal.record(() => this.rawInsert(t));
+    this.journal.removed(this, t);
   }
 
   /** every item, in order */
@@ -261,7 +298,18 @@ export class ExtList<T> {
       const ch = chs[c]!;
       this.refresh(ch);
       if (ch.maxEnd <= lo) continue;
-      for (const t of ch.items) {
+      // first item of the chunk that (with those before it) reaches past lo
+      this.refreshPre(ch);
+      const items = ch.items;
+      let i = 0;
+      let j = items.length;
+      while (i < j) {
+        const m = (i + j) >>> 1;
+        if (ch.pre[m]! > lo) j = m;
+        else i = m + 1;
+      }
+      for (; i < items.length; i++) {
+        const t = items[i]!;
         const s = start(t);
         if (s > hi) return 0;
         if (s + len(t) > lo) {

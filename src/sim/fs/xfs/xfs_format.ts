@@ -192,7 +192,9 @@ export interface XfsUnits {
   inopblog: number;
 }
 
-const pow2 = (n: number): number => 2 ** n;
+/** 2^n for shifts past 31 bits, from a table (conversions are hot) */
+const POW2: number[] = Array.from({ length: 64 }, (_, i) => 2 ** i);
+const pow2 = (n: number): number => POW2[n]!;
 
 /** BTOBB(bytes): bytes to basic blocks, rounding up */
 export const BTOBB = (bytes: number): number => Math.ceil(bytes / BBSIZE);

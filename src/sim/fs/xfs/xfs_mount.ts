@@ -67,6 +67,7 @@ import {
   XFS_INO_TO_FSB,
   XFS_INO_TO_OFFSET,
   XFS_MAX_BMBT_EXTLEN,
+  XFS_RMAP_LEN_MAX,
   XFS_RMAP_NON_INODE_OWNER,
   XFS_RMAP_OWN_AG,
   XFS_RMAP_OWN_COW,
@@ -150,8 +151,12 @@ export class XfsPerag {
   readonly refc: XfsRefcountBtree;
   /** AGFL contents, agbnos, slot flfirst onwards */
   agfl: number[] = [];
-  /** inode chunks, sorted by startino */
+  /** inode chunks, sorted by startino (the inobt) */
   readonly chunks: XfsInoChunk[] = [];
+  /** startinos of the chunks with a free inode, sorted (the finobt) */
+  readonly finobt: number[] = [];
+  /** startino -> chunk */
+  readonly chunkByStart = new Map<number, XfsInoChunk>();
   /** agi_newino: agino of the last chunk allocated, -1 for NULLAGINO */
   newino = -1;
   /** agi_count, agi_freecount */
@@ -493,7 +498,7 @@ export class XfsMount {
       dirblklog: g.dirblklog,
       logsectlog: g.logSectSize ? Math.log2(g.logSectSize) : 0,
       logsectsize: g.logSectSize,
-      logsunit: 1,
+      logsunit: g.sectSize === 512 ? 1 : g.sectSize,
       features2: `0x${g.features2.toString(16)}`,
       features_compat: 0,
       features_ro_compat: `0x${g.featuresRoCompat.toString(16)}`,
@@ -1021,21 +1026,22 @@ export class XfsMount {
   private syncBmbt(ip: XfsInode): void {
     const g = this.geo;
     const need = xfsBmbtBlocksNeeded(ip.data.nextents, g.blockSize, g.literalAreaBytes);
-    while (ip.bmbtBlocks.length < need) {
-      const last = ip.bmbtBlocks[ip.bmbtBlocks.length - 1];
-      const target = last ?? this.inoToFsb(ip.ino);
+    if (need === ip.bmbtBlocks.length) return;
+    const blocks = [...ip.bmbtBlocks];
+    while (blocks.length < need) {
+      const target = blocks[blocks.length - 1] ?? this.inoToFsb(ip.ino);
       const { agno, r } = this.allocExtent(target, 1, { userdata: false });
       this.takeBlocks(agno, r.agbno, 1);
       const fsb = this.agbToFsb(agno, r.agbno);
       this.rmapMap(fsb, 1, { owner: ip.ino, offset: 0, bmbtBlock: true });
-      this.journal.set(ip, 'bmbtBlocks', [...ip.bmbtBlocks, fsb]);
+      blocks.push(fsb);
     }
-    while (ip.bmbtBlocks.length > need) {
-      const fsb = ip.bmbtBlocks[ip.bmbtBlocks.length - 1]!;
+    while (blocks.length > need) {
+      const fsb = blocks.pop()!;
       this.rmapUnmap(fsb, 1, { owner: ip.ino, offset: 0, bmbtBlock: true });
       this.freeBlocks(fsb, 1);
-      this.journal.set(ip, 'bmbtBlocks', ip.bmbtBlocks.slice(0, -1));
     }
+    this.journal.set(ip, 'bmbtBlocks', blocks);
   }
 
   /**
@@ -1301,33 +1307,31 @@ export class XfsMount {
     const g = this.geo;
     let pagino = parent ? XFS_INO_TO_AGINO(g, parent) : 0;
     if (!pagino) pagino = pag.newino;
-    const withFree = pag.chunks.filter((c) => c.freecount > 0);
-    let rec: XfsInoChunk | undefined;
+    const fino = pag.finobt;
+    let startino: number | undefined;
     if (parent && XFS_INO_TO_AGNO(g, parent) === pag.agno) {
-      // xfs_dialloc_ag_finobt_near
-      let left: XfsInoChunk | undefined;
-      let right: XfsInoChunk | undefined;
-      for (const c of withFree) {
-        if (c.startino <= pagino) left = c;
-        else if (!right) right = c;
-      }
-      if (left && pagino < left.startino + XFS_INODES_PER_CHUNK) rec = left;
-      else if (left && right) rec = pagino - left.startino + XFS_INODES_PER_CHUNK - 1 > right.startino - pagino ? right : left;
-      else rec = left ?? right;
+      // xfs_dialloc_ag_finobt_near: the record holding pagino, else the closer neighbour
+      const i = lowerIndex(fino, pagino + 1);
+      const left = i > 0 ? fino[i - 1] : undefined;
+      const right = fino[i];
+      if (left !== undefined && pagino < left + XFS_INODES_PER_CHUNK) startino = left;
+      else if (left !== undefined && right !== undefined) startino = pagino - left + XFS_INODES_PER_CHUNK - 1 > right - pagino ? right : left;
+      else startino = left ?? right;
     } else {
       // xfs_dialloc_ag_finobt_newino
-      rec = withFree.find((c) => c.startino === pag.newino) ?? withFree[0];
+      startino = pag.newino >= 0 && pag.chunkByStart.get(pag.newino)?.freecount ? pag.newino : fino[0];
     }
+    const rec = startino === undefined ? undefined : pag.chunkByStart.get(startino);
     if (!rec) throw new Error(`xfs_dialloc_ag: AG ${pag.agno} has no free inode`);
     const offset = rec.state.indexOf(0);
-    const chunk = rec;
-    chunk.state[offset] = 1;
+    rec.state[offset] = 1;
     this.journal.record(() => {
-      chunk.state[offset] = 0;
+      rec.state[offset] = 0;
     });
-    this.journal.set(chunk, 'freecount', chunk.freecount - 1);
+    this.journal.set(rec, 'freecount', rec.freecount - 1);
+    if (rec.freecount === 0) this.journal.splice(fino, lowerIndex(fino, rec.startino), 1);
     this.journal.set(pag, 'ifree', pag.ifree - 1);
-    return XFS_AGINO_TO_INO(g, pag.agno, chunk.startino + offset);
+    return XFS_AGINO_TO_INO(g, pag.agno, rec.startino + offset);
   }
 
   /**
@@ -1375,7 +1379,7 @@ export class XfsMount {
       for (let i = 0; i < XFS_INODES_PER_CHUNK; i++) if (i < first || i >= first + n) state[i] = 2;
       for (let b = 0; b < 16; b++) if (state[b * XFS_INODES_PER_HOLEMASK_BIT] === 2) holemask |= 1 << b;
     }
-    const existing = pag.chunks.find((c) => c.startino === startino);
+    const existing = pag.chunkByStart.get(startino);
     const count = got.len * g.inopblock;
     if (existing) {
       // a sparse chunk filling in part of an existing record
@@ -1389,12 +1393,14 @@ export class XfsMount {
       let hm = 0;
       for (let b = 0; b < 16; b++) if (existing.state[b * XFS_INODES_PER_HOLEMASK_BIT] === 2) hm |= 1 << b;
       this.journal.set(existing, 'holemask', hm);
+      if (existing.freecount === 0) this.journal.splice(pag.finobt, lowerIndex(pag.finobt, startino), 0, startino);
       this.journal.set(existing, 'freecount', existing.freecount + count);
     } else {
       const chunk: XfsInoChunk = { startino, holemask, state, freecount: count };
-      let i = 0;
-      while (i < pag.chunks.length && pag.chunks[i]!.startino < startino) i++;
-      this.journal.splice(pag.chunks, i, 0, chunk);
+      const starts = pag.chunks.map((c) => c.startino);
+      this.journal.splice(pag.chunks, lowerIndex(starts, startino), 0, chunk);
+      this.journal.mapSet(pag.chunkByStart, startino, chunk);
+      this.journal.splice(pag.finobt, lowerIndex(pag.finobt, startino), 0, startino);
     }
     this.journal.set(pag, 'newino', startino);
     this.journal.set(pag, 'icount', pag.icount + count);
@@ -1410,13 +1416,13 @@ export class XfsMount {
     const g = this.geo;
     const pag = this.pag(XFS_INO_TO_AGNO(g, ino));
     const agino = XFS_INO_TO_AGINO(g, ino);
-    const idx = pag.chunks.findIndex((c) => agino >= c.startino && agino < c.startino + XFS_INODES_PER_CHUNK);
-    const chunk = pag.chunks[idx]!;
+    const chunk = pag.chunkByStart.get(Math.floor(agino / XFS_INODES_PER_CHUNK) * XFS_INODES_PER_CHUNK)!;
     const off = agino - chunk.startino;
     chunk.state[off] = 0;
     this.journal.record(() => {
       chunk.state[off] = 1;
     });
+    if (chunk.freecount === 0) this.journal.splice(pag.finobt, lowerIndex(pag.finobt, chunk.startino), 0, chunk.startino);
     this.journal.set(chunk, 'freecount', chunk.freecount + 1);
     this.journal.set(pag, 'ifree', pag.ifree + 1);
     if (chunk.state.every((s) => s !== 1)) {
@@ -1437,7 +1443,9 @@ export class XfsMount {
         i = j;
       }
       const count = chunk.freecount;
-      this.journal.splice(pag.chunks, idx, 1);
+      this.journal.splice(pag.chunks, pag.chunks.indexOf(chunk), 1);
+      this.journal.mapDelete(pag.chunkByStart, chunk.startino);
+      this.journal.splice(pag.finobt, lowerIndex(pag.finobt, chunk.startino), 1);
       this.journal.set(pag, 'icount', pag.icount - count);
       this.journal.set(pag, 'ifree', pag.ifree - count);
     }
@@ -1644,7 +1652,6 @@ export class XfsMount {
     const exts = spec.extents;
     if (exts !== undefined) {
       if (!Array.isArray(exts)) throw this.err(at, 'extents', exts, 'extents must be a list of {offset, block, length}');
-      const seen: { i: number; off: number; len: number; agno: number; agbno: number }[] = [];
       exts.forEach((e, i) => {
         const p = at ? `${at}/extents/${i}` : '';
         for (const f of ['offset', 'block', 'length'] as const) {
@@ -1661,33 +1668,113 @@ export class XfsMount {
         if (agbno + e.length > this.agLength(agno))
           throw new XfsOpError(p && `${p}/length`, 'length', e.length, `length ${e.length}: blocks ${agbno}..${agbno + e.length - 1} of AG ${agno} run past its end (${this.agLength(agno)} blocks); an extent cannot cross an AG`, EINVAL);
         if ((e.offset + e.length) * g.blockSize > MAX_FILE_BYTES) throw new XfsOpError(p && `${p}/offset`, 'offset', e.offset, `offset ${e.offset}: beyond the largest file the model supports`, EFBIG);
-        for (const s of seen) {
-          if (s.agno === agno && agbno < s.agbno + s.len && s.agbno < agbno + e.length)
-            throw new XfsOpError(p && `${p}/block`, 'block', e.block, `block ${describeValue(e.block)}: overlaps extents/${s.i} of the same file`, EINVAL);
-          const so = exts[s.i]!;
-          if (e.offset < so.offset + so.length && so.offset < e.offset + e.length)
-            throw new XfsOpError(p && `${p}/offset`, 'offset', e.offset, `offset ${e.offset}: file blocks overlap extents/${s.i}`, EINVAL);
-        }
         if (!this.pag(agno).free.isFree(agbno, e.length))
           throw new XfsOpError(p && `${p}/block`, 'block', e.block, `block ${describeValue(e.block)} (AG ${agno} block ${agbno}, ${e.length} blocks) is not free: it holds ${this.describeOwner(agno, agbno, e.length)}`, EINVAL);
-        seen.push({ i, off: e.offset, len: e.length, agno, agbno });
       });
+      // the extents against each other: sorted, only neighbours can overlap
+      const idx = exts.map((_, i) => i);
+      const pair = (sorted: number[], key: (i: number) => number, field: 'block' | 'offset', what: string): void => {
+        for (let k = 1; k < sorted.length; k++) {
+          const a = sorted[k - 1]!;
+          const b = sorted[k]!;
+          if (key(b) < key(a) + exts[a]!.length) {
+            const [early, late] = a < b ? [a, b] : [b, a];
+            const p = at ? `${at}/extents/${late}` : '';
+            throw new XfsOpError(p && `${p}/${field}`, field, exts[late]![field], `${field} ${describeValue(exts[late]![field])}: ${what} extents/${early}`, EINVAL);
+          }
+        }
+      };
+      const phys = (i: number): number => this.fsbToAgno(exts[i]!.block) * g.agblocks + this.fsbToAgbno(exts[i]!.block);
+      pair([...idx].sort((a, b) => phys(a) - phys(b)), phys, 'block', 'overlaps the blocks of');
+      pair([...idx].sort((a, b) => exts[a]!.offset - exts[b]!.offset), (i) => exts[i]!.offset, 'offset', 'file blocks overlap');
       if (size === undefined) size = exts.reduce((m, e) => Math.max(m, (e.offset + e.length) * g.blockSize), 0);
     }
     const fsize = size ?? 0;
     return this.atomic(at, 'size', fsize, `creating ${spec.path}`, () => {
-      const ip = this.create(parts, 'file');
-      this.journal.set(ip, 'fill', spec.fill);
-      if (exts !== undefined) {
-        for (const e of [...exts].sort((a, b) => a.offset - b.offset)) {
-          const agno = this.fsbToAgno(e.block);
-          this.takeBlocks(agno, this.fsbToAgbno(e.block), e.length);
-          this.dataMap(ip, { startoff: e.offset, startblock: e.block, blockcount: e.length, unwritten: false });
-        }
-      } else if (fsize > 0) this.iomapWrite(ip, 0, fsize, false);
-      this.journal.set(ip, 'size', fsize);
-      return ip.ino;
+      if (exts === undefined || exts.length === 0) {
+        const ip = this.create(parts, 'file');
+        this.journal.set(ip, 'fill', spec.fill);
+        if (fsize > 0) this.iomapWrite(ip, 0, fsize, false);
+        this.journal.set(ip, 'size', fsize);
+        return ip.ino;
+      }
+      return this.createPlaced(parts, exts, spec.fill, fsize);
     });
+  }
+
+  /**
+   * The explicit-placement part of createFile, built in bulk so that a file
+   * of a million extents costs a few log entries: the blocks are taken
+   * first (so that the inode, its directory entry or its bmap btree cannot
+   * land on them), then the inode is created, then the data fork, the rmap
+   * records and the bmap btree are built. Each bulk step records one closure
+   * that reverses it; the checks before make them unable to fail.
+   */
+  private createPlaced(parts: string[], exts: { offset: number; block: number; length: number }[], fill: number | undefined, fsize: number): number {
+    const sorted = [...exts].sort((a, b) => a.offset - b.offset);
+    this.journal.suspend(() => {
+      for (const e of sorted) this.takeBlocks(this.fsbToAgno(e.block), this.fsbToAgbno(e.block), e.length);
+    });
+    this.journal.record(() => {
+      for (const e of sorted) this.freeBlocks(e.block, e.length);
+    });
+    const ip = this.create(parts, 'file');
+    this.journal.set(ip, 'fill', fill);
+    // the data fork, merged as xfs_bmap_add_extent_hole_real would
+    const fork: BmbtIrec[] = [];
+    for (const e of sorted) {
+      const last = fork[fork.length - 1];
+      if (
+        last &&
+        last.startoff + last.blockcount === e.offset &&
+        last.startblock + last.blockcount === e.block &&
+        this.fsbToAgno(last.startblock) === this.fsbToAgno(e.block) &&
+        last.blockcount + e.length <= XFS_MAX_BMBT_EXTLEN
+      )
+        fork[fork.length - 1] = { ...last, blockcount: last.blockcount + e.length };
+      else fork.push({ startoff: e.offset, startblock: e.block, blockcount: e.length, unwritten: false });
+    }
+    // the bmap btree must find room: one free block each is enough
+    let free = 0;
+    for (const pag of this.ags) free += pag.free.freeblks;
+    const bmbt = xfsBmbtBlocksNeeded(fork.length, this.geo.blockSize, this.geo.literalAreaBytes);
+    if (free < bmbt) throw new XfsNoSpace(`${bmbt} bmap btree blocks`);
+    this.journal.record(() => {
+      // reverse the bulk build: the inode's rmap records, its bmbt blocks, its fork
+      for (const e of ip.data.exts) this.pag(this.fsbToAgno(e.startblock)).rmap.unmap(this.fsbToAgbno(e.startblock), e.blockcount, { owner: ip.ino, offset: e.startoff });
+      for (const b of ip.bmbtBlocks) {
+        this.rmapUnmap(b, 1, { owner: ip.ino, offset: 0, bmbtBlock: true });
+        this.freeBlocks(b, 1);
+      }
+      ip.bmbtBlocks = [];
+      ip.data.exts.length = 0;
+    });
+    this.journal.suspend(() => {
+      // rmap records: the fork extents, merged further only where the fork
+      // had to split at XFS_MAX_BMBT_EXTLEN (xfs_rmap_map's merge rule)
+      let rec: RmapIrec | undefined;
+      let recAg = -1;
+      const flush = (): void => {
+        if (rec) this.pag(recAg).rmap.insertRecord(rec);
+        rec = undefined;
+      };
+      for (const e of fork) {
+        ip.data.exts.push(e);
+        const agno = this.fsbToAgno(e.startblock);
+        const agbno = this.fsbToAgbno(e.startblock);
+        if (rec && agno === recAg && rec.startblock + rec.blockcount === agbno && rec.offset + rec.blockcount === e.startoff && rec.blockcount + e.blockcount <= XFS_RMAP_LEN_MAX)
+          rec.blockcount += e.blockcount;
+        else {
+          flush();
+          rec = { startblock: agbno, blockcount: e.blockcount, owner: ip.ino, offset: e.startoff, attrFork: false, bmbtBlock: false, unwritten: false };
+          recAg = agno;
+        }
+      }
+      flush();
+      this.syncBmbt(ip);
+    });
+    this.journal.set(ip, 'size', fsize);
+    return ip.ino;
   }
 
   /**
@@ -2105,6 +2192,18 @@ export class XfsMount {
 function xfsDirSfBytes(d: XfsDirState): number {
   const inoSize = d.i8count ? 8 : 4;
   return 1 + 1 + inoSize + d.entries.size * (1 + 2 + 1 + inoSize) + d.nameBytes;
+}
+
+/** index of the first element >= v in a sorted array */
+function lowerIndex(a: number[], v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const m = (lo + hi) >>> 1;
+    if (a[m]! < v) lo = m + 1;
+    else hi = m;
+  }
+  return lo;
 }
 
 function popcount16(v: number): number {

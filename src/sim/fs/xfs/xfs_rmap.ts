@@ -125,6 +125,15 @@ export class XfsRmapBtree {
   }
 
   /**
+   * Insert a record as it is, without looking for neighbours to merge with:
+   * for a bulk build where the caller merged already and the owner has no
+   * other record next to it (a new inode's data fork).
+   */
+  insertRecord(rec: RmapIrec): void {
+    this.list.insert({ ...rec });
+  }
+
+  /**
    * The record of `oinfo` that holds all of [bno, bno + len) (and, for file
    * data, maps it at oinfo.offset).
    */

@@ -93,7 +93,7 @@ export function blockDevRw(k: Kernel, bdev: BlockDev, pos: number, len: number, 
  */
 export function punchHole(k: Kernel, sb: SuperBlock, inode: Inode, off: number, len: number): number {
   return k.tr.call('syscall', 'vfs_fallocate', { file: inode.path, mode: 'FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE', offset: hex(off), len }, () =>
-    k.tr.call('fs', `${sb.spec.type}_file_fallocate`, { ino: inode.ino, offset: hex(off), len }, () => {
+    k.tr.call('fs', sb.spec.type === 'xfs' ? 'xfs_file_fallocate' : 'ext4_fallocate', { ino: inode.ino, offset: hex(off), len }, () => {
       if (sb.isShutdown()) return -EIO;
       const first = Math.ceil(off / PAGE_SIZE);
       const end = Math.floor((off + len) / PAGE_SIZE);

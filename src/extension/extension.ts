@@ -1,40 +1,116 @@
-// The VS Code side (a thin layer over the simulator core). This first cut
-// runs the scenario in the active editor and shows the routing and the check
-// results in an output channel; the lab views build on the same core.
+// DAX Poison Lab in VS Code: the simulator runs in the extension host (Node
+// or web worker: neither it nor this layer uses Node APIs) and this layer
+// makes it a lab: a session driven by commands, the Devices / Owners /
+// Events views, kernel source links, and scenario editing support. The
+// logic lives in ./model (pure, unit tested); this file wires it up.
 
 import * as vscode from 'vscode';
-import { loadScenario } from '../sim/scenario/load';
-import { runScenario } from '../sim/run';
-import { renderRouting, renderCheck } from '../sim/render';
-import { ScenarioErrors, InputError, formatDiagnostic } from '../sim/errors';
-import { diagnosticFromInputError } from '../sim/scenario/load';
+import { Lab } from './lab';
+import { DevicesProvider, EventsProvider, OwnersProvider } from './views';
+import { KernelSource, LabDocuments, SCHEME } from './kernelSource';
+import { AddressHover, ScenarioCodeLens, ScenarioDiagnostics } from './editor';
+import { registerCommands, DEFAULT_SCENARIO } from './commands';
+import { ScriptedPrompter, VsCodePrompter, type Prompter } from './prompter';
+import type { DeviceNode } from './model/devices';
 
-export function activate(context: vscode.ExtensionContext): void {
-  const out = vscode.window.createOutputChannel('DAX Poison Lab');
-  const run = (check: boolean) => () => {
-    const ed = vscode.window.activeTextEditor;
-    if (!ed) {
-      void vscode.window.showErrorMessage('DAX Poison Lab: open a *.poison.yaml or *.poison.json scenario first.');
-      return;
-    }
-    const file = ed.document.fileName;
-    const text = ed.document.getText();
-    out.clear();
-    try {
-      const report = runScenario(loadScenario(text, file));
-      out.append(check ? renderCheck([{ file, report }]) : renderRouting(report));
-    } catch (e) {
-      if (e instanceof ScenarioErrors) out.append(e.diagnostics.map(formatDiagnostic).join('\n') + '\n');
-      else if (e instanceof InputError) out.append(formatDiagnostic(diagnosticFromInputError(text, file, e)) + '\n');
-      else throw e;
-    }
-    out.show(true);
-  };
+const SCENARIO_SELECTOR: vscode.DocumentSelector = [
+  { pattern: '**/*.poison.{yaml,yml,json}' },
+  { scheme: 'untitled', language: 'yaml' },
+];
+
+/** What the extension exports: the lab's parts, for the tests and for other extensions. */
+export interface DaxPoisonLabApi {
+  lab: Lab;
+  devices: DevicesProvider;
+  owners: OwnersProvider;
+  events: EventsProvider;
+  kernel: KernelSource;
+  diagnostics: ScenarioDiagnostics;
+  docs: LabDocuments;
+  /** messages the commands showed */
+  messages: string[];
+  /** answer the next questions from a script instead of the UI (undefined restores the UI) */
+  usePrompter(p: Prompter | undefined): void;
+  ScriptedPrompter: typeof ScriptedPrompter;
+  defaultScenario: string;
+}
+
+export function activate(context: vscode.ExtensionContext): DaxPoisonLabApi {
+  const lab = new Lab();
+  const kernel = new KernelSource();
+  const docs = new LabDocuments(kernel);
+  const diagnostics = new ScenarioDiagnostics();
+  const expectations = vscode.languages.createDiagnosticCollection('dax-poison-lab-expectations');
+  const devices = new DevicesProvider(lab);
+  const owners = new OwnersProvider(lab);
+  const events = new EventsProvider(lab);
+  const ui = new VsCodePrompter();
+  let prompter: Prompter = ui;
+  const messages: string[] = [];
+
+  const devicesView = vscode.window.createTreeView('daxPoisonLab.devices', { treeDataProvider: devices, showCollapseAll: true });
+  const ownersView = vscode.window.createTreeView('daxPoisonLab.owners', { treeDataProvider: owners, showCollapseAll: true });
+  owners.view = ownersView as vscode.TreeView<never>;
+  const eventsView = vscode.window.createTreeView('daxPoisonLab.events', { treeDataProvider: events });
+
   context.subscriptions.push(
-    out,
-    vscode.commands.registerCommand('daxPoisonLab.runScenario', run(false)),
-    vscode.commands.registerCommand('daxPoisonLab.checkScenario', run(true)),
+    lab,
+    kernel,
+    docs,
+    diagnostics,
+    expectations,
+    devicesView,
+    ownersView,
+    eventsView,
+    devicesView.onDidChangeSelection((e) => {
+      const n = e.selection[0];
+      if (n?.target) lab.showOwners(n.target);
+    }),
+    vscode.commands.registerCommand('daxPoisonLab.showOwnersOf', (n?: DeviceNode) => {
+      if (n?.target && lab.session) lab.showOwners(n.target);
+    }),
+    vscode.workspace.onDidChangeTextDocument((e) => expectations.delete(e.document.uri)),
+    vscode.workspace.registerTextDocumentContentProvider(SCHEME, docs),
+    vscode.languages.registerDocumentLinkProvider({ scheme: SCHEME }, docs),
+    vscode.languages.registerCodeLensProvider(SCENARIO_SELECTOR, new ScenarioCodeLens()),
+    vscode.languages.registerHoverProvider(SCENARIO_SELECTOR, new AddressHover(lab)),
+    ...registerCommands({ extensionUri: context.extensionUri, lab, kernel, docs, diagnostics, expectations, prompter: () => prompter, messages }),
   );
+  void vscode.commands.executeCommand('setContext', 'daxPoisonLab.hasSession', false);
+  void openStartupScenario(lab);
+
+  return {
+    lab,
+    devices,
+    owners,
+    events,
+    kernel,
+    diagnostics,
+    docs,
+    messages,
+    usePrompter: (p) => {
+      prompter = p ?? ui;
+    },
+    ScriptedPrompter,
+    defaultScenario: DEFAULT_SCENARIO,
+  };
+}
+
+/** daxPoisonLab.startupScenario: open it in the lab (and an editor) when VS Code starts, and show the lab. */
+async function openStartupScenario(lab: Lab): Promise<void> {
+  const setting = vscode.workspace.getConfiguration('daxPoisonLab').get<string>('startupScenario', '').trim();
+  if (!setting || lab.session) return;
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const uri = /^\/|^[a-z][a-z0-9+.-]+:\/\//i.test(setting) ? (setting.startsWith('/') ? vscode.Uri.file(setting) : vscode.Uri.parse(setting)) : folder ? vscode.Uri.joinPath(folder, setting) : undefined;
+  if (!uri) return;
+  try {
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc, { preview: false });
+    await vscode.commands.executeCommand('daxPoisonLab.openScenario', uri);
+    await vscode.commands.executeCommand('workbench.view.extension.daxPoisonLab');
+  } catch (e) {
+    void vscode.window.showWarningMessage(`DAX Poison Lab: cannot open the startup scenario ${setting}: ${(e as Error).message}`);
+  }
 }
 
 export function deactivate(): void {}

@@ -23,6 +23,9 @@ import type { SuperBlock } from './fs/vfs';
 import type { Namespace } from './nvdimm/namespace';
 import { pmemPagemapKill, unbindPreRemove } from './designs';
 import { memoryFailureWorkFunc } from './mm/memory-failure';
+import { killDevDax } from './dax/device';
+import { nvdimmClearPoison } from './nvdimm/bus';
+import { EINVAL } from './errno';
 
 type Ev<K extends EventSpec['do']> = Extract<EventSpec, { do: K }>;
 
@@ -152,6 +155,20 @@ export function runEvent(m: Machine, e: EventSpec): EventResult {
     }
     case 'clear-errors': {
       const ns = liveNamespace(m, e, e.namespace);
+      if (ns.devdax) {
+        // device-dax has no block device: ndctl sends ND_CMD_CLEAR_ERROR for
+        // the region's bad ranges inside the namespace (the ioctl path clears
+        // the media, the badrange and the region badblocks, nothing else)
+        const unit = Math.max(SECTOR_SIZE, ns.region.spec.clearUnit);
+        for (const [s, e2] of ns.region.bb.ranges()) {
+          const a = Math.max(ns.region.ndrStart + alignDown(s * SECTOR_SIZE, unit), ns.dataStart);
+          const b = Math.min(ns.region.ndrStart + alignUp(e2 * SECTOR_SIZE, unit), ns.end);
+          if (a >= b) continue;
+          const rc = k.tr.call('syscall', 'nd_ioctl', { cmd: 'ND_CMD_CLEAR_ERROR', address: hex(a), length: b - a }, () => nvdimmClearPoison(k, ns.region, a, b - a));
+          if (rc < 0) return result(rc);
+        }
+        return { ret: 0 };
+      }
       const pmem = ns.pmem!;
       // ndctl clear-errors writes zeroes over each bad range through the block
       // device (O_DIRECT), widened to the platform's clear unit: pmem_do_write
@@ -188,6 +205,8 @@ export function runEvent(m: Machine, e: EventSpec): EventResult {
           return result(fileRw(k, f.sb, f.inode, e.offset, e.length, e.do === 'write', e.direct));
         }
         const name = (e.device ?? '').replace(/^\/dev\//, '');
+        // a device-dax character device has no read/write file operations
+        if (m.devdax(name)) return result(-EINVAL);
         const pmem = m.pmem(name);
         if (!pmem) throw new InputError(`${e.path}/device`, 'device', e.device, `${e.id}: no block device ${describeValue(e.device)}`);
         const ns = m.namespaces.find((n) => n.pmem === pmem)!;
@@ -231,6 +250,16 @@ export function runEvent(m: Machine, e: EventSpec): EventResult {
     }
     case 'unbind': {
       const ns = liveNamespace(m, e, e.namespace);
+      if (ns.devdax) {
+        const dd = ns.devdax;
+        return result(
+          k.tr.call('syscall', 'unbind_store', { driver: 'dax_pmem', device: ns.id.replace(/^namespace/, 'dax') }, () => {
+            killDevDax(k, dd);
+            ns.bound = false;
+            return 0;
+          }),
+        );
+      }
       return result(
         k.tr.call('syscall', 'unbind_store', { driver: 'nd_pmem', device: ns.spec.mode === 'fsdax' ? ns.id.replace(/^namespace/, 'pfn') : ns.id }, () => {
           const pmem = ns.pmem!;

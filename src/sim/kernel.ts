@@ -13,6 +13,8 @@ import type { Platform } from './platform/acpi-nfit';
 import type { DevPagemap } from './mm/memremap';
 import type { SuperBlock } from './fs/vfs';
 import type { MfStats } from './mm/memory-failure';
+import type { DevDax } from './dax/device';
+import type { AddressSpace } from './mm/types';
 
 /** enum mf_flags, include/linux/mm.h */
 export const MF = {
@@ -59,6 +61,8 @@ export class Kernel {
   /** dev_pagemaps by pfn range */
   readonly pgmaps: DevPagemap[] = [];
   readonly superblocks: SuperBlock[] = [];
+  /** device-dax devices by the i_mapping of their character device */
+  readonly devdaxByMapping = new Map<AddressSpace, DevDax>();
   platform!: Platform;
   /** id of the running event */
   event = '';

@@ -16,6 +16,7 @@ import { Task, Vma, type Inode } from './mm/types';
 import { PAGE_SIZE, PMD_SIZE, alignUp, hex } from './units';
 import { faultIn } from './mm/fault';
 import { createFilesystem } from './fs/registry';
+import { DevDax } from './dax/device';
 
 export const DEFAULT_MMAP_BASE = 0x7f0000000000;
 
@@ -43,6 +44,11 @@ export class Machine {
       if (inode) return { sb, inode };
     }
     return undefined;
+  }
+  /** a device-dax device by name (with or without /dev/) */
+  devdax(name: string): DevDax | undefined {
+    const n = name.replace(/^\/dev\//, '');
+    return this.namespaces.find((ns) => ns.devdax?.name === n)?.devdax ?? undefined;
   }
   /** the block device with this name (pmem disk), or undefined */
   bdev(name: string): BlockDev | undefined {
@@ -77,11 +83,19 @@ export function buildMachine(s: Scenario, cost?: CostModel): Machine {
     const region = m.region(spec.region);
     if (!region) throw new InputError(`${spec.path}/region`, 'region', spec.region, `namespace ${spec.id}: region ${describeValue(spec.region)} does not exist`);
     const ns = new Namespace(spec, region);
-    if (spec.mode === 'devdax')
-      throw new InputError(`${spec.path}/mode`, 'mode', spec.mode, `namespace ${spec.id}: mode "devdax" (device-dax) is not modelled yet; use fsdax or raw`);
     region.namespaces.push(ns);
     m.namespaces.push(ns);
     if (ns.pmem) pmemAttachDisk(k, ns.pmem);
+    else {
+      // dax_pmem → devm_create_dev_dax → dev_dax_probe: a generic pagemap in compound pages
+      const dd = new DevDax(spec, region, k.newMappingId());
+      ns.devdax = dd;
+      k.tr.call('dax', 'dev_dax_probe', { dev: spec.device, align: hex(spec.align) }, () => {
+        k.pgmaps.push(dd.pgmap);
+        k.devdaxByMapping.set(dd.inode.mapping, dd);
+        return 0;
+      });
+    }
   }
   if (s.platform.dm.length) {
     const d = s.platform.dm[0]!;
@@ -127,7 +141,7 @@ function createFileOn(m: Machine, sb: SuperBlock, f: Scenario['files'][number]):
 export function mmapInto(m: Machine, t: Task, ms: MappingSpec): Vma {
   const k = m.k;
   if (!t.mm) throw new InputError(ms.path, 'process', t.pid, `process ${t.pid} has exited`);
-  if (ms.device) throw new InputError(`${ms.path}/device`, 'device', ms.device, `mapping ${ms.id}: device mappings (${ms.device}) need device-dax, which is not modelled yet`);
+  if (ms.device !== undefined) return mmapDevDax(m, t, ms);
   const found = ms.file !== undefined ? m.lookup(ms.file) : undefined;
   if (!found) throw new InputError(`${ms.path}/file`, 'file', ms.file, `mapping ${ms.id}: no file ${describeValue(ms.file)}`);
   if (ms.offset % PAGE_SIZE) throw new InputError(`${ms.path}/offset`, 'offset', ms.offset, `mapping ${ms.id}: offset ${ms.offset} is not a multiple of PAGE_SIZE (4096)`);
@@ -151,6 +165,33 @@ export function mmapInto(m: Machine, t: Task, ms: MappingSpec): Vma {
   k.tr.call('mm', 'do_mmap', { pid: t.pid, file: found.inode.path, addr: hex(addr), len, pgoff: hex(vma.pgoff), prot: ms.prot, flags: ms.flags }, () => {
     t.mm!.vmas.push(vma);
     found.inode.mapping.i_mmap.push(vma);
+    return hex(addr!);
+  });
+  return vma;
+}
+
+/** mmap of /dev/daxX.Y: offset, length and address in whole device-alignment units */
+function mmapDevDax(m: Machine, t: Task, ms: MappingSpec): Vma {
+  const dd = m.devdax(ms.device!);
+  if (!dd) throw new InputError(`${ms.path}/device`, 'device', ms.device, `mapping ${ms.id}: no device-dax device ${describeValue(ms.device)}`);
+  const a = dd.align;
+  if (ms.offset % a) throw new InputError(`${ms.path}/offset`, 'offset', ms.offset, `mapping ${ms.id}: offset ${hex(ms.offset)} is not a multiple of ${dd.name}'s alignment ${hex(a)} (mmap returns EINVAL)`);
+  if (ms.length <= 0 || ms.length % a) throw new InputError(`${ms.path}/length`, 'length', ms.length, `mapping ${ms.id}: length ${hex(ms.length)} is not a positive multiple of ${dd.name}'s alignment ${hex(a)}`);
+  if (ms.flags === 'private') throw new InputError(`${ms.path}/flags`, 'flags', ms.flags, `mapping ${ms.id}: device-dax mappings must be shared (check_vma: EINVAL)`);
+  if (ms.offset + ms.length > dd.size) throw new InputError(`${ms.path}/length`, 'length', ms.length, `mapping ${ms.id}: [${hex(ms.offset)}, ${hex(ms.offset + ms.length)}) runs past ${dd.name} (${hex(dd.size)})`);
+  let addr = ms.addr;
+  const last = t.mm!.vmas.reduce((x, v) => Math.max(x, v.end), DEFAULT_MMAP_BASE);
+  if (addr === undefined) addr = alignUp(last, Math.max(a, PMD_SIZE));
+  else {
+    if (addr % a) throw new InputError(`${ms.path}/addr`, 'addr', hex(addr), `mapping ${ms.id}: addr ${hex(addr)} is not aligned to ${hex(a)}`);
+    const clash = t.mm!.vmas.find((v) => addr! < v.end && addr! + ms.length > v.start);
+    if (clash) throw new InputError(`${ms.path}/addr`, 'addr', hex(addr), `mapping ${ms.id} at ${hex(addr)} overlaps mapping ${clash.id}`);
+  }
+  if (t.mm!.vmas.some((v) => v.id === ms.id)) throw new InputError(`${ms.path}/id`, 'id', ms.id, `process ${t.pid} already has a mapping ${ms.id}`);
+  const vma = new Vma(ms.id, t.mm!, addr, addr + ms.length, ms.offset / PAGE_SIZE, dd.inode.mapping, ms.prot, ms.flags, dd.inode.path);
+  m.k.tr.call('mm', 'do_mmap', { pid: t.pid, file: dd.inode.path, addr: hex(addr), len: ms.length, pgoff: hex(vma.pgoff), prot: ms.prot, flags: ms.flags }, () => {
+    t.mm!.vmas.push(vma);
+    dd.inode.mapping.i_mmap.push(vma);
     return hex(addr!);
   });
   return vma;

@@ -10,6 +10,7 @@ import { daxIomapFault, type FaultResult } from '../fs/dax';
 import { machineCheckUser } from '../arch/mce';
 import { ghesMemoryError } from '../acpi/ghes';
 import type { SuperBlock } from '../fs/vfs';
+import { devDaxHugeFault } from '../dax/device';
 
 export interface AccessResult {
   /** 0 when every byte was touched; -EFAULT-like when the access was abandoned */
@@ -35,6 +36,8 @@ export function handleMmFault(k: Kernel, vma: Vma, addr: number, write: boolean)
     'handle_mm_fault',
     { addr: hex(addr), write, vma: vma.id },
     () => {
+      const dd = k.devdaxByMapping.get(vma.mapping);
+      if (dd) return devDaxHugeFault(k, dd, vma, addr, write);
       const sb = sbOfVma(k, vma);
       if (!sb) return { fault: 'VM_FAULT_SIGBUS' } as FaultResult;
       if (sb.isShutdown() && !sb.dax) return { fault: 'VM_FAULT_SIGBUS' } as FaultResult;

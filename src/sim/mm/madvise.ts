@@ -30,7 +30,10 @@ export function madviseInjectError(k: Kernel, task: Task, behavior: 'MADV_HWPOIS
         const pte = vma.ptes.get(Math.floor(a / PAGE_SIZE))!;
         if (pte.pfn < 0) return -EFAULT; // not device memory: outside this model
         const pfn = pte.pfn;
-        size = PAGE_SIZE; // fsdax pages are base pages
+        // page_size(compound_head(page)): fsdax pages are base pages, device-dax
+        // pages compound pages of the device's alignment
+        const pg = k.pgmapOf(pfn);
+        size = pg && pg.type === 'MEMORY_DEVICE_GENERIC' ? pg.align : PAGE_SIZE;
         let ret: number;
         if (behavior === 'MADV_SOFT_OFFLINE') {
           k.log(`Soft offlining pfn ${hex(pfn)} at process virtual address ${hex(a)}`);

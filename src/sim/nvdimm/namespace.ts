@@ -5,11 +5,14 @@ import type { Kernel } from '../kernel';
 import type { NdRegion } from '../platform/acpi-nfit';
 import type { NamespaceSpec } from '../scenario/types';
 import { PmemDevice, ndPmemNotify } from './pmem';
+import type { DevDax } from '../dax/device';
 
 export class Namespace {
   /** bound to its driver; false after unbind */
   bound = true;
   readonly pmem: PmemDevice | null;
+  /** device-dax: set up by the machine (dax_pmem probe) */
+  devdax: DevDax | null = null;
   constructor(
     readonly spec: NamespaceSpec,
     readonly region: NdRegion,

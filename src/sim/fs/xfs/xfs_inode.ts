@@ -188,6 +188,12 @@ export interface XfsInode {
   incore: boolean;
   /** XFS_DIFLAG2_REFLINK: has shared blocks (or had); writes go through the CoW checks */
   reflinkFlag: boolean;
+  /** XFS_DIFLAG_PREALLOC: fallocate'd; close does not trim blocks past EOF */
+  preallocFlag: boolean;
+  /** XFS_EOFBLOCKS_RELEASED (in core): a close already trimmed past EOF */
+  eofblocksReleased: boolean;
+  /** XFS_ITRUNCATED (in core): truncated down since the last close */
+  itruncated: boolean;
   /** data fork */
   data: XfsIfork;
   /** CoW fork (in core only, never on disk; no rmap records of its own: its blocks are OWN_COW) */

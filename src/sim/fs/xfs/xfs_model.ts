@@ -30,6 +30,7 @@
 //   write(ino, off, len) -> {error, pieces}             DAX write: allocation, conversion, CoW
 //   directWriteIomapBegin(ino, pos, len, {zero?}) / daxWriteIomapEnd(ino, iomap, written)
 //                                                       the same, one iomap iteration at a time
+//   release(ino)                                        close of a writable fd: trims CoW staging past EOF
 //   punchHole(ino, off, len), fallocate(ino, off, len), truncate(ino, size), unlink(path),
 //   setFileSize(ino, size), addAttrBlocks(ino, n), reclaimCowBlocks(ino?)
 //   mapFileRange(ino, off, len) -> XfsMapPiece[]        iomap for reads and faults

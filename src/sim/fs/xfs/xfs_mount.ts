@@ -23,6 +23,8 @@
 //                       xfs_reflink_remap_extent, generic_remap_checks
 //   punch hole          xfs_free_file_space (unmap whole blocks, zero the
 //                       partial ones through the write path)
+//   close (release)     xfs_file_release -> xfs_free_eofblocks: CoW staging and
+//                       blocks past EOF are trimmed at the first writable close
 //   truncate, unlink    xfs_itruncate_extents, xfs_inactive, xfs_difree
 //   reverse map         xfs_rmap_map / xfs_rmap_unmap / xfs_rmap_query_range
 //   fsmap               xfs_getfsmap (data device)
@@ -818,6 +820,9 @@ export class XfsMount {
       fill: undefined,
       incore: true,
       reflinkFlag: false,
+      preallocFlag: false,
+      eofblocksReleased: false,
+      itruncated: false,
       data: new XfsIfork(this.journal, agnoOf),
       cow: new XfsIfork(this.journal, agnoOf),
       bmbtBlocks: [],
@@ -1997,6 +2002,8 @@ export class XfsMount {
           pos += r.len;
         }
         if (!keepSize && offset + length > ip.size) this.journal.set(ip, 'size', offset + length);
+        // xfs_update_prealloc_flags(XFS_PREALLOC_SET)
+        this.journal.set(ip, 'preallocFlag', true);
       });
     } catch (e) {
       if (e instanceof XfsNoSpace) return -ENOSPC;
@@ -2016,14 +2023,67 @@ export class XfsMount {
   }
 
   private truncateIp(ip: XfsInode, size: number): void {
-    const first = this.bToFsb(size);
+    if (size < ip.size) this.journal.set(ip, 'itruncated', true);
+    this.itruncateExtents(ip, size);
+    this.journal.set(ip, 'size', size);
+  }
+
+  /**
+   * xfs_itruncate_extents_flags(ip, XFS_DATA_FORK, newSize): unmap the data
+   * fork past newSize, cancel every CoW reservation past it, and drop the
+   * reflink flag when nothing is left (xfs_itruncate_clear_reflink_flags).
+   */
+  private itruncateExtents(ip: XfsInode, newSize: number): void {
+    const first = this.bToFsb(newSize);
     const last = ip.data.exts[ip.data.exts.length - 1];
     if (last && last.startoff + last.blockcount > first) this.dataUnmap(ip, first, last.startoff + last.blockcount - first);
-    // xfs_itruncate_extents_flags also drops every CoW reservation past EOF
     this.cancelCow(ip, first, Number.MAX_SAFE_INTEGER, true);
-    // xfs_itruncate_clear_reflink_flags
     if (ip.reflinkFlag && ip.data.nextents === 0 && ip.cow.nextents === 0) this.journal.set(ip, 'reflinkFlag', false);
-    this.journal.set(ip, 'size', size);
+  }
+
+  /** blocks in the CoW fork (they count in i_delayed_blks until remapped) */
+  private cowBlocks(ip: XfsInode): number {
+    let n = 0;
+    for (const c of ip.cow.exts) n += c.blockcount;
+    return n;
+  }
+
+  /** xfs_can_free_eofblocks: CoW blocks, or data blocks at or past EOF */
+  private canFreeEofblocks(ip: XfsInode): boolean {
+    if (ip.type !== 'file') return false;
+    const delayed = this.cowBlocks(ip);
+    if (ip.size === 0 && delayed === 0) return false;
+    if (ip.preallocFlag && delayed === 0) return false;
+    return delayed > 0 || !ip.data.isEof(this.bToFsb(ip.size));
+  }
+
+  /**
+   * xfs_file_release for a file descriptor opened for writing: close(2),
+   * or the last reference of a writable shared mapping going away. The
+   * first such close that finds something to trim (xfs_can_free_eofblocks:
+   * CoW staging blocks, or blocks past EOF) runs xfs_free_eofblocks, which
+   * truncates at EOF: data blocks past it are freed and so are CoW
+   * reservations past it, while those inside EOF stay. Then
+   * XFS_EOFBLOCKS_RELEASED keeps later closes from trimming, until a
+   * truncate down clears it. fallocate'd files (XFS_DIFLAG_PREALLOC) keep
+   * their blocks. This is why a one-block CoW write to a 64 KiB file leaves
+   * CoW staging blocks for the rest of the file only, not the whole 32-block
+   * CoW extent size hint: a real 6.12 kernel does that (test fixture
+   * oracle-6.12-cow-probes.txt).
+   */
+  release(ino: number): void {
+    const ip = this.inodeOrThrow(ino, '');
+    this.journal.run(() => {
+      if (ip.itruncated) {
+        this.journal.set(ip, 'itruncated', false);
+        this.journal.set(ip, 'eofblocksReleased', false);
+      }
+      if (ip.eofblocksReleased || !this.canFreeEofblocks(ip)) return;
+      this.journal.set(ip, 'eofblocksReleased', true);
+      // xfs_free_eofblocks: preallocated files only lose delalloc blocks (none here)
+      if (ip.preallocFlag) return;
+      this.itruncateExtents(ip, ip.size);
+    });
   }
 
   /**
@@ -2083,7 +2143,8 @@ export class XfsMount {
    * Free the leftover CoW staging extents of one inode, or of all
    * (xfs_blockgc_free_space's cowblocks scan, or inode eviction /
    * unmount: xfs_reflink_cancel_cow_range(ip, 0, NULLFILEOFF, true)).
-   * The kernel leaves them in place after a CoW write until then.
+   * After a CoW write the kernel keeps them until then (a close trims only
+   * those past EOF: see release).
    */
   reclaimCowBlocks(ino?: number): void {
     this.journal.run(() => {
@@ -2168,6 +2229,9 @@ export class XfsMount {
           fill: ip.fill,
           incore: ip.incore,
           reflink: ip.reflinkFlag,
+          prealloc: ip.preallocFlag,
+          eofblocksReleased: ip.eofblocksReleased,
+          itruncated: ip.itruncated,
           data: ip.data.exts.map((e) => ({ ...e })),
           cow: ip.cow.exts.map((e) => ({ ...e })),
           bmbt: [...ip.bmbtBlocks],

@@ -1,0 +1,739 @@
+// Every command of the lab, in one category ("DAX Poison Lab"). Each one can
+// be driven by its quick-pick flow or, for the tree's actions, the CodeLenses
+// and the tests, by an argument that answers the questions in advance. Each
+// returns an Outcome; bad input is refused with the reason and changes
+// nothing.
+
+import * as vscode from 'vscode';
+import type { Lab, Outcome } from './lab';
+import { LabError, type RawEvent } from './model/session';
+import { sessionToScenario } from './model/save';
+import { TEMPLATES } from './model/templates';
+import {
+  POISON_KINDS,
+  TARGET_FORMS,
+  accessEvent,
+  checkLength,
+  checkValue,
+  defaultLength,
+  describeRaw,
+  formsFor,
+  ioEvent,
+  kindTakesLength,
+  namespaceEvent,
+  objectsFor,
+  parseAmount,
+  poisonEvent,
+  punchEvent,
+  scrubEvent,
+  valuePrompt,
+  type PoisonKind,
+  type PoisonRequest,
+  type TargetAnswer,
+  type TargetForm,
+} from './model/actions';
+import { PROPOSALS, proposalFor, proposalUrl, symbolPicks } from './model/kernelLinks';
+import { routeLines } from './model/route';
+import type { DeviceNode } from './model/devices';
+import type { Prompter, PickItem } from './prompter';
+import { LabDocuments, SCHEME, type KernelSource } from './kernelSource';
+import { fileNameOf, toVsDiagnostic, type ScenarioDiagnostics } from './editor';
+import { loadScenario, positionOf } from '../sim/scenario/load';
+import { runScenario } from '../sim/run';
+import { renderCheck, renderCompare, type CompareRun } from '../sim/render';
+import { DESIGNS, type Design } from '../sim/scenario/types';
+import { MODELLED_DESIGNS } from '../sim/designs';
+import { InputError, ScenarioErrors, formatDiagnostic } from '../sim/errors';
+import { hex, PAGE_SIZE } from '../sim/units';
+
+export const DEFAULT_SCENARIO = 'reflink-both-mapped.poison.yaml';
+
+const DESIGN_ROLE: Record<Design, string> = {
+  upstream: 'merged, v6.12: dax holders, notify_failure, rmap',
+  'page-mapping': 'before dax holders: page->mapping/index only',
+  'corrupted-range': 'proposal (2021): ->corrupted_range through the block layer',
+  'pagemap-failure': 'proposal (2021): dev_pagemap_failure() on unbind',
+};
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+export interface CommandContext {
+  extensionUri: vscode.Uri;
+  lab: Lab;
+  kernel: KernelSource;
+  docs: LabDocuments;
+  diagnostics: ScenarioDiagnostics;
+  expectations: vscode.DiagnosticCollection;
+  prompter: () => Prompter;
+  /** every message the commands showed, newest last (for tests) */
+  messages: string[];
+  ownersView?: vscode.TreeView<unknown>;
+}
+
+function isNode(x: unknown): x is DeviceNode {
+  return !!x && typeof x === 'object' && 'contextValue' in x && 'children' in x && 'label' in x;
+}
+
+export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
+  const { lab } = ctx;
+  const say = (msg: string): void => {
+    ctx.messages.push(msg);
+    void vscode.window.showInformationMessage(msg);
+  };
+  const refuse = (msg: string): Outcome => {
+    const m = msg.startsWith('DAX Poison Lab') ? msg : `DAX Poison Lab: ${msg}`;
+    ctx.messages.push(m);
+    void vscode.window.showErrorMessage(m);
+    return { ok: false, error: msg };
+  };
+  const guard =
+    <A extends unknown[]>(fn: (...args: A) => Promise<Outcome> | Outcome) =>
+    async (...args: A): Promise<Outcome> => {
+      try {
+        return await fn(...args);
+      } catch (e) {
+        if (e instanceof LabError) return refuse(e.message);
+        throw e;
+      }
+    };
+  const cancelled: Outcome = { ok: false, error: 'cancelled' };
+  const p = () => ctx.prompter();
+
+  // ---------------------------------------------------------- opening
+
+  async function readUri(uri: vscode.Uri): Promise<string> {
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    if (open) return open.getText();
+    return decoder.decode(await vscode.workspace.fs.readFile(uri));
+  }
+
+  async function builtins(): Promise<vscode.Uri[]> {
+    const dir = vscode.Uri.joinPath(ctx.extensionUri, 'scenarios');
+    try {
+      const entries = await vscode.workspace.fs.readDirectory(dir);
+      return entries
+        .filter(([n, t]) => t === vscode.FileType.File && /\.poison\.(ya?ml|json)$/.test(n))
+        .map(([n]) => vscode.Uri.joinPath(dir, n))
+        .sort((a, b) => a.path.localeCompare(b.path));
+    } catch {
+      return [];
+    }
+  }
+
+  async function openUri(uri: vscode.Uri, show: boolean): Promise<Outcome> {
+    let text: string;
+    try {
+      text = await readUri(uri);
+    } catch (e) {
+      return refuse(`cannot read ${uri.fsPath || uri.toString()}: ${(e as Error).message}`);
+    }
+    try {
+      lab.open(text, uri);
+    } catch (e) {
+      if (e instanceof LabError) {
+        // the session stays as it was; the editor shows where the problems are
+        if (show) {
+          const doc = await vscode.workspace.openTextDocument(uri);
+          await vscode.window.showTextDocument(doc, { preview: false });
+          ctx.diagnostics.collection.set(doc.uri, e.diagnostics.map((d) => toVsDiagnostic(doc, d)));
+        }
+        return refuse(`${uri.path.replace(/^.*\//, '')} does not load, the session is unchanged: ${e.message}`);
+      }
+      throw e;
+    }
+    await vscode.commands.executeCommand('setContext', 'daxPoisonLab.hasSession', true);
+    const s = lab.need();
+    return { ok: true, message: `${s.scenario.name}: ${s.events.length} events, design ${s.design}` };
+  }
+
+  const openScenario = guard(async (arg?: vscode.Uri | string): Promise<Outcome> => {
+    if (arg instanceof vscode.Uri) return openUri(arg, true);
+    if (typeof arg === 'string') {
+      const b = (await builtins()).find((u) => u.path.endsWith(`/${arg}`) || u.path.endsWith(`/${arg}.poison.yaml`));
+      if (b) return openUri(b, false);
+      return openUri(vscode.Uri.file(arg), true);
+    }
+    type Src = { kind: 'uri'; uri: vscode.Uri } | { kind: 'browse' } | { kind: 'template' };
+    const items: PickItem<Src>[] = [];
+    const active = vscode.window.activeTextEditor?.document;
+    if (active && /\.poison\.(ya?ml|json)$/.test(active.uri.path)) items.push({ label: `$(file) ${active.uri.path.replace(/^.*\//, '')}`, description: 'the active editor', value: { kind: 'uri', uri: active.uri } });
+    for (const u of await builtins()) items.push({ label: `$(beaker) ${u.path.replace(/^.*\//, '')}`, description: 'built-in', value: { kind: 'uri', uri: u } });
+    try {
+      for (const u of await vscode.workspace.findFiles('**/*.poison.{yaml,yml,json}', '**/node_modules/**', 50)) items.push({ label: `$(file) ${vscode.workspace.asRelativePath(u)}`, description: 'workspace', value: { kind: 'uri', uri: u } });
+    } catch {
+      /* no workspace */
+    }
+    items.push({ label: '$(folder-opened) Browse…', value: { kind: 'browse' } }, { label: '$(new-file) New from a template…', value: { kind: 'template' } });
+    const pick = await p().pick('Open a scenario in the lab', items, 'a scenario file, a built-in one, or a template');
+    if (!pick) return cancelled;
+    if (pick.kind === 'template') return newScenario();
+    if (pick.kind === 'uri') return openUri(pick.uri, true);
+    const chosen = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'DAX Poison Lab scenarios': ['yaml', 'yml', 'json'] }, title: 'Open a scenario' });
+    return chosen?.[0] ? openUri(chosen[0], true) : cancelled;
+  });
+
+  const newScenario = guard(async (arg?: string): Promise<Outcome> => {
+    const t = arg !== undefined ? TEMPLATES.find((x) => x.id === arg) : await p().pick('New scenario from a template', TEMPLATES.map((x) => ({ label: x.label, detail: x.detail, value: x })));
+    if (!t) return arg !== undefined ? refuse(`no template ${JSON.stringify(arg)} (templates: ${TEMPLATES.map((x) => x.id).join(', ')})`) : cancelled;
+    const doc = await vscode.workspace.openTextDocument({ language: 'yaml', content: t.text });
+    await vscode.window.showTextDocument(doc, { preview: false });
+    lab.open(t.text, doc.uri);
+    return { ok: true, message: `new scenario from ${t.id}` };
+  });
+
+  const saveScenario = guard(async (arg?: vscode.Uri): Promise<Outcome> => {
+    const s = lab.need();
+    let target = arg;
+    if (!target) {
+      const src = lab.source;
+      const base = src?.path.replace(/^.*\//, '').replace(/\.poison\.(ya?ml|json)$/, '') || 'session';
+      const dir = src?.scheme === 'file' && !src.path.startsWith(ctx.extensionUri.path) ? vscode.Uri.joinPath(src, '..') : vscode.workspace.workspaceFolders?.[0]?.uri;
+      const ext = /\.json$/.test(src?.path ?? '') ? 'json' : 'yaml';
+      target = await vscode.window.showSaveDialog({
+        defaultUri: dir ? vscode.Uri.joinPath(dir, `${base}-session.poison.${ext}`) : undefined,
+        filters: { 'DAX Poison Lab scenario': ['yaml', 'json'] },
+        title: 'Save the session as a scenario',
+      });
+      if (!target) return cancelled;
+    }
+    const name = target.path;
+    const out = sessionToScenario(s, /\.poison\.(ya?ml|json)$/.test(name) ? name : `${name}`);
+    await vscode.workspace.fs.writeFile(target, encoder.encode(out.text));
+    const msg = `DAX Poison Lab: saved ${target.path.replace(/^.*\//, '')}: ${out.generated} expectation${out.generated === 1 ? '' : 's'} written${out.dropped.length ? `, ${out.dropped.length} that no longer held removed` : ''}; all ${out.report.expectations.length} hold.`;
+    say(msg);
+    return { ok: true, message: msg };
+  });
+
+  // ---------------------------------------------------------- stepping
+
+  const step = guard(async (): Promise<Outcome> => {
+    const r = lab.step();
+    if (!r) return refuse(lab.need().report.panic ? `the kernel has panicked (${lab.need().report.panic}): step back or reset` : 'every event has run: add one by hand, step back or reset');
+    return { ok: true, message: `${r.event.id} ${r.event.do}` };
+  });
+
+  const stepBack = guard(async (): Promise<Outcome> => {
+    if (lab.need().cursor === 0) return refuse('at the start: nothing to step back over');
+    lab.stepBack();
+    return { ok: true, message: `back to ${lab.need().cursor} event(s) run` };
+  });
+
+  const reset = guard(async (): Promise<Outcome> => {
+    const s = lab.need();
+    // the source changed in its editor: reload it (a bad edit leaves the session as it was)
+    const src = lab.source;
+    const doc = src && vscode.workspace.textDocuments.find((d) => d.uri.toString() === src.toString());
+    if (doc && doc.getText() !== s.text) {
+      const knobs = s.kernelOverrides;
+      try {
+        lab.open(doc.getText(), doc.uri);
+      } catch (e) {
+        if (e instanceof LabError) return refuse(`the edited scenario does not load, the session is unchanged: ${e.message}`);
+        throw e;
+      }
+      if (Object.keys(knobs).length) lab.setKernel(knobs);
+      return { ok: true, message: 'reloaded from the editor' };
+    }
+    lab.reset();
+    return { ok: true, message: 'reset' };
+  });
+
+  const runToEnd = guard(async (): Promise<Outcome> => {
+    const s = lab.need();
+    if (s.atEnd) return { ok: true, message: 'already at the end' };
+    const r = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `DAX Poison Lab: running ${s.scenario.name}`, cancellable: true },
+      (progress, token) => {
+        let last = s.cursor;
+        return lab.runToEnd(
+          (done, total) => {
+            progress.report({ increment: ((done - last) / Math.max(1, total)) * 100, message: `${done} of ${total} events` });
+            last = done;
+          },
+          () => token.isCancellationRequested,
+        );
+      },
+    );
+    return { ok: true, message: r.cancelled ? `cancelled after ${r.ran} event(s)` : `ran ${r.ran} event(s)` };
+  });
+
+  const runTo = guard(async (uri?: vscode.Uri, count?: number): Promise<Outcome> => {
+    if (uri && lab.source?.toString() !== uri.toString()) {
+      const o = await openUri(uri, true);
+      if (!o.ok) return o;
+    } else if (uri) {
+      const o = await reset();
+      if (!o.ok) return o;
+    }
+    lab.goTo(count ?? 0);
+    const s = lab.need();
+    if (s.stoppedBy) return refuse(s.stoppedBy.message);
+    return { ok: true, message: `${s.cursor} event(s) run` };
+  });
+
+  // ---------------------------------------------------------- hand actions
+
+  /** pending events: discard them or run them first, then add */
+  async function readyToAct(opt?: 'discard' | 'run'): Promise<boolean> {
+    const s = lab.need();
+    if (!s.pending) return true;
+    const choice =
+      opt ??
+      (await p().pick(`${s.pending} event(s) have not run yet`, [
+        { label: 'Run them first', detail: 'run to the end, then add the event after the last one', value: 'run' as const },
+        { label: 'Discard them', detail: `drop the events after ${s.events[s.cursor - 1]?.id ?? 'the start'} and add the event there`, value: 'discard' as const },
+      ]));
+    if (!choice) return false;
+    if (choice === 'run') await lab.runToEnd();
+    else lab.discardPending();
+    return true;
+  }
+
+  async function act(raw: RawEvent | undefined, pending?: 'discard' | 'run'): Promise<Outcome> {
+    if (!raw) return cancelled;
+    if (!(await readyToAct(pending))) return cancelled;
+    const r = lab.act(raw);
+    const s = lab.need();
+    const sigs = s.report.signals.filter((x) => x.event === r.event.id);
+    return { ok: true, message: `${r.event.id} ${describeRaw(raw)} = ${r.result.result.ret}${r.result.result.errno ? ` (${r.result.result.errno})` : ''}${sigs.length ? `, ${sigs.length} signal(s)` : ''}` };
+  }
+
+  type PoisonArg = Partial<PoisonRequest> & { pending?: 'discard' | 'run' };
+
+  async function askTarget(kind: PoisonKind, preset?: TargetAnswer): Promise<TargetAnswer | undefined> {
+    if (preset) return preset;
+    const m = lab.need().machine;
+    const forms = formsFor(kind);
+    const form =
+      forms.length === 1
+        ? forms[0]!
+        : await p().pick<TargetForm>('Target', TARGET_FORMS.filter((f) => forms.includes(f.id)).map((f) => ({ label: f.label, detail: f.detail, value: f.id })));
+    if (!form) return undefined;
+    let object: string | number | undefined;
+    if (form !== 'spa') {
+      const objs = objectsFor(m, form);
+      if (!objs.length) {
+        refuse(`nothing to target by ${form}: the machine has none`);
+        return undefined;
+      }
+      const o = await p().pick(`Which ${form}`, objs.map((x) => ({ label: x.label, detail: x.detail, value: x.id })));
+      if (o === undefined) return undefined;
+      object = form === 'process' ? Number(o) : o;
+    }
+    const vp = valuePrompt(m, form, object);
+    const text = await p().input(TARGET_FORMS.find((f) => f.id === form)!.label, { prompt: vp.prompt, value: vp.placeholder, validate: (t) => { const c = checkValue(m, form, object, t, kind); return c.ok ? undefined : c.reason; } });
+    if (text === undefined) return undefined;
+    const v = checkValue(m, form, object, text, kind);
+    return v.ok ? { form, object, value: v.value } : undefined;
+  }
+
+  const injectPoison = guard(async (arg?: DeviceNode | PoisonArg): Promise<Outcome> => {
+    const s = lab.need();
+    const m = s.machine;
+    const a: PoisonArg = isNode(arg) ? (arg.target ? { target: { form: 'spa', value: arg.target.spa } } : {}) : (arg ?? {});
+    const interactive = !a.kind;
+    const kind = a.kind ?? (await p().pick<PoisonKind>('Inject poison: kind', POISON_KINDS.map((k) => ({ label: k.label, detail: k.detail, value: k.id }))));
+    if (!kind) return cancelled;
+    let preset = a.target;
+    if (preset && kind === 'madvise-hwpoison' && preset.form !== 'process') {
+      if (!interactive) return refuse('MADV_HWPOISON takes a process address, not a device range');
+      preset = undefined;
+    }
+    const target = await askTarget(kind, preset);
+    if (!target) return cancelled;
+    let length = a.length;
+    if (length === undefined && kindTakesLength(kind) && interactive) {
+      const text = await p().input('Length', {
+        prompt: `Bytes to ${kind === 'madvise-hwpoison' ? 'poison (rounded up to pages)' : 'mark bad'}`,
+        value: String(defaultLength(m, kind, target)),
+        validate: (t) => { const c = checkLength(m, kind, target, t); return c.ok ? undefined : c.reason; },
+      });
+      if (text === undefined) return cancelled;
+      const c = checkLength(m, kind, target, text);
+      if (!c.ok) return refuse(c.reason);
+      length = c.value;
+    }
+    let notify = a.notify;
+    if (kind === 'inject-error' && notify === undefined && interactive) {
+      notify = await p().pick('Notify', [
+        { label: 'With notify', detail: 'the platform signals the kernel, which rescans (ARS) and fills badblocks', value: true },
+        { label: 'Without notify (--no-notify)', detail: 'the media goes bad silently', value: false },
+      ]);
+      if (notify === undefined) return cancelled;
+    }
+    let sync = a.sync;
+    if (kind === 'ghes' && sync === undefined && interactive) {
+      sync = await p().pick('GHES report', [
+        { label: 'Asynchronous', detail: 'memory_failure_queue: the work runs in a kworker (x86)', value: false },
+        { label: 'Synchronous', detail: 'memory_failure() in the reporting context', value: true },
+      ]);
+      if (sync === undefined) return cancelled;
+    }
+    const ev = poisonEvent(m, { kind, target, length, notify, sync });
+    if (!ev.ok) return refuse(ev.reason);
+    return act(ev.value, a.pending);
+  });
+
+  const consume = guard(async (arg?: { do?: 'load' | 'store'; process?: number; addr?: number | string; length?: number; pending?: 'discard' | 'run' }): Promise<Outcome> => {
+    const m = lab.need().machine;
+    const a = arg ?? {};
+    let pid = a.process;
+    if (pid === undefined) {
+      const o = await p().pick('Consume: which process', objectsFor(m, 'process').map((x) => ({ label: x.label, detail: x.detail, value: Number(x.id) })));
+      if (o === undefined) return cancelled;
+      pid = o;
+    }
+    let addr = typeof a.addr === 'string' ? parseAmount(a.addr, 'address') : a.addr !== undefined ? { ok: true as const, value: a.addr } : undefined;
+    if (addr && !addr.ok) return refuse(addr.reason);
+    let op = a.do;
+    if (op === undefined) {
+      op = await p().pick('Consume: access', [
+        { label: 'load', detail: 'the CPU reads: poison here raises a machine check', value: 'load' as const },
+        { label: 'store', detail: 'the CPU writes: stores never consume poison', value: 'store' as const },
+      ]);
+      if (!op) return cancelled;
+    }
+    if (!addr) {
+      const vp = valuePrompt(m, 'process', pid);
+      const kindOp = op;
+      const text = await p().input('Address', { prompt: vp.prompt, value: vp.placeholder, validate: (t) => { const c = parseAmount(t, 'address'); if (!c.ok) return c.reason; const e = accessEvent(m, { do: kindOp, process: pid!, addr: c.value }); return e.ok ? undefined : e.reason; } });
+      if (text === undefined) return cancelled;
+      addr = parseAmount(text, 'address');
+      if (!addr.ok) return refuse(addr.reason);
+    }
+    const ev = accessEvent(m, { do: op, process: pid, addr: addr.value, length: a.length });
+    if (!ev.ok) return refuse(ev.reason);
+    return act(ev.value, a.pending);
+  });
+
+  const readWrite = guard(async (arg?: { do?: 'read' | 'write'; process?: number; file?: string; device?: string; offset?: number; length?: number; direct?: boolean; pending?: 'discard' | 'run' }): Promise<Outcome> => {
+    const m = lab.need().machine;
+    const a = arg ?? {};
+    const op = a.do ?? (await p().pick('Read or write', [{ label: 'read', detail: 'pread()', value: 'read' as const }, { label: 'write', detail: 'pwrite()', value: 'write' as const }]));
+    if (!op) return cancelled;
+    const pid = a.process ?? (await p().pick(`${op}: which process`, objectsFor(m, 'process').map((x) => ({ label: x.label, detail: x.detail, value: Number(x.id) }))));
+    if (pid === undefined) return cancelled;
+    let file = a.file;
+    let device = a.device;
+    if (file === undefined && device === undefined) {
+      const t = await p().pick(`${op}: which file or device`, [
+        ...objectsFor(m, 'file').map((x) => ({ label: x.label, detail: x.detail, value: { file: x.id } as { file?: string; device?: string } })),
+        ...objectsFor(m, 'device').map((x) => ({ label: `/dev/${x.label}`, detail: x.detail, value: { device: x.id } as { file?: string; device?: string } })),
+      ]);
+      if (!t) return cancelled;
+      file = t.file;
+      device = t.device;
+    }
+    const ask = async (what: string, def: string, check: (v: number) => string | undefined): Promise<number | undefined> => {
+      const text = await p().input(what, { prompt: `${what} in bytes`, value: def, validate: (t) => { const c = parseAmount(t, what); return c.ok ? check(c.value) : c.reason; } });
+      if (text === undefined) return undefined;
+      const c = parseAmount(text, what);
+      return c.ok ? c.value : undefined;
+    };
+    const size = file !== undefined ? m.lookup(file)?.inode.size : m.pmem(String(device))?.dataSize;
+    const offset = a.offset ?? (await ask('Offset', '0', (v) => (size !== undefined && op === 'read' && v > size ? `offset ${hex(v)} is past the end (${hex(size)})` : undefined)));
+    if (offset === undefined) return cancelled;
+    const length = a.length ?? (await ask('Length', String(PAGE_SIZE), () => undefined));
+    if (length === undefined) return cancelled;
+    let direct = a.direct;
+    if (direct === undefined) {
+      if (arg?.do !== undefined) direct = false;
+      else {
+        direct = await p().pick('I/O', [{ label: 'buffered (DAX: straight to the device)', value: false }, { label: 'O_DIRECT', value: true }]);
+        if (direct === undefined) return cancelled;
+      }
+    }
+    const ev = ioEvent(m, { do: op, process: pid, file, device, offset, length, direct });
+    if (!ev.ok) return refuse(ev.reason);
+    return act(ev.value, a.pending);
+  });
+
+  const punchHole = guard(async (arg?: { process?: number; file?: string; offset?: number; length?: number; pending?: 'discard' | 'run' }): Promise<Outcome> => {
+    const m = lab.need().machine;
+    const a = arg ?? {};
+    const pid = a.process ?? (await p().pick('Punch hole: which process', objectsFor(m, 'process').map((x) => ({ label: x.label, detail: x.detail, value: Number(x.id) }))));
+    if (pid === undefined) return cancelled;
+    const file = a.file ?? (await p().pick('Punch hole: which file', objectsFor(m, 'file').map((x) => ({ label: x.label, detail: x.detail, value: x.id }))));
+    if (file === undefined) return cancelled;
+    const size = m.lookup(file)?.inode.size ?? 0;
+    const num = async (what: string, def: string, check: (v: number) => string | undefined) => {
+      const t = await p().input(what, { prompt: `${what} in bytes (file size ${hex(size)})`, value: def, validate: (x) => { const c = parseAmount(x, what); return c.ok ? check(c.value) : c.reason; } });
+      if (t === undefined) return undefined;
+      const c = parseAmount(t, what);
+      return c.ok ? c.value : undefined;
+    };
+    const offset = a.offset ?? (await num('Offset', '0', (v) => (v >= size ? `offset ${hex(v)} is at or past the end of ${file} (size ${hex(size)})` : undefined)));
+    if (offset === undefined) return cancelled;
+    const length = a.length ?? (await num('Length', String(PAGE_SIZE), (v) => (v <= 0 ? 'length must be at least 1 byte' : undefined)));
+    if (length === undefined) return cancelled;
+    const ev = punchEvent(m, { process: pid, file, offset, length });
+    if (!ev.ok) return refuse(ev.reason);
+    return act(ev.value, a.pending);
+  });
+
+  const scrub = guard(async (arg?: DeviceNode | { region?: string; all?: boolean; pending?: 'discard' | 'run' }): Promise<Outcome> => {
+    const m = lab.need().machine;
+    let region: string | undefined;
+    let pending: 'discard' | 'run' | undefined;
+    if (isNode(arg)) region = arg.ref?.region;
+    else if (arg) {
+      // { region } scrubs one region, { all: true } (or no region) every region
+      region = arg.all ? undefined : arg.region;
+      pending = arg.pending;
+    } else {
+      const r = await p().pick('Scrub (ARS)', [
+        { label: 'All regions', detail: 'ndctl start-scrub && ndctl wait-scrub', value: '' },
+        ...m.k.platform.regions.map((x) => ({ label: x.id, detail: `[${hex(x.ndrStart)}, ${hex(x.ndrStart + x.ndrSize)})`, value: x.id })),
+      ]);
+      if (r === undefined) return cancelled;
+      region = r || undefined;
+    }
+    const ev = scrubEvent(m, region);
+    if (!ev.ok) return refuse(ev.reason);
+    return act(ev.value, pending);
+  });
+
+  const nsAction = (kind: 'clear-errors' | 'unbind') =>
+    guard(async (arg?: DeviceNode | { namespace?: string; pending?: 'discard' | 'run' }): Promise<Outcome> => {
+      const m = lab.need().machine;
+      let ns: string | undefined;
+      let pending: 'discard' | 'run' | undefined;
+      if (isNode(arg)) ns = arg.ref?.namespace;
+      else if (arg) {
+        ns = arg.namespace;
+        pending = arg.pending;
+      }
+      if (ns === undefined) {
+        const items = m.namespaces.filter((n) => n.bound).map((n) => ({ label: n.id, detail: `${n.spec.mode} ${n.spec.device} on ${n.region.id}`, value: n.id }));
+        if (!items.length) return refuse('every namespace has been unbound');
+        ns = await p().pick(kind === 'unbind' ? 'Unbind which namespace' : 'Clear the errors of which namespace', items);
+        if (ns === undefined) return cancelled;
+      }
+      const ev = namespaceEvent(m, kind, ns);
+      if (!ev.ok) return refuse(ev.reason);
+      return act(ev.value, pending);
+    });
+
+  // ---------------------------------------------------------- designs and knobs
+
+  const switchDesign = guard(async (arg?: string | { design?: string }): Promise<Outcome> => {
+    const s = lab.need();
+    let design = typeof arg === 'string' ? arg : arg?.design;
+    if (design === undefined) {
+      design = await p().pick(
+        `Routing design (now ${s.design})`,
+        DESIGNS.map((d) => {
+          const prop = proposalFor(d);
+          return {
+            label: `${d === s.design ? '$(check) ' : ''}${d}`,
+            description: `${DESIGN_ROLE[d]}${MODELLED_DESIGNS.includes(d) ? '' : ' — not modelled in this build'}`,
+            detail: prop ? `${prop.title} — ${prop.author}, ${prop.date}, <${prop.messageId}>` : undefined,
+            value: d as string,
+          };
+        }),
+      );
+      if (design === undefined) return cancelled;
+    }
+    if (!(DESIGNS as readonly string[]).includes(design)) return refuse(`no design ${JSON.stringify(design)} (designs: ${DESIGNS.join(', ')})`);
+    lab.setKernel({ design: design as Design });
+    return { ok: true, message: `design ${design}` };
+  });
+
+  const setKernelKnob = guard(async (arg?: { knob?: string; value?: unknown }): Promise<Outcome> => {
+    const s = lab.need();
+    const k = s.kernel;
+    const knobs = [
+      { label: 'earlyKill', detail: `vm.memory_failure_early_kill (now ${k.earlyKill ? 1 : 0})`, value: 'earlyKill' },
+      { label: 'recovery', detail: `vm.memory_failure_recovery (now ${k.recovery ? 1 : 0}); off panics on any memory failure`, value: 'recovery' },
+      { label: 'reporting', detail: `how a consumed poison reaches the kernel (now ${k.reporting})`, value: 'reporting' },
+      { label: 'design', detail: `routing design (now ${k.design})`, value: 'design' },
+    ];
+    const knob = arg?.knob ?? (await p().pick('Kernel knob', knobs));
+    if (!knob) return cancelled;
+    let value = arg?.value;
+    if (value === undefined) {
+      if (knob === 'design') return switchDesign();
+      const options: PickItem<unknown>[] =
+        knob === 'reporting'
+          ? [{ label: 'native', detail: 'x86 machine check', value: 'native' }, { label: 'firmware-first', detail: 'APEI GHES', value: 'firmware-first' }]
+          : [{ label: '1', value: true }, { label: '0', value: false }];
+      value = await p().pick(knob, options);
+      if (value === undefined) return cancelled;
+    }
+    if (!['earlyKill', 'recovery', 'reporting', 'design'].includes(knob)) return refuse(`no kernel knob ${JSON.stringify(knob)} (knobs: earlyKill, recovery, reporting, design)`);
+    lab.setKernel({ [knob]: value });
+    return { ok: true, message: `${knob} = ${String(value)}` };
+  });
+
+  // ---------------------------------------------------------- whole-scenario runs
+
+  async function scenarioText(uri?: vscode.Uri): Promise<{ text: string; file: string; name: string }> {
+    if (uri) {
+      const text = await readUri(uri);
+      const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+      return { text, file: open ? fileNameOf(open) : uri.scheme === 'file' ? uri.fsPath : uri.path, name: uri.path.replace(/^.*\//, '') };
+    }
+    const s = lab.need();
+    return { text: s.composeText(), file: s.file, name: s.file.replace(/^.*[\\/]/, '') };
+  }
+
+  const compareDesigns = guard(async (uri?: vscode.Uri): Promise<Outcome> => {
+    const src = await scenarioText(uri);
+    let scenario;
+    try {
+      scenario = loadScenario(src.text, src.file);
+    } catch (e) {
+      if (e instanceof ScenarioErrors) return refuse(`${src.name} does not load: ${e.diagnostics.map(formatDiagnostic).join('; ')}`);
+      throw e;
+    }
+    const runs: CompareRun[] = [];
+    const done = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `DAX Poison Lab: comparing designs on ${src.name}`, cancellable: true }, async (progress, token) => {
+      for (const design of DESIGNS) {
+        if (token.isCancellationRequested) return false;
+        progress.report({ message: design, increment: 100 / DESIGNS.length });
+        await new Promise((r) => setTimeout(r, 0));
+        try {
+          runs.push({ design, report: runScenario(scenario, { design }) });
+        } catch (e) {
+          if (e instanceof InputError) runs.push({ design, error: e.message });
+          else throw e;
+        }
+      }
+      return true;
+    });
+    if (!done) return cancelled;
+    const text = renderCompare(scenario.name, runs);
+    const uriDoc = vscode.Uri.from({ scheme: SCHEME, path: `/compare/${src.name.replace(/\.poison\.(ya?ml|json)$/, '')}.txt` });
+    ctx.docs.set(uriDoc, text.split('\n').map((t) => ({ text: t })));
+    const doc = await vscode.workspace.openTextDocument(uriDoc);
+    await vscode.window.showTextDocument(doc, { preview: true, viewColumn: vscode.ViewColumn.Beside });
+    return { ok: true, message: text };
+  });
+
+  const runScenarioCmd = guard(async (uri?: vscode.Uri): Promise<Outcome> => {
+    const target = uri ?? vscode.window.activeTextEditor?.document.uri;
+    if (target && lab.source?.toString() !== target.toString()) {
+      const o = await openUri(target, true);
+      if (!o.ok) return o;
+    } else if (target) {
+      const o = await reset();
+      if (!o.ok) return o;
+    } else if (!lab.session) {
+      return refuse('open a *.poison.yaml or *.poison.json scenario first');
+    }
+    const r = await runToEnd();
+    if (!r.ok) return r;
+    lab.results.show(true);
+    const s = lab.need();
+    if (s.stoppedBy) return refuse(s.stoppedBy.message);
+    return { ok: true, message: `${s.scenario.name}: ${s.cursor} event(s) run` };
+  });
+
+  const checkScenario = guard(async (uri?: vscode.Uri): Promise<Outcome> => {
+    const target = uri ?? (lab.session ? undefined : vscode.window.activeTextEditor?.document.uri);
+    const src = await scenarioText(target);
+    let report;
+    try {
+      report = runScenario(loadScenario(src.text, src.file));
+    } catch (e) {
+      if (e instanceof ScenarioErrors) return refuse(`${src.name} does not load: ${e.diagnostics.map(formatDiagnostic).join('; ')}`);
+      if (e instanceof InputError) return refuse(`${src.name}: ${e.message}`);
+      throw e;
+    }
+    const text = renderCheck([{ file: src.name, report }]);
+    lab.results.append(text);
+    lab.results.show(true);
+    // failed expectations as warnings where they are written
+    if (target) {
+      const doc = await vscode.workspace.openTextDocument(target);
+      const sc = loadScenario(src.text, src.file);
+      const paths = [...sc.events.flatMap((e) => e.expect), ...sc.expect];
+      const warn: vscode.Diagnostic[] = [];
+      report.expectations.forEach((x, i) => {
+        if (x.ok) return;
+        const path = paths[i]?.path ?? '';
+        const at = positionOf(src.text, src.file, path);
+        warn.push(toVsDiagnostic(doc, { file: src.file, line: at.line, column: at.column, path, field: Object.keys(x.expect as object)[0] ?? '', value: x.expect, message: `expectation failed at ${x.where}: ${x.detail}` }, vscode.DiagnosticSeverity.Warning));
+      });
+      ctx.expectations.set(doc.uri, warn);
+    }
+    const failed = report.expectations.filter((x) => !x.ok).length;
+    const msg = `${report.scenario}: ${report.expectations.length - failed} passed, ${failed} failed`;
+    if (failed) refuse(msg);
+    else say(`DAX Poison Lab: ${msg}`);
+    return { ok: failed === 0, message: msg, error: failed ? msg : undefined };
+  });
+
+  // ---------------------------------------------------------- views and source
+
+  const revealOwners = guard(async (arg?: DeviceNode | { spa: number; len?: number; title?: string }): Promise<Outcome> => {
+    lab.need();
+    const q = isNode(arg) ? arg.target : arg ? { spa: arg.spa, len: arg.len ?? PAGE_SIZE, title: arg.title ?? hex(arg.spa) } : undefined;
+    if (!q) return refuse('pick a device, range or page in the Devices view');
+    lab.showOwners(q);
+    await vscode.commands.executeCommand('daxPoisonLab.owners.focus');
+    return { ok: true, message: q.title };
+  });
+
+  const showRoute = guard(async (eventId?: string): Promise<Outcome> => {
+    const s = lab.need();
+    const id = eventId ?? s.events[Math.max(0, s.cursor - 1)]?.id;
+    if (!id) return refuse('no event has run yet');
+    const ev = s.events.find((e) => e.id === id);
+    if (!ev) return refuse(`no event ${id}`);
+    const uri = vscode.Uri.from({ scheme: SCHEME, path: `/route/${id}.txt` });
+    ctx.docs.set(uri, routeLines(s.report, ev, id));
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc, { preview: true, preserveFocus: true });
+    return { ok: true, message: id };
+  });
+
+  const goToKernelSymbol = guard(async (arg?: string): Promise<Outcome> => {
+    let name = arg;
+    if (name === undefined) {
+      type Pick = { symbol: string } | { lore: string };
+      const items: PickItem<Pick>[] = [
+        ...symbolPicks().map((s) => ({ label: s.name, description: s.description, detail: s.detail, value: { symbol: s.name } as Pick })),
+        ...PROPOSALS.map((pr) => ({ label: `$(mail) ${pr.design}`, description: `${pr.author}, ${pr.date}`, detail: `proposal: ${pr.title} <${pr.messageId}>`, value: { lore: proposalUrl(pr) } as Pick })),
+      ];
+      const pick = await p().pick(`Go to kernel symbol (links: ${ctx.kernel.mode})`, items, 'a kernel symbol the simulator names, with its file and role');
+      if (!pick) return cancelled;
+      if ('lore' in pick) {
+        await vscode.env.openExternal(vscode.Uri.parse(pick.lore));
+        return { ok: true, message: pick.lore };
+      }
+      name = pick.symbol;
+    }
+    const t = await ctx.kernel.open(name);
+    return { ok: true, message: t.kind === 'local' ? `${t.path}:${t.line}${t.moved ? ' (found by searching: the line moved)' : ''}` : t.url };
+  });
+
+  const reg = (id: string, fn: (...args: never[]) => unknown) => vscode.commands.registerCommand(id, fn as (...args: unknown[]) => unknown);
+  return [
+    reg('daxPoisonLab.openScenario', openScenario),
+    reg('daxPoisonLab.newScenario', newScenario),
+    reg('daxPoisonLab.saveScenario', saveScenario),
+    reg('daxPoisonLab.reset', reset),
+    reg('daxPoisonLab.step', step),
+    reg('daxPoisonLab.stepBack', stepBack),
+    reg('daxPoisonLab.runToEnd', runToEnd),
+    reg('daxPoisonLab.runTo', runTo),
+    reg('daxPoisonLab.injectPoison', injectPoison),
+    reg('daxPoisonLab.injectHere', injectPoison),
+    reg('daxPoisonLab.consume', consume),
+    reg('daxPoisonLab.readWrite', readWrite),
+    reg('daxPoisonLab.punchHole', punchHole),
+    reg('daxPoisonLab.scrub', scrub),
+    reg('daxPoisonLab.clearErrors', nsAction('clear-errors')),
+    reg('daxPoisonLab.unbind', nsAction('unbind')),
+    reg('daxPoisonLab.switchDesign', switchDesign),
+    reg('daxPoisonLab.setKernelKnob', setKernelKnob),
+    reg('daxPoisonLab.compareDesigns', compareDesigns),
+    reg('daxPoisonLab.runScenario', runScenarioCmd),
+    reg('daxPoisonLab.checkScenario', checkScenario),
+    reg('daxPoisonLab.revealOwners', revealOwners),
+    reg('daxPoisonLab.showRoute', showRoute),
+    reg('daxPoisonLab.goToKernelSymbol', goToKernelSymbol),
+  ];
+}

@@ -1,0 +1,163 @@
+// Scenario files in the editor: the lab's own diagnostics for *.poison.yaml
+// and *.poison.json on open and edit (the validator's line, column and
+// message, and the simulator's run-time refusals, placed the same way),
+// CodeLenses (Run, Check Expectations, Compare Designs, and Run to here on
+// each event), and hovers that show an address in every unit of the stack.
+
+import * as vscode from 'vscode';
+import type { Lab } from './lab';
+import { LabError, LabSession } from './model/session';
+import type { Diagnostic as SimDiagnostic } from '../sim/errors';
+import { eventLines, hoverAddress, isScenarioFile, tokenEnd } from './model/scenarioText';
+import { unitRows, unitsMarkdown } from './model/addresses';
+import type { Machine } from '../sim/machine';
+
+export function isScenarioDocument(doc: vscode.TextDocument): boolean {
+  return isScenarioFile(doc.uri.path) || isScenarioFile(doc.fileName);
+}
+
+export function fileNameOf(doc: vscode.TextDocument): string {
+  return doc.uri.scheme === 'file' ? doc.uri.fsPath : doc.uri.path || doc.uri.toString();
+}
+
+export function toVsDiagnostic(doc: vscode.TextDocument, d: SimDiagnostic, severity = vscode.DiagnosticSeverity.Error): vscode.Diagnostic {
+  const line = Math.max(0, Math.min(doc.lineCount - 1, (d.line || 1) - 1));
+  const text = doc.lineAt(line).text;
+  const col = d.line ? Math.max(1, d.column) : 1;
+  const end = d.line ? tokenEnd(text, col) : text.length + 1;
+  const range = new vscode.Range(line, col - 1, line, Math.max(col, Math.min(end - 1, text.length)));
+  const diag = new vscode.Diagnostic(range, `${d.path || '/'}: ${d.message}`, severity);
+  diag.source = 'dax-poison-lab';
+  diag.code = d.field || undefined;
+  return diag;
+}
+
+/** Diagnostics for every open scenario document, refreshed as it is edited. */
+export class ScenarioDiagnostics implements vscode.Disposable {
+  readonly collection = vscode.languages.createDiagnosticCollection('dax-poison-lab');
+  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly subs: vscode.Disposable[] = [];
+  /** resolves when the pending checks of a document are done (for tests) */
+  private readonly done = new Map<string, Promise<void>>();
+
+  constructor() {
+    this.subs.push(
+      this.collection,
+      vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)),
+      vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document, 300)),
+      vscode.workspace.onDidCloseTextDocument((d) => this.collection.delete(d.uri)),
+    );
+    for (const d of vscode.workspace.textDocuments) this.schedule(d, 0);
+  }
+
+  private schedule(doc: vscode.TextDocument, delay: number): void {
+    if (!isScenarioDocument(doc)) return;
+    const key = doc.uri.toString();
+    const t = this.timers.get(key);
+    if (t) clearTimeout(t);
+    this.done.set(
+      key,
+      new Promise((resolve) => {
+        this.timers.set(
+          key,
+          setTimeout(() => {
+            this.timers.delete(key);
+            void this.check(doc).finally(resolve);
+          }, delay),
+        );
+      }),
+    );
+  }
+
+  /** Check a document now and publish its diagnostics. */
+  async check(doc: vscode.TextDocument): Promise<vscode.Diagnostic[]> {
+    const version = doc.version;
+    const text = doc.getText();
+    const file = fileNameOf(doc);
+    let diags: vscode.Diagnostic[] = [];
+    try {
+      const s = LabSession.open(text, file);
+      // the run-time checks too: an event the simulator refuses is bad input
+      if (s.events.length <= 5000) {
+        await s.runToEnd();
+      }
+    } catch (e) {
+      if (!(e instanceof LabError)) throw e;
+      diags = e.diagnostics.length ? e.diagnostics.map((d) => toVsDiagnostic(doc, d)) : [new vscode.Diagnostic(new vscode.Range(0, 0, 0, 1), e.message, vscode.DiagnosticSeverity.Error)];
+    }
+    if (doc.version === version && !doc.isClosed) this.collection.set(doc.uri, diags);
+    return diags;
+  }
+
+  /** Wait for the checks scheduled for a document (for tests). */
+  async settled(uri: vscode.Uri): Promise<readonly vscode.Diagnostic[]> {
+    await this.done.get(uri.toString());
+    return this.collection.get(uri) ?? [];
+  }
+
+  dispose(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    for (const d of this.subs) d.dispose();
+  }
+}
+
+/** Run / Check Expectations / Compare Designs above a scenario, Run to here above each event. */
+export class ScenarioCodeLens implements vscode.CodeLensProvider {
+  provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+    if (!isScenarioDocument(doc)) return [];
+    const top = new vscode.Range(0, 0, 0, 0);
+    const lenses = [
+      new vscode.CodeLens(top, { title: '$(play) Run', command: 'daxPoisonLab.runScenario', arguments: [doc.uri], tooltip: 'Open this scenario in the lab and run every event' }),
+      new vscode.CodeLens(top, { title: '$(check-all) Check Expectations', command: 'daxPoisonLab.checkScenario', arguments: [doc.uri], tooltip: 'Run the scenario and check every expectation' }),
+      new vscode.CodeLens(top, { title: '$(split-horizontal) Compare Designs', command: 'daxPoisonLab.compareDesigns', arguments: [doc.uri], tooltip: 'Run the scenario under every routing design, side by side' }),
+    ];
+    let lines: number[] = [];
+    try {
+      lines = eventLines(doc.getText());
+    } catch {
+      lines = [];
+    }
+    lines.forEach((line, i) => {
+      lenses.push(new vscode.CodeLens(new vscode.Range(line, 0, line, 0), { title: `$(debug-step-over) Run to here`, command: 'daxPoisonLab.runTo', arguments: [doc.uri, i + 1], tooltip: `Open in the lab and run the events up to and including events[${i}]` }));
+    });
+    return lenses;
+  }
+}
+
+/** Addresses in every unit the stack knows, on hover. */
+export class AddressHover implements vscode.HoverProvider {
+  private cache: { key: string; machine: Machine } | undefined;
+
+  constructor(private readonly lab: Lab) {}
+
+  private machineFor(doc: vscode.TextDocument): { machine: Machine; when: string } | undefined {
+    const s = this.lab.session;
+    const text = doc.getText();
+    if (s && this.lab.source?.toString() === doc.uri.toString() && s.text === text) {
+      return { machine: s.machine, when: `the lab session, after ${s.cursor} of ${s.events.length} events` };
+    }
+    const key = `${doc.uri.toString()}@${doc.version}`;
+    if (this.cache?.key !== key) {
+      try {
+        this.cache = { key, machine: LabSession.open(text, fileNameOf(doc)).machine };
+      } catch {
+        return undefined;
+      }
+    }
+    return { machine: this.cache.machine, when: 'the machine as set up, before any event' };
+  }
+
+  provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
+    if (!isScenarioDocument(doc)) return undefined;
+    const m = this.machineFor(doc);
+    if (!m) return undefined;
+    const h = hoverAddress(m.machine, doc.getText(), doc.offsetAt(pos));
+    if (!h) return undefined;
+    const range = new vscode.Range(doc.positionAt(h.range[0]), doc.positionAt(h.range[1]));
+    const md = new vscode.MarkdownString();
+    md.appendMarkdown(`**${h.what}**\n\n`);
+    if (h.error || h.spa === undefined) md.appendMarkdown(`does not resolve: ${h.error ?? 'unknown'}\n`);
+    else md.appendMarkdown(unitsMarkdown(unitRows(m.machine, h.spa, h.len ?? 1)) + `\n\n_${m.when}_`);
+    return new vscode.Hover(md, range);
+  }
+}

@@ -1,0 +1,161 @@
+// Kernel source links: the daxPoisonLab.kernelLinks setting (auto, elixir,
+// github), the local tree (daxPoisonLab.kernelTree, or a workspace folder
+// that is a kernel tree), opening a symbol at its definition, and the
+// read-only documents the lab shows (an event's route, a comparison), whose
+// span lines link to the kernel source.
+
+import * as vscode from 'vscode';
+import { probeKernelTree, resolveLink, type KernelTreeInfo, type LinkMode, type LinkTarget, type TreeFs } from './model/kernelLinks';
+
+export const SCHEME = 'dax-poison-lab';
+
+const decoder = new TextDecoder();
+
+/** workspace.fs as the link code's file system; paths are URI strings */
+export const workspaceTreeFs: TreeFs = {
+  async readText(path: string): Promise<string | undefined> {
+    try {
+      return decoder.decode(await vscode.workspace.fs.readFile(vscode.Uri.parse(path)));
+    } catch {
+      return undefined;
+    }
+  },
+};
+
+function folderUri(setting: string): vscode.Uri {
+  if (/^[a-z][a-z0-9+.-]+:\/\//i.test(setting)) return vscode.Uri.parse(setting);
+  return vscode.Uri.file(setting);
+}
+
+export class KernelSource implements vscode.Disposable {
+  private treePromise: Promise<{ info: KernelTreeInfo; fs: TreeFs } | undefined> | undefined;
+  /** settings already warned about, so a bad one is said once */
+  private readonly warned = new Set<string>();
+  /** the warnings shown (for tests) */
+  readonly warnings: string[] = [];
+  private readonly subs: vscode.Disposable[] = [];
+
+  constructor(private readonly fs: TreeFs = workspaceTreeFs) {
+    this.subs.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('daxPoisonLab.kernelTree') || e.affectsConfiguration('daxPoisonLab.kernelLinks')) this.treePromise = undefined;
+      }),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => (this.treePromise = undefined)),
+    );
+  }
+
+  get mode(): LinkMode {
+    const m = vscode.workspace.getConfiguration('daxPoisonLab').get<string>('kernelLinks', 'auto');
+    return m === 'elixir' || m === 'github' ? m : 'auto';
+  }
+
+  /** The local kernel tree links go to in auto mode, or undefined (web links). */
+  tree(): Promise<{ info: KernelTreeInfo; fs: TreeFs } | undefined> {
+    if (!this.treePromise) this.treePromise = this.findTree();
+    return this.treePromise;
+  }
+
+  private async findTree(): Promise<{ info: KernelTreeInfo; fs: TreeFs } | undefined> {
+    const configured = vscode.workspace.getConfiguration('daxPoisonLab').get<string>('kernelTree', '').trim();
+    if (configured) {
+      const root = folderUri(configured).toString();
+      const info = await probeKernelTree(this.fs, root);
+      if (info) return { info, fs: this.fs };
+      if (!this.warned.has(configured)) {
+        this.warned.add(configured);
+        const msg = `DAX Poison Lab: daxPoisonLab.kernelTree is "${configured}", which is not a kernel tree (no Makefile with a version, mm/memory-failure.c and drivers/nvdimm/pmem.c there). Kernel links go to Elixir instead.`;
+        this.warnings.push(msg);
+        void vscode.window.showWarningMessage(msg);
+      }
+      return undefined;
+    }
+    for (const f of vscode.workspace.workspaceFolders ?? []) {
+      const info = await probeKernelTree(this.fs, f.uri.toString());
+      if (info) return { info, fs: this.fs };
+    }
+    return undefined;
+  }
+
+  /** Where a symbol's link goes under the current settings. */
+  async resolve(symbol: string): Promise<LinkTarget> {
+    const mode = this.mode;
+    return resolveLink(symbol, mode, mode === 'auto' ? await this.tree() : undefined);
+  }
+
+  /** The link as a URI: a file URI with a #L fragment for a local tree, or the web link. */
+  async uri(symbol: string): Promise<vscode.Uri> {
+    const t = await this.resolve(symbol);
+    if (t.kind === 'web') return vscode.Uri.parse(t.url);
+    return vscode.Uri.parse(t.path).with({ fragment: `L${t.line}` });
+  }
+
+  /** Open a symbol's definition: the local file at its line, or the web page. */
+  async open(symbol: string): Promise<LinkTarget> {
+    const t = await this.resolve(symbol);
+    if (t.kind === 'local') {
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(t.path));
+      const pos = new vscode.Position(t.line - 1, 0);
+      await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos), preview: true });
+    } else {
+      await vscode.env.openExternal(vscode.Uri.parse(t.url));
+    }
+    return t;
+  }
+
+  dispose(): void {
+    for (const d of this.subs) d.dispose();
+  }
+}
+
+/** A line of a lab document that names a kernel symbol. */
+export interface LinkedLine {
+  text: string;
+  symbol?: string;
+  symbolAt?: number;
+}
+
+/**
+ * The lab's read-only documents (dax-poison-lab:/route/e1.txt,
+ * dax-poison-lab:/compare/name.txt), with their span lines linked to the
+ * kernel source.
+ */
+export class LabDocuments implements vscode.TextDocumentContentProvider, vscode.DocumentLinkProvider, vscode.Disposable {
+  private readonly docs = new Map<string, LinkedLine[]>();
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+
+  constructor(private readonly kernel: KernelSource) {}
+
+  set(uri: vscode.Uri, lines: LinkedLine[]): void {
+    this.docs.set(uri.toString(), lines);
+    this.changed.fire(uri);
+  }
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return (this.docs.get(uri.toString()) ?? [{ text: 'This lab document is gone: reopen it from the lab.' }]).map((l) => l.text).join('\n') + '\n';
+  }
+
+  async provideDocumentLinks(doc: vscode.TextDocument): Promise<vscode.DocumentLink[]> {
+    const lines = this.docs.get(doc.uri.toString());
+    if (!lines) return [];
+    const out: vscode.DocumentLink[] = [];
+    const cache = new Map<string, vscode.Uri>();
+    for (let i = 0; i < lines.length; i++) {
+      const l = lines[i]!;
+      if (!l.symbol || l.symbolAt === undefined) continue;
+      let target = cache.get(l.symbol);
+      if (!target) {
+        target = await this.kernel.uri(l.symbol);
+        cache.set(l.symbol, target);
+      }
+      const link = new vscode.DocumentLink(new vscode.Range(i, l.symbolAt, i, l.symbolAt + l.symbol.length), target);
+      link.tooltip = `${l.symbol}: open the kernel source (${this.kernel.mode})`;
+      out.push(link);
+    }
+    return out;
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,189 @@
+// The running lab: one session at a time, where it came from, and what shows
+// it outside the views: the status-bar item (design and poisoned pages), the
+// simulated dmesg in a log output channel, and a results channel with one
+// line per event. Every change goes through here and fires onDidChange.
+
+import * as vscode from 'vscode';
+import { LabError, LabSession, type KernelOverrides, type RawEvent, type StepResult } from './model/session';
+import { formatResult } from '../sim/render';
+import { dmesgLevel, signalText } from './model/route';
+import type { OwnersQuery } from './model/owners';
+
+export interface Outcome {
+  ok: boolean;
+  /** why it did not happen */
+  error?: string;
+  /** what happened, in a line */
+  message?: string;
+}
+
+export class Lab implements vscode.Disposable {
+  private sessionValue: LabSession | undefined;
+  /** the document the session came from (file, untitled or built-in) */
+  source: vscode.Uri | undefined;
+  /** what the Owners view shows */
+  ownersQuery: OwnersQuery | undefined;
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+  readonly dmesg: vscode.LogOutputChannel;
+  readonly results: vscode.OutputChannel;
+  private readonly status: vscode.StatusBarItem;
+  private dmesgShown = 0;
+
+  constructor() {
+    this.dmesg = vscode.window.createOutputChannel('DAX Poison Lab: dmesg', { log: true });
+    this.results = vscode.window.createOutputChannel('DAX Poison Lab');
+    this.status = vscode.window.createStatusBarItem('daxPoisonLab.status', vscode.StatusBarAlignment.Left, 50);
+    this.status.name = 'DAX Poison Lab';
+    this.status.command = 'daxPoisonLab.switchDesign';
+    this.refresh();
+  }
+
+  get session(): LabSession | undefined {
+    return this.sessionValue;
+  }
+
+  /** the session, or a LabError saying there is none */
+  need(): LabSession {
+    if (!this.sessionValue) throw new LabError('no lab session: open a scenario first (DAX Poison Lab: Open Scenario)');
+    return this.sessionValue;
+  }
+
+  /** Start a session on a scenario text. A scenario that does not load leaves the running session as it was. */
+  open(text: string, source: vscode.Uri): LabSession {
+    const file = source.scheme === 'file' ? source.fsPath : source.path || source.toString();
+    const s = LabSession.open(text, file);
+    this.sessionValue = s;
+    this.source = source;
+    this.ownersQuery = undefined;
+    this.results.appendLine(`— opened ${file}: ${s.scenario.name} (${s.events.length} event${s.events.length === 1 ? '' : 's'}, design ${s.design})`);
+    this.resync(true);
+    return s;
+  }
+
+  close(): void {
+    this.sessionValue = undefined;
+    this.source = undefined;
+    this.ownersQuery = undefined;
+    this.resync(true);
+  }
+
+  step(): StepResult | undefined {
+    const r = this.need().step();
+    if (r) this.logResult(r, false);
+    this.resync(false);
+    return r;
+  }
+
+  stepBack(): void {
+    this.need().stepBack();
+    this.resync(true);
+  }
+
+  reset(): void {
+    this.need().reset();
+    this.resync(true);
+  }
+
+  goTo(cursor: number): void {
+    this.need().goTo(cursor);
+    this.resync(true);
+  }
+
+  async runToEnd(progress?: (done: number, total: number) => void, isCancelled?: () => boolean): Promise<{ ran: number; cancelled: boolean }> {
+    const s = this.need();
+    const r = await s.runToEnd({
+      isCancelled,
+      onStep: (done, total, res) => {
+        this.logResult(res, false);
+        progress?.(done, total);
+      },
+    });
+    this.resync(false);
+    return r;
+  }
+
+  act(raw: RawEvent): StepResult {
+    const r = this.need().act(raw);
+    this.logResult(r, true);
+    this.resync(false);
+    return r;
+  }
+
+  setKernel(o: KernelOverrides): void {
+    this.need().setKernel(o);
+    this.results.appendLine(`— kernel: ${Object.entries(o).map(([k, v]) => `${k}=${String(v)}`).join(', ')}; replayed ${this.need().cursor} event(s)`);
+    this.resync(true);
+  }
+
+  discardPending(): void {
+    this.need().discardPending();
+    this.resync(false);
+  }
+
+  showOwners(q: OwnersQuery | undefined): void {
+    this.ownersQuery = q;
+    this.changed.fire();
+  }
+
+  private logResult(r: StepResult, hand: boolean): void {
+    const s = this.need();
+    const sigs = s.report.signals.filter((x) => x.event === r.event.id).map(signalText);
+    this.results.appendLine(`${r.event.id} ${r.event.do}${hand ? ' (by hand)' : ''} = ${formatResult(r.result.result)}${sigs.length ? ` · ${sigs.join('; ')}` : ''}${s.report.panic ? ` · PANIC: ${s.report.panic}` : ''}`);
+  }
+
+  /** bring the dmesg channel, the status bar and the views up to date */
+  private resync(replayed: boolean): void {
+    const s = this.sessionValue;
+    const lines = s?.report.dmesg ?? [];
+    if (replayed || lines.length < this.dmesgShown) {
+      this.dmesg.clear();
+      this.dmesgShown = 0;
+      if (s) this.dmesg.info(`— ${s.scenario.name}: design ${s.design}, ${s.cursor} of ${s.events.length} events run`);
+    }
+    for (const line of lines.slice(this.dmesgShown)) this.dmesg[dmesgLevel(line)](line);
+    this.dmesgShown = lines.length;
+    this.refresh();
+    void vscode.commands.executeCommand('setContext', 'daxPoisonLab.hasSession', !!s);
+    void vscode.commands.executeCommand('setContext', 'daxPoisonLab.atEnd', !s || s.atEnd);
+    void vscode.commands.executeCommand('setContext', 'daxPoisonLab.atStart', !s || s.cursor === 0);
+    this.changed.fire();
+  }
+
+  /** the status bar: design and the count of poisoned pages */
+  private refresh(): void {
+    const s = this.sessionValue;
+    if (!s) {
+      this.status.text = '$(circuit-board) DAX lab';
+      this.status.tooltip = 'DAX Poison Lab: no session. Click to pick a routing design once a scenario is open.';
+      this.status.show();
+      return;
+    }
+    const poisoned = s.report.hwpoison.length;
+    const bad = Object.entries(s.report.badblocks).filter(([, r]) => r.length);
+    this.status.text = `$(circuit-board) ${s.design} · ${poisoned} poisoned`;
+    const md = new vscode.MarkdownString(
+      [
+        `**${s.scenario.name}** — design \`${s.design}\`${s.report.panic ? ' — **panicked**' : ''}`,
+        `${s.cursor} of ${s.events.length} events run`,
+        `PageHWPoison pages: ${poisoned}${poisoned ? ` (${s.report.hwpoison.slice(0, 8).join(', ')}${poisoned > 8 ? ', …' : ''})` : ''}`,
+        `badblocks: ${bad.length ? bad.map(([d, r]) => `${d} ${r.map(([a, c]) => `${a}+${c}`).join(' ')}`).join('; ') : 'none'}`,
+        'Click to switch the routing design.',
+      ].join('\n\n'),
+    );
+    this.status.tooltip = md;
+    this.status.show();
+  }
+
+  /** the text of the status item (for tests) */
+  get statusText(): string {
+    return this.status.text;
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+    this.dmesg.dispose();
+    this.results.dispose();
+    this.status.dispose();
+  }
+}

@@ -1,0 +1,385 @@
+// The Devices tree as data: regions → namespaces → pmem/dax devices →
+// filesystem → files, with what is bad marked at every level: latent media
+// errors (the platform knows, the kernel does not yet), the bus badrange
+// list, region and device badblocks, PageHWPoison pages, and files whose
+// blocks are poisoned. Each node carries the codicon, theme colour, tooltip
+// (addresses in every unit) and the context value the menus key on. Pure.
+
+import type { Machine } from '../../sim/machine';
+import type { Namespace } from '../../sim/nvdimm/namespace';
+import type { NdRegion } from '../../sim/platform/acpi-nfit';
+import type { SuperBlock } from '../../sim/fs/vfs';
+import type { Inode } from '../../sim/mm/types';
+import { hex, PAGE_SIZE, SECTOR_SIZE, formatSize } from '../../sim/units';
+import { unitRows, unitsMarkdown } from './addresses';
+import { fsmap, xfsModelOf, type FsmapRecord } from './xfsView';
+
+export type NodeKind =
+  | 'region'
+  | 'namespace'
+  | 'pmem'
+  | 'dax'
+  | 'fs'
+  | 'file'
+  | 'group'
+  | 'badblock'
+  | 'badrange'
+  | 'media'
+  | 'hwpoison'
+  | 'info';
+
+/** A device range a node stands for: what "inject here" and "reveal owners" act on. */
+export interface NodeTarget {
+  spa: number;
+  len: number;
+  title: string;
+}
+
+export interface DeviceNode {
+  /** stable across rebuilds, so expansion and selection survive a step */
+  id: string;
+  kind: NodeKind;
+  label: string;
+  description?: string;
+  /** markdown */
+  tooltip: string;
+  /** codicon id */
+  icon: string;
+  /** theme colour id */
+  color?: string;
+  /** what the context menus key on: daxRegion, daxNamespace, daxNamespaceUnbound, daxPmem, daxFs, daxFile, daxBad, ... */
+  contextValue: string;
+  expanded?: boolean;
+  children: DeviceNode[];
+  target?: NodeTarget;
+  /** the object a command acts on */
+  ref?: { region?: string; namespace?: string; device?: string; mount?: string; file?: string };
+}
+
+export const COLOR = {
+  error: 'list.errorForeground',
+  warning: 'list.warningForeground',
+  disabled: 'disabledForeground',
+  shared: 'charts.blue',
+  ok: 'testing.iconPassed',
+} as const;
+
+/** the pages of [spa, spa+len) with PageHWPoison, as pfn ranges */
+function hwpoisonIn(m: Machine, spa: number, len: number): [number, number][] {
+  return m.k.hwpoison.query(Math.floor(spa / PAGE_SIZE), Math.ceil((spa + len) / PAGE_SIZE));
+}
+
+function rangeTooltip(m: Machine, title: string, spa: number, len: number, extra: string[] = []): string {
+  return [`**${title}**`, ...extra, '', unitsMarkdown(unitRows(m, spa, len))].join('\n\n');
+}
+
+/** Build the whole tree. */
+export function buildDevicesTree(m: Machine): DeviceNode[] {
+  return m.k.platform.regions.map((r) => regionNode(m, r));
+}
+
+function regionNode(m: Machine, r: NdRegion): DeviceNode {
+  const start = r.ndrStart;
+  const end = start + r.ndrSize;
+  const media = m.k.platform.media.query(start, end);
+  const badrange = m.k.platform.badrange.query(start, end);
+  const bb = r.bb.show();
+  const children: DeviceNode[] = r.namespaces.map((ns) => namespaceNode(m, ns));
+  if (media.length)
+    children.push(
+      group(`${r.id}/media`, 'media errors', `${media.length} range${media.length === 1 ? '' : 's'} · ${formatSize(sum(media))}`, 'circle-large-outline', COLOR.warning,
+        'What the media really holds bad (the platform knows; the kernel learns it only from a scrub, a consumed poison or an injection with notify)',
+        media.map(([s, e]) => leaf(m, `${r.id}/media/${s}`, 'media', `${hex(s)} +${formatSize(e - s)}`, knownLabel(m, s, e), 'circle-large-outline', COLOR.warning, 'daxBad', s, e - s, `latent media error in ${r.id}`))),
+    );
+  if (badrange.length)
+    children.push(
+      group(`${r.id}/badrange`, 'bus badrange', `${badrange.length}`, 'list-unordered', COLOR.warning,
+        'struct nvdimm_bus badrange list (SPA), filled by ARS and nfit_handle_mce',
+        badrange.map(([s, e]) => leaf(m, `${r.id}/badrange/${s}`, 'badrange', `${hex(s)} +${formatSize(e - s)}`, undefined, 'warning', COLOR.warning, 'daxBad', s, e - s, `badrange entry in ${r.id}`))),
+    );
+  if (bb.length)
+    children.push(
+      group(`${r.id}/bb`, 'region badblocks', bb.map(([s, c]) => `${s} ${c}`).join(', '), 'warning', COLOR.error,
+        `/sys/bus/nd/devices/${r.id}/badblocks (sectors from the region start)`,
+        bb.map(([s, c]) => leaf(m, `${r.id}/bb/${s}`, 'badblock', `sector ${s} +${c}`, undefined, 'warning', COLOR.error, 'daxBad', start + s * SECTOR_SIZE, c * SECTOR_SIZE, `${r.id} badblocks ${s} ${c}`))),
+    );
+  const poisoned = hwpoisonIn(m, start, r.ndrSize);
+  const bad = media.length || bb.length || poisoned.length;
+  return {
+    id: r.id,
+    kind: 'region',
+    label: r.id,
+    description: `${hex(start)}–${hex(end - 1)} · ${formatSize(r.ndrSize)}${bad ? ` · ${describeBad(media.length, bb.length, sum(poisoned))}` : ''}`,
+    tooltip: [
+      `**${r.id}**: persistent-memory region`,
+      `SPA \`[${hex(start)}, ${hex(end)})\` (${formatSize(r.ndrSize)}), pfns \`${hex(start / PAGE_SIZE)}–${hex(end / PAGE_SIZE - 1)}\``,
+      `ARS ${r.spec.ars ? 'supported' : 'not supported'} · clear unit ${r.spec.clearUnit} B · error granularity ${r.spec.errorGranularity} B`,
+    ].join('\n\n'),
+    icon: 'circuit-board',
+    color: bad ? COLOR.warning : undefined,
+    contextValue: 'daxRegion',
+    expanded: true,
+    children,
+    target: { spa: start, len: r.ndrSize, title: r.id },
+    ref: { region: r.id },
+  };
+}
+
+function describeBad(media: number, bb: number, pages: number): string {
+  const parts: string[] = [];
+  if (media) parts.push(`${media} media error${media === 1 ? '' : 's'}`);
+  if (bb) parts.push(`${bb} badblock range${bb === 1 ? '' : 's'}`);
+  if (pages) parts.push(`${pages} poisoned page${pages === 1 ? '' : 's'}`);
+  return parts.join(', ');
+}
+
+/** whether the kernel knows about a media error yet */
+function knownLabel(m: Machine, s: number, e: number): string {
+  const known = m.k.platform.badrange.overlaps(s, e);
+  return known ? 'known (badrange)' : 'latent: not yet known to the kernel';
+}
+
+function namespaceNode(m: Machine, ns: Namespace): DeviceNode {
+  const children: DeviceNode[] = [];
+  const pmem = ns.pmem;
+  if (pmem) children.push(pmemNode(m, ns));
+  const poisoned = hwpoisonIn(m, ns.start, ns.spec.size);
+  if (poisoned.length)
+    children.push(
+      group(`${ns.id}/hwpoison`, 'poisoned pages', `${sum(poisoned)} page${sum(poisoned) === 1 ? '' : 's'} with PageHWPoison`, 'bug', COLOR.error,
+        'pfns whose struct page has PG_hwpoison set (memory_failure ran on them)',
+        poisoned.flatMap(([s, e]) => pagesOf(s, e)).slice(0, 512).map((pfn) => leaf(m, `${ns.id}/hwpoison/${pfn}`, 'hwpoison', `pfn ${hex(pfn)}`, undefined, 'bug', COLOR.error, 'daxPage', pfn * PAGE_SIZE, PAGE_SIZE, `PageHWPoison pfn ${hex(pfn)}`))),
+    );
+  const unbound = !ns.bound;
+  return {
+    id: `${ns.region.id}/${ns.id}`,
+    kind: 'namespace',
+    label: ns.id,
+    description: `${ns.spec.mode} · ${formatSize(ns.spec.size)}${unbound ? ' · unbound' : ''}`,
+    tooltip: [
+      `**${ns.id}** (${ns.spec.mode}) on ${ns.region.id}${unbound ? ' — **unbound** from its driver' : ''}`,
+      `SPA \`[${hex(ns.start)}, ${hex(ns.end)})\`, data start \`${hex(ns.dataStart)}\` (dataOffset ${formatSize(ns.spec.dataOffset)}: info block + memmap), align ${formatSize(ns.spec.align)}`,
+    ].join('\n\n'),
+    icon: unbound ? 'debug-disconnect' : 'symbol-namespace',
+    color: unbound ? COLOR.disabled : poisoned.length ? COLOR.error : undefined,
+    contextValue: unbound ? 'daxNamespaceUnbound' : 'daxNamespace',
+    expanded: true,
+    children,
+    target: { spa: ns.dataStart, len: ns.end - ns.dataStart, title: ns.id },
+    ref: { region: ns.region.id, namespace: ns.id, device: ns.spec.device },
+  };
+}
+
+function pmemNode(m: Machine, ns: Namespace): DeviceNode {
+  const pmem = ns.pmem!;
+  const bb = pmem.bb.show();
+  const sb = m.k.superblocks.find((s) => s.bdev.name === pmem.name);
+  const children: DeviceNode[] = [];
+  if (bb.length)
+    children.push(
+      group(`${pmem.name}/bb`, 'badblocks', bb.map(([s, c]) => `${s} ${c}`).join(', '), 'warning', COLOR.error,
+        `/sys/block/${pmem.name}/badblocks (sectors from the data start)`,
+        bb.map(([s, c]) => leaf(m, `${pmem.name}/bb/${s}`, 'badblock', `sector ${s} +${c}`, `${formatSize(c * SECTOR_SIZE)} at byte ${hex(s * SECTOR_SIZE)}`, 'warning', COLOR.error, 'daxBad', pmem.dataStart + s * SECTOR_SIZE, c * SECTOR_SIZE, `${pmem.name} badblocks ${s} ${c}`))),
+    );
+  if (pmem.hasPages) children.push(daxNode(m, ns, sb));
+  else if (sb) children.push(fsNode(m, sb));
+  const dead = !pmem.diskAlive;
+  return {
+    id: `${ns.id}/${pmem.name}`,
+    kind: 'pmem',
+    label: `/dev/${pmem.name}`,
+    description: `${pmem.dataSize / SECTOR_SIZE} sectors${bb.length ? ` · ${bb.length} badblock range${bb.length === 1 ? '' : 's'}` : ''}${dead ? ' · gone' : ''}`,
+    tooltip: rangeTooltip(m, `/dev/${pmem.name}: pmem block device`, pmem.dataStart, PAGE_SIZE, [
+      `data area \`[${hex(pmem.dataStart)}, ${hex(pmem.dataStart + pmem.dataSize)})\` (${formatSize(pmem.dataSize)}), ${pmem.hasPages ? 'struct pages in ZONE_DEVICE (fsdax)' : 'no struct pages (raw)'}`,
+      'Units below are for its first page.',
+    ]),
+    icon: 'database',
+    color: dead ? COLOR.disabled : bb.length ? COLOR.error : undefined,
+    contextValue: dead ? 'daxPmemGone' : 'daxPmem',
+    expanded: true,
+    children,
+    target: { spa: pmem.dataStart, len: pmem.dataSize, title: `/dev/${pmem.name}` },
+    ref: { region: ns.region.id, namespace: ns.id, device: pmem.name },
+  };
+}
+
+function daxNode(m: Machine, ns: Namespace, sb: SuperBlock | undefined): DeviceNode {
+  const pmem = ns.pmem!;
+  const dax = pmem.dax;
+  const holder = dax.holderOps ? `${dax.holderOps.name}${sb && dax.holderData === sb ? ` (${sb.mount})` : ''}` : 'none';
+  return {
+    id: `${ns.id}/${pmem.name}/dax`,
+    kind: 'dax',
+    label: `dax ${dax.name}`,
+    description: `${dax.alive ? 'alive' : 'dead (kill_dax)'} · holder ${holder}`,
+    tooltip: [
+      `**dax device ${dax.name}**: struct dax_device of the pmem disk`,
+      `DAXDEV_ALIVE: ${dax.alive ? 'set' : 'cleared'}`,
+      `holder: ${holder}${dax.holderOps ? ' — its notify_failure is what dax_holder_notify_failure calls' : ' — dax_holder_notify_failure returns -EOPNOTSUPP, memory_failure falls back'}`,
+      `dev_pagemap: pfns \`${hex(pmem.pgmap!.startPfn)}–${hex(pmem.pgmap!.endPfn - 1)}\`, first usable \`${hex(pmem.pgmap!.firstValidPfn)}\`${pmem.pgmap!.live ? '' : ' (memunmap_pages done)'}`,
+    ].join('\n\n'),
+    icon: 'chip',
+    color: dax.alive ? undefined : COLOR.disabled,
+    contextValue: 'daxDax',
+    expanded: true,
+    children: sb ? [fsNode(m, sb)] : [],
+    target: { spa: pmem.dataStart, len: pmem.dataSize, title: `dax ${dax.name}` },
+    ref: { region: ns.region.id, namespace: ns.id, device: pmem.name },
+  };
+}
+
+/** the poisoned device ranges of a superblock's device, as daddr ranges: badblocks and PageHWPoison pages */
+function poisonedDaddrs(m: Machine, sb: SuperBlock): [number, number][] {
+  const pmem = m.pmem(sb.bdev.name);
+  if (!pmem) return [];
+  const out: [number, number][] = pmem.bb.ranges().map(([s, e]) => [s, e]);
+  for (const [s, e] of hwpoisonIn(m, pmem.dataStart, pmem.dataSize)) {
+    const a = Math.max(0, Math.floor((s * PAGE_SIZE - pmem.dataStart) / SECTOR_SIZE));
+    const b = Math.ceil((e * PAGE_SIZE - pmem.dataStart) / SECTOR_SIZE);
+    out.push([a, b]);
+  }
+  return out;
+}
+
+function fsNode(m: Machine, sb: SuperBlock): DeviceNode {
+  const shut = sb.shutdownState();
+  const xfs = xfsModelOf(sb) !== undefined;
+  let all: FsmapRecord[] = [];
+  try {
+    all = fsmap(sb)?.records ?? [];
+  } catch {
+    all = [];
+  }
+  // which owners are hit by a poisoned range
+  const hit = new Map<number, [number, number][]>(); // owner -> daddr ranges hit
+  for (const [a, b] of poisonedDaddrs(m, sb)) {
+    for (const r of all) {
+      const s = Math.max(a, r.daddr);
+      const e = Math.min(b, r.daddr + r.bblen);
+      if (s < e) {
+        if (!hit.has(r.owner)) hit.set(r.owner, []);
+        hit.get(r.owner)!.push([s, e]);
+      }
+    }
+  }
+  const metaHit = all.filter((r) => r.metadata && hit.has(r.owner));
+  const files = [...sb.files.values()].sort((a, b) => a.path.localeCompare(b.path)).map((inode) => fileNode(m, sb, inode, all.filter((r) => r.owner === inode.ino && !r.metadata), hit.get(inode.ino) ?? []));
+  const children = [...files];
+  if (metaHit.length)
+    children.unshift(
+      group(`${sb.mount}/meta`, 'poisoned metadata', [...new Set(metaHit.map((r) => r.ownerText))].join(', '), 'error', COLOR.error,
+        'Metadata blocks under a badblock or a poisoned page: xfs_dax_failure_fn shuts the filesystem down (SHUTDOWN_CORRUPT_ONDISK) when they are reported',
+        metaHit.map((r) => {
+          const pmem = m.pmem(sb.bdev.name)!;
+          return leaf(m, `${sb.mount}/meta/${r.owner}/${r.daddr}`, 'info', r.ownerText, `daddr ${r.daddr} +${r.bblen} · AG ${r.agno}`, 'error', COLOR.error, 'daxBad', pmem.dataStart + r.daddr * SECTOR_SIZE, r.bblen * SECTOR_SIZE, `${r.ownerText} in ${sb.mount}`);
+        })),
+    );
+  const flags = [sb.spec.type, sb.dax ? 'dax=always' : 'no DAX', sb.spec.rmapbt ? 'rmapbt' : 'no rmapbt', sb.spec.reflink ? 'reflink' : ''].filter(Boolean).join(', ');
+  return {
+    id: `fs:${sb.mount}`,
+    kind: 'fs',
+    label: sb.mount,
+    description: `${sb.spec.type} on ${sb.bdev.name}${shut ? ` · shut down (${shut})` : ''}${sb.frozen ? ' · frozen' : ''}`,
+    tooltip: [
+      `**${sb.mount}**: ${flags}`,
+      shut ? `**shut down**: ${shut} — I/O returns EIO` : 'up',
+      xfs ? `${all.length} reverse-map record${all.length === 1 ? '' : 's'}` : 'reverse map not readable here',
+    ].join('\n\n'),
+    icon: shut ? 'error' : 'file-submodule',
+    color: shut ? COLOR.error : metaHit.length ? COLOR.warning : undefined,
+    contextValue: 'daxFs',
+    expanded: true,
+    children,
+    ref: { mount: sb.mount, device: sb.bdev.name },
+  };
+}
+
+function fileNode(m: Machine, sb: SuperBlock, inode: Inode, recs: FsmapRecord[], hitDaddrs: [number, number][]): DeviceNode {
+  const pmem = m.pmem(sb.bdev.name);
+  const shared = recs.some((r) => r.shared);
+  const extents = recs
+    .slice()
+    .sort((a, b) => (a.fileOffset ?? 0) - (b.fileOffset ?? 0))
+    .map((r) => `file \`[${hex(r.fileOffset!)}, ${hex(r.fileOffset! + r.bblen * SECTOR_SIZE)})\` → daddr ${r.daddr} +${r.bblen} (AG ${r.agno} block ${r.agbno})${r.shared ? ' shared' : ''}${r.unwritten ? ' unwritten' : ''}`);
+  const children: DeviceNode[] = [];
+  for (const [a, b] of hitDaddrs) {
+    for (const r of recs) {
+      const s = Math.max(a, r.daddr);
+      const e = Math.min(b, r.daddr + r.bblen);
+      if (s >= e || !pmem) continue;
+      const fileOff = r.fileOffset! + (s - r.daddr) * SECTOR_SIZE;
+      const spa = pmem.dataStart + s * SECTOR_SIZE;
+      const len = (e - s) * SECTOR_SIZE;
+      children.push(leaf(m, `${inode.path}/bad/${s}`, 'badblock', `file offset ${hex(fileOff)} +${formatSize(len)}`, m.k.hwpoison.has(Math.floor(spa / PAGE_SIZE)) ? 'PageHWPoison' : 'badblocks', 'bug', COLOR.error, 'daxBad', spa, len, `${inode.path} @ ${hex(fileOff)}`));
+    }
+  }
+  const first = recs.slice().sort((a, b) => (a.fileOffset ?? 0) - (b.fileOffset ?? 0))[0];
+  const mappers = inode.mapping.i_mmap.length;
+  return {
+    id: `file:${inode.path}`,
+    kind: 'file',
+    label: inode.path.slice(sb.mount.length).replace(/^\//, '') || inode.path,
+    description: `${formatSize(inode.size)} · inode ${inode.ino}${shared ? ' · reflinked' : ''}${mappers ? ` · ${mappers} mapping${mappers === 1 ? '' : 's'}` : ''}${children.length ? ' · poisoned' : ''}`,
+    tooltip: [
+      `**${inode.path}** inode ${inode.ino}, ${formatSize(inode.size)}${inode.mapping.dax ? ', DAX' : ''}`,
+      extents.length ? extents.join('\n\n') : 'no blocks (a hole, or the reverse map is not readable)',
+      mappers ? `mapped by ${inode.mapping.i_mmap.map((v) => `${v.mm.owner.comm}:${v.mm.owner.pid} ${v.id}`).join(', ')}` : 'not mapped',
+    ].join('\n\n'),
+    icon: 'file',
+    color: children.length ? COLOR.error : shared ? COLOR.shared : undefined,
+    contextValue: 'daxFile',
+    expanded: children.length > 0,
+    children,
+    target: first && pmem ? { spa: pmem.dataStart + first.daddr * SECTOR_SIZE, len: Math.min(inode.size || PAGE_SIZE, first.bblen * SECTOR_SIZE), title: inode.path } : undefined,
+    ref: { mount: sb.mount, file: inode.path, device: sb.bdev.name },
+  };
+}
+
+function group(id: string, label: string, description: string, icon: string, color: string | undefined, tooltip: string, children: DeviceNode[]): DeviceNode {
+  return { id, kind: 'group', label, description, tooltip, icon, color, contextValue: 'daxGroup', expanded: true, children };
+}
+
+function leaf(m: Machine, id: string, kind: NodeKind, label: string, description: string | undefined, icon: string, color: string | undefined, contextValue: string, spa: number, len: number, title: string): DeviceNode {
+  return {
+    id,
+    kind,
+    label,
+    description,
+    tooltip: rangeTooltip(m, title, spa, len),
+    icon,
+    color,
+    contextValue,
+    children: [],
+    target: { spa, len, title },
+  };
+}
+
+function sum(ranges: [number, number][]): number {
+  return ranges.reduce((a, [s, e]) => a + (e - s), 0);
+}
+
+function pagesOf(s: number, e: number): number[] {
+  const out: number[] = [];
+  for (let p = s; p < e && out.length < 512; p++) out.push(p);
+  return out;
+}
+
+/** Find a node by id (depth first). */
+export function findNode(nodes: readonly DeviceNode[], id: string): DeviceNode | undefined {
+  for (const n of nodes) {
+    if (n.id === id) return n;
+    const c = findNode(n.children, id);
+    if (c) return c;
+  }
+  return undefined;
+}
+
+/** The tree as indented text (for tests and for copying). */
+export function devicesText(nodes: readonly DeviceNode[], depth = 0): string {
+  const out: string[] = [];
+  for (const n of nodes) {
+    out.push(`${'  '.repeat(depth)}${n.label}${n.description ? `  — ${n.description}` : ''}  [${n.contextValue}${n.color ? ` ${n.color}` : ''}]`);
+    if (n.children.length) out.push(devicesText(n.children, depth + 1));
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,225 @@
+// Where a kernel symbol's definition is: a local kernel tree when one is
+// configured or open (detected by its files; when lines have moved in that
+// tree the definition is found by searching the file), else Elixir pinned to
+// the version the symbol table was generated from, or GitHub at the pinned
+// tag. Proposals that never merged link to their Message-ID on lore.
+// Pure: the file system is passed in.
+
+import { DEFAULT_TAG, KERNEL_VERSION, allSymbols, elixirSourceUrl, elixirUrl, githubUrl, loreUrl, lookupSymbol, type KernelSymbol, type SymbolEntry } from '../../kernel/links';
+
+export type LinkMode = 'auto' | 'elixir' | 'github';
+
+/** What the link code needs of a file system (VS Code's workspace.fs in the extension, node:fs in tests). */
+export interface TreeFs {
+  /** the file's text, or undefined when it does not exist */
+  readText(path: string): Promise<string | undefined>;
+}
+
+export interface KernelTreeInfo {
+  root: string;
+  /** "6.12.117" from the tree's Makefile */
+  version: string;
+}
+
+/** Files whose presence makes a folder a kernel tree this lab can link into. */
+export const TREE_MARKERS = ['Makefile', 'mm/memory-failure.c', 'drivers/nvdimm/pmem.c'];
+
+export function joinPath(root: string, rel: string): string {
+  return `${root.replace(/[\\/]+$/, '')}/${rel}`;
+}
+
+/** VERSION.PATCHLEVEL.SUBLEVEL+EXTRAVERSION of a top-level Makefile, or undefined. */
+export function parseKernelVersion(makefile: string): string | undefined {
+  const get = (k: string): string | undefined => new RegExp(`^${k}[ \\t]*=[ \\t]*(\\S*)`, 'm').exec(makefile)?.[1];
+  const v = get('VERSION');
+  const p = get('PATCHLEVEL');
+  if (!v || !p) return undefined;
+  return `${v}.${p}.${get('SUBLEVEL') ?? '0'}${get('EXTRAVERSION') ?? ''}`;
+}
+
+/** Is `root` a kernel tree? Returns its version when it is. */
+export async function probeKernelTree(fs: TreeFs, root: string): Promise<KernelTreeInfo | undefined> {
+  const mk = await fs.readText(joinPath(root, 'Makefile'));
+  if (mk === undefined) return undefined;
+  const version = parseKernelVersion(mk);
+  if (!version) return undefined;
+  for (const f of TREE_MARKERS.slice(1)) if ((await fs.readText(joinPath(root, f))) === undefined) return undefined;
+  return { root, version };
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Does one source line hold the definition of `name` of this kind? (The same test the symbol table is checked with.) */
+export function isDefinitionLine(name: string, entry: Pick<SymbolEntry, 'kind' | 'value'>, text: string): boolean {
+  const n = escapeRe(name);
+  switch (entry.kind) {
+    case 'function':
+      return /^[A-Za-z_]/.test(text) && new RegExp(`(^|[^A-Za-z0-9_])${n}\\s*\\(`).test(text) && !/;\s*$/.test(text);
+    case 'macro':
+      return new RegExp(`^\\s*#\\s*define\\s+${n}\\b`).test(text);
+    case 'struct':
+      return new RegExp(`^(typedef\\s+)?(struct|union)\\s+${n}\\b`).test(text);
+    case 'enum':
+      return new RegExp(`^(typedef\\s+)?enum\\s+${n}\\b`).test(text);
+    case 'enumerator':
+      return new RegExp(`^\\s*${n}\\b\\s*(=|,|$|/\\*)`).test(text);
+    case 'variable':
+      return /^[A-Za-z_]/.test(text) && !/^extern\b/.test(text) && new RegExp(`\\b${n}\\b`).test(text);
+    case 'op-member': {
+      const member = name.slice(name.indexOf('.') + 1);
+      return new RegExp(`^\\s*\\.${escapeRe(member)}\\s*=`).test(text) && (!entry.value || new RegExp(`\\b${escapeRe(entry.value)}\\b`).test(text));
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * The 1-based line of a definition in a file's text: the table's line when
+ * it still holds the definition, else the matching line nearest to it (the
+ * code moved), else undefined. For an op-member the search is limited to
+ * lines after the ops table's own definition.
+ */
+export function locateDefinition(text: string, sym: Pick<KernelSymbol, 'name' | 'kind' | 'line' | 'value' | 'table'>): { line: number; moved: boolean } | undefined {
+  const lines = text.split('\n');
+  const at = lines[sym.line - 1];
+  if (at !== undefined && isDefinitionLine(sym.name, sym, at)) return { line: sym.line, moved: false };
+  let from = 0;
+  if (sym.kind === 'op-member' && sym.table) {
+    const t = lines.findIndex((l) => isDefinitionLine(sym.table!, { kind: 'variable' }, l) && /=\s*\{?\s*$|=\s*\{/.test(l));
+    if (t >= 0) from = t;
+  }
+  let best: number | undefined;
+  for (let i = from; i < lines.length; i++) {
+    if (!isDefinitionLine(sym.name, sym, lines[i]!)) continue;
+    if (best === undefined || Math.abs(i + 1 - sym.line) < Math.abs(best - sym.line)) best = i + 1;
+  }
+  return best === undefined ? undefined : { line: best, moved: true };
+}
+
+/** The Elixir tag for the table's kernel version: "v6.12.117". */
+export function elixirTag(): string {
+  const m = /^(\d+\.\d+(?:\.\d+)?)/.exec(KERNEL_VERSION);
+  return m ? `v${m[1]!.replace(/\.0$/, '')}` : DEFAULT_TAG;
+}
+
+/** A web link for a symbol: the definition line when the table knows it, else Elixir's identifier search. */
+export function webLink(name: string, mode: 'elixir' | 'github'): string {
+  const sym = lookupSymbol(name);
+  if (!sym) return elixirUrl(name, mode === 'elixir' ? elixirTag() : DEFAULT_TAG);
+  return mode === 'elixir' ? elixirSourceUrl(sym, elixirTag()) : githubUrl(sym, DEFAULT_TAG);
+}
+
+export type LinkTarget =
+  | { kind: 'local'; path: string; line: number; moved: boolean; symbol: string }
+  | { kind: 'web'; url: string; symbol: string; note?: string };
+
+/**
+ * Where a symbol's link goes. `tree` is the local tree to use in auto mode
+ * (undefined: none found, web links are used, Elixir first).
+ */
+export async function resolveLink(name: string, mode: LinkMode, tree?: { info: KernelTreeInfo; fs: TreeFs }): Promise<LinkTarget> {
+  const proposal = lookupSymbol(name) ? undefined : proposalOfSymbol(name);
+  if (proposal) return { kind: 'web', url: proposalUrl(proposal), symbol: name, note: `${name} comes from a proposal that was not merged: ${proposal.title} <${proposal.messageId}>` };
+  if (mode !== 'auto' || !tree) return { kind: 'web', url: webLink(name, mode === 'github' ? 'github' : 'elixir'), symbol: name };
+  const sym = lookupSymbol(name);
+  if (!sym) return { kind: 'web', url: webLink(name, 'elixir'), symbol: name, note: `${name} is not in the symbol table: Elixir's identifier search` };
+  const path = joinPath(tree.info.root, sym.file);
+  const text = await tree.fs.readText(path);
+  if (text === undefined) return { kind: 'web', url: webLink(name, 'elixir'), symbol: name, note: `${sym.file} is not in ${tree.info.root}` };
+  const found = locateDefinition(text, sym);
+  if (!found) return { kind: 'web', url: webLink(name, 'elixir'), symbol: name, note: `no definition of ${name} in ${path}` };
+  return { kind: 'local', path, line: found.line, moved: found.moved, symbol: name };
+}
+
+/** The subsystem a kernel file belongs to, as the lab names its layers. */
+export function layerOfFile(file: string): string {
+  const rules: [RegExp, string][] = [
+    [/^mm\/memory-failure\.c$|^mm\/hwpoison/, 'mm (memory failure)'],
+    [/^mm\//, 'mm'],
+    [/^fs\/xfs\//, 'xfs'],
+    [/^fs\/dax\.c$/, 'fs/dax'],
+    [/^fs\/ext4\//, 'ext4'],
+    [/^fs\/iomap\//, 'iomap'],
+    [/^fs\//, 'vfs'],
+    [/^drivers\/nvdimm\/pmem/, 'pmem'],
+    [/^drivers\/nvdimm\//, 'nvdimm'],
+    [/^drivers\/dax\//, 'dax'],
+    [/^drivers\/acpi\/nfit\//, 'acpi nfit'],
+    [/^drivers\/acpi\/apei\//, 'ghes'],
+    [/^drivers\/md\//, 'device-mapper'],
+    [/^drivers\/cxl\//, 'cxl'],
+    [/^arch\/x86\/kernel\/cpu\/mce\//, 'mce'],
+    [/^arch\/x86\//, 'x86'],
+    [/^block\//, 'block'],
+    [/^include\/uapi\//, 'uapi'],
+    [/^include\//, 'headers'],
+    [/^kernel\//, 'kernel'],
+  ];
+  for (const [re, name] of rules) if (re.test(file)) return name;
+  return file.split('/')[0] ?? file;
+}
+
+/** "function · mm (memory failure)", "op-member of xfs_dax_holder_operations = xfs_dax_notify_failure · xfs" */
+export function symbolRole(s: KernelSymbol): string {
+  const kind = s.kind === 'op-member' ? `op-member of ${s.table}${s.value ? ` = ${s.value}` : ''}` : s.kind;
+  return `${kind} · ${layerOfFile(s.file)}`;
+}
+
+export interface SymbolPick {
+  name: string;
+  description: string;
+  detail: string;
+}
+
+export function symbolPicks(): SymbolPick[] {
+  return allSymbols().map((s) => ({ name: s.name, description: `${s.file}:${s.line}`, detail: symbolRole(s) }));
+}
+
+/** Routing designs that were proposals on the mailing list, with the message that proposed them. */
+export interface Proposal {
+  design: string;
+  title: string;
+  author: string;
+  date: string;
+  messageId: string;
+  summary: string;
+  /** functions the proposal adds (not in v6.12): their links go to the proposal */
+  symbols: readonly string[];
+}
+
+export const PROPOSALS: readonly Proposal[] = [
+  {
+    design: 'corrupted-range',
+    title: '[PATCH v3 00/11] fsdax: introduce fs query to support reflink',
+    author: 'Shiyang Ruan',
+    date: '2021-02-08',
+    messageId: '20210208105530.3072869-1-ruansy.fnst@cn.fujitsu.com',
+    summary: 'per-pfn pgmap->ops->memory_failure → block_device_operations->corrupted_range → sb->s_op->corrupted_range → rmap',
+    symbols: ['pmem_pgmap_memory_failure', 'pmem_corrupted_range', 'bd_corrupted_range', 'xfs_fs_corrupted_range', 'xfs_corrupt_helper', 'mf_dax_mapping_kill_procs', 'md_dax_corrupted_range', 'dm_corrupted_range'],
+  },
+  {
+    design: 'pagemap-failure',
+    title: '[PATCH 2/3] mm, dax, pmem: Introduce dev_pagemap_failure()',
+    author: 'Dan Williams',
+    date: '2021-03-18',
+    messageId: '161604050314.1463742.14151665140035795571.stgit@dwillia2-desk3.amr.corp.intel.com',
+    summary: 'unbind with live DAX users calls memory_failure() for every pfn of the device',
+    symbols: ['dev_pagemap_failure', 'pmem_pagemap_kill', 'dax_is_idle'],
+  },
+];
+
+export function proposalFor(design: string): Proposal | undefined {
+  return PROPOSALS.find((p) => p.design === design);
+}
+
+/** The proposal that adds a function v6.12 does not have. */
+export function proposalOfSymbol(symbol: string): Proposal | undefined {
+  return PROPOSALS.find((p) => p.symbols.includes(symbol));
+}
+
+export function proposalUrl(p: Proposal): string {
+  return loreUrl(p.messageId);
+}

@@ -1,0 +1,234 @@
+// The sidebar: Devices (regions → namespaces → pmem/dax → filesystem →
+// files, with what is bad marked), Owners (fsmap of the selection and who
+// maps it) and Events (the session's events, results, signals and routes).
+// Thin: the content comes from the pure models.
+
+import * as vscode from 'vscode';
+import type { Lab } from './lab';
+import { buildDevicesTree, type DeviceNode } from './model/devices';
+import { mapperLabel, ownersOf, type MapperEntry, type OwnerEntry, type OwnersResult } from './model/owners';
+import { eventRows, eventSpanTrees, expectationText, signalText, type EventRow, type SpanNode } from './model/route';
+import { formatSpanCall } from '../sim/render';
+import { hex } from '../sim/units';
+import { lookupSymbol } from '../kernel/links';
+
+function icon(id: string, color?: string): vscode.ThemeIcon {
+  return new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
+}
+
+// ---------------------------------------------------------------- Devices
+
+export class DevicesProvider implements vscode.TreeDataProvider<DeviceNode> {
+  private readonly changed = new vscode.EventEmitter<DeviceNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private roots: DeviceNode[] = [];
+  private readonly parents = new Map<string, DeviceNode | undefined>();
+
+  constructor(private readonly lab: Lab) {
+    lab.onDidChange(() => this.rebuild());
+    this.rebuild();
+  }
+
+  private rebuild(): void {
+    const s = this.lab.session;
+    this.roots = s ? buildDevicesTree(s.machine) : [];
+    this.parents.clear();
+    const walk = (n: DeviceNode, parent: DeviceNode | undefined) => {
+      this.parents.set(n.id, parent);
+      for (const c of n.children) walk(c, n);
+    };
+    for (const r of this.roots) walk(r, undefined);
+    this.changed.fire(undefined);
+  }
+
+  /** the current nodes (for tests and reveal) */
+  get nodes(): readonly DeviceNode[] {
+    return this.roots;
+  }
+
+  getChildren(n?: DeviceNode): DeviceNode[] {
+    return n ? n.children : this.roots;
+  }
+
+  getParent(n: DeviceNode): DeviceNode | undefined {
+    return this.parents.get(n.id);
+  }
+
+  getTreeItem(n: DeviceNode): vscode.TreeItem {
+    const item = new vscode.TreeItem(
+      n.label,
+      n.children.length ? (n.expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed) : vscode.TreeItemCollapsibleState.None,
+    );
+    item.id = n.id;
+    item.description = n.description;
+    const md = new vscode.MarkdownString(n.tooltip);
+    md.supportThemeIcons = true;
+    item.tooltip = md;
+    item.iconPath = icon(n.icon, n.color);
+    item.contextValue = n.contextValue + (n.target ? ' daxTarget' : '');
+    // a click shows the node's owners without moving the focus; the inline action also reveals the view
+    if (n.target) item.command = { command: 'daxPoisonLab.showOwnersOf', title: 'Show Owners', arguments: [n] };
+    return item;
+  }
+}
+
+// ---------------------------------------------------------------- Owners
+
+type OwnersItem =
+  | { type: 'note'; text: string; tooltip?: string }
+  | { type: 'owner'; entry: OwnerEntry }
+  | { type: 'mapper'; mapper: MapperEntry; entry: OwnerEntry };
+
+export class OwnersProvider implements vscode.TreeDataProvider<OwnersItem> {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  result: OwnersResult | undefined;
+  view: vscode.TreeView<OwnersItem> | undefined;
+
+  constructor(private readonly lab: Lab) {
+    lab.onDidChange(() => this.recompute());
+  }
+
+  private recompute(): void {
+    const s = this.lab.session;
+    const q = this.lab.ownersQuery;
+    this.result = s && q ? ownersOf(s.machine, q) : undefined;
+    if (this.view) {
+      this.view.description = q ? q.title : undefined;
+      this.view.message = s ? (q ? undefined : 'Select a device, a bad range or a poisoned page in Devices to see who owns it.') : undefined;
+    }
+    this.changed.fire();
+  }
+
+  getChildren(item?: OwnersItem): OwnersItem[] {
+    if (!item) {
+      const r = this.result;
+      if (!r) return [];
+      const out: OwnersItem[] = [];
+      if (r.note) out.push({ type: 'note', text: r.note });
+      for (const e of r.entries) out.push({ type: 'owner', entry: e });
+      if (!r.entries.length && !r.note) out.push({ type: 'note', text: 'no owners' });
+      return out;
+    }
+    if (item.type === 'owner') return item.entry.mappers.map((m) => ({ type: 'mapper', mapper: m, entry: item.entry }));
+    return [];
+  }
+
+  getTreeItem(item: OwnersItem): vscode.TreeItem {
+    if (item.type === 'note') {
+      const t = new vscode.TreeItem(item.text);
+      t.iconPath = icon('info');
+      return t;
+    }
+    if (item.type === 'owner') {
+      const e = item.entry;
+      const t = new vscode.TreeItem(e.label, e.mappers.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+      t.description = e.description;
+      t.tooltip = new vscode.MarkdownString(['```', e.line, '```', e.record?.shared ? 'shared with another owner (reflink): the rmap walk reaches each' : ''].join('\n'));
+      const ic: Record<OwnerEntry['kind'], [string, string | undefined]> = {
+        metadata: ['symbol-structure', 'list.warningForeground'],
+        inode: ['file', e.record?.shared ? 'charts.blue' : undefined],
+        free: ['circle-large-outline', 'disabledForeground'],
+        reserve: ['symbol-array', undefined],
+        nofs: ['question', undefined],
+        page: ['symbol-field', undefined],
+      };
+      const [id, color] = ic[e.kind];
+      t.iconPath = icon(id, color);
+      t.contextValue = `daxOwner-${e.kind}`;
+      return t;
+    }
+    const l = mapperLabel(item.mapper);
+    const t = new vscode.TreeItem(l.label);
+    t.description = l.description;
+    const m = item.mapper;
+    t.tooltip = new vscode.MarkdownString(
+      [
+        `**${m.comm}:${m.pid}** mapping \`${m.mapping}\``,
+        `\`[${hex(m.start)}, ${hex(m.end)})\` ${m.prot} ${m.flags}`,
+        `${m.kill} kill (${m.killWhy})`,
+        `${m.ptePages} of ${m.pages} page(s) have a page-table entry${m.ptePages === 0 ? ': collect_procs_fsdax finds no address to signal' : ''}`,
+      ].join('\n\n'),
+    );
+    t.iconPath = icon(m.alive ? (m.kill === 'early' ? 'zap' : 'person') : 'circle-slash', m.alive ? undefined : 'disabledForeground');
+    t.contextValue = 'daxMapper';
+    return t;
+  }
+}
+
+// ---------------------------------------------------------------- Events
+
+export type EventsItem =
+  | { type: 'event'; row: EventRow }
+  | { type: 'detail'; text: string; description?: string; icon: string; color?: string; tooltip?: string }
+  | { type: 'span'; node: SpanNode; eventId: string };
+
+export class EventsProvider implements vscode.TreeDataProvider<EventsItem> {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  rows: EventRow[] = [];
+
+  constructor(private readonly lab: Lab) {
+    lab.onDidChange(() => this.recompute());
+  }
+
+  private recompute(): void {
+    const s = this.lab.session;
+    this.rows = s ? eventRows(s.events, s.report, s.cursor, s.sourceEventCount) : [];
+    this.changed.fire();
+  }
+
+  getChildren(item?: EventsItem): EventsItem[] {
+    const s = this.lab.session;
+    if (!item) return this.rows.map((row) => ({ type: 'event', row }));
+    if (!s) return [];
+    if (item.type === 'event') {
+      const r = item.row;
+      const out: EventsItem[] = [];
+      for (const sig of r.signals) out.push({ type: 'detail', text: signalText(sig), icon: 'zap', color: sig.code === 'BUS_MCEERR_AR' ? 'list.errorForeground' : 'list.warningForeground' });
+      for (const x of r.expectations) out.push({ type: 'detail', text: expectationText(x), icon: x.ok ? 'pass' : 'error', color: x.ok ? 'testing.iconPassed' : 'testing.iconFailed', tooltip: x.detail || undefined });
+      for (const n of eventSpanTrees(s.report, r.id)) out.push({ type: 'span', node: n, eventId: r.id });
+      return out;
+    }
+    if (item.type === 'span') return item.node.children.map((n) => ({ type: 'span', node: n, eventId: item.eventId }));
+    return [];
+  }
+
+  getTreeItem(item: EventsItem): vscode.TreeItem {
+    if (item.type === 'event') {
+      const r = item.row;
+      const hasKids = r.state === 'done' || r.state === 'failed';
+      const t = new vscode.TreeItem(r.label, hasKids ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+      t.id = `event:${r.id}`;
+      t.description = `${r.hand ? '(by hand) ' : ''}${r.description}`;
+      const ic: Record<EventRow['state'], [string, string | undefined]> = {
+        done: ['pass', 'testing.iconPassed'],
+        failed: ['error', 'testing.iconFailed'],
+        next: ['debug-stackframe', 'debugIcon.continueForeground'],
+        pending: ['circle-outline', 'disabledForeground'],
+      };
+      const [id, color] = ic[r.state];
+      t.iconPath = icon(id, color);
+      t.contextValue = `daxEvent-${r.state}`;
+      t.tooltip = new vscode.MarkdownString(`**${r.label}**${r.hand ? ' (added by hand)' : ''}\n\n${r.description || 'not run yet'}\n\nSelect to open its route.`);
+      t.command = { command: 'daxPoisonLab.showRoute', title: 'Show Route', arguments: [r.id] };
+      return t;
+    }
+    if (item.type === 'detail') {
+      const t = new vscode.TreeItem(item.text);
+      t.description = item.description;
+      t.iconPath = icon(item.icon, item.color);
+      if (item.tooltip) t.tooltip = item.tooltip;
+      return t;
+    }
+    const sp = item.node.span;
+    const t = new vscode.TreeItem(formatSpanCall(sp), item.node.children.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    t.description = sp.layer;
+    const known = lookupSymbol(sp.symbol);
+    t.tooltip = `${sp.symbol} (${sp.layer})${known ? ` — ${known.file}:${known.line}` : ''}. Click to open its kernel source.`;
+    t.iconPath = icon('symbol-method');
+    t.contextValue = 'daxSpan';
+    t.command = { command: 'daxPoisonLab.goToKernelSymbol', title: 'Go to Kernel Symbol', arguments: [sp.symbol] };
+    return t;
+  }
+}

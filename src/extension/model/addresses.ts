@@ -47,6 +47,7 @@ export function placeSpa(m: Machine, spa: number): SpaPlace {
   p.devOffset = spa - ns.dataStart;
   p.sector = Math.floor(p.devOffset / SECTOR_SIZE);
   p.pgoff = Math.floor(p.devOffset / PAGE_SIZE);
+  if (ns.devdax) return p;
   const pmem = ns.pmem;
   const sb = pmem ? m.k.superblocks.find((s) => s.bdev.name === pmem.name) : undefined;
   if (!sb) return p;
@@ -112,6 +113,14 @@ export function unitRows(m: Machine, spa: number, len = 1): UnitRow[] {
     return rows;
   }
   const dev = p.namespace.spec.device;
+  if (p.namespace.devdax) {
+    rows.push({ unit: 'device', value: `/dev/${dev} offset ${hex(p.devOffset!)} (device-dax)` });
+    rows.push({ unit: 'dax pgoff', value: `${hex(p.pgoff!)} (page offset on the dax device)` });
+    rows.push({ unit: 'owner', value: `the device inode /dev/${dev} (page->mapping), index ${hex(p.pgoff!)}` });
+    const hwd = m.k.hwpoison.has(p.pfn);
+    if (hwd) rows.push({ unit: 'state', value: 'PageHWPoison set' });
+    return rows;
+  }
   rows.push({ unit: 'device', value: `${dev} byte ${hex(p.devOffset!)}` });
   rows.push({ unit: 'sector', value: `${dev} sector ${p.sector}${p.devOffset! % SECTOR_SIZE ? ` + ${p.devOffset! % SECTOR_SIZE}` : ''}` });
   rows.push({ unit: 'dax pgoff', value: `${hex(p.pgoff!)} (page offset on the dax device)` });

@@ -143,6 +143,7 @@ function namespaceNode(m: Machine, ns: Namespace): DeviceNode {
   const children: DeviceNode[] = [];
   const pmem = ns.pmem;
   if (pmem) children.push(pmemNode(m, ns));
+  if (ns.devdax) children.push(devDaxNode(m, ns));
   const poisoned = hwpoisonIn(m, ns.start, ns.spec.size);
   if (poisoned.length)
     children.push(
@@ -200,6 +201,30 @@ function pmemNode(m: Machine, ns: Namespace): DeviceNode {
     children,
     target: { spa: pmem.dataStart, len: pmem.dataSize, title: `/dev/${pmem.name}` },
     ref: { region: ns.region.id, namespace: ns.id, device: pmem.name },
+  };
+}
+
+/** device-dax: /dev/daxX.Y, mapped directly; poison takes the generic page->mapping path */
+function devDaxNode(m: Machine, ns: Namespace): DeviceNode {
+  const dd = ns.devdax!;
+  const mappers = dd.inode.mapping.i_mmap;
+  return {
+    id: `${ns.id}/${dd.name}`,
+    kind: 'dax',
+    label: `/dev/${dd.name}`,
+    description: `device-dax · align ${formatSize(dd.align)} · ${dd.dax.alive ? 'alive' : 'dead (kill_dev_dax)'}${mappers.length ? ` · ${mappers.length} mapping${mappers.length === 1 ? '' : 's'}` : ''}`,
+    tooltip: rangeTooltip(m, `/dev/${dd.name}: device-dax`, dd.dataStart, PAGE_SIZE, [
+      `data \`[${hex(dd.dataStart)}, ${hex(dd.dataStart + dd.size)})\` (${formatSize(dd.size)}), pages are ${formatSize(dd.align)} compound pages in a MEMORY_DEVICE_GENERIC pagemap with no memory_failure op: poison takes mf_generic_kill_procs on the device inode`,
+      mappers.length ? `mapped by ${mappers.map((v) => `${v.mm.owner.comm}:${v.mm.owner.pid} ${v.id}`).join(', ')}` : 'not mapped',
+      'Units below are for its first page.',
+    ]),
+    icon: 'chip',
+    color: dd.dax.alive ? undefined : COLOR.disabled,
+    contextValue: 'daxDevDax',
+    expanded: true,
+    children: [],
+    target: { spa: dd.dataStart, len: dd.size, title: `/dev/${dd.name}` },
+    ref: { region: ns.region.id, namespace: ns.id, device: dd.name },
   };
 }
 

@@ -134,6 +134,22 @@ export function ownersOf(m: Machine, q: OwnersQuery): OwnersResult {
     return res;
   }
   const len = Math.max(1, q.len);
+  if (ns.devdax) {
+    const dd = ns.devdax;
+    const pgS = Math.floor(place.devOffset! / PAGE_SIZE);
+    const pgE = Math.ceil((place.devOffset! + len) / PAGE_SIZE);
+    res.entries.push({
+      kind: 'inode',
+      label: `/dev/${dd.name}`,
+      description: `device-dax · offset [${hex(place.devOffset!)}, ${hex(place.devOffset! + len)}) · align ${formatSize(dd.align)}`,
+      line: `/dev/${dd.name} [${hex(place.devOffset!)}, ${hex(place.devOffset! + len)}): the device inode itself (no filesystem, no reverse map)`,
+      fileStart: pgS * PAGE_SIZE,
+      fileEnd: pgE * PAGE_SIZE,
+      mappers: mappersOf(m, dd.inode.mapping.i_mmap, pgS, pgE),
+    });
+    res.entries.push(...pageEntries(m, q.spa, len));
+    return res;
+  }
   const sb = place.sb;
   if (sb && xfsModelOf(sb)) {
     const daddr = place.daddr!;

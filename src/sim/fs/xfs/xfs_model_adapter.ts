@@ -15,9 +15,10 @@ export const isNonInodeOwner = (owner: number): boolean => XFS_RMAP_NON_INODE_OW
 export const ownerName = (owner: number): string | number => (owner < 0 ? rmapOwnerName(owner) : owner);
 
 /** mkfs.xfs on a device of this size, as the scenario's filesystem asks */
-export function createXfsModel(spec: FilesystemSpec, deviceBytes: number): XfsMount {
+export function createXfsModel(spec: FilesystemSpec, deviceBytes: number, logDeviceBytes?: number): XfsMount {
   return XfsMount.mkfs({
     deviceBytes,
+    ...(logDeviceBytes !== undefined ? { logDeviceBytes } : {}),
     blockSize: spec.blockSize,
     agcount: spec.agcount,
     rmapbt: spec.rmapbt,

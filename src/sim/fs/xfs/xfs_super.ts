@@ -50,20 +50,24 @@ export class XfsSuperBlock extends SuperBlock {
   private nextMapping = 1;
   private byIno = new Map<number, Inode>();
 
-  constructor(k: Kernel, spec: FilesystemSpec, bdev: BlockDev) {
+  constructor(k: Kernel, spec: FilesystemSpec, bdev: BlockDev, readonly logBdev?: BlockDev) {
     super(spec, bdev);
-    this.model = createXfsModel(spec, bdev.size);
+    this.model = createXfsModel(spec, bdev.size, logBdev?.size);
+    this.logSize = logBdev ? logBdev.size : 0;
     k.tr.call('fs', 'xfs_fs_fill_super', { dev: bdev.name, dax: spec.dax, rmapbt: spec.rmapbt, reflink: spec.reflink }, () => {
       if (spec.dax === 'always') {
         // xfs_alloc_buftarg → fs_dax_get_by_bdev(bdev, &off, mp, &xfs_dax_holder_operations)
         const dax = bdev.dax ? fsDaxGetByBdev(k, bdev.dax, bdev.name, this, xfsDaxHolderOperations) : null;
         if (!dax) k.log(`${this.logPrefix}DAX unsupported by block device. Turning off DAX.`);
         this.daxDev = dax;
+        // the log buftarg claims its own dax device with the same holder and ops
+        if (dax && logBdev?.dax) this.logDax = fsDaxGetByBdev(k, logBdev.dax, logBdev.name, this, xfsDaxHolderOperations);
       }
       this.born = true;
       return 0;
     });
     bdev.onMarkDead((kk) => this.markDead(kk));
+    logBdev?.onMarkDead((kk) => this.markDead(kk));
     // the corrupted-range proposal: the superblock holds the block device and implements s_op->corrupted_range
     if (this.daxDev) bdev.onCorruptedRange((kk, off, len, flags) => xfsFsCorruptedRange(kk, this, off, len, flags));
   }

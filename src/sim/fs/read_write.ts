@@ -8,7 +8,8 @@ import { EINVAL, EIO } from '../errno';
 import { hex, PAGE_SIZE, SECTOR_SIZE } from '../units';
 import type { Inode } from '../mm/types';
 import type { BlockDev, SuperBlock } from './vfs';
-import { daxIomapRw, daxDeleteMappingRange } from './dax';
+import { daxIomapRw, daxDeleteMappingRange, daxMem2blkErr } from './dax';
+import { daxDirectAccess } from '../dax/super';
 
 /** pread/pwrite on a file */
 export function fileRw(k: Kernel, sb: SuperBlock, inode: Inode, pos: number, len: number, write: boolean, direct: boolean): number {
@@ -103,7 +104,43 @@ export function punchHole(k: Kernel, sb: SuperBlock, inode: Inode, off: number, 
           inode.mapping.pagecache.remove(first, end);
         });
       }
-      return sb.punchHole(k, inode, off, len);
+      const rc = sb.punchHole(k, inode, off, len);
+      if (rc < 0 || !sb.dax) return rc;
+      return zeroPartialEdges(k, sb, inode, off, len);
+    }),
+  );
+}
+
+/**
+ * After the whole blocks are gone, the filesystem zeroes the partial pages at
+ * the edges of the range, inside EOF (xfs_free_file_space → xfs_zero_range →
+ * dax_zero_range → dax_zero_iter): a whole page through dax_zero_page_range
+ * (which clears poison), a partial one through dax_memzero, which needs
+ * direct access and so fails with EIO on a known-bad page.
+ */
+function zeroPartialEdges(k: Kernel, sb: SuperBlock, inode: Inode, off: number, len: number): number {
+  const end = Math.min(off + len, inode.size);
+  if (off >= end) return 0;
+  const edges: [number, number][] = [];
+  const headEnd = Math.min(end, Math.ceil(off / PAGE_SIZE) * PAGE_SIZE);
+  if (off % PAGE_SIZE && headEnd > off) edges.push([off, headEnd]);
+  const tailStart = Math.max(headEnd, Math.floor(end / PAGE_SIZE) * PAGE_SIZE);
+  if (end % PAGE_SIZE && end > tailStart) edges.push([tailStart, end]);
+  if (!edges.length) return 0;
+  return k.tr.call('fs', sb.spec.type === 'xfs' ? 'xfs_zero_range' : 'ext4_zero_range', { ino: inode.ino, pos: hex(off), len: end - off }, () =>
+    k.tr.call('fsdax', 'dax_zero_range', { pos: hex(off), len: end - off }, () => {
+      for (const [a, b] of edges) {
+        const iomap = sb.iomapRead(k, inode, a, b - a);
+        if (typeof iomap === 'number') return iomap;
+        if (iomap.type !== 'IOMAP_MAPPED') continue; // holes are skipped
+        const pgoff = Math.floor((iomap.addr + (a - iomap.offset)) / PAGE_SIZE);
+        const rc = k.tr.call('fsdax', 'dax_memzero', { pos: hex(a), size: b - a }, () => {
+          const da = daxDirectAccess(k, sb.daxDev!, pgoff, 1, 'DAX_ACCESS');
+          return da.ret < 0 ? daxMem2blkErr(da.ret) : 0;
+        });
+        if (rc < 0) return rc;
+      }
+      return 0;
     }),
   );
 }

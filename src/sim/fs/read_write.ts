@@ -16,12 +16,14 @@ export function fileRw(k: Kernel, sb: SuperBlock, inode: Inode, pos: number, len
   const sym = write ? 'ksys_pwrite64' : 'ksys_pread64';
   return k.tr.call('syscall', sym, { file: inode.path, pos: hex(pos), count: len, direct }, () => {
     const fsSym = `${sb.spec.type}_file_${write ? 'write' : 'read'}_iter`;
-    return k.tr.call('fs', fsSym, { ino: inode.ino, pos: hex(pos), count: len }, () => {
+    const rc = k.tr.call('fs', fsSym, { ino: inode.ino, pos: hex(pos), count: len }, () => {
       if (sb.isShutdown()) return -EIO;
       if (sb.dax) return daxIomapRw(k, sb, inode, pos, len, write);
       if (direct && (pos % SECTOR_SIZE || len % SECTOR_SIZE)) return -EINVAL;
       return blockBackedRw(k, sb, inode, pos, len, write, direct);
     });
+    if (write) sb.release(inode);
+    return rc;
   });
 }
 
@@ -105,8 +107,9 @@ export function punchHole(k: Kernel, sb: SuperBlock, inode: Inode, off: number, 
         });
       }
       const rc = sb.punchHole(k, inode, off, len);
-      if (rc < 0 || !sb.dax) return rc;
-      return zeroPartialEdges(k, sb, inode, off, len);
+      const z = rc < 0 || !sb.dax ? rc : zeroPartialEdges(k, sb, inode, off, len);
+      sb.release(inode);
+      return z;
     }),
   );
 }

@@ -77,6 +77,8 @@ export abstract class SuperBlock {
   abstract iomapWriteEnd(k: Kernel, inode: Inode, iomap: Iomap, written: number): void;
   /** fallocate(PUNCH_HOLE|KEEP_SIZE) after the page cache/DAX entries are gone */
   abstract punchHole(k: Kernel, inode: Inode, off: number, len: number): number;
+  /** the last writable reference to the file is closed (each read/write/punch event opens and closes it) */
+  release(_inode: Inode): void {}
   /** the block device went away underneath (fs_bdev_mark_dead → ->shutdown) */
   abstract markDead(k: Kernel): void;
   /** the block-device byte offset holding a file offset, or undefined for a hole; no trace */

@@ -18,6 +18,8 @@ export const ownerName = (owner: number): string | number => (owner < 0 ? rmapOw
 export function createXfsModel(spec: FilesystemSpec, deviceBytes: number, logDeviceBytes?: number): XfsMount {
   return XfsMount.mkfs({
     deviceBytes,
+    // mkfs.xfs takes the sector size from the device: pmem's physical block size is 4096
+    sectorSize: 4096,
     ...(logDeviceBytes !== undefined ? { logDeviceBytes } : {}),
     blockSize: spec.blockSize,
     agcount: spec.agcount,

@@ -239,6 +239,11 @@ export class XfsSuperBlock extends SuperBlock {
     return k.tr.call('fs', 'xfs_free_file_space', { ino: inode.ino, offset: hex(off), len }, () => this.model.punchHole(inode.ino, off, len));
   }
 
+  /** xfs_release: the first writable close trims CoW staging blocks past EOF */
+  override release(inode: Inode): void {
+    this.model.release(inode.ino);
+  }
+
   extentsQuiet(inode: Inode): { fileOffset: number; length: number; devOffset: number }[] {
     if (inode.size <= 0) return [];
     return this.model

@@ -7,8 +7,13 @@
 // xfs_alloc_ag_vextent_size (the smallest extent that fits, else the
 // largest), alignment (xfs_alloc_compute_aligned) and the extent size hint's
 // prod/mod length rounding (xfs_alloc_fix_len).
-// Not modelled: busy extents, the AGFL refill and the per-AG reservations
-// (the model hands out every free block; see docs in xfs_mount.ts).
+// Busy extents (xfs_extent_busy.c): blocks freed since the last log force
+// stay out of allocations (xfs_extent_busy_trim) until the log is forced,
+// which the allocator itself does when nothing else fits
+// (xfs_extent_busy_flush). A real 6.12 kernel does not reuse the block a
+// punch hole just freed for the rewrite that follows it.
+// Not modelled: the AGFL refill and the per-AG reservations (the model
+// hands out every free block; see docs in xfs_mount.ts).
 
 import { ExtList } from './xfs_extlist';
 import type { XfsJournal } from './xfs_journal';
@@ -42,6 +47,13 @@ export interface AllocResult {
   len: number;
 }
 
+/** what an allocation attempt saw: its result, and whether busy extents were in the way */
+export interface AllocOutcome {
+  r: AllocResult | null;
+  /** some candidate was trimmed because of busy extents (a log force may help) */
+  busy: boolean;
+}
+
 /**
  * struct xfs_perag's free-space view: the by-block btree (bnobt) and the
  * by-size btree (cntbt, ordered by length then block) of one AG.
@@ -49,6 +61,8 @@ export interface AllocResult {
 export class XfsFreeSpace {
   readonly list: ExtList<FreeExt>;
   readonly cnt: ExtList<FreeExt>;
+  /** busy extents (freed, not yet committed to the log): merged, disjoint */
+  readonly busy: ExtList<FreeExt>;
   /** agf_freeblks */
   freeblks = 0;
 
@@ -73,6 +87,82 @@ export class XfsFreeSpace {
       },
       journal,
     );
+    this.busy = new ExtList<FreeExt>(
+      {
+        cmp: (a, b) => a.start - b.start,
+        start: (t) => t.start,
+        len: (t) => t.len,
+      },
+      journal,
+    );
+  }
+
+  /** xfs_extent_busy_insert: freed blocks stay busy until the log is forced */
+  markBusy(agbno: number, len: number): void {
+    let start = agbno;
+    let end = agbno + len;
+    const hit: FreeExt[] = [];
+    this.busy.overlapping(Math.max(0, start - 1), end, (b) => {
+      hit.push(b);
+      return 0;
+    });
+    for (const b of hit) {
+      start = Math.min(start, b.start);
+      end = Math.max(end, b.start + b.len);
+      this.busy.remove(b);
+    }
+    this.busy.insert({ start, len: end - start });
+  }
+
+  /** blocks of [agbno, agbno + len) are not busy any more (reused by explicit placement) */
+  unbusy(agbno: number, len: number): void {
+    const end = agbno + len;
+    const hit: FreeExt[] = [];
+    this.busy.overlapping(agbno, end - 1, (b) => {
+      hit.push(b);
+      return 0;
+    });
+    for (const b of hit) {
+      this.busy.remove(b);
+      if (b.start < agbno) this.busy.insert({ start: b.start, len: agbno - b.start });
+      if (b.start + b.len > end) this.busy.insert({ start: end, len: b.start + b.len - end });
+    }
+  }
+
+  /** xfs_extent_busy_clear after a log force: nothing is busy */
+  clearBusy(): void {
+    for (const b of this.busy.toArray()) this.busy.remove(b);
+  }
+
+  /**
+   * xfs_extent_busy_trim: the part of the free extent [bno, bno + len) an
+   * allocation may use, avoiding busy blocks (length 0 when none).
+   */
+  busyTrim(bno: number, len: number, minlen: number, maxlen: number): { bno: number; len: number; trimmed: boolean } {
+    if (this.busy.size === 0) return { bno, len, trimmed: false };
+    let fbno = bno;
+    let fend = bno + len;
+    const hits: FreeExt[] = [];
+    this.busy.overlapping(bno, bno + len - 1, (b) => {
+      hits.push(b);
+      return 0;
+    });
+    for (const b of hits) {
+      if (fend - fbno < minlen) break;
+      const bbno = b.start;
+      const bend = b.start + b.len;
+      if (fend <= bbno || fbno >= bend) continue;
+      if (bbno <= fbno) {
+        if (fend <= bend) return { bno: fbno, len: 0, trimmed: true };
+        fbno = bend;
+      } else if (bend >= fend) fend = bbno;
+      else if (bbno - fbno >= maxlen) fend = bbno;
+      else if (fend - bend >= maxlen * 4) fbno = bend;
+      else if (bbno - fbno >= minlen) fend = bbno;
+      else return { bno: fbno, len: 0, trimmed: true };
+    }
+    const trimmed = fbno !== bno || fend - fbno !== len;
+    return { bno: fbno, len: Math.max(0, fend - fbno), trimmed };
   }
 
   private add(e: FreeExt): void {
@@ -109,8 +199,12 @@ export class XfsFreeSpace {
     this.journal.set(this, 'freeblks', this.freeblks - len);
   }
 
-  /** xfs_free_ag_extent: give [agbno, agbno + len) back, merging with its neighbours */
-  give(agbno: number, len: number): void {
+  /**
+   * xfs_free_ag_extent: give [agbno, agbno + len) back, merging with its
+   * neighbours; the blocks are busy until the next log force unless `busy`
+   * is false (mkfs, undoing an allocation).
+   */
+  give(agbno: number, len: number, busy = true): void {
     if (len <= 0) return;
     const p = this.list.lowerBound((x) => x.start - agbno);
     const right = this.list.at(p);
@@ -130,6 +224,7 @@ export class XfsFreeSpace {
     }
     this.add({ start, len: end - start });
     this.journal.set(this, 'freeblks', this.freeblks + len);
+    if (busy) this.markBusy(agbno, len);
   }
 
   /** agf_longest: the last record of the cntbt */
@@ -219,10 +314,22 @@ interface Candidate {
   bno: number;
 }
 
+/**
+ * xfs_alloc_compute_aligned with busy extents: trim the free extent around
+ * busy blocks, then align its start. Sets st.busy when busy blocks were in
+ * the way.
+ */
+function computeAligned(fs: XfsFreeSpace, e: FreeExt, args: AllocArgs, st: { busy: boolean }): { bnoa: number; lena: number } {
+  const t = fs.busyTrim(e.start, e.len, args.minlen, args.maxlen);
+  if (t.trimmed) st.busy = true;
+  if (t.len === 0) return { bnoa: t.bno, lena: 0 };
+  return xfsAllocComputeAligned(t.bno, t.len, args.alignment);
+}
+
 /** score one free extent for a near allocation (xfs_alloc_cur_check) */
-function nearCheck(e: FreeExt, args: AllocArgs): Candidate | null {
+function nearCheck(fs: XfsFreeSpace, e: FreeExt, args: AllocArgs, st: { busy: boolean }): Candidate | null {
   if (e.len < args.minlen) return null;
-  const { bnoa, lena } = xfsAllocComputeAligned(e.start, e.len, args.alignment);
+  const { bnoa, lena } = computeAligned(fs, e, args, st);
   if (args.minAgbno !== undefined && bnoa < args.minAgbno) return null;
   if (args.maxAgbno !== undefined && bnoa > args.maxAgbno) return null;
   if (lena < args.minlen) return null;
@@ -245,8 +352,9 @@ function better(c: Candidate, best: Candidate | null): boolean {
  * target wins. The walk goes outwards from the target in both directions
  * and stops a direction once nothing further can be closer.
  */
-export function xfsAllocAgVextentNear(fs: XfsFreeSpace, args: AllocArgs): AllocResult | null {
+export function xfsAllocAgVextentNear(fs: XfsFreeSpace, args: AllocArgs): AllocOutcome {
   const list = fs.list;
+  const st = { busy: false };
   let best: Candidate | null = null;
   const start = list.lowerBound((x) => x.start - args.agbno);
   // leftwards, including the extent that may contain the target
@@ -266,7 +374,7 @@ export function xfsAllocAgVextentNear(fs: XfsFreeSpace, args: AllocArgs): AllocR
         const bound = args.agbno - (e.start + e.len);
         if (best && best.len === args.maxlen && bound > best.diff) leftDone = true;
         else {
-          const c = nearCheck(e, args);
+          const c = nearCheck(fs, e, args, st);
           if (c && better(c, best)) best = c;
           lp = list.prev(lp);
           if (!lp) leftDone = true;
@@ -283,7 +391,7 @@ export function xfsAllocAgVextentNear(fs: XfsFreeSpace, args: AllocArgs): AllocR
         const bound = e.start - args.agbno;
         if (best && best.len === args.maxlen && bound > best.diff) rightDone = true;
         else {
-          const c = nearCheck(e, args);
+          const c = nearCheck(fs, e, args, st);
           if (c && better(c, best)) best = c;
           const n = list.next(rp);
           rp = list.at(n) ? n : undefined;
@@ -292,7 +400,7 @@ export function xfsAllocAgVextentNear(fs: XfsFreeSpace, args: AllocArgs): AllocR
       }
     }
   }
-  return best ? { agbno: best.bno, len: best.len } : null;
+  return { r: best ? { agbno: best.bno, len: best.len } : null, busy: st.busy };
 }
 
 /**
@@ -300,33 +408,36 @@ export function xfsAllocAgVextentNear(fs: XfsFreeSpace, args: AllocArgs): AllocR
  * holds maxlen (lowest block among equals, the by-size btree order), taken
  * from its start; failing that the largest one, if it holds minlen.
  */
-export function xfsAllocAgVextentSize(fs: XfsFreeSpace, args: AllocArgs): AllocResult | null {
+export function xfsAllocAgVextentSize(fs: XfsFreeSpace, args: AllocArgs): AllocOutcome {
+  const st = { busy: false };
   const slop = args.alignment > 1 ? args.alignment - 1 : 0;
   // the cntbt from the first extent of at least maxlen (plus alignment slop)
   let p = fs.cnt.lowerBound((x) => x.len - (args.maxlen + slop));
   for (let e = fs.cnt.at(p); e; p = fs.cnt.next(p), e = fs.cnt.at(p)) {
-    const { bnoa, lena } = xfsAllocComputeAligned(e.start, e.len, args.alignment);
-    if (lena >= args.maxlen) return { agbno: bnoa, len: xfsAllocFixLen(args.maxlen, args) };
+    const { bnoa, lena } = computeAligned(fs, e, args, st);
+    if (lena >= args.maxlen) return { r: { agbno: bnoa, len: xfsAllocFixLen(args.maxlen, args) }, busy: st.busy };
   }
   // nothing holds maxlen: the largest (last in the cntbt) that holds minlen
   let best: { bnoa: number; lena: number } | null = null;
   for (let q = fs.cnt.lastPos(); q; q = fs.cnt.prev(q)) {
     const e = fs.cnt.at(q)!;
     if (best && e.len < best.lena) break;
-    const { bnoa, lena } = xfsAllocComputeAligned(e.start, e.len, args.alignment);
-    if (lena >= args.minlen && (!best || lena > best.lena)) best = { bnoa, lena };
     if (e.len < args.minlen) break;
+    const { bnoa, lena } = computeAligned(fs, e, args, st);
+    if (lena >= args.minlen && (!best || lena > best.lena)) best = { bnoa, lena };
   }
-  if (!best) return null;
-  return { agbno: best.bnoa, len: xfsAllocFixLen(Math.min(best.lena, args.maxlen), args) };
+  if (!best) return { r: null, busy: st.busy };
+  return { r: { agbno: best.bnoa, len: xfsAllocFixLen(Math.min(best.lena, args.maxlen), args) }, busy: st.busy };
 }
 
-/** xfs_alloc_ag_vextent_exact: exactly at args.agbno, as much as is free there up to maxlen */
-export function xfsAllocAgVextentExact(fs: XfsFreeSpace, args: AllocArgs): AllocResult | null {
+/** xfs_alloc_ag_vextent_exact: exactly at args.agbno, as much as is free (and not busy) there up to maxlen */
+export function xfsAllocAgVextentExact(fs: XfsFreeSpace, args: AllocArgs): AllocOutcome {
   const e = fs.find(args.agbno);
-  if (!e) return null;
-  const end = Math.min(e.start + e.len, args.agbno + args.maxlen);
+  if (!e) return { r: null, busy: false };
+  const t = fs.busyTrim(e.start, e.len, args.minlen, args.maxlen);
+  if (t.len === 0 || t.bno > args.agbno) return { r: null, busy: t.trimmed };
+  const end = Math.min(t.bno + t.len, args.agbno + args.maxlen);
   const len = xfsAllocFixLen(end - args.agbno, args);
-  if (len < args.minlen) return null;
-  return { agbno: args.agbno, len };
+  if (len < args.minlen) return { r: null, busy: t.trimmed };
+  return { r: { agbno: args.agbno, len }, busy: t.trimmed };
 }

@@ -31,11 +31,12 @@
 //   directWriteIomapBegin(ino, pos, len, {zero?}) / daxWriteIomapEnd(ino, iomap, written)
 //                                                       the same, one iomap iteration at a time
 //   release(ino)                                        close of a writable fd: trims CoW staging past EOF
+//   logForce()                                          fsync/sync/unmount/30 s: freed blocks stop being busy
 //   punchHole(ino, off, len), fallocate(ino, off, len), truncate(ino, size), unlink(path),
 //   setFileSize(ino, size), addAttrBlocks(ino, n), reclaimCowBlocks(ino?)
 //   mapFileRange(ino, off, len) -> XfsMapPiece[]        iomap for reads and faults
 // Views: sb(), agf(agno), agi(agno), agfl(agno), freeExtents(agno), inodeChunks(agno),
-//   rmapRecords(agno), refcountRecords(agno), refcountOf(agno, agbno), ownersOf(fsb),
+//   rmapRecords(agno), refcountRecords(agno), refcountOf(agno, agbno), ownersOf(fsb), busyExtents(agno),
 //   fsmap({allOwners?}), snapshot().
 //
 // Bad input (setup-time operations) throws XfsOpError, an InputError that

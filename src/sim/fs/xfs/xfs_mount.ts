@@ -29,11 +29,14 @@
 //   reverse map         xfs_rmap_map / xfs_rmap_unmap / xfs_rmap_query_range
 //   fsmap               xfs_getfsmap (data device)
 //
-// Approximations (documented in the report): btrees other than the bmbt
-// never grow past their root block (the AGFL keeps what mkfs put on it);
-// there are no per-AG or global space reservations, so every free block can
-// be allocated; busy extents do not exist; the directory's block count is
-// derived from entry sizes rather than laid out byte by byte.
+//   busy extents        freed blocks are not reused until a log force
+//                       (xfs_extent_busy_trim, xfs_extent_busy_flush; logForce())
+//
+// Approximations: btrees other than the bmbt never grow past their root
+// block (the AGFL keeps what mkfs put on it); there are no per-AG or global
+// space reservations, so every free block can be allocated; the
+// directory's block count is derived from entry sizes rather than laid out
+// byte by byte; the bmbt's block count from full leaves.
 //
 // Every operation is atomic: input is validated before anything changes,
 // and the undo journal (xfs_journal.ts) reverses a half-done operation
@@ -330,8 +333,8 @@ export class XfsMount {
       const logHere = g.logInternal && agno === g.logAgno;
       const lstart = logHere ? XFS_FSB_TO_AGBNO(g, g.logstart) : len;
       const lend = logHere ? lstart + g.logblocks : len;
-      if (lstart > g.preallocBlocks) pag.free.give(g.preallocBlocks, lstart - g.preallocBlocks);
-      if (lend < len) pag.free.give(lend, len - lend);
+      if (lstart > g.preallocBlocks) pag.free.give(g.preallocBlocks, lstart - g.preallocBlocks, false);
+      if (lend < len) pag.free.give(lend, len - lend, false);
       // xfs_rmaproot_init: what the headers and roots occupy
       pag.rmap.map(0, g.bnoBlock, { owner: XFS_RMAP_OWN_FS, offset: 0 });
       pag.rmap.map(g.bnoBlock, 2, { owner: XFS_RMAP_OWN_AG, offset: 0 });
@@ -838,7 +841,7 @@ export class XfsMount {
   private fixFreelist(pag: XfsPerag): void {
     const need = this.geo.minFreelist;
     while (pag.agfl.length < need) {
-      const r = xfsAllocAgVextentSize(pag.free, { agbno: 0, minlen: 1, maxlen: need - pag.agfl.length, alignment: 1, userdata: false });
+      const r = xfsAllocAgVextentSize(pag.free, { agbno: 0, minlen: 1, maxlen: need - pag.agfl.length, alignment: 1, userdata: false }).r;
       if (!r) throw new XfsNoSpace(`AGFL of AG ${pag.agno}`);
       pag.free.take(r.agbno, r.len);
       pag.rmap.map(r.agbno, r.len, { owner: XFS_RMAP_OWN_AG, offset: 0 });
@@ -879,23 +882,61 @@ export class XfsMount {
       prod: opts.prod,
       mod: opts.mod,
     };
-    for (let k = 0; k < g.agcount; k++) {
-      const agno = (startAg + k) % g.agcount;
-      const pag = this.ags[agno]!;
-      if (pag.free.longest() < minlen) continue;
-      const r =
-        agno === startAg && targetAgbno !== 0
-          ? xfsAllocAgVextentNear(pag.free, base)
-          : xfsAllocAgVextentSize(pag.free, { ...base, agbno: 0 });
-      if (r) return { agno, r };
-      break;
+    const attempt = (): { agno: number; r: AllocResult } | { busy: boolean } => {
+      let busy = false;
+      for (let k = 0; k < g.agcount; k++) {
+        const agno = (startAg + k) % g.agcount;
+        const pag = this.ags[agno]!;
+        if (pag.free.longest() < minlen) continue;
+        const o =
+          agno === startAg && targetAgbno !== 0
+            ? xfsAllocAgVextentNear(pag.free, base)
+            : xfsAllocAgVextentSize(pag.free, { ...base, agbno: 0 });
+        if (o.r) return { agno, r: o.r };
+        busy ||= o.busy;
+        break;
+      }
+      // xfs_bmap_btalloc_low_space: any AG, from the first, minimum length
+      for (let agno = 0; agno < g.agcount; agno++) {
+        const o = xfsAllocAgVextentSize(this.ags[agno]!.free, { ...base, agbno: 0, minlen: apMinlen, alignment: 1 });
+        if (o.r) return { agno, r: o.r };
+        busy ||= o.busy;
+      }
+      return { busy };
+    };
+    let got = attempt();
+    // xfs_extent_busy_flush: force the log so that busy extents can be used, and retry
+    if ('busy' in got && got.busy) {
+      this.forceLog();
+      got = attempt();
     }
-    // xfs_bmap_btalloc_low_space: any AG, from the first, minimum length
-    for (let agno = 0; agno < g.agcount; agno++) {
-      const r = xfsAllocAgVextentSize(this.ags[agno]!.free, { ...base, agbno: 0, minlen: apMinlen, alignment: 1 });
-      if (r) return { agno, r };
-    }
+    if ('r' in got) return got;
     throw new XfsNoSpace(`${len} blocks`);
+  }
+
+  /**
+   * xfs_log_force: the log is on disk, so every extent freed before now is
+   * no longer busy and may be allocated again (xfs_extent_busy_clear).
+   */
+  private forceLog(): void {
+    for (const pag of this.ags) if (pag.free.busy.size) pag.free.clearBusy();
+  }
+
+  /**
+   * A log force (fsync, sync, unmount, freeze, or the periodic
+   * xfs_log_worker every 30 s): blocks freed before it (by a punch hole,
+   * a truncate, a CoW remap...) become allocatable again. Until then XFS
+   * keeps them busy and allocates elsewhere.
+   */
+  logForce(): void {
+    this.journal.run(() => this.forceLog());
+  }
+
+  /** the busy extents of AG agno (freed since the last log force) */
+  busyExtents(agno: number): { startblock: number; blockcount: number }[] {
+    return this.pag(agno)
+      .free.busy.toArray()
+      .map((e) => ({ startblock: e.start, blockcount: e.len }));
   }
 
   /**
@@ -950,12 +991,14 @@ export class XfsMount {
 
   /** take blocks out of free space (the allocation itself) */
   private takeBlocks(agno: number, agbno: number, len: number): void {
-    this.pag(agno).free.take(agbno, len);
+    const free = this.pag(agno).free;
+    free.take(agbno, len);
+    if (free.busy.size) free.unbusy(agbno, len);
   }
 
   /** xfs_free_extent: blocks back to free space (rmap already updated by the caller) */
-  private freeBlocks(fsb: number, len: number): void {
-    this.pag(this.fsbToAgno(fsb)).free.give(this.fsbToAgbno(fsb), len);
+  private freeBlocks(fsb: number, len: number, busy = true): void {
+    this.pag(this.fsbToAgno(fsb)).free.give(this.fsbToAgbno(fsb), len, busy);
   }
 
   /** xfs_refcount_increase_extent */
@@ -1352,15 +1395,22 @@ export class XfsMount {
     let sparse = false;
     if (pag.newino >= 0) {
       const agbno = XFS_AGINO_TO_AGBNO(g, pag.newino) + blks;
-      if (agbno + blks <= pag.length && pag.free.isFree(agbno, blks)) got = { agbno, len: blks };
+      if (agbno + blks <= pag.length && pag.free.isFree(agbno, blks) && pag.free.busyTrim(agbno, blks, blks, blks).len === blks) got = { agbno, len: blks };
     }
+    // xfs_alloc_ag_vextent_near flushes busy extents and retries when they were in the way
+    const near = (args: AllocArgs): AllocResult | null => {
+      const o = xfsAllocAgVextentNear(pag.free, args);
+      if (o.r || !o.busy) return o.r;
+      this.forceLog();
+      return xfsAllocAgVextentNear(pag.free, args).r;
+    };
     if (!got) {
-      got = xfsAllocAgVextentNear(pag.free, { agbno: g.ibtBlock, minlen: blks, maxlen: blks, alignment: g.inoalignmt, userdata: false });
+      got = near({ agbno: g.ibtBlock, minlen: blks, maxlen: blks, alignment: g.inoalignmt, userdata: false });
     }
     if (!got && g.iallocMinBlocks < blks) {
       const minAgbno = g.inoalignmt;
       const maxAgbno = Math.floor(pag.length / g.inoalignmt) * g.inoalignmt - blks;
-      got = xfsAllocAgVextentNear(pag.free, {
+      got = near({
         agbno: g.ibtBlock,
         minlen: g.iallocMinBlocks,
         maxlen: g.iallocMinBlocks,
@@ -1372,7 +1422,7 @@ export class XfsMount {
       sparse = true;
     }
     if (!got) return false;
-    pag.free.take(got.agbno, got.len);
+    this.takeBlocks(pag.agno, got.agbno, got.len);
     pag.rmap.map(got.agbno, got.len, { owner: XFS_RMAP_OWN_INODES, offset: 0 });
     const agino = XFS_AGB_TO_AGINO(g, got.agbno);
     const startino = Math.floor(agino / XFS_INODES_PER_CHUNK) * XFS_INODES_PER_CHUNK;
@@ -1721,7 +1771,7 @@ export class XfsMount {
       for (const e of sorted) this.takeBlocks(this.fsbToAgno(e.block), this.fsbToAgbno(e.block), e.length);
     });
     this.journal.record(() => {
-      for (const e of sorted) this.freeBlocks(e.block, e.length);
+      for (const e of sorted) this.freeBlocks(e.block, e.length, false);
     });
     const ip = this.create(parts, 'file');
     this.journal.set(ip, 'fill', fill);
@@ -1749,7 +1799,7 @@ export class XfsMount {
       for (const e of ip.data.exts) this.pag(this.fsbToAgno(e.startblock)).rmap.unmap(this.fsbToAgbno(e.startblock), e.blockcount, { owner: ip.ino, offset: e.startoff });
       for (const b of ip.bmbtBlocks) {
         this.rmapUnmap(b, 1, { owner: ip.ino, offset: 0, bmbtBlock: true });
-        this.freeBlocks(b, 1);
+        this.freeBlocks(b, 1, false);
       }
       ip.bmbtBlocks = [];
       ip.data.exts.length = 0;
@@ -2069,7 +2119,7 @@ export class XfsMount {
    * their blocks. This is why a one-block CoW write to a 64 KiB file leaves
    * CoW staging blocks for the rest of the file only, not the whole 32-block
    * CoW extent size hint: a real 6.12 kernel does that (test fixture
-   * oracle-6.12-cow-probes.txt).
+   * oracle-6.12-probes.txt).
    */
   release(ino: number): void {
     const ip = this.inodeOrThrow(ino, '');
@@ -2209,6 +2259,7 @@ export class XfsMount {
       ags: this.ags.map((p) => ({
         agno: p.agno,
         free: p.free.extents(),
+        busy: p.free.busy.toArray().map((e) => ({ start: e.start, len: e.len })),
         freeblks: p.free.freeblks,
         rmap: p.rmap.records(),
         refcount: p.refc.records(),

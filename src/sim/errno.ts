@@ -12,6 +12,7 @@ export const ENOMEM = 12;
 export const EFAULT = 14;
 export const EBUSY = 16;
 export const EINVAL = 22;
+export const ENOTTY = 25;
 export const ENOSPC = 28;
 export const ERANGE = 34;
 export const ENODATA = 61;
@@ -32,6 +33,7 @@ const NAMES: Record<number, string> = {
   [EFAULT]: 'EFAULT',
   [EBUSY]: 'EBUSY',
   [EINVAL]: 'EINVAL',
+  [ENOTTY]: 'ENOTTY',
   [ENOSPC]: 'ENOSPC',
   [ERANGE]: 'ERANGE',
   [ENODATA]: 'ENODATA',

@@ -99,9 +99,17 @@ export function devDaxHugeFault(k: Kernel, dd: DevDax, vma: Vma, addr: number, w
  * -ENXIO, i.e. SIGBUS.
  */
 export function killDevDax(k: Kernel, dd: DevDax): void {
-  k.tr.call('dax', 'kill_dev_dax', { dev: dd.name }, () => {
-    killDax(k, dd.dax);
-    k.tr.call('mm', 'unmap_mapping_range', { inode: dd.name, start: '0x0', len: '0x0', even_cows: 1 }, () => zapFileRange(dd.inode.mapping, 0, Number.MAX_SAFE_INTEGER));
+  const kill = () =>
+    k.tr.call('dax', 'kill_dev_dax', { dev: dd.name }, () => {
+      killDax(k, dd.dax);
+      k.tr.call('mm', 'unmap_mapping_range', { inode: dd.name, start: '0x0', len: '0x0', even_cows: 1 }, () => zapFileRange(dd.inode.mapping, 0, Number.MAX_SAFE_INTEGER));
+    });
+  // unregister_dev_dax kills the device, then device_del unbinds the
+  // device_dax driver, whose devm cleanup (dev_dax_kill) kills it again:
+  // kill_dax runs twice, as a 6.12 kernel's function tracer shows
+  k.tr.call('dax', 'unregister_dev_dax', { dev: dd.name }, () => {
+    kill();
+    k.tr.call('dax', 'dev_dax_kill', { dev: dd.name }, () => kill());
   });
   dd.pgmap.live = false;
 }

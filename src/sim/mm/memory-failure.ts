@@ -113,7 +113,8 @@ function mfGenericKillProcs(k: Kernel, pfn: number, flags: number, pgmap: DevPag
       // 6.12's dax_lock_folio takes PAGE_MAPPING_DAX_SHARED ((void *)0x1) for a
       // mapping and dereferences it: an oops in the consumer's context, with
       // mf_mutex still held (every later memory_failure() would hang).
-      k.log('BUG: unable to handle page fault for address: 0000000000000001');
+      // an address below PAGE_SIZE: page_fault_oops calls it a NULL pointer dereference
+      k.log('BUG: kernel NULL pointer dereference, address: 0000000000000001');
       k.log('#PF: supervisor read access in kernel mode');
       k.log('Oops: 0000 [#1] PREEMPT SMP NOPTI');
       k.log('RIP: 0010:dax_lock_folio');

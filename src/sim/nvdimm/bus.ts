@@ -5,7 +5,7 @@ import type { Kernel } from '../kernel';
 import type { NdRegion } from '../platform/acpi-nfit';
 import type { BadBlocks } from './badblocks';
 import { hex, isPowerOfTwo, SECTOR_SIZE } from '../units';
-import { ENXIO } from '../errno';
+import { ENOTTY, ENXIO } from '../errno';
 
 /** nvdimm_bus_add_badrange(bus, addr, length) → badrange_add */
 export function nvdimmBusAddBadrange(k: Kernel, spa: number, len: number): number {
@@ -64,7 +64,10 @@ export function nvdimmRegionNotify(k: Kernel, region: NdRegion, event: 'NVDIMM_R
 export function nvdimmClearPoison(k: Kernel, region: NdRegion, phys: number, len: number): number {
   return k.tr.call('nvdimm', 'nvdimm_clear_poison', { phys: hex(phys), len }, () => {
     const unit = region.spec.clearUnit;
-    const capRc = k.tr.call('acpi', 'acpi_nfit_ctl', { cmd: 'ND_CMD_ARS_CAP', address: hex(phys), length: len }, () => unit);
+    // a platform without Address Range Scrub (QEMU's NVDIMM) rejects the
+    // capability command, and nothing can be cleared
+    const capRc = k.tr.call('acpi', 'acpi_nfit_ctl', { cmd: 'ND_CMD_ARS_CAP', address: hex(phys), length: len }, () => (region.spec.ars ? unit : -ENOTTY));
+    if (capRc < 0) return capRc;
     if (!capRc || !isPowerOfTwo(unit)) return -ENXIO;
     if (phys % unit !== 0 || len % unit !== 0) return -ENXIO;
     const cleared = k.tr.call('acpi', 'acpi_nfit_ctl', { cmd: 'ND_CMD_CLEAR_ERROR', address: hex(phys), length: len }, () => {

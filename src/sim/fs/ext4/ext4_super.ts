@@ -162,10 +162,28 @@ export class Ext4SuperBlock extends SuperBlock {
     });
   }
 
+  /**
+   * ext4_inode_to_goal_block: with flex_bg, regular files aim at the second
+   * group of their flex group (the first is kept for directories), at that
+   * group's first block. mballoc then lands the data on a buddy-aligned
+   * boundary: for the small files here, the first 512-block (2 MiB) boundary
+   * of the group past its superblock backup, as a 6.12 kernel placed them.
+   */
+  private goal(): number {
+    const grp = Math.min(1, this.geo.groups - 1);
+    const start = grp * BLOCKS_PER_GROUP;
+    const used = hasSuper(grp) ? 1 + this.geo.gdtBlocks + this.geo.reservedGdt : 0;
+    return start + Math.ceil(used / 512) * 512;
+  }
+
   private allocate(blocks: number, at: string): [number, number][] {
     const out: [number, number][] = [];
     let need = blocks;
-    for (const [a, b] of this.free.all()) {
+    const goal = this.goal();
+    const free = this.free.all();
+    // from the goal to the end, then from the start of the device
+    const ordered = [...free.filter(([, b]) => b > goal).map(([a, b]): [number, number] => [Math.max(a, goal), b]), ...free.map(([a, b]): [number, number] => [a, Math.min(b, goal)]).filter(([a, b]) => b > a)];
+    for (const [a, b] of ordered) {
       if (need <= 0) break;
       const n = Math.min(need, b - a);
       out.push([a, a + n]);

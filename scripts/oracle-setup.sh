@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what the kernel oracle needs, from Debian's packages only, and
+# extracts Debian's 6.12.117 kernel image into .cache/oracle/kernel (never
+# installed on the host). Idempotent: does nothing when everything is there.
+#   QEMU, busybox, ndctl, xfsprogs, e2fsprogs, kmod, cpio, gcc + libc6-dev
+#   (the static guest program), xz-utils (the modules are .ko.xz).
+set -euo pipefail
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
+cd "$(dirname "$0")/.."
+KVER=6.12.117+deb12-amd64
+PKG=linux-image-${KVER}-unsigned
+CACHE=.cache/oracle
+need=()
+for pair in qemu-system-x86_64:qemu-system-x86 busybox:busybox-static ndctl:ndctl mkfs.xfs:xfsprogs \
+            mke2fs:e2fsprogs depmod:kmod cpio:cpio gcc:gcc xz:xz-utils; do
+  bin=${pair%%:*}; pkg=${pair#*:}
+  command -v "$bin" >/dev/null 2>&1 || PATH=$PATH:/usr/sbin:/sbin command -v "$bin" >/dev/null 2>&1 || need+=("$pkg")
+done
+# busybox-static specifically (a dynamic busybox would need its libc in the guest)
+dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
+[ -e /usr/lib/x86_64-linux-gnu/libc.a ] || need+=(libc6-dev)
+updated=0
+if [ ${#need[@]} -gt 0 ]; then
+  [ "$(id -u)" = 0 ] || { echo "oracle-setup: need root to apt-get install ${need[*]}" >&2; exit 1; }
+  echo "oracle-setup: installing ${need[*]}" >&2
+  apt-get update -qq; updated=1
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+mkdir -p "$CACHE"
+if [ ! -f "$CACHE/kernel/boot/vmlinuz-$KVER" ]; then
+  deb=$(ls "$CACHE"/${PKG}_*.deb 2>/dev/null | head -1 || true)
+  if [ -z "$deb" ]; then
+    [ $updated = 1 ] || apt-get update -qq
+    echo "oracle-setup: downloading $PKG" >&2
+    (cd "$CACHE" && apt-get download "$PKG" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2 || true)
+    deb=$(ls "$CACHE"/${PKG}_*.deb | head -1)
+  fi
+  rm -rf "$CACHE/kernel.tmp"
+  dpkg -x "$deb" "$CACHE/kernel.tmp"
+  depmod -b "$CACHE/kernel.tmp" "$KVER"
+  rm -rf "$CACHE/kernel"; mv "$CACHE/kernel.tmp" "$CACHE/kernel"
+fi
+echo "oracle-setup: ok ($CACHE/kernel/boot/vmlinuz-$KVER)" >&2

@@ -1,0 +1,111 @@
+// The simulator against a real 6.12 kernel, through the kernel reports
+// recorded by `npm run oracle` (oracle/recorded/*.report.json, each with a
+// .meta.json naming the scenario and the command that recorded it). Fast: no
+// QEMU here. Each recorded scenario is run in the simulator over the events
+// the kernel ran and compared (oracle/src/compare.ts says what is compared
+// and why); a disagreement fails with a readable diff.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadScenario } from '../../src/sim/scenario/load';
+import { compareWithSimulator, formatDisagreements, type Disagreement, type KernelReport } from '../../oracle/src/compare';
+import { scenarioHash } from '../../oracle/src/hash';
+import { inFamily, normalizeLine, shutdownFromLines, type Translator } from '../../oracle/src/dmesg';
+
+function repoRoot(): string {
+  let d = __dirname;
+  while (!fs.existsSync(path.join(d, 'package.json'))) {
+    const up = path.dirname(d);
+    if (up === d) throw new Error('no package.json above ' + __dirname);
+    d = up;
+  }
+  return d;
+}
+
+const ROOT = repoRoot();
+const RECORDED = path.join(ROOT, 'oracle', 'recorded');
+
+interface Meta {
+  scenario: string;
+  scenarioHash: string;
+  command: string;
+  kernel: string;
+  refused?: string;
+  eventsRun: string[];
+}
+
+/** simulator bugs already reported: shown as TODO, not failures (the file says why) */
+const KNOWN: { scenario: string; where: string; what: string; why: string }[] = JSON.parse(
+  fs.readFileSync(path.join(ROOT, 'oracle', 'known-disagreements.json'), 'utf8'),
+).entries;
+
+const metas = fs.existsSync(RECORDED) ? fs.readdirSync(RECORDED).filter((f) => f.endsWith('.meta.json')).sort() : [];
+
+test('recordings exist for the built-in scenarios', () => {
+  const builtins = ['scenarios', 'oracle/scenarios'].flatMap((d) =>
+    fs.existsSync(path.join(ROOT, d)) ? fs.readdirSync(path.join(ROOT, d)).filter((f) => /\.poison\.(ya?ml|json)$/.test(f)).map((f) => `${d}/${f}`) : [],
+  );
+  const recorded = new Set(metas.map((m) => (JSON.parse(fs.readFileSync(path.join(RECORDED, m), 'utf8')) as Meta).scenario));
+  const missing = builtins.filter((b) => !recorded.has(b));
+  assert.ok(recorded.size > 0, 'no recorded kernel reports in oracle/recorded');
+  if (missing.length) console.log(`# not recorded yet (npm run oracle -- <file>): ${missing.join(', ')}`);
+});
+
+for (const m of metas) {
+  const meta: Meta = JSON.parse(fs.readFileSync(path.join(RECORDED, m), 'utf8'));
+  const stem = m.replace(/\.meta\.json$/, '');
+  const reportPath = path.join(RECORDED, `${stem}.report.json`);
+  if (!fs.existsSync(reportPath)) continue; // the kernel could not run it (meta.refused says why)
+  test(`simulator matches the kernel: ${meta.scenario}`, (t) => {
+    const file = path.join(ROOT, meta.scenario);
+    assert.ok(fs.existsSync(file), `${meta.scenario} (recorded by \`${meta.command}\`) no longer exists`);
+    const text = fs.readFileSync(file, 'utf8');
+    const s = loadScenario(text, meta.scenario);
+    // stale only when the machine or the events changed (not the name, description or expectations)
+    assert.equal(scenarioHash(s), meta.scenarioHash, `${meta.scenario}: its machine or events changed since it was recorded: re-record with \`${meta.command}\``);
+    const report: KernelReport = JSON.parse(fs.readFileSync(reportPath, 'utf8'));
+    if (report.notRun.length) t.diagnostic(`the kernel did not run: ${report.notRun.map((n) => `${n.id} (${n.reason})`).join('; ')}`);
+    const ds = compareWithSimulator(s, report);
+    const known = KNOWN.filter((k) => k.scenario === meta.scenario);
+    const isKnown = (d: Disagreement) => known.some((k) => k.where === d.where && k.what === d.what);
+    const unexpected = ds.filter((d) => !isKnown(d));
+    assert.ok(unexpected.length === 0, formatDisagreements(meta.scenario, unexpected));
+    const fixed = known.filter((k) => !ds.some((d) => d.where === k.where && d.what === k.what));
+    assert.ok(fixed.length === 0, `${meta.scenario}: the simulator now agrees with the kernel on ${fixed.map((k) => `${k.where} ${k.what}`).join(', ')}: delete those entries from oracle/known-disagreements.json`);
+    if (ds.length) t.todo(`known simulator bugs (oracle/known-disagreements.json):\n${formatDisagreements(meta.scenario, ds)}`);
+  });
+}
+
+// the translation of guest lines, without QEMU
+const tr: Translator = {
+  pfn: (g) => g - 0x101200n + 0x241200n,
+  phys: (g) => g - 0x101200000n + 0x241200000n,
+  addr: (_pid, g) => g,
+  pid: (g) => ({ 193: 1000, 194: 1001 })[g],
+  device: (d) => d,
+};
+
+test('guest dmesg lines are rewritten into the scenario terms', () => {
+  assert.equal(
+    normalizeLine('Memory failure: 0x101218: Sending SIGBUS to reader:193 due to hardware memory corruption', tr),
+    'Memory failure: 0x241218: Sending SIGBUS to reader:1000 due to hardware memory corruption',
+  );
+  assert.equal(
+    normalizeLine('Injecting memory failure for pfn 0x101218 at process virtual address 0x7f0000000000', tr, 1001),
+    'Injecting memory failure for pfn 0x241218 at process virtual address 0x7f0000000000',
+  );
+  assert.equal(
+    normalizeLine('XFS (pmem0): Corruption of on-disk metadata (0x10) detected at xfs_dax_notify_ddev_failure+0x2b4/0x3a0 [xfs] (fs/xfs/xfs_notify_failure.c:318).  Shutting down filesystem.', tr),
+    'XFS (pmem0): Corruption of on-disk metadata (0x10) detected at xfs_dax_notify_ddev_failure (fs/xfs/xfs_notify_failure.c:318).  Shutting down filesystem.',
+  );
+  assert.equal(normalizeLine('mce: Uncorrected hardware memory error in user-access at 101218040', tr), 'mce: Uncorrected hardware memory error in user-access at 241218040');
+  assert.equal(
+    normalizeLine('MCE: Killing reader:193 due to hardware memory corruption fault at 7f0000000010', tr),
+    'MCE: Killing reader:1000 due to hardware memory corruption fault at 7f0000000010',
+  );
+  assert.ok(!inFamily('mce: [Hardware Error]: CPU 0: Machine Check: 0 Bank 1: bd80000000000134'));
+  assert.ok(inFamily('XFS (pmem0): Device is about to be removed!'));
+  assert.equal(shutdownFromLines(['XFS (pmem0): User initiated shutdown received.', 'XFS (pmem0): Metadata I/O Error (0x4) detected at x (f:1).  Shutting down filesystem.'], 'pmem0'), 'SHUTDOWN_FORCE_UMOUNT');
+});

@@ -1,5 +1,9 @@
 // Bundles the command line and the extension with esbuild. The simulator core
-// (src/sim) is pure TypeScript and is bundled into both.
+// (src/sim) is pure TypeScript and is bundled into all of them.
+//   dist/cli.js            the command line (Node)
+//   dist/extension.js      the extension, Node extension host (package.json "main")
+//   dist/web/extension.js  the same extension for the web extension host (package.json "browser"):
+//                          no Node built-ins may be reached from src/extension or src/sim
 import * as esbuild from 'esbuild';
 
 const common = { bundle: true, sourcemap: true, target: 'node20', logLevel: 'warning', legalComments: 'none' };
@@ -20,5 +24,16 @@ await Promise.all([
     platform: 'node',
     format: 'cjs',
     external: ['vscode'],
+  }),
+  esbuild.build({
+    ...common,
+    target: 'es2022',
+    entryPoints: ['src/extension/extension.ts'],
+    outfile: 'dist/web/extension.js',
+    platform: 'browser',
+    format: 'cjs',
+    mainFields: ['browser', 'module', 'main'],
+    external: ['vscode'],
+    define: { 'process.env.NODE_ENV': '"production"' },
   }),
 ]);

@@ -102,7 +102,22 @@ export class ScenarioDiagnostics implements vscode.Disposable {
 }
 
 /** Run / Check Expectations / Compare Designs above a scenario, Run to here above each event. */
-export class ScenarioCodeLens implements vscode.CodeLensProvider {
+export class ScenarioCodeLens implements vscode.CodeLensProvider, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.changed.event;
+  private readonly sub: vscode.Disposable;
+
+  constructor(lab: Lab) {
+    // ask again when a session opens or moves (and once the workbench has settled)
+    this.sub = lab.onDidChange(() => this.changed.fire());
+    setTimeout(() => this.changed.fire(), 1000);
+  }
+
+  dispose(): void {
+    this.sub.dispose();
+    this.changed.dispose();
+  }
+
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
     if (!isScenarioDocument(doc)) return [];
     const top = new vscode.Range(0, 0, 0, 0);

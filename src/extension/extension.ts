@@ -41,6 +41,7 @@ export function activate(context: vscode.ExtensionContext): DaxPoisonLabApi {
   const docs = new LabDocuments(kernel);
   const diagnostics = new ScenarioDiagnostics();
   const expectations = vscode.languages.createDiagnosticCollection('dax-poison-lab-expectations');
+  const codeLens = new ScenarioCodeLens(lab);
   const devices = new DevicesProvider(lab);
   const owners = new OwnersProvider(lab);
   const events = new EventsProvider(lab);
@@ -55,6 +56,7 @@ export function activate(context: vscode.ExtensionContext): DaxPoisonLabApi {
 
   context.subscriptions.push(
     lab,
+    codeLens,
     kernel,
     docs,
     diagnostics,
@@ -72,7 +74,7 @@ export function activate(context: vscode.ExtensionContext): DaxPoisonLabApi {
     vscode.workspace.onDidChangeTextDocument((e) => expectations.delete(e.document.uri)),
     vscode.workspace.registerTextDocumentContentProvider(SCHEME, docs),
     vscode.languages.registerDocumentLinkProvider({ scheme: SCHEME }, docs),
-    vscode.languages.registerCodeLensProvider(SCENARIO_SELECTOR, new ScenarioCodeLens()),
+    vscode.languages.registerCodeLensProvider(SCENARIO_SELECTOR, codeLens),
     vscode.languages.registerHoverProvider(SCENARIO_SELECTOR, new AddressHover(lab)),
     ...registerCommands({ extensionUri: context.extensionUri, lab, kernel, docs, diagnostics, expectations, prompter: () => prompter, messages }),
   );

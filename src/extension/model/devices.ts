@@ -271,7 +271,7 @@ function fsNode(m: Machine, sb: SuperBlock): DeviceNode {
   const xfs = xfsModelOf(sb) !== undefined;
   let all: FsmapRecord[] = [];
   try {
-    all = fsmap(sb)?.records ?? [];
+    all = fsmap(sb)?.records ?? (xfs ? [] : bmapRecords(m, sb));
   } catch {
     all = [];
   }
@@ -308,7 +308,7 @@ function fsNode(m: Machine, sb: SuperBlock): DeviceNode {
     tooltip: [
       `**${sb.mount}**: ${flags}`,
       shut ? `**shut down**: ${shut} — I/O returns EIO` : 'up',
-      xfs ? `${all.length} reverse-map record${all.length === 1 ? '' : 's'}` : 'reverse map not readable here',
+      xfs ? `${all.length} reverse-map record${all.length === 1 ? '' : 's'}` : `no reverse map (${sb.spec.type}): file blocks found through each file's block map`,
     ].join('\n\n'),
     icon: shut ? 'error' : 'file-submodule',
     color: shut ? COLOR.error : metaHit.length ? COLOR.warning : undefined,
@@ -319,13 +319,39 @@ function fsNode(m: Machine, sb: SuperBlock): DeviceNode {
   };
 }
 
+/** Without a reverse map: each file's mapped pages, as records (one per page run), from its block map. */
+function bmapRecords(m: Machine, sb: SuperBlock): FsmapRecord[] {
+  const out: FsmapRecord[] = [];
+  for (const inode of sb.files.values()) {
+    const pages = Math.min(1 << 16, Math.ceil(inode.size / PAGE_SIZE));
+    let cur: FsmapRecord | undefined;
+    for (let i = 0; i < pages; i++) {
+      const d = sb.bmapQuiet(inode, i * PAGE_SIZE);
+      if (d === undefined) {
+        cur = undefined;
+        continue;
+      }
+      const daddr = d / SECTOR_SIZE;
+      if (cur && cur.daddr + cur.bblen === daddr) {
+        cur.bblen += PAGE_SIZE / SECTOR_SIZE;
+        cur.blockcount++;
+        continue;
+      }
+      cur = { agno: 0, agbno: 0, blockcount: 1, daddr, bblen: PAGE_SIZE / SECTOR_SIZE, owner: inode.ino, ownerName: `inode ${inode.ino}`, ownerText: `inode ${inode.ino}`, fileOffset: i * PAGE_SIZE, path: inode.path, inode, attrFork: false, bmbtBlock: false, unwritten: false, metadata: false, shared: false };
+      out.push(cur);
+    }
+  }
+  void m;
+  return out;
+}
+
 function fileNode(m: Machine, sb: SuperBlock, inode: Inode, recs: FsmapRecord[], hitDaddrs: [number, number][]): DeviceNode {
   const pmem = m.pmem(sb.bdev.name);
   const shared = recs.some((r) => r.shared);
   const extents = recs
     .slice()
     .sort((a, b) => (a.fileOffset ?? 0) - (b.fileOffset ?? 0))
-    .map((r) => `file \`[${hex(r.fileOffset!)}, ${hex(r.fileOffset! + r.bblen * SECTOR_SIZE)})\` → daddr ${r.daddr} +${r.bblen} (AG ${r.agno} block ${r.agbno})${r.shared ? ' shared' : ''}${r.unwritten ? ' unwritten' : ''}`);
+    .map((r) => `file \`[${hex(r.fileOffset!)}, ${hex(r.fileOffset! + r.bblen * SECTOR_SIZE)})\` → daddr ${r.daddr} +${r.bblen}${xfsModelOf(sb) ? ` (AG ${r.agno} block ${r.agbno})` : ''}${r.shared ? ' shared' : ''}${r.unwritten ? ' unwritten' : ''}`);
   const children: DeviceNode[] = [];
   for (const [a, b] of hitDaddrs) {
     for (const r of recs) {

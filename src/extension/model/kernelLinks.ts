@@ -5,6 +5,7 @@
 // tag. Proposals that never merged link to their Message-ID on lore.
 // Pure: the file system is passed in.
 
+import { PROPOSALS as CORE_PROPOSALS } from '../../kernel/proposals';
 import { DEFAULT_TAG, KERNEL_VERSION, allSymbols, elixirSourceUrl, elixirUrl, githubUrl, loreUrl, lookupSymbol, type KernelSymbol, type SymbolEntry } from '../../kernel/links';
 
 export type LinkMode = 'auto' | 'elixir' | 'github';
@@ -190,6 +191,13 @@ export interface Proposal {
   symbols: readonly string[];
 }
 
+/** the proposal's functions, from the core's table (src/kernel/proposals.ts) */
+function proposalSymbols(design: string): string[] {
+  return Object.entries(CORE_PROPOSALS)
+    .filter(([, p]) => p.design === design)
+    .map(([sym]) => sym);
+}
+
 export const PROPOSALS: readonly Proposal[] = [
   {
     design: 'corrupted-range',
@@ -198,7 +206,7 @@ export const PROPOSALS: readonly Proposal[] = [
     date: '2021-02-08',
     messageId: '20210208105530.3072869-1-ruansy.fnst@cn.fujitsu.com',
     summary: 'per-pfn pgmap->ops->memory_failure → block_device_operations->corrupted_range → sb->s_op->corrupted_range → rmap',
-    symbols: ['pmem_pgmap_memory_failure', 'pmem_corrupted_range', 'bd_corrupted_range', 'xfs_fs_corrupted_range', 'xfs_corrupt_helper', 'mf_dax_mapping_kill_procs', 'md_dax_corrupted_range', 'dm_corrupted_range'],
+    symbols: proposalSymbols('corrupted-range'),
   },
   {
     design: 'pagemap-failure',
@@ -207,7 +215,7 @@ export const PROPOSALS: readonly Proposal[] = [
     date: '2021-03-18',
     messageId: '161604050314.1463742.14151665140035795571.stgit@dwillia2-desk3.amr.corp.intel.com',
     summary: 'unbind with live DAX users calls memory_failure() for every pfn of the device',
-    symbols: ['dev_pagemap_failure', 'pmem_pagemap_kill', 'dax_is_idle'],
+    symbols: proposalSymbols('pagemap-failure'),
   },
 ];
 

@@ -8,6 +8,7 @@
 // page-mapping design looks at. Pure.
 
 import type { Machine } from '../../sim/machine';
+import type { SuperBlock } from '../../sim/fs/vfs';
 import type { Task, Vma } from '../../sim/mm/types';
 import { hex, PAGE_SIZE, SECTOR_SIZE, formatSize } from '../../sim/units';
 import { placeSpa, type SpaPlace } from './addresses';
@@ -175,7 +176,9 @@ export function ownersOf(m: Machine, q: OwnersQuery): OwnersResult {
       renumber(res.entries);
     }
   } else if (sb) {
-    res.note = `${sb.mount} is not a filesystem this view can read`;
+    // no reverse map to read (ext4): the files whose block map lands in the range
+    res.note = `${sb.mount} (${sb.spec.type}) has no reverse map: file owners found through each file's block map; metadata is not shown`;
+    res.entries.push(...bmapOwners(m, sb, place.devOffset!, place.devOffset! + len));
   } else {
     res.note = `no filesystem on ${ns.spec.device}`;
   }
@@ -223,6 +226,45 @@ function recordEntry(m: Machine, r: FsmapRecord, qDaddr: number, qBblen: number,
     fileEnd,
     mappers,
   };
+}
+
+/** Files of a filesystem whose blocks are in device bytes [a, b), by walking each file's block map a page at a time. */
+export function bmapOwners(m: Machine, sb: SuperBlock, a: number, b: number, maxPages = 1 << 16): OwnerEntry[] {
+  const out: OwnerEntry[] = [];
+  for (const inode of [...sb.files.values()].sort((x, y) => x.path.localeCompare(y.path))) {
+    let runStart = -1;
+    let runEnd = -1;
+    const flush = () => {
+      if (runStart < 0) return;
+      const mappers = mappersOf(m, inode.mapping.i_mmap, Math.floor(runStart / PAGE_SIZE), Math.ceil(runEnd / PAGE_SIZE));
+      out.push({
+        kind: 'inode',
+        label: inode.path,
+        description: `inode ${inode.ino} · file [${hex(runStart)}, ${hex(runEnd)})`,
+        line: `${inode.path} (inode ${inode.ino}) file [${hex(runStart)}, ${hex(runEnd)})`,
+        fileStart: runStart,
+        fileEnd: runEnd,
+        mappers,
+      });
+      runStart = runEnd = -1;
+    };
+    const pages = Math.min(maxPages, Math.ceil(inode.size / PAGE_SIZE));
+    for (let i = 0; i < pages; i++) {
+      const off = i * PAGE_SIZE;
+      const d = sb.bmapQuiet(inode, off);
+      const hit = d !== undefined && d + PAGE_SIZE > a && d < b;
+      if (hit && runEnd === off) runEnd = off + PAGE_SIZE;
+      else {
+        flush();
+        if (hit) {
+          runStart = off;
+          runEnd = off + PAGE_SIZE;
+        }
+      }
+    }
+    flush();
+  }
+  return out;
 }
 
 /** What the struct pages of the range say (page->mapping, page->index, page->share). */

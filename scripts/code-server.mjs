@@ -86,7 +86,11 @@ function installCodeServer() {
   if (existsSync(CS_ENTRY)) return;
   log(`npm install code-server@${CS_VERSION} into .cache/tools/code-server (about 1.5 minutes, 600 MB)`);
   mkdirSync(CS_DIR, { recursive: true });
-  const env = { ...process.env, PATH: `${join(NODE24_DIR, 'bin')}:${process.env.PATH}`, npm_config_nodedir: NODE24_DIR };
+  // Run by `npm run …`, this process inherits the outer npm's npm_* variables
+  // (npm_config_user_agent names Node 20, and code-server's postinstall reads
+  // its Node version from there): drop them so the inner npm, on Node 24, sets its own.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+  Object.assign(env, { PATH: `${join(NODE24_DIR, 'bin')}:${process.env.PATH}`, npm_config_nodedir: NODE24_DIR });
   run('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--prefix', CS_DIR, `code-server@${CS_VERSION}`], { env });
   if (!existsSync(CS_ENTRY)) throw new Error(`code-server did not install: ${CS_ENTRY} is missing`);
 }

@@ -15,7 +15,7 @@
 // Not modelled: the AGFL refill and the per-AG reservations (the model
 // hands out every free block; see docs in xfs_mount.ts).
 
-import { ExtList } from './xfs_extlist';
+import { ExtList, type ExtCodec, type ExtPos } from './xfs_extlist';
 import type { XfsJournal } from './xfs_journal';
 
 /** a free extent: [start, start + len) in AG blocks */
@@ -54,6 +54,32 @@ export interface AllocOutcome {
   busy: boolean;
 }
 
+/** a free extent stored as [start, len] */
+function readFree(a: Float64Array, o: number): FreeExt {
+  return { start: a[o]!, len: a[o + 1]! };
+}
+
+function writeFree(t: FreeExt, a: Float64Array, o: number): void {
+  a[o] = t.start;
+  a[o + 1] = t.len;
+}
+
+/** by block (bnobt, busy extents) */
+const BNO_CODEC: ExtCodec<FreeExt> = {
+  width: 2,
+  write: writeFree,
+  read: readFree,
+  cmp: (a, o, b, p) => a[o]! - b[p]!,
+};
+
+/** by size, then block (cntbt) */
+const CNT_CODEC: ExtCodec<FreeExt> = {
+  width: 2,
+  write: writeFree,
+  read: readFree,
+  cmp: (a, o, b, p) => a[o + 1]! - b[p + 1]! || a[o]! - b[p]!,
+};
+
 /**
  * struct xfs_perag's free-space view: the by-block btree (bnobt) and the
  * by-size btree (cntbt, ordered by length then block) of one AG.
@@ -71,30 +97,9 @@ export class XfsFreeSpace {
     readonly agblocks: number,
     private readonly journal: XfsJournal,
   ) {
-    this.list = new ExtList<FreeExt>(
-      {
-        cmp: (a, b) => a.start - b.start,
-        start: (t) => t.start,
-        len: (t) => t.len,
-      },
-      journal,
-    );
-    this.cnt = new ExtList<FreeExt>(
-      {
-        cmp: (a, b) => a.len - b.len || a.start - b.start,
-        start: (t) => t.start,
-        len: (t) => t.len,
-      },
-      journal,
-    );
-    this.busy = new ExtList<FreeExt>(
-      {
-        cmp: (a, b) => a.start - b.start,
-        start: (t) => t.start,
-        len: (t) => t.len,
-      },
-      journal,
-    );
+    this.list = new ExtList<FreeExt>(BNO_CODEC, journal);
+    this.cnt = new ExtList<FreeExt>(CNT_CODEC, journal);
+    this.busy = new ExtList<FreeExt>(BNO_CODEC, journal);
   }
 
   /** xfs_extent_busy_insert: freed blocks stay busy until the log is forced */
@@ -175,28 +180,68 @@ export class XfsFreeSpace {
     this.cnt.remove(e);
   }
 
+  /** the bnobt position of the free extent containing agbno, or undefined */
+  private findPos(agbno: number): ExtPos | undefined {
+    const list = this.list;
+    const p = list.lowerBound((a, o) => a[o]! + a[o + 1]! - 1 - agbno);
+    return list.field(p, 0) <= agbno ? p : undefined;
+  }
+
   /** the free extent containing agbno */
   find(agbno: number): FreeExt | undefined {
-    const p = this.list.lowerBound((x) => x.start + x.len - 1 - agbno);
-    const e = this.list.at(p);
-    return e && e.start <= agbno ? e : undefined;
+    const p = this.findPos(agbno);
+    return p && this.list.at(p);
   }
 
   /** is every block of [agbno, agbno + len) free? */
   isFree(agbno: number, len: number): boolean {
-    const e = this.find(agbno);
-    return !!e && agbno + len <= e.start + e.len;
+    const p = this.findPos(agbno);
+    return !!p && agbno + len <= this.list.field(p, 0) + this.list.field(p, 1);
   }
 
   /** xfs_alloc_fixup_trees: take [agbno, agbno + len) out of the free extent holding it */
   take(agbno: number, len: number): void {
-    const e = this.find(agbno);
-    if (!e || agbno + len > e.start + e.len) throw new Error(`xfs_alloc: AG ${this.agno} blocks ${agbno}+${len} are not free`);
-    this.del(e);
-    if (agbno > e.start) this.add({ start: e.start, len: agbno - e.start });
-    const end = agbno + len;
-    if (end < e.start + e.len) this.add({ start: end, len: e.start + e.len - end });
-    this.journal.set(this, 'freeblks', this.freeblks - len);
+    this.takeMany([agbno], [len]);
+  }
+
+  /**
+   * take() for many ranges at once: `starts` sorted, the ranges disjoint
+   * (a file's explicit extents in one AG). The ranges that fall in one free
+   * extent split it in a single pass; the result is the same as taking them
+   * one by one.
+   */
+  takeMany(starts: ArrayLike<number>, lens: ArrayLike<number>): void {
+    const n = starts.length;
+    let k = 0;
+    while (k < n) {
+      const p = this.findPos(starts[k]!);
+      const e = p && this.list.at(p);
+      if (!e || starts[k]! + lens[k]! > e.start + e.len) throw new Error(`xfs_alloc: AG ${this.agno} blocks ${starts[k]}+${lens[k]} are not free`);
+      const eend = e.start + e.len;
+      // what is left of e: the gaps before, between and after the ranges in it
+      const pieces: FreeExt[] = [];
+      let cur = e.start;
+      let taken = 0;
+      while (k < n && starts[k]! >= cur && starts[k]! + lens[k]! <= eend) {
+        if (starts[k]! > cur) pieces.push({ start: cur, len: starts[k]! - cur });
+        cur = starts[k]! + lens[k]!;
+        taken += lens[k]!;
+        k++;
+      }
+      if (cur < eend) pieces.push({ start: cur, len: eend - cur });
+      // the bnobt: the first piece keeps e's place (its start stays between e's neighbours)
+      if (pieces.length) {
+        this.list.replaceAt(p, pieces[0]!);
+        for (let i = 1; i < pieces.length; i++) this.list.insert(pieces[i]!);
+      } else this.list.removeAt(p);
+      // the cntbt: the longest piece takes e's place when it still sorts there
+      let longest = -1;
+      for (let i = 0; i < pieces.length; i++) if (longest < 0 || pieces[i]!.len > pieces[longest]!.len) longest = i;
+      if (longest >= 0) this.cnt.replace(e, pieces[longest]!);
+      else this.cnt.remove(e);
+      for (let i = 0; i < pieces.length; i++) if (i !== longest) this.cnt.insert(pieces[i]!);
+      this.journal.set(this, 'freeblks', this.freeblks - taken);
+    }
   }
 
   /**
@@ -206,7 +251,7 @@ export class XfsFreeSpace {
    */
   give(agbno: number, len: number, busy = true): void {
     if (len <= 0) return;
-    const p = this.list.lowerBound((x) => x.start - agbno);
+    const p = this.list.lowerBound((a, o) => a[o]! - agbno);
     const right = this.list.at(p);
     const pp = this.list.prev(p);
     const left = pp ? this.list.at(pp) : undefined;
@@ -229,8 +274,8 @@ export class XfsFreeSpace {
 
   /** agf_longest: the last record of the cntbt */
   longest(): number {
-    const last = this.cnt.last();
-    return last ? last.len : 0;
+    const q = this.cnt.lastPos();
+    return q ? this.cnt.field(q, 1) : 0;
   }
 
   extents(): FreeExt[] {
@@ -356,7 +401,7 @@ export function xfsAllocAgVextentNear(fs: XfsFreeSpace, args: AllocArgs): AllocO
   const list = fs.list;
   const st = { busy: false };
   let best: Candidate | null = null;
-  const start = list.lowerBound((x) => x.start - args.agbno);
+  const start = list.lowerBound((a, o) => a[o]! - args.agbno);
   // leftwards, including the extent that may contain the target
   let lp = list.prev(start);
   let rp: ReturnType<typeof list.prev> = list.at(start) ? start : undefined;
@@ -412,7 +457,8 @@ export function xfsAllocAgVextentSize(fs: XfsFreeSpace, args: AllocArgs): AllocO
   const st = { busy: false };
   const slop = args.alignment > 1 ? args.alignment - 1 : 0;
   // the cntbt from the first extent of at least maxlen (plus alignment slop)
-  let p = fs.cnt.lowerBound((x) => x.len - (args.maxlen + slop));
+  const want = args.maxlen + slop;
+  let p = fs.cnt.lowerBound((a, o) => a[o + 1]! - want);
   for (let e = fs.cnt.at(p); e; p = fs.cnt.next(p), e = fs.cnt.at(p)) {
     const { bnoa, lena } = computeAligned(fs, e, args, st);
     if (lena >= args.maxlen) return { r: { agbno: bnoa, len: xfsAllocFixLen(args.maxlen, args) }, busy: st.busy };

@@ -23,14 +23,20 @@ import {
 /** HOLESTARTBLOCK: br_startblock of a hole returned by xfs_bmapi_read */
 export const HOLESTARTBLOCK = -1;
 
+/** numbers per stored fork extent: startoff, startblock, blockcount, unwritten (0/1) */
+const FW = 4;
+const NO_EXTENTS = new Float64Array(0);
+
 /**
  * struct xfs_ifork (extents format): mappings sorted by file offset,
  * non-overlapping; neighbours that are contiguous in file and disk, in the
  * same AG and the same state are merged (xfs_bmap_add_extent_hole_real).
- * Entries are replaced, never changed in place.
+ * Stored packed (FW numbers per extent in one Float64Array); extents handed
+ * out are copies. Changes are journalled.
  */
 export class XfsIfork {
-  readonly exts: BmbtIrec[] = [];
+  private a: Float64Array = NO_EXTENTS;
+  private n = 0;
 
   constructor(
     private readonly journal: XfsJournal,
@@ -39,18 +45,45 @@ export class XfsIfork {
   ) {}
 
   get nextents(): number {
-    return this.exts.length;
+    return this.n;
+  }
+
+  /** extent i (a copy), or undefined past the last */
+  get(i: number): BmbtIrec | undefined {
+    if (i < 0 || i >= this.n) return undefined;
+    const a = this.a;
+    const o = i * FW;
+    return { startoff: a[o]!, startblock: a[o + 1]!, blockcount: a[o + 2]!, unwritten: a[o + 3] === 1 };
+  }
+
+  /** the last extent (a copy) */
+  last(): BmbtIrec | undefined {
+    return this.get(this.n - 1);
+  }
+
+  /** every extent, in file order (copies) */
+  toArray(): BmbtIrec[] {
+    const out: BmbtIrec[] = [];
+    for (let i = 0; i < this.n; i++) out.push(this.get(i)!);
+    return out;
+  }
+
+  /** blocks mapped */
+  blocks(): number {
+    let b = 0;
+    for (let i = 0; i < this.n; i++) b += this.a[i * FW + 2]!;
+    return b;
   }
 
   /** xfs_iext_lookup_extent: index of the first extent ending after off */
   search(off: number): number {
-    const e = this.exts;
+    const a = this.a;
     let lo = 0;
-    let hi = e.length;
+    let hi = this.n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const x = e[mid]!;
-      if (x.startoff + x.blockcount > off) hi = mid;
+      const o = mid * FW;
+      if (a[o]! + a[o + 2]! > off) hi = mid;
       else lo = mid + 1;
     }
     return lo;
@@ -58,8 +91,8 @@ export class XfsIfork {
 
   /** the extent containing off */
   lookup(off: number): BmbtIrec | undefined {
-    const x = this.exts[this.search(off)];
-    return x && x.startoff <= off ? x : undefined;
+    const i = this.search(off);
+    return i < this.n && this.a[i * FW]! <= off ? this.get(i) : undefined;
   }
 
   /**
@@ -69,28 +102,29 @@ export class XfsIfork {
    */
   read(off: number, len: number): BmbtIrec {
     const i = this.search(off);
-    const x = this.exts[i];
-    if (!x || x.startoff >= off + len) return { startoff: off, startblock: HOLESTARTBLOCK, blockcount: len, unwritten: false };
-    if (x.startoff > off) return { startoff: off, startblock: HOLESTARTBLOCK, blockcount: x.startoff - off, unwritten: false };
-    const d = off - x.startoff;
-    return { startoff: off, startblock: x.startblock + d, blockcount: Math.min(x.blockcount - d, len), unwritten: x.unwritten };
+    if (i >= this.n) return { startoff: off, startblock: HOLESTARTBLOCK, blockcount: len, unwritten: false };
+    const a = this.a;
+    const o = i * FW;
+    const xoff = a[o]!;
+    if (xoff >= off + len) return { startoff: off, startblock: HOLESTARTBLOCK, blockcount: len, unwritten: false };
+    if (xoff > off) return { startoff: off, startblock: HOLESTARTBLOCK, blockcount: xoff - off, unwritten: false };
+    const d = off - xoff;
+    return { startoff: off, startblock: a[o + 1]! + d, blockcount: Math.min(a[o + 2]! - d, len), unwritten: a[o + 3] === 1 };
   }
 
   /** the extent before off (ending at or before it), the next one after off (starting after it) */
   neighbours(off: number): { prev?: BmbtIrec; next?: BmbtIrec } {
     const i = this.search(off);
-    const x = this.exts[i];
     let next: BmbtIrec | undefined;
-    if (x && x.startoff > off) next = x;
-    else if (x) next = this.exts[i + 1];
-    const prev = i > 0 ? this.exts[i - 1] : undefined;
+    if (i < this.n) next = this.a[i * FW]! > off ? this.get(i) : this.get(i + 1);
+    const prev = i > 0 ? this.get(i - 1) : undefined;
     return { prev, next };
   }
 
   /** is nothing mapped at or after off (the allocation is at EOF of the fork) */
   isEof(off: number): boolean {
-    const last = this.exts[this.exts.length - 1];
-    return !last || last.startoff + last.blockcount <= off;
+    const n = this.n;
+    return n === 0 || this.a[(n - 1) * FW]! + this.a[(n - 1) * FW + 2]! <= off;
   }
 
   private contiguous(a: BmbtIrec, b: BmbtIrec): boolean {
@@ -103,12 +137,71 @@ export class XfsIfork {
     );
   }
 
+  /** replace `del` extents at `at` with `items`, without journalling */
+  private rawSplice(at: number, del: number, items: BmbtIrec[]): void {
+    const n = this.n + items.length - del;
+    if (n * FW > this.a.length) {
+      const na = new Float64Array(Math.max(n, 2 * (this.a.length / FW), 4) * FW);
+      na.set(this.a.subarray(0, this.n * FW));
+      this.a = na;
+    }
+    const a = this.a;
+    if (items.length !== del) a.copyWithin((at + items.length) * FW, (at + del) * FW, this.n * FW);
+    let o = at * FW;
+    for (const x of items) {
+      a[o] = x.startoff;
+      a[o + 1] = x.startblock;
+      a[o + 2] = x.blockcount;
+      a[o + 3] = x.unwritten ? 1 : 0;
+      o += FW;
+    }
+    this.n = n;
+  }
+
+  /** replace `del` extents at `at` with `items`, journalled */
+  private splice(at: number, del: number, items: BmbtIrec[]): void {
+    const removed: BmbtIrec[] = [];
+    for (let k = 0; k < del; k++) removed.push(this.get(at + k)!);
+    this.rawSplice(at, del, items);
+    if (this.journal.active) this.journal.record(() => this.rawSplice(at, items.length, removed));
+  }
+
+  /**
+   * Bulk build of a new fork (no journal: the caller records how to undo
+   * it): room for `count` more extents.
+   */
+  reserve(count: number): void {
+    const need = (this.n + count) * FW;
+    if (need <= this.a.length) return;
+    const na = new Float64Array(need);
+    na.set(this.a.subarray(0, this.n * FW));
+    this.a = na;
+  }
+
+  /** bulk build: append an extent after every other one (the caller merged and checked it); not journalled */
+  appendRaw(startoff: number, startblock: number, blockcount: number, unwritten: boolean): void {
+    if ((this.n + 1) * FW > this.a.length) this.reserve(Math.max(this.n, 4));
+    const o = this.n * FW;
+    const a = this.a;
+    a[o] = startoff;
+    a[o + 1] = startblock;
+    a[o + 2] = blockcount;
+    a[o + 3] = unwritten ? 1 : 0;
+    this.n++;
+  }
+
+  /** drop every extent, not journalled (undoing a bulk build) */
+  clearRaw(): void {
+    this.a = NO_EXTENTS;
+    this.n = 0;
+  }
+
   /** xfs_bmap_add_extent_hole_real: map `irec` into a hole, merging with contiguous neighbours */
   add(irec: BmbtIrec): void {
     const i = this.search(irec.startoff);
-    const right = this.exts[i];
+    const right = this.get(i);
     if (right && right.startoff < irec.startoff + irec.blockcount) throw new Error(`xfs_bmap: file block ${irec.startoff} is already mapped`);
-    const left = i > 0 ? this.exts[i - 1] : undefined;
+    const left = i > 0 ? this.get(i - 1) : undefined;
     let n: BmbtIrec = { ...irec };
     let at = i;
     let del = 0;
@@ -121,7 +214,7 @@ export class XfsIfork {
       n = { ...n, blockcount: n.blockcount + right.blockcount };
       del++;
     }
-    this.journal.splice(this.exts, at, del, n);
+    this.splice(at, del, [n]);
   }
 
   /**
@@ -132,8 +225,8 @@ export class XfsIfork {
     const out: BmbtIrec[] = [];
     const end = off + len;
     let i = this.search(off);
-    while (i < this.exts.length) {
-      const x = this.exts[i]!;
+    while (i < this.n) {
+      const x = this.get(i)!;
       if (x.startoff >= end) break;
       const xend = x.startoff + x.blockcount;
       const s = Math.max(off, x.startoff);
@@ -142,7 +235,7 @@ export class XfsIfork {
       const repl: BmbtIrec[] = [];
       if (x.startoff < s) repl.push({ ...x, blockcount: s - x.startoff });
       if (e < xend) repl.push({ startoff: e, startblock: x.startblock + (e - x.startoff), blockcount: xend - e, unwritten: x.unwritten });
-      this.journal.splice(this.exts, i, 1, ...repl);
+      this.splice(i, 1, repl);
       i += repl.length;
     }
     return out;

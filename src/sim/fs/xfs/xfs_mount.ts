@@ -116,6 +116,9 @@ const DIR_DATA_HDR = 64;
 /** the largest file offset the model allows (XFS_MAX_FILEOFF is 2^54 blocks; stay exact in doubles) */
 const MAX_FILE_BYTES = 2 ** 52;
 
+/** the fields of an explicit extent (createFile) */
+const EXTENT_FIELDS = ['offset', 'block', 'length'] as const;
+
 /** bad input: an InputError that also carries the errno the kernel would return */
 export class XfsOpError extends InputError {
   constructor(
@@ -798,8 +801,8 @@ export class XfsMount {
       fill: ip.fill,
       incore: ip.incore,
       reflink: ip.reflinkFlag,
-      extents: ip.data.exts.map((e) => ({ ...e })),
-      cowExtents: ip.cow.exts.map((e) => ({ ...e })),
+      extents: ip.data.toArray(),
+      cowExtents: ip.cow.toArray(),
       bmbtBlocks: [...ip.bmbtBlocks],
       attrBlocks: [...ip.attrBlocks],
       dirFormat: ip.dir?.format,
@@ -812,8 +815,11 @@ export class XfsMount {
     return ip;
   }
 
+  /** fsb -> agno for the inode forks (one closure for all of them) */
+  private readonly agnoOf = (fsb: number): number => this.fsbToAgno(fsb);
+
   private newInode(ino: number, type: 'file' | 'dir', parent: number, name: string): XfsInode {
-    const agnoOf = (fsb: number): number => this.fsbToAgno(fsb);
+    const agnoOf = this.agnoOf;
     return {
       ino,
       type,
@@ -994,6 +1000,30 @@ export class XfsMount {
     const free = this.pag(agno).free;
     free.take(agbno, len);
     if (free.busy.size) free.unbusy(agbno, len);
+  }
+
+  /**
+   * takeBlocks for the explicit extents of a new file (checked free and
+   * disjoint): per AG, in block order, with takeMany.
+   */
+  private takePlaced(exts: { block: number; length: number }[]): void {
+    const byAg = new Map<number, { block: number; length: number }[]>();
+    for (const e of exts) {
+      const agno = this.fsbToAgno(e.block);
+      let l = byAg.get(agno);
+      if (!l) byAg.set(agno, (l = []));
+      l.push(e);
+    }
+    for (const [agno, l] of byAg) {
+      let inOrder = true;
+      for (let i = 1; i < l.length && inOrder; i++) if (l[i]!.block < l[i - 1]!.block) inOrder = false;
+      if (!inOrder) l.sort((a, b) => a.block - b.block);
+      const starts = l.map((e) => this.fsbToAgbno(e.block));
+      const lens = l.map((e) => e.length);
+      const free = this.pag(agno).free;
+      free.takeMany(starts, lens);
+      if (free.busy.size) for (let i = 0; i < starts.length; i++) free.unbusy(starts[i]!, lens[i]!);
+    }
   }
 
   /** xfs_free_extent: blocks back to free space (rmap already updated by the caller) */
@@ -1245,7 +1275,7 @@ export class XfsMount {
    * OWN_COW record and CoW refcount record removed, blocks freed.
    */
   private cancelCow(ip: XfsInode, off: number, end: number, cancelReal: boolean): void {
-    for (const c of [...ip.cow.exts]) {
+    for (const c of ip.cow.toArray()) {
       const s = Math.max(c.startoff, off);
       const e = Math.min(c.startoff + c.blockcount, end);
       if (s >= e) continue;
@@ -1707,25 +1737,32 @@ export class XfsMount {
     const exts = spec.extents;
     if (exts !== undefined) {
       if (!Array.isArray(exts)) throw this.err(at, 'extents', exts, 'extents must be a list of {offset, block, length}');
-      exts.forEach((e, i) => {
-        const p = at ? `${at}/extents/${i}` : '';
-        for (const f of ['offset', 'block', 'length'] as const) {
+      // a JSON pointer below the extent, for errors
+      const ptr = (i: number, f: string): string => (at ? `${at}/extents/${i}/${f}` : '');
+      let dense = true;
+      for (let i = 0; i < exts.length; i++) {
+        if (!(i in exts)) {
+          dense = false; // forEach skips holes
+          continue;
+        }
+        const e = exts[i]!;
+        for (const f of EXTENT_FIELDS) {
           const v = (e as Record<string, unknown>)[f];
           if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || (f === 'length' && v === 0))
-            throw new XfsOpError(p && `${p}/${f}`, f, v, `${f} ${describeValue(v)}: expected ${f === 'length' ? 'a positive' : 'a non-negative'} whole number of filesystem blocks`, EINVAL);
+            throw new XfsOpError(ptr(i, f), f, v, `${f} ${describeValue(v)}: expected ${f === 'length' ? 'a positive' : 'a non-negative'} whole number of filesystem blocks`, EINVAL);
         }
         const agno = this.fsbToAgno(e.block);
         const agbno = this.fsbToAgbno(e.block);
         if (agno >= g.agcount)
-          throw new XfsOpError(p && `${p}/block`, 'block', e.block, `block ${describeValue(e.block)}: beyond the filesystem (fsb = agno << ${g.agblklog} | agbno gives AG ${agno}; the filesystem has ${g.agcount} AGs)`, EINVAL);
+          throw new XfsOpError(ptr(i, 'block'), 'block', e.block, `block ${describeValue(e.block)}: beyond the filesystem (fsb = agno << ${g.agblklog} | agbno gives AG ${agno}; the filesystem has ${g.agcount} AGs)`, EINVAL);
         if (agbno >= this.agLength(agno))
-          throw new XfsOpError(p && `${p}/block`, 'block', e.block, `block ${describeValue(e.block)}: AG ${agno} block ${agbno} is beyond the end of AG ${agno} (${this.agLength(agno)} blocks)`, EINVAL);
+          throw new XfsOpError(ptr(i, 'block'), 'block', e.block, `block ${describeValue(e.block)}: AG ${agno} block ${agbno} is beyond the end of AG ${agno} (${this.agLength(agno)} blocks)`, EINVAL);
         if (agbno + e.length > this.agLength(agno))
-          throw new XfsOpError(p && `${p}/length`, 'length', e.length, `length ${e.length}: blocks ${agbno}..${agbno + e.length - 1} of AG ${agno} run past its end (${this.agLength(agno)} blocks); an extent cannot cross an AG`, EINVAL);
-        if ((e.offset + e.length) * g.blockSize > MAX_FILE_BYTES) throw new XfsOpError(p && `${p}/offset`, 'offset', e.offset, `offset ${e.offset}: beyond the largest file the model supports`, EFBIG);
+          throw new XfsOpError(ptr(i, 'length'), 'length', e.length, `length ${e.length}: blocks ${agbno}..${agbno + e.length - 1} of AG ${agno} run past its end (${this.agLength(agno)} blocks); an extent cannot cross an AG`, EINVAL);
+        if ((e.offset + e.length) * g.blockSize > MAX_FILE_BYTES) throw new XfsOpError(ptr(i, 'offset'), 'offset', e.offset, `offset ${e.offset}: beyond the largest file the model supports`, EFBIG);
         if (!this.pag(agno).free.isFree(agbno, e.length))
-          throw new XfsOpError(p && `${p}/block`, 'block', e.block, `block ${describeValue(e.block)} (AG ${agno} block ${agbno}, ${e.length} blocks) is not free: it holds ${this.describeOwner(agno, agbno, e.length)}`, EINVAL);
-      });
+          throw new XfsOpError(ptr(i, 'block'), 'block', e.block, `block ${describeValue(e.block)} (AG ${agno} block ${agbno}, ${e.length} blocks) is not free: it holds ${this.describeOwner(agno, agbno, e.length)}`, EINVAL);
+      }
       // the extents against each other: sorted, only neighbours can overlap
       const idx = exts.map((_, i) => i);
       const pair = (sorted: number[], key: (i: number) => number, field: 'block' | 'offset', what: string): void => {
@@ -1739,9 +1776,21 @@ export class XfsMount {
           }
         }
       };
-      const phys = (i: number): number => this.fsbToAgno(exts[i]!.block) * g.agblocks + this.fsbToAgbno(exts[i]!.block);
-      pair([...idx].sort((a, b) => phys(a) - phys(b)), phys, 'block', 'overlaps the blocks of');
-      pair([...idx].sort((a, b) => exts[a]!.offset - exts[b]!.offset), (i) => exts[i]!.offset, 'offset', 'file blocks overlap');
+      // the indices sorted by key (a stable sort: extents already in order stay as they are)
+      const byKey = (key: (i: number) => number): number[] => {
+        if (dense) {
+          let inOrder = true;
+          for (let k = 1; k < idx.length && inOrder; k++) if (key(k) < key(k - 1)) inOrder = false;
+          if (inOrder) return idx;
+        }
+        return [...idx].sort((a, b) => key(a) - key(b));
+      };
+      const physOf = (i: number): number => this.fsbToAgno(exts[i]!.block) * g.agblocks + this.fsbToAgbno(exts[i]!.block);
+      const physKeys = dense ? exts.map((_, i) => physOf(i)) : undefined;
+      const phys = physKeys ? (i: number): number => physKeys[i]! : physOf;
+      pair(byKey(phys), phys, 'block', 'overlaps the blocks of');
+      const offsetOf = (i: number): number => exts[i]!.offset;
+      pair(byKey(offsetOf), offsetOf, 'offset', 'file blocks overlap');
       if (size === undefined) size = exts.reduce((m, e) => Math.max(m, (e.offset + e.length) * g.blockSize), 0);
     }
     const fsize = size ?? 0;
@@ -1766,64 +1815,99 @@ export class XfsMount {
    * that reverses it; the checks before make them unable to fail.
    */
   private createPlaced(parts: string[], exts: { offset: number; block: number; length: number }[], fill: number | undefined, fsize: number): number {
-    const sorted = [...exts].sort((a, b) => a.offset - b.offset);
-    this.journal.suspend(() => {
-      for (const e of sorted) this.takeBlocks(this.fsbToAgno(e.block), this.fsbToAgbno(e.block), e.length);
-    });
+    let inOrder = true;
+    for (let i = 1; i < exts.length && inOrder; i++) if (exts[i]!.offset < exts[i - 1]!.offset) inOrder = false;
+    const sorted = inOrder ? exts : [...exts].sort((a, b) => a.offset - b.offset);
+    this.journal.suspend(() => this.takePlaced(sorted));
     this.journal.record(() => {
       for (const e of sorted) this.freeBlocks(e.block, e.length, false);
     });
     const ip = this.create(parts, 'file');
     this.journal.set(ip, 'fill', fill);
-    // the data fork, merged as xfs_bmap_add_extent_hole_real would
-    const fork: BmbtIrec[] = [];
-    for (const e of sorted) {
-      const last = fork[fork.length - 1];
-      if (
-        last &&
-        last.startoff + last.blockcount === e.offset &&
-        last.startblock + last.blockcount === e.block &&
-        this.fsbToAgno(last.startblock) === this.fsbToAgno(e.block) &&
-        last.blockcount + e.length <= XFS_MAX_BMBT_EXTLEN
-      )
-        fork[fork.length - 1] = { ...last, blockcount: last.blockcount + e.length };
-      else fork.push({ startoff: e.offset, startblock: e.block, blockcount: e.length, unwritten: false });
+    // the data fork, merged as xfs_bmap_add_extent_hole_real would: an
+    // extent joins the previous one when it continues it in the file and on
+    // disk, in the same AG, within XFS_MAX_BMBT_EXTLEN
+    const joins = (prevOff: number, prevBlock: number, prevLen: number, e: { offset: number; block: number; length: number }): boolean =>
+      prevOff + prevLen === e.offset &&
+      prevBlock + prevLen === e.block &&
+      this.fsbToAgno(prevBlock) === this.fsbToAgno(e.block) &&
+      prevLen + e.length <= XFS_MAX_BMBT_EXTLEN;
+    let forkLen = 0;
+    {
+      let po = 0;
+      let pb = 0;
+      let pl = 0;
+      for (const e of sorted) {
+        if (forkLen > 0 && joins(po, pb, pl, e)) pl += e.length;
+        else {
+          forkLen++;
+          po = e.offset;
+          pb = e.block;
+          pl = e.length;
+        }
+      }
     }
     // the bmap btree must find room: one free block each is enough
     let free = 0;
     for (const pag of this.ags) free += pag.free.freeblks;
-    const bmbt = xfsBmbtBlocksNeeded(fork.length, this.geo.blockSize, this.geo.literalAreaBytes);
+    const bmbt = xfsBmbtBlocksNeeded(forkLen, this.geo.blockSize, this.geo.literalAreaBytes);
     if (free < bmbt) throw new XfsNoSpace(`${bmbt} bmap btree blocks`);
     this.journal.record(() => {
       // reverse the bulk build: the inode's rmap records, its bmbt blocks, its fork
-      for (const e of ip.data.exts) this.pag(this.fsbToAgno(e.startblock)).rmap.unmap(this.fsbToAgbno(e.startblock), e.blockcount, { owner: ip.ino, offset: e.startoff });
+      for (const e of ip.data.toArray()) this.pag(this.fsbToAgno(e.startblock)).rmap.unmap(this.fsbToAgbno(e.startblock), e.blockcount, { owner: ip.ino, offset: e.startoff });
       for (const b of ip.bmbtBlocks) {
         this.rmapUnmap(b, 1, { owner: ip.ino, offset: 0, bmbtBlock: true });
         this.freeBlocks(b, 1, false);
       }
       ip.bmbtBlocks = [];
-      ip.data.exts.length = 0;
+      ip.data.clearRaw();
     });
     this.journal.suspend(() => {
+      const fork = ip.data;
+      fork.reserve(forkLen);
       // rmap records: the fork extents, merged further only where the fork
-      // had to split at XFS_MAX_BMBT_EXTLEN (xfs_rmap_map's merge rule)
-      let rec: RmapIrec | undefined;
+      // had to split at XFS_MAX_BMBT_EXTLEN (xfs_rmap_map's merge rule). With
+      // the journal suspended the rmap keeps no reference to `rec`, so one
+      // object serves every record.
+      const rec: RmapIrec = { startblock: 0, blockcount: 0, owner: ip.ino, offset: 0, attrFork: false, bmbtBlock: false, unwritten: false };
       let recAg = -1;
       const flush = (): void => {
-        if (rec) this.pag(recAg).rmap.insertRecord(rec);
-        rec = undefined;
+        if (recAg >= 0) this.pag(recAg).rmap.insertRecord(rec);
+        recAg = -1;
       };
-      for (const e of fork) {
-        ip.data.exts.push(e);
-        const agno = this.fsbToAgno(e.startblock);
-        const agbno = this.fsbToAgbno(e.startblock);
-        if (rec && agno === recAg && rec.startblock + rec.blockcount === agbno && rec.offset + rec.blockcount === e.startoff && rec.blockcount + e.blockcount <= XFS_RMAP_LEN_MAX)
-          rec.blockcount += e.blockcount;
+      const addRmap = (startblock: number, startoff: number, blockcount: number): void => {
+        const agno = this.fsbToAgno(startblock);
+        const agbno = this.fsbToAgbno(startblock);
+        if (agno === recAg && rec.startblock + rec.blockcount === agbno && rec.offset + rec.blockcount === startoff && rec.blockcount + blockcount <= XFS_RMAP_LEN_MAX)
+          rec.blockcount += blockcount;
         else {
           flush();
-          rec = { startblock: agbno, blockcount: e.blockcount, owner: ip.ino, offset: e.startoff, attrFork: false, bmbtBlock: false, unwritten: false };
+          rec.startblock = agbno;
+          rec.blockcount = blockcount;
+          rec.offset = startoff;
           recAg = agno;
         }
+      };
+      let po = 0;
+      let pb = 0;
+      let pl = 0;
+      let have = false;
+      for (const e of sorted) {
+        if (have && joins(po, pb, pl, e)) pl += e.length;
+        else {
+          if (have) {
+            fork.appendRaw(po, pb, pl, false);
+            addRmap(pb, po, pl);
+          }
+          have = true;
+          po = e.offset;
+          pb = e.block;
+          pl = e.length;
+        }
+      }
+      if (have) {
+        fork.appendRaw(po, pb, pl, false);
+        addRmap(pb, po, pl);
       }
       flush();
       this.syncBmbt(ip);
@@ -2085,7 +2169,7 @@ export class XfsMount {
    */
   private itruncateExtents(ip: XfsInode, newSize: number): void {
     const first = this.bToFsb(newSize);
-    const last = ip.data.exts[ip.data.exts.length - 1];
+    const last = ip.data.last();
     if (last && last.startoff + last.blockcount > first) this.dataUnmap(ip, first, last.startoff + last.blockcount - first);
     this.cancelCow(ip, first, Number.MAX_SAFE_INTEGER, true);
     if (ip.reflinkFlag && ip.data.nextents === 0 && ip.cow.nextents === 0) this.journal.set(ip, 'reflinkFlag', false);
@@ -2093,9 +2177,7 @@ export class XfsMount {
 
   /** blocks in the CoW fork (they count in i_delayed_blks until remapped) */
   private cowBlocks(ip: XfsInode): number {
-    let n = 0;
-    for (const c of ip.cow.exts) n += c.blockcount;
-    return n;
+    return ip.cow.blocks();
   }
 
   /** xfs_can_free_eofblocks: CoW blocks, or data blocks at or past EOF */
@@ -2151,7 +2233,7 @@ export class XfsMount {
       const dp = this.inodes.get(ip.parent)!;
       this.dirRemoveName(dp, ip.name);
       this.truncateIp(ip, 0);
-      if (ip.dir) for (const e of [...ip.data.exts]) this.dataUnmap(ip, e.startoff, e.blockcount);
+      if (ip.dir) for (const e of ip.data.toArray()) this.dataUnmap(ip, e.startoff, e.blockcount);
       this.attrRemove(ip);
       this.journal.mapDelete(this.inodes, ino);
       this.difree(ino);
@@ -2283,8 +2365,8 @@ export class XfsMount {
           prealloc: ip.preallocFlag,
           eofblocksReleased: ip.eofblocksReleased,
           itruncated: ip.itruncated,
-          data: ip.data.exts.map((e) => ({ ...e })),
-          cow: ip.cow.exts.map((e) => ({ ...e })),
+          data: ip.data.toArray(),
+          cow: ip.cow.toArray(),
           bmbt: [...ip.bmbtBlocks],
           attr: [...ip.attrBlocks],
           dir: ip.dir

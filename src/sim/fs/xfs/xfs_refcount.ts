@@ -8,19 +8,23 @@
 // (xfs_refcount_split_extent, xfs_refcount_merge_extents,
 // xfs_refcount_adjust_extents).
 
-import { ExtList } from './xfs_extlist';
+import { ExtList, type ExtCodec } from './xfs_extlist';
 import type { XfsJournal } from './xfs_journal';
 import type { RefcountIrec } from './xfs_format';
 
-function makeList(journal: XfsJournal): ExtList<RefcountIrec> {
-  return new ExtList<RefcountIrec>(
-    {
-      cmp: (a, b) => a.startblock - b.startblock,
-      start: (r) => r.startblock,
-      len: (r) => r.blockcount,
+/** records of one domain, stored as [startblock, blockcount, refcount] */
+function makeList(journal: XfsJournal, domain: RefcountIrec['domain']): ExtList<RefcountIrec> {
+  const codec: ExtCodec<RefcountIrec> = {
+    width: 3,
+    write(r, a, o) {
+      a[o] = r.startblock;
+      a[o + 1] = r.blockcount;
+      a[o + 2] = r.refcount;
     },
-    journal,
-  );
+    read: (a, o) => ({ startblock: a[o]!, blockcount: a[o + 1]!, refcount: a[o + 2]!, domain }),
+    cmp: (a, o, b, p) => a[o]! - b[p]!,
+  };
+  return new ExtList<RefcountIrec>(codec, journal);
 }
 
 export class XfsRefcountBtree {
@@ -33,8 +37,8 @@ export class XfsRefcountBtree {
     readonly agno: number,
     journal: XfsJournal,
   ) {
-    this.shared = makeList(journal);
-    this.cow = makeList(journal);
+    this.shared = makeList(journal, 'shared');
+    this.cow = makeList(journal, 'cow');
   }
 
   private pieces(list: ExtList<RefcountIrec>, bno: number, len: number): RefcountIrec[] {
@@ -78,12 +82,7 @@ export class XfsRefcountBtree {
 
   /** does any block of [bno, bno + len) have refcount >= 2 */
   isShared(bno: number, len: number): boolean {
-    let shared = false;
-    this.shared.overlapping(bno, bno + len - 1, () => {
-      shared = true;
-      return 1;
-    });
-    return shared;
+    return this.shared.overlappingRaw(bno, bno + len - 1, () => 1) !== 0;
   }
 
   /**
@@ -157,6 +156,6 @@ export class XfsRefcountBtree {
 
   /** every record in on-disk key order: shared ones, then CoW staging ones */
   records(): RefcountIrec[] {
-    return [...this.shared.toArray(), ...this.cow.toArray()].map((r) => ({ ...r }));
+    return [...this.shared.toArray(), ...this.cow.toArray()];
   }
 }

@@ -7,7 +7,7 @@
 // offsets) are contiguous and the flags match, as xfs_rmap_map does;
 // removing part of a record trims or splits it, as xfs_rmap_unmap does.
 
-import { ExtList } from './xfs_extlist';
+import { ExtList, type ExtCodec } from './xfs_extlist';
 import type { XfsJournal } from './xfs_journal';
 import { XFS_RMAP_LEN_MAX, XFS_RMAP_NON_INODE_OWNER, type RmapIrec } from './xfs_format';
 
@@ -36,6 +36,55 @@ export function xfsRmapCompare(a: RmapIrec, b: RmapIrec): number {
   return a.offset - b.offset;
 }
 
+// A record is stored packed as [startblock, blockcount, owner, offset,
+// flags], flags = attrFork << 2 | bmbtBlock << 1 | unwritten (so flags >> 1
+// is keyFlags).
+const R_OWNER = 2;
+const R_OFFSET = 3;
+const R_FLAGS = 4;
+
+function rmapFlags(attrFork: boolean, bmbtBlock: boolean, unwritten: boolean): number {
+  return (attrFork ? 4 : 0) | (bmbtBlock ? 2 : 0) | (unwritten ? 1 : 0);
+}
+
+/** a copy of the stored record at a[o] */
+function readRmap(a: Float64Array, o: number): RmapIrec {
+  const f = a[o + R_FLAGS]!;
+  return {
+    startblock: a[o]!,
+    blockcount: a[o + 1]!,
+    owner: a[o + R_OWNER]!,
+    offset: a[o + R_OFFSET]!,
+    attrFork: (f & 4) !== 0,
+    bmbtBlock: (f & 2) !== 0,
+    unwritten: (f & 1) !== 0,
+  };
+}
+
+const RMAP_CODEC: ExtCodec<RmapIrec> = {
+  width: 5,
+  write(r, a, o) {
+    a[o] = r.startblock;
+    a[o + 1] = r.blockcount;
+    a[o + R_OWNER] = r.owner;
+    a[o + R_OFFSET] = r.offset;
+    a[o + R_FLAGS] = rmapFlags(r.attrFork, r.bmbtBlock, r.unwritten);
+  },
+  read: readRmap,
+  /** xfsRmapCompare on stored records */
+  cmp(a, o, b, p) {
+    const d = a[o]! - b[p]!;
+    if (d) return d;
+    const ao = a[o + R_OWNER]!;
+    const bo = b[p + R_OWNER]!;
+    if (ao !== bo) return cmpOwner(ao, bo);
+    const fa = a[o + R_FLAGS]! >> 1;
+    const fb = b[p + R_FLAGS]! >> 1;
+    if (fa !== fb) return fa - fb;
+    return a[o + R_OFFSET]! - b[p + R_OFFSET]!;
+  },
+};
+
 /** the flags of an owner (struct xfs_owner_info): which fork, bmbt block or not */
 export interface XfsOwnerInfo {
   owner: number;
@@ -45,26 +94,14 @@ export interface XfsOwnerInfo {
   bmbtBlock?: boolean;
 }
 
-/** xfs_rmap_is_mergeable: same owner and same flags */
-function mergeable(r: RmapIrec, owner: number, attrFork: boolean, bmbtBlock: boolean, unwritten: boolean): boolean {
-  return r.owner === owner && r.attrFork === attrFork && r.bmbtBlock === bmbtBlock && r.unwritten === unwritten;
-}
-
 export class XfsRmapBtree {
   readonly list: ExtList<RmapIrec>;
 
   constructor(
     readonly agno: number,
-    journal: XfsJournal,
+    private readonly journal: XfsJournal,
   ) {
-    this.list = new ExtList<RmapIrec>(
-      {
-        cmp: xfsRmapCompare,
-        start: (r) => r.startblock,
-        len: (r) => r.blockcount,
-      },
-      journal,
-    );
+    this.list = new ExtList<RmapIrec>(RMAP_CODEC, journal);
   }
 
   get count(): number {
@@ -81,27 +118,25 @@ export class XfsRmapBtree {
     const bmbtBlock = !!oinfo.bmbtBlock;
     const ignoreOff = XFS_RMAP_NON_INODE_OWNER(owner) || bmbtBlock;
     const offset = ignoreOff ? 0 : oinfo.offset;
+    // xfs_rmap_is_mergeable: same owner and same flags
+    const flags = rmapFlags(attrFork, bmbtBlock, unwritten);
     let left: RmapIrec | undefined;
     let right: RmapIrec | undefined;
+    const list = this.list;
     if (bno > 0) {
-      this.list.overlapping(bno - 1, bno - 1, (r) => {
-        if (
-          r.startblock + r.blockcount === bno &&
-          mergeable(r, owner, attrFork, bmbtBlock, unwritten) &&
-          (ignoreOff || r.offset + r.blockcount === offset)
-        ) {
-          left = r;
+      list.overlappingRaw(bno - 1, bno - 1, (a, o) => {
+        const rc = a[o + 1]!;
+        if (a[o]! + rc === bno && a[o + R_OWNER] === owner && a[o + R_FLAGS] === flags && (ignoreOff || a[o + R_OFFSET]! + rc === offset)) {
+          left = readRmap(a, o);
           return 1;
         }
         return 0;
       });
     }
     const end = bno + len;
-    for (let p = this.list.lowerBound((x) => x.startblock - end); ; p = this.list.next(p)) {
-      const r = this.list.at(p);
-      if (!r || r.startblock !== end) break;
-      if (mergeable(r, owner, attrFork, bmbtBlock, unwritten) && (ignoreOff || offset + len === r.offset)) {
-        right = r;
+    for (let p = list.lowerBound((a, o) => a[o]! - end); list.field(p, 0) === end; p = list.next(p)) {
+      if (list.field(p, R_OWNER) === owner && list.field(p, R_FLAGS) === flags && (ignoreOff || offset + len === list.field(p, R_OFFSET))) {
+        right = list.at(p);
         break;
       }
     }
@@ -130,7 +165,8 @@ export class XfsRmapBtree {
    * other record next to it (a new inode's data fork).
    */
   insertRecord(rec: RmapIrec): void {
-    this.list.insert({ ...rec });
+    // the list stores a packed copy; the journal (when one runs) keeps the object
+    this.list.insert(this.journal.active ? { ...rec } : rec);
   }
 
   /**
@@ -139,17 +175,19 @@ export class XfsRmapBtree {
    */
   findOwned(bno: number, len: number, oinfo: XfsOwnerInfo): RmapIrec | undefined {
     const ignoreOff = XFS_RMAP_NON_INODE_OWNER(oinfo.owner) || !!oinfo.bmbtBlock;
+    const owner = oinfo.owner;
+    const flagsNoUnwritten = rmapFlags(!!oinfo.attrFork, !!oinfo.bmbtBlock, false);
     let found: RmapIrec | undefined;
-    this.list.overlapping(bno, bno, (r) => {
+    this.list.overlappingRaw(bno, bno, (a, o) => {
+      const s = a[o]!;
       if (
-        r.owner === oinfo.owner &&
-        r.attrFork === !!oinfo.attrFork &&
-        r.bmbtBlock === !!oinfo.bmbtBlock &&
-        r.startblock <= bno &&
-        r.startblock + r.blockcount >= bno + len &&
-        (ignoreOff || r.offset + (bno - r.startblock) === oinfo.offset)
+        a[o + R_OWNER] === owner &&
+        (a[o + R_FLAGS]! & 6) === flagsNoUnwritten &&
+        s <= bno &&
+        s + a[o + 1]! >= bno + len &&
+        (ignoreOff || a[o + R_OFFSET]! + (bno - s) === oinfo.offset)
       ) {
-        found = r;
+        found = readRmap(a, o);
         return 1;
       }
       return 0;
@@ -206,7 +244,7 @@ export class XfsRmapBtree {
       };
       if (xfsRmapCompare(r, high) > 0) return 0;
       if (xfsRmapCompare(hiKey, low) < 0) return 0;
-      return fn({ ...r });
+      return fn(r);
     });
   }
 
@@ -217,11 +255,11 @@ export class XfsRmapBtree {
    * blocks [low, high].
    */
   queryRange(low: number, high: number, fn: (rec: RmapIrec) => number): number {
-    return this.list.overlapping(low, high, (r) => fn({ ...r }));
+    return this.list.overlapping(low, high, fn);
   }
 
   /** every record, in key order (copies) */
   records(): RmapIrec[] {
-    return this.list.toArray().map((r) => ({ ...r }));
+    return this.list.toArray();
   }
 }

@@ -75,16 +75,7 @@ export class Tracer {
    * result becomes the span's `ret` (negative numbers as errno names).
    */
   call<T>(layer: Layer, symbol: string, args: Args, fn: (span: Span) => T, fmt: (r: T) => string = defaultFmt): T {
-    const span = this.open(layer, symbol, args);
-    this.stack.push(span);
-    try {
-      const r = fn(span);
-      span.ret = fmt(r);
-      return r;
-    } finally {
-      this.stack.pop();
-      span.dur = this.now - span.t;
-    }
+    return this.run(layer, symbol, args, 1, fn, fmt);
   }
 
   /**

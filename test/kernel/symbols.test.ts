@@ -23,6 +23,7 @@ import {
   loreUrl,
   lookupSymbol,
   symbolUrl,
+  isDefinitionLine,
   type SymbolEntry,
 } from '../../src/kernel/links';
 import { findKernelTree, findRepoRoot, type KernelTree } from './kernel-tree';
@@ -45,37 +46,6 @@ const committed = JSON.parse(readFileSync(jsonFile, 'utf8')) as { version: strin
 const found = findKernelTree();
 const tree: KernelTree | null = 'path' in found ? found : null;
 const noTree = 'missing' in found ? `no kernel tree: ${found.missing}` : '';
-
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** Does `text` (one source line) hold the definition of `name` as `entry` claims? */
-function isDefinitionLine(name: string, entry: SymbolEntry, text: string): boolean {
-  const n = escapeRe(name);
-  switch (entry.kind) {
-    case 'function':
-      // Definitions start in column 0 (return type on the same or the previous line).
-      return /^[A-Za-z_]/.test(text) && new RegExp(`(^|[^A-Za-z0-9_])${n}\\s*\\(`).test(text) && !/;\s*$/.test(text);
-    case 'macro':
-      return new RegExp(`^\\s*#\\s*define\\s+${n}\\b`).test(text);
-    case 'struct':
-      return new RegExp(`^(typedef\\s+)?(struct|union)\\s+${n}\\b`).test(text);
-    case 'enum':
-      return new RegExp(`^(typedef\\s+)?enum\\s+${n}\\b`).test(text);
-    case 'enumerator':
-      return new RegExp(`^\\s*${n}\\b\\s*(=|,|$|/\\*)`).test(text);
-    case 'variable':
-      return /^[A-Za-z_]/.test(text) && !/^extern\b/.test(text) && new RegExp(`\\b${n}\\b`).test(text);
-    case 'op-member': {
-      const member = name.slice(name.indexOf('.') + 1);
-      return new RegExp(`^\\s*\\.${escapeRe(member)}\\s*=`).test(text)
-        && (!entry.value || new RegExp(`\\b${escapeRe(entry.value)}\\b`).test(text));
-    }
-    default:
-      return false;
-  }
-}
 
 function regenerate(kernel: KernelTree): { text: string; stderr: string } {
   const dir = mkdtempSync(join(tmpdir(), 'ksym-'));

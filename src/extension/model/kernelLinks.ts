@@ -6,7 +6,9 @@
 // Pure: the file system is passed in.
 
 import { PROPOSALS as CORE_PROPOSALS } from '../../kernel/proposals';
-import { DEFAULT_TAG, KERNEL_VERSION, allSymbols, elixirSourceUrl, elixirUrl, githubUrl, loreUrl, lookupSymbol, type KernelSymbol, type SymbolEntry } from '../../kernel/links';
+import { DEFAULT_TAG, KERNEL_VERSION, allSymbols, elixirSourceUrl, elixirUrl, githubUrl, isDefinitionLine, loreUrl, lookupSymbol, type KernelSymbol } from '../../kernel/links';
+
+export { isDefinitionLine };
 
 export type LinkMode = 'auto' | 'elixir' | 'github';
 
@@ -48,34 +50,7 @@ export async function probeKernelTree(fs: TreeFs, root: string): Promise<KernelT
   return { root, version };
 }
 
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
-/** Does one source line hold the definition of `name` of this kind? (The same test the symbol table is checked with.) */
-export function isDefinitionLine(name: string, entry: Pick<SymbolEntry, 'kind' | 'value'>, text: string): boolean {
-  const n = escapeRe(name);
-  switch (entry.kind) {
-    case 'function':
-      return /^[A-Za-z_]/.test(text) && new RegExp(`(^|[^A-Za-z0-9_])${n}\\s*\\(`).test(text) && !/;\s*$/.test(text);
-    case 'macro':
-      return new RegExp(`^\\s*#\\s*define\\s+${n}\\b`).test(text);
-    case 'struct':
-      return new RegExp(`^(typedef\\s+)?(struct|union)\\s+${n}\\b`).test(text);
-    case 'enum':
-      return new RegExp(`^(typedef\\s+)?enum\\s+${n}\\b`).test(text);
-    case 'enumerator':
-      return new RegExp(`^\\s*${n}\\b\\s*(=|,|$|/\\*)`).test(text);
-    case 'variable':
-      return /^[A-Za-z_]/.test(text) && !/^extern\b/.test(text) && new RegExp(`\\b${n}\\b`).test(text);
-    case 'op-member': {
-      const member = name.slice(name.indexOf('.') + 1);
-      return new RegExp(`^\\s*\\.${escapeRe(member)}\\s*=`).test(text) && (!entry.value || new RegExp(`\\b${escapeRe(entry.value)}\\b`).test(text));
-    }
-    default:
-      return false;
-  }
-}
 
 /**
  * The 1-based line of a definition in a file's text: the table's line when

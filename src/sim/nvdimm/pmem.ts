@@ -272,12 +272,15 @@ export const pmemDaxOps: DaxOperations = {
   zero_page_range: pmemDaxZeroPageRange,
 };
 
+/** the namespace's badblocks from the bus badrange list, over its data area (bb_range) */
+function populateBadblocks(k: Kernel, pmem: PmemDevice): void {
+  nvdimmBadblocksPopulate(k, pmem.region, pmem.bb, pmem.dataStart, pmem.physAddr + pmem.spec.size - 1, pmem.name);
+}
+
 /** nd_pmem_notify(dev, NVDIMM_REVALIDATE_POISON) → pmem_revalidate_poison */
 export function ndPmemNotify(k: Kernel, pmem: PmemDevice): void {
   k.tr.call('pmem', 'nd_pmem_notify', { disk: pmem.name, event: 'NVDIMM_REVALIDATE_POISON' }, () => {
-    k.tr.call('pmem', 'pmem_revalidate_poison', { disk: pmem.name }, () => {
-      nvdimmBadblocksPopulate(k, pmem.region, pmem.bb, pmem.dataStart, pmem.physAddr + pmem.spec.size - 1, pmem.name);
-    });
+    k.tr.call('pmem', 'pmem_revalidate_poison', { disk: pmem.name }, () => populateBadblocks(k, pmem));
   });
 }
 
@@ -287,7 +290,7 @@ export function ndPmemNotify(k: Kernel, pmem: PmemDevice): void {
  */
 export function pmemAttachDisk(k: Kernel, pmem: PmemDevice): void {
   k.tr.call('pmem', 'pmem_attach_disk', { disk: pmem.name, mode: pmem.spec.mode }, () => {
-    nvdimmBadblocksPopulate(k, pmem.region, pmem.bb, pmem.dataStart, pmem.physAddr + pmem.spec.size - 1, pmem.name);
+    populateBadblocks(k, pmem);
     if (pmem.pgmap) k.pgmaps.push(pmem.pgmap);
   });
 }

@@ -161,7 +161,7 @@ export class XfsSuperBlock extends SuperBlock {
     return {
       offset: p.fileOffset,
       length: p.length,
-      type: p.kind === 'mapped' ? 'IOMAP_MAPPED' : p.kind === 'hole' ? 'IOMAP_HOLE' : 'IOMAP_UNWRITTEN',
+      type: iomapType(p.kind),
       addr: p.kind === 'hole' ? 0 : p.deviceOffset!,
       shared: p.shared,
       isNew: false,
@@ -201,7 +201,7 @@ export class XfsSuperBlock extends SuperBlock {
         const iomap: Iomap = {
           offset: m.fileOffset,
           length: m.length,
-          type: m.kind === 'mapped' ? 'IOMAP_MAPPED' : m.kind === 'hole' ? 'IOMAP_HOLE' : 'IOMAP_UNWRITTEN',
+          type: iomapType(m.kind),
           addr: m.deviceOffset ?? 0,
           shared: m.shared || m.cow,
           isNew: m.isNew,
@@ -256,6 +256,11 @@ export class XfsSuperBlock extends SuperBlock {
     const p = this.model.mapFileRange(inode.ino, off, 1)[0];
     return p && p.kind === 'mapped' ? p.deviceOffset! : undefined;
   }
+}
+
+/** the model's extent kind as struct iomap's type */
+function iomapType(kind: 'mapped' | 'hole' | 'unwritten'): Iomap['type'] {
+  return kind === 'mapped' ? 'IOMAP_MAPPED' : kind === 'hole' ? 'IOMAP_HOLE' : 'IOMAP_UNWRITTEN';
 }
 
 function iomapFmt(r: Iomap | number): string {

@@ -352,6 +352,10 @@ function eventLine(s: Scenario, e: EventSpec, plan: Plan): string | { notRun: st
       return { notRun: "ndctl clear-errors needs ARS and ND_CMD_CLEAR_ERROR, which QEMU's NVDIMM does not implement" };
     case 'ghes':
       return { notRun: "QEMU's x86 pc machine has no APEI GHES error source" };
+    case 'cxl-inject-poison':
+    case 'cxl-clear-poison':
+    case 'cxl-poison-list':
+      return { notRun: 'the oracle guest has no CXL memory devices (QEMU pc machine, NVDIMM only)' };
   }
 }
 

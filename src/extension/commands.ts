@@ -431,7 +431,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       const c = parseAmount(text, what);
       return c.ok ? c.value : undefined;
     };
-    const size = file !== undefined ? m.lookup(file)?.inode.size : m.pmem(String(device))?.dataSize;
+    const size = file !== undefined ? m.lookup(file)?.inode.size : m.bdev(String(device))?.size;
     const offset = a.offset ?? (await ask('Offset', '0', (v) => (size !== undefined && op === 'read' && v > size ? `offset ${hex(v)} is past the end (${hex(size)})` : undefined)));
     if (offset === undefined) return cancelled;
     const length = a.length ?? (await ask('Length', String(PAGE_SIZE), () => undefined));

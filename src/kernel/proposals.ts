@@ -20,7 +20,9 @@ export const PROPOSALS: Record<string, Proposal> = {
   pmem_pgmap_memory_failure: cr('pmem driver ->memory_failure(pgmap, pfn, flags): pfn to disk offset, then the gendisk'),
   pmem_corrupted_range: cr('gendisk->fops->corrupted_range: disk offset to the partition holding it'),
   bd_corrupted_range: cr('block_device: hand the range to the holder (a superblock, or a stacked md/dm device)'),
-  md_blk_corrupted_range: cr('device-mapper: ->rmap() translates the range to the dm device and forwards it'),
+  // the cover letter calls it md_blk_corrupted_range; patch 09/11 names it dm_blk_corrupted_range
+  dm_blk_corrupted_range: cr('device-mapper gendisk ->corrupted_range: the first target mapping the device with an ->rmap translates the range to the dm device and hands it to the dm bdev holder; -ENODEV when none can'),
+  linear_rmap: cr('dm-linear ->rmap (patch 08/11, the only target given one): a device sector back to the dm sector'),
   xfs_fs_corrupted_range: cr('sb->s_op->corrupted_range: bytes on the bdev to daddrs, then an rmap query'),
   xfs_corrupt_helper: cr('rmap callback: metadata shuts the filesystem down and stops the query; file data kills its mappers'),
   mf_dax_mapping_kill_procs: cr('collect and kill the mappers of one file page'),

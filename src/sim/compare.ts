@@ -145,14 +145,15 @@ interface MappedFile {
 function mappedFiles(m: Machine): MappedFile[] {
   const out: MappedFile[] = [];
   for (const sb of m.k.superblocks) {
-    const pmem = m.pmem(sb.bdev.name);
-    if (!pmem) continue;
     for (const inode of sb.files.values()) {
       if (!inode.mapping.i_mmap.some((v) => v.mm.owner.alive)) continue;
       const pfns: [number, number][] = [];
       for (const x of sb.extentsQuiet(inode)) {
-        const a = Math.floor((pmem.dataStart + x.devOffset) / PAGE_SIZE);
-        pfns.push([a, a + Math.ceil(x.length / PAGE_SIZE)]);
+        // through any dm table: a striped extent lives in several places
+        for (const [spa, len] of sb.bdev.spaRanges(x.devOffset, x.length)) {
+          const a = Math.floor(spa / PAGE_SIZE);
+          pfns.push([a, a + Math.ceil(len / PAGE_SIZE)]);
+        }
       }
       out.push({ ino: inode.ino, path: inode.path, pfns });
     }

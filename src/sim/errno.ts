@@ -14,6 +14,7 @@ export const EBUSY = 16;
 export const EINVAL = 22;
 export const ENOTTY = 25;
 export const ENOSPC = 28;
+export const ENODEV = 19;
 export const ERANGE = 34;
 export const ENODATA = 61;
 export const EOPNOTSUPP = 95;
@@ -34,6 +35,7 @@ const NAMES: Record<number, string> = {
   [EBUSY]: 'EBUSY',
   [EINVAL]: 'EINVAL',
   [ENOTTY]: 'ENOTTY',
+  [ENODEV]: 'ENODEV',
   [ENOSPC]: 'ENOSPC',
   [ERANGE]: 'ERANGE',
   [ENODATA]: 'ENODATA',

@@ -26,6 +26,7 @@ import { memoryFailureWorkFunc } from './mm/memory-failure';
 import { killDevDax } from './dax/device';
 import { nvdimmClearPoison } from './nvdimm/bus';
 import { EINVAL } from './errno';
+import { cxlBusNdIoctl, cxlRegionMediaError, runCxlEvent } from './cxl/events';
 
 type Ev<K extends EventSpec['do']> = Extract<EventSpec, { do: K }>;
 
@@ -86,10 +87,11 @@ export function resolveTarget(m: Machine, e: EventSpec, t: Target): number {
       return ns.start + t.offset;
     }
     case 'device': {
-      const pmem = m.pmem(t.device);
-      if (!pmem) throw new InputError(`${e.path}/device`, 'device', t.device, `${e.id}: no block device ${describeValue(t.device)}`);
-      if (t.sector * SECTOR_SIZE >= pmem.dataSize) throw new InputError(`${e.path}/sector`, 'sector', t.sector, `${e.id}: sector ${t.sector} is beyond ${pmem.name} (${pmem.dataSize / SECTOR_SIZE} sectors)`);
-      return pmem.dataStart + t.sector * SECTOR_SIZE;
+      const bdev = m.bdev(t.device);
+      if (!bdev) throw new InputError(`${e.path}/device`, 'device', t.device, `${e.id}: no block device ${describeValue(t.device)}`);
+      if (t.sector * SECTOR_SIZE >= bdev.size) throw new InputError(`${e.path}/sector`, 'sector', t.sector, `${e.id}: sector ${t.sector} is beyond ${bdev.name} (${bdev.size / SECTOR_SIZE} sectors)`);
+      // a dm sector is followed through the table to the device under it
+      return bdev.spaRanges(t.sector * SECTOR_SIZE, 1)[0]![0];
     }
     case 'file': {
       const f = m.lookup(t.file);
@@ -117,8 +119,7 @@ function fileOffsetSpa(m: Machine, sb: SuperBlock, inode: Inode, off: number): n
   if (off >= inode.size) return undefined;
   const bdevOff = sb.bmapQuiet(inode, off);
   if (bdevOff === undefined) return undefined;
-  const pmem = m.pmem(sb.bdev.name);
-  return pmem ? pmem.dataStart + bdevOff : undefined;
+  return sb.bdev.spaRanges(bdevOff, 1)[0]?.[0];
 }
 
 /** Validate, then run one event. Returns its result. */
@@ -130,6 +131,11 @@ export function runEvent(m: Machine, e: EventSpec): EventResult {
       const region = k.platform.regionOf(spa)!;
       const len = e.length ?? region.spec.errorGranularity;
       if (!region.contains(spa, len)) throw new InputError(`${e.path}/length`, 'length', len, `${e.id}: [${hex(spa)}, ${hex(spa + len)}) runs past the end of ${region.id}`);
+      // extension (docs/cxl.md): in a CXL region the devices behind the HPAs list the poison
+      if (region.cxl) {
+        cxlRegionMediaError(k, region, spa, len);
+        return { ret: 0 };
+      }
       k.platform.markMediaBad(region, spa, len);
       return { ret: 0 };
     }
@@ -142,6 +148,8 @@ export function runEvent(m: Machine, e: EventSpec): EventResult {
         throw new InputError(`${e.path}/block`, 'block', e.block, `${e.id}: blocks [${e.block}, ${e.block + e.count}) are beyond ${ns.id} (${dataSize / SECTOR_SIZE} blocks)`);
       const spa = ns.dataStart + e.block * SECTOR_SIZE;
       const len = e.count * SECTOR_SIZE;
+      // extension (docs/cxl.md): the CXL nvdimm bus has no ARS error injection
+      if (ns.region.cxl) return result(cxlBusNdIoctl(k, e.do === 'inject-error' ? 'ND_CMD_ARS_INJECT_SET' : 'ND_CMD_ARS_INJECT_CLEAR', ns.region));
       if (e.do === 'inject-error') return result(arsInjectSet(k, ns.region, spa, len, (e as Ev<'inject-error'>).notify));
       return result(arsInjectClear(k, spa, len));
     }
@@ -150,6 +158,8 @@ export function runEvent(m: Machine, e: EventSpec): EventResult {
       if (e.region !== undefined) {
         region = m.region(e.region);
         if (!region) throw new InputError(`${e.path}/region`, 'region', e.region, `${e.id}: no region ${describeValue(e.region)}`);
+        // extension (docs/cxl.md): no ARS on the CXL nvdimm bus
+        if (region.cxl) return result(cxlBusNdIoctl(k, 'ND_CMD_ARS_START', region));
       }
       return result(acpiNfitArsRescan(k, region));
     }
@@ -207,11 +217,11 @@ export function runEvent(m: Machine, e: EventSpec): EventResult {
         const name = (e.device ?? '').replace(/^\/dev\//, '');
         // a device-dax character device has no read/write file operations
         if (m.devdax(name)) return result(-EINVAL);
-        const pmem = m.pmem(name);
-        if (!pmem) throw new InputError(`${e.path}/device`, 'device', e.device, `${e.id}: no block device ${describeValue(e.device)}`);
-        const ns = m.namespaces.find((n) => n.pmem === pmem)!;
-        if (!ns.bound) throw new InputError(`${e.path}/device`, 'device', e.device, `${e.id}: ${pmem.name} is gone (namespace ${ns.id} was unbound)`);
-        return result(blockDevRw(k, m.bdev(name)!, e.offset, e.length, e.do === 'write', e.direct));
+        const bdev = m.bdev(name);
+        if (!bdev) throw new InputError(`${e.path}/device`, 'device', e.device, `${e.id}: no block device ${describeValue(e.device)}`);
+        const ns = m.namespaces.find((n) => n.pmem !== null && n.pmem.name === name);
+        if (ns && !ns.bound) throw new InputError(`${e.path}/device`, 'device', e.device, `${e.id}: ${name} is gone (namespace ${ns.id} was unbound)`);
+        return result(blockDevRw(k, bdev, e.offset, e.length, e.do === 'write', e.direct));
       } finally {
         k.current = saved;
       }
@@ -265,7 +275,9 @@ export function runEvent(m: Machine, e: EventSpec): EventResult {
           const pmem = ns.pmem!;
           // kill_dax moves into the pagemap's ->kill in the pagemap-failure design
           if (k.cfg.design === 'pagemap-failure') {
-            const mounted = k.superblocks.some((sb) => sb.daxDev === pmem.dax && !sb.isShutdown());
+            // dax_is_idle counts references to the dax device: a mounted
+            // filesystem's, or a dm table's (open_table_device holds one too)
+            const mounted = k.superblocks.some((sb) => sb.daxDev === pmem.dax && !sb.isShutdown()) || m.dms.some((md) => md.devices().some((d) => d.dax === pmem.dax));
             pmemReleaseDisk(k, pmem, () => undefined, () => pmemPagemapKill(k, pmem, mounted));
           } else pmemReleaseDisk(k, pmem, unbindPreRemove(k));
           ns.bound = false;
@@ -299,6 +311,10 @@ export function runEvent(m: Machine, e: EventSpec): EventResult {
       if (e.kernel) k.cfg = { ...k.cfg, ...e.kernel };
       return { ret: 0 };
     }
+    case 'cxl-inject-poison':
+    case 'cxl-clear-poison':
+    case 'cxl-poison-list':
+      return runCxlEvent(m, e);
   }
 }
 

@@ -20,18 +20,23 @@
 //   one of the |-joined flags the filesystem was shut down with.
 // - calls: exact count; a symbol never called has count 0.
 // - hwpoison: whether the pfn has PageHWPoison set.
+// - cxlPoison (extension, docs/cxl.md): some cxl_poison trace record matches
+//   every field written (hpa "none" is ULLONG_MAX, region "" no region);
+//   with count, exactly that many match. Scoped like signals.
 // The detail of a failure says what was expected and, concretely, what
 // happened instead.
 
 import type { Expectation } from './scenario/types';
-import type { ExpectationResult, ReportSignal, RunReport } from './report';
+import type { ExpectationResult, ReportCxlPoison, ReportSignal, RunReport } from './report';
+import type { CxlPoisonExpect } from './scenario/types';
+import { ULLONG_MAX_HEX } from './cxl/interleave';
 import { errnoByName, retName } from './errno';
 import { hex } from './units';
 
 /** The parts of the run report an expectation can look at, as of one moment. */
 export type ReportSnapshot = Pick<
   RunReport,
-  'events' | 'signals' | 'dmesg' | 'badblocks' | 'hwpoison' | 'filesystems' | 'calls'
+  'events' | 'signals' | 'dmesg' | 'badblocks' | 'hwpoison' | 'filesystems' | 'calls' | 'cxlPoison'
 >;
 
 /** `where` of the top-level expectation list */
@@ -65,6 +70,7 @@ export function expectationAsWritten(e: Expectation): Record<string, unknown> {
         if (fv === undefined) continue;
         if (k === 'signal' && fk === 'addr' && typeof fv === 'number') body[fk] = hex(fv);
         else if (k === 'hwpoison' && fk === 'pfn' && typeof fv === 'number') body[fk] = hex(fv);
+        else if (k === 'cxlPoison' && (fk === 'dpa' || fk === 'hpa') && typeof fv === 'number') body[fk] = hex(fv);
         else if (Array.isArray(fv)) body[fk] = fv.map((x) => (Array.isArray(x) ? [...x] : x));
         else body[fk] = fv;
       }
@@ -86,6 +92,7 @@ function check(e: Expectation, snap: ReportSnapshot, where: string): string {
   if ('fs' in e) return checkFs(e.fs, snap);
   if ('calls' in e) return checkCalls(e.calls, snap);
   if ('hwpoison' in e) return checkHwpoison(e.hwpoison, snap);
+  if ('cxlPoison' in e) return checkCxlPoison(e.cxlPoison, snap, where);
   const kinds = Object.keys(e).filter((k) => k !== 'path');
   return `unknown expectation ${kinds.map((k) => JSON.stringify(k)).join(', ') || '(empty)'}`;
 }
@@ -319,6 +326,46 @@ function checkHwpoison(x: { pfn: number; set: boolean }, snap: ReportSnapshot): 
     return `expected PageHWPoison set on pfn ${pfn}; it is clear (${list})`;
   }
   return `expected PageHWPoison clear on pfn ${pfn}; it is set`;
+}
+
+// ---------------------------------------------------------------- cxlPoison (extension, docs/cxl.md)
+
+function cxlRecordMatches(r: ReportCxlPoison, x: CxlPoisonExpect): boolean {
+  if (x.memdev !== undefined && r.memdev !== x.memdev) return false;
+  if (x.region !== undefined && r.region !== x.region) return false;
+  if (x.dpa !== undefined && addrValue(r.dpa) !== x.dpa) return false;
+  if (x.hpa !== undefined && (x.hpa === 'none' ? r.hpa !== ULLONG_MAX_HEX : r.hpa === ULLONG_MAX_HEX || addrValue(r.hpa) !== x.hpa)) return false;
+  if (x.length !== undefined && r.dpaLength !== x.length) return false;
+  if (x.source !== undefined && r.source !== x.source) return false;
+  if (x.traceType !== undefined && r.traceType !== x.traceType) return false;
+  return true;
+}
+
+function describeCxlRecord(r: ReportCxlPoison): string {
+  return `${r.traceType} ${r.memdev} dpa ${r.dpa} length ${r.dpaLength} region ${r.region || '(none)'} hpa ${r.hpa} source ${r.source} (event ${r.event})`;
+}
+
+function describeCxlExpect(x: CxlPoisonExpect): string {
+  const parts: string[] = [];
+  if (x.traceType !== undefined) parts.push(x.traceType);
+  if (x.memdev !== undefined) parts.push(x.memdev);
+  if (x.dpa !== undefined) parts.push(`dpa ${hex(x.dpa)}`);
+  if (x.length !== undefined) parts.push(`length ${x.length}`);
+  if (x.region !== undefined) parts.push(`region ${x.region || '(none)'}`);
+  if (x.hpa !== undefined) parts.push(`hpa ${x.hpa === 'none' ? ULLONG_MAX_HEX : hex(x.hpa)}`);
+  if (x.source !== undefined) parts.push(`source ${x.source}`);
+  return parts.join(' ') || 'any record';
+}
+
+function checkCxlPoison(x: CxlPoisonExpect, snap: ReportSnapshot, where: string): string {
+  const all = snap.cxlPoison ?? [];
+  const scoped = where === END ? all : all.filter((r) => r.event === where);
+  const hits = scoped.filter((r) => cxlRecordMatches(r, x));
+  if (x.count === undefined ? hits.length > 0 : hits.length === x.count) return '';
+  const wanted = x.count === undefined ? 'a cxl_poison record' : x.count === 0 ? 'no cxl_poison record' : `exactly ${x.count} cxl_poison record${x.count === 1 ? '' : 's'}`;
+  const expected = `expected ${wanted} matching ${describeCxlExpect(x)}${scopeWords(where)}`;
+  if (x.count !== undefined && hits.length) return `${expected}; ${hits.length} match: ${limitList(hits.map(describeCxlRecord), '; ')}`;
+  return `${expected}; ${scoped.length ? `records${scopeWords(where)}: ${limitList(scoped.map(describeCxlRecord), '; ')}` : `no cxl_poison record${scopeWords(where)}`}`;
 }
 
 // ---------------------------------------------------------------- helpers

@@ -15,6 +15,7 @@ import type { SuperBlock } from './fs/vfs';
 import type { MfStats } from './mm/memory-failure';
 import type { DevDax } from './dax/device';
 import type { AddressSpace } from './mm/types';
+import type { CxlState } from './cxl/cxl';
 
 /** enum mf_flags, include/linux/mm.h */
 export const MF = {
@@ -64,6 +65,8 @@ export class Kernel {
   /** device-dax devices by the i_mapping of their character device */
   readonly devdaxByMapping = new Map<AddressSpace, DevDax>();
   platform!: Platform;
+  /** extension (docs/cxl.md): the CXL memdevs, decoders and regions; null without platform.cxl */
+  cxl: CxlState | null = null;
   /** id of the running event */
   event = '';
   /** /sys/devices/system/node/nodeN/memory_failure counters */

@@ -17,11 +17,16 @@ import { PAGE_SIZE, PMD_SIZE, alignUp, hex } from './units';
 import { faultIn } from './mm/fault';
 import { createFilesystem } from './fs/registry';
 import { DevDax } from './dax/device';
+import { cxlProbe } from './cxl/cxl';
+import { dmBlkCorruptedRange, dmBlockDev, dmCreate, type MappedDevice } from './md/dm';
 
 export const DEFAULT_MMAP_BASE = 0x7f0000000000;
 
 export class Machine {
   readonly namespaces: Namespace[] = [];
+  /** device-mapper devices, in the order the scenario lists them */
+  readonly dms: MappedDevice[] = [];
+  private readonly dmBdevs = new Map<string, BlockDev>();
   constructor(
     readonly k: Kernel,
     readonly scenario: Scenario,
@@ -50,10 +55,22 @@ export class Machine {
     const n = name.replace(/^\/dev\//, '');
     return this.namespaces.find((ns) => ns.devdax?.name === n)?.devdax ?? undefined;
   }
-  /** the block device with this name (pmem disk), or undefined */
+  /** a device-mapper device by name (with or without /dev/ or /dev/mapper/) */
+  dm(name: string): MappedDevice | undefined {
+    const n = name.replace(/^\/dev\/(mapper\/)?/, '');
+    return this.dms.find((d) => d.name === n);
+  }
+  /** the block device with this name (pmem disk or dm device), or undefined */
   bdev(name: string): BlockDev | undefined {
-    const pmem = this.pmem(name);
-    return pmem ? pmemBlockDev(pmem) : undefined;
+    const n = name.replace(/^\/dev\/(mapper\/)?/, '');
+    const pmem = this.pmem(n);
+    if (pmem) return pmemBlockDev(pmem);
+    return this.dmBdevs.get(n);
+  }
+  /** dm_table_create and friends: the mapped device comes up over devices that exist */
+  addDm(md: MappedDevice): void {
+    this.dms.push(md);
+    this.dmBdevs.set(md.name, dmBlockDev(md));
   }
 }
 
@@ -71,6 +88,10 @@ export function pmemBlockDev(pmem: PmemDevice): BlockDev {
     onCorruptedRange: (cb) => {
       pmem.holderCorruptedRange = cb;
     },
+    spaRanges: (offset, len) => {
+      const n = Math.min(len, pmem.dataSize - offset);
+      return n > 0 ? [[pmem.dataStart + offset, n]] : [];
+    },
   };
 }
 
@@ -79,6 +100,8 @@ export function buildMachine(s: Scenario, cost?: CostModel): Machine {
   const m = new Machine(k, s);
   k.event = '';
   k.platform = new Platform(s.platform.regions.map((r) => new NdRegion(r)));
+  // extension (docs/cxl.md): CXL memdevs, decoders and regions; a pmem region adds its nd_region
+  if (s.platform.cxl) cxlProbe(k, s.platform.cxl);
   for (const spec of s.platform.namespaces) {
     const region = m.region(spec.region);
     if (!region) throw new InputError(`${spec.path}/region`, 'region', spec.region, `namespace ${spec.id}: region ${describeValue(spec.region)} does not exist`);
@@ -97,9 +120,12 @@ export function buildMachine(s: Scenario, cost?: CostModel): Machine {
       });
     }
   }
-  if (s.platform.dm.length) {
-    const d = s.platform.dm[0]!;
-    throw new InputError(d.path, 'dm', d.id, `device-mapper (${d.id}) is not modelled yet`);
+  for (const spec of s.platform.dm) {
+    // the loader checked every underlying device exists, is listed before and has room
+    const md = dmCreate(k, spec, (name) => m.bdev(name));
+    // the corrupted-range proposal: the disk's ->corrupted_range reaches dm, its holder
+    for (const d of md.devices()) d.bdev.onCorruptedRange((kk, off, len, flags) => dmBlkCorruptedRange(kk, md, d.bdev, off, len, flags));
+    m.addDm(md);
   }
   for (const fs of s.filesystems) mountFilesystem(m, fs);
   for (const f of s.files) {

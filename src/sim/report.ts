@@ -18,7 +18,8 @@ export type Layer =
   | 'block'
   | 'fs'
   | 'rmap'
-  | 'process';
+  | 'process'
+  | 'cxl';
 
 export interface Span {
   id: number;
@@ -95,4 +96,23 @@ export interface RunReport {
   spans: Span[];
   /** extension: the run stopped early (panic with recovery off) */
   panic?: string;
+  /** extension (docs/cxl.md): the cxl_poison trace records, in order; omitted when there are none */
+  cxlPoison?: ReportCxlPoison[];
+}
+
+/** extension: one cxl_poison trace record (drivers/cxl/core/trace.h TP_printk fields) */
+export interface ReportCxlPoison {
+  event: string;
+  memdev: string;
+  host: string;
+  /** List (trigger_poison_list), Inject or Clear (debugfs) */
+  traceType: 'List' | 'Inject' | 'Clear';
+  /** "" when the DPA is in no region */
+  region: string;
+  /** hex; 0xffffffffffffffff (ULLONG_MAX) when there is no region or no translation */
+  hpa: string;
+  dpa: string;
+  /** bytes (the record's length x 64) */
+  dpaLength: number;
+  source: 'Unknown' | 'External' | 'Internal' | 'Injected' | 'Vendor';
 }

@@ -155,8 +155,10 @@ function fill(r: RunReport, m: Machine): void {
   for (const key of [...k.tr.calls.keys()].sort()) calls[key] = k.tr.calls.get(key)!;
   r.calls = calls;
   r.spans = k.tr.spans;
+  // extension (docs/cxl.md): omitted when empty, so reports without CXL stay byte-identical
+  if (k.cxl?.records.length) r.cxlPoison = k.cxl.records.map((x) => ({ ...x }));
 }
 
 function snapshot(r: RunReport): ReportSnapshot {
-  return { events: r.events, signals: r.signals, dmesg: r.dmesg, badblocks: r.badblocks, hwpoison: r.hwpoison, filesystems: r.filesystems, calls: r.calls };
+  return { events: r.events, signals: r.signals, dmesg: r.dmesg, badblocks: r.badblocks, hwpoison: r.hwpoison, filesystems: r.filesystems, calls: r.calls, cxlPoison: r.cxlPoison };
 }

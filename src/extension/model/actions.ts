@@ -30,7 +30,7 @@ export const POISON_KINDS: readonly Choice<PoisonKind>[] = [
 export const TARGET_FORMS: readonly Choice<TargetForm>[] = [
   { id: 'spa', label: 'Physical address', detail: 'a system physical address (spa)' },
   { id: 'namespace', label: 'Namespace offset', detail: 'namespace + byte offset from its first byte (the info block and memmap included)' },
-  { id: 'device', label: 'Device sector', detail: 'pmem device + sector from the data start, as /sys/block/pmemX/badblocks counts' },
+  { id: 'device', label: 'Device sector', detail: 'pmem or dm device + sector (pmem: from the data start, as /sys/block/pmemX/badblocks counts)' },
   { id: 'file', label: 'File offset', detail: 'file + byte offset, through the filesystem\'s block map' },
   { id: 'process', label: 'Process address', detail: 'process + virtual address in one of its mappings' },
 ];
@@ -72,7 +72,8 @@ export function objectsFor(m: Machine, form: TargetForm): Choice[] {
     case 'device':
       return m.namespaces
         .filter((n) => n.pmem)
-        .map((n) => ({ id: n.pmem!.name, label: n.pmem!.name, detail: `${n.pmem!.dataSize / SECTOR_SIZE} sectors from ${hex(n.dataStart)}${n.bound ? '' : ', gone'}` }));
+        .map((n) => ({ id: n.pmem!.name, label: n.pmem!.name, detail: `${n.pmem!.dataSize / SECTOR_SIZE} sectors from ${hex(n.dataStart)}${n.bound ? '' : ', gone'}` }))
+        .concat(m.dms.map((md) => ({ id: md.name, label: md.name, detail: `device-mapper, ${md.sectors} sectors over ${md.devices().map((d) => d.name).join(', ')}` })));
     case 'file':
       return m.k.superblocks.flatMap((sb) =>
         [...sb.files.values()].map((f) => ({ id: f.path, label: f.path, detail: `${formatSize(f.size)}, inode ${f.ino} on ${sb.bdev.name}` })),
@@ -100,8 +101,8 @@ export function valuePrompt(m: Machine, form: TargetForm, object?: string | numb
       return { prompt: `Byte offset in ${object}${n ? ` (size ${hex(n.spec.size)}, data from ${hex(n.spec.dataOffset)})` : ''}`, placeholder: n ? hex(n.spec.dataOffset) : '0' };
     }
     case 'device': {
-      const p = m.pmem(String(object));
-      return { prompt: `Sector of ${object}${p ? ` (0 to ${p.dataSize / SECTOR_SIZE - 1})` : ''}`, placeholder: '0' };
+      const b = m.bdev(String(object));
+      return { prompt: `Sector of ${object}${b ? ` (0 to ${b.size / SECTOR_SIZE - 1})` : ''}`, placeholder: '0' };
     }
     case 'file': {
       const f = m.lookup(String(object));
@@ -317,9 +318,9 @@ export function ioEvent(m: Machine, r: IoRequest): Checked<RawEvent> {
     e.file = r.file;
   } else if (r.device !== undefined) {
     const name = r.device.replace(/^\/dev\//, '');
-    const pmem = m.pmem(name);
-    if (!pmem) return no(`no block device ${r.device}`);
-    if (r.offset + r.length > pmem.dataSize) return no(`[${hex(r.offset)}, ${hex(r.offset + r.length)}) runs past the end of ${name} (${hex(pmem.dataSize)})`);
+    const bdev = m.bdev(name);
+    if (!bdev) return no(`no block device ${r.device}`);
+    if (r.offset + r.length > bdev.size) return no(`[${hex(r.offset)}, ${hex(r.offset + r.length)}) runs past the end of ${name} (${hex(bdev.size)})`);
     e.device = name;
   } else {
     return no('read and write name a file or a device');

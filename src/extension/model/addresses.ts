@@ -9,6 +9,7 @@ import type { NdRegion } from '../../sim/platform/acpi-nfit';
 import type { SuperBlock } from '../../sim/fs/vfs';
 import { hex, PAGE_SIZE, SECTOR_SIZE, formatSize } from '../../sim/units';
 import { daddrToAgb, fsmap, xfsModelOf, type FsmapRecord } from './xfsView';
+import { dmUnmapSector } from '../../sim/md/dm';
 
 /** Where an SPA sits in the stack. */
 export interface SpaPlace {
@@ -25,6 +26,10 @@ export interface SpaPlace {
   sector?: number;
   pgoff?: number;
   sb?: SuperBlock;
+  /** the device-mapper devices the filesystem's device is stacked through, bottom up, with the sector on each */
+  dm?: { name: string; sector: number }[];
+  /** byte offset on the filesystem's own device (differs from devOffset under dm) */
+  fsOffset?: number;
   daddr?: number;
   fsb?: number;
   agno?: number;
@@ -49,10 +54,26 @@ export function placeSpa(m: Machine, spa: number): SpaPlace {
   p.pgoff = Math.floor(p.devOffset / PAGE_SIZE);
   if (ns.devdax) return p;
   const pmem = ns.pmem;
-  const sb = pmem ? m.k.superblocks.find((s) => s.bdev.name === pmem.name) : undefined;
+  if (!pmem) return p;
+  // up through any dm tables to the device a filesystem sits on
+  let name = pmem.name;
+  let byte = p.devOffset;
+  const chain: { name: string; sector: number }[] = [];
+  let sb = m.k.superblocks.find((s) => s.bdev.name === name);
+  while (!sb) {
+    const md = m.dms.find((d) => d.devices().some((x) => x.name === name));
+    const up = md && dmUnmapSector(md, name, Math.floor(byte / SECTOR_SIZE));
+    if (!md || up === undefined) break;
+    byte = up * SECTOR_SIZE + (byte % SECTOR_SIZE);
+    name = md.name;
+    chain.push({ name, sector: up });
+    sb = m.k.superblocks.find((s) => s.bdev.name === name);
+  }
+  if (chain.length) p.dm = chain;
   if (!sb) return p;
   p.sb = sb;
-  p.daddr = p.sector;
+  p.fsOffset = byte;
+  p.daddr = Math.floor(byte / SECTOR_SIZE);
   const x = xfsModelOf(sb);
   if (x) {
     try {
@@ -69,8 +90,8 @@ export function placeSpa(m: Machine, spa: number): SpaPlace {
 
 /** the fsmap records that own the SPA's block (several when it is shared) */
 export function ownersAt(m: Machine, p: SpaPlace, len = 1): FsmapRecord[] {
-  if (!p.sb || p.daddr === undefined || p.devOffset === undefined) return [];
-  const bblen = Math.max(1, Math.ceil((p.devOffset + len) / SECTOR_SIZE) - p.daddr);
+  if (!p.sb || p.daddr === undefined || p.fsOffset === undefined) return [];
+  const bblen = Math.max(1, Math.ceil((p.fsOffset + len) / SECTOR_SIZE) - p.daddr);
   try {
     return fsmap(p.sb, p.daddr, bblen)?.records ?? [];
   } catch {
@@ -124,6 +145,7 @@ export function unitRows(m: Machine, spa: number, len = 1): UnitRow[] {
   rows.push({ unit: 'device', value: `${dev} byte ${hex(p.devOffset!)}` });
   rows.push({ unit: 'sector', value: `${dev} sector ${p.sector}${p.devOffset! % SECTOR_SIZE ? ` + ${p.devOffset! % SECTOR_SIZE}` : ''}` });
   rows.push({ unit: 'dax pgoff', value: `${hex(p.pgoff!)} (page offset on the dax device)` });
+  for (const d of p.dm ?? []) rows.push({ unit: 'dm sector', value: `${d.name} sector ${d.sector} (through its table)` });
   if (p.sb) {
     rows.push({ unit: 'daddr', value: `${p.daddr} (${p.sb.mount})` });
     if (p.agno !== undefined) rows.push({ unit: 'fsb', value: `${p.fsb} = AG ${p.agno} block ${p.agbno}` });
@@ -131,7 +153,7 @@ export function unitRows(m: Machine, spa: number, len = 1): UnitRow[] {
     if (owners.length) for (const o of owners) rows.push({ unit: 'owner', value: ownerSummary(o, p.daddr) });
     else if (xfsModelOf(p.sb)) rows.push({ unit: 'owner', value: 'free space' });
   } else {
-    rows.push({ unit: 'owner', value: `no filesystem on ${dev}` });
+    rows.push({ unit: 'owner', value: `no filesystem on ${p.dm?.length ? p.dm[p.dm.length - 1]!.name : dev}` });
   }
   const hw = m.k.hwpoison.has(p.pfn);
   const bad = m.k.platform.media.overlaps(spa, spa + Math.max(1, len));

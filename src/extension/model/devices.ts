@@ -1,5 +1,5 @@
 // The Devices tree as data: regions → namespaces → pmem/dax devices →
-// filesystem → files, with what is bad marked at every level: latent media
+// device-mapper → filesystem → files, with what is bad marked at every level: latent media
 // errors (the platform knows, the kernel does not yet), the bus badrange
 // list, region and device badblocks, PageHWPoison pages, and files whose
 // blocks are poisoned. Each node carries the codicon, theme colour, tooltip
@@ -13,12 +13,14 @@ import type { Inode } from '../../sim/mm/types';
 import { hex, PAGE_SIZE, SECTOR_SIZE, formatSize } from '../../sim/units';
 import { unitRows, unitsMarkdown } from './addresses';
 import { fsmap, xfsModelOf, type FsmapRecord } from './xfsView';
+import { dmUnmapRanges, type MappedDevice } from '../../sim/md/dm';
 
 export type NodeKind =
   | 'region'
   | 'namespace'
   | 'pmem'
   | 'dax'
+  | 'dm'
   | 'fs'
   | 'file'
   | 'group'
@@ -75,7 +77,67 @@ function rangeTooltip(m: Machine, title: string, spa: number, len: number, extra
 
 /** Build the whole tree. */
 export function buildDevicesTree(m: Machine): DeviceNode[] {
-  return m.k.platform.regions.map((r) => regionNode(m, r));
+  return [...m.k.platform.regions.map((r) => regionNode(m, r)), ...m.dms.map((md) => dmNode(m, md))];
+}
+
+/** the dm device whose table holds a device, if any */
+function dmHolding(m: Machine, name: string): MappedDevice | undefined {
+  return m.dms.find((md) => md.devices().some((d) => d.name === name));
+}
+
+/** a device-mapper device: its table, its own dax device (and holder), the filesystem on it */
+function dmNode(m: Machine, md: MappedDevice): DeviceNode {
+  const sb = m.k.superblocks.find((s) => s.bdev.name === md.name);
+  const bdev = m.bdev(md.name)!;
+  const lines = md.targets.map((t, i) => {
+    const text = t.type === 'linear' ? `${t.begin} ${t.len} linear ${t.dev.name} ${t.start}` : `${t.begin} ${t.len} striped ${t.stripes.length} ${t.chunk} ${t.stripes.map((x) => `${x.dev.name} ${x.physicalStart}`).join(' ')}`;
+    const spa = bdev.spaRanges(t.begin * SECTOR_SIZE, 1)[0]?.[0];
+    const dead = (t.type === 'linear' ? [t.dev] : t.stripes.map((x) => x.dev)).filter((d) => !d.bdev.alive());
+    const node = spa === undefined
+      ? { id: `dm:${md.name}/table/${i}`, kind: 'info' as const, label: text, tooltip: text, icon: 'symbol-ruler', contextValue: 'daxInfo', children: [] }
+      : leaf(m, `dm:${md.name}/table/${i}`, 'info', text, dead.length ? `${dead.map((d) => d.name).join(', ')} gone` : undefined, 'symbol-ruler', dead.length ? COLOR.disabled : undefined, 'daxInfo', spa, PAGE_SIZE, `${md.name} line ${i}: dm sector ${t.begin}`);
+    return node;
+  });
+  const dax = md.dax;
+  const holder = dax.holderOps ? `${dax.holderOps.name}${sb && dax.holderData === sb ? ` (${sb.mount})` : ''}` : 'none';
+  const children: DeviceNode[] = [
+    group(`dm:${md.name}/table`, 'table', `${md.targets.length} line${md.targets.length === 1 ? '' : 's'}`, 'list-ordered', undefined, `dmsetup table ${md.name} (512-byte sectors)`, lines),
+  ];
+  const daxChild: DeviceNode = {
+    id: `dm:${md.name}/dax`,
+    kind: 'dax',
+    label: `dax ${md.name}`,
+    description: md.daxCapable ? `holder ${holder}` : 'no DAX (a device below has none)',
+    tooltip: [
+      `**dax device ${md.name}**: device-mapper's own struct dax_device (dm_dax_ops)`,
+      md.daxCapable ? `holder: ${holder} — no producer ever calls dax_holder_notify_failure on it: poison below dm reaches the pmem dax devices, which dm opened with a NULL holder` : 'dm_table_supports_dax is false: not every device in the table has a dax device, so a filesystem on it gets no DAX',
+    ].join('\n\n'),
+    icon: 'chip',
+    color: md.daxCapable ? undefined : COLOR.disabled,
+    contextValue: 'daxDax',
+    expanded: true,
+    children: sb ? [fsNode(m, sb)] : [],
+    ref: { device: md.name },
+  };
+  children.push(daxChild);
+  const bad = poisonedDaddrsOf(m, md.name);
+  return {
+    id: `dm:${md.name}`,
+    kind: 'dm',
+    label: `/dev/${md.name}`,
+    description: `device-mapper · ${md.sectors} sectors${bad.length ? ` · ${bad.length} poisoned range${bad.length === 1 ? '' : 's'}` : ''}`,
+    tooltip: rangeTooltip(m, `/dev/${md.name}: device-mapper over ${md.devices().map((d) => d.name).join(', ')}`, bdev.spaRanges(0, 1)[0]?.[0] ?? 0, PAGE_SIZE, [
+      `${formatSize(md.sectors * SECTOR_SIZE)}; open_table_device claimed each device with no holder`,
+      'Units below are for its first page.',
+    ]),
+    icon: 'layers',
+    color: bad.length ? COLOR.error : undefined,
+    contextValue: 'daxDm',
+    expanded: true,
+    children,
+    target: bdev.spaRanges(0, 1)[0] ? { spa: bdev.spaRanges(0, 1)[0]![0], len: PAGE_SIZE, title: `/dev/${md.name}` } : undefined,
+    ref: { device: md.name },
+  };
 }
 
 function regionNode(m: Machine, r: NdRegion): DeviceNode {
@@ -185,11 +247,12 @@ function pmemNode(m: Machine, ns: Namespace): DeviceNode {
   if (pmem.hasPages) children.push(daxNode(m, ns, sb));
   else if (sb) children.push(fsNode(m, sb));
   const dead = !pmem.diskAlive;
+  const heldBy = dmHolding(m, pmem.name);
   return {
     id: `${ns.id}/${pmem.name}`,
     kind: 'pmem',
     label: `/dev/${pmem.name}`,
-    description: `${pmem.dataSize / SECTOR_SIZE} sectors${bb.length ? ` · ${bb.length} badblock range${bb.length === 1 ? '' : 's'}` : ''}${dead ? ' · gone' : ''}`,
+    description: `${pmem.dataSize / SECTOR_SIZE} sectors${bb.length ? ` · ${bb.length} badblock range${bb.length === 1 ? '' : 's'}` : ''}${heldBy ? ` · held by ${heldBy.name}` : ''}${dead ? ' · gone' : ''}`,
     tooltip: rangeTooltip(m, `/dev/${pmem.name}: pmem block device`, pmem.dataStart, PAGE_SIZE, [
       `data area \`[${hex(pmem.dataStart)}, ${hex(pmem.dataStart + pmem.dataSize)})\` (${formatSize(pmem.dataSize)}), ${pmem.hasPages ? 'struct pages in ZONE_DEVICE (fsdax)' : 'no struct pages (raw)'}`,
       'Units below are for its first page.',
@@ -255,7 +318,14 @@ function daxNode(m: Machine, ns: Namespace, sb: SuperBlock | undefined): DeviceN
 
 /** the poisoned device ranges of a superblock's device, as daddr ranges: badblocks and PageHWPoison pages */
 function poisonedDaddrs(m: Machine, sb: SuperBlock): [number, number][] {
-  const pmem = m.pmem(sb.bdev.name);
+  return poisonedDaddrsOf(m, sb.bdev.name);
+}
+
+/** a block device's poisoned sector ranges; through a dm table, those of the devices below, mapped back */
+function poisonedDaddrsOf(m: Machine, name: string): [number, number][] {
+  const md = m.dm(name);
+  if (md) return md.devices().flatMap((d) => dmUnmapRanges(md, d.name, poisonedDaddrsOf(m, d.name)));
+  const pmem = m.pmem(name);
   if (!pmem) return [];
   const out: [number, number][] = pmem.bb.ranges().map(([s, e]) => [s, e]);
   for (const [s, e] of hwpoisonIn(m, pmem.dataStart, pmem.dataSize)) {
@@ -295,8 +365,8 @@ function fsNode(m: Machine, sb: SuperBlock): DeviceNode {
       group(`${sb.mount}/meta`, 'poisoned metadata', [...new Set(metaHit.map((r) => r.ownerText))].join(', '), 'error', COLOR.error,
         'Metadata blocks under a badblock or a poisoned page: xfs_dax_failure_fn shuts the filesystem down (SHUTDOWN_CORRUPT_ONDISK) when they are reported',
         metaHit.map((r) => {
-          const pmem = m.pmem(sb.bdev.name)!;
-          return leaf(m, `${sb.mount}/meta/${r.owner}/${r.daddr}`, 'info', r.ownerText, `daddr ${r.daddr} +${r.bblen} · AG ${r.agno}`, 'error', COLOR.error, 'daxBad', pmem.dataStart + r.daddr * SECTOR_SIZE, r.bblen * SECTOR_SIZE, `${r.ownerText} in ${sb.mount}`);
+          const spa = sb.bdev.spaRanges(r.daddr * SECTOR_SIZE, 1)[0]?.[0] ?? 0;
+          return leaf(m, `${sb.mount}/meta/${r.owner}/${r.daddr}`, 'info', r.ownerText, `daddr ${r.daddr} +${r.bblen} · AG ${r.agno}`, 'error', COLOR.error, 'daxBad', spa, r.bblen * SECTOR_SIZE, `${r.ownerText} in ${sb.mount}`);
         })),
     );
   const flags = [sb.spec.type, sb.dax ? 'dax=always' : 'no DAX', sb.spec.rmapbt ? 'rmapbt' : 'no rmapbt', sb.spec.reflink ? 'reflink' : ''].filter(Boolean).join(', ');
@@ -346,7 +416,8 @@ function bmapRecords(m: Machine, sb: SuperBlock): FsmapRecord[] {
 }
 
 function fileNode(m: Machine, sb: SuperBlock, inode: Inode, recs: FsmapRecord[], hitDaddrs: [number, number][]): DeviceNode {
-  const pmem = m.pmem(sb.bdev.name);
+  /** the SPA of a daddr of the filesystem's device, through any dm table */
+  const spaOf = (daddr: number): number | undefined => sb.bdev.spaRanges(daddr * SECTOR_SIZE, 1)[0]?.[0];
   const shared = recs.some((r) => r.shared);
   const extents = recs
     .slice()
@@ -357,9 +428,9 @@ function fileNode(m: Machine, sb: SuperBlock, inode: Inode, recs: FsmapRecord[],
     for (const r of recs) {
       const s = Math.max(a, r.daddr);
       const e = Math.min(b, r.daddr + r.bblen);
-      if (s >= e || !pmem) continue;
+      const spa = spaOf(s);
+      if (s >= e || spa === undefined) continue;
       const fileOff = r.fileOffset! + (s - r.daddr) * SECTOR_SIZE;
-      const spa = pmem.dataStart + s * SECTOR_SIZE;
       const len = (e - s) * SECTOR_SIZE;
       children.push(leaf(m, `${inode.path}/bad/${s}`, 'badblock', `file offset ${hex(fileOff)} +${formatSize(len)}`, m.k.hwpoison.has(Math.floor(spa / PAGE_SIZE)) ? 'PageHWPoison' : 'badblocks', 'bug', COLOR.error, 'daxBad', spa, len, `${inode.path} @ ${hex(fileOff)}`));
     }
@@ -381,7 +452,7 @@ function fileNode(m: Machine, sb: SuperBlock, inode: Inode, recs: FsmapRecord[],
     contextValue: 'daxFile',
     expanded: children.length > 0,
     children,
-    target: first && pmem ? { spa: pmem.dataStart + first.daddr * SECTOR_SIZE, len: Math.min(inode.size || PAGE_SIZE, first.bblen * SECTOR_SIZE), title: inode.path } : undefined,
+    target: first && spaOf(first.daddr) !== undefined ? { spa: spaOf(first.daddr)!, len: Math.min(inode.size || PAGE_SIZE, first.bblen * SECTOR_SIZE), title: inode.path } : undefined,
     ref: { mount: sb.mount, file: inode.path, device: sb.bdev.name },
   };
 }

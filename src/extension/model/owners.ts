@@ -154,7 +154,7 @@ export function ownersOf(m: Machine, q: OwnersQuery): OwnersResult {
   const sb = place.sb;
   if (sb && xfsModelOf(sb)) {
     const daddr = place.daddr!;
-    const bblen = Math.max(1, Math.ceil((place.devOffset! + len) / SECTOR_SIZE) - daddr);
+    const bblen = Math.max(1, Math.ceil((place.fsOffset! + len) / SECTOR_SIZE) - daddr);
     const map = fsmap(sb, daddr, bblen, true);
     if (map) {
       let n = 0;
@@ -178,7 +178,7 @@ export function ownersOf(m: Machine, q: OwnersQuery): OwnersResult {
   } else if (sb) {
     // no reverse map to read (ext4): the files whose block map lands in the range
     res.note = `${sb.mount} (${sb.spec.type}) has no reverse map: file owners found through each file's block map; metadata is not shown`;
-    res.entries.push(...bmapOwners(m, sb, place.devOffset!, place.devOffset! + len));
+    res.entries.push(...bmapOwners(m, sb, place.fsOffset!, place.fsOffset! + len));
   } else {
     res.note = `no filesystem on ${ns.spec.device}`;
   }

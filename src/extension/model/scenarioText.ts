@@ -109,8 +109,9 @@ export function hoverAddress(m: Machine, text: string, offset: number): HoverAdd
       if (typeof p.file === 'string') return fromTarget(`${p.file} offset ${hex(v)}`, { form: 'file', object: p.file, value: v });
       if (typeof p.from === 'string' && f.key === 'srcOffset') return fromTarget(`${p.from} offset ${hex(v)}`, { form: 'file', object: p.from, value: v });
       if (typeof p.device === 'string') {
-        const pmem = m.pmem(String(p.device).replace(/^\/dev\//, ''));
-        if (pmem) return { what: `${pmem.name} byte ${hex(v)}`, spa: pmem.dataStart + v, range: f.range };
+        const bdev = m.bdev(String(p.device));
+        const spa = bdev?.spaRanges(v, 1)[0]?.[0];
+        if (bdev && spa !== undefined) return { what: `${bdev.name} byte ${hex(v)}`, spa, range: f.range };
       }
       return undefined;
     case 'addr': {

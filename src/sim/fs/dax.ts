@@ -273,7 +273,7 @@ function daxIomapIter(k: Kernel, sb: SuperBlock, inode: Inode, iomap: Iomap, pos
       let xfer: number;
       if (recovery) xfer = daxRecoveryWrite(k, sb.daxDev!, pgoff, offset, mapLen);
       else if (write) xfer = mapLen; // dax_copy_from_iter: non-temporal stores do not consume poison
-      else xfer = daxCopyToIter(k, sb, iomap, cur, mapLen);
+      else xfer = daxCopyToIter(k, da.pfn * PAGE_SIZE + offset, cur, mapLen);
       cur += xfer;
       remaining -= xfer;
       done += xfer;
@@ -289,23 +289,11 @@ function daxIomapIter(k: Kernel, sb: SuperBlock, inode: Inode, iomap: Iomap, pos
  * poisoned cacheline; the machine check it took is reported (badblocks get
  * the granule) and the copy is short.
  */
-function daxCopyToIter(k: Kernel, sb: SuperBlock, iomap: Iomap, pos: number, len: number): number {
+function daxCopyToIter(k: Kernel, spa: number, pos: number, len: number): number {
   return k.tr.call('fsdax', 'dax_copy_to_iter', { pos: hex(pos), len }, () => {
-    const spa = bdevSpa(sb, iomap.addr + (pos - iomap.offset));
-    if (spa === undefined) return len;
     const bad = k.platform.media.firstIn(spa, spa + len);
     if (!bad) return len;
     machineCheckKernelCopy(k, bad[0]);
     return bad[0] - spa;
   });
 }
-
-/** the SPA of a byte of the filesystem's block device, when it is a pmem disk */
-export function bdevSpa(sb: SuperBlock, bdevOffset: number): number | undefined {
-  const dax = sb.bdev.dax;
-  const pmem = dax && (dax.priv as { dataStart?: number } | null);
-  if (!pmem || pmem.dataStart === undefined) return undefined;
-  return pmem.dataStart + bdevOffset;
-}
-
-

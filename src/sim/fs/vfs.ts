@@ -37,6 +37,11 @@ export interface BlockDev {
   onMarkDead(cb: (k: Kernel) => void): void;
   /** the corrupted-range design: register the holder's ->corrupted_range(offset, len, mf_flags) */
   onCorruptedRange(cb: (k: Kernel, offset: number, len: number, mfFlags: number) => number): void;
+  /**
+   * the system physical ranges [spa, bytes] behind [offset, offset+len) of
+   * the device, in device order (a dm table may split it); no trace
+   */
+  spaRanges(offset: number, len: number): [number, number][];
 }
 
 export abstract class SuperBlock {

@@ -20,7 +20,11 @@ export class NdRegion {
   /** nd_region->bb: /sys/bus/nd/devices/regionN/badblocks, sectors from ndr_start */
   readonly bb = new BadBlocks();
   readonly namespaces: Namespace[] = [];
-  constructor(readonly spec: RegionSpec) {}
+  constructor(
+    readonly spec: RegionSpec,
+    /** extension (docs/cxl.md): the CXL region this nd_region was created from (ND_REGION_CXL), null for an NFIT SPA range */
+    readonly cxl: string | null = null,
+  ) {}
   get id(): string {
     return this.spec.id;
   }
@@ -67,7 +71,8 @@ export class Platform {
  * never notifies a filesystem.
  */
 export function acpiNfitArsRescan(k: Kernel, only?: NdRegion): number {
-  const regions = only ? [only] : k.platform.regions;
+  // the NFIT driver scrubs only its own SPA ranges, never a CXL nd_region
+  const regions = only ? [only] : k.platform.regions.filter((r) => !r.cxl);
   return k.tr.call('acpi', 'acpi_nfit_ars_rescan', { regions: regions.map((r) => r.id).join(',') }, () => {
     if (regions.every((r) => !r.spec.ars)) return -EOPNOTSUPP;
     for (const r of regions) {
@@ -127,7 +132,8 @@ export function arsInjectClear(k: Kernel, spa: number, len: number): number {
 export function nfitHandleMce(k: Kernel, mceAddr: number): void {
   const region = k.platform.regionOf(mceAddr);
   k.tr.call('acpi', 'nfit_handle_mce', { addr: hex(mceAddr) }, () => {
-    if (!region) return 'NOTIFY_DONE';
+    // no NFIT SPA range covers a CXL region: the notifier ignores it
+    if (!region || region.cxl) return 'NOTIFY_DONE';
     const align = region.spec.errorGranularity;
     nvdimmBusAddBadrange(k, alignDown(mceAddr, align), align);
     nvdimmRegionNotify(k, region, 'NVDIMM_REVALIDATE_POISON');

@@ -55,7 +55,11 @@ import type {
   Scenario,
   SignalCode,
   Target,
+  CxlPoisonSource,
+  CxlSpec,
 } from './types';
+import { layoutCxl } from '../cxl/layout';
+import { CXL_POISON_LEN_MULT } from '../cxl/interleave';
 
 // ---------------------------------------------------------------------------
 // Public API
@@ -617,6 +621,10 @@ function explainAlternatives(e: ErrorObject, problems: Problems): void {
       const both = present.includes('file') && present.includes('device');
       return problems.add(at, pick(value, ['file', 'device']), `needs exactly one of file or device (found ${both ? 'both' : 'neither'})`);
     }
+    case 'cxlMemdevOrRegion': {
+      const both = present.includes('memdev') && present.includes('region');
+      return problems.add(at, pick(value, ['memdev', 'region']), `needs exactly one of memdev or region (found ${both ? 'both' : 'neither'})`);
+    }
     case 'event-set':
       return problems.add(at, value, 'set changes nothing (expected design, earlyKill, recovery, reporting, or process + mceKill)');
     case 'resultExpectation':
@@ -741,7 +749,7 @@ interface RawScenario {
   description?: string;
   seed?: number;
   kernel?: Partial<KernelConfig>;
-  platform: { regions: RawRegion[]; namespaces?: RawNamespace[]; dm?: RawDm[] };
+  platform: { regions: RawRegion[]; namespaces?: RawNamespace[]; dm?: RawDm[]; cxl?: RawCxl };
   filesystems?: RawFilesystem[];
   files?: RawFile[];
   processes?: RawProcess[];
@@ -756,6 +764,13 @@ interface RawRegion {
   ars?: boolean;
   clearUnit?: Num;
   errorGranularity?: Num;
+}
+
+/** extension (docs/cxl.md) */
+interface RawCxl {
+  memdevs?: { id: string; ram?: Num; pmem?: Num; host?: string }[];
+  decoders?: { id: string; memdev: string; size: Num; skip?: Num; dpa?: Num }[];
+  regions?: { id: string; mode?: 'ram' | 'pmem'; spa: Num; size: Num; ways?: Num; granularity?: Num; targets: string[] }[];
 }
 
 interface RawNamespace {
@@ -848,6 +863,8 @@ interface RawEvent extends RawMapping {
   recovery?: boolean;
   reporting?: KernelConfig['reporting'];
   mceKill?: 'default' | 'early' | 'late';
+  memdev?: string;
+  dpa?: Num;
 }
 
 interface RawExpectation {
@@ -859,6 +876,7 @@ interface RawExpectation {
   fs?: { mount: string; shutdown: string };
   calls?: { symbol: string; count: Num };
   hwpoison?: { pfn: Num; set?: boolean };
+  cxlPoison?: { memdev?: string; region?: string; dpa?: Num; hpa?: Num; length?: Num; source?: CxlPoisonSource; traceType?: 'List' | 'Inject' | 'Clear'; count?: Num };
 }
 
 const KERNEL_DEFAULTS: KernelConfig = { design: 'upstream', earlyKill: false, recovery: true, reporting: 'native' };
@@ -922,6 +940,10 @@ class Normalizer {
   scenario(raw: RawScenario): Scenario {
     const kernel: KernelConfig = { ...KERNEL_DEFAULTS, ...(raw.kernel ?? {}) };
     const regions = this.regionList(raw.platform.regions);
+    const cxl = raw.platform.cxl ? this.cxlPlatform(raw.platform.cxl, regions) : undefined;
+    if (!regions.length && !cxl?.memdevs.length) {
+      this.problems.bad('/platform/regions', raw.platform.regions, 'has no region (expected at least one NFIT region, or CXL memdevs in platform.cxl)');
+    }
     const namespaces = this.namespaceList(raw.platform.namespaces ?? []);
     const dm = (raw.platform.dm ?? []).map((d, i) => this.dmDevice(d, `/platform/dm/${i}`));
     const filesystems = this.filesystemList(raw.filesystems ?? []);
@@ -936,7 +958,7 @@ class Normalizer {
       description: raw.description,
       seed: raw.seed ?? 1,
       kernel,
-      platform: { regions, namespaces, dm },
+      platform: cxl ? { regions, namespaces, dm, cxl } : { regions, namespaces, dm },
       filesystems,
       files,
       processes,
@@ -1016,6 +1038,86 @@ class Normalizer {
       const other = specs.slice(0, i).find((o) => r.spa < o.spa + o.size && o.spa < r.spa + r.size);
       if (other) this.problems.bad(`${r.path}/spa`, r.spa, `puts ${r.id} [${hex(r.spa)}, ${hex(r.spa + r.size)}) over ${other.id} [${hex(other.spa)}, ${hex(other.spa + other.size)})`);
     });
+  }
+
+  // ---- CXL (extension, docs/cxl.md) ----
+
+  private cxlSpec: CxlSpec | undefined;
+
+  /**
+   * Memdevs, decoders and regions laid out as 6.12 would (cxl/layout.ts);
+   * each pmem region also becomes an nd_region named after it, so that
+   * namespaces can use it as their region.
+   */
+  private cxlPlatform(raw: RawCxl, nfit: RegionSpec[]): CxlSpec {
+    const base = '/platform/cxl';
+    const { spec, problems } = layoutCxl({
+      memdevs: (raw.memdevs ?? []).map((m, i) => {
+        const p = `${base}/memdevs/${i}`;
+        return { id: m.id, ram: this.optSize(m.ram, `${p}/ram`) ?? 0, pmem: this.optSize(m.pmem, `${p}/pmem`) ?? 0, host: m.host, path: p, raw: { ram: m.ram, pmem: m.pmem } };
+      }),
+      decoders: (raw.decoders ?? []).map((d, i) => {
+        const p = `${base}/decoders/${i}`;
+        return { id: d.id, memdev: d.memdev, size: this.size(d.size, `${p}/size`), skip: this.optSize(d.skip, `${p}/skip`), dpa: this.optSize(d.dpa, `${p}/dpa`), path: p, raw: { size: d.size, skip: d.skip, dpa: d.dpa } };
+      }),
+      regions: (raw.regions ?? []).map((r, i) => {
+        const p = `${base}/regions/${i}`;
+        return {
+          id: r.id,
+          mode: r.mode ?? 'pmem',
+          spa: this.size(r.spa, `${p}/spa`),
+          size: this.size(r.size, `${p}/size`),
+          ways: r.ways === undefined ? undefined : this.size(r.ways, `${p}/ways`),
+          granularity: this.optSize(r.granularity, `${p}/granularity`) ?? 256,
+          targets: r.targets,
+          path: p,
+          raw: { spa: r.spa, size: r.size, ways: r.ways, granularity: r.granularity },
+        };
+      }),
+    });
+    for (const x of problems) this.problems.bad(x.pointer, x.value, x.what);
+    for (const r of spec.regions) {
+      if (this.regions.has(r.id)) {
+        this.problems.bad(`${r.path}/id`, r.id, `is already the id of ${fieldLabel(this.regions.get(r.id)!.spec.path)}; a pmem CXL region's nd_region is named after it`);
+        continue;
+      }
+      const other = nfit.find((o) => r.spa < o.spa + o.size && o.spa < r.spa + r.size);
+      if (other) this.problems.bad(`${r.path}/spa`, r.spa, `puts ${r.id} [${hex(r.spa)}, ${hex(r.spa + r.size)}) over ${other.id} [${hex(other.spa)}, ${hex(other.spa + other.size)})`);
+      if (r.mode !== 'pmem') continue;
+      const nd: RegionSpec = { id: r.id, spa: r.spa, size: r.size, ars: false, clearUnit: 0, errorGranularity: CXL_POISON_LEN_MULT, path: r.path };
+      this.regions.set(r.id, { spec: nd, index: this.regions.size });
+    }
+    this.cxlSpec = spec;
+    return spec;
+  }
+
+  /** cxl-inject-poison / cxl-clear-poison: a memdev and a 64-byte aligned DPA inside it (cxl_validate_poison_dpa) */
+  private cxlPoisonEvent(raw: RawEvent, path: string): { memdev: string; dpa: number } {
+    const dpa = this.size(raw.dpa!, `${path}/dpa`);
+    const md = this.requireCxlMemdev(raw.memdev!, `${path}/memdev`);
+    if (md) {
+      const total = md.ram + md.pmem;
+      if (dpa >= total) this.problems.bad(`${path}/dpa`, raw.dpa, `is outside ${md.id} (DPA [0x0, ${hex(total)})); cxl_validate_poison_dpa refuses it with EINVAL`);
+      else if (dpa % CXL_POISON_LEN_MULT) this.problems.bad(`${path}/dpa`, raw.dpa, 'is not 64-byte aligned; cxl_validate_poison_dpa refuses it with EINVAL');
+    }
+    return { memdev: raw.memdev!, dpa };
+  }
+
+  private requireCxlMemdev(id: string, pointer: string): CxlSpec['memdevs'][number] | undefined {
+    const md = this.cxlSpec?.memdevs.find((m) => m.id === id);
+    if (!md) this.problems.bad(pointer, id, `is not a CXL memdev (memdevs: ${describeList((this.cxlSpec?.memdevs ?? []).map((m) => m.id))})`);
+    return md;
+  }
+
+  private cxlPoisonListEvent(raw: RawEvent, path: string): { memdev?: string; region?: string } {
+    if (raw.memdev !== undefined) {
+      this.requireCxlMemdev(raw.memdev, `${path}/memdev`);
+      return { memdev: raw.memdev };
+    }
+    if (!this.cxlSpec?.regions.some((r) => r.id === raw.region)) {
+      this.problems.bad(`${path}/region`, raw.region, `is not a CXL region (CXL regions: ${describeList((this.cxlSpec?.regions ?? []).map((r) => r.id))})`);
+    }
+    return { region: raw.region! };
   }
 
   private pageAligned(raw: Num | undefined, v: number, pointer: string): void {
@@ -1657,6 +1759,11 @@ class Normalizer {
       }
       case 'set':
         return this.setEvent(raw, path, state);
+      case 'cxl-inject-poison':
+      case 'cxl-clear-poison':
+        return { do: kind, ...this.cxlPoisonEvent(raw, path) };
+      case 'cxl-poison-list':
+        return { do: kind, ...this.cxlPoisonListEvent(raw, path) };
     }
   }
 
@@ -1791,6 +1898,27 @@ class Normalizer {
       return { path, fs: { mount: raw.fs.mount, shutdown: raw.fs.shutdown } };
     }
     if (raw.calls) return { path, calls: { symbol: raw.calls.symbol, count: this.size(raw.calls.count, `${path}/calls/count`) } };
+    if (raw.cxlPoison) {
+      const c = raw.cxlPoison;
+      const p = `${path}/cxlPoison`;
+      if (c.memdev !== undefined) this.requireCxlMemdev(c.memdev, `${p}/memdev`);
+      if (c.region !== undefined && c.region !== '' && !this.cxlSpec?.regions.some((r) => r.id === c.region)) {
+        this.problems.bad(`${p}/region`, c.region, `is not a CXL region (CXL regions: ${describeList((this.cxlSpec?.regions ?? []).map((r) => r.id))}; "" means no region)`);
+      }
+      return {
+        path,
+        cxlPoison: compact({
+          memdev: c.memdev,
+          region: c.region,
+          dpa: c.dpa === undefined ? undefined : this.size(c.dpa, `${p}/dpa`),
+          hpa: c.hpa === undefined ? undefined : c.hpa === 'none' ? ('none' as const) : this.size(c.hpa, `${p}/hpa`),
+          length: c.length === undefined ? undefined : this.size(c.length, `${p}/length`),
+          source: c.source,
+          traceType: c.traceType,
+          count: c.count === undefined ? undefined : this.size(c.count, `${p}/count`),
+        }),
+      };
+    }
     const h = raw.hwpoison!;
     return { path, hwpoison: { pfn: this.size(h.pfn, `${path}/hwpoison/pfn`), set: h.set ?? true } };
   }

@@ -173,6 +173,9 @@ export type EventSpec = EventBase &
     | { do: 'munmap'; process: number; mapping: string }
     | { do: 'exit'; process: number }
     | { do: 'set'; kernel?: Partial<KernelConfig>; process?: number; mceKill?: 'default' | 'early' | 'late' }
+    // extension (docs/cxl.md): CXL debugfs poison injection/clear and the memdev poison list
+    | { do: 'cxl-inject-poison' | 'cxl-clear-poison'; memdev: string; dpa: number }
+    | { do: 'cxl-poison-list'; memdev?: string; region?: string }
   );
 
 export type EventKind = EventSpec['do'];
@@ -188,7 +191,75 @@ export type Expectation = { path: string } & (
   | { fs: { mount: string; shutdown: string } }
   | { calls: { symbol: string; count: number } }
   | { hwpoison: { pfn: number; set: boolean } }
+  | { cxlPoison: CxlPoisonExpect }
 );
+
+/** extension (docs/cxl.md): some cxl_poison trace records match every field given */
+export interface CxlPoisonExpect {
+  memdev?: string;
+  /** "" for a record with no region */
+  region?: string;
+  dpa?: number;
+  /** a number, or 'none' for ULLONG_MAX (no region, no translation) */
+  hpa?: number | 'none';
+  length?: number;
+  source?: CxlPoisonSource;
+  traceType?: 'List' | 'Inject' | 'Clear';
+  /** exact number of matching records; default: at least one */
+  count?: number;
+}
+
+export type CxlPoisonSource = 'Unknown' | 'External' | 'Internal' | 'Injected' | 'Vendor';
+
+/** extension (docs/cxl.md): a CXL type-3 memory device */
+export interface CxlMemdevSpec {
+  id: string;
+  /** volatile capacity, bytes (DPA [0, ram)) */
+  ram: number;
+  /** persistent capacity, bytes (DPA [ram, ram + pmem)) */
+  pmem: number;
+  /** the PCI device it is (cxl_mbox->host), e.g. 0000:0d:00.0 */
+  host: string;
+  /** endpoint port id: its decoders are decoder<port>.<n> */
+  port: number;
+  path: string;
+}
+
+/** an endpoint decoder, resolved: DPA base and skip, size, partition, region position */
+export interface CxlDecoderSpec {
+  id: string;
+  memdev: string;
+  /** dpa_res->start */
+  dpa: number;
+  skip: number;
+  size: number;
+  mode: 'ram' | 'pmem';
+  /** the region it is attached to, and its position there */
+  region?: string;
+  position?: number;
+  /** written in cxl.decoders (else allocated by cxl_dpa_alloc for a region target) */
+  explicit: boolean;
+  path: string;
+}
+
+export interface CxlRegionSpec {
+  id: string;
+  mode: 'ram' | 'pmem';
+  /** HPA base (an SPA: no root-decoder translation is modelled) */
+  spa: number;
+  size: number;
+  ways: number;
+  granularity: number;
+  /** endpoint decoder ids in position order */
+  targets: string[];
+  path: string;
+}
+
+export interface CxlSpec {
+  memdevs: CxlMemdevSpec[];
+  decoders: CxlDecoderSpec[];
+  regions: CxlRegionSpec[];
+}
 
 export interface Scenario {
   version: 1;
@@ -201,6 +272,8 @@ export interface Scenario {
     regions: RegionSpec[];
     namespaces: NamespaceSpec[];
     dm: DmSpec[];
+    /** extension (docs/cxl.md): CXL memory devices, decoders and regions */
+    cxl?: CxlSpec;
   };
   filesystems: FilesystemSpec[];
   files: FileSpec[];

@@ -5,6 +5,7 @@
 import type { DesignMetrics } from './compare';
 import type { ExpectationResult, ReportEvent, ReportSignal, RunReport, Span } from './report';
 import { describeSignal } from './expect';
+import { hex } from './units';
 
 export interface RenderOptions {
   /** ANSI colours; the CLI sets it only when stdout is a terminal */
@@ -214,6 +215,14 @@ export function renderRouting(report: RunReport, opts?: RenderOptions): string {
   if (report.hwpoison?.length) {
     out.push('', p.bold('hwpoison'));
     out.push(`    ${report.hwpoison.join(' ')}`);
+  }
+
+  if (report.cxlPoison?.length) {
+    // tracefs events/cxl/cxl_poison, one line per record, in the order the kernel emitted them
+    out.push('', p.bold('cxl_poison'));
+    for (const r of report.cxlPoison) {
+      out.push(`    ${r.event}  ${r.memdev} host=${r.host} ${r.traceType} region=${r.region || '(none)'} hpa=${r.hpa} dpa=${r.dpa} dpa_length=${hex(r.dpaLength)} source=${r.source}`);
+    }
   }
 
   out.push('', p.bold('filesystems'));

@@ -187,3 +187,17 @@ test('renderCompare: a column per design, rows for results, signals, shutdown, c
   assert.deepEqual(sections, ['results', 'signals', 'filesystem shutdown', 'calls']);
   assert.equal(text.includes(ESC), false);
 });
+
+test('renderRouting: cxl_poison records, one line each, only when there are any', () => {
+  assert.doesNotMatch(renderRouting(sampleReport()), /cxl_poison/);
+  const r = sampleReport();
+  r.cxlPoison = [
+    { event: 'e1', memdev: 'mem1', host: '0000:0e:00.0', traceType: 'Inject', region: 'region0', hpa: '0x1000003040', dpa: '0x1040', dpaLength: 64, source: 'Injected' },
+    { event: 'e3', memdev: 'mem0', host: '0000:0d:00.0', traceType: 'List', region: '', hpa: '0xffffffffffffffff', dpa: '0x0', dpaLength: 128, source: 'Injected' },
+  ];
+  const lines = renderRouting(r).split('\n');
+  const at = lines.indexOf('cxl_poison');
+  assert.ok(at > 0);
+  assert.equal(lines[at + 1], '    e1  mem1 host=0000:0e:00.0 Inject region=region0 hpa=0x1000003040 dpa=0x1040 dpa_length=0x40 source=Injected');
+  assert.equal(lines[at + 2], '    e3  mem0 host=0000:0d:00.0 List region=(none) hpa=0xffffffffffffffff dpa=0x0 dpa_length=0x80 source=Injected');
+});

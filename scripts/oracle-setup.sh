@@ -3,7 +3,8 @@
 # extracts Debian's 6.12.117 kernel image into .cache/oracle/kernel (never
 # installed on the host). Idempotent: does nothing when everything is there.
 #   QEMU, busybox, ndctl, xfsprogs, e2fsprogs, kmod, cpio, gcc + libc6-dev
-#   (the static guest program), xz-utils (the modules are .ko.xz).
+#   (the static guest program), xz-utils (the modules are .ko.xz), dmsetup
+#   (device-mapper tables in the guest).
 set -euo pipefail
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 cd "$(dirname "$0")/.."
@@ -12,7 +13,7 @@ PKG=linux-image-${KVER}-unsigned
 CACHE=.cache/oracle
 need=()
 for pair in qemu-system-x86_64:qemu-system-x86 busybox:busybox-static ndctl:ndctl mkfs.xfs:xfsprogs \
-            mke2fs:e2fsprogs depmod:kmod cpio:cpio gcc:gcc xz:xz-utils; do
+            mke2fs:e2fsprogs depmod:kmod cpio:cpio gcc:gcc xz:xz-utils dmsetup:dmsetup; do
   bin=${pair%%:*}; pkg=${pair#*:}
   command -v "$bin" >/dev/null 2>&1 || PATH=$PATH:/usr/sbin:/sbin command -v "$bin" >/dev/null 2>&1 || need+=("$pkg")
 done

@@ -646,6 +646,14 @@ static int kmsg_fd = -1;
 static unsigned long long data_start, ns_start;
 static int have_layout;
 
+/* a dm-linear table over pmem0 (plan "dmlinear"), in bytes: FIEMAP on a file of
+ * a filesystem on the dm device gives dm offsets; each line maps [start,
+ * start+len) of the dm device to [off, off+len) of pmem0's data area */
+#define MAXDM 16
+struct dmline { unsigned long long start, len, off; };
+static struct dmline dmtab[MAXDM];
+static int ndm;
+
 struct badrange { unsigned long long start, end; };
 static struct badrange bad[MAXBAD];
 static int nbad;
@@ -815,6 +823,15 @@ static long long file_phys_off(const char *path, unsigned long long off)
 	    q.ext[0].fe_logical <= off && off < q.ext[0].fe_logical + q.ext[0].fe_length)
 		r = (long long)(q.ext[0].fe_physical + (off - q.ext[0].fe_logical));
 	close(fd);
+	if (r >= 0 && ndm > 0) {
+		/* a dm device's offset: through its table to the namespace's */
+		int i;
+		long long d = -1;
+		for (i = 0; i < ndm; i++)
+			if (dmtab[i].start <= (unsigned long long)r && (unsigned long long)r < dmtab[i].start + dmtab[i].len)
+				d = (long long)(dmtab[i].off + ((unsigned long long)r - dmtab[i].start));
+		r = d;
+	}
 	return r;
 }
 
@@ -987,6 +1004,13 @@ static void run_plan(FILE *plan)
 			ns_start = read_hex_file(tok[2]);
 			have_layout = 1;
 			rec("layout", "dataStart", 'x', data_start, "nsStart", 'x', ns_start, NULL);
+		} else if (!strcmp(tok[0], "dmlinear") && n >= 4) {
+			if (ndm < MAXDM) {
+				dmtab[ndm].start = num(tok[1]);
+				dmtab[ndm].len = num(tok[2]);
+				dmtab[ndm].off = num(tok[3]);
+				ndm++;
+			}
 		} else if (!strcmp(tok[0], "firmware-first")) {
 			firmware_first = 1;
 		} else if (!strcmp(tok[0], "file") && n >= 4) {

@@ -106,7 +106,9 @@ export function table(): string {
         match = `simulator error: ${(e as Error).message.split('\n')[0]}`;
       }
     }
-    rows.push(`| \`${path.basename(rel)}\` | ${ran} | ${match} |`);
+    // as the README names them: the stem, with oracle/scenarios/ for the oracle's own
+    const name = (rel.startsWith('oracle/') ? path.dirname(rel) + '/' : '') + stemOf(f);
+    rows.push(`| \`${name}\` | ${ran} | ${match} |`);
   }
   return rows.join('\n');
 }

@@ -49,8 +49,9 @@ export function normalizeLine(line: string, t: Translator, eventPid?: number): s
   // comm:pid after "to " / "killing " (Sending SIGBUS to, Error sending signal to, forcibly killing, Cannot send ... to)
   if (/^Memory failure: /.test(s))
     s = s.replace(/((?:to|killing) )(\S+):(\d+)/g, (_m, a, comm, gpid) => `${a}${comm}:${t.pid(Number(gpid)) ?? gpid}`);
-  s = s.replace(/^(XFS|EXT4-fs) \((\w+)\)/, (_m, a, dev) => `${a} (${t.device(dev)})`);
-  s = s.replace(/^(Aborting journal on device )(\w+)(-\d+)/, (_m, a, dev, b) => a + t.device(dev) + b);
+  // device names: pmem0, dm-0 (ext4's journal device is "<dev>-<inode>")
+  s = s.replace(/^(XFS|EXT4-fs) \(([\w.:+-]+)\)/, (_m, a, dev) => `${a} (${t.device(dev)})`);
+  s = s.replace(/^(Aborting journal on device )([\w.:+-]+)(-\d+)/, (_m, a, dev, b) => a + t.device(dev) + b);
   return s;
 }
 
@@ -66,6 +67,7 @@ export const SHUTDOWN_NAMES: Record<number, string> = {
 
 /** the first shutdown a device's log lines announce, as the simulator names it; null when none */
 export function shutdownFromLines(lines: string[], device: string): string | null {
+  device = device.replace(/[.+]/g, '\\$&');
   for (const l of lines) {
     const x = new RegExp(`^XFS \\(${device}\\): .* \\(0x([0-9a-f]+)\\) detected at `).exec(l);
     if (x) return SHUTDOWN_NAMES[parseInt(x[1]!, 16)] ?? `0x${x[1]}`;

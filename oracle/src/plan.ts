@@ -12,6 +12,7 @@ export const GUEST_REGION_SIZE = 1024 * 1024 * 1024;
 export const DEFAULT_MMAP_BASE = 0x7f0000000000;
 const PMD_SIZE = 2 * 1024 * 1024;
 const PAGE = 4096;
+const SECTOR = 512;
 
 /** Functions the guest counts with the function tracer (those it can trace are kept). */
 export const TRACED_FUNCTIONS = [
@@ -77,7 +78,20 @@ export interface Plan {
    * offset: each extent's file offset and scenario device offset, in bytes.
    */
   placed: { path: string; extents: { fileOff: number; length: number; devOff: number }[] }[];
+  /**
+   * The scenario's device-mapper device, when it has one: dm-linear lines over
+   * the namespace's pmem device only (sectors, as in the table). The guest
+   * creates it with dmsetup; the kernel names the first dm device dm-0.
+   */
+  dm: { id: string; kernelName: string; lines: { start: number; length: number; offset: number }[] } | null;
+  /** the device the scenario's filesystem is on (the namespace's, or the dm device) */
+  scenarioFsDevice: string;
 }
+
+/** the kernel name of the first (and only) device-mapper device the guest creates */
+export const GUEST_DM_NAME = 'dm-0';
+/** traced in addition when the scenario has a dm device (dm-mod's DAX hops) */
+export const TRACED_DM_FUNCTIONS = ['dm_dax_direct_access', 'linear_dax_direct_access'];
 
 /** %XX-encode a plan token (no spaces or control characters survive) */
 export function tok(s: string | number): string {
@@ -125,6 +139,8 @@ export function buildPlan(s: Scenario): Plan {
     scenarioRegion: 'region0',
     setupNotes: notes,
     placed: [],
+    dm: null,
+    scenarioFsDevice: 'pmem0',
   };
   const refuse = (why: string): Plan => {
     plan.refused = why;
@@ -133,7 +149,6 @@ export function buildPlan(s: Scenario): Plan {
 
   // --- the machine
   if (s.kernel.design !== 'upstream') return refuse(`kernel.design is ${s.kernel.design}: the real 6.12 kernel has the upstream design only`);
-  if (s.platform.dm.length) return refuse('device-mapper tables are not built in the guest');
   if (s.platform.regions.length !== 1) return refuse(`the guest has one NVDIMM region; the scenario has ${s.platform.regions.length}`);
   const region = s.platform.regions[0]!;
   if (region.size !== GUEST_REGION_SIZE) return refuse(`the guest's region is 1 GiB; the scenario's is ${region.size} bytes`);
@@ -144,17 +159,34 @@ export function buildPlan(s: Scenario): Plan {
   plan.scenarioNsStart = region.spa + ns.offset;
   plan.scenarioDataStart = region.spa + ns.offset + ns.dataOffset;
   plan.scenarioDevice = ns.device;
+  plan.scenarioFsDevice = ns.device;
   plan.scenarioRegion = region.id;
+  // device-mapper: one dm device, every line dm-linear over the namespace's pmem device
+  if (s.platform.dm.length > 1) return refuse(`the guest builds at most one device-mapper device; the scenario has ${s.platform.dm.length}`);
+  const dmSpec = s.platform.dm[0];
+  if (dmSpec) {
+    if (ns.mode !== 'fsdax') return refuse(`device-mapper over a ${ns.mode} namespace: the guest builds dm-linear over an fsdax namespace only`);
+    const lines: { start: number; length: number; offset: number }[] = [];
+    for (const [i, l] of dmSpec.table.entries()) {
+      if (l.target !== 'linear') return refuse(`${dmSpec.id} line ${i} is ${l.target}: the guest builds dm-linear tables only (one namespace, so no stripes)`);
+      if (l.device !== ns.device) return refuse(`${dmSpec.id} line ${i} maps ${l.device}: the guest's only block device is ${ns.device}`);
+      lines.push({ start: l.start, length: l.length, offset: l.offset });
+    }
+    plan.dm = { id: dmSpec.id, kernelName: GUEST_DM_NAME, lines };
+  }
   if (s.filesystems.length > 1) return refuse('the guest mounts at most one filesystem');
   const fs = s.filesystems[0];
   if (fs) {
     if (ns.mode !== 'fsdax') return refuse(`a filesystem on a ${ns.mode} namespace`);
-    if (fs.device !== ns.device) return refuse(`filesystem on ${fs.device}, not on the namespace's ${ns.device}`);
+    const fsDevs = plan.dm ? [ns.device, plan.dm.id] : [ns.device];
+    if (!fsDevs.includes(fs.device)) return refuse(`filesystem on ${fs.device}, not on ${fsDevs.join(' or ')}`);
     if (fs.log !== 'internal') return refuse('an external XFS log is not built in the guest');
+    plan.scenarioFsDevice = fs.device;
   }
   let aligned2m = false;
   for (const f of s.files) {
     if (!f.extents) continue;
+    if (plan.dm) return refuse(`${f.path}: explicit extents are not placed on a device-mapper device`);
     if (!fs || fs.type !== 'xfs') return refuse(`${f.path}: explicit extents are placed by alignment on XFS only`);
     const g = xfsMkfsGeometry({ deviceBytes: ns.size - ns.dataOffset, blockSize: fs.blockSize, agcount: fs.agcount, rmapbt: fs.rmapbt, reflink: fs.reflink });
     const bs = fs.blockSize;
@@ -197,6 +229,22 @@ export function buildPlan(s: Scenario): Plan {
   sh.push('cp /sys/bus/nd/devices/$pfn/size /run/data-size');
   sh.push('emit data-size /run/data-size');
   notes.push(ndctl);
+  // the block device the filesystem goes on: pmem0, or the dm device over it
+  let fsDev = '/dev/pmem0';
+  if (plan.dm) {
+    const name = plan.dm.id;
+    const table = plan.dm.lines.map((l) => `${l.start} ${l.length} linear /dev/pmem0 ${l.offset}`);
+    // no udev in the guest: libdevmapper makes /dev/mapper/<name> itself (devtmpfs makes /dev/dm-N)
+    const cmd = `dmsetup create ${name}`;
+    sh.push(`printf '%s\\n' ${table.map((t) => `'${t}'`).join(' ')} > /tmp/dm.table`);
+    sh.push(`DM_DISABLE_UDEV=1 ${cmd} < /tmp/dm.table > /tmp/dm.out 2>&1 || fail dmsetup /tmp/dm.out`);
+    // the scenario's names in the kernel's lines assume the kernel calls it dm-0
+    sh.push(`[ "$(cat /sys/block/${plan.dm.kernelName}/dm/name 2>/dev/null)" = "${name}" ] || { ls -l /sys/block /dev/mapper > /tmp/dm.out 2>&1; fail "the kernel did not name the dm device ${name} ${plan.dm.kernelName}" /tmp/dm.out; }`);
+    sh.push(`[ -b /dev/mapper/${name} ] || fail "no /dev/mapper/${name}"`);
+    sh.push(`dmsetup table > /tmp/dm.table.out 2>&1; emit dm-table /tmp/dm.table.out`);
+    fsDev = `/dev/mapper/${name}`;
+    notes.push(`${cmd} (${table.join('; ')}): kernel name ${plan.dm.kernelName}; FIEMAP offsets are ${name}-relative and go through the table to ${ns.device} offsets`);
+  }
   if (fs) {
     const mnt = fs.mount;
     if (fs.type === 'xfs') {
@@ -205,16 +253,16 @@ export function buildPlan(s: Scenario): Plan {
       if (fs.agcount) d.push(`agcount=${fs.agcount}`);
       if (plan.placed.length) d.push('su=2m,sw=1');
       if (d.length) opts.push(`-d ${d.join(',')}`);
-      const cmd = `mkfs.xfs -f ${opts.join(' ')} /dev/pmem0`;
+      const cmd = `mkfs.xfs -f ${opts.join(' ')} ${fsDev}`;
       sh.push(`${cmd} > /tmp/mkfs.out 2>&1 || fail mkfs /tmp/mkfs.out`);
       notes.push(cmd);
     } else {
-      const cmd = `mkfs.ext4 -F -b ${fs.blockSize} /dev/pmem0`;
+      const cmd = `mkfs.ext4 -F -b ${fs.blockSize} ${fsDev}`;
       sh.push(`${cmd} > /tmp/mkfs.out 2>&1 || fail mkfs /tmp/mkfs.out`);
       notes.push(cmd);
     }
     sh.push('emit mkfs /tmp/mkfs.out');
-    const mcmd = `mount -t ${fs.type} -o dax=${fs.dax} /dev/pmem0 ${mnt}`;
+    const mcmd = `mount -t ${fs.type} -o dax=${fs.dax} ${fsDev} ${mnt}`;
     sh.push(`mkdir -p ${mnt} && ${mcmd} 2>/tmp/mount.err || fail mount /tmp/mount.err`);
     notes.push(mcmd);
   }
@@ -226,8 +274,10 @@ export function buildPlan(s: Scenario): Plan {
   // --- plan
   const L: string[] = [];
   L.push('layout /run/data-start /run/ns-start');
+  // the dm table in bytes (dm offset, length, offset in the namespace's data area): FIEMAP's physical offsets go through it
+  if (plan.dm) for (const l of plan.dm.lines) L.push(`dmlinear ${l.start * SECTOR} ${l.length * SECTOR} ${l.offset * SECTOR}`);
   if (s.kernel.reporting === 'firmware-first') L.push('firmware-first');
-  L.push(['trace', ...TRACED_FUNCTIONS].join(' '));
+  L.push(['trace', ...TRACED_FUNCTIONS, ...(plan.dm ? TRACED_DM_FUNCTIONS : [])].join(' '));
   // debugging aid: ORACLE_TRACE_STACKS=1 records every traced call with its call stack (records.json)
   if (process.env.ORACLE_TRACE_STACKS) L.push('traceraw');
   for (const f of s.files) {
@@ -372,8 +422,14 @@ function targetSpec(t: Target, plan: Plan, s: Scenario): { spec: string } | { no
       return dataSpec(plan, s.platform.regions[0]!.spa + t.offset - plan.scenarioDataStart);
     case 'namespace':
       return dataSpec(plan, plan.scenarioNsStart + t.offset - plan.scenarioDataStart);
-    case 'device':
-      return dataSpec(plan, t.sector * 512);
+    case 'device': {
+      if (plan.dm && t.device === plan.dm.id) {
+        const l = plan.dm.lines.find((x) => t.sector >= x.start && t.sector < x.start + x.length);
+        if (!l) return { notRun: `sector ${t.sector} is beyond ${plan.dm.id}'s table` };
+        return dataSpec(plan, (l.offset + (t.sector - l.start)) * SECTOR);
+      }
+      return dataSpec(plan, t.sector * SECTOR);
+    }
   }
 }
 

@@ -52,8 +52,10 @@ export interface OracleMeta {
     scenarioDataOffset: number;
     dataSize: number | null;
     mkfs: string;
-    /** xfs_io -c "fsmap -d -v": the kernel's reverse map after the files were made */
+    /** xfs_io -c "fsmap -d -v": the kernel's reverse map after the files were made (offsets on the filesystem's device) */
     fsmap: string;
+    /** dmsetup table, when the scenario has a device-mapper device */
+    dmTable?: string;
     files: { path: string; ino: number; size: number; extents: { logical: number; physical: number; length: number; flags: number }[] }[];
     mappings: { pid: number; id: string; guestAddr: string; scenarioAddr: string; length: number; pfns: string[] }[];
   };
@@ -118,7 +120,9 @@ export function buildReport(s: Scenario, plan: Plan, records: GuestRecord[], opt
       return pidOf.get(g);
     },
     device(name) {
-      return name === 'pmem0' ? plan.scenarioDevice : name;
+      if (name === 'pmem0') return plan.scenarioDevice;
+      if (plan.dm && name === plan.dm.kernelName) return plan.dm.id;
+      return name;
     },
   };
 
@@ -200,7 +204,7 @@ export function buildReport(s: Scenario, plan: Plan, records: GuestRecord[], opt
   }
 
   const allLines = Object.values(byEvent).flat();
-  const filesystems = s.filesystems.map((f) => ({ mount: f.mount, shutdown: shutdownFromLines(allLines, plan.scenarioDevice) }));
+  const filesystems = s.filesystems.map((f) => ({ mount: f.mount, shutdown: shutdownFromLines(allLines, plan.scenarioFsDevice) }));
 
   const traced = of('traced').map((r) => String(r.fn));
   const calls: Record<string, number> = {};
@@ -289,6 +293,7 @@ export function buildReport(s: Scenario, plan: Plan, records: GuestRecord[], opt
         dataSize: dataSize ? Number(String(dataSize.text).trim()) : null,
         mkfs: mkfs ? String(mkfs.text) : '',
         fsmap: String(of('file').find((r) => r.key === 'fsmap')?.text ?? ''),
+        ...(plan.dm ? { dmTable: String(of('file').find((r) => r.key === 'dm-table')?.text ?? '') } : {}),
         files,
         mappings,
       },

@@ -1,6 +1,6 @@
 // The guest's ingredients: Debian's kernel image (extracted by
 // scripts/oracle-setup.sh), the static guest program, and a base initramfs
-// (busybox, ndctl, mkfs.xfs, mke2fs with their libraries, the modules,
+// (busybox, ndctl, mkfs.xfs, mke2fs, dmsetup with their libraries, the modules,
 // /init). All of it lives under .cache/oracle and is rebuilt only when its
 // inputs change.
 
@@ -10,8 +10,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export const KVER = '6.12.117+deb12-amd64';
-export const MODULES = ['libnvdimm', 'nd_pmem', 'nd_btt', 'nfit', 'dax_pmem', 'device_dax', 'xfs', 'ext4', 'hwpoison_inject', 'nd_e820'];
-const TOOLS = ['/usr/bin/ndctl', '/usr/sbin/mkfs.xfs', '/usr/sbin/mke2fs', '/usr/sbin/xfs_io', '/usr/sbin/xfs_db'];
+// dm_mod (CONFIG_BLK_DEV_DM=m) carries dm-linear and dm-stripe; loading it changes nothing until a table is made
+export const MODULES = ['libnvdimm', 'nd_pmem', 'nd_btt', 'nfit', 'dax_pmem', 'device_dax', 'xfs', 'ext4', 'hwpoison_inject', 'nd_e820', 'dm_mod'];
+const TOOLS = ['/usr/bin/ndctl', '/usr/sbin/mkfs.xfs', '/usr/sbin/mke2fs', '/usr/sbin/xfs_io', '/usr/sbin/xfs_db', '/sbin/dmsetup'];
 
 export interface Paths {
   root: string;

@@ -109,3 +109,13 @@ test('guest dmesg lines are rewritten into the scenario terms', () => {
   assert.ok(inFamily('XFS (pmem0): Device is about to be removed!'));
   assert.equal(shutdownFromLines(['XFS (pmem0): User initiated shutdown received.', 'XFS (pmem0): Metadata I/O Error (0x4) detected at x (f:1).  Shutting down filesystem.'], 'pmem0'), 'SHUTDOWN_FORCE_UMOUNT');
 });
+
+test('device-mapper device names in kernel lines are translated whole', () => {
+  const dm: Translator = { ...tr, device: (d) => ({ pmem0: 'pmem7', 'dm-0': 'dm-3' })[d] ?? d };
+  assert.equal(normalizeLine('XFS (dm-0): log I/O error -5', dm), 'XFS (dm-3): log I/O error -5');
+  assert.equal(normalizeLine('EXT4-fs (dm-0): shut down requested (2)', dm), 'EXT4-fs (dm-3): shut down requested (2)');
+  assert.equal(normalizeLine('Aborting journal on device dm-0-8.', dm), 'Aborting journal on device dm-3-8.');
+  assert.equal(normalizeLine('Aborting journal on device pmem0-8.', dm), 'Aborting journal on device pmem7-8.');
+  assert.equal(shutdownFromLines(['XFS (dm-0): Metadata I/O Error (0x4) detected at x (f:1).  Shutting down filesystem.'], 'dm-0'), 'SHUTDOWN_FORCE_UMOUNT');
+  assert.equal(shutdownFromLines(['XFS (dm-0): Metadata I/O Error (0x4) detected at x (f:1).  Shutting down filesystem.'], 'pmem0'), null);
+});

@@ -80,3 +80,51 @@ test('plan tokens are %-encoded', () => {
   assert.equal(tok('/mnt/pmem/a b'), '/mnt/pmem/a%20b');
   assert.equal(tok('late-reader'), 'late-reader');
 });
+
+test('plan: dm-linear over the one namespace is built with dmsetup and its table translates FIEMAP offsets', () => {
+  const p = buildPlan(load('oracle/scenarios/dm-linear-not-told.poison.yaml'));
+  assert.equal(p.refused, null);
+  assert.deepEqual(p.dm, { id: 'dm-0', kernelName: 'dm-0', lines: [{ start: 0, length: 2058240, offset: 2048 }] });
+  assert.equal(p.scenarioFsDevice, 'dm-0');
+  assert.equal(p.scenarioDevice, 'pmem0');
+  assert.match(p.setupSh, /^printf '%s\\n' '0 2058240 linear \/dev\/pmem0 2048' > \/tmp\/dm\.table$/m);
+  assert.match(p.setupSh, /^DM_DISABLE_UDEV=1 dmsetup create dm-0 < \/tmp\/dm\.table /m);
+  assert.match(p.setupSh, /\/sys\/block\/dm-0\/dm\/name/);
+  assert.match(p.setupSh, /^mkfs\.xfs -f .* \/dev\/mapper\/dm-0 /m);
+  assert.match(p.setupSh, /^mkdir -p \/mnt\/dm && mount -t xfs -o dax=always \/dev\/mapper\/dm-0 \/mnt\/dm /m);
+  // dm bytes [0, 2058240 sectors) sit at pmem0 data offset 1 MiB
+  assert.match(p.planTxt, /^dmlinear 0 1053818880 1048576$/m);
+  assert.match(p.planTxt, /^trace .* linear_dax_direct_access$/m);
+  // the superblock's pfn (pmem0 sector 2048) goes as a data-area offset
+  assert.match(p.planTxt, /^ev e2 corrupt 1048576$/m);
+});
+
+test('plan: a media error on a dm sector goes through the linear table', () => {
+  const s = load('oracle/scenarios/dm-linear-not-told.poison.yaml');
+  const dm = { ...s.platform.dm[0]!, table: [
+    { start: 0, length: 8192, target: 'linear' as const, device: 'pmem0', offset: 16384, path: '' },
+    { start: 8192, length: 8192, target: 'linear' as const, device: 'pmem0', offset: 2048, path: '' },
+  ] };
+  const p = buildPlan({
+    ...s,
+    platform: { ...s.platform, dm: [dm] },
+    filesystems: [],
+    files: [],
+    processes: [],
+    events: [{ id: 'e1', do: 'media-error', at: 0, target: { kind: 'device', device: 'dm-0', sector: 8200 }, expect: [], path: '' } as never, { id: 'e2', do: 'corrupt-pfn', at: 0, pfn: 0x241300, expect: [], path: '' } as never],
+  });
+  assert.equal(p.refused, null);
+  assert.match(p.planTxt, /^dmlinear 0 4194304 8388608\ndmlinear 4194304 4194304 1048576$/m);
+  // dm sector 8200 is line 1's 8th sector: pmem0 sector 2056
+  assert.match(p.planTxt, /^ev e1 media data 1052672 \d+$/m);
+});
+
+test('plan: device-mapper the guest cannot build is refused with the reason', () => {
+  assert.match(buildPlan(load('scenarios/dm-linear-xfs-not-told.poison.yaml')).refused ?? '', /one NVDIMM region; the scenario has 2/);
+  assert.match(buildPlan(load('scenarios/dm-striped-mixed-recovery.poison.yaml')).refused ?? '', /one NVDIMM region/);
+  const s = load('oracle/scenarios/dm-linear-not-told.poison.yaml');
+  const striped = { ...s.platform.dm[0]!, table: [{ start: 0, length: 16384, target: 'striped' as const, chunk: 8, devices: ['pmem0'], offsets: [0], path: '' }] };
+  assert.match(buildPlan({ ...s, platform: { ...s.platform, dm: [striped] } }).refused ?? '', /dm-0 line 0 is striped: the guest builds dm-linear tables only/);
+  const two = { ...s.platform.dm[0]!, id: 'dm-1' };
+  assert.match(buildPlan({ ...s, platform: { ...s.platform, dm: [s.platform.dm[0]!, two] } }).refused ?? '', /at most one device-mapper device/);
+});

@@ -14,6 +14,7 @@ import { hex, PAGE_SIZE, SECTOR_SIZE, formatSize } from '../../sim/units';
 import { unitRows, unitsMarkdown } from './addresses';
 import { fsmap, xfsModelOf, type FsmapRecord } from './xfsView';
 import { dmUnmapRanges, type MappedDevice } from '../../sim/md/dm';
+import type { CxlMemdev } from '../../sim/cxl/cxl';
 
 export type NodeKind =
   | 'region'
@@ -21,6 +22,7 @@ export type NodeKind =
   | 'pmem'
   | 'dax'
   | 'dm'
+  | 'cxl'
   | 'fs'
   | 'file'
   | 'group'
@@ -77,7 +79,65 @@ function rangeTooltip(m: Machine, title: string, spa: number, len: number, extra
 
 /** Build the whole tree. */
 export function buildDevicesTree(m: Machine): DeviceNode[] {
-  return [...m.k.platform.regions.map((r) => regionNode(m, r)), ...m.dms.map((md) => dmNode(m, md))];
+  const cxl = m.k.cxl?.memdevs.length ? [cxlNode(m)] : [];
+  return [...cxl, ...m.k.platform.regions.map((r) => regionNode(m, r)), ...m.dms.map((md) => dmNode(m, md))];
+}
+
+/** CXL type-3 memory devices: DPA partitions, endpoint decoders, and the device poison list (cxl list --media-errors) */
+function cxlNode(m: Machine): DeviceNode {
+  const st = m.k.cxl!;
+  const total = st.memdevs.reduce((a, d) => a + d.poison.length, 0);
+  return {
+    id: 'cxl',
+    kind: 'cxl',
+    label: 'CXL memory devices',
+    description: `${st.memdevs.length} memdev${st.memdevs.length === 1 ? '' : 's'} · ${st.regions.length} region${st.regions.length === 1 ? '' : 's'}${total ? ` · ${total} poison record${total === 1 ? '' : 's'}` : ''}`,
+    tooltip: '**CXL** (docs/cxl.md): memdevs with device physical addresses (ram then pmem), endpoint decoders mapping DPA ranges into interleaved regions; the device keeps its own poison list, which cxl_poison trace records report with DPA and HPA. Consumed poison reaches memory_failure through the machine check like any memory; a pmem region is an nd_region with no ARS and no badblocks.',
+    icon: 'server',
+    color: total ? COLOR.warning : undefined,
+    contextValue: 'daxCxl',
+    expanded: true,
+    children: st.memdevs.map((md) => cxlMemdevNode(m, md)),
+  };
+}
+
+function cxlMemdevNode(m: Machine, md: CxlMemdev): DeviceNode {
+  const st = m.k.cxl!;
+  const decoders = md.decoders.map((d) => {
+    const r = d.region;
+    const hpa = r ? r.hpaOf(d, d.dpaStart) : undefined;
+    const label = `${d.id} DPA [${hex(d.dpaStart)}, ${hex(d.dpaEnd)})`;
+    const description = `${d.spec.mode}${d.spec.skip ? ` · skip ${formatSize(d.spec.skip)}` : ''}${r ? ` · ${r.id} position ${d.position} of ${r.spec.ways}` : ' · no region'}`;
+    return hpa === undefined
+      ? { id: `cxl/${md.id}/${d.id}`, kind: 'info' as const, label, description, tooltip: `${label}: ${description}`, icon: 'symbol-ruler', contextValue: 'daxInfo', children: [] }
+      : leaf(m, `cxl/${md.id}/${d.id}`, 'info', label, description, 'symbol-ruler', undefined, 'daxInfo', hpa, Math.min(PAGE_SIZE, d.spec.size), `${d.id}: first DPA at HPA ${hex(hpa)}`);
+  });
+  const poison = md.poison.map((p) => {
+    const d = md.decoderAt(p.dpa);
+    const r = d?.region ?? null;
+    const hpa = r && d ? r.hpaOf(d, p.dpa) : undefined;
+    const label = `DPA ${hex(p.dpa)} +${formatSize(p.length)}`;
+    const description = `${p.source}${r && hpa !== undefined ? ` · ${r.id} HPA ${hex(hpa)}` : ' · in no region (no HPA)'}`;
+    return hpa === undefined
+      ? { id: `cxl/${md.id}/poison/${p.dpa}`, kind: 'badblock' as const, label, description, tooltip: `${md.id} ${label}: ${description}`, icon: 'warning', color: COLOR.error, contextValue: 'daxInfo', children: [] }
+      : leaf(m, `cxl/${md.id}/poison/${p.dpa}`, 'badblock', label, description, 'warning', COLOR.error, 'daxBad', hpa, p.length, `${md.id} poison at DPA ${hex(p.dpa)}`);
+  });
+  const children: DeviceNode[] = [];
+  if (decoders.length) children.push(group(`cxl/${md.id}/decoders`, 'endpoint decoders', `${decoders.length}`, 'list-ordered', undefined, 'decoderX.Y: the DPA ranges the device decodes, and the region position each serves', decoders));
+  if (poison.length) children.push(group(`cxl/${md.id}/poison`, 'poison list', `${poison.length} record${poison.length === 1 ? '' : 's'}`, 'warning', COLOR.error, `what cxl list -m ${md.id} --media-errors shows (Get Poison List), DPA order`, poison));
+  void st;
+  return {
+    id: `cxl/${md.id}`,
+    kind: 'cxl',
+    label: md.id,
+    description: `${md.spec.host} · ram ${formatSize(md.spec.ram)} · pmem ${formatSize(md.spec.pmem)}${md.poison.length ? ` · ${md.poison.length} poisoned` : ''}`,
+    tooltip: `**${md.id}** (${md.spec.host}, endpoint port ${md.spec.port}): DPA [0, ${hex(md.dpaSize)}) — ram [0, ${hex(md.spec.ram)}), pmem [${hex(md.spec.ram)}, ${hex(md.dpaSize)})`,
+    icon: 'chip',
+    color: md.poison.length ? COLOR.error : undefined,
+    contextValue: 'daxCxlMemdev',
+    expanded: true,
+    children,
+  };
 }
 
 /** the dm device whose table holds a device, if any */
@@ -175,7 +235,7 @@ function regionNode(m: Machine, r: NdRegion): DeviceNode {
     tooltip: [
       `**${r.id}**: persistent-memory region`,
       `SPA \`[${hex(start)}, ${hex(end)})\` (${formatSize(r.ndrSize)}), pfns \`${hex(start / PAGE_SIZE)}–${hex(end / PAGE_SIZE - 1)}\``,
-      `ARS ${r.spec.ars ? 'supported' : 'not supported'} · clear unit ${r.spec.clearUnit} B · error granularity ${r.spec.errorGranularity} B`,
+      r.cxl ? cxlRegionLine(m, r.cxl) : `ARS ${r.spec.ars ? 'supported' : 'not supported'} · clear unit ${r.spec.clearUnit} B · error granularity ${r.spec.errorGranularity} B`,
     ].join('\n\n'),
     icon: 'circuit-board',
     color: bad ? COLOR.warning : undefined,
@@ -185,6 +245,13 @@ function regionNode(m: Machine, r: NdRegion): DeviceNode {
     target: { spa: start, len: r.ndrSize, title: r.id },
     ref: { region: r.id },
   };
+}
+
+/** a CXL region's interleave, for the region tooltip */
+function cxlRegionLine(m: Machine, id: string): string {
+  const r = m.k.cxl?.region(id);
+  if (!r) return `CXL region ${id}`;
+  return `CXL ${r.spec.mode} region: x${r.spec.ways} interleave, granularity ${formatSize(r.spec.granularity)}, targets ${r.targets.map((d) => `${d.memdev.id} (${d.id})`).join(', ')}; no ARS, no badblocks`;
 }
 
 function describeBad(media: number, bb: number, pages: number): string {
@@ -197,6 +264,8 @@ function describeBad(media: number, bb: number, pages: number): string {
 
 /** whether the kernel knows about a media error yet */
 function knownLabel(m: Machine, s: number, e: number): string {
+  // in a CXL region the device keeps the poison list; there is no badrange to learn it from
+  if (m.k.cxl?.regionAt(s)) return 'on the device poison list (no ARS, no badblocks for CXL)';
   const known = m.k.platform.badrange.overlaps(s, e);
   return known ? 'known (badrange)' : 'latent: not yet known to the kernel';
 }

@@ -7,21 +7,24 @@ import type { Span } from '../../src/sim/report';
 import assert from 'node:assert/strict';
 import { buildModel } from '../../webview/timeline/core/model';
 import { buildView, layoutLanes, NO_FILTERS, type TimelineFilters } from '../../webview/timeline/core/view';
-import { cull, cullRow, fitLabel } from '../../webview/timeline/core/cull';
+import { cull, cullRow, DrawList, fitLabel, flowsOf, instantsOf, marksOf, slicesOf } from '../../webview/timeline/core/cull';
 import { fullView, type Viewport } from '../../webview/timeline/core/viewport';
 import { bruteCull, emptyReport, randomReport, rng } from './helpers';
 
 const METRICS = { rowH: 18, instH: 14, gap: 5 };
 const mono = (t: string) => t.length * 6;
 
+/** one draw list reused by every call, as the renderer reuses its own: a frame must not see the previous one's entries */
+const shared = new DrawList();
+
 function fastKeys(view: ReturnType<typeof buildView>, vp: Viewport, width: number, height: number) {
   const layout = layoutLanes(view, METRICS);
-  const dl = cull(view, layout, vp, width, height);
+  const dl = cull(view, layout, vp, width, height, { into: shared });
   return {
     dl,
     layout,
-    slices: dl.slices.map((s) => `${s.lane}/${s.row}/${s.i}/${s.x0}/${s.x1}`).sort(),
-    marks: dl.marks.map((m) => `${m.lane}/${m.row}/${m.c0}/${m.c1}`).sort(),
+    slices: slicesOf(dl).map((s) => `${s.lane}/${s.row}/${s.i}/${s.x0}/${s.x1}`).sort(),
+    marks: marksOf(dl).map((m) => `${m.lane}/${m.row}/${m.c0}/${m.c1}`).sort(),
   };
 }
 
@@ -65,11 +68,11 @@ test('full view of 200000 spans in one lane visits O(pixels), not O(n)', () => {
   const width = 1000;
   const { dl, layout } = fastKeys(view, fullView(m), width, 600);
   assert.ok(dl.visits <= 2 * width, `visits ${dl.visits}`);
-  assert.equal(dl.slices.length, 0);
+  assert.equal(dl.nSlices, 0);
   // the whole row is one run of marked columns
-  assert.equal(dl.marks.length, 1);
+  assert.equal(dl.nMarks, 1);
   const brute = bruteCull(view, layout, fullView(m), width, 600);
-  assert.deepEqual(dl.marks.map((mk) => `${mk.lane}/${mk.row}/${mk.c0}/${mk.c1}`), brute.marks);
+  assert.deepEqual(marksOf(dl).map((mk) => `${mk.lane}/${mk.row}/${mk.c0}/${mk.c1}`), brute.marks);
 });
 
 test('cullRow: a long span after sub-pixel ones in the same column is still a slice', () => {
@@ -77,9 +80,10 @@ test('cullRow: a long span after sub-pixel ones in the same column is still a sl
   const start = Float64Array.from([1, 3, 6, 1000]);
   const end = Float64Array.from([2, 4, 506, 1001]);
   const idx = Int32Array.from([0, 1, 2, 3]);
-  const got: string[] = [];
-  cullRow(start, end, idx, 0, 0.1, 200, 1, { slice: (i, a, b) => got.push(`s${i}:${a.toFixed(1)}-${b.toFixed(1)}`), mark: (c) => got.push(`m${c}`) });
-  assert.deepEqual(got, ['m0', 's2:0.6-50.6', 'm100']);
+  const dl = new DrawList();
+  cullRow(start, end, idx, 0, 0.1, 200, 1, { dl, lane: 0, row: 0, y: 0, label: null });
+  assert.deepEqual(slicesOf(dl).map((s) => `s${s.i}:${s.x0.toFixed(1)}-${s.x1.toFixed(1)}`), ['s2:0.6-50.6']);
+  assert.deepEqual(marksOf(dl).map((mk) => `m${mk.c0}-${mk.c1}`), ['m0-1', 'm100-101']);
 });
 
 test('count labels are drawn when they fit, truncated with an ellipsis, or left out', () => {
@@ -93,7 +97,7 @@ test('count labels are drawn when they fit, truncated with an ellipsis, or left 
   const layout = layoutLanes(view, METRICS);
   // 1 px per ns
   const dl = cull(view, layout, { t0: 0, t1: 4000, scrollY: 0 }, 4000, 400, { measure: mono, labelPad: 4 });
-  const byId = new Map(dl.slices.map((s) => [m.spans[s.i]!.id, s.label]));
+  const byId = new Map(slicesOf(dl).map((s) => [m.spans[s.i]!.id, s.label]));
   assert.equal(byId.get(1), 'memory_failure ×264241152');
   const mid = byId.get(2)!;
   assert.ok(mid.endsWith('…') && 'memory_failure ×264241152'.startsWith(mid.slice(0, -1)) && mono(mid) <= 92, mid);
@@ -113,14 +117,14 @@ test('flows link a call to its callee in another layer; the selection is boxed i
   const view = buildView(m, NO_FILTERS);
   const layout = layoutLanes(view, METRICS);
   const dl = cull(view, layout, { t0: 0, t1: 1000, scrollY: 0 }, 1000, 1000, { selected: m.indexOf(2) });
-  assert.deepEqual(dl.flows.map((f) => [m.spans[f.from]!.id, m.spans[f.to]!.id, f.x]), [[1, 2, 100]]);
+  assert.deepEqual(flowsOf(dl).map((f) => [m.spans[f.from]!.id, m.spans[f.to]!.id, f.x]), [[1, 2, 100]]);
   const mmLane = view.laneOf[m.layerLane[m.layer[0]!]!]!;
-  assert.equal(dl.flows[0]!.y0, layout.top[mmLane]! + 9);
+  assert.equal(dl.flowY0[0]!, layout.top[mmLane]! + 9);
   // dax layer lane and the pmem0 device lane
   assert.equal(dl.selection.length, 2);
   // a filter hiding the caller's layer removes the flow
   const v2 = buildView(m, { layers: ['dax'], processes: [], symbol: '' });
-  assert.equal(cull(v2, layoutLanes(v2, METRICS), { t0: 0, t1: 1000, scrollY: 0 }, 1000, 1000).flows.length, 0);
+  assert.equal(cull(v2, layoutLanes(v2, METRICS), { t0: 0, t1: 1000, scrollY: 0 }, 1000, 1000).nFlows, 0);
 });
 
 test('instants merge per pixel column with their count', () => {
@@ -130,5 +134,5 @@ test('instants merge per pixel column with their count', () => {
   const m = buildModel(r);
   const view = buildView(m, NO_FILTERS);
   const dl = cull(view, layoutLanes(view, METRICS), { t0: 0, t1: 1000, scrollY: 0 }, 100, 500);
-  assert.deepEqual(dl.instants.map((i) => [Math.floor(i.x), i.n]), [[0, 3], [50, 1], [99, 1]]);
+  assert.deepEqual(instantsOf(dl).map((i) => [Math.floor(i.x), i.n]), [[0, 3], [50, 1], [99, 1]]);
 });

@@ -1,8 +1,13 @@
 // Painting a draw list on the canvas. Everything here is in device pixels
-// (the canvas backing store); the culling already decided what is visible,
-// so this only batches fills by colour and places text.
+// (the canvas backing store); the culling already decided what is visible.
+// The track area (stripes, grid, marks, slices, instants) is rasterised into
+// a reused pixel buffer (core/raster.ts) and put on the canvas in one
+// putImageData; only text, the flows and the selection are canvas calls, with
+// each fill style set once per colour.
 
 import type { DrawList } from './core/cull';
+import { parseColor } from './core/colors';
+import { packColor, rasterTrack, sliceInset, type RasterColours } from './core/raster';
 import type { Layout, TimelineView } from './core/view';
 import type { Tick } from './core/viewport';
 import type { Theme } from './theme';
@@ -21,231 +26,206 @@ export function fontOf(theme: Theme, dpr: number): string {
   return `${Math.round(theme.fontSize * dpr)}px ${theme.fontFamily}`;
 }
 
-export function paint(ctx: CanvasRenderingContext2D, dl: DrawList, view: TimelineView, layout: Layout, theme: Theme, g: Geometry, axis: Tick[]): void {
-  const m = view.model;
-  const { width: W, height: H, gutter: GX, header: HY, dpr } = g;
-  const TW = W - GX;
-  const TH = H - HY;
-  const rowH = layout.metrics.rowH;
-  ctx.setTransform(1, 0, 0, 1, 0, 0);
-  ctx.fillStyle = theme.background;
-  ctx.fillRect(0, 0, W, H);
-  ctx.font = fontOf(theme, dpr);
-  ctx.textBaseline = 'middle';
+function packCss(css: string): number {
+  const c = parseColor(css);
+  return packColor(c ? c : { r: 128, g: 128, b: 128, a: 1 });
+}
 
-  // lane stripes and separators
-  ctx.save();
-  ctx.beginPath();
-  ctx.rect(0, HY, W, TH);
-  ctx.clip();
-  ctx.fillStyle = theme.stripe;
-  for (const l of dl.lanes) if (l.lane % 2 === 1) ctx.fillRect(0, HY + l.y, W, l.h);
-  ctx.fillStyle = theme.border;
-  for (const l of dl.lanes) ctx.fillRect(0, HY + l.y + l.h + Math.floor((layout.metrics.gap - 1) / 2), W, Math.max(1, Math.round(dpr / 2)));
-  // grid lines at the ticks
-  ctx.fillStyle = theme.grid;
-  for (const t of axis) ctx.fillRect(GX + Math.round(t.x), HY, 1, TH);
-  ctx.restore();
-
-  // tracks
-  ctx.save();
-  ctx.beginPath();
-  ctx.rect(GX, HY, TW, TH);
-  ctx.clip();
-  ctx.translate(GX, HY);
-  const inset = Math.max(1, Math.round(dpr));
-  const sliceH = rowH - inset;
-
-  // merged sub-pixel marks, by colour
-  const laneFill = (li: number): string => {
-    const lane = view.lanes[li]!.lane;
-    return lane.kind === 'layer' ? theme.layerFill[lane.layer]! : theme.neutralFill;
+/** the theme's track colours as pixels (the theme's colours are opaque rgb() strings) */
+export function rasterColours(theme: Theme): RasterColours {
+  return {
+    background: packCss(theme.background),
+    stripe: packCss(theme.stripe),
+    border: packCss(theme.border),
+    grid: packCss(theme.grid),
+    layerFill: Uint32Array.from(theme.layerFill, packCss),
+    neutralFill: packCss(theme.neutralFill),
+    outline: theme.outline ? packCss(theme.outline) : -1,
+    event: packCss(theme.event),
+    signal: packCss(theme.signal),
   };
-  const byColour = new Map<string, number[]>();
-  for (let q = 0; q < dl.marks.length; q++) {
-    const c = laneFill(dl.marks[q]!.lane);
-    let a = byColour.get(c);
-    if (!a) byColour.set(c, (a = []));
-    a.push(q);
-  }
-  // marks are whole pixel columns on whole pixel rows: plain rectangles, no anti-aliasing to do
-  for (const [c, qs] of byColour) {
-    ctx.fillStyle = c;
-    for (const q of qs) {
-      const mk = dl.marks[q]!;
-      ctx.fillRect(mk.c0, mk.y, mk.c1 - mk.c0, sliceH);
+}
+
+/** paints frames on one canvas, keeping its pixel buffer and the theme's packed colours between frames */
+export class Painter {
+  private img: ImageData | null = null;
+  private px: Uint32Array = new Uint32Array(0);
+  private colours: RasterColours | null = null;
+  private coloursOf: Theme | null = null;
+  private grid: number[] = [];
+
+  constructor(private readonly ctx: CanvasRenderingContext2D) {}
+
+  /** the buffer for a w × h track area, reallocated only when the size changes */
+  private buffer(w: number, h: number): ImageData {
+    if (!this.img || this.img.width !== w || this.img.height !== h) {
+      this.img = this.ctx.createImageData(w, h);
+      this.px = new Uint32Array(this.img.data.buffer);
     }
+    return this.img;
   }
 
-  // slices, by layer colour
-  const byLayer: number[][] = m.layers.map(() => []);
-  for (let q = 0; q < dl.slices.length; q++) byLayer[m.layer[dl.slices[q]!.i]!]!.push(q);
-  const clipX = (x: number) => (x < -2 ? -2 : x > TW + 2 ? TW + 2 : x);
-  for (let l = 0; l < byLayer.length; l++) {
-    const qs = byLayer[l]!;
-    if (!qs.length) continue;
-    ctx.fillStyle = theme.layerFill[l]!;
-    ctx.beginPath();
-    for (const q of qs) {
-      const s = dl.slices[q]!;
-      const x0 = clipX(s.x0);
-      const x1 = clipX(s.x1);
-      // a 1 px gap to the next slice once there is room for it
-      const w = x1 - x0 > 3 * inset ? x1 - x0 - inset : Math.max(1, x1 - x0);
-      ctx.rect(x0, s.y, w, sliceH);
+  /** `measure` gives a text's width in the current font (cached by the caller) */
+  paint(dl: DrawList, view: TimelineView, layout: Layout, theme: Theme, g: Geometry, axis: Tick[], measure: (text: string) => number): void {
+    const ctx = this.ctx;
+    const m = view.model;
+    const { width: W, height: H, gutter: GX, header: HY, dpr } = g;
+    const TW = W - GX;
+    const TH = H - HY;
+    const rowH = layout.metrics.rowH;
+    if (this.coloursOf !== theme) {
+      this.colours = rasterColours(theme);
+      this.coloursOf = theme;
     }
-    ctx.fill();
-    if (theme.outline) {
-      ctx.strokeStyle = theme.outline;
-      ctx.lineWidth = 1;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.font = fontOf(theme, dpr);
+    ctx.textBaseline = 'middle';
+
+    // the track area, as pixels
+    if (TW > 0 && TH > 0) {
+      const img = this.buffer(TW, TH);
+      const grid = this.grid;
+      grid.length = 0;
+      for (const t of axis) grid.push(t.x);
+      rasterTrack(this.px, dl, view, layout, this.colours!, { width: TW, height: TH, dpr, grid });
+      ctx.putImageData(img, GX, HY);
+    }
+
+    // on top of the track: labels, flows, instant counts, the selection
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(GX, HY, TW, TH);
+    ctx.clip();
+    ctx.translate(GX, HY);
+    const inset = sliceInset(dpr);
+    const sliceH = rowH - inset;
+    const clipX = (x: number) => (x < -2 ? -2 : x > TW + 2 ? TW + 2 : x);
+    let style = '';
+    const setFill = (s: string) => {
+      if (s !== style) ctx.fillStyle = style = s;
+    };
+
+    // labels (slices are pushed lane by lane, so the colour rarely changes)
+    for (let q = 0; q < dl.nSlices; q++) {
+      const label = dl.sliceLabel[q];
+      if (label === null || label === undefined) continue;
+      setFill(theme.layerText[m.layer[dl.sliceI[q]!]!]!);
+      ctx.fillText(label, Math.max(dl.sliceX0[q]!, 0) + 4 * dpr, Math.round(dl.sliceY[q]!) + sliceH / 2);
+    }
+
+    // flows: a line from the caller's row to the callee's, with an arrow head
+    if (dl.nFlows) {
+      ctx.strokeStyle = theme.flow;
+      setFill(theme.flow);
+      ctx.lineWidth = Math.max(1, dpr);
       ctx.beginPath();
-      for (const q of qs) {
-        const s = dl.slices[q]!;
-        const x0 = clipX(s.x0);
-        const x1 = clipX(s.x1);
-        if (x1 - x0 >= 4) ctx.rect(Math.round(x0) + 0.5, s.y + 0.5, Math.max(1, Math.round(x1 - x0) - inset - 1), sliceH - 1);
+      for (let q = 0; q < dl.nFlows; q++) {
+        const x = Math.round(dl.flowX[q]!) + 0.5;
+        ctx.moveTo(x, dl.flowY0[q]!);
+        ctx.lineTo(x, dl.flowY1[q]!);
       }
       ctx.stroke();
-    }
-  }
-  // labels
-  for (let l = 0; l < byLayer.length; l++) {
-    const qs = byLayer[l]!;
-    let set = false;
-    for (const q of qs) {
-      const s = dl.slices[q]!;
-      if (s.label === null) continue;
-      if (!set) {
-        ctx.fillStyle = theme.layerText[l]!;
-        set = true;
-      }
-      ctx.fillText(s.label, Math.max(s.x0, 0) + 4 * dpr, s.y + sliceH / 2);
-    }
-  }
-
-  // flows: a line from the caller's row to the callee's, with an arrow head
-  if (dl.flows.length) {
-    ctx.strokeStyle = theme.flow;
-    ctx.fillStyle = theme.flow;
-    ctx.lineWidth = Math.max(1, dpr);
-    ctx.beginPath();
-    for (const f of dl.flows) {
-      const x = Math.round(f.x) + 0.5;
-      ctx.moveTo(x, f.y0);
-      ctx.lineTo(x, f.y1);
-    }
-    ctx.stroke();
-    const ah = 3 * dpr;
-    ctx.beginPath();
-    for (const f of dl.flows) {
-      const x = Math.round(f.x) + 0.5;
-      const dir = f.y1 >= f.y0 ? 1 : -1;
-      const tip = f.y1 - (dir * rowH) / 2 + dir;
-      ctx.moveTo(x - ah, tip - dir * ah * 1.5);
-      ctx.lineTo(x + ah, tip - dir * ah * 1.5);
-      ctx.lineTo(x, tip);
-      ctx.closePath();
-    }
-    ctx.fill();
-  }
-
-  // instants: a triangle per pixel column, batched by colour; the count of a
-  // column's instants when there is room before the next one
-  if (dl.instants.length) {
-    const tri = (kind: 'event' | 'signal') => {
+      const ah = 3 * dpr;
       ctx.beginPath();
-      for (const it of dl.instants) {
-        if (m.instants[it.k]!.kind !== kind) continue;
-        const ih = layout.instH[it.lane]!;
-        const x = Math.round(it.x) + 0.5;
-        const r = Math.max(3, ih / 2 - 1);
-        ctx.moveTo(x - r, it.y + 1);
-        ctx.lineTo(x + r, it.y + 1);
-        ctx.lineTo(x, it.y + 1 + r * 1.6);
+      for (let q = 0; q < dl.nFlows; q++) {
+        const x = Math.round(dl.flowX[q]!) + 0.5;
+        const y0 = dl.flowY0[q]!;
+        const y1 = dl.flowY1[q]!;
+        const dir = y1 >= y0 ? 1 : -1;
+        const tip = y1 - (dir * rowH) / 2 + dir;
+        ctx.moveTo(x - ah, tip - dir * ah * 1.5);
+        ctx.lineTo(x + ah, tip - dir * ah * 1.5);
+        ctx.lineTo(x, tip);
         ctx.closePath();
       }
       ctx.fill();
-    };
-    ctx.fillStyle = theme.event;
-    tri('event');
-    ctx.fillStyle = theme.signal;
-    tri('signal');
-    ctx.fillStyle = theme.muted;
-    for (let q = 0; q < dl.instants.length; q++) {
-      const it = dl.instants[q]!;
-      if (it.n < 2) continue;
-      const next = dl.instants[q + 1];
-      const room = next && next.lane === it.lane ? next.x - it.x : TW - it.x;
-      const text = `×${it.n}`;
-      const ih = layout.instH[it.lane]!;
+    }
+
+    // the count of a column's instants, when there is room before the next one
+    for (let q = 0; q < dl.nInstants; q++) {
+      const n = dl.instN[q]!;
+      if (n < 2) continue;
+      const lane = dl.instLane[q]!;
+      const x = dl.instX[q]!;
+      const room = q + 1 < dl.nInstants && dl.instLane[q + 1] === lane ? dl.instX[q + 1]! - x : TW - x;
+      const text = `×${n}`;
+      const ih = layout.instH[lane]!;
       const r = Math.max(3, ih / 2 - 1);
-      if (room < r * 2 + 4 * dpr + ctx.measureText(text).width) continue;
-      ctx.fillText(text, Math.round(it.x) + r + 2 * dpr, it.y + ih / 2);
+      if (room < r * 2 + 4 * dpr + measure(text)) continue;
+      setFill(theme.muted);
+      ctx.fillText(text, Math.round(x) + r + 2 * dpr, Math.round(dl.instY[q]!) + ih / 2);
     }
-  }
 
-  // selection outlines
-  if (dl.selection.length) {
-    ctx.strokeStyle = theme.selection;
-    const lw = Math.max(2, Math.round(2 * dpr));
-    ctx.lineWidth = lw;
-    for (const s of dl.selection) {
-      let x0 = clipX(s.x0);
-      let x1 = clipX(s.x1);
-      if (x1 - x0 < 3 * dpr) {
-        const c = (x0 + x1) / 2;
-        x0 = c - 1.5 * dpr;
-        x1 = c + 1.5 * dpr;
+    // selection outlines
+    if (dl.selection.length) {
+      ctx.strokeStyle = theme.selection;
+      const lw = Math.max(2, Math.round(2 * dpr));
+      ctx.lineWidth = lw;
+      for (const s of dl.selection) {
+        let x0 = clipX(s.x0);
+        let x1 = clipX(s.x1);
+        if (x1 - x0 < 3 * dpr) {
+          const c = (x0 + x1) / 2;
+          x0 = c - 1.5 * dpr;
+          x1 = c + 1.5 * dpr;
+        }
+        ctx.strokeRect(x0 - lw / 2, Math.round(s.y) - lw / 2 + 1, x1 - x0 + lw, sliceH + lw - 1);
       }
-      ctx.strokeRect(x0 - lw / 2, s.y - lw / 2 + 1, x1 - x0 + lw, sliceH + lw - 1);
     }
-  }
-  ctx.restore();
+    ctx.restore();
+    style = '';
 
-  // gutter: lane labels
-  ctx.fillStyle = theme.background;
-  ctx.fillRect(0, HY, GX, TH);
-  ctx.save();
-  ctx.beginPath();
-  ctx.rect(0, HY, GX - 4 * dpr, TH);
-  ctx.clip();
-  for (const l of dl.lanes) {
-    if (l.lane % 2 === 1) {
-      ctx.fillStyle = theme.stripe;
-      ctx.fillRect(0, HY + Math.max(0, l.y), GX, Math.min(l.h, l.h + l.y));
+    // gutter: lane labels
+    setFill(theme.background);
+    ctx.fillRect(0, HY, GX, TH);
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(0, HY, GX - 4 * dpr, TH);
+    ctx.clip();
+    setFill(theme.stripe);
+    for (let q = 0; q < dl.nLanes; q++) {
+      const y = dl.laneY[q]!;
+      const h = dl.laneH[q]!;
+      if (dl.laneIdx[q]! % 2 === 1) ctx.fillRect(0, HY + Math.max(0, y), GX, Math.min(h, h + y));
     }
-    const lane = view.lanes[l.lane]!.lane;
-    const y = HY + Math.max(l.y, 0) + Math.min(rowH, layout.height[l.lane]!) / 2;
-    const kind = lane.kind === 'device' ? 'dev ' : lane.kind === 'process' ? 'proc ' : '';
-    let x = 6 * dpr;
-    if (kind) {
-      ctx.fillStyle = theme.muted;
-      ctx.fillText(kind, x, y);
-      x += ctx.measureText(kind).width;
+    for (let q = 0; q < dl.nLanes; q++) {
+      const li = dl.laneIdx[q]!;
+      const lane = view.lanes[li]!.lane;
+      const y = HY + Math.max(dl.laneY[q]!, 0) + Math.min(rowH, layout.height[li]!) / 2;
+      const kind = lane.kind === 'device' ? 'dev ' : lane.kind === 'process' ? 'proc ' : '';
+      let x = 6 * dpr;
+      if (kind) {
+        setFill(theme.muted);
+        ctx.fillText(kind, x, y);
+        x += measure(kind);
+      }
+      if (lane.kind === 'layer') {
+        setFill(theme.layerFill[lane.layer]!);
+        ctx.fillRect(x, y - 4 * dpr, 3 * dpr, 8 * dpr);
+        x += 7 * dpr;
+      }
+      setFill(theme.foreground);
+      ctx.fillText(lane.label, x, y);
     }
-    ctx.fillStyle = lane.kind === 'layer' ? theme.layerFill[lane.layer]! : theme.foreground;
-    if (lane.kind === 'layer') ctx.fillRect(x, y - 4 * dpr, 3 * dpr, 8 * dpr);
-    if (lane.kind === 'layer') x += 7 * dpr;
-    ctx.fillStyle = theme.foreground;
-    ctx.fillText(lane.label, x, y);
-  }
-  ctx.restore();
-  ctx.fillStyle = theme.border;
-  ctx.fillRect(GX - 1, HY, Math.max(1, Math.round(dpr / 2)), TH);
+    ctx.restore();
+    style = '';
+    setFill(theme.border);
+    ctx.fillRect(GX - 1, HY, Math.max(1, Math.round(dpr / 2)), TH);
 
-  // axis header
-  ctx.fillStyle = theme.background;
-  ctx.fillRect(0, 0, W, HY);
-  ctx.fillStyle = theme.border;
-  ctx.fillRect(0, HY - 1, W, Math.max(1, Math.round(dpr / 2)));
-  ctx.save();
-  ctx.beginPath();
-  ctx.rect(GX, 0, TW, HY);
-  ctx.clip();
-  ctx.fillStyle = theme.muted;
-  for (const t of axis) {
-    ctx.fillRect(GX + Math.round(t.x), HY - 5 * dpr, 1, 5 * dpr);
-    ctx.fillText(t.label, GX + Math.round(t.x) + 3 * dpr, HY / 2);
+    // axis header
+    setFill(theme.background);
+    ctx.fillRect(0, 0, W, HY);
+    setFill(theme.border);
+    ctx.fillRect(0, HY - 1, W, Math.max(1, Math.round(dpr / 2)));
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(GX, 0, TW, HY);
+    ctx.clip();
+    setFill(theme.muted);
+    for (const t of axis) {
+      ctx.fillRect(GX + Math.round(t.x), HY - 5 * dpr, 1, 5 * dpr);
+      ctx.fillText(t.label, GX + Math.round(t.x) + 3 * dpr, HY / 2);
+    }
+    ctx.restore();
   }
-  ctx.restore();
 }

@@ -15,8 +15,8 @@ import type { RunReport } from '../../src/sim/report';
 import { buildModel, labelOf, type TimelineModel } from './core/model';
 import { buildView, layoutLanes, normaliseFilters, rowTop, type Layout, type TimelineFilters, type TimelineView } from './core/view';
 import { clampScroll, clampView, fullView, panBy, revealRange, revealY, ticks, zoomAt, formatNs, type Viewport } from './core/viewport';
-import { cull, hitTest } from './core/cull';
-import { fontOf, paint } from './draw';
+import { cull, DrawList, hitTest } from './core/cull';
+import { fontOf, Painter } from './draw';
 import { SpanList } from './list';
 import { Toolbar } from './toolbar';
 import { readTheme, type Theme } from './theme';
@@ -123,6 +123,9 @@ export function mountTimeline(root: HTMLElement, host: TimelineHost, initial?: T
   canvas.setAttribute('aria-label', 'Timeline of the run. Drag or arrow keys to pan, wheel or plus and minus to zoom, Home for the whole run, click to select a span, Enter to open its kernel symbol. The list below has the same spans.');
   wrap.append(canvas);
   const ctx = canvas.getContext('2d', { alpha: false })!;
+  const painter = new Painter(ctx);
+  /** the draw list, refilled by every frame */
+  const drawList = new DrawList();
   const list = new SpanList(body, {
     select: (i) => selectIndex(i, true, 'list'),
     open: (i) => openIndex(i),
@@ -200,12 +203,12 @@ export function mountTimeline(root: HTMLElement, host: TimelineHost, initial?: T
     const H = Math.round(trackH() * dpr);
     ctx.font = fontOf(theme, dpr);
     const dvp: Viewport = { t0: vp.t0, t1: vp.t1, scrollY: vp.scrollY * dpr };
-    const dl = cull(view, l, dvp, W, H, { measure, selected: selIdx, labelPad: 4 * dpr, flowMinPx: 3 * dpr });
+    const dl = cull(view, l, dvp, W, H, { measure, selected: selIdx, labelPad: 4 * dpr, flowMinPx: 3 * dpr, into: drawList });
     const tCull = performance.now();
-    paint(ctx, dl, view, l, theme, { dpr, width: canvas.width, height: canvas.height, gutter: Math.round(GUTTER * dpr), header: Math.round(HEADER * dpr) }, ticks(dvp, W, 100 * dpr));
+    painter.paint(dl, view, l, theme, { dpr, width: canvas.width, height: canvas.height, gutter: Math.round(GUTTER * dpr), header: Math.round(HEADER * dpr) }, ticks(dvp, W, 100 * dpr), measure);
     if (profile) {
       performance.measure('dax-timeline-frame', { start: t, end: performance.now() });
-      root.dataset.timelineStats = JSON.stringify({ cullMs: Number((tCull - t).toFixed(2)), paintMs: Number((performance.now() - tCull).toFixed(2)), slices: dl.slices.length, marks: dl.marks.length, instants: dl.instants.length, flows: dl.flows.length, visits: dl.visits });
+      root.dataset.timelineStats = JSON.stringify({ cullMs: Number((tCull - t).toFixed(2)), paintMs: Number((performance.now() - tCull).toFixed(2)), slices: dl.nSlices, marks: dl.nMarks, instants: dl.nInstants, flows: dl.nFlows, visits: dl.visits });
     }
   }
 

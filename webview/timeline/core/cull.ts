@@ -1,5 +1,5 @@
 // Culling: what one frame draws, at pixel resolution, visiting only what is
-// visible. DOM-free; the canvas module only paints the draw list.
+// visible. DOM-free; the raster module only paints the draw list.
 //
 // Per row the spans are sorted by start and do not overlap, so their ends are
 // sorted too: a binary search on the ends finds the first visible span. From
@@ -11,6 +11,10 @@
 // one, which is checked on its own. A frame therefore costs O(visible slices +
 // marked columns × log(spans per column)) per visible row, whatever n is.
 // Consecutive marked columns merge into one mark run.
+//
+// The draw list is a set of typed columns in one reusable object (`DrawList`):
+// a frame appends to buffers that only grow, so drawing a frame allocates
+// nothing but the few label strings it places.
 
 import { labelOf, type TimelineModel } from './model';
 import { rowTop, type Layout, type TimelineView } from './view';
@@ -67,16 +71,205 @@ export interface DrawLane {
   h: number;
 }
 
-export interface DrawList {
-  lanes: DrawLane[];
-  slices: DrawSlice[];
-  marks: DrawMark[];
-  instants: DrawInstant[];
-  flows: DrawFlow[];
-  /** where the selected span is drawn (one box per lane it appears in) */
-  selection: { lane: number; x0: number; x1: number; y: number }[];
+export interface DrawSelection {
+  lane: number;
+  x0: number;
+  x1: number;
+  y: number;
+}
+
+function growI32(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer> {
+  if (need <= a.length) return a;
+  const b = new Int32Array(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+function growF64(a: Float64Array<ArrayBuffer>, need: number): Float64Array<ArrayBuffer> {
+  if (need <= a.length) return a;
+  const b = new Float64Array(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+/**
+ * One frame's draw list, as typed columns: entries [0, nX) of each group are
+ * this frame's. Reused from frame to frame (`reset` keeps the buffers).
+ */
+export class DrawList {
+  nLanes = 0;
+  laneIdx = new Int32Array(32);
+  laneY = new Float64Array(32);
+  laneH = new Float64Array(32);
+
+  nSlices = 0;
+  sliceI = new Int32Array(1024);
+  sliceLane = new Int32Array(1024);
+  sliceRow = new Int32Array(1024);
+  sliceX0 = new Float64Array(1024);
+  sliceX1 = new Float64Array(1024);
+  sliceY = new Float64Array(1024);
+  sliceLabel: (string | null)[] = [];
+
+  nMarks = 0;
+  markLane = new Int32Array(4096);
+  markRow = new Int32Array(4096);
+  markC0 = new Int32Array(4096);
+  markC1 = new Int32Array(4096);
+  markY = new Float64Array(4096);
+
+  nInstants = 0;
+  instK = new Int32Array(1024);
+  instN = new Int32Array(1024);
+  instLane = new Int32Array(1024);
+  instX = new Float64Array(1024);
+  instY = new Float64Array(1024);
+
+  nFlows = 0;
+  flowFrom = new Int32Array(256);
+  flowTo = new Int32Array(256);
+  flowX = new Float64Array(256);
+  flowY0 = new Float64Array(256);
+  flowY1 = new Float64Array(256);
+
+  /** where the selected span is drawn (one box per lane it appears in; at most 3) */
+  selection: DrawSelection[] = [];
   /** spans read by the row walks (binary searches excluded): the cost of the frame */
-  visits: number;
+  visits = 0;
+
+  /** the first mark of the row being walked (marks merge only within a row) */
+  private rowMarks = 0;
+
+  reset(): this {
+    this.nLanes = this.nSlices = this.nMarks = this.nInstants = this.nFlows = 0;
+    this.sliceLabel.length = 0;
+    this.selection.length = 0;
+    this.visits = 0;
+    this.rowMarks = 0;
+    return this;
+  }
+
+  pushLane(lane: number, y: number, h: number): void {
+    const q = this.nLanes++;
+    if (q >= this.laneIdx.length) {
+      this.laneIdx = growI32(this.laneIdx, q + 1);
+      this.laneY = growF64(this.laneY, q + 1);
+      this.laneH = growF64(this.laneH, q + 1);
+    }
+    this.laneIdx[q] = lane;
+    this.laneY[q] = y;
+    this.laneH[q] = h;
+  }
+
+  pushSlice(i: number, lane: number, row: number, x0: number, x1: number, y: number, label: string | null): void {
+    const q = this.nSlices++;
+    if (q >= this.sliceI.length) {
+      const need = q + 1;
+      this.sliceI = growI32(this.sliceI, need);
+      this.sliceLane = growI32(this.sliceLane, need);
+      this.sliceRow = growI32(this.sliceRow, need);
+      this.sliceX0 = growF64(this.sliceX0, need);
+      this.sliceX1 = growF64(this.sliceX1, need);
+      this.sliceY = growF64(this.sliceY, need);
+    }
+    this.sliceI[q] = i;
+    this.sliceLane[q] = lane;
+    this.sliceRow[q] = row;
+    this.sliceX0[q] = x0;
+    this.sliceX1[q] = x1;
+    this.sliceY[q] = y;
+    this.sliceLabel[q] = label;
+  }
+
+  /** start a row: later marks merge only with marks of this row */
+  beginRow(): void {
+    this.rowMarks = this.nMarks;
+  }
+
+  /** mark column c of (lane, row); columns of a row arrive in ascending order */
+  pushMark(lane: number, row: number, c: number, y: number): void {
+    const last = this.nMarks - 1;
+    if (last >= this.rowMarks && this.markC1[last] === c) {
+      this.markC1[last] = c + 1;
+      return;
+    }
+    this.pushMarkRun(lane, row, c, c + 1, y);
+  }
+
+  /** mark columns [c0, c1) of (lane, row), c0 at or after the row's last mark */
+  pushMarkRun(lane: number, row: number, c0: number, c1: number, y: number): void {
+    const last = this.nMarks - 1;
+    if (last >= this.rowMarks && this.markC1[last]! >= c0) {
+      if (c1 > this.markC1[last]!) this.markC1[last] = c1;
+      return;
+    }
+    const q = this.nMarks++;
+    if (q >= this.markLane.length) {
+      const need = q + 1;
+      this.markLane = growI32(this.markLane, need);
+      this.markRow = growI32(this.markRow, need);
+      this.markC0 = growI32(this.markC0, need);
+      this.markC1 = growI32(this.markC1, need);
+      this.markY = growF64(this.markY, need);
+    }
+    this.markLane[q] = lane;
+    this.markRow[q] = row;
+    this.markC0[q] = c0;
+    this.markC1[q] = c1;
+    this.markY[q] = y;
+  }
+
+  pushInstant(k: number, lane: number, x: number, y: number): void {
+    const q = this.nInstants++;
+    if (q >= this.instK.length) {
+      const need = q + 1;
+      this.instK = growI32(this.instK, need);
+      this.instN = growI32(this.instN, need);
+      this.instLane = growI32(this.instLane, need);
+      this.instX = growF64(this.instX, need);
+      this.instY = growF64(this.instY, need);
+    }
+    this.instK[q] = k;
+    this.instN[q] = 1;
+    this.instLane[q] = lane;
+    this.instX[q] = x;
+    this.instY[q] = y;
+  }
+
+  pushFlow(from: number, to: number, x: number, y0: number, y1: number): void {
+    const q = this.nFlows++;
+    if (q >= this.flowFrom.length) {
+      const need = q + 1;
+      this.flowFrom = growI32(this.flowFrom, need);
+      this.flowTo = growI32(this.flowTo, need);
+      this.flowX = growF64(this.flowX, need);
+      this.flowY0 = growF64(this.flowY0, need);
+      this.flowY1 = growF64(this.flowY1, need);
+    }
+    this.flowFrom[q] = from;
+    this.flowTo[q] = to;
+    this.flowX[q] = x;
+    this.flowY0[q] = y0;
+    this.flowY1[q] = y1;
+  }
+}
+
+// Object views of a draw list, for tests and debugging (they allocate; the
+// renderer reads the typed columns).
+export function slicesOf(dl: DrawList): DrawSlice[] {
+  return Array.from({ length: dl.nSlices }, (_, q) => ({ i: dl.sliceI[q]!, lane: dl.sliceLane[q]!, row: dl.sliceRow[q]!, x0: dl.sliceX0[q]!, x1: dl.sliceX1[q]!, y: dl.sliceY[q]!, label: dl.sliceLabel[q]! }));
+}
+export function marksOf(dl: DrawList): DrawMark[] {
+  return Array.from({ length: dl.nMarks }, (_, q) => ({ lane: dl.markLane[q]!, row: dl.markRow[q]!, c0: dl.markC0[q]!, c1: dl.markC1[q]!, y: dl.markY[q]! }));
+}
+export function instantsOf(dl: DrawList): DrawInstant[] {
+  return Array.from({ length: dl.nInstants }, (_, q) => ({ k: dl.instK[q]!, n: dl.instN[q]!, lane: dl.instLane[q]!, x: dl.instX[q]!, y: dl.instY[q]! }));
+}
+export function flowsOf(dl: DrawList): DrawFlow[] {
+  return Array.from({ length: dl.nFlows }, (_, q) => ({ from: dl.flowFrom[q]!, to: dl.flowTo[q]!, x: dl.flowX[q]!, y0: dl.flowY0[q]!, y1: dl.flowY1[q]! }));
+}
+export function lanesOf(dl: DrawList): DrawLane[] {
+  return Array.from({ length: dl.nLanes }, (_, q) => ({ lane: dl.laneIdx[q]!, y: dl.laneY[q]!, h: dl.laneH[q]! }));
 }
 
 export interface CullOptions {
@@ -90,19 +283,30 @@ export interface CullOptions {
   flowMinPx?: number;
   maxFlows?: number;
   minPx?: number;
+  /** the draw list to fill (reset first); a new one when absent */
+  into?: DrawList;
 }
 
-export interface RowSink {
-  slice(i: number, x0: number, x1: number): void;
-  /** column c marked; columns arrive in ascending order */
-  mark(c: number): void;
+/** where cullRow appends: the draw list, the row being walked, and how to label a slice */
+export interface RowTarget {
+  dl: DrawList;
+  lane: number;
+  row: number;
+  /** top of the row, px */
+  y: number;
+  /** the label of a slice of span i with `vis` visible pixels, or null */
+  label: ((i: number, vis: number) => string | null) | null;
 }
 
 /**
  * Walk one row: `idx` holds span indices sorted by start, non-overlapping.
- * Returns the number of spans visited.
+ * Appends the row's slices and merged marks to `to.dl`; returns the number of
+ * spans visited.
  */
-export function cullRow(start: Float64Array, end: Float64Array, idx: Int32Array, t0: number, k: number, width: number, minPx: number, sink: RowSink): number {
+export function cullRow(start: Float64Array, end: Float64Array, idx: Int32Array, t0: number, k: number, width: number, minPx: number, to: RowTarget): number {
+  const dl = to.dl;
+  const { lane, row, y, label } = to;
+  dl.beginRow();
   const len = idx.length;
   // first span whose end is on or right of pixel 0
   let lo = 0;
@@ -121,7 +325,7 @@ export function cullRow(start: Float64Array, end: Float64Array, idx: Int32Array,
     const x1 = (end[si]! - t0) * k;
     visits++;
     if (x1 - x0 >= minPx) {
-      sink.slice(si, x0, x1);
+      dl.pushSlice(si, lane, row, x0, x1, y, label ? label(si, Math.min(x1, width) - Math.max(x0, 0)) : null);
       i++;
       continue;
     }
@@ -143,13 +347,13 @@ export function cullRow(start: Float64Array, end: Float64Array, idx: Int32Array,
       if ((start[idx[mid]!]! - t0) * k < limit) a = mid;
       else b = mid;
     }
-    sink.mark(c);
+    dl.pushMark(lane, row, c, y);
     if (a > i) {
       const sj = idx[a]!;
       const y0 = (start[sj]! - t0) * k;
       const y1 = (end[sj]! - t0) * k;
       visits++;
-      if (y1 - y0 >= minPx) sink.slice(sj, y0, y1);
+      if (y1 - y0 >= minPx) dl.pushSlice(sj, lane, row, y0, y1, y, label ? label(sj, Math.min(y1, width) - Math.max(y0, 0)) : null);
     }
     i = b;
   }
@@ -179,13 +383,20 @@ export function cull(view: TimelineView, layout: Layout, vp: Viewport, width: nu
   const flowMinPx = opts.flowMinPx ?? 3;
   const maxFlows = opts.maxFlows ?? 4000;
   const measure = opts.measure;
-  const out: DrawList = { lanes: [], slices: [], marks: [], instants: [], flows: [], selection: [], visits: 0 };
+  const out = (opts.into ?? new DrawList()).reset();
   const range = vp.t1 - vp.t0;
   if (!(range > 0) || width <= 0 || height <= 0) return out;
   const k = width / range;
   const t0 = vp.t0;
   const rowH = layout.metrics.rowH;
   const sy = vp.scrollY;
+  const target: RowTarget = {
+    dl: out,
+    lane: 0,
+    row: 0,
+    y: 0,
+    label: measure ? (i, vis) => (vis >= 2 * labelPad + 12 ? fitLabel(labelOf(m, i), vis - 2 * labelPad, measure) : null) : null,
+  };
 
   // lanes overlapping [sy, sy + height)
   const nl = view.lanes.length;
@@ -200,32 +411,12 @@ export function cull(view: TimelineView, layout: Layout, vp: Viewport, width: nu
     }
     first = lo;
   }
-  let lane = 0;
-  let row = 0;
-  let rowY = 0;
-  let run: DrawMark | null = null;
-  const sink: RowSink = {
-    slice(i, x0, x1) {
-      let label: string | null = null;
-      if (measure) {
-        const vis = Math.min(x1, width) - Math.max(x0, 0);
-        if (vis >= 2 * labelPad + 12) label = fitLabel(labelOf(m, i), vis - 2 * labelPad, measure);
-      }
-      out.slices.push({ i, lane, row, x0, x1, y: rowY, label });
-    },
-    mark(c) {
-      if (run && run.c1 === c) run.c1 = c + 1;
-      else {
-        run = { lane, row, c0: c, c1: c + 1, y: rowY };
-        out.marks.push(run);
-      }
-    },
-  };
+  const instT = m.instantT;
   for (let li = first; li < nl; li++) {
     const top = layout.top[li]! - sy;
     if (top >= height) break;
     const vl = view.lanes[li]!;
-    out.lanes.push({ lane: li, y: top, h: layout.height[li]! });
+    out.pushLane(li, top, layout.height[li]!);
     // instants: one per pixel column, with the count sharing it
     const ih = layout.instH[li]!;
     if (ih > 0 && vl.instants.length && top + ih > 0) {
@@ -234,45 +425,48 @@ export function cull(view: TimelineView, layout: Layout, vp: Viewport, width: nu
       let hi = ins.length;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if ((m.instants[ins[mid]!]!.t - t0) * k >= 0) hi = mid;
+        if ((instT[ins[mid]!]! - t0) * k >= 0) hi = mid;
         else lo = mid + 1;
       }
-      let last: DrawInstant | null = null;
+      let lastC = -1;
       for (let q = lo; q < ins.length; q++) {
-        const x = (m.instants[ins[q]!]!.t - t0) * k;
+        const x = (instT[ins[q]!]! - t0) * k;
         if (x >= width) break;
         const c = Math.floor(x);
-        if (last && Math.floor(last.x) === c) last.n++;
+        if (c === lastC) out.instN[out.nInstants - 1]!++;
         else {
-          last = { k: ins[q]!, n: 1, lane: li, x, y: top };
-          out.instants.push(last);
+          out.pushInstant(ins[q]!, li, x, top);
+          lastC = c;
         }
       }
     }
+    target.lane = li;
     for (let r = 0; r < vl.rows.length; r++) {
-      rowY = top + ih + r * rowH;
+      const rowY = top + ih + r * rowH;
       if (rowY >= height) break;
       if (rowY + rowH <= 0) continue;
-      lane = li;
-      row = r;
-      run = null;
-      out.visits += cullRow(m.start, m.end, vl.rows[r]!, t0, k, width, minPx, sink);
+      target.row = r;
+      target.y = rowY;
+      out.visits += cullRow(m.start, m.end, vl.rows[r]!, t0, k, width, minPx, target);
     }
   }
 
   // flows: a call into another layer, at the callee's start, for slices wide enough to read
-  for (const s of out.slices) {
-    if (out.flows.length >= maxFlows) break;
-    const vl = view.lanes[s.lane]!;
-    if (vl.lane.kind !== 'layer' || s.x1 - s.x0 < flowMinPx || s.x0 < 0) continue;
-    const p = m.parent[s.i]!;
-    if (p < 0 || m.layer[p] === m.layer[s.i] || !view.pass[p]) continue;
+  for (let q = 0; q < out.nSlices; q++) {
+    if (out.nFlows >= maxFlows) break;
+    const x0 = out.sliceX0[q]!;
+    if (out.sliceX1[q]! - x0 < flowMinPx || x0 < 0) continue;
+    const vl = view.lanes[out.sliceLane[q]!]!;
+    if (vl.lane.kind !== 'layer') continue;
+    const i = out.sliceI[q]!;
+    const p = m.parent[i]!;
+    if (p < 0 || m.layer[p] === m.layer[i] || !view.pass[p]) continue;
     const pl = view.laneOf[m.layerLane[m.layer[p]!]!]!;
     if (pl < 0) continue;
     const y0 = rowTop(layout, pl, m.layerRow[p]!) - sy + rowH / 2;
-    const y1 = s.y + rowH / 2;
+    const y1 = out.sliceY[q]! + rowH / 2;
     if ((y0 < 0 && y1 < 0) || (y0 >= height && y1 >= height)) continue;
-    out.flows.push({ from: p, to: s.i, x: s.x0, y0, y1 });
+    out.pushFlow(p, i, x0, y0, y1);
   }
 
   // the selection, in each shown lane the span is in

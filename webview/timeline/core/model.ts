@@ -81,6 +81,8 @@ export interface TimelineModel {
   /** lane index of each layer's lane */
   layerLane: Int32Array;
   instants: Instant[];
+  /** time of each instant (instants[k].t), for the culling's binary searches */
+  instantT: Float64Array;
   /** pids known to the report (spans and signals), ascending, with their comm when known */
   processes: { pid: number; comm: string }[];
   tMin: number;
@@ -343,7 +345,8 @@ export function buildModel(report: RunReport): TimelineModel {
     if (spanOwnPid[i]! >= 0) procLane[i] = procLaneOf.get(spanOwnPid[i]!)!;
   }
 
-  return { n, spans, start, end, layer, sym, count, parent, pid, layerRow, devLane, devRow, procLane, procRow, layers, symbols, lanes, layerLane, instants, processes, tMin, tMax, indexOf };
+  const instantT = Float64Array.from(instants, (it) => it.t);
+  return { n, spans, start, end, layer, sym, count, parent, pid, layerRow, devLane, devRow, procLane, procRow, layers, symbols, lanes, layerLane, instants, instantT, processes, tMin, tMax, indexOf };
 }
 
 /** the label of the span at model index i */

@@ -4,7 +4,19 @@
 //   dist/extension.js      the extension, Node extension host (package.json "main")
 //   dist/web/extension.js  the same extension for the web extension host (package.json "browser"):
 //                          no Node built-ins may be reached from src/extension or src/sim
+//   dist/webview/{routing,timeline,comparison}.js
+//                          the webviews (browser, IIFE; @vscode-elements/elements bundled in),
+//                          with lab.css and the codicons (css + font) beside them
 import * as esbuild from 'esbuild';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const WEBVIEW_OUT = join(ROOT, 'dist', 'webview');
+mkdirSync(join(WEBVIEW_OUT, 'codicons'), { recursive: true });
+copyFileSync(join(ROOT, 'webview', 'lab.css'), join(WEBVIEW_OUT, 'lab.css'));
+for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(join(ROOT, 'node_modules', '@vscode', 'codicons', 'dist', f), join(WEBVIEW_OUT, 'codicons', f));
 
 const common = { bundle: true, sourcemap: true, target: 'node20', logLevel: 'warning', legalComments: 'none' };
 
@@ -34,6 +46,15 @@ await Promise.all([
     format: 'cjs',
     mainFields: ['browser', 'module', 'main'],
     external: ['vscode'],
+    define: { 'process.env.NODE_ENV': '"production"' },
+  }),
+  esbuild.build({
+    ...common,
+    target: 'es2022',
+    entryPoints: { routing: 'webview/routing-main.ts', timeline: 'webview/timeline-main.ts', comparison: 'webview/comparison-main.ts' },
+    outdir: 'dist/webview',
+    platform: 'browser',
+    format: 'iife',
     define: { 'process.env.NODE_ENV': '"production"' },
   }),
 ]);

@@ -12,12 +12,20 @@
 //   node scripts/code-server.mjs test [--grep PATTERN] [--only-suites]
 //       build, install what is missing, and run the mocha suites of
 //       test/extension inside the extension host; then (unless
-//       --only-suites) the `start --smoke` and `web-smoke` checks; prints
+//       --only-suites) the `start --smoke`, `web-smoke` and `webviews`
+//       checks; prints
 //       their output and a last line "N passed, N failed"; exits 0 only when
 //       all passed.
 //   node scripts/code-server.mjs web-smoke
 //       the browser entry (dist/web) in the web worker extension host: open
 //       the default scenario and step it through the command palette.
+//   node scripts/code-server.mjs webviews
+//       the webviews in the browser (test/e2e/webviews.mjs): the packaged
+//       extension, the default scenario opened from the palette, Layer
+//       Routing (a hop clicked opens the local kernel tree at the symbol,
+//       arrows and Enter, another design beside it), Design Comparison,
+//       Timeline, the four themes (screenshots in .cache/artifacts) and a
+//       reload that brings the views back.
 //   node scripts/code-server.mjs install
 //       only install what is missing.
 //   node scripts/code-server.mjs build-tests
@@ -254,6 +262,7 @@ async function testAll(opts) {
   if (!opts.only) {
     await capture('npm start (smoke)', () => start({ smoke: true }));
     await capture('web extension (smoke)', () => webSmoke());
+    await capture('webviews (browser)', () => webviewsBrowser());
   }
   const passed = results.reduce((a, r) => a + r.passed, 0);
   const failed = results.reduce((a, r) => a + r.failed + (r.code && !r.failed ? 1 : 0), 0);
@@ -398,9 +407,9 @@ async function webSmoke() {
   const ext = join(home, 'web-extension');
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   delete pkg.main;
-  for (const dir of ['dist/web', 'media', 'schema', 'scenarios']) mkdirSync(join(ext, dir), { recursive: true });
+  for (const dir of ['dist/web', 'dist/webview/codicons', 'media', 'schema', 'scenarios']) mkdirSync(join(ext, dir), { recursive: true });
   writeFileSync(join(ext, 'package.json'), JSON.stringify(pkg, null, 2));
-  for (const f of ['dist/web/extension.js', 'schema/scenario.schema.json', ...readdirSync(join(ROOT, 'media')).map((m) => `media/${m}`), ...readdirSync(join(ROOT, 'scenarios')).map((m) => `scenarios/${m}`)]) {
+  for (const f of ['dist/web/extension.js', ...readdirSync(join(ROOT, 'dist', 'webview')).filter((m) => /\.(js|css)$/.test(m)).map((m) => `dist/webview/${m}`), 'dist/webview/codicons/codicon.css', 'dist/webview/codicons/codicon.ttf', 'schema/scenario.schema.json', ...readdirSync(join(ROOT, 'media')).map((m) => `media/${m}`), ...readdirSync(join(ROOT, 'scenarios')).map((m) => `scenarios/${m}`)]) {
     writeFileSync(join(ext, f), readFileSync(join(ROOT, f)));
   }
   const port = await freePort();
@@ -449,6 +458,61 @@ async function webSmoke() {
   }
 }
 
+// ------------------------------------------------------------------ webviews
+
+/** A local v6.12 tree for the kernel links: $KERNEL_TREE or the one scripts/setup-kernel-tree.sh unpacks. */
+function kernelTreeDir() {
+  const cands = [process.env.KERNEL_TREE, join(ROOT, '.cache', 'kernel', 'linux-source-6.12')].filter(Boolean);
+  return cands.find((p) => existsSync(join(p, 'Makefile')) && existsSync(join(p, 'mm', 'memory-failure.c')) && existsSync(join(p, 'fs', 'xfs', 'xfs_notify_failure.c')));
+}
+
+/** The webviews in the browser: test/e2e/webviews.mjs against the packaged extension. */
+async function webviewsBrowser() {
+  install();
+  build();
+  const tree = kernelTreeDir();
+  if (!tree) {
+    console.log('webviews: no local v6.12 kernel tree (run bash scripts/setup-kernel-tree.sh or set KERNEL_TREE): the symbol links cannot be checked');
+    console.log('0 passed, 1 failed');
+    return 1;
+  }
+  const vsix = await packageVsix();
+  const home = mkdtempSync(join(tmpdir(), 'dpl-cs-webviews-'));
+  const workspace = join(home, 'workspace');
+  mkdirSync(workspace, { recursive: true });
+  writeFileSync(join(workspace, 'README.md'), 'DAX Poison Lab webview tests\n');
+  const extensionsDir = join(home, 'extensions');
+  run(NODE24, [CS_ENTRY, '--extensions-dir', extensionsDir, '--user-data-dir', join(home, 'ud'), '--install-extension', vsix, '--force'], {
+    env: { ...process.env, XDG_CONFIG_HOME: join(home, 'xdg-config'), XDG_DATA_HOME: join(home, 'xdg-data') },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const port = await freePort();
+  const settings = { 'daxPoisonLab.kernelTree': tree, 'daxPoisonLab.kernelLinks': 'auto', 'workbench.colorTheme': 'Default Dark Modern' };
+  const cs = await startCodeServer({ port, home, extensionsDir, settings });
+  let browser;
+  const checks = [];
+  mkdirSync(ARTIFACTS, { recursive: true });
+  try {
+    browser = await launchChromium();
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
+    const { run: e2e } = await import(join(ROOT, 'test', 'e2e', 'webviews.mjs'));
+    await e2e({ page, artifacts: ARTIFACTS, log: (...a) => console.log(...a), checks });
+    console.log(`webviews: ${checks.length} browser checks passed; screenshots .cache/artifacts/webview-*.png`);
+    console.log(`${checks.length} passed, 0 failed`);
+    return 0;
+  } catch (e) {
+    await browser?.contexts()[0]?.pages()[0]?.screenshot({ path: join(ARTIFACTS, 'webviews-failed.png') }).catch(() => {});
+    console.log(`webviews failed after ${checks.length} check(s): ${e.message}`);
+    console.log(`${checks.length} passed, 1 failed`);
+    return 1;
+  } finally {
+    await browser?.close().catch(() => {});
+    cs.stop();
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
 // ------------------------------------------------------------------ main
 
 async function main(argv) {
@@ -472,6 +536,7 @@ async function main(argv) {
   }
   if (cmd === 'test') return testAll(opts);
   if (cmd === 'web-smoke') return webSmoke();
+  if (cmd === 'webviews') return webviewsBrowser();
   if (cmd === 'start') return start(opts);
   console.error('usage: node scripts/code-server.mjs start [--smoke] [--port N] | test [--grep PATTERN] | install | build-tests');
   return 2;

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // npm run package: build, then pack the extension into <name>-<version>.vsix
 // with @vscode/vsce. Only what runs is shipped (.vscodeignore): the bundles
-// in dist/, media/, the scenario schema and the built-in scenarios, with
+// in dist/ (the webviews' bundles, lab.css and the codicons css and font in
+// dist/webview), media/, the scenario schema and the built-in scenarios, with
 // package.json and README.md. The file list is checked before packing and
 // anything else fails the build.
 //
@@ -14,8 +15,8 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const VSCE = join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
-const ALLOWED = [/^dist\/(extension|cli)\.js$/, /^dist\/web\/extension\.js$/, /^media\/[^/]+$/, /^schema\/scenario\.schema\.json$/, /^scenarios\/[^/]+\.poison\.yaml$/, /^package\.json$/, /^README\.md$/, /^LICENSE(\.txt|\.md)?$/];
-const REQUIRED = ['dist/extension.js', 'dist/web/extension.js', 'schema/scenario.schema.json', 'package.json', 'media/lab.svg', 'media/icon.png'];
+const ALLOWED = [/^dist\/(extension|cli)\.js$/, /^dist\/web\/extension\.js$/, /^dist\/webview\/(routing|timeline|comparison)\.js$/, /^dist\/webview\/lab\.css$/, /^dist\/webview\/codicons\/codicon\.(css|ttf)$/, /^media\/[^/]+$/, /^schema\/scenario\.schema\.json$/, /^scenarios\/[^/]+\.poison\.yaml$/, /^package\.json$/, /^README\.md$/, /^LICENSE(\.txt|\.md)?$/];
+const REQUIRED = ['dist/extension.js', 'dist/web/extension.js', 'dist/webview/routing.js', 'dist/webview/timeline.js', 'dist/webview/comparison.js', 'dist/webview/lab.css', 'dist/webview/codicons/codicon.css', 'dist/webview/codicons/codicon.ttf', 'schema/scenario.schema.json', 'package.json', 'media/lab.svg', 'media/icon.png'];
 
 function run(cmd, args, capture = false) {
   const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', stdio: capture ? ['ignore', 'pipe', 'inherit'] : 'inherit' });
@@ -33,7 +34,8 @@ const out = outIdx >= 0 ? resolve(args[outIdx + 1]) : join(ROOT, `${pkg.name}-${
 if (!args.includes('--no-build')) run(process.execPath, [join(ROOT, 'scripts', 'build.mjs')]);
 
 const common = ['--no-dependencies'];
-const packOnly = ['--skip-license', '--allow-missing-repository'];
+// no repository to rewrite README's relative links (docs/…) against: ship them as they are
+const packOnly = ['--skip-license', '--allow-missing-repository', '--no-rewrite-relative-links'];
 const files = run(process.execPath, [VSCE, 'ls', ...common], true)
   .split('\n')
   .map((l) => l.trim())

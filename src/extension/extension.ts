@@ -12,6 +12,8 @@ import { AddressHover, ScenarioCodeLens, ScenarioDiagnostics } from './editor';
 import { registerCommands, DEFAULT_SCENARIO } from './commands';
 import { ScriptedPrompter, VsCodePrompter, type Prompter } from './prompter';
 import type { DeviceNode } from './model/devices';
+import { LabWebviews } from './webviews';
+import { registerWebviewCommands } from './webviews/commands';
 
 const SCENARIO_SELECTOR: vscode.DocumentSelector = [
   { pattern: '**/*.poison.{yaml,yml,json}' },
@@ -33,6 +35,8 @@ export interface DaxPoisonLabApi {
   usePrompter(p: Prompter | undefined): void;
   ScriptedPrompter: typeof ScriptedPrompter;
   defaultScenario: string;
+  /** the Layer Routing, Timeline and Design Comparison webviews */
+  webviews: LabWebviews;
 }
 
 export function activate(context: vscode.ExtensionContext): DaxPoisonLabApi {
@@ -78,6 +82,8 @@ export function activate(context: vscode.ExtensionContext): DaxPoisonLabApi {
     vscode.languages.registerHoverProvider(SCENARIO_SELECTOR, new AddressHover(lab)),
     ...registerCommands({ extensionUri: context.extensionUri, lab, kernel, docs, diagnostics, expectations, prompter: () => prompter, messages }),
   );
+  const webviews = new LabWebviews(context, lab, kernel, events, eventsView);
+  context.subscriptions.push(webviews, ...registerWebviewCommands(webviews, lab, messages));
   void vscode.commands.executeCommand('setContext', 'daxPoisonLab.hasSession', false);
   void openStartupScenario(lab);
 
@@ -95,6 +101,7 @@ export function activate(context: vscode.ExtensionContext): DaxPoisonLabApi {
     },
     ScriptedPrompter,
     defaultScenario: DEFAULT_SCENARIO,
+    webviews,
   };
 }
 

@@ -194,6 +194,24 @@ export class EventsProvider implements vscode.TreeDataProvider<EventsItem> {
     return [];
   }
 
+  /** The parent of an item (what TreeView.reveal needs): an event row is at the root. */
+  getParent(item: EventsItem): EventsItem | undefined {
+    if (item.type !== 'span') return undefined;
+    const s = this.lab.session;
+    const row = this.rows.find((r) => r.id === item.eventId);
+    if (!s || !row) return undefined;
+    const find = (nodes: SpanNode[], parent: SpanNode | undefined): SpanNode | undefined | null => {
+      for (const n of nodes) {
+        if (n.span.id === item.node.span.id) return parent ?? null;
+        const f = find(n.children, n);
+        if (f !== undefined) return f;
+      }
+      return undefined;
+    };
+    const p = find(eventSpanTrees(s.report, item.eventId), undefined);
+    return p ? { type: 'span', node: p, eventId: item.eventId } : { type: 'event', row };
+  }
+
   getTreeItem(item: EventsItem): vscode.TreeItem {
     if (item.type === 'event') {
       const r = item.row;

@@ -1,0 +1,81 @@
+// The commands of the webviews: Open Layer Routing, Open Timeline, Open
+// Design Comparison and Export Perfetto Trace. Each returns an Outcome like
+// the lab's other commands; a target argument answers the question the
+// command would ask (tests, other extensions).
+
+import * as vscode from 'vscode';
+import type { Lab, Outcome } from '../lab';
+import { LabError } from '../model/session';
+import type { LabWebviews } from './index';
+import type { Selection } from '../../protocol/messages';
+
+export function registerWebviewCommands(w: LabWebviews, lab: Lab, messages: string[]): vscode.Disposable[] {
+  const refuse = (msg: string): Outcome => {
+    const m = `DAX Poison Lab: ${msg}`;
+    messages.push(m);
+    void vscode.window.showErrorMessage(m);
+    return { ok: false, error: msg };
+  };
+  const guard =
+    <A extends unknown[]>(fn: (...args: A) => Promise<Outcome> | Outcome) =>
+    async (...args: A): Promise<Outcome> => {
+      try {
+        return await fn(...args);
+      } catch (e) {
+        if (e instanceof LabError) return refuse(e.message);
+        throw e;
+      }
+    };
+  /** an event id, or {event, span}, selects before the view opens */
+  const preselect = (arg: unknown) => {
+    if (typeof arg === 'string') w.select({ event: arg, span: null });
+    // an Events view row (its inline action)
+    else if (arg && typeof arg === 'object' && 'row' in arg && typeof (arg as { row?: { id?: unknown } }).row?.id === 'string') w.select({ event: (arg as { row: { id: string } }).row.id, span: null });
+    else if (arg && typeof arg === 'object' && 'event' in arg) {
+      const a = arg as Partial<Selection>;
+      w.select({ event: typeof a.event === 'string' ? a.event : null, span: typeof a.span === 'number' ? a.span : null });
+    }
+  };
+  return [
+    vscode.commands.registerCommand(
+      'daxPoisonLab.openRouting',
+      guard((arg?: unknown, compareWith?: unknown) => {
+        preselect(arg);
+        if (typeof compareWith === 'string') w.setCompareWith(compareWith);
+        w.open('routing');
+        const s = lab.session;
+        return { ok: true, message: s ? `${s.scenario.name}: routing of ${w.routingState().selection.event ?? 'no event yet'}` : 'no session' };
+      }),
+    ),
+    vscode.commands.registerCommand(
+      'daxPoisonLab.openTimeline',
+      guard((arg?: unknown) => {
+        preselect(arg);
+        w.open('timeline');
+        const s = lab.session;
+        return { ok: true, message: s ? `${s.scenario.name}: ${s.report.spans.length} spans` : 'no session' };
+      }),
+    ),
+    vscode.commands.registerCommand(
+      'daxPoisonLab.openComparison',
+      guard(() => {
+        lab.need();
+        w.open('comparison');
+        const st = w.comparisonState();
+        return st.view ? { ok: true, message: `${st.view.scenario}: ${st.view.designs.join(', ')}` } : refuse(st.empty ?? 'nothing to compare');
+      }),
+    ),
+    vscode.commands.registerCommand(
+      'daxPoisonLab.exportPerfetto',
+      guard(async (target?: unknown) => {
+        const uri = target instanceof vscode.Uri ? target : typeof target === 'string' && target ? (/^[a-z][a-z0-9+.-]+:\/\//i.test(target) ? vscode.Uri.parse(target) : vscode.Uri.file(target)) : undefined;
+        const o = await w.exportTrace(uri);
+        if (o.ok && o.message) {
+          messages.push(`DAX Poison Lab: trace written to ${o.message}`);
+          void vscode.window.showInformationMessage(`DAX Poison Lab: trace written to ${o.message}`);
+        }
+        return o;
+      }),
+    ),
+  ];
+}

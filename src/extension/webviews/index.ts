@@ -1,0 +1,353 @@
+// The lab's webviews: Layer Routing, Timeline and Design Comparison, the
+// selection they share with the Events view, their serializers (so that
+// they come back after a reload, with the session they showed), and the
+// commands that open them and export the trace for Perfetto.
+
+import * as vscode from 'vscode';
+import type { Lab, Outcome } from '../lab';
+import type { KernelSource } from '../kernelSource';
+import type { EventsItem, EventsProvider } from '../views';
+import { VIEW_TYPES, type ComparisonState, type RoutingState, type Selection, type TimelineState, type ViewKind, type ViewState, type WebviewMessage } from '../../protocol/messages';
+import { diffRoutes, routeView, type RouteView } from '../../protocol/routing';
+import { comparisonView } from '../../protocol/comparison';
+import { LabPanel, createPanel } from './panel';
+import { loadScenario } from '../../sim/scenario/load';
+import { runScenario } from '../../sim/run';
+import { compareDesigns } from '../../sim/compare';
+import { toChromeTrace } from '../../sim/perfetto';
+import { DESIGNS, type Design } from '../../sim/scenario/types';
+import { InputError, ScenarioErrors } from '../../sim/errors';
+import type { RunReport } from '../../sim/report';
+
+const SAVED_SESSION = 'daxPoisonLab.webviews.session';
+
+interface SavedSession {
+  text: string;
+  source: string;
+  cursor: number;
+}
+
+/** What a webview persisted with setState (the serializer hands it back after a reload). */
+interface PersistedState {
+  selection?: Selection;
+  compareWith?: string;
+}
+
+const encoder = new TextEncoder();
+
+export class LabWebviews implements vscode.Disposable {
+  private selectionValue: Selection = { event: null, span: null };
+  private readonly panels = new Map<ViewKind, LabPanel>();
+  private compareWithValue = '';
+  private readonly otherRuns = new Map<string, { report?: RunReport; error?: string }>();
+  private comparisonCache: { key: string; state: ComparisonState } | undefined;
+  private readonly subs: vscode.Disposable[] = [];
+  private readonly selectionEmitter = new vscode.EventEmitter<Selection>();
+  readonly onDidChangeSelection = this.selectionEmitter.event;
+  readonly log: vscode.LogOutputChannel;
+  /** symbols opened from a webview (for tests) */
+  readonly opened: string[] = [];
+  private revealing = false;
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly lab: Lab,
+    private readonly kernel: KernelSource,
+    private readonly events: EventsProvider,
+    private readonly eventsView: vscode.TreeView<EventsItem>,
+  ) {
+    this.log = vscode.window.createOutputChannel('DAX Poison Lab: webviews', { log: true });
+    this.subs.push(
+      this.log,
+      lab.onDidChange(() => this.labChanged()),
+      eventsView.onDidChangeSelection((e) => {
+        if (this.revealing) return;
+        const it = e.selection[0];
+        if (!it) return;
+        if (it.type === 'event') this.select({ event: it.row.id, span: null }, 'tree');
+        else if (it.type === 'span') this.select({ event: it.eventId, span: it.node.span.id }, 'tree');
+      }),
+    );
+    for (const view of ['routing', 'timeline', 'comparison'] as const) {
+      this.subs.push(
+        vscode.window.registerWebviewPanelSerializer(VIEW_TYPES[view], {
+          deserializeWebviewPanel: async (panel, state) => {
+            await this.restoreSession();
+            const st = (state ?? {}) as PersistedState;
+            if (st.selection && this.selectionValue.event === null) this.selectionValue = this.validSelection(st.selection);
+            if (view === 'routing' && typeof st.compareWith === 'string' && (st.compareWith === '' || (DESIGNS as readonly string[]).includes(st.compareWith))) this.compareWithValue = st.compareWith;
+            this.adopt(view, panel);
+          },
+        }),
+      );
+    }
+  }
+
+  get selection(): Selection {
+    return { ...this.selectionValue };
+  }
+
+  get compareWith(): string {
+    return this.compareWithValue;
+  }
+
+  panel(view: ViewKind): LabPanel | undefined {
+    const p = this.panels.get(view);
+    return p && !p.isDisposed ? p : undefined;
+  }
+
+  /** Open (or reveal) a view. */
+  open(view: ViewKind, column?: vscode.ViewColumn): LabPanel {
+    const existing = this.panel(view);
+    if (existing) {
+      existing.panel.reveal(column ?? existing.panel.viewColumn);
+      return existing;
+    }
+    // the timeline and the comparison open beside what is there (the routing view, the scenario)
+    const where = column ?? (view === 'routing' || !vscode.window.activeTextEditor && !this.panel('routing') ? vscode.ViewColumn.Active : vscode.ViewColumn.Beside);
+    return this.adopt(view, createPanel(view, where));
+  }
+
+  private adopt(view: ViewKind, panel: vscode.WebviewPanel): LabPanel {
+    this.panels.get(view)?.dispose();
+    const p = new LabPanel(view, panel, this.context.extensionUri, { state: () => this.state(view), onMessage: (m) => this.onMessage(view, m) }, this.log);
+    p.onDidDispose(() => {
+      if (this.panels.get(view) === p) this.panels.delete(view);
+    });
+    this.panels.set(view, p);
+    return p;
+  }
+
+  // ------------------------------------------------------------ selection
+
+  /** Select an event (and a span of it); every view and the Events tree follow. */
+  select(sel: Selection, from: ViewKind | 'tree' | 'api' = 'api'): void {
+    const next = this.validSelection(sel);
+    const prev = this.selectionValue;
+    if (prev.event === next.event && prev.span === next.span) return;
+    const shownBefore = this.currentEvent();
+    this.selectionValue = next;
+    const shownAfter = this.currentEvent();
+    this.selectionEmitter.fire({ ...next });
+    // the view the selection came from already shows it (unless it was corrected here)
+    const asked = sel.event === next.event && sel.span === next.span;
+    for (const [view, p] of this.panels) {
+      if (p.isDisposed) continue;
+      if (view === 'routing' && shownBefore !== shownAfter) p.post({ type: 'state', state: this.state('routing') });
+      else if (view !== 'comparison' && !(view === from && asked)) p.post({ type: 'selection', selection: next });
+    }
+    if (from !== 'tree') void this.revealInTree(next);
+  }
+
+  private validSelection(sel: Selection): Selection {
+    const s = this.lab.session;
+    if (!s || sel.event === null) return { event: null, span: null };
+    const report = s.report;
+    if (!report.events.some((e) => e.id === sel.event)) return { event: null, span: null };
+    const span = sel.span !== null ? report.spans.find((x) => x.id === sel.span && x.event === sel.event) : undefined;
+    return { event: sel.event, span: span ? span.id : null };
+  }
+
+  private async revealInTree(sel: Selection): Promise<void> {
+    if (!sel.event || !this.eventsView.visible) return;
+    const row = this.events.rows.find((r) => r.id === sel.event);
+    if (!row) return;
+    this.revealing = true;
+    try {
+      await this.eventsView.reveal({ type: 'event', row }, { select: true, focus: false });
+    } catch (e) {
+      this.log.debug(`reveal ${sel.event} in Events: ${(e as Error).message}`);
+    } finally {
+      this.revealing = false;
+    }
+  }
+
+  // ------------------------------------------------------------ state
+
+  /** The event the views show: the selection's, else the last one run. */
+  private currentEvent(): string | null {
+    const s = this.lab.session;
+    if (!s) return null;
+    if (this.selectionValue.event && s.report.events.some((e) => e.id === this.selectionValue.event)) return this.selectionValue.event;
+    return s.report.events[s.report.events.length - 1]?.id ?? null;
+  }
+
+  state(view: ViewKind): ViewState {
+    if (view === 'routing') return this.routingState();
+    if (view === 'timeline') return this.timelineState();
+    return this.comparisonState();
+  }
+
+  routingState(): RoutingState {
+    const s = this.lab.session;
+    const base: RoutingState = { kind: 'routing', scenario: s?.scenario.name ?? '', designs: [...DESIGNS], events: [], selection: this.selection, left: null, right: null, compareWith: this.compareWithValue };
+    if (!s) return { ...base, empty: 'No lab session. Open a scenario (DAX Poison Lab: Open Scenario) and step it.' };
+    base.events = s.report.events.map((e) => ({ id: e.id, do: e.do }));
+    const ev = this.currentEvent();
+    if (!ev) return { ...base, empty: `${s.scenario.name}: no event has run yet. Step the session (DAX Poison Lab: Step).` };
+    base.selection = { event: ev, span: this.selectionValue.event === ev ? this.selectionValue.span : null };
+    let left: RouteView = routeView(s.report, ev);
+    let right: RouteView | null = null;
+    let empty: string | undefined;
+    if (this.compareWithValue && this.compareWithValue !== s.design) {
+      const other = this.otherRun(this.compareWithValue as Design);
+      if (other.report) {
+        const d = diffRoutes(left, routeView(other.report, ev));
+        left = d.left;
+        right = d.right;
+      } else empty = `${this.compareWithValue}: ${other.error}`;
+    }
+    return { ...base, left, right, ...(empty ? { empty } : {}) };
+  }
+
+  /** The session's scenario (with its hand events and knobs) run under another design; cached per text. */
+  private otherRun(design: Design): { report?: RunReport; error?: string } {
+    const s = this.lab.need();
+    const text = s.composeText();
+    const key = `${design}\u0000${s.file}\u0000${text}`;
+    const hit = this.otherRuns.get(key);
+    if (hit) return hit;
+    let out: { report?: RunReport; error?: string };
+    try {
+      out = { report: runScenario(loadScenario(text, s.file), { design }) };
+    } catch (e) {
+      if (e instanceof InputError || e instanceof ScenarioErrors) out = { error: e.message };
+      else throw e;
+    }
+    if (this.otherRuns.size > 16) this.otherRuns.clear();
+    this.otherRuns.set(key, out);
+    return out;
+  }
+
+  timelineState(): TimelineState {
+    const s = this.lab.session;
+    return { kind: 'timeline', scenario: s?.scenario.name ?? '', design: s?.design ?? '', report: s ? s.report : null, selection: this.selection };
+  }
+
+  comparisonState(): ComparisonState {
+    const s = this.lab.session;
+    if (!s) return { kind: 'comparison', view: null, empty: 'No lab session. Open a scenario (DAX Poison Lab: Open Scenario).' };
+    const text = s.composeText();
+    const key = `${s.file}\u0000${s.design}\u0000${text}`;
+    if (this.comparisonCache?.key === key) return this.comparisonCache.state;
+    let state: ComparisonState;
+    try {
+      const runs = compareDesigns(loadScenario(text, s.file));
+      state = { kind: 'comparison', view: comparisonView(s.scenario.name, s.design, runs) };
+    } catch (e) {
+      if (e instanceof InputError || e instanceof ScenarioErrors) state = { kind: 'comparison', view: null, empty: `${s.scenario.name} does not run: ${e.message}` };
+      else throw e;
+    }
+    this.comparisonCache = { key, state };
+    return state;
+  }
+
+  private labChanged(): void {
+    this.saveSession();
+    // a step back or a new session can drop the selected event
+    const valid = this.validSelection(this.selectionValue);
+    if (valid.event !== this.selectionValue.event || valid.span !== this.selectionValue.span) {
+      this.selectionValue = valid;
+      this.selectionEmitter.fire({ ...valid });
+    }
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(() => this.refreshAll(), 30);
+  }
+
+  /** Post every open view its current state. */
+  refreshAll(): void {
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    this.refreshTimer = undefined;
+    for (const [view, p] of this.panels) if (!p.isDisposed) p.post({ type: 'state', state: this.state(view) });
+  }
+
+  // ------------------------------------------------------------ messages
+
+  private async onMessage(view: ViewKind, m: WebviewMessage): Promise<void> {
+    switch (m.type) {
+      case 'select':
+        this.select(m.selection, view);
+        return;
+      case 'openSymbol':
+        this.opened.push(m.symbol);
+        await this.kernel.open(m.symbol);
+        return;
+      case 'compareWith':
+        if (m.design !== '' && !(DESIGNS as readonly string[]).includes(m.design)) {
+          this.log.warn(`${view} webview: ignored compareWith ${JSON.stringify(m.design)}: not a design (${DESIGNS.join(', ')})`);
+          return;
+        }
+        this.compareWithValue = m.design;
+        this.panel('routing')?.post({ type: 'state', state: this.routingState() });
+        return;
+      case 'refresh':
+        this.comparisonCache = undefined;
+        this.panel(view)?.post({ type: 'state', state: this.state(view) });
+        return;
+      case 'ready':
+        return;
+    }
+  }
+
+  /** Set the design the routing view compares with (the command and tests; the webview posts compareWith). */
+  setCompareWith(design: string): void {
+    this.compareWithValue = design;
+    this.panel('routing')?.post({ type: 'state', state: this.routingState() });
+  }
+
+  // ------------------------------------------------------------ persistence across reloads
+
+  private saveSession(): void {
+    const s = this.lab.session;
+    const src = this.lab.source;
+    if (!s || !src || src.scheme === 'untitled') return;
+    const saved: SavedSession = { text: s.composeText(), source: src.toString(), cursor: s.cursor };
+    void this.context.workspaceState.update(SAVED_SESSION, saved);
+  }
+
+  /** After a reload: reopen the session the views showed, unless one is open already. */
+  private async restoreSession(): Promise<void> {
+    if (this.lab.session) return;
+    const saved = this.context.workspaceState.get<SavedSession>(SAVED_SESSION);
+    if (!saved || typeof saved.text !== 'string' || typeof saved.source !== 'string') return;
+    try {
+      this.lab.open(saved.text, vscode.Uri.parse(saved.source));
+      if (saved.cursor > 0) this.lab.goTo(saved.cursor);
+      this.log.info(`restored the session on ${saved.source} (${saved.cursor} event(s) run) for the reopened views`);
+    } catch (e) {
+      this.log.warn(`could not restore the session on ${saved.source}: ${(e as Error).message}`);
+    }
+  }
+
+  // ------------------------------------------------------------ export
+
+  /** Write the session's trace as Chrome Trace Event JSON (what Perfetto opens). */
+  async exportTrace(target?: vscode.Uri): Promise<Outcome> {
+    const s = this.lab.need();
+    let uri = target;
+    if (!uri) {
+      const name = `${(s.file.replace(/^.*[\\/]/, '').replace(/\.poison\.(ya?ml|json)$/, '') || 'session')}.${s.design}.trace.json`;
+      const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+      uri = await vscode.window.showSaveDialog({
+        title: 'DAX Poison Lab: Export Perfetto Trace',
+        saveLabel: 'Export',
+        filters: { 'Chrome Trace Event JSON': ['json'] },
+        ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, name) } : {}),
+      });
+      if (!uri) return { ok: false, error: 'cancelled' };
+    }
+    const trace = toChromeTrace(s.report);
+    await vscode.workspace.fs.writeFile(uri, encoder.encode(JSON.stringify(trace)));
+    const slices = trace.traceEvents.filter((e) => e.ph === 'X').length;
+    return { ok: true, message: `${uri.scheme === 'file' ? uri.fsPath : uri.toString()}: ${slices} slices, ${s.report.events.length} event(s); open it in https://ui.perfetto.dev` };
+  }
+
+  dispose(): void {
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    for (const p of this.panels.values()) p.dispose();
+    this.panels.clear();
+    this.selectionEmitter.dispose();
+    for (const d of this.subs) d.dispose();
+  }
+}

@@ -96,7 +96,7 @@ export function resolveTarget(m: Machine, e: EventSpec, t: Target): number {
     case 'file': {
       const f = m.lookup(t.file);
       if (!f) throw new InputError(`${e.path}/file`, 'file', t.file, `${e.id}: no file ${describeValue(t.file)}`);
-      const spa = fileOffsetSpa(m, f.sb, f.inode, t.offset);
+      const spa = fileOffsetSpa(f.sb, f.inode, t.offset);
       if (spa === undefined) throw new InputError(`${e.path}/offset`, 'offset', t.offset, `${e.id}: offset ${hex(t.offset)} of ${t.file} is not backed by a device block (a hole, or beyond the end)`);
       return spa;
     }
@@ -107,7 +107,7 @@ export function resolveTarget(m: Machine, e: EventSpec, t: Target): number {
       if (pte && pte.pfn >= 0) return pte.pfn * PAGE_SIZE + (t.addr % PAGE_SIZE);
       const f = m.lookup(vma.target);
       const off = (vma.pgoff * PAGE_SIZE) + (t.addr - vma.start);
-      const spa = f && fileOffsetSpa(m, f.sb, f.inode, off);
+      const spa = f && fileOffsetSpa(f.sb, f.inode, off);
       if (spa === undefined) throw new InputError(`${e.path}/addr`, 'addr', hex(t.addr), `${e.id}: ${hex(t.addr)} in process ${t.process} is not backed by device memory`);
       return spa;
     }
@@ -115,7 +115,7 @@ export function resolveTarget(m: Machine, e: EventSpec, t: Target): number {
 }
 
 /** the SPA of a file offset, through the filesystem's block map (no trace: a lookup for the user) */
-function fileOffsetSpa(m: Machine, sb: SuperBlock, inode: Inode, off: number): number | undefined {
+function fileOffsetSpa(sb: SuperBlock, inode: Inode, off: number): number | undefined {
   if (off >= inode.size) return undefined;
   const bdevOff = sb.bmapQuiet(inode, off);
   if (bdevOff === undefined) return undefined;

@@ -26,7 +26,6 @@ export class Machine {
   readonly namespaces: Namespace[] = [];
   /** device-mapper devices, in the order the scenario lists them */
   readonly dms: MappedDevice[] = [];
-  private readonly dmBdevs = new Map<string, BlockDev>();
   constructor(
     readonly k: Kernel,
     readonly scenario: Scenario,
@@ -62,15 +61,14 @@ export class Machine {
   }
   /** the block device with this name (pmem disk or dm device), or undefined */
   bdev(name: string): BlockDev | undefined {
-    const n = name.replace(/^\/dev\/(mapper\/)?/, '');
-    const pmem = this.pmem(n);
+    const pmem = this.pmem(name.replace(/^\/dev\//, ''));
     if (pmem) return pmemBlockDev(pmem);
-    return this.dmBdevs.get(n);
+    const md = this.dm(name);
+    return md ? dmBlockDev(md) : undefined;
   }
-  /** dm_table_create and friends: the mapped device comes up over devices that exist */
-  addDm(md: MappedDevice): void {
-    this.dms.push(md);
-    this.dmBdevs.set(md.name, dmBlockDev(md));
+  /** the dm device whose table holds a block device (dm claimed it), if any */
+  dmHolding(name: string): MappedDevice | undefined {
+    return this.dms.find((md) => md.devices().some((d) => d.name === name));
   }
 }
 
@@ -125,7 +123,7 @@ export function buildMachine(s: Scenario, cost?: CostModel): Machine {
     const md = dmCreate(k, spec, (name) => m.bdev(name));
     // the corrupted-range proposal: the disk's ->corrupted_range reaches dm, its holder
     for (const d of md.devices()) d.bdev.onCorruptedRange((kk, off, len, flags) => dmBlkCorruptedRange(kk, md, d.bdev, off, len, flags));
-    m.addDm(md);
+    m.dms.push(md);
   }
   for (const fs of s.filesystems) mountFilesystem(m, fs);
   for (const f of s.files) {

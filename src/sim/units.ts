@@ -5,6 +5,8 @@ export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 4096;
 export const SECTOR_SHIFT = 9;
 export const SECTOR_SIZE = 512;
+/** PAGE_SECTORS: 512-byte sectors in a page */
+export const PAGE_SECTORS = PAGE_SIZE / SECTOR_SIZE;
 export const CACHELINE = 64;
 export const PMD_SHIFT = 21;
 export const PMD_SIZE = 2 * 1024 * 1024;

@@ -61,7 +61,7 @@ export function placeSpa(m: Machine, spa: number): SpaPlace {
   const chain: { name: string; sector: number }[] = [];
   let sb = m.k.superblocks.find((s) => s.bdev.name === name);
   while (!sb) {
-    const md = m.dms.find((d) => d.devices().some((x) => x.name === name));
+    const md = m.dmHolding(name);
     const up = md && dmUnmapSector(md, name, Math.floor(byte / SECTOR_SIZE));
     if (!md || up === undefined) break;
     byte = up * SECTOR_SIZE + (byte % SECTOR_SIZE);

@@ -102,7 +102,6 @@ function cxlNode(m: Machine): DeviceNode {
 }
 
 function cxlMemdevNode(m: Machine, md: CxlMemdev): DeviceNode {
-  const st = m.k.cxl!;
   const decoders = md.decoders.map((d) => {
     const r = d.region;
     const hpa = r ? r.hpaOf(d, d.dpaStart) : undefined;
@@ -125,7 +124,6 @@ function cxlMemdevNode(m: Machine, md: CxlMemdev): DeviceNode {
   const children: DeviceNode[] = [];
   if (decoders.length) children.push(group(`cxl/${md.id}/decoders`, 'endpoint decoders', `${decoders.length}`, 'list-ordered', undefined, 'decoderX.Y: the DPA ranges the device decodes, and the region position each serves', decoders));
   if (poison.length) children.push(group(`cxl/${md.id}/poison`, 'poison list', `${poison.length} record${poison.length === 1 ? '' : 's'}`, 'warning', COLOR.error, `what cxl list -m ${md.id} --media-errors shows (Get Poison List), DPA order`, poison));
-  void st;
   return {
     id: `cxl/${md.id}`,
     kind: 'cxl',
@@ -138,11 +136,6 @@ function cxlMemdevNode(m: Machine, md: CxlMemdev): DeviceNode {
     expanded: true,
     children,
   };
-}
-
-/** the dm device whose table holds a device, if any */
-function dmHolding(m: Machine, name: string): MappedDevice | undefined {
-  return m.dms.find((md) => md.devices().some((d) => d.name === name));
 }
 
 /** a device-mapper device: its table, its own dax device (and holder), the filesystem on it */
@@ -181,12 +174,13 @@ function dmNode(m: Machine, md: MappedDevice): DeviceNode {
   };
   children.push(daxChild);
   const bad = poisonedDaddrsOf(m, md.name);
+  const first = bdev.spaRanges(0, 1)[0]?.[0];
   return {
     id: `dm:${md.name}`,
     kind: 'dm',
     label: `/dev/${md.name}`,
     description: `device-mapper · ${md.sectors} sectors${bad.length ? ` · ${bad.length} poisoned range${bad.length === 1 ? '' : 's'}` : ''}`,
-    tooltip: rangeTooltip(m, `/dev/${md.name}: device-mapper over ${md.devices().map((d) => d.name).join(', ')}`, bdev.spaRanges(0, 1)[0]?.[0] ?? 0, PAGE_SIZE, [
+    tooltip: rangeTooltip(m, `/dev/${md.name}: device-mapper over ${md.devices().map((d) => d.name).join(', ')}`, first ?? 0, PAGE_SIZE, [
       `${formatSize(md.sectors * SECTOR_SIZE)}; open_table_device claimed each device with no holder`,
       'Units below are for its first page.',
     ]),
@@ -195,7 +189,7 @@ function dmNode(m: Machine, md: MappedDevice): DeviceNode {
     contextValue: 'daxDm',
     expanded: true,
     children,
-    target: bdev.spaRanges(0, 1)[0] ? { spa: bdev.spaRanges(0, 1)[0]![0], len: PAGE_SIZE, title: `/dev/${md.name}` } : undefined,
+    target: first !== undefined ? { spa: first, len: PAGE_SIZE, title: `/dev/${md.name}` } : undefined,
     ref: { device: md.name },
   };
 }
@@ -316,7 +310,7 @@ function pmemNode(m: Machine, ns: Namespace): DeviceNode {
   if (pmem.hasPages) children.push(daxNode(m, ns, sb));
   else if (sb) children.push(fsNode(m, sb));
   const dead = !pmem.diskAlive;
-  const heldBy = dmHolding(m, pmem.name);
+  const heldBy = m.dmHolding(pmem.name);
   return {
     id: `${ns.id}/${pmem.name}`,
     kind: 'pmem',

@@ -7,10 +7,8 @@
 import type { Kernel } from '../kernel';
 import { daxDirectAccess, daxRecoveryWrite, daxZeroPageRange, type DaxAccessMode } from '../dax/super';
 import { EIO } from '../errno';
-import { hex } from '../units';
+import { hex, PAGE_SECTORS, SECTOR_SIZE } from '../units';
 import type { LinearTarget } from './dm';
-
-const PAGE_SECTORS = 8;
 
 /** linear_map_sector(ti, sector) */
 export function linearMapSector(ti: LinearTarget, sector: number): number {
@@ -25,7 +23,7 @@ export function linearDaxPgoff(ti: LinearTarget, pgoff: number): number {
 /** linear_map for one clone: remap the sector and submit it to the device */
 export function linearMap(k: Kernel, ti: LinearTarget, op: 'READ' | 'WRITE', sector: number, sectors: number): number {
   const devSector = linearMapSector(ti, sector);
-  return k.tr.call('dm', 'linear_map', { sector, dev: ti.dev.name, dev_sector: devSector, sectors }, () => ti.dev.bdev.submit(k, op, devSector, sectors * 512));
+  return k.tr.call('dm', 'linear_map', { sector, dev: ti.dev.name, dev_sector: devSector, sectors }, () => ti.dev.bdev.submit(k, op, devSector, sectors * SECTOR_SIZE));
 }
 
 /** linear_dax_direct_access */

@@ -5,10 +5,8 @@
 import type { Kernel } from '../kernel';
 import { daxDirectAccess, daxRecoveryWrite, daxZeroPageRange, type DaxAccessMode } from '../dax/super';
 import { EIO } from '../errno';
-import { hex } from '../units';
+import { hex, PAGE_SECTORS, SECTOR_SIZE } from '../units';
 import type { DmDev, StripeTarget } from './dm';
-
-const PAGE_SECTORS = 8;
 
 /** stripe_map_sector(sc, sector, &stripe, &result): result is relative to the stripe's physical_start */
 export function stripeMapSector(ti: Pick<StripeTarget, 'begin' | 'chunk' | 'stripes'>, sector: number): { stripe: number; result: number } {
@@ -44,7 +42,7 @@ export function stripeMap(k: Kernel, ti: StripeTarget, op: 'READ' | 'WRITE', sec
   const r = stripeMapSector(ti, sector);
   const s = ti.stripes[r.stripe]!;
   const devSector = r.result + s.physicalStart;
-  return k.tr.call('dm', 'stripe_map', { sector, stripe: r.stripe, dev: s.dev.name, dev_sector: devSector, sectors }, () => s.dev.bdev.submit(k, op, devSector, sectors * 512));
+  return k.tr.call('dm', 'stripe_map', { sector, stripe: r.stripe, dev: s.dev.name, dev_sector: devSector, sectors }, () => s.dev.bdev.submit(k, op, devSector, sectors * SECTOR_SIZE));
 }
 
 /** stripe_dax_direct_access */

@@ -21,12 +21,9 @@ import { DaxDevice, fsDaxGetByBdev, type DaxAccessMode, type DaxOperations } fro
 import type { BlockDev } from '../fs/vfs';
 import type { DmSpec } from '../scenario/types';
 import { EIO, ENODEV, EOPNOTSUPP } from '../errno';
-import { hex, PAGE_SIZE, SECTOR_SIZE } from '../units';
+import { hex, PAGE_SECTORS, SECTOR_SIZE } from '../units';
 import { linearDaxDirectAccess, linearDaxRecoveryWrite, linearDaxZeroPageRange, linearMap, linearMapSector, linearRmap } from './dm-linear';
 import { stripeDaxDirectAccess, stripeDaxRecoveryWrite, stripeDaxZeroPageRange, stripeMap, stripeMapSector, stripeUnmapSector } from './dm-stripe';
-
-/** PAGE_SECTORS */
-export const PAGE_SECTORS = PAGE_SIZE / SECTOR_SIZE;
 
 /** struct dm_dev: an underlying device as the table opened it */
 export interface DmDev {
@@ -67,8 +64,6 @@ export class MappedDevice {
   daxCapable = false;
   /** the corrupted-range design: the dm bdev's holder's ->corrupted_range */
   holderCorruptedRange: ((k: Kernel, offset: number, len: number, mfFlags: number) => number) | null = null;
-  /** a filesystem's ->shutdown; dm never calls it (nothing marks a dm disk dead here) */
-  onMarkDead: ((k: Kernel) => void) | null = null;
   readonly targets: DmTarget[] = [];
 
   constructor(readonly spec: DmSpec) {
@@ -258,9 +253,8 @@ export function dmBlockDev(md: MappedDevice): BlockDev {
     alive: () => true,
     submit: (k, op, sector, len) => dmSubmitBio(k, md, op, sector, len),
     dax: md.daxCapable ? md.dax : null,
-    onMarkDead: (cb) => {
-      md.onMarkDead = cb;
-    },
+    // nothing marks a dm disk dead here (no dmsetup remove): a filesystem's ->shutdown is never called
+    onMarkDead: () => undefined,
     onCorruptedRange: (cb) => {
       md.holderCorruptedRange = cb;
     },
@@ -290,22 +284,10 @@ export function dmSpaRanges(md: MappedDevice, offset: number, len: number): [num
 
 /**
  * The dm sector that maps a sector of an underlying device, or undefined
- * when no line maps it (no trace: addresses shown to the user, and the
- * owners of poisoned sectors under a filesystem on dm).
+ * when no line maps it (no trace: addresses shown to the user).
  */
 export function dmUnmapSector(md: MappedDevice, devName: string, devSector: number): number | undefined {
-  for (const ti of md.targets) {
-    if (ti.type === 'linear') {
-      if (ti.dev.name === devName && devSector >= ti.start && devSector < ti.start + ti.len) return devSector - ti.start + ti.begin;
-      continue;
-    }
-    const per = ti.len / ti.stripes.length;
-    for (let i = 0; i < ti.stripes.length; i++) {
-      const s = ti.stripes[i]!;
-      if (s.dev.name === devName && devSector >= s.physicalStart && devSector < s.physicalStart + per) return stripeUnmapSector(ti, i, devSector - s.physicalStart);
-    }
-  }
-  return undefined;
+  return dmUnmapRanges(md, devName, [[devSector, devSector + 1]])[0]?.[0];
 }
 
 /** [start, end) sector ranges of an underlying device, as the dm sector ranges that map them (no trace) */

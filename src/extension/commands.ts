@@ -5,7 +5,7 @@
 // nothing.
 
 import * as vscode from 'vscode';
-import type { Lab, Outcome } from './lab';
+import { outcomeReporters, type Lab, type Outcome } from './lab';
 import { LabError, type RawEvent } from './model/session';
 import { sessionToScenario } from './model/save';
 import { TEMPLATES } from './model/templates';
@@ -81,22 +81,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     ctx.messages.push(msg);
     void vscode.window.showInformationMessage(msg);
   };
-  const refuse = (msg: string): Outcome => {
-    const m = msg.startsWith('DAX Poison Lab') ? msg : `DAX Poison Lab: ${msg}`;
-    ctx.messages.push(m);
-    void vscode.window.showErrorMessage(m);
-    return { ok: false, error: msg };
-  };
-  const guard =
-    <A extends unknown[]>(fn: (...args: A) => Promise<Outcome> | Outcome) =>
-    async (...args: A): Promise<Outcome> => {
-      try {
-        return await fn(...args);
-      } catch (e) {
-        if (e instanceof LabError) return refuse(e.message);
-        throw e;
-      }
-    };
+  const { refuse, guard } = outcomeReporters(ctx.messages);
   const cancelled: Outcome = { ok: false, error: 'cancelled' };
   const p = () => ctx.prompter();
 

@@ -17,6 +17,34 @@ export interface Outcome {
   message?: string;
 }
 
+/**
+ * How a command reports what it did not do: refuse shows the error (with the
+ * lab's prefix), records it in messages and returns the failed Outcome;
+ * guard turns a LabError thrown by the command into such a refusal.
+ */
+export function outcomeReporters(messages: string[]): {
+  refuse: (msg: string) => Outcome;
+  guard: <A extends unknown[]>(fn: (...args: A) => Promise<Outcome> | Outcome) => (...args: A) => Promise<Outcome>;
+} {
+  const refuse = (msg: string): Outcome => {
+    const m = msg.startsWith('DAX Poison Lab') ? msg : `DAX Poison Lab: ${msg}`;
+    messages.push(m);
+    void vscode.window.showErrorMessage(m);
+    return { ok: false, error: msg };
+  };
+  const guard =
+    <A extends unknown[]>(fn: (...args: A) => Promise<Outcome> | Outcome) =>
+    async (...args: A): Promise<Outcome> => {
+      try {
+        return await fn(...args);
+      } catch (e) {
+        if (e instanceof LabError) return refuse(e.message);
+        throw e;
+      }
+    };
+  return { refuse, guard };
+}
+
 export class Lab implements vscode.Disposable {
   private sessionValue: LabSession | undefined;
   /** the document the session came from (file, untitled or built-in) */

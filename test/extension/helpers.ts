@@ -58,3 +58,15 @@ export function kernelTree(): string | undefined {
 export async function setConfig(key: string, value: unknown): Promise<void> {
   await vscode.workspace.getConfiguration('daxPoisonLab').update(key, value, vscode.ConfigurationTarget.Global);
 }
+
+/** Links go to the local kernel tree (kernelLinks auto); the test is skipped, saying why, when there is none. */
+export async function useLocalKernelTree(t: Mocha.Context): Promise<string> {
+  const tree = kernelTree();
+  if (!tree) {
+    console.log('      (skipped: no local kernel tree; run bash scripts/setup-kernel-tree.sh or set KERNEL_TREE)');
+    t.skip();
+  }
+  await setConfig('kernelLinks', 'auto');
+  await setConfig('kernelTree', tree);
+  return tree!;
+}

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { api, kernelTree, scratch, setConfig } from './helpers';
+import { api, kernelTree, scratch, setConfig, useLocalKernelTree } from './helpers';
 import { allSymbols, lookupSymbol } from '../../src/kernel/links';
 
 suite('kernel source links', () => {
@@ -15,14 +15,8 @@ suite('kernel source links', () => {
   });
 
   test('auto: a local tree opens the definition line of every routing hop', async function () {
-    const tree = kernelTree();
-    if (!tree) {
-      console.log('      (skipped: no local kernel tree; run bash scripts/setup-kernel-tree.sh or set KERNEL_TREE)');
-      this.skip();
-    }
+    await useLocalKernelTree(this);
     const a = await api();
-    await setConfig('kernelLinks', 'auto');
-    await setConfig('kernelTree', tree);
     for (const name of ['memory_failure', 'memory_failure_dev_pagemap', 'pmem_pagemap_memory_failure', 'dax_holder_notify_failure', 'xfs_dax_notify_failure', 'mf_dax_kill_procs', 'kill_proc']) {
       const t = await a.kernel.resolve(name);
       assert.equal(t.kind, 'local', `${name}: ${JSON.stringify(t)}`);

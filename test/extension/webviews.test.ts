@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { api, exec, kernelTree, scratch, setConfig, waitFor } from './helpers';
+import { api, exec, scratch, setConfig, useLocalKernelTree, waitFor } from './helpers';
 import { checkNesting, type TraceEvent } from '../../src/sim/perfetto';
 import type { RoutingState, TimelineState, ComparisonState } from '../../src/protocol/messages';
 
@@ -77,14 +77,8 @@ suite('webviews', () => {
   });
 
   test('a symbol clicked in the routing view opens the local kernel tree at its definition', async function () {
-    const tree = kernelTree();
-    if (!tree) {
-      console.log('      (skipped: no local kernel tree; run bash scripts/setup-kernel-tree.sh or set KERNEL_TREE)');
-      this.skip();
-    }
+    await useLocalKernelTree(this);
     const a = await api();
-    await setConfig('kernelLinks', 'auto');
-    await setConfig('kernelTree', tree);
     const p = a.webviews.panel('routing') ?? (await exec('daxPoisonLab.openRouting'), a.webviews.panel('routing')!);
     await waitFor('ready', () => p.isReady, 30_000);
     await p.simulateMessage({ type: 'openSymbol', symbol: 'xfs_dax_notify_failure' });

@@ -4,28 +4,12 @@
 // command would ask (tests, other extensions).
 
 import * as vscode from 'vscode';
-import type { Lab, Outcome } from '../lab';
-import { LabError } from '../model/session';
+import { outcomeReporters, type Lab } from '../lab';
 import type { LabWebviews } from './index';
 import type { Selection } from '../../protocol/messages';
 
 export function registerWebviewCommands(w: LabWebviews, lab: Lab, messages: string[]): vscode.Disposable[] {
-  const refuse = (msg: string): Outcome => {
-    const m = `DAX Poison Lab: ${msg}`;
-    messages.push(m);
-    void vscode.window.showErrorMessage(m);
-    return { ok: false, error: msg };
-  };
-  const guard =
-    <A extends unknown[]>(fn: (...args: A) => Promise<Outcome> | Outcome) =>
-    async (...args: A): Promise<Outcome> => {
-      try {
-        return await fn(...args);
-      } catch (e) {
-        if (e instanceof LabError) return refuse(e.message);
-        throw e;
-      }
-    };
+  const { refuse, guard } = outcomeReporters(messages);
   /** an event id, or {event, span}, selects before the view opens */
   const preselect = (arg: unknown) => {
     if (typeof arg === 'string') w.select({ event: arg, span: null });

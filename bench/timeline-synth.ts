@@ -9,7 +9,8 @@
 
 import type { Layer, ReportEvent, ReportSignal, RunReport, Span } from '../src/sim/report';
 
-function mulberry32(seed: number): () => number {
+/** mulberry32: a small seeded PRNG in [0, 1), shared with the timeline's tests */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -14,6 +14,7 @@ import { linearDaxPgoff, linearMapSector } from '../../src/sim/md/dm-linear';
 import { dmMapSector, dmSpaRanges, maxIoLen, dmTableFindTarget, type MappedDevice } from '../../src/sim/md/dm';
 import { daxDirectAccess } from '../../src/sim/dax/super';
 import type { Scenario } from '../../src/sim/scenario/types';
+import { runPrefix } from './helpers';
 
 const stripe = (begin: number, chunk: number, n: number) => ({ begin, chunk, stripes: Array.from({ length: n }, () => ({})) as never[] });
 
@@ -212,19 +213,7 @@ const eventArb = fc.oneof(
 );
 
 function run(events: string[]): Session {
-  const s = loadScenario(BASE + (events.length ? `events:\n${events.map((e) => `  - ${e}`).join('\n')}\n` : ''), 'dm-property.poison.yaml');
-  const session = new Session(s);
-  for (const e of s.events) {
-    try {
-      session.step(e);
-    } catch (err) {
-      if (err instanceof InputError) break;
-      throw err;
-    }
-    if (session.report.panic) break;
-  }
-  session.finish();
-  return session;
+  return runPrefix(loadScenario(BASE + (events.length ? `events:\n${events.map((e) => `  - ${e}`).join('\n')}\n` : ''), 'dm-property.poison.yaml')).session;
 }
 
 test('property (dm): signals only go to tasks that map the address', () => {

@@ -9,8 +9,9 @@ import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { loadScenario } from '../../src/sim/scenario/load';
 import { runScenario, Session } from '../../src/sim/run';
-import type { EventSpec, Scenario } from '../../src/sim/scenario/types';
+import type { Scenario } from '../../src/sim/scenario/types';
 import { InputError, ScenarioErrors } from '../../src/sim/errors';
+import { runPrefix } from './helpers';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const DIR = join(ROOT, 'scenarios');
@@ -114,22 +115,6 @@ function toYaml(e: Record<string, unknown>): string | null {
 function scenarioWith(events: string[]): Scenario {
   const text = BASE + (events.length ? `events:\n${events.map((e) => `  - ${e}`).join('\n')}\n` : '');
   return loadScenario(text, 'property.poison.yaml');
-}
-
-/** run as far as the events are valid; a rejected event ends the run */
-function runPrefix(s: Scenario): { session: Session; rejected: EventSpec | null } {
-  const session = new Session(s);
-  for (const e of s.events) {
-    try {
-      session.step(e);
-    } catch (err) {
-      if (err instanceof InputError) return { session, rejected: e };
-      throw err;
-    }
-    if (session.report.panic) break;
-  }
-  session.finish();
-  return { session, rejected: null };
 }
 
 test('property: signals only go to tasks that map the address', () => {

@@ -7,16 +7,10 @@ import type { TimelineModel } from '../../webview/timeline/core/model';
 import { rowTop, type Layout, type TimelineView } from '../../webview/timeline/core/view';
 import type { Viewport } from '../../webview/timeline/core/viewport';
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../bench/timeline-synth';
+
+/** the seeded PRNG the benchmark's synthetic reports use */
+export const rng = mulberry32;
 
 const LAYERS: Layer[] = ['syscall', 'mm', 'fsdax', 'fs', 'dax', 'pmem', 'rmap', 'process', 'nvdimm'];
 const SYMBOLS = ['memory_failure', 'dax_direct_access', 'xfs_dax_notify_failure', 'kill_proc', 'handle_mm_fault', 'pmem_pagemap_memory_failure', 'Memory_Failure_Dev_Pagemap'];

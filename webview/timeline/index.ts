@@ -416,12 +416,15 @@ export function mountTimeline(root: HTMLElement, host: TimelineHost, initial?: T
     e.preventDefault();
     e.stopPropagation();
   }
-  canvas.addEventListener('pointerdown', onPointerDown);
-  canvas.addEventListener('pointermove', onPointerMove);
-  canvas.addEventListener('pointerup', onPointerUp);
-  canvas.addEventListener('pointercancel', onPointerUp);
-  canvas.addEventListener('wheel', onWheel, { passive: false });
-  canvas.addEventListener('keydown', onKey);
+  // one abort removes every canvas listener on dispose
+  const listening = new AbortController();
+  const { signal } = listening;
+  canvas.addEventListener('pointerdown', onPointerDown, { signal });
+  canvas.addEventListener('pointermove', onPointerMove, { signal });
+  canvas.addEventListener('pointerup', onPointerUp, { signal });
+  canvas.addEventListener('pointercancel', onPointerUp, { signal });
+  canvas.addEventListener('wheel', onWheel, { passive: false, signal });
+  canvas.addEventListener('keydown', onKey, { signal });
 
   const ro = new ResizeObserver(() => {
     resize();
@@ -478,12 +481,7 @@ export function mountTimeline(root: HTMLElement, host: TimelineHost, initial?: T
       clearTimeout(saveTimer);
       ro.disconnect();
       mo.disconnect();
-      canvas.removeEventListener('pointerdown', onPointerDown);
-      canvas.removeEventListener('pointermove', onPointerMove);
-      canvas.removeEventListener('pointerup', onPointerUp);
-      canvas.removeEventListener('pointercancel', onPointerUp);
-      canvas.removeEventListener('wheel', onWheel);
-      canvas.removeEventListener('keydown', onKey);
+      listening.abort();
       list.dispose();
       toolbar.dispose();
       shell.remove();

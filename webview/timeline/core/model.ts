@@ -186,20 +186,8 @@ export function buildModel(report: RunReport): TimelineModel {
     end[i] = s.t + Math.max(0, s.dur);
     if (start[i]! < tMin) tMin = start[i]!;
     if (end[i]! > tMax) tMax = end[i]!;
-    let li = layerIndex.get(s.layer);
-    if (li === undefined) {
-      li = layers.length;
-      layers.push(s.layer);
-      layerIndex.set(s.layer, li);
-    }
-    layer[i] = li;
-    let si = symIndex.get(s.symbol);
-    if (si === undefined) {
-      si = symbols.length;
-      symbols.push(s.symbol);
-      symIndex.set(s.symbol, si);
-    }
-    sym[i] = si;
+    layer[i] = intern(layers, layerIndex, s.layer);
+    sym[i] = intern(symbols, symIndex, s.symbol);
     count[i] = s.count ?? 1;
     parent[i] = s.parent === null ? -1 : indexOf(s.parent);
     pid[i] = -2; // unresolved
@@ -353,4 +341,15 @@ export function buildModel(report: RunReport): TimelineModel {
 export function labelOf(m: TimelineModel, i: number): string {
   const c = m.count[i]!;
   return spanLabel(m.symbols[m.sym[i]!]!, c === 1 ? undefined : c);
+}
+
+/** the index of a name in a table, added at the end the first time it is seen */
+function intern(names: string[], index: Map<string, number>, name: string): number {
+  let i = index.get(name);
+  if (i === undefined) {
+    i = names.length;
+    names.push(name);
+    index.set(name, i);
+  }
+  return i;
 }

@@ -65,6 +65,41 @@ export interface ReportSignal {
   lsb?: number;
 }
 
+/**
+ * extension (docs/verdicts.md): why an owner's mapper was, or was not, told.
+ * One entry per (owner of the event's failed range, mapping of a process
+ * that maps it); an owner nobody maps gets an entry with pid and mapping null
+ * when the kernel made a decision about it (an inode not in core).
+ */
+export type VerdictOutcome = 'AR' | 'AO' | 'killed' | 'SIGBUS' | 'unmapped only' | 'none';
+
+export type VerdictOwner =
+  | { file: string; start: number; end: number }
+  | { device: string; start: number; end: number };
+
+export interface ReportVerdict {
+  event: string;
+  /** the owner and the byte range of it the failure covers (file offsets, or device offsets for device-dax) */
+  owner: VerdictOwner;
+  pid: number | null;
+  comm: string | null;
+  /** the mapping's id in the scenario (m0), or null for an owner nobody maps */
+  mapping: string | null;
+  /** the user addresses of that part of the mapping, hex, [start, end) */
+  addr: [string, string] | null;
+  outcome: VerdictOutcome;
+  /** one sentence, in kernel terms */
+  reason: string;
+  /** the kernel function that decided */
+  symbol: string;
+  /** the id of the span that decided, or null when no span did */
+  span: number | null;
+  /** for a signal: its code, address and si_addr_lsb */
+  code?: ReportSignal['code'];
+  sigAddr?: string;
+  lsb?: number;
+}
+
 export interface ReportFilesystem {
   mount: string;
   /** SHUTDOWN_* flag names joined by |, or null when the filesystem is up */
@@ -85,6 +120,8 @@ export interface RunReport {
   design: string;
   events: ReportEvent[];
   signals: ReportSignal[];
+  /** extension (docs/verdicts.md): who was told, who was not, and why, per event */
+  verdicts: ReportVerdict[];
   dmesg: string[];
   /** device or region name -> [sector, count] list, as sysfs badblocks prints it */
   badblocks: Record<string, [number, number][]>;

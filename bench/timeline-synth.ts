@@ -178,6 +178,7 @@ export function synthReport(opts: SynthOptions): RunReport {
     version: 1,
     scenario: `synthetic-${target}`,
     design: 'upstream',
+    verdicts: [],
     events,
     signals,
     dmesg: [],

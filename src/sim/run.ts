@@ -128,6 +128,7 @@ function emptyReport(s: Scenario): RunReport {
     design: s.kernel.design,
     events: [],
     signals: [],
+    verdicts: [],
     dmesg: [],
     badblocks: {},
     hwpoison: [],

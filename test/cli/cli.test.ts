@@ -79,6 +79,7 @@ function fakeReport(name: string, design: string, expectations: ExpectationResul
     design,
     events: [{ id: 'e1', do: 'read', at: 1000, result: design === 'upstream' ? { ret: -5, errno: 'EIO' } : { ret: 4096 }, span: 1 }],
     signals: [],
+    verdicts: [],
     dmesg: ['a line'],
     badblocks: {},
     hwpoison: [],

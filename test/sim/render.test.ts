@@ -20,6 +20,7 @@ function sampleReport(): RunReport {
       { id: 'e3', do: 'scrub', at: 3_000_000, result: { ret: 0 }, span: null },
     ],
     signals: [{ event: 'e1', pid: 1001, comm: 'reader', signo: 'SIGBUS', code: 'BUS_MCEERR_AR', addr: '0x7f0000001000', lsb: 12 }],
+    verdicts: [],
     dmesg: ['Memory failure: 0x240a01: Sending SIGBUS to reader:1001 due to hardware memory corruption'],
     badblocks: { pmem0: [[42, 8]], region0: [] },
     hwpoison: ['0x240a01'],

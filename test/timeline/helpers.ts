@@ -16,7 +16,7 @@ const LAYERS: Layer[] = ['syscall', 'mm', 'fsdax', 'fs', 'dax', 'pmem', 'rmap', 
 const SYMBOLS = ['memory_failure', 'dax_direct_access', 'xfs_dax_notify_failure', 'kill_proc', 'handle_mm_fault', 'pmem_pagemap_memory_failure', 'Memory_Failure_Dev_Pagemap'];
 
 export function emptyReport(spans: Span[], extra: Partial<RunReport> = {}): RunReport {
-  return { version: 1, scenario: 't', design: 'upstream', events: [], signals: [], dmesg: [], badblocks: {}, hwpoison: [], filesystems: [], calls: {}, expectations: [], spans, ...extra };
+  return { version: 1, scenario: 't', design: 'upstream', events: [], signals: [], verdicts: [], dmesg: [], badblocks: {}, hwpoison: [], filesystems: [], calls: {}, expectations: [], spans, ...extra };
 }
 
 /** a random report: roots one after another, children inside their parent, random layers and scales */

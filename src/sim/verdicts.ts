@@ -31,7 +31,7 @@ export type Decision =
   /** a signal was sent (or was already pending) */
   | { kind: 'signal'; task: Task; signo: 'SIGBUS' | 'SIGKILL'; code: Code; addr?: number; lsb?: number; queued: boolean; via: string; detail: string; span: number | null }
   /** page-table entries of a vma over virtual pages [vlo, vhi) were zapped (pages: how many were present) */
-  | { kind: 'zap'; vma: Vma; vlo: number; vhi: number; pages: number; span: number | null; symbol: string; by: Task | null }
+  | { kind: 'zap'; vma: Vma; vlo: number; vhi: number; pages: number; span: number | null; symbol: string; within: string; by: Task | null }
   /** a task died at the end of the event; its mappings went with it */
   | { kind: 'exit'; task: Task; vmas: Vma[]; signo: string; span: number | null }
   /** mf_generic_kill_procs: what page->mapping said for pfn */
@@ -303,10 +303,14 @@ function verdictFor(k: Kernel, event: string, o: Owner, vma: Vma, a: number, b: 
   const exited = died && died.kind === 'exit' ? died : undefined;
   const unmapped = !!zap;
   const outcome: VerdictOutcome = unmapped ? 'unmapped only' : 'none';
-  const zapNote = zap ? ` ${zap.symbol} still zapped its page-table entries (it unmaps every mapper of the file range), so its next access faults.` : '';
-  const say = (reason: string, symbol: string, span: number | null): ReportVerdict => ({ ...base, outcome, reason: reason + zapNote, symbol, span });
+  const zapNote = zap ? ` ${zap.symbol}() still zapped its page-table entries (it unmaps every mapper of the file range), so its next access faults.` : '';
+  const stillNote = !zap && vma.ptes.overlaps(vlo, vhi) ? ' Its page-table entries still map the range: nothing unmapped them.' : '';
+  const say = (reason: string, symbol: string, span: number | null): ReportVerdict => ({ ...base, outcome, reason: reason + zapNote + stillNote, symbol, span });
 
-  const collect = decisions.filter((d) => d.kind === 'collect' && d.vma === vma && d.pgoff < b && d.end > a) as Extract<Decision, { kind: 'collect' }>[];
+  // collection decides per head page: a huge (PMD/PUD) page is collected at its head's index
+  const mine = decisions.filter((d) => d.kind === 'collect' && d.vma === vma) as Extract<Decision, { kind: 'collect' }>[];
+  const inRange = mine.filter((d) => d.pgoff < b && d.end > a);
+  const collect = inRange.length ? inRange : mine;
   const dropped = collect.find((d) => d.result === 'no-pte');
   if (dropped)
     return say(
@@ -342,8 +346,14 @@ function verdictFor(k: Kernel, event: string, o: Owner, vma: Vma, a: number, b: 
           : k.cfg.design === 'page-mapping' || k.cfg.design === 'pagemap-failure'
             ? `The ${k.cfg.design} design goes straight to page->mapping. `
             : '';
-    if (pm.owner === 'shared')
-      return say(`${why}Never reached: the page is shared by reflinked files (PAGE_MAPPING_DAX_SHARED), so page->mapping names no owner at all.`, 'dax_lock_folio', pm.span);
+    if (pm.owner === 'shared') {
+      const oops = decisions.some((d) => d.kind === 'oops');
+      return say(
+        `${why}Never reached: the page is shared by reflinked files (PAGE_MAPPING_DAX_SHARED), so page->mapping names no owner at all${oops ? ', and dax_lock_folio() oopsed on it: the event stopped with nobody told' : ''}.`,
+        'dax_lock_folio',
+        pm.span,
+      );
+    }
     if (pm.owner === 'none')
       return say(`${why}Never reached: page->mapping of pfn ${hex(pm.pfn)} is NULL (no DAX fault has set it), so dax_lock_folio() locked nothing and the path gave up with -EBUSY.`, 'dax_lock_folio', pm.span);
     if (pm.mapping !== o.mapping) {
@@ -382,7 +392,13 @@ function verdictFor(k: Kernel, event: string, o: Owner, vma: Vma, a: number, b: 
   if (failedRoute) return say(`Never reached: ${failedRoute.why}`, failedRoute.symbol, failedRoute.span);
   const holder = decisions.find((d) => d.kind === 'no-holder') as Extract<Decision, { kind: 'no-holder' }> | undefined;
   if (holder) return say(`Never reached: dax_holder_notify_failure() returned ${holder.ret} on ${holder.dax}, and the fallback did not name this file.`, 'dax_holder_notify_failure', holder.span);
-  if (zap) return { ...base, outcome, reason: `No signal, but ${zap.symbol} zapped its page-table entries for this range: its next access faults.`, symbol: zap.symbol, span: zap.span };
+  if (zap) {
+    const how =
+      zap.within === 'kill_dev_dax'
+        ? `Device-dax removal: kill_dev_dax() unmapped every mapping of the device (${zap.symbol}) and sends no signal`
+        : `No signal, but ${zap.within ? `${zap.within}() → ` : ''}${zap.symbol}() zapped its page-table entries for this range`;
+    return { ...base, outcome, reason: `${how}: its next access faults and gets SIGBUS.`, symbol: zap.within === 'kill_dev_dax' ? 'kill_dev_dax' : zap.symbol, span: zap.span };
+  }
   const ram = vma.ptes.query(vlo, vhi).some((p) => p.value.pfn < 0);
   if (ram)
     return say(

@@ -445,3 +445,18 @@ test('a rejected event adds no verdict, and verdicts are the same on a second ru
   assert.equal(session.report.verdicts.length, 3);
   assert.equal(JSON.stringify(runScenario(s).verdicts), JSON.stringify(runScenario(load('reflink-both-mapped.poison.yaml')).verdicts));
 });
+
+test('the verdict expectation: matches by field, says what was there when it fails, refuses an unknown pid', async () => {
+  const base = readFileSync(join(DIR, 'reflink-both-mapped.poison.yaml'), 'utf8');
+  const ok = runScenario(loadScenario(base.replace(/\nexpect:\n/, '\nexpect:\n  - verdict: { pid: 1002, outcome: none, reason: "no page-table entry" }\n'), 'a.poison.yaml'));
+  assert.ok(ok.expectations.every((x) => x.ok));
+  const bad = runScenario(loadScenario(base.replace(/\nexpect:\n/, '\nexpect:\n  - verdict: { pid: 1002, outcome: AO }\n'), 'b.poison.yaml'));
+  const failed = bad.expectations.filter((x) => !x.ok);
+  assert.equal(failed.length, 1);
+  assert.match(failed[0]!.detail, /expected a verdict with pid 1002, outcome "AO"; verdicts: .*none for watcher:1002 m0 of \/mnt\/pmem\/poisonfile/);
+  const { ScenarioErrors } = await import('../../src/sim/errors');
+  assert.throws(
+    () => loadScenario(base.replace(/\nexpect:\n/, '\nexpect:\n  - verdict: { pid: 4242 }\n'), 'c.poison.yaml'),
+    (e: unknown) => e instanceof ScenarioErrors && /\/expect\/0\/verdict\/pid/.test(e.message),
+  );
+});

@@ -41,6 +41,7 @@ import type {
   EventKind,
   EventSpec,
   Expectation,
+  VerdictExpect,
   ExtentSpec,
   FileSpec,
   FilesystemSpec,
@@ -889,6 +890,7 @@ interface RawExpectation {
   calls?: { symbol: string; count: Num };
   hwpoison?: { pfn: Num; set?: boolean };
   cxlPoison?: { memdev?: string; region?: string; dpa?: Num; hpa?: Num; length?: Num; source?: CxlPoisonSource; traceType?: 'List' | 'Inject' | 'Clear'; count?: Num };
+  verdict?: { pid?: Num | null; mapping?: string; file?: string; device?: string; outcome?: VerdictExpect['outcome']; symbol?: string; reason?: string };
 }
 
 const KERNEL_DEFAULTS: KernelConfig = { design: 'upstream', earlyKill: false, recovery: true, reporting: 'native' };
@@ -1928,6 +1930,22 @@ class Normalizer {
           source: c.source,
           traceType: c.traceType,
           count: c.count === undefined ? undefined : this.size(c.count, `${p}/count`),
+        }),
+      };
+    }
+    if (raw.verdict) {
+      const v = raw.verdict;
+      const p = `${path}/verdict`;
+      return {
+        path,
+        verdict: compact({
+          pid: v.pid === undefined || v.pid === null ? v.pid : this.knownPid(v.pid, `${p}/pid`),
+          mapping: v.mapping,
+          file: v.file,
+          device: v.device,
+          outcome: v.outcome,
+          symbol: v.symbol,
+          reason: v.reason,
         }),
       };
     }

@@ -686,3 +686,32 @@ test('run prints each event\'s verdicts after its routing; compare a verdict mat
   assert.match(cl[m + 3]!, /^\* {3}reader:1000 m0 \/mnt\/pmem\/testfile \[0x0, 0x1000\) 4 KiB +AO +none +none +none$/);
   for (const l of cl) assert.ok(l.length <= 120);
 });
+
+test('the real verdicts of reflink-both-mapped: the watcher collected and dropped by __add_to_kill, per design', () => {
+  const name = 'reflink-both-mapped.poison.yaml';
+  const files = builtin(name);
+  const report = JSON.parse(cli(['run', name, '--json'], files).stdout) as RunReport;
+  const watcher = report.verdicts.find((v) => v.pid === 1002);
+  assert.ok(watcher, 'a verdict for the watcher');
+  const r = cli(['run', name], files);
+  assert.equal(r.code, 0);
+  const lines = r.stdout.split('\n');
+  const at = lines.indexOf('  verdicts');
+  assert.ok(at > lines.findIndex((l) => /action_result\(/.test(l)), 'after the routing');
+  const verdictLines = lines.slice(at + 1, at + 1 + report.verdicts.filter((v) => v.event === 'e1').length);
+  assert.equal(verdictLines.length, 3);
+  const w = verdictLines.find((l) => /^ {4}none +watcher:1002 m0 +\/mnt\/pmem\/poisonfile \[0x0, 0x1000\) 4 KiB {2}/.test(l));
+  assert.ok(w, verdictLines.join('\n'));
+  assert.ok(w.endsWith(`[__add_to_kill, span ${watcher.span}]`), w);
+  assert.ok(w.includes(watcher.reason));
+  assert.ok(verdictLines.some((l) => /^ {4}AR +injector:1001 m0 .*\[kill_proc, span \d+\]$/.test(l)));
+  assert.ok(verdictLines.some((l) => /^ {4}AO +reader:1000 m0 +\/mnt\/pmem\/testfile /.test(l)));
+
+  const c = cli(['compare', name], files);
+  const cl = c.stdout.split('\n');
+  const m = cl.indexOf('  verdicts e1 madvise-hwpoison');
+  assert.ok(m > 0);
+  assert.match(cl.find((l, i) => i > m && /watcher:1002/.test(l))!, /^ {4}watcher:1002 m0 \/mnt\/pmem\/poisonfile \[0x0, 0x1000\) 4 KiB +none +none +none +none$/);
+  // the old single-owner designs never reach the reader's file
+  assert.match(cl.find((l, i) => i > m && /reader:1000/.test(l))!, /^\* +reader:1000 m0 \/mnt\/pmem\/testfile \[0x0, 0x1000\) 4 KiB +AO +none +AO +none$/);
+});

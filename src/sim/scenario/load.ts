@@ -101,6 +101,18 @@ export function positionOf(scenarioText: string, file: string, pointer: string):
   return sourceFor(scenarioText, file).locate(pointer, 'value');
 }
 
+/**
+ * Where a text stops being strict JSON (RFC 8259): 1-based line and column
+ * and what is wrong there; undefined when it is JSON.
+ */
+export function jsonSyntaxError(text: string): (SourcePosition & { message: string }) | undefined {
+  const problem = new JsonChecker(text).firstError();
+  if (!problem) return undefined;
+  const before = text.slice(0, problem.offset);
+  const line = before.split('\n').length;
+  return { line, column: problem.offset - (before.lastIndexOf('\n') + 1) + 1, message: problem.message };
+}
+
 /** A Diagnostic for a semantic error the simulator found, placed in the scenario text. */
 export function diagnosticFromInputError(text: string, file: string, err: InputError): Diagnostic {
   const at = err.path ? positionOf(text, file, err.path) : { line: 0, column: 0 };

@@ -14,7 +14,7 @@ import { pmemAttachDisk, pmemSubmitBio, type PmemDevice } from './nvdimm/pmem';
 import type { BlockDev, SuperBlock } from './fs/vfs';
 import { Task, Vma, type Inode } from './mm/types';
 import { PAGE_SIZE, PMD_SIZE, alignUp, hex } from './units';
-import { faultIn } from './mm/fault';
+import { mmPopulate } from './mm/gup';
 import { createFilesystem } from './fs/registry';
 import { DevDax } from './dax/device';
 import { cxlProbe } from './cxl/cxl';
@@ -226,18 +226,7 @@ function mmapDevDax(m: Machine, t: Task, ms: MappingSpec): Vma {
 export function populate(m: Machine, t: Task, id: string): void {
   const vma = t.mm?.vmas.find((v) => v.id === id);
   if (!vma) return;
-  const saved = m.k.current;
-  m.k.current = t;
-  try {
-    const write = vma.flags === 'private' && vma.prot === 'rw';
-    for (let a = vma.start; a < vma.end; a += PAGE_SIZE) {
-      if (vma.ptes.get(a / PAGE_SIZE)) continue;
-      // pages past the end of the file cannot be populated; populate stops quietly
-      if (!faultIn(m.k, t, vma, a, write, false)) break;
-    }
-  } finally {
-    m.k.current = saved;
-  }
+  mmPopulate(m.k, t, vma);
 }
 
 /** munmap / exit_mmap: the vma leaves the task and the file's i_mmap */

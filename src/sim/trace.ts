@@ -97,6 +97,29 @@ export class Tracer {
     }
   }
 
+  /**
+   * The call tree recorded from span index `from` on was the first of `n`
+   * calls that do the same thing for consecutive pages (the same symbols,
+   * the same decisions, arguments that advance in step): keep that one tree
+   * as the summarised run, every span of it carrying the run's count, count
+   * every call exactly, and advance the clock by the other n - 1. `rootArgs`
+   * replaces the root's arguments with the run's first..last values.
+   */
+  replay(from: number, n: number, rootArgs?: Args): void {
+    const root = this.spans[from];
+    if (!root || n <= 1) return;
+    const extra = n - 1;
+    for (let i = from; i < this.spans.length; i++) {
+      const s = this.spans[i]!;
+      const c = s.count ?? 1;
+      s.count = c * n;
+      this.calls.set(s.symbol, (this.calls.get(s.symbol) ?? 0) + c * extra);
+    }
+    this.now += root.dur * extra;
+    root.dur *= n;
+    if (rootArgs) root.args = { ...root.args, ...rootArgs };
+  }
+
   /** count calls of a symbol done inside a summarised run, without a span of their own */
   countOnly(symbol: string, n: number): void {
     if (n > 0) this.calls.set(symbol, (this.calls.get(symbol) ?? 0) + n);

@@ -457,7 +457,8 @@ test('run hides the setup behind one line, counted from the spans; --setup shows
   const report = JSON.parse(cli(['run', name, '--json'], files).stdout) as RunReport;
   const events = new Set(report.events.map((e) => e.id));
   const setupSpans = report.spans.filter((s) => s.event === undefined || !events.has(s.event));
-  assert.ok(setupSpans.length > 100);
+  // populating is summarised: one fault tree per run of pages that fault alike (src/sim/mm/gup.ts)
+  assert.ok(setupSpans.length > 20);
 
   const r = cli(['run', name], files);
   assert.equal(r.code, 0, r.stderr);
@@ -474,7 +475,9 @@ test('run hides the setup behind one line, counted from the spans; --setup shows
   assert.match(shown.stdout, new RegExp(`^setup: 1 pmem disk, 1 filesystem mounted, 3 mappings populated \\(48 faults\\), ${setupSpans.length} spans$`, 'm'));
   const setupPart = shown.stdout.slice(0, shown.stdout.indexOf('\ne1 '));
   assert.equal(setupPart.match(/^ {4}mm +do_mmap\(/gm)?.length, 3);
-  assert.equal(setupPart.match(/^ {4}mm {11}do_user_addr_fault\(/gm)?.length, 48);
+  const faults = [...setupPart.matchAll(/^ {4}mm {11}do_user_addr_fault(?: ×(\d+))? \(/gm)].map((m) => Number(m[1] ?? 1));
+  assert.equal(faults.reduce((a, b) => a + b, 0), 48);
+  assert.ok(faults.length < 48, 'runs of faults are summarised');
   assert.ok(shown.stdout.indexOf('pmem_attach_disk(') < shown.stdout.indexOf('\ne1 '));
 });
 

@@ -113,6 +113,29 @@ function daxInsertEntry(k: Kernel, vma: Vma, index: number, pfn: number, pmd: bo
   });
 }
 
+/**
+ * What the DAX faults of virtual pages [first, end) of a vma leave behind,
+ * for a run of read faults that each decided the same way as the one before
+ * them (src/sim/mm/gup.ts): for a shared extent every other mapper loses
+ * those indices (dax_insert_entry's unmap_mapping_pages), the pages record
+ * their owner, the file's xarray gets the entries and the vma its page-table
+ * entries, PTE or PMD. No trace: the run's first fault carries it.
+ */
+export function daxBulkInsert(k: Kernel, vma: Vma, first: number, end: number, pmd: boolean, pfn: number, shared: boolean): void {
+  const mapping = vma.mapping;
+  const index = vma.pgoff + (first - vma.start) / PAGE_SIZE;
+  const nr = (end - first) / PAGE_SIZE;
+  // the run is homogeneous: every index has an entry already, or none does
+  const existing = mapping.entries.get(index) !== undefined;
+  if (shared) zapFileRange(mapping, index, index + nr, k);
+  if (shared || !existing) {
+    for (const r of mapping.entries.query(index, index + nr)) daxDisassociateEntry(k, r.value.pfn, r.end - r.start);
+    daxAssociateEntry(k, mapping, index, pfn, nr, shared);
+    mapping.entries.set(index, index + nr, { pfn, pmd, shared });
+  }
+  vma.ptes.set(first / PAGE_SIZE, end / PAGE_SIZE, { pfn, shift: pmd ? PMD_SHIFT : PAGE_SHIFT, writable: false });
+}
+
 export interface FaultResult {
   fault: VmFault;
   /** pfn now mapped at the faulting page */

@@ -98,6 +98,20 @@ export abstract class SuperBlock {
   ownersQuiet(_devOffset: number, _len: number): { inode: Inode; fileOffset: number; length: number }[] | undefined {
     return undefined;
   }
+  /**
+   * The device bytes behind file bytes [pos, pos + len) as far as they are
+   * one written, contiguous piece: its device offset, its length (at most
+   * len) and whether the blocks are shared (reflinked); undefined for a hole
+   * or an unwritten extent. No trace. Filesystems with an extent map say it
+   * in one lookup; this default walks the block map a page at a time.
+   */
+  mapQuiet(inode: Inode, pos: number, len: number): { devOffset: number; length: number; shared: boolean } | undefined {
+    const d = this.bmapQuiet(inode, pos);
+    if (d === undefined) return undefined;
+    let n = 4096 - (pos % 4096);
+    while (n < len && this.bmapQuiet(inode, pos + n) === d + n) n += 4096;
+    return { devOffset: d, length: Math.min(n, len), shared: false };
+  }
   /** the file's mapped extents: file offset, length and block-device byte offset, in file order; no trace */
   abstract extentsQuiet(inode: Inode): { fileOffset: number; length: number; devOffset: number }[];
   /** create a file as the scenario describes it (setup, before any event) */

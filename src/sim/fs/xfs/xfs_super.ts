@@ -144,6 +144,13 @@ export class XfsSuperBlock extends SuperBlock {
     return out;
   }
 
+  /** one piece of the file's block map, from the model's extent lookup (the same one ->iomap_begin reads) */
+  override mapQuiet(inode: Inode, pos: number, len: number): { devOffset: number; length: number; shared: boolean } | undefined {
+    const p = this.model.mapFileRange(inode.ino, pos, Math.max(1, len))[0];
+    if (!p || p.kind !== 'mapped' || p.deviceOffset === undefined || p.fileOffset > pos) return undefined;
+    return { devOffset: p.deviceOffset + (pos - p.fileOffset), length: Math.min(len, p.fileOffset + p.length - pos), shared: !!p.shared };
+  }
+
   /** xfs_iget(..., XFS_IGET_INCORE): the in-core inode, or null (-ENODATA) */
   igetIncore(ino: number): Inode | null {
     const inode = this.byIno.get(ino);

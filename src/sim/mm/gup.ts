@@ -1,0 +1,138 @@
+// mm/gup.c for MAP_POPULATE: __mm_populate → populate_vma_page_range →
+// __get_user_pages, which faults every page of the range in, one
+// handle_mm_fault() each, and stops quietly at the first fault that fails.
+//
+// A populated mapping of a large file is hundreds of thousands of faults
+// that all do the same thing page after page. The simulator takes the first
+// fault of each such run for real (its call tree is the run's trace), checks
+// that the rest of the run would decide exactly the same way (the same
+// extent, contiguous on the device, no known-bad sector, no page-table or
+// DAX entry already there, the same PMD or PTE decision), applies their
+// effect to the page tables, the DAX entries and the struct pages as ranges,
+// and records the run as the first fault's tree carrying the run's count
+// (Tracer.replay): `calls` counts every fault exactly, and the cost is in
+// proportion to the extents and windows touched, not to pages.
+
+import type { Kernel } from '../kernel';
+import { hex, PAGE_SIZE, PAGE_SHIFT, PMD_SIZE } from '../units';
+import { naiveIntervals } from '../intervals';
+import { faultIn, sbOfVma } from './fault';
+import { daxBulkInsert } from '../fs/dax';
+import type { Task, Vma } from './types';
+import type { SuperBlock } from '../fs/vfs';
+import type { BadBlocks } from '../nvdimm/badblocks';
+
+
+/** MAP_POPULATE of one mapping: every page faulted in, in order, until one fails */
+export function mmPopulate(k: Kernel, t: Task, vma: Vma): void {
+  const saved = k.current;
+  k.current = t;
+  try {
+    const write = vma.flags === 'private' && vma.prot === 'rw';
+    const bulk = !write && !naiveIntervals() ? bulkTarget(k, vma) : undefined;
+    let a = vma.start;
+    while (a < vma.end) {
+      if (vma.ptes.get(a / PAGE_SIZE)) {
+        a += PAGE_SIZE;
+        continue;
+      }
+      const mark = k.tr.spans.length;
+      // pages past the end of the file cannot be populated; populate stops quietly
+      if (!faultIn(k, t, vma, a, write, false)) break;
+      const pte = vma.ptes.get(a / PAGE_SIZE)!;
+      const unit = pte.shift > PAGE_SHIFT ? 2 ** pte.shift : PAGE_SIZE;
+      const next = a - (a % unit) + unit;
+      // a page's PMD attempt that got as far as a span decides differently from
+      // the pages after it (they find its PTE entry in the window and fall back
+      // at once): the run starts at the next page
+      const representative =
+        !!bulk && pte.pfn >= 0 && k.tr.spans[mark]?.symbol === 'do_user_addr_fault' && (unit !== PAGE_SIZE || !k.tr.spans.slice(mark).some((s) => s.symbol === 'dax_iomap_pmd_fault'));
+      const more = representative ? sameRun(k, bulk!, vma, a - (a % unit), unit) : 0;
+      if (more > 0) {
+        const at = a - (a % unit);
+        const first = at + unit;
+        const end = first + more * unit;
+        const entry = vma.mapping.entries.get(vma.pgoff + (at - vma.start) / PAGE_SIZE)!;
+        const pfnAt = vma.ptes.get(at / PAGE_SIZE)!.pfn;
+        daxBulkInsert(k, vma, first, end, unit === PMD_SIZE, pfnAt + unit / PAGE_SIZE, entry.shared);
+        k.tr.replay(mark, more + 1, { addr: `${hex(a)}..${hex(end - unit)}` });
+        a = end;
+      } else a = next;
+    }
+  } finally {
+    k.current = saved;
+  }
+}
+
+interface BulkTarget {
+  sb: SuperBlock;
+  bb: BadBlocks;
+}
+
+/** the pfn of a dax-device page number (the pmem data area starts at linearSpa) */
+function pfnAtBase(b: BulkTarget, devPage: number): number {
+  return b.sb.bdev.linearSpa! / PAGE_SIZE + devPage;
+}
+
+/** a read-faulted DAX file on a live pmem disk whose badblocks the driver checks */
+function bulkTarget(k: Kernel, vma: Vma): BulkTarget | undefined {
+  if (k.devdaxByMapping.has(vma.mapping)) return undefined;
+  const sb = sbOfVma(k, vma);
+  if (!sb || !sb.dax || !sb.daxDev || !sb.daxDev.alive || sb.isShutdown() || sb.bdev.linearSpa === undefined) return undefined;
+  const bb = (sb.daxDev.priv as { bb?: BadBlocks } | null)?.bb;
+  return bb ? { sb, bb } : undefined;
+}
+
+/**
+ * How many units after the one just faulted at `at` (a page, or a 2 MiB PMD
+ * window) would fault the same way: the same extent piece, contiguous on the
+ * device with the same sharing, inside the vma and the file, with no entry in
+ * the page tables or the file's DAX xarray yet, no known-bad sector under
+ * them, and, for pages, inside the same 2 MiB window (the PMD attempt each
+ * page makes first looks at that window, and decides the same for all of it).
+ */
+function sameRun(k: Kernel, b: BulkTarget, vma: Vma, at: number, unit: number): number {
+  const inode = vma.mapping.host;
+  if (!inode) return 0;
+  const pgoff = vma.pgoff + (at - vma.start) / PAGE_SIZE;
+  const entry = vma.mapping.entries.get(pgoff);
+  if (!entry || (unit === PMD_SIZE && !entry.pmd)) return 0;
+  const pos = pgoff * PAGE_SIZE;
+  const fileEnd = Math.ceil(inode.size / PAGE_SIZE) * PAGE_SIZE;
+  let limit = Math.min(vma.end - at, fileEnd - pos);
+  if (unit === PAGE_SIZE) limit = Math.min(limit, at - (at % PMD_SIZE) + PMD_SIZE - at);
+  if (limit <= unit) return 0;
+  const piece = b.sb.mapQuiet(inode, pos, limit);
+  if (!piece || piece.shared !== entry.shared) return 0;
+  // the unit just faulted must sit at the piece's start of this run
+  let len = Math.floor(Math.min(limit, piece.length) / unit) * unit;
+  if (len <= unit) return 0;
+  // nothing mapped or entered yet after the first unit
+  const vpn = at / PAGE_SIZE;
+  const firstPte = vma.ptes.firstIn(vpn + unit / PAGE_SIZE, vpn + len / PAGE_SIZE);
+  if (firstPte) len = Math.min(len, (firstPte.start - vpn) * PAGE_SIZE);
+  // the DAX entries after the first unit: none at all, or (another mapper's)
+  // entries over the whole run, for these very pfns, as one kind (PTE or PMD)
+  const p1 = pgoff + unit / PAGE_SIZE;
+  const there = vma.mapping.entries.query(p1, pgoff + len / PAGE_SIZE);
+  if (there.length) {
+    const e0 = there[0]!;
+    if (e0.start > p1) len = Math.min(len, (e0.start - pgoff) * PAGE_SIZE);
+    else {
+      let end = e0.start;
+      const pfnAt = (i: number): number => piece.devOffset / PAGE_SIZE + (i - pgoff);
+      for (const r of there) {
+        if (r.start !== end || r.value.pmd !== e0.value.pmd || r.value.shared !== e0.value.shared || r.value.pfn - pfnAtBase(b, pfnAt(r.start)) !== 0) break;
+        end = r.end;
+      }
+      len = Math.min(len, (end - pgoff) * PAGE_SIZE);
+    }
+  }
+  // the sectors under the run: direct_access says -EHWPOISON at the first bad one
+  const devStart = piece.devOffset;
+  const sect = devStart / 512;
+  const c = b.bb.check(sect, len / 512);
+  if (c.rc) len = Math.min(len, Math.floor(((c.firstBad - sect) * 512) / unit) * unit);
+  len = Math.floor(len / unit) * unit;
+  return Math.max(0, len / unit - 1);
+}

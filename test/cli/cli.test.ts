@@ -475,7 +475,7 @@ test('run hides the setup behind one line, counted from the spans; --setup shows
   assert.match(shown.stdout, new RegExp(`^setup: 1 pmem disk, 1 filesystem mounted, 3 mappings populated \\(48 faults\\), ${setupSpans.length} spans$`, 'm'));
   const setupPart = shown.stdout.slice(0, shown.stdout.indexOf('\ne1 '));
   assert.equal(setupPart.match(/^ {4}mm +do_mmap\(/gm)?.length, 3);
-  const faults = [...setupPart.matchAll(/^ {4}mm {11}do_user_addr_fault(?: ×(\d+))? \(/gm)].map((m) => Number(m[1] ?? 1));
+  const faults = [...setupPart.matchAll(/^ {4}mm {11}do_user_addr_fault(?: ×(\d+) )?\(/gm)].map((m) => Number(m[1] ?? 1));
   assert.equal(faults.reduce((a, b) => a + b, 0), 48);
   assert.ok(faults.length < 48, 'runs of faults are summarised');
   assert.ok(shown.stdout.indexOf('pmem_attach_disk(') < shown.stdout.indexOf('\ne1 '));

@@ -74,6 +74,8 @@ function grid(v: ComparisonView): HTMLElement {
   sec.append(h('h2', {}, 'What each design did'));
   const table = h('table', { class: 'cmp-grid', 'aria-label': `what each design did: rows are results, signals, shutdowns, owners, dmesg, pages, cost and calls; columns are the designs` });
   table.append(colgroup(v.columns.length, '26%'));
+  // narrower than this, the page scrolls sideways (the row headers stay) rather than clip a token
+  table.style.minWidth = `${260 + v.columns.length * 190}px`;
   const head = h('tr', {}, h('th', { scope: 'col' }, h('span', { class: 'tok' }, 'compared with'), ' ', h('span', { class: 'tok' }, v.baseline)));
   for (const c of v.columns) head.append(columnHead(c, v));
   table.append(h('thead', {}, head));
@@ -106,8 +108,7 @@ function badge(c: VerdictCell): HTMLElement {
 
 function rowHeader(r: VerdictRow): HTMLElement {
   const th = h('th', { scope: 'row', title: `${r.event}: ${r.owner.join(' ')}; ${r.process.join(' ')}${r.mapping.length ? `; ${r.mapping.join(' ')}` : ''}` });
-  if (r.differs) th.append(h('span', { class: 'row-diff', 'aria-label': 'the designs differ:' }, '≠'));
-  th.append(h('span', { class: 'vrow-line' }, h('span', { class: 'tok ev' }, r.event), ...toks(r.owner)));
+  th.append(h('span', { class: 'vrow-line' }, r.differs ? h('span', { class: 'row-diff', 'aria-label': 'the designs differ:' }, '≠') : null, h('span', { class: 'tok ev' }, r.event), ...toks(r.owner)));
   th.append(h('span', { class: 'vrow-line' }, ...toks(r.process), ...(r.mapping.length ? [' ', ...toks(r.mapping)] : [])));
   return th;
 }
@@ -124,6 +125,7 @@ function verdicts(v: ComparisonView): HTMLElement {
   }
   const table = h('table', { class: 'vgrid', role: 'grid', 'aria-label': 'verdicts: rows are event, owner, process and mapping; columns are the designs', 'aria-rowcount': String(v.verdicts.rows.length + 1) });
   table.append(colgroup(v.columns.length, '30%'));
+  table.style.minWidth = `${300 + v.columns.length * 170}px`;
   const head = h('tr', { role: 'row' }, h('th', { scope: 'col', role: 'columnheader' }, ...toks(['event,', 'owner,', 'process,', 'mapping'])));
   for (const c of v.columns) head.append(columnHead(c, v));
   table.append(h('thead', {}, head));

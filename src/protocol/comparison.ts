@@ -197,10 +197,18 @@ export function linearFraction(value: number, max: number): number {
   return max <= 0 ? 0 : Math.min(1, Math.max(0, value) / max);
 }
 
-/** the smallest power of ten at or above max (1 for 0) */
+/**
+ * The end of a log axis: the smallest 1, 2, 3 or 5 × 10^k at or above max
+ * (1 for 0), so that the largest bar nearly fills the width and the end
+ * tick is a round number.
+ */
 export function logAxisMax(max: number): number {
   if (max <= 1) return 1;
-  return 10 ** Math.ceil(Math.log10(max) - 1e-12);
+  let p = 10 ** Math.floor(Math.log10(max) + 1e-12);
+  for (;;) {
+    for (const m of [1, 2, 3, 5]) if (m * p >= max - 1e-9) return m * p;
+    p *= 10;
+  }
 }
 
 /** Simulated time with its unit, one spelling: ns, µs, ms, s. */
@@ -230,10 +238,14 @@ function countTick(v: number): string {
   return String(v);
 }
 
-/** Ticks of a log axis from 0 to axisMax: 0 and every power of ten. */
+/** Ticks of a log axis from 0 to axisMax: 0, every power of ten below the end (unless crowding it), and the end. */
 export function logTicks(axisMax: number, label: (v: number) => string): Tick[] {
   const out: Tick[] = [{ value: 0, fraction: 0, label: label(0) }];
-  for (let v = 1; v <= axisMax; v *= 10) out.push({ value: v, fraction: logFraction(v, axisMax), label: label(v) });
+  for (let v = 1; v < axisMax; v *= 10) {
+    const f = logFraction(v, axisMax);
+    if (f <= 0.94) out.push({ value: v, fraction: f, label: label(v) });
+  }
+  out.push({ value: axisMax, fraction: 1, label: label(axisMax) });
   return out;
 }
 
@@ -423,7 +435,7 @@ function sections(list: DesignRunLike[], base: number): GridSection[] {
       finishRow('cost', ['simulated', 'cost'], ran((r) => cell([formatNs(r.metrics.cost)], `${formatNs(r.metrics.cost)} (${r.metrics.cost.toLocaleString('en-US')} ns)`)), base),
       finishRow('calls', ['kernel', 'calls'], ran((r) => {
         const n = Object.values(r.metrics.calls).reduce((a, b) => a + b, 0);
-        return cell([count(n, 'call'), `${count(Object.keys(r.metrics.calls).length, 'symbol')}`]);
+        return cell([`${count(n, 'call')},`, count(Object.keys(r.metrics.calls).length, 'symbol')]);
       }), base),
     ],
   });

@@ -8,11 +8,11 @@
 // symbol; each row has an accessible name with every design's value.
 
 import { svg, h } from '../common/host';
-import { MARKER_GLYPH, type Chart, type DesignColumn, type SeriesMarker } from '../../src/protocol/comparison';
+import { type Chart, type DesignColumn, type SeriesMarker } from '../../src/protocol/comparison';
 
 export const BAR_H = 8;
-const BAR_STEP = 10;
-const GROUP_PAD = 8;
+const BAR_STEP = 11;
+const GROUP_PAD = 10;
 const RIGHT = 120;
 const AXIS_H = 30;
 
@@ -64,7 +64,7 @@ export function legend(cols: DesignColumn[]): HTMLElement {
   const el = h('div', { class: 'chart-legend', role: 'list', 'aria-label': 'designs' });
   for (const c of cols) {
     if (c.error) continue;
-    el.append(h('span', { class: 'clg', role: 'listitem', 'aria-label': `${c.design}: ${c.pattern} bars, ${c.marker} marker` }, swatch(c), h('span', { class: `tok ser-text-${c.series}`, 'aria-hidden': 'true' }, MARKER_GLYPH[c.marker]), h('span', { class: 'tok' }, c.design)));
+    el.append(h('span', { class: 'clg', role: 'listitem', 'aria-label': `${c.design}: ${c.pattern} bars, ${c.marker} marker` }, swatch(c), h('span', { class: 'tok' }, c.design)));
   }
   return el;
 }

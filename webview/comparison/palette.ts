@@ -5,7 +5,7 @@
 // custom properties on the body through the CSSOM (the CSP forbids style
 // attributes, not the CSSOM). Re-run on every theme change.
 
-import { adjustToTarget, contrastRatio, formatHex, parseColor, type Rgba } from './contrast-use';
+import { adjustToTarget, composite, contrastRatio, formatHex, parseColor, type Rgba } from './contrast-use';
 
 export interface PaletteEntry {
   name: string;
@@ -23,6 +23,10 @@ const ENTRIES: [string, string, number][] = [
   ['--cmp-s1', 'var(--vscode-charts-orange, var(--vscode-editorWarning-foreground))', 3],
   ['--cmp-s2', 'var(--vscode-charts-green, var(--vscode-testing-iconPassed))', 3],
   ['--cmp-s3', 'var(--vscode-charts-purple, var(--vscode-foreground))', 3],
+  ['--cmp-t0', 'var(--vscode-charts-blue, var(--vscode-textLink-foreground))', 4.5],
+  ['--cmp-t1', 'var(--vscode-charts-orange, var(--vscode-editorWarning-foreground))', 4.5],
+  ['--cmp-t2', 'var(--vscode-charts-green, var(--vscode-testing-iconPassed))', 4.5],
+  ['--cmp-t3', 'var(--vscode-charts-purple, var(--vscode-foreground))', 4.5],
   ['--cmp-line', 'var(--vscode-descriptionForeground)', 3],
   ['--cmp-muted', 'var(--vscode-descriptionForeground)', 4.5],
   ['--cmp-diff', 'var(--vscode-editorWarning-foreground, var(--vscode-charts-yellow))', 4.5],
@@ -58,7 +62,11 @@ export function applyPalette(): PaletteEntry[] {
   for (const [name, expr, target] of ENTRIES) {
     const c = resolve(expr);
     if (!c) continue;
-    const used = adjustToTarget(c, bg, target);
+    // a translucent theme colour is composited over the background; when that does not reach the
+    // target (the Modern themes' charts.orange is 33 % alpha: a muddy brown on the dark editor) it
+    // is replaced by its opaque hue; either is then moved to the target if it still falls short
+    const over = composite(c, bg);
+    const used = c.a < 1 && contrastRatio(over, bg) < target ? adjustToTarget({ ...c, a: 1 }, bg, target) : adjustToTarget(over, bg, target);
     body.style.setProperty(name, formatHex(used));
     out.push({ name, theme: formatHex(c), used: formatHex(used), target, ratio: contrastRatio(used, bg) });
   }

@@ -183,9 +183,15 @@ function verdicts(v: ComparisonView): HTMLElement {
     const td = cells[ri]![ci]!;
     td.setAttribute('aria-selected', 'true');
     td.setAttribute('tabindex', '0');
-    if (focus) td.focus();
     save({ verdict: { row: v.verdicts.rows[ri]!.id, design: v.columns[ci]!.design } });
     detail(strip, v, v.verdicts.rows[ri]!, ci);
+    // the strip sticks to the bottom and the column headers to the top: keep the cell clear of both
+    document.documentElement.style.scrollPaddingBottom = `${strip.offsetHeight + 8}px`;
+    document.documentElement.style.scrollPaddingTop = `${(table.tHead?.offsetHeight ?? 0) + 4}px`;
+    if (focus) {
+      td.focus({ preventScroll: true });
+      td.scrollIntoView({ block: 'nearest' });
+    }
   };
   // the persisted selection, else the first cell that differs, else the first
   let ri = persisted.verdict ? v.verdicts.rows.findIndex((r) => r.id === persisted.verdict!.row) : -1;

@@ -381,6 +381,8 @@ export async function run({ page, artifacts, log, checks = [] }) {
   ok(`after a reload the routing (e1, still beside page-mapping) and timeline views are back`);
 
   // ---- the comparison of unbind-mounted-xfs (shutdown flags, a mass memory failure) in Light, Dark and High Contrast
+  // one comparison panel (a restored one that is not visible yet would be revived beside a new one)
+  await palette(page, 'View: Close All Editors');
   await palette(page, 'DAX Poison Lab: Open Scenario', 'unbind-mounted-xfs');
   await palette(page, 'DAX Poison Lab: Open Design Comparison');
   const unbindMax = await palette(page, 'View: Toggle Maximize Editor Group').then(() => true, () => false);

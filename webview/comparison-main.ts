@@ -1,65 +1,279 @@
-// The Design Comparison webview: compareDesigns' result as a table per
-// design and bar charts (calls per symbol on a log scale, owners reached
-// and missed, signals per process, simulated cost). Bars are drawn with
-// CSS widths set through the CSSOM (no inline style attributes: the CSP
-// forbids them); every bar has its value as text and an accessible name.
+// The Design Comparison webview: one grid whose rows are what a run did and
+// whose columns are the designs (row headers stick to the left, column
+// headers to the top, differences from the baseline design marked in place
+// with ≠), the verdict matrix (who was told, who was not, and why: a badge
+// per design, the reason in the tooltip and, for the selected cell, in a
+// detail strip with the deciding symbol linked to the kernel source), and
+// wide bar charts on a log scale (calls per symbol, simulated cost).
+// Identifiers are never broken: every token is a nowrap span and lines
+// break only between tokens. Colours are the theme's, made readable by
+// comparison/palette.ts.
 
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { ComparisonState, HostMessage } from '../src/protocol/messages';
-import type { Chart, ComparisonView, DesignTable } from '../src/protocol/comparison';
+import { checkComparisonView, MARKER_GLYPH, type Cell, type ComparisonView, type DesignColumn, type VerdictCell, type VerdictRow } from '../src/protocol/comparison';
 import { bootstrap, codicon, connect, getState, h, onThemeChange, post, setState } from './common/host';
+import { applyPalette } from './comparison/palette';
+import { patternDefs, renderChart, swatch } from './comparison/chart';
 
 interface Persisted {
   scrollY: number;
+  /** the selected verdict cell: row id and design */
+  verdict?: { row: string; design: string };
+  onlyDiffering?: boolean;
 }
 
 const boot = bootstrap('comparison');
 let state = boot.state as ComparisonState;
-const saved = getState<Persisted>();
+let persisted: Persisted = { scrollY: 0, ...getState<Persisted>() };
 const root = document.getElementById('root')!;
 
-function designClass(v: ComparisonView, d: string): string {
-  return `design-${Math.max(0, v.designs.indexOf(d)) % 4}`;
+function save(p: Partial<Persisted>): void {
+  persisted = { ...persisted, ...p };
+  setState<Persisted>(persisted);
 }
 
-function table(v: ComparisonView, t: DesignTable): HTMLElement {
-  const sec = h('section', { class: `design-table${t.current ? ' current' : ''}`, 'aria-label': `design ${t.design}` });
-  sec.append(h('h2', {}, h('span', { class: `swatch ${designClass(v, t.design)}`, 'aria-hidden': 'true' }), ` ${t.design}`, t.current ? h('span', { class: 'current-tag' }, ' (the session\u2019s design)') : null));
-  if (t.error) {
-    sec.append(h('p', { class: 'warning' }, codicon('warning'), ` ${t.error}`));
-    return sec;
-  }
-  const tb = h('table', {});
-  for (const r of t.rows) tb.append(h('tr', {}, h('th', { scope: 'row' }, r.label), h('td', {}, r.value)));
-  sec.append(tb);
-  return sec;
+/** Tokens as nowrap spans with spaces between them (the only places a line breaks). */
+function toks(tokens: string[], cls = 'tok'): (Node | string)[] {
+  const out: (Node | string)[] = [];
+  tokens.forEach((t, i) => {
+    if (i) out.push(' ');
+    out.push(h('span', { class: cls }, t));
+  });
+  return out;
 }
 
-function chart(v: ComparisonView, c: Chart): HTMLElement {
-  const sec = h('section', { class: 'chart', 'aria-label': `${c.title}${c.log ? ' (log scale)' : ''}` });
-  sec.append(h('h3', {}, `${c.title}${c.log ? ' (log scale)' : ''}`));
-  if (!c.groups.length) {
-    sec.append(h('p', { class: 'empty' }, 'nothing in any design'));
-    return sec;
-  }
-  const list = h('div', { class: 'bars', role: 'list' });
-  for (const g of c.groups) {
-    const row = h('div', { class: `bar-group${g.differs ? ' differs' : ''}`, role: 'listitem', 'aria-label': `${g.label}: ${g.bars.map((b) => `${b.design} ${b.value}`).join(', ')}${g.differs ? ' (the designs differ)' : ''}` });
-    row.append(h('div', { class: 'bar-label', title: g.label }, g.differs ? codicon('diff') : null, ` ${g.label}`));
-    const bars = h('div', { class: 'bar-stack' });
-    for (const b of g.bars) {
-      const bar = h('div', { class: `bar ${designClass(v, b.design)}`, title: `${b.design}: ${b.value} ${c.unit}` });
-      bar.style.width = `${(b.fraction * 100).toFixed(2)}%`;
-      bars.append(h('div', { class: 'bar-line' }, bar, h('span', { class: 'bar-value' }, `${b.value}`)));
+function columnHead(c: DesignColumn, v: ComparisonView): HTMLElement {
+  const tags: string[] = [];
+  if (c.current) tags.push('session');
+  if (c.baseline && !c.current) tags.push('baseline');
+  const th = h('th', { scope: 'col', class: c.current ? 'current-col' : undefined, title: c.error ? `${c.design}: ${c.error}` : `${c.design}${c.current ? ': the session\u2019s design' : ''}${c.baseline ? `; the others are compared with it (≠)` : ''}`, 'aria-label': `${c.design}${c.current ? ', the session\u2019s design' : ''}${c.baseline ? ', baseline' : ''}${c.error ? `, did not run: ${c.error}` : ''}` });
+  th.append(h('span', { class: `col-head${c.error ? ' error' : ''}` }, c.error ? codicon('warning') : swatch(c), h('span', { class: 'tok' }, c.design), tags.length ? h('span', { class: 'tag tok' }, `(${tags.join(', ')})`) : null));
+  void v;
+  return th;
+}
+
+function gridCell(c: Cell, design: string, baseline: string): HTMLElement {
+  const td = h('td', { class: `${c.quiet ? 'quiet' : ''}${c.diff ? ' diff' : ''}`.trim() || undefined, title: c.diff ? `${c.title}\n(differs from ${baseline})` : c.title, 'data-design': design });
+  if (c.diff) td.append(h('span', { class: 'diff-mark', 'aria-label': `differs from ${baseline}:` }, '≠'));
+  td.append(...toks(c.tokens));
+  return td;
+}
+
+function colgroup(n: number, first: string): HTMLElement {
+  const cg = h('colgroup', {}, h('col', { class: 'c-head' }));
+  cg.firstElementChild!.setAttribute('span', '1');
+  const col = cg.firstElementChild as HTMLTableColElement;
+  col.style.width = first;
+  for (let i = 0; i < n; i++) cg.append(h('col', {}));
+  return cg;
+}
+
+function grid(v: ComparisonView): HTMLElement {
+  const sec = h('section', { class: 'cmp-section', id: 'grid', 'aria-label': 'what each design did' });
+  sec.append(h('h2', {}, 'What each design did'));
+  const table = h('table', { class: 'cmp-grid', 'aria-label': `what each design did: rows are results, signals, shutdowns, owners, dmesg, pages, cost and calls; columns are the designs` });
+  table.append(colgroup(v.columns.length, '26%'));
+  // narrower than this, the page scrolls sideways (the row headers stay) rather than clip a token
+  table.style.minWidth = `${260 + v.columns.length * 190}px`;
+  const head = h('tr', {}, h('th', { scope: 'col' }, h('span', { class: 'tok' }, 'compared with'), ' ', h('span', { class: 'tok' }, v.baseline)));
+  for (const c of v.columns) head.append(columnHead(c, v));
+  table.append(h('thead', {}, head));
+  for (const s of v.sections) {
+    const tb = h('tbody', { 'aria-label': s.title });
+    tb.append(h('tr', { class: 'section' }, h('th', { scope: 'rowgroup', colspan: String(v.columns.length + 1) }, h('span', { class: 'tok' }, s.title), s.note ? h('span', { class: 'note' }, ...toks(s.note.split(' '))) : null)));
+    for (const r of s.rows) {
+      const tr = h('tr', { 'data-row': r.id, class: r.differs ? 'differs' : undefined });
+      const th = h('th', { scope: 'row', title: r.differs ? `${r.title}\n(the designs differ)` : r.title });
+      if (r.differs) th.append(h('span', { class: 'row-diff', 'aria-label': 'the designs differ:' }, '≠'));
+      th.append(...toks(r.label));
+      tr.append(th);
+      r.cells.forEach((c, i) => tr.append(gridCell(c, v.columns[i]!.design, v.baseline)));
+      tb.append(tr);
     }
-    row.append(bars);
-    list.append(row);
+    table.append(tb);
   }
-  sec.append(list);
+  sec.append(table);
   return sec;
 }
+
+// ------------------------------------------------------------ verdicts
+
+const OUTCOME_CLASS: Record<string, string> = { AR: 'o-AR', AO: 'o-AO', killed: 'o-killed', SIGBUS: 'o-SIGBUS', 'unmapped only': 'o-unmapped', none: 'o-none' };
+
+function badge(c: VerdictCell): HTMLElement {
+  const cls = c.outcome ? OUTCOME_CLASS[c.outcome] : 'o-absent';
+  return h('span', { class: `outcome ${cls}` }, c.badge);
+}
+
+function rowHeader(r: VerdictRow): HTMLElement {
+  const th = h('th', { scope: 'row', title: `${r.event}: ${r.owner.join(' ')}; ${r.process.join(' ')}${r.mapping.length ? `; ${r.mapping.join(' ')}` : ''}` });
+  th.append(h('span', { class: 'vrow-line' }, r.differs ? h('span', { class: 'row-diff', 'aria-label': 'the designs differ:' }, '≠') : null, h('span', { class: 'tok ev' }, r.event), ...toks(r.owner)));
+  th.append(h('span', { class: 'vrow-line' }, ...toks(r.process), ...(r.mapping.length ? [' ', ...toks(r.mapping)] : [])));
+  return th;
+}
+
+let selected: { row: number; col: number } | null = null;
+
+function verdicts(v: ComparisonView): HTMLElement {
+  const sec = h('section', { class: 'cmp-section', id: 'verdicts', 'aria-label': 'verdicts: who was told, who was not, and why' });
+  sec.append(h('h2', {}, 'Who was told, and why'));
+  sec.append(h('p', { class: 'note' }, ...toks('one row per event, owner of the failed range and process mapping; a cell is what that design did. Arrows move, Enter opens the deciding symbol.'.split(' '))));
+  if (!v.verdicts.rows.length) {
+    sec.append(h('p', { class: 'empty', role: 'status' }, v.verdicts.empty ?? 'No verdicts.'));
+    return sec;
+  }
+  const table = h('table', { class: 'vgrid', role: 'grid', 'aria-label': 'verdicts: rows are event, owner, process and mapping; columns are the designs', 'aria-rowcount': String(v.verdicts.rows.length + 1) });
+  table.append(colgroup(v.columns.length, '30%'));
+  table.style.minWidth = `${300 + v.columns.length * 170}px`;
+  const head = h('tr', { role: 'row' }, h('th', { scope: 'col', role: 'columnheader' }, ...toks(['event,', 'owner,', 'process,', 'mapping'])));
+  for (const c of v.columns) head.append(columnHead(c, v));
+  table.append(h('thead', {}, head));
+  const tb = h('tbody', {});
+  const cells: HTMLElement[][] = [];
+  v.verdicts.rows.forEach((r, ri) => {
+    const tr = h('tr', { role: 'row', 'data-row': r.id, class: r.differs ? 'differs' : undefined });
+    tr.append(rowHeader(r));
+    const line: HTMLElement[] = [];
+    r.cells.forEach((c, ci) => {
+      const td = h('td', { role: 'gridcell', tabindex: '-1', 'aria-selected': 'false', class: c.diff ? 'diff' : undefined, title: c.diff ? `${c.title}\n(differs from ${v.baseline})` : c.title, 'data-design': v.columns[ci]!.design, 'aria-label': `${v.columns[ci]!.design}: ${c.title}${c.diff ? ` (differs from ${v.baseline})` : ''}` });
+      if (c.diff) td.append(h('span', { class: 'diff-mark', 'aria-hidden': 'true' }, '≠'));
+      td.append(badge(c));
+      if (c.signal.length || c.range) td.append(h('span', { class: 'vsig' }, ...toks([...c.signal, ...(c.range ? [c.range] : [])])));
+      td.addEventListener('click', () => select(ri, ci, true));
+      line.push(td);
+      tr.append(td);
+    });
+    cells.push(line);
+    tb.append(tr);
+  });
+  table.append(tb);
+  table.addEventListener('keydown', (e) => {
+    if (!selected) return;
+    let { row, col } = selected;
+    switch (e.key) {
+      case 'ArrowDown': row++; break;
+      case 'ArrowUp': row--; break;
+      case 'ArrowRight': col++; break;
+      case 'ArrowLeft': col--; break;
+      case 'Home': col = 0; if (e.ctrlKey) row = 0; break;
+      case 'End': col = v.columns.length - 1; if (e.ctrlKey) row = cells.length - 1; break;
+      case 'Enter': {
+        const sym = v.verdicts.rows[row]?.cells[col]?.symbol;
+        if (sym) post({ type: 'openSymbol', symbol: sym });
+        e.preventDefault();
+        return;
+      }
+      default: return;
+    }
+    e.preventDefault();
+    select(Math.max(0, Math.min(cells.length - 1, row)), Math.max(0, Math.min(v.columns.length - 1, col)), true);
+  });
+  sec.append(table);
+  const strip = h('div', { class: 'detail', id: 'verdict-detail', role: 'region', 'aria-live': 'polite', 'aria-label': 'the selected verdict' });
+  sec.append(strip);
+
+  const select = (ri: number, ci: number, focus: boolean) => {
+    if (selected) {
+      const old = cells[selected.row]?.[selected.col];
+      old?.setAttribute('aria-selected', 'false');
+      old?.setAttribute('tabindex', '-1');
+    }
+    selected = { row: ri, col: ci };
+    const td = cells[ri]![ci]!;
+    td.setAttribute('aria-selected', 'true');
+    td.setAttribute('tabindex', '0');
+    save({ verdict: { row: v.verdicts.rows[ri]!.id, design: v.columns[ci]!.design } });
+    detail(strip, v, v.verdicts.rows[ri]!, ci);
+    // the strip sticks to the bottom and the column headers to the top: keep the cell clear of both
+    document.documentElement.style.scrollPaddingBottom = `${strip.offsetHeight + 8}px`;
+    document.documentElement.style.scrollPaddingTop = `${(table.tHead?.offsetHeight ?? 0) + 4}px`;
+    if (focus) {
+      td.focus({ preventScroll: true });
+      td.scrollIntoView({ block: 'nearest' });
+    }
+  };
+  // the persisted selection, else the first cell that differs, else the first
+  let ri = persisted.verdict ? v.verdicts.rows.findIndex((r) => r.id === persisted.verdict!.row) : -1;
+  let ci = ri >= 0 ? v.columns.findIndex((c) => c.design === persisted.verdict!.design) : -1;
+  if (ri < 0 || ci < 0) {
+    ri = Math.max(0, v.verdicts.rows.findIndex((r) => r.differs));
+    ci = Math.max(0, v.verdicts.rows[ri]!.cells.findIndex((c) => c.diff));
+    if (!v.verdicts.rows[ri]!.cells[ci]?.diff) ci = Math.max(0, v.columns.findIndex((c) => c.baseline));
+  }
+  select(ri, ci, false);
+  return sec;
+}
+
+function symbolLink(sym: string): HTMLElement {
+  const b = h('button', { class: 'sym-link', type: 'button', title: `open ${sym} in the kernel source`, 'aria-label': `open ${sym} in the kernel source` }, `${sym}()`);
+  b.addEventListener('click', () => post({ type: 'openSymbol', symbol: sym }));
+  return b;
+}
+
+function detail(strip: HTMLElement, v: ComparisonView, r: VerdictRow, ci: number): void {
+  const c = r.cells[ci]!;
+  const col = v.columns[ci]!;
+  strip.replaceChildren();
+  strip.append(
+    h('div', { class: 'd-head' }, h('span', { class: 'col-head' }, swatch(col), h('span', { class: 'tok' }, col.design)), badge(c), ...toks(c.signal, 'tok mono'), h('span', { class: 'tok' }, '·'), h('span', { class: 'tok ev' }, r.event), ...toks(r.owner, 'tok mono'), h('span', { class: 'tok' }, '·'), ...toks(r.process, 'tok mono'), ...toks(r.mapping, 'tok mono')),
+    h('p', { class: 'd-reason' }, c.reason),
+  );
+  const why = h('p', { class: 'd-reason' });
+  if (c.symbol) {
+    why.append('Decided in ', symbolLink(c.symbol));
+    if (c.span !== null) why.append(` (span #${c.span} of the ${col.design} run)`);
+    if (col.current && c.span !== null) {
+      const show = h('button', { class: 'sym-link', type: 'button', title: 'select this span in Layer Routing, Timeline and the Events view' }, 'select in the other views');
+      const span = c.span;
+      show.addEventListener('click', () => post({ type: 'select', selection: { event: r.event, span } }));
+      why.append(' — ', show);
+    }
+    strip.append(why);
+  }
+  const others = h('ul', { class: 'd-others', 'aria-label': 'the other designs' });
+  r.cells.forEach((o, i) => {
+    if (i === ci) return;
+    others.append(h('li', {}, h('span', { class: 'col-head' }, h('span', { class: `tok ser-text-${v.columns[i]!.series}`, 'aria-hidden': 'true' }, MARKER_GLYPH[v.columns[i]!.marker]), h('span', { class: 'tok' }, v.columns[i]!.design)), badge(o), h('span', {}, o.reason, ...(o.symbol ? [' — ', symbolLink(o.symbol)] : []))));
+  });
+  strip.append(others);
+}
+
+// ------------------------------------------------------------ charts
+
+let chartHost: HTMLElement | null = null;
+let chartWidth = 0;
+
+function charts(v: ComparisonView): void {
+  if (!chartHost) return;
+  const width = Math.floor(chartHost.clientWidth);
+  chartWidth = width;
+  chartHost.replaceChildren();
+  const open = (symbol: string) => post({ type: 'openSymbol', symbol });
+  for (const c of v.charts) {
+    let shown = c;
+    let tools: HTMLElement | null = null;
+    if (c.id === 'calls') {
+      const only = persisted.onlyDiffering === true;
+      const differing = c.groups.filter((g) => g.differs).length;
+      if (only) shown = { ...c, groups: c.groups.filter((g) => g.differs) };
+      const box = h('input', { type: 'checkbox', id: 'only-differing' }) as HTMLInputElement;
+      box.checked = only;
+      box.addEventListener('change', () => {
+        save({ onlyDiffering: box.checked });
+        charts(v);
+        document.getElementById('only-differing')?.focus();
+      });
+      tools = h('div', { class: 'chart-tools' }, h('label', { for: 'only-differing' }, box, `only the ${differing} symbols whose counts differ`), h('span', {}, `${c.groups.length} symbols; click a symbol to open it`));
+    }
+    chartHost.append(renderChart(shown, v.columns, width, { openSymbol: open }, tools));
+  }
+}
+
+// ------------------------------------------------------------ page
 
 function render(): void {
+  selected = null;
   root.replaceChildren();
   root.append(h('h1', { class: 'title' }, codicon('split-horizontal'), ` Design comparison${state.view ? ` — ${state.view.scenario}` : ''}`));
   const refresh = document.createElement('vscode-button');
@@ -73,17 +287,33 @@ function render(): void {
     root.append(h('p', { class: 'empty', role: 'status' }, state.empty ?? 'Nothing to compare.'));
     return;
   }
-  const legend = h('div', { class: 'legend', 'aria-label': 'designs' });
-  for (const d of v.designs) legend.append(h('span', { class: 'lg' }, h('span', { class: `swatch ${designClass(v, d)}`, 'aria-hidden': 'true' }), ` ${d}`));
-  root.append(legend);
-  root.append(h('div', { class: 'tables' }, ...v.tables.map((t) => table(v, t))));
-  root.append(h('div', { class: 'charts' }, ...v.charts.map((c) => chart(v, c))));
+  const bad = checkComparisonView(v);
+  if (bad) {
+    root.append(h('p', { class: 'warning', role: 'alert' }, codicon('warning'), ` The comparison the extension sent is malformed (${bad}); nothing is shown.`));
+    return;
+  }
+  root.append(patternDefs());
+  root.append(h('p', { class: 'cmp-key' }, h('span', {}, h('span', { class: 'diff-mark' }, '≠'), ` differs from ${v.baseline}${v.columns.find((c) => c.baseline)?.current ? ' (the session\u2019s design)' : ''}`), h('span', {}, 'times are simulated (ns, µs, ms)'), h('span', {}, 'hover a cell for its full value')));
+  root.append(grid(v));
+  root.append(verdicts(v));
+  chartHost = h('div', { class: 'charts-host' });
+  root.append(chartHost);
+  charts(v);
 }
 
+applyPalette();
 render();
-window.scrollTo(0, saved.scrollY ?? 0);
-window.addEventListener('scroll', () => setState<Persisted>({ scrollY: window.scrollY }), { passive: true });
-onThemeChange(() => render());
+window.scrollTo(0, persisted.scrollY ?? 0);
+window.addEventListener('scroll', () => save({ scrollY: window.scrollY }), { passive: true });
+onThemeChange(() => {
+  applyPalette();
+  const y = window.scrollY;
+  render();
+  window.scrollTo(0, y);
+});
+new ResizeObserver(() => {
+  if (chartHost && state.view && Math.floor(chartHost.clientWidth) !== chartWidth) charts(state.view);
+}).observe(root);
 connect('comparison', (m: HostMessage) => {
   if (m.type === 'state' && m.state.kind === 'comparison') {
     state = m.state;

@@ -12,7 +12,7 @@
 
 import type { RunReport } from '../sim/report';
 import type { RouteView } from './routing';
-import type { ComparisonView } from './comparison';
+import { checkComparisonView, type ComparisonView } from './comparison';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -166,7 +166,7 @@ export function parseWebviewMessage(x: unknown): Parsed<WebviewMessage> {
 /** The webview side's check of what the extension sent (a programming error if it fails). */
 export function isHostMessage(x: unknown): x is HostMessage {
   if (!isRecord(x)) return false;
-  if (x.type === 'state') return isRecord(x.state) && typeof x.state.kind === 'string' && (VIEW_KINDS as readonly string[]).includes(x.state.kind);
+  if (x.type === 'state') return isRecord(x.state) && typeof x.state.kind === 'string' && (VIEW_KINDS as readonly string[]).includes(x.state.kind) && (x.state.kind !== 'comparison' || x.state.view === null || checkComparisonView(x.state.view) === undefined);
   if (x.type === 'selection') return parseSelection(x.selection).ok;
   return false;
 }

@@ -71,6 +71,96 @@ async function editorShows(page, file, text) {
   await page.locator('.editor-instance .view-lines', { hasText: text }).first().waitFor({ timeout: 30_000 });
 }
 
+/**
+ * The Design Comparison reads like a table: no token (identifier, errno,
+ * address, number with its unit) broken over two lines, the grid as wide as
+ * the view and no wider, the cells of a row on one line, the calls chart at
+ * least 80 % of the width with its legend in view after scrolling, and
+ * contrast computed in the page: text 4.5:1, bars, markers and lines 3:1.
+ */
+async function checkComparisonLayout(cmp, where) {
+  const r = await cmp.locator('body').evaluate(async () => {
+    const out = { broken: [], misaligned: [], contrast: [], tokens: 0, rows: 0, measured: 0 };
+    const de = document.documentElement;
+    out.overflow = de.scrollWidth - de.clientWidth;
+    out.gridOverflow = Math.max(...[...document.querySelectorAll('table.cmp-grid, table.vgrid')].map((t) => t.getBoundingClientRect().right - de.clientWidth));
+    for (const t of document.querySelectorAll('.tok')) {
+      if (!t.getClientRects().length) continue;
+      out.tokens++;
+      if (t.getClientRects().length !== 1) out.broken.push(t.textContent);
+    }
+    for (const tr of document.querySelectorAll('table.cmp-grid tbody tr:not(.section), table.vgrid tbody tr')) {
+      out.rows++;
+      const tops = [...tr.children].map((c) => Math.round(c.getBoundingClientRect().top * 2) / 2);
+      if (new Set(tops).size > 1) out.misaligned.push(`${tr.dataset.row}: ${tops.join(', ')}`);
+    }
+    const chart = document.querySelector('#chart-calls svg.bars');
+    out.chartShare = chart ? chart.getBoundingClientRect().width / de.clientWidth : 0;
+    // contrast, computed in the page from the computed colours
+    const parse = (s) => {
+      const m = /rgba?\(([^)]+)\)/.exec(s);
+      if (!m) return null;
+      const p = m[1].split(/[\s,/]+/).filter(Boolean).map(Number);
+      return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 };
+    };
+    const over = (f, b) => ({ r: f.r * f.a + b.r * (1 - f.a), g: f.g * f.a + b.g * (1 - f.a), b: f.b * f.a + b.b * (1 - f.a), a: 1 });
+    const lum = (c) => {
+      const l = (v) => ((v /= 255) <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * l(c.r) + 0.7152 * l(c.g) + 0.0722 * l(c.b);
+    };
+    const ratio = (f, b) => {
+      const x = lum(over(f, b));
+      const y = lum(b);
+      return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
+    };
+    const page = parse(getComputedStyle(document.body).backgroundColor) ?? { r: 255, g: 255, b: 255, a: 1 };
+    const bgOf = (el) => {
+      const layers = [];
+      for (let e = el instanceof SVGElement ? el.closest('svg')?.parentElement : el; e && e !== document.documentElement; e = e.parentElement) {
+        const c = parse(getComputedStyle(e).backgroundColor);
+        if (c && c.a > 0) layers.push(c);
+        if (c && c.a === 1) break;
+      }
+      return layers.reverse().reduce((b, f) => over(f, b), page);
+    };
+    const check = (sel, prop, target) => {
+      for (const el of document.querySelectorAll(sel)) {
+        if (!el.getClientRects().length) continue;
+        const c = parse(getComputedStyle(el)[prop]);
+        if (!c || c.a === 0) continue;
+        out.measured++;
+        const q = ratio(c, bgOf(el));
+        if (q < target - 0.01) out.contrast.push(`${sel} "${(el.textContent || el.getAttribute('class') || '').trim().slice(0, 40)}" ${prop} ${getComputedStyle(el)[prop]}: ${q.toFixed(2)} < ${target}`);
+      }
+    };
+    check('.tok, .outcome, .sym-link, .diff-mark, .row-diff', 'color', 4.5);
+    check('svg.bars text.g-label, svg.bars text.value, svg.axis text', 'fill', 4.5);
+    check('svg.bars rect.bar, .swatch-svg rect.bar', 'stroke', 3);
+    check('svg.bars .marker, .swatch-svg .marker', 'fill', 3);
+    check('.outcome', 'borderTopColor', 3);
+    // the legend stays in view when the chart is scrolled by
+    const sec = document.getElementById('chart-calls');
+    window.scrollTo(0, sec.getBoundingClientRect().top + window.scrollY + 600);
+    await new Promise((res) => requestAnimationFrame(() => requestAnimationFrame(res)));
+    const lg = document.querySelector('#chart-calls .chart-legend').getBoundingClientRect();
+    out.legend = { top: Math.round(lg.top), bottom: Math.round(lg.bottom), height: window.innerHeight, scrolled: Math.round(window.scrollY) };
+    window.scrollTo(0, 0);
+    return out;
+  });
+  const errs = [];
+  if (r.tokens < 50) errs.push(`only ${r.tokens} tokens`);
+  if (r.broken.length) errs.push(`${r.broken.length} token(s) broken over lines: ${r.broken.slice(0, 5).join(' | ')}`);
+  if (r.overflow > 0 || r.gridOverflow > 0.5) errs.push(`horizontal overflow: page ${r.overflow} px, grid ${r.gridOverflow.toFixed(1)} px`);
+  if (r.rows < 10) errs.push(`only ${r.rows} rows`);
+  if (r.misaligned.length) errs.push(`rows not aligned: ${r.misaligned.slice(0, 3).join('; ')}`);
+  if (r.chartShare < 0.8) errs.push(`the calls chart is ${(r.chartShare * 100).toFixed(0)} % of the width`);
+  if (!(r.legend.top >= 0 && r.legend.bottom <= r.legend.height && r.legend.top < 120 && r.legend.scrolled > 0)) errs.push(`the legend is not in view after scrolling: ${JSON.stringify(r.legend)}`);
+  if (r.measured < 50) errs.push(`only ${r.measured} colours measured`);
+  if (r.contrast.length) errs.push(`${r.contrast.length} contrast failure(s): ${r.contrast.slice(0, 6).join('; ')}`);
+  if (errs.length) throw new Error(`comparison (${where}): ${errs.join('. ')}`);
+  return r;
+}
+
 /** Runs the checks in order; `checks` gets the name of each one that passed (the caller counts them, also on a failure). */
 export async function run({ page, artifacts, log, checks = [] }) {
   const ok = (what) => {
@@ -151,19 +241,70 @@ export async function run({ page, artifacts, log, checks = [] }) {
   // ---- Design Comparison, and switching the session's design
   await palette(page, 'DAX Poison Lab: Open Design Comparison');
   let cmp = await viewFrame(page, 'comparison');
-  await cmp.locator('.design-table').nth(3).waitFor({ timeout: 30_000 });
-  const cur = await cmp.locator('.design-table.current h2').textContent();
+  await cmp.locator('table.cmp-grid thead th').nth(4).waitFor({ timeout: 30_000 });
+  const cur = await cmp.locator('table.cmp-grid thead th.current-col').textContent();
   if (!/upstream/.test(cur ?? '')) throw new Error(`comparison: the current design is ${cur}`);
-  const bars = await cmp.locator('.bar-group').count();
-  if (bars < 10) throw new Error(`comparison: only ${bars} bar groups`);
+  const bars = await cmp.locator('#chart-calls svg.bars g.group').count();
+  if (bars < 10) throw new Error(`comparison: only ${bars} symbols in the calls chart`);
   await palette(page, 'DAX Poison Lab: Switch Design', 'page-mapping');
   cmp = await viewFrame(page, 'comparison');
-  await cmp.locator('.design-table.current h2', { hasText: 'page-mapping' }).waitFor({ timeout: 30_000 });
+  await cmp.locator('table.cmp-grid thead th.current-col', { hasText: 'page-mapping' }).waitFor({ timeout: 30_000 });
   await page.locator('.statusbar-item:has-text("page-mapping")').first().waitFor({ timeout: 30_000 });
   await shot('comparison');
-  ok(`Design Comparison: 4 tables, ${bars} bar groups; switching the design to page-mapping moved the current mark`);
+  ok(`Design Comparison: a column per design, ${bars} symbols charted; switching the design to page-mapping moved the current mark`);
   await palette(page, 'DAX Poison Lab: Switch Design', 'upstream');
   await page.locator('.statusbar-item:has-text("upstream")').first().waitFor({ timeout: 30_000 });
+
+  // the comparison as a table, at 1600x1000 with its group maximised, in Light, Dark and High Contrast
+  await palette(page, 'DAX Poison Lab: Open Design Comparison');
+  const cmpMax = await palette(page, 'View: Toggle Maximize Editor Group').then(() => true, () => false);
+  for (const [name, theme, cls] of THEMES.slice(0, 3)) {
+    await palette(page, 'Preferences: Color Theme', theme, { type: false });
+    cmp = await viewFrame(page, 'comparison');
+    await cmp.locator(`body.${cls}`).waitFor({ timeout: 30_000 });
+    await cmp.locator('table.cmp-grid thead th.current-col', { hasText: 'upstream' }).waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(300);
+    await checkComparisonLayout(cmp, `reflink-both-mapped, ${name}`);
+    await cmp.locator('body').evaluate(() => window.scrollTo(0, 0));
+    await shot(`comparison-${name}`);
+    await cmp.locator('body').evaluate(() => document.getElementById('verdicts')?.scrollIntoView());
+    await shot(`comparison-${name}-verdicts`);
+    await cmp.locator('body').evaluate(() => {
+      const c = document.getElementById('chart-calls');
+      window.scrollTo(0, c.getBoundingClientRect().top + window.scrollY + 400);
+    });
+    await shot(`comparison-${name}-chart`);
+    await cmp.locator('body').evaluate(() => window.scrollTo(0, 0));
+  }
+  ok('Design Comparison in light, dark and high contrast: no identifier broken, the grid fits, rows aligned, the chart wide, its legend stays, contrast met');
+
+  // the verdict matrix: keyboard-selectable cells, the reason in the detail strip, Enter opens the deciding symbol
+  await palette(page, 'Preferences: Color Theme', 'Dark Modern', { type: false });
+  cmp = await viewFrame(page, 'comparison');
+  await cmp.locator('table.vgrid td[role="gridcell"]').first().waitFor({ timeout: 30_000 });
+  const sel0 = cmp.locator('table.vgrid td[aria-selected="true"]');
+  if ((await sel0.count()) !== 1) throw new Error(`verdicts: ${await sel0.count()} cells selected at first, expected 1`);
+  await sel0.focus();
+  await page.keyboard.press('Home');
+  await page.keyboard.press('ArrowRight');
+  const picked = await cmp.locator('table.vgrid td[aria-selected="true"]').evaluate((td) => ({ design: td.dataset.design, title: td.title, focused: document.activeElement === td }));
+  if (picked.design !== 'page-mapping' || !picked.focused) throw new Error(`verdicts: Home, Right selected ${picked.design} (focused: ${picked.focused}), expected page-mapping`);
+  const strip = await cmp.locator('#verdict-detail').textContent();
+  const reason = picked.title.split('\n')[0].replace(/^page-mapping: [^.]*\. /, '').replace(/ Decided in .*$/, '');
+  if (!strip?.includes(reason)) throw new Error(`verdicts: the detail strip does not give the reason ${JSON.stringify(reason)}: ${strip}`);
+  const sym = await cmp.locator('#verdict-detail .d-reason .sym-link').first().textContent();
+  if (!sym) throw new Error(`verdicts: no deciding symbol linked in the detail strip: ${strip}`);
+  await shot('comparison-verdict-selected');
+  await page.keyboard.press('Enter');
+  const symName = sym.replace(/\(\)$/, '');
+  for (const t0 = Date.now(); ; ) {
+    const texts = await page.locator('.editor-instance .view-lines').allTextContents();
+    if (texts.some((t) => t.replace(/\s+/g, ' ').includes(`${symName}(`))) break;
+    if (Date.now() - t0 > 30_000) throw new Error(`verdicts: Enter did not open ${symName}: the active tab is ${await page.locator('.tab.active').first().getAttribute('aria-label').catch(() => '?')}, the editors show ${texts.map((t) => t.slice(0, 120)).join(' | ')}`);
+    await page.waitForTimeout(250);
+  }
+  ok(`verdicts: Home, Right selected page-mapping's cell, the strip gives its reason, Enter opened ${symName}`);
+  if (cmpMax) await palette(page, 'View: Toggle Maximize Editor Group');
 
   // ---- Timeline
   await palette(page, 'DAX Poison Lab: Open Timeline');
@@ -238,5 +379,26 @@ export async function run({ page, artifacts, log, checks = [] }) {
   await page.waitForTimeout(1000);
   await shot('after-reload');
   ok(`after a reload the routing (e1, still beside page-mapping) and timeline views are back`);
+
+  // ---- the comparison of unbind-mounted-xfs (shutdown flags, a mass memory failure) in Light, Dark and High Contrast
+  // one comparison panel (a restored one that is not visible yet would be revived beside a new one)
+  await palette(page, 'View: Close All Editors');
+  await palette(page, 'DAX Poison Lab: Open Scenario', 'unbind-mounted-xfs');
+  await palette(page, 'DAX Poison Lab: Open Design Comparison');
+  const unbindMax = await palette(page, 'View: Toggle Maximize Editor Group').then(() => true, () => false);
+  for (const [name, theme, cls] of THEMES.slice(0, 3)) {
+    await palette(page, 'Preferences: Color Theme', theme, { type: false });
+    const u = await viewFrame(page, 'comparison');
+    await u.locator(`body.${cls}`).waitFor({ timeout: 30_000 });
+    await u.locator('table.cmp-grid .tok', { hasText: /^SHUTDOWN_FORCE_UMOUNT$/ }).first().waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(300);
+    await checkComparisonLayout(u, `unbind-mounted-xfs, ${name}`);
+    await shot(`comparison-unbind-${name}`);
+    await u.locator('body').evaluate(() => document.querySelector('tbody[aria-label="dmesg"]')?.scrollIntoView());
+    await shot(`comparison-unbind-${name}-dmesg`);
+  }
+  await palette(page, 'Preferences: Color Theme', 'Dark Modern', { type: false });
+  if (unbindMax) await palette(page, 'View: Toggle Maximize Editor Group');
+  ok('Design Comparison of unbind-mounted-xfs in light, dark and high contrast: SHUTDOWN_* flags whole, layout and contrast checked');
   return checks;
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { api, exec, scratch, setConfig, useLocalKernelTree, waitFor } from './helpers';
 import { checkNesting, type TraceEvent } from '../../src/sim/perfetto';
 import type { RoutingState, TimelineState, ComparisonState } from '../../src/protocol/messages';
+import { checkComparisonView } from '../../src/protocol/comparison';
 
 suite('webviews', () => {
   suiteTeardown(async () => {
@@ -126,6 +127,12 @@ suite('webviews', () => {
     assert.deepEqual(v.designs, ['upstream', 'page-mapping', 'corrupted-range', 'pagemap-failure']);
     assert.equal(v.current, 'upstream');
     assert.ok(v.charts.find((c) => c.title === 'calls per symbol')!.groups.some((g) => g.label === 'xfs_dax_failure_fn' && g.differs));
+    // the report's verdicts reach the webview through the protocol: testfile's reader is told by upstream, not by page-mapping
+    assert.equal(checkComparisonView(v), undefined);
+    const reader = v.verdicts.rows.find((r) => r.owner[0] === '/mnt/pmem/testfile' && r.pid === 1000)!;
+    assert.ok(reader, v.verdicts.rows.map((r) => r.id).join(', '));
+    assert.deepEqual([reader.cells[0]!.outcome, reader.cells[1]!.outcome], ['AO', 'none']);
+    assert.ok(reader.cells[1]!.diff && reader.cells[1]!.symbol);
     // switching the session's design moves the "current" mark
     assert.ok((await exec('daxPoisonLab.setKernelKnob', { knob: 'design', value: 'page-mapping' })).ok);
     await waitFor('the comparison to follow the design', () => {

@@ -479,6 +479,7 @@ function render(opts: RenderOpts = {}): void {
     );
   }
   relayout();
+  for (const p of panes) resized.observe(p.diagram);
   for (const p of panes) {
     p.diagram.scrollLeft = scroll.x;
     p.diagram.scrollTop = scroll.y;
@@ -525,19 +526,20 @@ function onMessage(m: HostMessage): void {
   }
 }
 
-document.addEventListener('keydown', onDocumentKey);
-applyRoutingColors();
-if (selection.span !== null && state.left) for (const id of foldsHolding(nodesOf('left'), selection.span, { expanded: expanded.left, fold: foldOn })) expanded.left.add(id);
-render();
 let resizeQueued = false;
-new ResizeObserver(() => {
+const resized = new ResizeObserver(() => {
   if (resizeQueued) return;
   resizeQueued = true;
   requestAnimationFrame(() => {
     resizeQueued = false;
     relayout();
   });
-}).observe(root);
+});
+resized.observe(root);
+document.addEventListener('keydown', onDocumentKey);
+applyRoutingColors();
+if (selection.span !== null && state.left) for (const id of foldsHolding(nodesOf('left'), selection.span, { expanded: expanded.left, fold: foldOn })) expanded.left.add(id);
+render();
 onThemeChange(() => {
   applyRoutingColors();
   render();

@@ -320,6 +320,7 @@ export function updateMinimapFrame(p: PaneDom, z: number): void {
   const frame = p.minimap.querySelector('.mm-view');
   if (!frame) return;
   const contentH = p.stage.offsetHeight * z;
+  if (!(contentH > 0)) return;
   const s = p.diagram.clientHeight / contentH;
   frame.setAttribute('y', String(p.diagram.scrollTop * s));
 }

@@ -87,7 +87,8 @@ function nodeBox(m: PaneModel, row: Extract<Row, { kind: 'node' }>, i: number, m
     hd.open(n);
   });
   box.append(sym);
-  if (n.values[0]) box.append(h('span', { class: 'vals' }, n.values[0]));
+  // the value handed over, in the layer's units; in the processes lane also who (pid and comm)
+  for (const v of n.values.slice(0, n.layer === 'process' ? 2 : 1)) box.append(h('span', { class: 'vals' }, v));
   if (!QUIET_RET.has(n.ret) && !n.decision) box.append(h('span', { class: 'ret' }, `= ${n.ret}`));
   if (n.decision) box.append(h('span', { class: 'branch-label' }, codicon(n.decision.kind === 'errno' || n.decision.kind === 'shutdown' ? 'error' : 'git-compare'), ` ${n.decision.label}`));
   if (row.opened) {

@@ -311,7 +311,8 @@ export function boxSpans(rows: readonly (Row | null)[], lanes: number, maxSpan =
   // busy[r] = lanes whose column a connector runs down through at row r
   const busy: Set<number>[] = rows.map(() => new Set<number>());
   for (const w of wiresOf(rows)) {
-    if (w.hop) for (let r = w.from; r < w.to; r++) busy[r]!.add(w.toLane);
+    // a hop drops down its callee's gutter from the caller's row on (out of the caller's bottom when the caller's box covers that gutter)
+    if (w.hop) for (let r = w.from + 1; r < w.to; r++) busy[r]!.add(w.toLane);
     else for (let r = w.from + 1; r < w.to; r++) busy[r]!.add(w.fromLane);
   }
   return rows.map((row, r) => {

@@ -368,6 +368,7 @@ export async function run({ page, artifacts, log, checks = [] }) {
   await palette(page, 'DAX Poison Lab: Open Scenario', 'unbind-mounted-xfs');
   await palette(page, 'DAX Poison Lab: Step');
   await palette(page, 'DAX Poison Lab: Open Layer Routing');
+  const maximised2 = await palette(page, 'View: Toggle Maximize Editor Group').then(() => true, () => false);
   let ub = await viewFrame(page, 'routing');
   await ub.locator('.route-col-left h2', { hasText: 'upstream' }).waitFor({ timeout: 30_000 });
   await ub.locator('.route-left .node.fold').first().waitFor({ timeout: 30_000 });
@@ -388,7 +389,6 @@ export async function run({ page, artifacts, log, checks = [] }) {
   await ub.locator('#fold-all').click();
   await ub.locator('.route-left .node.fold').nth(folds0 - 1).waitFor({ timeout: 10_000 });
   ok(`unbind e1: ${folds0} folds (first ${foldLabel}), ${rows0} rows; a click and Enter expand a fold (${rows1} rows)`);
-  const maximised2 = await palette(page, 'View: Toggle Maximize Editor Group').then(() => true, () => false);
   for (const [name, theme, cls] of THEMES.filter(([n]) => n !== 'high-contrast-light')) {
     await palette(page, 'Preferences: Color Theme', theme, { type: false });
     ub = await viewFrame(page, 'routing');

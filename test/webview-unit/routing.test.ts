@@ -266,7 +266,7 @@ test('wires and box widths: a wire per drawn caller, a box widens only over lane
     assert.ok(spans[i]! >= 1 && lane + spans[i]! <= v.lanes.length);
     for (const w of wires) {
       for (let extra = lane + 1; extra < lane + spans[i]!; extra++) {
-        if (w.hop && w.toLane === extra) assert.ok(!(w.from <= i && i < w.to), `row ${i} covers the drop into lane ${extra}`);
+        if (w.hop && w.toLane === extra) assert.ok(!(w.from < i && i < w.to), `row ${i} covers the drop into lane ${extra}`);
         if (!w.hop && w.fromLane === extra) assert.ok(!(w.from < i && i < w.to), `row ${i} covers a spine in lane ${extra}`);
       }
     }

@@ -258,8 +258,8 @@ function drawWires(p: PaneDom): void {
     let cls: string;
     if (w.hop) {
       const gx = C.x - 4;
-      const x1 = C.x >= P.x + P.w ? P.x + P.w : P.x;
-      d = `M ${x1} ${pcy} H ${gx} V ${ccy} H ${C.x - 1}`;
+      if (gx > P.x && gx < P.x + P.w) d = `M ${gx} ${P.y + P.h} V ${ccy} H ${C.x - 1}`;
+      else d = `M ${C.x >= P.x + P.w ? P.x + P.w : P.x} ${pcy} H ${gx} V ${ccy} H ${C.x - 1}`;
       cls = 'hop-wire';
     } else {
       // a call within the lane: down the caller's spine, into the callee's left edge

@@ -18,7 +18,7 @@ import { alignRows, fitZoom, foldRoute, foldsHolding, partnerFold, stageWidth, s
 import { bootstrap, codicon, connect, getState, h, onThemeChange, post, setState } from './common/host';
 import { MARK_W, buildPane, layoutPanes, paneBoxes, updateMinimapFrame, type PaneDom, type PaneModel, type Side } from './routing/render';
 import { detailStrip, verdictPanel, type PanelHandlers } from './routing/panels';
-import { applyRoutingColors } from './routing/colors';
+import { applyRoutingColors, onThemeVariables } from './routing/colors';
 
 interface Persisted {
   selection: Selection;
@@ -537,11 +537,15 @@ const resized = new ResizeObserver(() => {
 });
 resized.observe(root);
 document.addEventListener('keydown', onDocumentKey);
-applyRoutingColors();
+applyRoutingColors(root);
 if (selection.span !== null && state.left) for (const id of foldsHolding(nodesOf('left'), selection.span, { expanded: expanded.left, fold: foldOn })) expanded.left.add(id);
 render();
 onThemeChange(() => {
-  applyRoutingColors();
+  applyRoutingColors(root);
   render();
+});
+onThemeVariables(() => {
+  applyRoutingColors(root);
+  relayout();
 });
 connect('routing', onMessage);

@@ -49,8 +49,12 @@ export interface RoutingColors {
   props: Record<string, string>;
 }
 
-/** Compute the view's colours from the page's theme variables and set them on the document. */
-export function applyRoutingColors(doc: Document = document): RoutingColors {
+/**
+ * Compute the view's colours from the page's theme variables and set them
+ * on `target` (the view's root element: not <html>, whose style attribute
+ * VS Code rewrites with the theme's variables, and which is watched).
+ */
+export function applyRoutingColors(target: HTMLElement, doc: Document = document): RoutingColors {
   const style = getComputedStyle(doc.body);
   const bgRaw = themeColor(style, ['--vscode-editor-background']) ?? parseColor(style.backgroundColor) ?? WHITE;
   const bg = bgRaw.a < 1 ? composite(bgRaw, WHITE) : bgRaw;
@@ -67,7 +71,19 @@ export function applyRoutingColors(doc: Document = document): RoutingColors {
     '--dpl-sel-bg': toCss(sel),
   };
   for (const r of ROLES) props[r.prop] = toCss(ensureContrast(themeColor(style, r.from) ?? r.fallback, backs, r.target));
-  const root = doc.documentElement;
-  for (const [k, v] of Object.entries(props)) root.style.setProperty(k, v);
+  for (const [k, v] of Object.entries(props)) target.style.setProperty(k, v);
   return { background: bg, props };
+}
+
+/** Call `f` when VS Code sets other theme variables (a theme of the same kind keeps the body's class). */
+export function onThemeVariables(f: () => void, doc: Document = document): void {
+  let queued = false;
+  new MutationObserver(() => {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => {
+      queued = false;
+      f();
+    });
+  }).observe(doc.documentElement, { attributes: true, attributeFilter: ['style'] });
 }

@@ -224,7 +224,23 @@ function toggleFold(side: Side, id: string): void {
     if (open) expanded[s].add(f);
     else expanded[s].delete(f);
   }
-  render({ focusSpan: { side, span: spanOf(side) } });
+  // opening a fold selects its first call (it is where the fold was); folding one back selects nothing in it
+  const head = foldHead(side, id);
+  if (open && head !== undefined) {
+    focusSide = side;
+    if (side === 'left') {
+      selection = { event: state.selection.event, span: head };
+      post({ type: 'select', selection });
+    } else rightSpan = head;
+  }
+  render({ focusSpan: { side, span: open && head !== undefined ? head : spanOf(side) } });
+  persist();
+}
+
+/** The first span of a fold of one side (fold ids are "<kind>:<first span>"). */
+function foldHead(side: Side, id: string): number | undefined {
+  const span = Number(id.slice(id.indexOf(':') + 1));
+  return Number.isSafeInteger(span) && viewOf(side)?.nodes.some((n) => n.span === span) ? span : undefined;
 }
 
 /** Select a span of one side (opening the folds that hold it) and bring it into view. */

@@ -122,10 +122,7 @@ function foldBox(m: PaneModel, row: Extract<Row, { kind: 'fold' }>, i: number, m
   });
   box.append(h('span', { class: 'fold-label' }, codicon('unfold'), ' ', ...breakable(f.symbol), f.kind === 'group' ? h('span', { class: 'count' }, ` … ${f.last}`) : null, h('span', { class: 'count' }, `${f.kind === 'subtree' ? ' subtree' : ''} ×${f.count}`)));
   box.append(h('span', { class: 'vals' }, `${calls} calls${f.head.values[0] ? ` · first ${f.head.values[0]}` : ''}`));
-  box.addEventListener('click', () => {
-    hd.select(m.side, f.head);
-    hd.toggleFold(m.side, f.id);
-  });
+  box.addEventListener('click', () => hd.toggleFold(m.side, f.id));
   // the box spans the lanes its calls touch
   box.style.gridColumn = `${Math.min(f.head.lane, ...f.lanes) + 2} / ${Math.max(f.head.lane, ...f.lanes) + 3}`;
   return box;

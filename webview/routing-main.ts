@@ -14,7 +14,7 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import type { HostMessage, RoutingState, Selection } from '../src/protocol/messages';
 import type { Badge, DiffMark, RouteNode, RouteView } from '../src/protocol/routing';
-import { alignRows, fitZoom, foldRoute, foldsHolding, partnerFold, stageWidth, stepZoom, subtreeNodes, type AlignedRow, type Fold, type Row } from '../src/protocol/routeLayout';
+import { alignRows, fitZoom, foldRoute, foldsHolding, laneWeights, partnerFold, stageWidth, stepZoom, subtreeNodes, type AlignedRow, type Fold, type Row } from '../src/protocol/routeLayout';
 import { bootstrap, codicon, connect, getState, h, onThemeChange, post, setState } from './common/host';
 import { MARK_W, buildPane, layoutPanes, paneBoxes, updateMinimapFrame, type PaneDom, type PaneModel, type Side } from './routing/render';
 import { detailStrip, verdictPanel, type PanelHandlers } from './routing/panels';
@@ -316,8 +316,9 @@ function scrollIntoView(p: PaneDom, box: HTMLElement): void {
 
 // ------------------------------------------------------------ zoom
 
+/** The lanes' width in lanes (the processes lane counts for more, laneWeights). */
 function laneCount(): number {
-  return Math.max(1, state.left?.lanes.length ?? 1);
+  return Math.max(1, laneWeights(state.left?.lanes ?? []).reduce((a, b) => a + b, 0));
 }
 
 function relayout(): void {
@@ -466,7 +467,7 @@ function render(opts: RenderOpts = {}): void {
   for (const m of paneModels()) {
     const v = m.view;
     const differing = m.marks ? m.marks.filter((x, i) => x !== 'same' && m.rows[i]).length : 0;
-    const meta = `${v.event} ${v.do} · ${v.nodes.length} calls${v.hidden ? `, ${v.hidden} more not drawn` : ''} · ${m.rows.filter(Boolean).length} rows${m.marks ? ` · ${differing} ${differing === 1 ? 'row differs' : 'rows differ'} from ${m.otherDesign}` : ''}`;
+    const meta = `${m.marks ? '' : `${v.event} ${v.do} · `}${v.nodes.length} calls${v.hidden ? `, ${v.hidden} more not drawn` : ''} · ${m.rows.filter(Boolean).length} rows${m.marks ? ` · ${differing} differ` : ''}`;
     panes.push(buildPane(m, handlers, [h('h2', {}, codicon('circuit-board'), ` ${v.design}`), h('span', { class: 'route-meta' }, meta), badges(v)]));
   }
   const paneWrap = h('div', { class: `routes${state.right ? ' two' : ''}` }, ...panes.map((p) => p.section));

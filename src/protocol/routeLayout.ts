@@ -342,6 +342,15 @@ export const ZOOM_MIN = 0.25;
 export const ZOOM_MAX = 3;
 const STEPS = [0.25, 0.33, 0.5, 0.67, 0.75, 0.8, 0.9, 1, 1.1, 1.25, 1.5, 1.75, 2, 2.5, 3];
 
+/**
+ * The relative widths of the lanes: the processes lane, the last and the
+ * end of every story (who is signalled: the address, lsb, pid and comm), is
+ * half as wide again as the others, which it cannot borrow from.
+ */
+export function laneWeights(lanes: readonly { id: string }[]): number[] {
+  return lanes.map((l) => (l.id === 'process' ? 1.5 : 1));
+}
+
 /** The scale at which `lanes` lanes (and `extra` px beside them) fill `width` px (never above 1: fit does not enlarge). */
 export function fitZoom(lanes: number, width: number, extra = 0): number {
   const natural = Math.max(1, lanes) * LANE_MIN + extra;

@@ -137,7 +137,7 @@ test('routing through device-mapper: the -EOPNOTSUPP fallback is a branch, dm se
 
 // ------------------------------------------------------------ layout: folds, alignment, wires, zoom
 
-import { alignRows, allFolds, boxSpans, fitZoom, foldRoute, foldsHolding, LANE_MIN, partnerFold, rowKey, stageWidth, stepZoom, wiresOf, type Row } from '../../src/protocol/routeLayout';
+import { alignRows, allFolds, boxSpans, fitZoom, foldRoute, foldsHolding, LANE_MIN, laneWeights, partnerFold, rowKey, stageWidth, stepZoom, wiresOf, type Row } from '../../src/protocol/routeLayout';
 import type { RouteNode } from '../../src/protocol/routing';
 import type { ReportVerdict, RunReport } from '../../src/sim/report';
 
@@ -285,6 +285,11 @@ test('zoom: fit never enlarges, 11 lanes fit 1,600 px, steps are ordered, the st
     assert.ok(z <= 1 && z >= 0.25);
     if (z > 0.25) assert.ok(sw * z <= w + 1e-9, `${lanes} lanes in ${w}px: stage ${sw} at ${z}`);
   }
+  // the processes lane is half as wide again; 11 lanes weigh 11.5 and still fit 1,600 px with the verdicts beside
+  assert.deepEqual(laneWeights([{ id: 'mm' }, { id: 'process' }]), [1, 1.5]);
+  const w11 = laneWeights(LANES).reduce((a, b) => a + b, 0);
+  assert.equal(w11, 11.5);
+  assert.ok(w11 * LANE_MIN <= 1600 - 280);
   assert.equal(stepZoom(1, 1), 1.1);
   assert.equal(stepZoom(1, -1), 0.9);
   assert.equal(stepZoom(0.77, 1), 0.8);

@@ -8,7 +8,7 @@
 // extent. Every box is focusable (roving tabindex) with an accessible name.
 
 import { nodeLabel, type DiffMark, type RouteNode, type RouteView } from '../../src/protocol/routing';
-import { boxSpans, rowNode, wiresOf, type Row } from '../../src/protocol/routeLayout';
+import { boxSpans, laneWeights, rowNode, wiresOf, type Row } from '../../src/protocol/routeLayout';
 import { codicon, h, svg } from '../common/host';
 
 export type Side = 'left' | 'right';
@@ -140,7 +140,7 @@ function gapBox(m: PaneModel, other: Row | null): HTMLElement | null {
 /** Build one design's pane (not yet laid out: layoutPanes measures and wires it). */
 export function buildPane(m: PaneModel, hd: PaneHandlers, headExtras: (Node | null)[]): PaneDom {
   const lanes = m.view.lanes;
-  const cols = `var(--mark-w) repeat(${Math.max(1, lanes.length)}, minmax(0, 1fr))`;
+  const cols = `var(--mark-w) ${lanes.length ? laneWeights(lanes).map((w) => `minmax(0, ${w}fr)`).join(' ') : 'minmax(0, 1fr)'}`;
   const header = h('div', { class: 'lane-header', role: 'list', 'aria-label': 'layers, left to right' });
   header.style.gridTemplateColumns = cols;
   header.append(h('div', { class: 'lane-title mark-head', 'aria-hidden': 'true' }));

@@ -171,5 +171,5 @@ function fill(r: RunReport, m: Machine): void {
 }
 
 function snapshot(r: RunReport): ReportSnapshot {
-  return { events: r.events, signals: r.signals, dmesg: r.dmesg, badblocks: r.badblocks, hwpoison: r.hwpoison, filesystems: r.filesystems, calls: r.calls, cxlPoison: r.cxlPoison };
+  return { events: r.events, signals: r.signals, dmesg: r.dmesg, badblocks: r.badblocks, hwpoison: r.hwpoison, filesystems: r.filesystems, calls: r.calls, cxlPoison: r.cxlPoison, verdicts: r.verdicts };
 }

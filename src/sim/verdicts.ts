@@ -31,7 +31,7 @@ export type Decision =
   /** a signal was sent (or was already pending) */
   | { kind: 'signal'; task: Task; signo: 'SIGBUS' | 'SIGKILL'; code: Code; addr?: number; lsb?: number; queued: boolean; via: string; detail: string; span: number | null }
   /** page-table entries of a vma over virtual pages [vlo, vhi) were zapped (pages: how many were present) */
-  | { kind: 'zap'; vma: Vma; vlo: number; vhi: number; pages: number; span: number | null; symbol: string; by: Task | null }
+  | { kind: 'zap'; vma: Vma; vlo: number; vhi: number; pages: number; span: number | null; symbol: string; within: string; by: Task | null }
   /** a task died at the end of the event; its mappings went with it */
   | { kind: 'exit'; task: Task; vmas: Vma[]; signo: string; span: number | null }
   /** mf_generic_kill_procs: what page->mapping said for pfn */
@@ -120,6 +120,7 @@ export function eventVerdicts(k: Kernel, event: string, decisions: Decision[], d
   for (const d of decisions) if (d.kind === 'failed') failed.add(d.pfn, d.end);
   if (!failed.count && !decisions.some((d) => d.kind === 'signal')) return [];
   const owners = ownersOf(k, failed, devdax, decisions);
+  const ix = new Index(decisions);
   const out: ReportVerdict[] = [];
   // mappers: every vma of the owner's file, and those that went away in this event
   const gone = new Map<AddressSpace, Vma[]>();
@@ -138,11 +139,11 @@ export function eventVerdicts(k: Kernel, event: string, decisions: Decision[], d
       const key = `${vma.mm.owner.pid}/${vma.id}/${o.file ?? o.device}/${a}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push(verdictFor(k, event, o, vma, a, b, decisions));
+      out.push(verdictFor(k, event, o, vma, a, b, ix));
     }
     if (!any) {
-      const skip = decisions.find((d) => d.kind === 'inode-skip' && o.mapping.host && d.ino === o.mapping.host.ino && d.sb === o.sb);
-      if (skip && skip.kind === 'inode-skip')
+      const skip = ix.skipFor(o);
+      if (skip)
         out.push({
           event,
           owner: ownerOf(o),
@@ -158,9 +159,10 @@ export function eventVerdicts(k: Kernel, event: string, decisions: Decision[], d
     }
   }
   // a signal whose address no failed owner explains (a fault on a dead device, kill_me_now)
+  const told = new Set(out.filter((v) => v.outcome !== 'none' && v.outcome !== 'unmapped only').map((v) => v.pid));
   for (const d of decisions) {
     if (d.kind !== 'signal') continue;
-    if (out.some((v) => v.pid === d.task.pid && v.outcome !== 'none' && v.outcome !== 'unmapped only')) continue;
+    if (told.has(d.task.pid)) continue;
     const vma = d.addr !== undefined ? (d.task.mm?.findVma(d.addr) ?? goneVma(decisions, d.task, d.addr)) : undefined;
     if (!vma) continue;
     const pg = vma.pgoff + Math.floor((d.addr! - vma.start) / PAGE_SIZE);
@@ -171,11 +173,11 @@ export function eventVerdicts(k: Kernel, event: string, decisions: Decision[], d
     const key = `${d.task.pid}/${vma.id}/${o.file ?? o.device}/${pg}`;
     if (seen.has(key)) {
       const i = out.findIndex((v) => `${v.pid}/${v.mapping}/${'file' in v.owner ? v.owner.file : v.owner.device}/${Math.floor(v.owner.start / PAGE_SIZE)}` === key);
-      if (i >= 0) out[i] = verdictFor(k, event, o, vma, pg, pg + 1, decisions);
+      if (i >= 0) out[i] = verdictFor(k, event, o, vma, pg, pg + 1, ix);
       continue;
     }
     seen.add(key);
-    out.push(verdictFor(k, event, o, vma, pg, pg + 1, decisions));
+    out.push(verdictFor(k, event, o, vma, pg, pg + 1, ix));
   }
   out.sort(
     (x, y) =>
@@ -209,7 +211,9 @@ function ownerOf(o: Owner): ReportVerdict['owner'] {
 /**
  * The owners of the failed pfns: for each filesystem, the files whose
  * extents lie on them (only files someone maps, or that a decision names:
- * the others cannot have a verdict), and the device-dax devices.
+ * the others cannot have a verdict), and the device-dax devices. A
+ * filesystem with a reverse map on a linear device answers from it; the
+ * others are walked file by file.
  */
 function ownersOf(k: Kernel, failed: RangeSet, devdax: readonly DevDax[], decisions: Decision[]): Owner[] {
   const out: Owner[] = [];
@@ -220,26 +224,51 @@ function ownersOf(k: Kernel, failed: RangeSet, devdax: readonly DevDax[], decisi
     if (d.kind === 'inode-skip') named.add(d.ino);
     if (d.kind === 'exit') for (const v of d.vmas) involved.add(v.mapping);
   }
+  const wanted = (i: Inode): boolean => i.mapping.i_mmap.length > 0 || involved.has(i.mapping) || named.has(i.ino);
   for (const sb of k.superblocks) {
-    const inodes = [...sb.files.values()].filter((i) => i.mapping.i_mmap.length || involved.has(i.mapping) || named.has(i.ino));
-    inodes.sort((a, b) => a.path.localeCompare(b.path));
-    for (const inode of inodes) {
-      const ranges = new RangeSet();
-      for (const ext of sb.extentsQuiet(inode)) {
-        let fo = ext.fileOffset;
-        for (const [spa, n] of sb.bdev.spaRanges(ext.devOffset, ext.length)) {
-          const p0 = Math.floor(spa / PAGE_SIZE);
-          const p1 = Math.ceil((spa + n) / PAGE_SIZE);
-          for (const [a, b] of failed.query(p0, p1)) {
-            const s = Math.max(a * PAGE_SIZE, spa);
-            const e = Math.min(b * PAGE_SIZE, spa + n);
-            if (s < e) ranges.add(fo + (s - spa), fo + (e - spa));
+    const byInode = new Map<Inode, RangeSet>();
+    const add = (inode: Inode, s: number, e: number): void => {
+      if (!wanted(inode)) return;
+      let r = byInode.get(inode);
+      if (!r) byInode.set(inode, (r = new RangeSet()));
+      r.add(s, e);
+    };
+    const base = sb.bdev.linearSpa;
+    const fromRmap =
+      base === undefined
+        ? undefined
+        : (() => {
+            const all: { inode: Inode; fileOffset: number; length: number }[] = [];
+            for (const [a, b] of failed.query(Math.floor(base / PAGE_SIZE), Math.ceil((base + sb.bdev.size) / PAGE_SIZE))) {
+              const s = Math.max(a * PAGE_SIZE, base) - base;
+              const e = Math.min(b * PAGE_SIZE, base + sb.bdev.size) - base;
+              const got = sb.ownersQuiet(s, e - s);
+              if (!got) return undefined;
+              all.push(...got);
+            }
+            return all;
+          })();
+    if (fromRmap) {
+      for (const o of fromRmap) add(o.inode, o.fileOffset, o.fileOffset + o.length);
+    } else {
+      for (const inode of sb.files.values()) {
+        if (!wanted(inode)) continue;
+        for (const ext of sb.extentsQuiet(inode)) {
+          let fo = ext.fileOffset;
+          for (const [spa, n] of sb.bdev.spaRanges(ext.devOffset, ext.length)) {
+            for (const [a, b] of failed.query(Math.floor(spa / PAGE_SIZE), Math.ceil((spa + n) / PAGE_SIZE))) {
+              const s = Math.max(a * PAGE_SIZE, spa);
+              const e = Math.min(b * PAGE_SIZE, spa + n);
+              if (s < e) add(inode, fo + (s - spa), fo + (e - spa));
+            }
+            fo += n;
           }
-          fo += n;
         }
       }
-      for (const [s, e] of ranges.all()) out.push({ mapping: inode.mapping, start: s, end: Math.min(e, Math.max(inode.size, s + 1)), file: inode.path, sb });
     }
+    const inodes = [...byInode.keys()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    for (const inode of inodes)
+      for (const [s, e] of byInode.get(inode)!.all()) out.push({ mapping: inode.mapping, start: s, end: Math.min(e, Math.max(inode.size, s + 1)), file: inode.path, sb });
   }
   for (const dd of devdax) {
     const p0 = dd.dataStart / PAGE_SIZE;
@@ -253,8 +282,81 @@ function ownersOf(k: Kernel, failed: RangeSet, devdax: readonly DevDax[], decisi
   return out;
 }
 
+/** The event's decisions, indexed by what they are about, so each owner/mapping pair looks up only its own. */
+class Index {
+  readonly signals = new Map<Task, Extract<Decision, { kind: 'signal' }>[]>();
+  readonly collects = new Map<Vma, Extract<Decision, { kind: 'collect' }>[]>();
+  readonly zaps = new Map<Vma, Extract<Decision, { kind: 'zap' }>[]>();
+  readonly exits = new Map<Task, Extract<Decision, { kind: 'exit' }>>();
+  readonly skips = new Map<string, Extract<Decision, { kind: 'inode-skip' }>>();
+  readonly noEntries = new Map<AddressSpace, Extract<Decision, { kind: 'no-entry' }>[]>();
+  readonly pageMappings: Extract<Decision, { kind: 'page-mapping' }>[] = [];
+  readonly pfnsOf = new Map<Owner, RangeSet>();
+  holderFallback: Extract<Decision, { kind: 'no-holder' | 'holder-declined' }> | undefined;
+  noHolder: Extract<Decision, { kind: 'no-holder' }> | undefined;
+  unheld: Extract<Decision, { kind: 'unheld-removal' }> | undefined;
+  failedRoute: Extract<Decision, { kind: 'route-failed' | 'oops' }> | undefined;
+  oops = false;
+
+  constructor(decisions: Decision[]) {
+    for (const d of decisions) {
+      switch (d.kind) {
+        case 'signal':
+          pushTo(this.signals, d.task, d);
+          break;
+        case 'collect':
+          pushTo(this.collects, d.vma, d);
+          break;
+        case 'zap':
+          pushTo(this.zaps, d.vma, d);
+          break;
+        case 'exit':
+          if (!this.exits.has(d.task)) this.exits.set(d.task, d);
+          break;
+        case 'inode-skip': {
+          const key = `${d.sb.mount}:${d.ino}`;
+          if (!this.skips.has(key)) this.skips.set(key, d);
+          break;
+        }
+        case 'no-entry':
+          pushTo(this.noEntries, d.mapping, d);
+          break;
+        case 'page-mapping':
+          this.pageMappings.push(d);
+          break;
+        case 'no-holder':
+          this.noHolder ??= d;
+          this.holderFallback ??= d;
+          break;
+        case 'holder-declined':
+          this.holderFallback ??= d;
+          break;
+        case 'unheld-removal':
+          this.unheld ??= d;
+          break;
+        case 'route-failed':
+          this.failedRoute ??= d;
+          break;
+        case 'oops':
+          this.oops = true;
+          this.failedRoute ??= d;
+          break;
+        case 'failed':
+          break;
+      }
+    }
+  }
+
+  skipFor(o: Owner): Extract<Decision, { kind: 'inode-skip' }> | undefined {
+    const host = o.mapping.host;
+    if (!host) return undefined;
+    const d = o.sb ? this.skips.get(`${o.sb.mount}:${host.ino}`) : undefined;
+    return d && d.sb === o.sb ? d : undefined;
+  }
+}
+
 /** the file pages [a, b) of owner o, as mapping vma maps them: what happened, and why */
-function verdictFor(k: Kernel, event: string, o: Owner, vma: Vma, a: number, b: number, decisions: Decision[]): ReportVerdict {
+function verdictFor(k: Kernel, event: string, o: Owner, vma: Vma, a: number, b: number, ix: Index): ReportVerdict {
   const task = vma.mm.owner;
   const vlo = vma.start / PAGE_SIZE + (a - vma.pgoff);
   const vhi = vlo + (b - a);
@@ -266,13 +368,12 @@ function verdictFor(k: Kernel, event: string, o: Owner, vma: Vma, a: number, b: 
     mapping: vma.id,
     addr: [hex(vlo * PAGE_SIZE), hex(vhi * PAGE_SIZE)],
   };
-  const died = decisions.find((d) => d.kind === 'exit' && d.task === task);
-  const diedNote = died && died.kind === 'exit' ? ` The process died of it (${died.signo}${died.signo === 'SIGBUS' ? ', default action' : ''}).` : '';
+  const died = ix.exits.get(task);
+  const diedNote = died ? ` The process died of it (${died.signo}${died.signo === 'SIGBUS' ? ', default action' : ''}).` : '';
 
   // 1. a signal aimed at this part of the mapping
   let best: { d: Extract<Decision, { kind: 'signal' }>; outcome: VerdictOutcome } | null = null;
-  for (const d of decisions) {
-    if (d.kind !== 'signal' || d.task !== task) continue;
+  for (const d of ix.signals.get(task) ?? []) {
     if (d.addr !== undefined) {
       const span = d.lsb ? 2 ** d.lsb : PAGE_SIZE;
       const lo = d.addr - (d.addr % span);
@@ -296,17 +397,21 @@ function verdictFor(k: Kernel, event: string, o: Owner, vma: Vma, a: number, b: 
   }
 
   // 2. not signalled: the decision that explains it
-  const zaps = decisions.filter((d) => d.kind === 'zap' && d.vma === vma && d.pages > 0 && d.vlo < vhi && d.vhi > vlo) as Extract<Decision, { kind: 'zap' }>[];
+  const zaps = (ix.zaps.get(vma) ?? []).filter((d) => d.pages > 0 && d.vlo < vhi && d.vhi > vlo);
   // a fault on a shared extent (dax_insert_entry → unmap_mapping_pages) is not the failure's doing
   const zap = zaps.find((d) => d.symbol !== 'unmap_mapping_pages');
   const faultZap = zaps.find((d) => d.symbol === 'unmap_mapping_pages');
-  const exited = died && died.kind === 'exit' ? died : undefined;
+  const exited = died;
   const unmapped = !!zap;
   const outcome: VerdictOutcome = unmapped ? 'unmapped only' : 'none';
-  const zapNote = zap ? ` ${zap.symbol} still zapped its page-table entries (it unmaps every mapper of the file range), so its next access faults.` : '';
-  const say = (reason: string, symbol: string, span: number | null): ReportVerdict => ({ ...base, outcome, reason: reason + zapNote, symbol, span });
+  const zapNote = zap ? ` ${zap.symbol}() still zapped its page-table entries (it unmaps every mapper of the file range), so its next access faults.` : '';
+  const stillNote = !zap && vma.ptes.overlaps(vlo, vhi) ? ' Its page-table entries still map the range: nothing unmapped them.' : '';
+  const say = (reason: string, symbol: string, span: number | null): ReportVerdict => ({ ...base, outcome, reason: reason + zapNote + stillNote, symbol, span });
 
-  const collect = decisions.filter((d) => d.kind === 'collect' && d.vma === vma && d.pgoff < b && d.end > a) as Extract<Decision, { kind: 'collect' }>[];
+  // collection decides per head page: a huge (PMD/PUD) page is collected at its head's index
+  const mine = ix.collects.get(vma) ?? [];
+  const inRange = mine.filter((d) => d.pgoff < b && d.end > a);
+  const collect = inRange.length ? inRange : mine;
   const dropped = collect.find((d) => d.result === 'no-pte');
   if (dropped)
     return say(
@@ -326,14 +431,13 @@ function verdictFor(k: Kernel, event: string, o: Owner, vma: Vma, a: number, b: 
     );
   if (exited) return say(`No signal reached this mapping before the process exited (${exited.signo}).`, 'do_exit', exited.span);
 
-  const host = o.mapping.host;
-  const skip = decisions.find((d) => d.kind === 'inode-skip' && host && d.ino === host.ino && d.sb === o.sb) as Extract<Decision, { kind: 'inode-skip' }> | undefined;
+  const skip = ix.skipFor(o);
   if (skip) return say(skipReason(skip), skip.symbol, skip.span);
 
   // the generic single-owner path looked at page->mapping
-  const pm = pageMappingFor(k, decisions, o, a, b);
+  const pm = pageMappingFor(k, ix, o);
   if (pm) {
-    const via = decisions.find((d) => d.kind === 'no-holder' || d.kind === 'holder-declined');
+    const via = ix.holderFallback;
     const why =
       via?.kind === 'no-holder'
         ? `dax_holder_notify_failure() found ${via.ret === '-ENXIO' ? 'the dax device dead' : 'no holder on the dax device (ext4 and device-mapper register none)'}, so memory_failure fell back to the generic page->mapping path. `
@@ -342,8 +446,14 @@ function verdictFor(k: Kernel, event: string, o: Owner, vma: Vma, a: number, b: 
           : k.cfg.design === 'page-mapping' || k.cfg.design === 'pagemap-failure'
             ? `The ${k.cfg.design} design goes straight to page->mapping. `
             : '';
-    if (pm.owner === 'shared')
-      return say(`${why}Never reached: the page is shared by reflinked files (PAGE_MAPPING_DAX_SHARED), so page->mapping names no owner at all.`, 'dax_lock_folio', pm.span);
+    if (pm.owner === 'shared') {
+      const oops = ix.oops;
+      return say(
+        `${why}Never reached: the page is shared by reflinked files (PAGE_MAPPING_DAX_SHARED), so page->mapping names no owner at all${oops ? ', and dax_lock_folio() oopsed on it: the event stopped with nobody told' : ''}.`,
+        'dax_lock_folio',
+        pm.span,
+      );
+    }
     if (pm.owner === 'none')
       return say(`${why}Never reached: page->mapping of pfn ${hex(pm.pfn)} is NULL (no DAX fault has set it), so dax_lock_folio() locked nothing and the path gave up with -EBUSY.`, 'dax_lock_folio', pm.span);
     if (pm.mapping !== o.mapping) {
@@ -355,14 +465,14 @@ function verdictFor(k: Kernel, event: string, o: Owner, vma: Vma, a: number, b: 
       );
     }
   }
-  const noEntry = decisions.find((d) => d.kind === 'no-entry' && d.mapping === o.mapping && d.pgoff < b && d.end > a) as Extract<Decision, { kind: 'no-entry' }> | undefined;
+  const noEntry = (ix.noEntries.get(o.mapping) ?? []).find((d) => d.pgoff < b && d.end > a);
   if (noEntry && !vma.ptes.overlaps(vlo, vhi))
     return say(
       `Nothing to tell: mf_dax_kill_procs() found no DAX entry for file pages [${hex(Math.max(a, noEntry.pgoff))}, ${hex(Math.min(b, noEntry.end))}) (nobody has faulted them in), and this mapping holds no page-table entry there.`,
       'dax_lock_mapping_entry',
       noEntry.span,
     );
-  const unheld = decisions.find((d) => d.kind === 'unheld-removal') as Extract<Decision, { kind: 'unheld-removal' }> | undefined;
+  const unheld = ix.unheld;
   if (unheld) {
     const survives = vma.ptes.overlaps(vlo, vhi);
     const why = unheld.held
@@ -378,11 +488,17 @@ function verdictFor(k: Kernel, event: string, o: Owner, vma: Vma, a: number, b: 
       span: unheld.span,
     };
   }
-  const failedRoute = decisions.find((d) => d.kind === 'route-failed' || d.kind === 'oops') as Extract<Decision, { kind: 'route-failed' | 'oops' }> | undefined;
+  const failedRoute = ix.failedRoute;
   if (failedRoute) return say(`Never reached: ${failedRoute.why}`, failedRoute.symbol, failedRoute.span);
-  const holder = decisions.find((d) => d.kind === 'no-holder') as Extract<Decision, { kind: 'no-holder' }> | undefined;
+  const holder = ix.noHolder;
   if (holder) return say(`Never reached: dax_holder_notify_failure() returned ${holder.ret} on ${holder.dax}, and the fallback did not name this file.`, 'dax_holder_notify_failure', holder.span);
-  if (zap) return { ...base, outcome, reason: `No signal, but ${zap.symbol} zapped its page-table entries for this range: its next access faults.`, symbol: zap.symbol, span: zap.span };
+  if (zap) {
+    const how =
+      zap.within === 'kill_dev_dax'
+        ? `Device-dax removal: kill_dev_dax() unmapped every mapping of the device (${zap.symbol}) and sends no signal`
+        : `No signal, but ${zap.within ? `${zap.within}() → ` : ''}${zap.symbol}() zapped its page-table entries for this range`;
+    return { ...base, outcome, reason: `${how}: its next access faults and gets SIGBUS.`, symbol: zap.within === 'kill_dev_dax' ? 'kill_dev_dax' : zap.symbol, span: zap.span };
+  }
   const ram = vma.ptes.query(vlo, vhi).some((p) => p.value.pfn < 0);
   if (ram)
     return say(
@@ -400,11 +516,11 @@ function skipReason(d: Extract<Decision, { kind: 'inode-skip' }>): string {
 }
 
 /** what page->mapping said for a pfn of this owner's range, if the generic path looked */
-function pageMappingFor(k: Kernel, decisions: Decision[], o: Owner, a: number, b: number): Extract<Decision, { kind: 'page-mapping' }> | undefined {
-  const pms = decisions.filter((d) => d.kind === 'page-mapping') as Extract<Decision, { kind: 'page-mapping' }>[];
-  if (!pms.length) return undefined;
-  const pfns = ownerPfns(k, o, a, b);
-  return pms.find((d) => pfns.has(d.pfn)) ?? undefined;
+function pageMappingFor(k: Kernel, ix: Index, o: Owner): Extract<Decision, { kind: 'page-mapping' }> | undefined {
+  if (!ix.pageMappings.length) return undefined;
+  let pfns = ix.pfnsOf.get(o);
+  if (!pfns) ix.pfnsOf.set(o, (pfns = ownerPfns(k, o, Math.floor(o.start / PAGE_SIZE), Math.ceil(o.end / PAGE_SIZE))));
+  return ix.pageMappings.find((d) => pfns.has(d.pfn));
 }
 
 function ownerPfns(k: Kernel, o: Owner, a: number, b: number): RangeSet {

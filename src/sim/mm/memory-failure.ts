@@ -380,7 +380,8 @@ export function zapVpnRange(vma: Vma, vlo: number, vhi: number, k?: Kernel): voi
   if (k) {
     const pages = vma.ptes.covered(a, b);
     const cur = k.tr.current;
-    if (pages) k.why.note({ kind: 'zap', vma, vlo: a, vhi: b, pages, span: cur?.id ?? null, symbol: cur?.symbol ?? 'unmap_mapping_range', by: k.current });
+    const parent = cur && cur.parent !== null ? k.tr.spans[cur.parent - 1] : undefined;
+    if (pages) k.why.note({ kind: 'zap', vma, vlo: a, vhi: b, pages, span: cur?.id ?? null, symbol: cur?.symbol ?? 'unmap_mapping_range', within: parent?.symbol ?? '', by: k.current });
   }
   vma.ptes.clear(a, b);
 }
@@ -419,7 +420,7 @@ function killProc(k: Kernel, tk: ToKill, pfn: number, flags: number): number {
         : flags & MF.MEM_PRE_REMOVE
           ? 'The device is being removed (MF_MEM_PRE_REMOVE): collect_procs_fsdax() collects every task that maps the page'
           : k.current === null
-            ? `No task is current (the failure is handled in a kworker), and it ${earlyWhy(k, tk.tsk)}`
+            ? `No task that maps the page is current (the failure is handled in a kworker or in the unbinding task), and it ${earlyWhy(k, tk.tsk)}`
             : `It is not the current task, and it ${earlyWhy(k, tk.tsk)}`;
       k.queueSignalAs(
         tk.tsk,

@@ -256,7 +256,9 @@ function drawWires(p: PaneDom): void {
     if (w.hop) {
       const gx = C.x - 4;
       if (gx > P.x && gx < P.x + P.w) d = `M ${gx} ${P.y + P.h} V ${ccy} H ${C.x - 1}`;
-      else d = `M ${C.x >= P.x + P.w ? P.x + P.w : P.x} ${pcy} H ${gx} V ${ccy} H ${C.x - 1}`;
+      else if (C.x >= P.x + P.w) d = `M ${P.x + P.w} ${pcy} H ${gx} V ${ccy} H ${C.x - 1}`;
+      // back to a lane on the left: out of the caller's left edge near its bottom, clear of the arrow coming in at its middle
+      else d = `M ${P.x} ${P.y + Math.max(P.h - 5, P.h / 2 + 4)} H ${gx} V ${ccy} H ${C.x - 1}`;
       cls = 'hop-wire';
     } else {
       // a call within the lane: down the caller's spine, into the callee's left edge

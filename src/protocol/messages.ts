@@ -163,10 +163,25 @@ export function parseWebviewMessage(x: unknown): Parsed<WebviewMessage> {
   }
 }
 
+/** A routing state's route: null, or an object with its nodes, lanes, badges and verdicts as arrays (each verdict an object with an outcome, a reason and a span id or null). */
+export function isRouteViewShape(v: unknown): boolean {
+  if (v === null) return true;
+  if (!isRecord(v)) return false;
+  if (!Array.isArray(v.nodes) || !Array.isArray(v.lanes) || !Array.isArray(v.badges) || !Array.isArray(v.verdicts)) return false;
+  return v.verdicts.every((x) => isRecord(x) && typeof x.outcome === 'string' && typeof x.reason === 'string' && typeof x.symbol === 'string' && (x.span === null || (typeof x.span === 'number' && Number.isSafeInteger(x.span))));
+}
+
 /** The webview side's check of what the extension sent (a programming error if it fails). */
 export function isHostMessage(x: unknown): x is HostMessage {
   if (!isRecord(x)) return false;
-  if (x.type === 'state') return isRecord(x.state) && typeof x.state.kind === 'string' && (VIEW_KINDS as readonly string[]).includes(x.state.kind) && (x.state.kind !== 'comparison' || x.state.view === null || checkComparisonView(x.state.view) === undefined);
+  if (x.type === 'state')
+    return (
+      isRecord(x.state) &&
+      typeof x.state.kind === 'string' &&
+      (VIEW_KINDS as readonly string[]).includes(x.state.kind) &&
+      (x.state.kind !== 'comparison' || x.state.view === null || checkComparisonView(x.state.view) === undefined) &&
+      (x.state.kind !== 'routing' || (isRouteViewShape(x.state.left) && isRouteViewShape(x.state.right)))
+    );
   if (x.type === 'selection') return parseSelection(x.selection).ok;
   return false;
 }

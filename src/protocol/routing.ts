@@ -7,7 +7,7 @@
 // difference between the routes two designs take for the same event.
 // Pure: no vscode, no DOM.
 
-import type { Layer, ReportSignal, RunReport, Span } from '../sim/report';
+import type { Layer, ReportSignal, ReportVerdict, RunReport, Span } from '../sim/report';
 
 export interface LaneDef {
   id: string;
@@ -59,6 +59,8 @@ export interface RouteNode {
   hop: boolean;
   /** the span's arguments in its layer's units, most telling first */
   values: string[];
+  /** every argument of the span, as the report has it (the detail strip lists them all) */
+  args: Span['args'];
   decision?: Decision;
   /** set by diffRoutes: whether the other design's route has this call, with the same values */
   diff?: DiffMark;
@@ -81,11 +83,18 @@ export interface RouteView {
   lanes: { id: string; title: string }[];
   nodes: RouteNode[];
   badges: Badge[];
+  /**
+   * the report's verdicts for this event under this design: for each owner of
+   * the failed range and each mapping of it, whether its process was told,
+   * why, and the span that decided (report.verdicts)
+   */
+  verdicts: ReportVerdict[];
   /** spans of the route not shown (beyond MAX_ROUTE_NODES) */
   hidden: number;
 }
 
-export const MAX_ROUTE_NODES = 400;
+/** the webview folds repeated runs and subtrees, so a long route is sent whole up to this many calls */
+export const MAX_ROUTE_NODES = 2000;
 
 type Args = Span['args'];
 
@@ -233,6 +242,7 @@ export function routeView(r: RunReport, eventId: string, rootSpan: number | null
       ret: s.ret,
       hop: parentLayer === undefined || laneOf(parentLayer) !== laneOf(s.layer),
       values: layerValues(s),
+      args: { ...s.args },
     };
     if (s.count !== undefined) node.count = s.count;
     const d = decisionOf(s);
@@ -247,6 +257,7 @@ export function routeView(r: RunReport, eventId: string, rootSpan: number | null
     lanes: usedLanes.map((i) => ({ id: LANES[i]!.id, title: LANES[i]!.title })),
     nodes,
     badges: eventBadges(r, eventId),
+    verdicts: (r.verdicts ?? []).filter((x) => x.event === eventId),
     hidden: ordered.length - shown.length,
   };
 }

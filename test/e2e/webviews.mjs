@@ -161,6 +161,93 @@ async function checkComparisonLayout(cmp, where) {
   return r;
 }
 
+/**
+ * The routing view's layout and colours, measured in the page: whether each
+ * diagram scrolls sideways, every box text element that overflows its box,
+ * and the WCAG contrast of text (against the nearest opaque background
+ * behind it, translucent layers composited) and of lines (wires and box
+ * borders, against both lane backgrounds).
+ */
+async function routingAudit(frame) {
+  return frame.locator('body').evaluate(() => {
+    const parse = (t) => {
+      const m = /rgba?\(([^)]+)\)/.exec(t || '');
+      if (!m) return null;
+      const p = m[1].split(/[\s,/]+/).filter(Boolean).map(Number);
+      return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 };
+    };
+    const over = (f, b) => ({ r: f.r * f.a + b.r * (1 - f.a), g: f.g * f.a + b.g * (1 - f.a), b: f.b * f.a + b.b * (1 - f.a), a: 1 });
+    const lum = (c) => {
+      const l = (v) => ((v /= 255) <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * l(c.r) + 0.7152 * l(c.g) + 0.0722 * l(c.b);
+    };
+    const ratio = (f, b) => {
+      const a = lum(over(f, b));
+      const c = lum(b);
+      return (Math.max(a, c) + 0.05) / (Math.min(a, c) + 0.05);
+    };
+    const backgroundOf = (el) => {
+      const layers = [];
+      for (let e = el; e; e = e.parentElement) {
+        const c = parse(getComputedStyle(e).backgroundColor);
+        if (c && c.a > 0) {
+          layers.push(c);
+          if (c.a >= 1) break;
+        }
+      }
+      let bg = { r: 255, g: 255, b: 255, a: 1 };
+      for (const l of layers.reverse()) bg = over(l, bg);
+      return bg;
+    };
+    const diagrams = [...document.querySelectorAll('.diagram')].map((d) => ({ scrollWidth: d.scrollWidth, clientWidth: d.clientWidth, rect: d.getBoundingClientRect().toJSON() }));
+    const textSel = '.node .sym, .node .vals, .node .ret, .node .branch-label, .node .fold-label, .node .gap-label, .node .refold';
+    const texts = [...document.querySelectorAll(textSel)];
+    const cut = texts.filter((e) => e.scrollWidth !== e.clientWidth || e.scrollHeight > e.clientHeight + 1).map((e) => `${e.className}: ${e.textContent} (${e.scrollWidth}/${e.clientWidth})`);
+    const low = [];
+    const textAll = [...texts, ...document.querySelectorAll('.lane-title, .mark, aside.verdicts h2, aside.verdicts h3, aside.verdicts p, .verdict .v-badge, .verdict .v-proc, .verdict .v-owner, .verdict .v-reason, .verdict .v-symbol, .details .d-head, .details .d-args dt, .details .d-args dd, .details .d-ret, .details .d-callers, .details p, .legend .lg, .route-meta')];
+    let textChecked = 0;
+    for (const e of textAll) {
+      if (!e.textContent.trim() || !e.getClientRects().length) continue;
+      const fg = parse(getComputedStyle(e).color);
+      if (!fg) continue;
+      textChecked++;
+      const r = ratio(fg, backgroundOf(e));
+      if (r < 4.5) low.push(`text ${e.className || e.tagName} "${e.textContent.trim().slice(0, 40)}": ${r.toFixed(2)}`);
+    }
+    const laneBgs = [...document.querySelectorAll('.lane-bg.lane-even, .lane-bg.lane-odd')].slice(0, 2).map((e) => backgroundOf(e));
+    let lineChecked = 0;
+    for (const p of document.querySelectorAll('svg.wires path')) {
+      const c = parse(getComputedStyle(p).stroke);
+      if (!c) continue;
+      lineChecked++;
+      for (const b of laneBgs) {
+        const r = ratio(c, b);
+        if (r < 3) low.push(`line ${p.getAttribute('class')}: ${r.toFixed(2)}`);
+      }
+    }
+    for (const n of document.querySelectorAll('.node:not(.gap)')) {
+      const c = parse(getComputedStyle(n).borderTopColor);
+      if (!c) continue;
+      lineChecked++;
+      for (const b of laneBgs) {
+        const r = ratio(c, b);
+        if (r < 3) low.push(`border ${n.className}: ${r.toFixed(2)}`);
+      }
+    }
+    return { diagrams, cut, low: [...new Set(low)], textChecked, lineChecked, zoom: document.getElementById('zoom-level')?.textContent ?? '', viewport: { w: innerWidth, h: innerHeight } };
+  });
+}
+
+/** Fails unless the routing view fits its width, cuts no box text and meets WCAG AA everywhere it was measured. */
+async function checkRoutingLayout(frame, where) {
+  const a = await routingAudit(frame);
+  for (const d of a.diagrams) if (d.scrollWidth > d.clientWidth) throw new Error(`${where}: the route scrolls sideways at fit (scrollWidth ${d.scrollWidth} > clientWidth ${d.clientWidth}, zoom ${a.zoom})`);
+  if (a.cut.length) throw new Error(`${where}: ${a.cut.length} box text(s) overflow their box: ${a.cut.slice(0, 5).join(' | ')}`);
+  if (a.low.length) throw new Error(`${where}: below WCAG AA (4.5 text, 3 lines): ${a.low.slice(0, 8).join(' | ')}`);
+  if (!a.textChecked || !a.lineChecked) throw new Error(`${where}: nothing measured (${a.textChecked} texts, ${a.lineChecked} lines)`);
+  return a;
+}
+
 /** Runs the checks in order; `checks` gets the name of each one that passed (the caller counts them, also on a failure). */
 export async function run({ page, artifacts, log, checks = [] }) {
   const ok = (what) => {
@@ -180,24 +267,60 @@ export async function run({ page, artifacts, log, checks = [] }) {
   // ---- Layer Routing on e1
   await palette(page, 'DAX Poison Lab: Open Layer Routing');
   let routing = await viewFrame(page, 'routing');
-  await routing.locator('svg.route-left g.node').first().waitFor({ timeout: 30_000 });
+  await routing.locator('.route-left .node').first().waitFor({ timeout: 30_000 });
   const badge = await routing.locator('.badge-sigbus-ar').first().textContent();
   if (!/SIGBUS AR lsb 12 → injector:1001/.test(badge ?? '')) throw new Error(`routing: expected the AR badge of injector:1001, got ${JSON.stringify(badge)}`);
-  const lanes = await routing.locator('.route-col-left svg.lane-header .lane-title').allTextContents();
+  const lanes = await routing.locator('.route-col-left .lane-header .lane-title').allTextContents();
   for (const l of ['mm', 'dev_pagemap', 'pmem · nvdimm', 'dax · fsdax', 'filesystem', 'reverse map', 'processes']) if (!lanes.includes(l)) throw new Error(`routing: no lane ${l} (lanes: ${lanes.join(', ')})`);
-  const hopLabel = await routing.locator('svg.route-left g.node.hop', { has: routing.locator('text.sym', { hasText: /^dax_holder_notify_failure$/ }) }).getAttribute('aria-label');
+  const hopLabel = await routing.locator('.route-left .node.hop', { has: routing.locator('.sym', { hasText: /^dax_holder_notify_failure$/ }) }).getAttribute('aria-label');
   if (!/dev off 0x18000 len 4096/.test(hopLabel ?? '')) throw new Error(`routing: the dax hop's accessible name lacks its device offset: ${hopLabel}`);
   ok('Layer Routing shows e1 lane by lane, the hops with their values, the SIGBUS AR badge');
 
+  // fit to the width by default, no box text cut, the verdicts beside the route: the watcher (pid 1002) was not told, and why
+  const fit1 = await checkRoutingLayout(routing, 'routing e1');
+  if (!/\(fit\)/.test(fit1.zoom)) throw new Error(`routing: not fitted to the width by default (zoom ${fit1.zoom})`);
+  const watcher = routing.locator('aside.verdicts .verdict-list-left .verdict[data-pid="1002"]').first();
+  await watcher.waitFor({ timeout: 10_000 }).catch(async () => {
+    throw new Error(`routing: the verdict panel does not list the watcher (pid 1002): ${(await routing.locator('aside.verdicts').textContent())?.replace(/\s+/g, ' ').slice(0, 400)}`);
+  });
+  const wText = (await watcher.textContent()) ?? '';
+  if (!/watcher/.test(wText) || !/\/mnt\/pmem/.test(wText)) throw new Error(`routing: the watcher's verdict lacks its comm or owner: ${wText}`);
+  const reasonLink = watcher.locator('a.v-reason-link');
+  if (await reasonLink.count()) {
+    await reasonLink.click();
+    const span = await routing.locator('.route-left .node.selected').first().getAttribute('data-span');
+    const strip = (await routing.locator('.details .d-meta').textContent()) ?? '';
+    if (!span || !strip.includes(`span #${span}`)) throw new Error(`routing: the watcher's reason link selected span ${span}, the detail strip says ${strip}`);
+  }
+  await shot('routing-verdicts');
+  ok(`the route fits the width (${fit1.zoom}), no box text cut, the verdict panel lists the watcher (pid 1002): ${wText.replace(/\s+/g, ' ').slice(0, 120)}`);
+
+  // zoom: + in the diagram, Ctrl+- anywhere, 0 back to fit
+  await routing.locator('.route-left .node').first().focus();
+  await page.keyboard.press('+');
+  const zIn = await routing.locator('#zoom-level').textContent();
+  await page.keyboard.press('Control+Minus');
+  await page.keyboard.press('Control+Minus');
+  const zOut = await routing.locator('#zoom-level').textContent();
+  await page.keyboard.press('0');
+  const zFit = await routing.locator('#zoom-level').textContent();
+  if (/fit/.test(zIn ?? '') || parseInt(zOut ?? '') >= parseInt(zIn ?? '') || !/fit/.test(zFit ?? '')) throw new Error(`zoom keys: + gave ${zIn}, Ctrl+- twice ${zOut}, 0 ${zFit}`);
+  await routing.locator('#zoom-in').click();
+  await routing.locator('#zoom-100').click();
+  const z100 = await routing.locator('#zoom-level').textContent();
+  await routing.locator('#zoom-fit').click();
+  if (!/^100%/.test(z100 ?? '') || !/fit/.test((await routing.locator('#zoom-level').textContent()) ?? '')) throw new Error(`zoom buttons: 100% gave ${z100}`);
+  ok(`zoom: + ${zIn}, Ctrl+- ${zOut}, 0 ${zFit}; the buttons fit, 100%`);
+
   // keyboard: focus memory_failure, move down twice and up once, the selection follows; Enter opens the symbol
-  const nodeOf = (sym) => routing.locator('svg.route-left g.node', { has: routing.locator('text.sym', { hasText: new RegExp(`^${sym}$`) }) }).first();
+  const nodeOf = (sym) => routing.locator('.route-left .node', { has: routing.locator('.sym', { hasText: new RegExp(`^${sym}$`) }) }).first();
   await nodeOf('memory_failure').focus();
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('ArrowUp');
   const want = await nodeOf('memory_failure_dev_pagemap').getAttribute('aria-label');
-  await routing.locator('svg.route-left g.node.selected').first().waitFor({ timeout: 10_000 });
-  const selLabel = await routing.locator('svg.route-left g.node.selected').first().getAttribute('aria-label');
+  await routing.locator('.route-left .node.selected').first().waitFor({ timeout: 10_000 });
+  const selLabel = await routing.locator('.route-left .node.selected').first().getAttribute('aria-label');
   if (selLabel !== want) throw new Error(`keyboard: Down, Down, Up from memory_failure selected ${selLabel}, expected ${want}`);
   const focused = await routing.locator('body').evaluate(() => document.activeElement?.getAttribute('aria-label') ?? `<${document.activeElement?.tagName} class=${document.activeElement?.getAttribute('class')}> hasFocus=${document.hasFocus()}`);
   if (focused !== want) throw new Error(`keyboard: the focus is on ${focused}, expected ${want}`);
@@ -209,7 +332,7 @@ export async function run({ page, artifacts, log, checks = [] }) {
   // click a hop's symbol: the editor opens the kernel file at the symbol
   await palette(page, 'DAX Poison Lab: Open Layer Routing');
   routing = await viewFrame(page, 'routing');
-  await routing.locator('svg.route-left text.sym', { hasText: /^xfs_dax_notify_failure$/ }).first().click();
+  await routing.locator('.route-left .sym', { hasText: /^xfs_dax_notify_failure$/ }).first().click();
   await editorShows(page, 'xfs_notify_failure.c', 'xfs_dax_notify_failure(');
   await shot('symbol-opened');
   ok('clicking the xfs_dax_notify_failure hop opened fs/xfs/xfs_notify_failure.c at the definition');
@@ -229,14 +352,27 @@ export async function run({ page, artifacts, log, checks = [] }) {
     });
     log('    (the design was set on the select element: its option list did not open)');
   }
-  await routing.locator('svg.route-right g.node').first().waitFor({ timeout: 30_000 });
-  const onlyLeft = await routing.locator('svg.route-left g.node.diff-only').count();
-  const onlyRight = await routing.locator('svg.route-right g.node.diff-only').count();
+  await routing.locator('.route-right .node').first().waitFor({ timeout: 30_000 });
+  const onlyLeft = await routing.locator('.route-left .node.diff-only').count();
+  const onlyRight = await routing.locator('.route-right .node.diff-only').count();
   if (!onlyLeft || !onlyRight) throw new Error(`compare: expected hops only upstream and only page-mapping take, got ${onlyLeft} and ${onlyRight}`);
   const rightHead = await routing.locator('.route-col-right h2').textContent();
   if (!/page-mapping/.test(rightHead ?? '')) throw new Error(`compare: the right column is ${rightHead}`);
   await shot('routing-two-designs');
   ok(`another design beside it: ${onlyLeft} hop(s) only upstream takes, ${onlyRight} only page-mapping takes, highlighted`);
+
+  // both designs in the viewport, their rows aligned call for call, the differences marked with a word, not colour alone
+  const two = await checkRoutingLayout(routing, 'two designs');
+  if (two.diagrams.length !== 2) throw new Error(`compare: ${two.diagrams.length} diagrams`);
+  for (const d of two.diagrams) if (d.rect.top < 0 || d.rect.top + 40 > two.viewport.h || d.rect.height < 60) throw new Error(`compare: a design is not in the viewport: ${JSON.stringify(d.rect)} in ${JSON.stringify(two.viewport)}`);
+  const tops = await routing.locator('body').evaluate(() => {
+    const rows = (side) => [...document.querySelectorAll(`.route-${side} .row`)].map((r) => r.offsetTop);
+    return { l: rows('left'), r: rows('right') };
+  });
+  if (tops.l.length !== tops.r.length || tops.l.some((t, i) => Math.abs(t - tops.r[i]) > 1)) throw new Error(`compare: the rows are not aligned (${tops.l.length} left, ${tops.r.length} right)`);
+  const markWords = await routing.locator('.route-left .mark-only .mark-text').allTextContents();
+  if (!markWords.length || markWords.some((w) => w !== 'only')) throw new Error(`compare: the rows only one design makes are not marked in words: ${markWords.join(',')}`);
+  ok(`two designs in one viewport, ${tops.l.length} aligned rows, ${markWords.length} marked "only"`);
 
   // ---- Design Comparison, and switching the session's design
   await palette(page, 'DAX Poison Lab: Open Design Comparison');
@@ -321,7 +457,7 @@ export async function run({ page, artifacts, log, checks = [] }) {
   await opt.waitFor({ timeout: 20_000 });
   await opt.click();
   routing = await viewFrame(page, 'routing');
-  await routing.locator('svg.route-left g.node.selected', { has: routing.locator('text.sym', { hasText: /^xfs_dax_failure_fn$/ }) }).first().waitFor({ timeout: 20_000 });
+  await routing.locator('.route-left .node.selected', { has: routing.locator('.sym', { hasText: /^xfs_dax_failure_fn$/ }) }).first().waitFor({ timeout: 20_000 });
   await page.locator('.monaco-list-row.selected[aria-label*="e1 madvise-hwpoison"]').first().waitFor({ timeout: 20_000 });
   await filter.fill('');
   await shot('selection-shared');
@@ -338,9 +474,9 @@ export async function run({ page, artifacts, log, checks = [] }) {
   await page.locator('.monaco-list-row.selected[aria-label*="e1 madvise-hwpoison"]').first().waitFor({ timeout: 10_000 });
   await palette(page, 'DAX Poison Lab: Open Layer Routing');
   routing = await viewFrame(page, 'routing');
-  await routing.locator('svg.route-left g.node').first().waitFor({ timeout: 30_000 });
+  await routing.locator('.route-left .node').first().waitFor({ timeout: 30_000 });
   const t1 = Date.now();
-  while ((await routing.locator('svg.route-left g.node.selected').count()) > 0) {
+  while ((await routing.locator('.route-left .node.selected').count()) > 0) {
     if (Date.now() - t1 > 20_000) throw new Error('the Events view selected e1, yet the routing view still has a span selected');
     await page.waitForTimeout(200);
   }
@@ -353,27 +489,71 @@ export async function run({ page, artifacts, log, checks = [] }) {
     await palette(page, 'Preferences: Color Theme', theme, { type: false });
     const r = await viewFrame(page, 'routing');
     await r.locator(`body.${cls}`).waitFor({ timeout: 30_000 });
-    await r.locator('svg.route-left g.node').first().waitFor({ timeout: 30_000 });
+    await r.locator('.route-left .node').first().waitFor({ timeout: 30_000 });
     // from the top of the route, memory_failure selected
-    await r.locator('.routes').evaluate((el) => el.scrollTo(0, 0));
-    await r.locator('svg.route-left text.sym', { hasText: /^memory_failure$/ }).first().evaluate((el) => el.closest('g.node').dispatchEvent(new MouseEvent('click', { bubbles: true })));
-    await r.locator('.routes').evaluate((el) => el.scrollTo(0, 0));
+    await r.locator('.diagram').first().evaluate((el) => el.scrollTo(0, 0));
+    await r.locator('.route-left .sym', { hasText: /^memory_failure$/ }).first().evaluate((el) => el.closest('.node').dispatchEvent(new MouseEvent('click', { bubbles: true })));
+    await r.locator('.diagram').first().evaluate((el) => el.scrollTo(0, 0));
     await page.waitForTimeout(300);
     await shot(`theme-${name}`);
+    if (['light', 'dark', 'high-contrast'].includes(name)) {
+      const au = await checkRoutingLayout(r, `theme ${name}`);
+      log(`    ${name}: ${au.textChecked} texts and ${au.lineChecked} lines meet AA, zoom ${au.zoom}`);
+    }
   }
   await palette(page, 'Preferences: Color Theme', 'Dark Modern', { type: false });
   if (maximised) await palette(page, 'View: Toggle Maximize Editor Group');
   ok('screenshots in light, dark, high-contrast and high-contrast-light themes');
 
+  // ---- a long route: unbinding pmem under a mounted XFS folds its loops; a fold expands on click and on Enter
+  await palette(page, 'DAX Poison Lab: Open Scenario', 'unbind-mounted-xfs');
+  await palette(page, 'DAX Poison Lab: Step');
+  await palette(page, 'DAX Poison Lab: Open Layer Routing');
+  const maximised2 = await palette(page, 'View: Toggle Maximize Editor Group').then(() => true, () => false);
+  let ub = await viewFrame(page, 'routing');
+  await ub.locator('.route-col-left h2', { hasText: 'upstream' }).waitFor({ timeout: 30_000 });
+  await ub.locator('.route-left .node.fold').first().waitFor({ timeout: 30_000 });
+  const countRows = () => ub.locator('.route-left .row').count();
+  const rows0 = await countRows();
+  const folds0 = await ub.locator('.route-left .node.fold').count();
+  const foldLabel = (await ub.locator('.route-left .node.fold .fold-label').first().textContent())?.trim();
+  await ub.locator('.route-left .node.fold').first().click();
+  await ub.locator('.route-left .refold').first().waitFor({ timeout: 10_000 });
+  const rows1 = await countRows();
+  if (rows1 <= rows0) throw new Error(`unbind: clicking the fold ${foldLabel} did not expand it (${rows0} → ${rows1} rows)`);
+  await ub.locator('.route-left .refold').first().click();
+  await ub.locator('.route-left .node.fold').nth(folds0 - 1).waitFor({ timeout: 10_000 });
+  await ub.locator('.route-left .node.fold').first().focus();
+  await page.keyboard.press('Enter');
+  await ub.locator('.route-left .refold').first().waitFor({ timeout: 10_000 });
+  if ((await countRows()) <= rows0) throw new Error('unbind: Enter on a fold did not expand it');
+  await ub.locator('#fold-all').click();
+  await ub.locator('.route-left .node.fold').nth(folds0 - 1).waitFor({ timeout: 10_000 });
+  ok(`unbind e1: ${folds0} folds (first ${foldLabel}), ${rows0} rows; a click and Enter expand a fold (${rows1} rows)`);
+  for (const [name, theme, cls] of THEMES.filter(([n]) => n !== 'high-contrast-light')) {
+    await palette(page, 'Preferences: Color Theme', theme, { type: false });
+    ub = await viewFrame(page, 'routing');
+    await ub.locator(`body.${cls}`).waitFor({ timeout: 30_000 });
+    await ub.locator('.route-left .node').first().waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(300);
+    const au = await checkRoutingLayout(ub, `unbind ${name}`);
+    if (!(await ub.locator('.route-col-left.tall .minimap svg').count())) throw new Error(`unbind ${name}: no mini-map for a route taller than the view`);
+    await shot(`routing-unbind-${name}`);
+    log(`    unbind ${name}: fits (${au.zoom}), ${au.textChecked} texts and ${au.lineChecked} lines meet AA`);
+  }
+  await palette(page, 'Preferences: Color Theme', 'Dark Modern', { type: false });
+  if (maximised2) await palette(page, 'View: Toggle Maximize Editor Group');
+  ok('the unbind route beside page-mapping in light, dark and high-contrast: fitted, nothing cut, AA contrast, a mini-map');
+
   // ---- reload: the panels come back with their content
   await page.reload();
   await page.locator('.activitybar [aria-label^="DAX Poison Lab"]').first().waitFor({ timeout: 120_000 });
   const r2 = await viewFrame(page, 'routing', 120_000);
-  await r2.locator('svg.route-left g.node').first().waitFor({ timeout: 60_000 });
+  await r2.locator('.route-left .node').first().waitFor({ timeout: 60_000 });
   const t2 = await viewFrame(page, 'timeline', 60_000);
   await t2.locator('canvas').first().waitFor({ timeout: 30_000 });
   // the design it was compared with came back too (the webview's setState, handed to the serializer)
-  await r2.locator('svg.route-right g.node').first().waitFor({ timeout: 30_000 });
+  await r2.locator('.route-right .node').first().waitFor({ timeout: 30_000 });
   const right2 = await r2.locator('.route-col-right h2').textContent();
   if (!/page-mapping/.test(right2 ?? '')) throw new Error(`after the reload the routing view compares with ${right2}, not page-mapping`);
   await page.waitForTimeout(1000);

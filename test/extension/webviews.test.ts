@@ -34,6 +34,11 @@ suite('webviews', () => {
     const syms = st.left!.nodes.map((n) => n.symbol);
     for (const s of ['memory_failure', 'memory_failure_dev_pagemap', 'dax_holder_notify_failure', 'xfs_dax_notify_failure', 'xfs_dax_failure_fn', 'kill_proc']) assert.ok(syms.includes(s), s);
     assert.ok(st.left!.badges.some((b) => b.kind === 'sigbus-ar' && /injector:1001/.test(b.label)));
+    // the event's verdicts travel with the route: the watcher (pid 1002) was not told, and the span that decided is in the route
+    const watcher = st.left!.verdicts.find((v) => v.pid === 1002);
+    assert.ok(watcher, JSON.stringify(st.left!.verdicts.map((v) => [v.pid, v.outcome])));
+    assert.equal(watcher!.outcome, 'none');
+    if (watcher!.span !== null) assert.ok(st.left!.nodes.some((n) => n.span === watcher!.span), `span ${watcher!.span} is in the route`);
     // after ready the extension posted the state, the first message of the conversation
     await waitFor('the state to be posted', () => p.posted.some((m) => m.type === 'state'));
     assert.equal(p.posted[0]!.type, 'state');

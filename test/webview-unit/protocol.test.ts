@@ -50,7 +50,13 @@ test('malformed messages are refused with the reason', () => {
 });
 
 test('host messages: the webview recognises state and selection updates only', () => {
-  assert.ok(isHostMessage({ type: 'state', state: { kind: 'routing' } }));
+  assert.ok(isHostMessage({ type: 'state', state: { kind: 'routing', left: null, right: null } }));
+  const route = { nodes: [], lanes: [], badges: [], verdicts: [{ outcome: 'AO', reason: 'collected by collect_procs_fsdax', symbol: 'kill_proc', span: 7 }, { outcome: 'none', reason: 'r', symbol: 's', span: null }] };
+  assert.ok(isHostMessage({ type: 'state', state: { kind: 'routing', left: route, right: null } }));
+  // a routing state whose route lacks its verdicts, or has a malformed one, is not taken
+  assert.ok(!isHostMessage({ type: 'state', state: { kind: 'routing' } }));
+  assert.ok(!isHostMessage({ type: 'state', state: { kind: 'routing', left: { ...route, verdicts: undefined }, right: null } }));
+  assert.ok(!isHostMessage({ type: 'state', state: { kind: 'routing', left: route, right: { ...route, verdicts: [{ outcome: 'AO', reason: 'r', symbol: 's', span: 1.5 }] } } }));
   assert.ok(isHostMessage({ type: 'selection', selection: { event: 'e2', span: null } }));
   assert.ok(!isHostMessage({ type: 'state', state: { kind: 'other' } }));
   assert.ok(!isHostMessage({ type: 'selection', selection: {} }));

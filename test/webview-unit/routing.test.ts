@@ -134,3 +134,179 @@ test('routing through device-mapper: the -EOPNOTSUPP fallback is a branch, dm se
   assert.match(lm.values[0]!, /^sector \d+/);
   assert.ok(rv.badges.some((b) => b.kind === 'errno' && b.label === 'EIO'), JSON.stringify(rv.badges));
 });
+
+// ------------------------------------------------------------ layout: folds, alignment, wires, zoom
+
+import { alignRows, allFolds, boxSpans, fitZoom, foldRoute, foldsHolding, LANE_MIN, laneWeights, partnerFold, rowKey, stageWidth, stepZoom, wiresOf, type Row } from '../../src/protocol/routeLayout';
+import type { RouteNode } from '../../src/protocol/routing';
+import type { ReportVerdict, RunReport } from '../../src/sim/report';
+
+/** A hand-made call tree: [symbol, lane, children]. */
+type T = [string, number, T[]?];
+function nodesOf(tree: T[]): RouteNode[] {
+  const out: RouteNode[] = [];
+  let id = 0;
+  const walk = (t: T, depth: number, parent: number | null, parentLane: number | null) => {
+    const span = id++;
+    out.push({ span, parent, depth, lane: t[1], layer: `l${t[1]}`, symbol: t[0], ret: '0', hop: parentLane !== t[1], values: [`v${span}`], args: { n: span } });
+    for (const c of t[2] ?? []) walk(c, depth + 1, span, t[1]);
+  };
+  for (const t of tree) walk(t, 0, null, null);
+  return out;
+}
+const folds = (rows: Row[]) => rows.filter((r) => r.kind === 'fold').map((r) => (r.kind === 'fold' ? r.fold.label : ''));
+const covered = (rows: Row[]) => rows.reduce((s, r) => s + (r.kind === 'fold' ? r.fold.nodes.length : 1), 0);
+
+test('folds: a run of one symbol, a repeated subtree and a repeated group each become one row with a count', () => {
+  const kills: T[] = Array.from({ length: 37 }, () => ['kill_proc', 3] as T);
+  const subtrees: T[] = Array.from({ length: 512 }, () => ['mf_dax_kill_procs', 1, [['collect_procs_fsdax', 1], ['kill_procs', 1, [['kill_proc', 3]]]]] as T);
+  const loop: T[] = [];
+  for (let i = 0; i < 4; i++) loop.push(['dax_lock_mapping_entry', 2], ['unmap_and_kill', 1], ['dax_unlock_mapping_entry', 2]);
+  const nodes = nodesOf([['memory_failure', 1, [...kills, ['xfs_dax_failure_fn', 2, subtrees], ['mf_dax_kill_procs', 1, loop]]]]);
+  const rows = foldRoute(nodes);
+  assert.deepEqual(folds(rows), ['kill_proc ×37', 'mf_dax_kill_procs subtree ×512', 'dax_lock_mapping_entry … dax_unlock_mapping_entry ×4']);
+  assert.equal(rows.length, 6, rows.map((r) => rowKey(r)).join(' | '));
+  assert.equal(covered(rows), nodes.length, 'every call is in a row or in a fold');
+  const sub = rows.find((r) => r.kind === 'fold' && r.fold.kind === 'subtree')!;
+  assert.ok(sub.kind === 'fold' && sub.fold.nodes.length === 512 * 4 && sub.fold.lanes.join() === '1,3');
+  // nothing folds when folding is off, or for two repetitions of a small call
+  assert.equal(foldRoute(nodes, { fold: false }).length, nodes.length);
+  assert.deepEqual(folds(foldRoute(nodesOf([['a', 0, [['b', 1], ['b', 1]]]]))), []);
+  // a run breaks where the shape changes: the owner with callees stays a row of its own
+  const mixed = nodesOf([['q', 4, [['fn', 4], ['fn', 4], ['fn', 4], ['fn', 4, [['iget', 3]]], ['fn', 4]]]]);
+  assert.deepEqual(folds(foldRoute(mixed)), ['fn ×3']);
+});
+
+test('folds: one expands in place (its first call says what folds back), and opening the folds that hold a span shows it', () => {
+  const kills: T[] = Array.from({ length: 5 }, () => ['kill_proc', 3, [['send_sig_mceerr', 3]]] as T);
+  const nodes = nodesOf([['kill_procs', 1, kills]]);
+  const rows = foldRoute(nodes);
+  assert.deepEqual(folds(rows), ['kill_proc subtree ×5']);
+  const f = rows[1]!;
+  assert.ok(f.kind === 'fold');
+  const open = foldRoute(nodes, { expanded: new Set([f.fold.id]) });
+  assert.equal(open.length, nodes.length);
+  assert.ok(open[1]!.kind === 'node' && open[1]!.opened?.id === f.fold.id && open[1]!.opened.count === 5);
+  const last = nodes[nodes.length - 1]!.span;
+  assert.deepEqual(foldsHolding(nodes, last), [f.fold.id]);
+  assert.deepEqual(foldsHolding(nodes, nodes[0]!.span), [], 'a span drawn already needs no fold opened');
+  assert.deepEqual(foldsHolding(nodes, 9999), []);
+  assert.ok(foldRoute(nodes, { reveal: last }).some((r) => r.kind === 'node' && r.node.span === last));
+});
+
+test('folds on a real unbind: the per-page loop and the rmap owners fold, 104 calls in few rows, nothing lost', () => {
+  const r = run('unbind-mounted-xfs');
+  const v = routeView(r, 'e1');
+  assert.ok(v.nodes.length > 100, String(v.nodes.length));
+  const rows = foldRoute(v.nodes);
+  assert.ok(rows.length <= v.nodes.length / 2.5, `${rows.length} rows for ${v.nodes.length} calls`);
+  assert.equal(covered(rows), v.nodes.length);
+  const labels = folds(rows);
+  assert.ok(labels.includes('xfs_dax_failure_fn ×7'), labels.join(' | '));
+  assert.ok(labels.includes('dax_lock_mapping_entry … dax_unlock_mapping_entry ×4'), labels.join(' | '));
+  // the owners with files stay rows: their inode is what a reader looks for
+  assert.ok(rows.some((x) => x.kind === 'node' && x.node.symbol === 'mf_dax_kill_procs'));
+  // every fold can be opened, and then every call is a row
+  const all = allFolds(v.nodes);
+  assert.ok(all.length >= labels.length);
+  assert.equal(foldRoute(v.nodes, { expanded: new Set(all.map((f) => f.id)) }).length, v.nodes.length);
+  // a signal sent inside a folded loop is found and shown
+  const kp = v.nodes.filter((n) => n.symbol === 'kill_proc').pop()!;
+  const ids = foldsHolding(v.nodes, kp.span);
+  assert.ok(ids.length >= 1);
+  assert.ok(foldRoute(v.nodes, { expanded: new Set(ids) }).some((x) => x.kind === 'node' && x.node.span === kp.span));
+});
+
+test('two designs aligned call for call: pairs have the same call, gaps where one design makes none, marks not by colour only', () => {
+  const a = routeView(run('reflink-both-mapped', 'upstream'), 'e1');
+  const b = routeView(run('reflink-both-mapped', 'page-mapping'), 'e1');
+  const d = diffRoutes(a, b);
+  const lr = foldRoute(d.left.nodes);
+  const rr = foldRoute(d.right.nodes);
+  const al = alignRows(lr, rr);
+  assert.deepEqual(al.map((x) => x.left).filter(Boolean), lr, 'the left rows in order');
+  assert.deepEqual(al.map((x) => x.right).filter(Boolean), rr, 'the right rows in order');
+  for (const x of al) {
+    if (x.left && x.right) {
+      assert.equal(rowKey(x.left), rowKey(x.right));
+      assert.notEqual(x.mark, 'only');
+    } else assert.equal(x.mark, 'only');
+  }
+  const mf = al.find((x) => x.left?.kind === 'node' && x.left.node.symbol === 'memory_failure')!;
+  assert.equal(mf.mark, 'same');
+  assert.ok(mf.right);
+  assert.ok(al.some((x) => x.left?.kind === 'node' && x.left.node.symbol === 'xfs_dax_failure_fn' && x.right === null && x.mark === 'only'));
+  assert.ok(al.some((x) => x.right && !x.left));
+  // a design against itself: every row paired and the same
+  const self = alignRows(lr, foldRoute(diffRoutes(a, routeView(run('reflink-both-mapped', 'upstream'), 'e1')).right.nodes));
+  assert.ok(self.every((x) => x.mark === 'same' && x.left && x.right));
+  // the same count differs: a changed fold; opening one side opens its partner
+  const k = (n: number) => nodesOf([['kill_procs', 1, Array.from({ length: n }, () => ['kill_proc', 3] as T)]]);
+  const fl = foldRoute(k(37));
+  const fr = foldRoute(k(12));
+  const pair = alignRows(fl, fr);
+  assert.equal(pair.length, 2);
+  assert.equal(pair[1]!.mark, 'changed');
+  assert.ok(pair[1]!.left?.kind === 'fold' && pair[1]!.right?.kind === 'fold');
+  assert.equal(partnerFold(pair, 'left', (pair[1]!.left as Extract<Row, { kind: 'fold' }>).fold.id), (pair[1]!.right as Extract<Row, { kind: 'fold' }>).fold.id);
+});
+
+test('wires and box widths: a wire per drawn caller, a box widens only over lanes no wire runs down at its row', () => {
+  const v = routeView(run('reflink-both-mapped'), 'e1');
+  const rows = foldRoute(v.nodes);
+  const wires = wiresOf(rows);
+  for (const w of wires) {
+    assert.ok(w.from < w.to);
+    assert.equal(w.hop, w.fromLane !== w.toLane);
+  }
+  assert.equal(wires.length, rows.filter((r) => (r.kind === 'node' ? r.node : r.fold.head).parent !== null).length);
+  const spans = boxSpans(rows, v.lanes.length);
+  rows.forEach((r, i) => {
+    const lane = r.kind === 'node' ? r.node.lane : r.fold.head.lane;
+    assert.ok(spans[i]! >= 1 && lane + spans[i]! <= v.lanes.length);
+    for (const w of wires) {
+      for (let extra = lane + 1; extra < lane + spans[i]!; extra++) {
+        if (w.hop && w.toLane === extra) assert.ok(!(w.from < i && i < w.to), `row ${i} covers the drop into lane ${extra}`);
+        if (!w.hop && w.fromLane === extra) assert.ok(!(w.from < i && i < w.to), `row ${i} covers a spine in lane ${extra}`);
+      }
+    }
+  });
+  assert.ok(spans.some((s) => s > 1), 'some boxes widen');
+  // gaps (rows of the other design) have no wires
+  assert.deepEqual(wiresOf([null, null]), []);
+});
+
+test('zoom: fit never enlarges, 11 lanes fit 1,600 px, steps are ordered, the stage never overflows the view at fit', () => {
+  assert.equal(fitZoom(7, 1600), 1);
+  assert.ok(11 * LANE_MIN <= 1600 - 320, 'all 11 lanes fit 1,600 px at 100% with a verdict panel beside them');
+  for (const [lanes, w] of [[11, 900], [11, 1232], [3, 300], [11, 200]] as const) {
+    const z = fitZoom(lanes, w, 26);
+    const sw = stageWidth(lanes, w, z, 26);
+    assert.ok(z <= 1 && z >= 0.25);
+    if (z > 0.25) assert.ok(sw * z <= w + 1e-9, `${lanes} lanes in ${w}px: stage ${sw} at ${z}`);
+  }
+  // the processes lane is half as wide again; 11 lanes weigh 11.5 and still fit 1,600 px with the verdicts beside
+  assert.deepEqual(laneWeights([{ id: 'mm' }, { id: 'process' }]), [1, 1.5]);
+  const w11 = laneWeights(LANES).reduce((a, b) => a + b, 0);
+  assert.equal(w11, 11.5);
+  assert.ok(w11 * LANE_MIN <= 1600 - 280);
+  assert.equal(stepZoom(1, 1), 1.1);
+  assert.equal(stepZoom(1, -1), 0.9);
+  assert.equal(stepZoom(0.77, 1), 0.8);
+  assert.equal(stepZoom(3, 1), 3);
+  assert.equal(stepZoom(0.25, -1), 0.25);
+});
+
+test('verdicts travel with the route: the event\'s own, under its design', () => {
+  const r: RunReport = structuredClone(run('reflink-both-mapped'));
+  const v1: ReportVerdict = { event: 'e1', owner: { file: '/mnt/pmem/b', start: 0, end: 4096 }, pid: 1002, comm: 'watcher', mapping: 'm0', addr: ['0x7f0000000000', '0x7f0000001000'], outcome: 'none', reason: 'the mapping has no page-table entry for the page: collect_procs_fsdax skips it', symbol: 'collect_procs_fsdax', span: r.spans.find((s) => s.event === 'e1' && s.symbol === 'kill_proc')!.id };
+  r.verdicts = [v1, { ...v1, event: 'e9', pid: 1 }];
+  const v = routeView(r, 'e1');
+  assert.deepEqual(v.verdicts, [v1]);
+  assert.ok(v.nodes.some((n) => n.span === v1.span));
+  // the node carries every argument of its span for the detail strip
+  const kp = v.nodes.find((n) => n.symbol === 'kill_proc')!;
+  assert.deepEqual(kp.args, r.spans.find((s) => s.id === kp.span)!.args);
+  const empty = routeView({ ...r, verdicts: [] }, 'e1');
+  assert.deepEqual(empty.verdicts, []);
+});

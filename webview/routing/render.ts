@@ -1,116 +1,332 @@
-// Draws one route (RouteView) as SVG: a column per lane, a row per call,
-// hops as arrows between lanes, in-lane calls as thin connectors, decisions
-// as branches to the right of their call, the other design's differences
-// marked. Every node is focusable (roving tabindex) with an accessible name;
-// symbols are links the extension opens.
+// Draws one design's route: a grid with a column per lane and a row per
+// call (or per fold), each call a compact box whose text wraps inside it
+// (never cut: the symbol breaks after an underscore, values anywhere), the
+// connectors between caller and callee drawn afterwards in an SVG under the
+// boxes from the boxes' measured places (a hop runs down the callee lane's
+// gutter, a call within a lane down its caller's spine), no label on any
+// wire. Zoom is a transform of the whole stage; its box gives the scroll
+// extent. Every box is focusable (roving tabindex) with an accessible name.
 
-import { nodeLabel, type RouteNode, type RouteView } from '../../src/protocol/routing';
-import { svg } from '../common/host';
+import { nodeLabel, type DiffMark, type RouteNode, type RouteView } from '../../src/protocol/routing';
+import { boxSpans, laneWeights, rowNode, wiresOf, type Row } from '../../src/protocol/routeLayout';
+import { codicon, h, svg } from '../common/host';
 
-export const LANE_W = 230;
-export const ROW_H = 46;
-const HEAD_H = 10;
-const BOX_H = 36;
-const PAD = 12;
-const CHAR_W = 6.4;
+export type Side = 'left' | 'right';
 
-export interface RouteHandlers {
-  select(n: RouteNode): void;
+/** px left of the lanes for the diff marker, when two designs are compared */
+export const MARK_W = 26;
+
+export interface PaneModel {
+  side: Side;
+  view: RouteView;
+  /** the rows to draw; null: a call only the other design makes (a gap, to keep the rows aligned) */
+  rows: (Row | null)[];
+  /** per row, when comparing: same, changed, only */
+  marks: (DiffMark | null)[] | null;
+  /** per gap row, the other design's row (its lane and symbol place the gap) */
+  others: (Row | null)[] | null;
+  /** the other design's name, when comparing */
+  otherDesign: string | null;
+}
+
+export interface PaneHandlers {
+  select(side: Side, n: RouteNode): void;
   open(n: RouteNode): void;
+  toggleFold(side: Side, id: string): void;
 }
 
-function truncate(s: string, chars: number): string {
-  return s.length <= chars ? s : `${s.slice(0, Math.max(1, chars - 1))}…`;
+export interface PaneDom {
+  model: PaneModel;
+  section: HTMLElement;
+  header: HTMLElement;
+  headerViewport: HTMLElement;
+  diagram: HTMLElement;
+  zoomBox: HTMLElement;
+  stage: HTMLElement;
+  wires: SVGSVGElement;
+  rowEls: HTMLElement[];
+  minimap: HTMLElement;
 }
 
-/** The nodes to draw: all, or the selected span and what it called. */
-export function visibleNodes(v: RouteView, subtreeOf: number | null): RouteNode[] {
-  if (subtreeOf === null) return v.nodes;
-  const i = v.nodes.findIndex((n) => n.span === subtreeOf);
-  if (i < 0) return v.nodes;
-  const d = v.nodes[i]!.depth;
-  let j = i + 1;
-  while (j < v.nodes.length && v.nodes[j]!.depth > d) j++;
-  return v.nodes.slice(i, j);
-}
-
-export function drawRoute(v: RouteView, nodes: RouteNode[], side: 'left' | 'right', handlers: RouteHandlers): SVGSVGElement {
-  const width = Math.max(1, v.lanes.length) * LANE_W + 260;
-  const height = HEAD_H + nodes.length * ROW_H + PAD;
-  const root = svg('svg', { class: `route route-${side}`, width, height, viewBox: `0 0 ${width} ${height}`, role: 'group', 'aria-label': `route of ${v.event} under ${v.design}: ${nodes.length} calls` });
-  const defs = svg('defs');
-  defs.append(svg('marker', { id: `arrow-${side}`, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, svg('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: 'arrowhead' })));
-  root.append(defs);
-  // lanes (their titles are in the sticky header, drawLaneHeader)
-  v.lanes.forEach((_l, i) => {
-    root.append(svg('rect', { class: `lane ${i % 2 ? 'lane-odd' : 'lane-even'}`, x: i * LANE_W, y: 0, width: LANE_W, height }));
+/** A symbol that may break after each underscore (the text stays the same: <wbr> adds none). */
+function breakable(symbol: string): (Node | string)[] {
+  const out: (Node | string)[] = [];
+  const parts = symbol.split('_');
+  parts.forEach((p, i) => {
+    out.push(i < parts.length - 1 ? `${p}_` : p);
+    if (i < parts.length - 1) out.push(document.createElement('wbr'));
   });
-  const rowOf = new Map(nodes.map((n, i) => [n.span, i]));
-  const boxX = (n: RouteNode) => n.lane * LANE_W + PAD;
-  const boxW = LANE_W - 2 * PAD;
-  const cy = (row: number) => HEAD_H + row * ROW_H + BOX_H / 2;
-  // connectors first, boxes over them
-  const wires = svg('g', { class: 'wires', 'aria-hidden': 'true' });
-  nodes.forEach((n, row) => {
-    const pr = n.parent !== null ? rowOf.get(n.parent) : undefined;
-    if (pr === undefined) return;
-    const p = nodes[pr]!;
-    if (n.hop) {
-      const right = n.lane >= p.lane;
-      const x1 = right ? boxX(p) + boxW : boxX(p);
-      const x2 = right ? boxX(n) : boxX(n) + boxW;
-      const y1 = cy(pr);
-      const y2 = cy(row);
-      const mid = (x1 + x2) / 2;
-      const path = svg('path', { class: `hop-wire${n.diff ? ` diff-${n.diff}` : ''}`, d: `M ${x1} ${y1} C ${mid} ${y1}, ${mid} ${y2}, ${x2} ${y2}`, 'marker-end': `url(#arrow-${side})` });
-      path.append(svg('title', {}, `${p.symbol} → ${n.symbol}${n.values[0] ? ` (${n.values[0]})` : ''}`));
-      wires.append(path);
-      // the hop's label: the value handed over, in the new layer's units
-      if (n.values[0]) wires.append(svg('text', { class: 'hop-label', x: right ? x2 - 4 : x2 + 4, y: y2 - BOX_H / 2 - 2, 'text-anchor': right ? 'end' : 'start' }, truncate(n.values[0], 34)));
-    } else {
-      const x = boxX(n) - 6;
-      wires.append(svg('path', { class: 'call-wire', d: `M ${x} ${cy(pr)} V ${cy(row)} H ${boxX(n)}` }));
-    }
+  return out;
+}
+
+const QUIET_RET = new Set(['', '0', 'void']);
+
+const MARK_TEXT: Record<Exclude<DiffMark, 'same'>, { icon: string; text: string }> = {
+  only: { icon: 'diff-added', text: 'only' },
+  changed: { icon: 'diff-modified', text: '≠' },
+};
+
+function markCell(mark: DiffMark | null, design: string, other: string | null): HTMLElement | null {
+  if (!mark || mark === 'same') return null;
+  const m = MARK_TEXT[mark];
+  const title = mark === 'only' ? `only ${design} makes this call${other ? `; ${other} does not` : ''}` : `${other ?? 'the other design'} makes this call with other values or result`;
+  return h('div', { class: `mark mark-${mark}`, title, 'aria-hidden': 'true' }, codicon(m.icon), h('span', { class: 'mark-text' }, m.text));
+}
+
+function nodeBox(m: PaneModel, row: Extract<Row, { kind: 'node' }>, i: number, mark: DiffMark | null, hd: PaneHandlers): HTMLElement {
+  const n = row.node;
+  const cls = ['node', n.hop ? 'hop' : 'call', mark && mark !== 'same' ? `diff-${mark}` : '', n.decision ? `decision decision-${n.decision.kind}` : ''].filter(Boolean).join(' ');
+  let label = nodeLabel({ ...n, diff: mark ?? undefined }, m.view.lanes);
+  if (mark === 'only' && m.otherDesign) label = label.replace('only in this design', `only ${m.view.design}, not ${m.otherDesign}`);
+  const box = h('div', { class: cls, tabindex: '-1', role: 'button', 'aria-pressed': 'false', 'data-span': String(n.span), 'data-row': String(i), 'aria-label': label });
+  const sym = h('span', { class: 'sym', role: 'link', title: `open ${n.symbol} in the kernel source`, 'aria-label': `open ${n.symbol} in the kernel source` }, ...breakable(n.symbol));
+  if (n.count) sym.append(h('span', { class: 'count' }, ` ×${n.count}`));
+  sym.addEventListener('click', (e) => {
+    e.stopPropagation();
+    hd.select(m.side, n);
+    hd.open(n);
   });
-  root.append(wires);
-  const maxChars = Math.floor((boxW - 10) / CHAR_W);
-  nodes.forEach((n, row) => {
-    const x = boxX(n);
-    const y = HEAD_H + row * ROW_H;
-    const cls = ['node', n.hop ? 'hop' : 'call', n.diff ? `diff-${n.diff}` : '', n.decision ? `decision decision-${n.decision.kind}` : ''].filter(Boolean).join(' ');
-    const g = svg('g', { class: cls, tabindex: '-1', role: 'button', 'data-span': n.span, 'aria-label': nodeLabel(n, v.lanes) });
-    g.append(svg('rect', { class: 'box', x, y, width: boxW, height: BOX_H, rx: 3 }));
-    const sym = svg('text', { class: 'sym', x: x + 6, y: y + 14, role: 'link', 'aria-label': `open ${n.symbol} in the kernel source` }, truncate(`${n.symbol}${n.count ? ` ×${n.count}` : ''}`, maxChars));
-    sym.addEventListener('click', (e) => {
+  box.append(sym);
+  // the value handed over, in the layer's units; in the processes lane also who (pid and comm)
+  for (const v of n.values.slice(0, n.layer === 'process' ? 2 : 1)) box.append(h('span', { class: 'vals' }, v));
+  if (!QUIET_RET.has(n.ret) && !n.decision) box.append(h('span', { class: 'ret' }, `= ${n.ret}`));
+  if (n.decision) box.append(h('span', { class: 'branch-label' }, codicon(n.decision.kind === 'errno' || n.decision.kind === 'shutdown' ? 'error' : 'git-compare'), ` ${n.decision.label}`));
+  if (row.opened) {
+    const refold = h('button', { class: 'refold', type: 'button', title: `fold the ${row.opened.count} repetitions back into one row`, 'aria-label': `fold back ${row.opened.label}` }, codicon('fold-up'), ` fold ${row.opened.label}`);
+    refold.addEventListener('click', (e) => {
       e.stopPropagation();
-      handlers.select(n);
-      handlers.open(n);
+      hd.toggleFold(m.side, row.opened!.id);
     });
-    g.append(sym);
-    const second = [...n.values.slice(0, 2), `= ${n.ret}`].join(' · ');
-    g.append(svg('text', { class: 'vals', x: x + 6, y: y + 29 }, truncate(second, maxChars + 2)));
-    g.append(svg('title', {}, `${n.layer} ${n.symbol}(${n.values.join(', ')}) = ${n.ret}${n.decision ? `\n${n.decision.label}` : ''}${n.diff === 'only' ? '\nonly in this design' : n.diff === 'changed' ? '\nother values in the other design' : ''}`));
-    if (n.decision) {
-      const bx = x + boxW;
-      const by = y + BOX_H / 2;
-      g.append(svg('path', { class: 'branch', d: `M ${bx} ${by} H ${bx + 16}` }));
-      g.append(svg('path', { class: 'diamond', d: `M ${bx + 16} ${by} l 6 -6 l 6 6 l -6 6 z` }));
-      g.append(svg('text', { class: 'branch-label', x: bx + 34, y: by + 4 }, n.decision.label));
-    }
-    g.addEventListener('click', () => handlers.select(n));
-    root.append(g);
-  });
-  return root;
+    box.append(refold);
+  }
+  box.addEventListener('click', () => hd.select(m.side, n));
+  return box;
 }
 
-/** The lane titles, as wide as the route, for the column's sticky header. */
-export function drawLaneHeader(v: RouteView, side: 'left' | 'right'): SVGSVGElement {
-  const width = Math.max(1, v.lanes.length) * LANE_W + 260;
-  const root = svg('svg', { class: `lane-header lane-header-${side}`, width, height: 26, viewBox: `0 0 ${width} 26`, role: 'list', 'aria-label': 'layers' });
-  v.lanes.forEach((l, i) => {
-    const x = i * LANE_W;
-    root.append(svg('rect', { class: `lane ${i % 2 ? 'lane-odd' : 'lane-even'}`, x, y: 0, width: LANE_W, height: 26 }));
-    root.append(svg('text', { class: 'lane-title', x: x + LANE_W / 2, y: 17, 'text-anchor': 'middle', role: 'listitem' }, l.title));
+function foldBox(m: PaneModel, row: Extract<Row, { kind: 'fold' }>, i: number, mark: DiffMark | null, hd: PaneHandlers): HTMLElement {
+  const f = row.fold;
+  const calls = f.nodes.length;
+  const layers = f.lanes.map((l) => m.view.lanes[l]?.title ?? '').filter(Boolean);
+  const cls = ['node', 'fold', f.head.hop ? 'hop' : 'call', mark && mark !== 'same' ? `diff-${mark}` : ''].filter(Boolean).join(' ');
+  const box = h('div', {
+    class: cls,
+    tabindex: '-1',
+    role: 'button',
+    'aria-expanded': 'false',
+    'aria-pressed': 'false',
+    'data-span': String(f.head.span),
+    'data-fold': f.id,
+    'data-row': String(i),
+    'aria-label': `folded: ${f.label}, ${calls} calls in ${layers.join(', ')}${mark === 'only' ? `; only ${m.view.design}` : mark === 'changed' ? `; other counts or values in ${m.otherDesign ?? 'the other design'}` : ''}. Enter expands.`,
+    title: `${f.label}: ${calls} calls (${layers.join(' → ')}). Click or Enter to expand.`,
   });
-  return root;
+  box.append(h('span', { class: 'fold-label' }, codicon('unfold'), ' ', ...breakable(f.symbol), f.kind === 'group' ? h('span', { class: 'count' }, ` … ${f.last}`) : null, h('span', { class: 'count' }, `${f.kind === 'subtree' ? ' subtree' : ''} ×${f.count}`)));
+  box.append(h('span', { class: 'vals' }, `${calls} calls${f.head.values[0] ? ` · first ${f.head.values[0]}` : ''}`));
+  box.addEventListener('click', () => hd.toggleFold(m.side, f.id));
+  // the box spans the lanes its calls touch
+  box.style.gridColumn = `${Math.min(f.head.lane, ...f.lanes) + 2} / ${Math.max(f.head.lane, ...f.lanes) + 3}`;
+  return box;
 }
+
+function gapBox(m: PaneModel, other: Row | null): HTMLElement | null {
+  if (!other) return null;
+  const n = rowNode(other);
+  const what = other.kind === 'fold' ? other.fold.label : n.symbol;
+  const g = h('div', { class: 'node gap', 'aria-hidden': 'true' }, h('span', { class: 'gap-label' }, `${m.view.design}: no `, ...breakable(what)));
+  g.style.gridColumn = String(n.lane + 2);
+  return g;
+}
+
+/** Build one design's pane (not yet laid out: layoutPanes measures and wires it). */
+export function buildPane(m: PaneModel, hd: PaneHandlers, headExtras: (Node | null)[]): PaneDom {
+  const lanes = m.view.lanes;
+  const cols = `var(--mark-w) ${lanes.length ? laneWeights(lanes).map((w) => `minmax(0, ${w}fr)`).join(' ') : 'minmax(0, 1fr)'}`;
+  const header = h('div', { class: 'lane-header', role: 'list', 'aria-label': 'layers, left to right' });
+  header.style.gridTemplateColumns = cols;
+  header.append(h('div', { class: 'lane-title mark-head', 'aria-hidden': 'true' }));
+  lanes.forEach((l, i) => header.append(h('div', { class: `lane-title ${i % 2 ? 'lane-odd' : 'lane-even'}`, role: 'listitem' }, l.title)));
+  const headerViewport = h('div', { class: 'lane-header-viewport' }, header);
+
+  const stage = h('div', { class: 'stage' });
+  const lanesBg = h('div', { class: 'lanes-bg', 'aria-hidden': 'true' });
+  lanesBg.style.gridTemplateColumns = cols;
+  lanesBg.append(h('div', { class: 'lane-bg mark-bg' }));
+  lanes.forEach((_l, i) => lanesBg.append(h('div', { class: `lane-bg ${i % 2 ? 'lane-odd' : 'lane-even'}` })));
+  const wires = svg('svg', { class: 'wires', 'aria-hidden': 'true' });
+  stage.append(lanesBg, wires);
+  const rowEls: HTMLElement[] = [];
+  const spans = boxSpans(m.rows, lanes.length);
+  m.rows.forEach((r, i) => {
+    const mark = m.marks?.[i] ?? null;
+    const row = h('div', { class: `row${r ? '' : ' row-gap'}`, 'data-row': String(i) });
+    row.style.gridTemplateColumns = cols;
+    const mk = markCell(r ? mark : null, m.view.design, m.otherDesign);
+    if (mk) row.append(mk);
+    if (!r) {
+      const g = gapBox(m, m.others?.[i] ?? null);
+      if (g) row.append(g);
+    } else if (r.kind === 'node') {
+      const b = nodeBox(m, r, i, mark, hd);
+      b.style.gridColumn = `${r.node.lane + 2} / span ${spans[i]}`;
+      b.style.setProperty('--indent', String(r.indent));
+      row.append(b);
+    } else {
+      const b = foldBox(m, r, i, mark, hd);
+      b.style.setProperty('--indent', String(r.indent));
+      row.append(b);
+    }
+    rowEls.push(row);
+    stage.append(row);
+  });
+  const zoomBox = h('div', { class: 'zoom-box' }, stage);
+  const diagram = h('div', { class: `diagram route route-${m.side}`, role: 'group', 'aria-label': `route of ${m.view.event} under ${m.view.design}: ${m.view.nodes.length} calls in ${m.rows.filter(Boolean).length} rows; arrows move, Enter opens the symbol or expands a fold, + and - zoom` }, zoomBox);
+  const minimap = h('div', { class: 'minimap', 'aria-hidden': 'true', title: 'the whole route: click or drag to scroll' });
+  const body = h('div', { class: 'pane-body' }, diagram, minimap);
+  const head = h('div', { class: 'route-head' }, ...headExtras);
+  const section = h('section', { class: `route-col route-col-${m.side}`, 'aria-label': `${m.view.design} route` }, head, headerViewport, body);
+  if (!m.rows.length) section.append(h('p', { class: 'empty' }, 'No kernel code ran for this event.'));
+  return { model: m, section, header, headerViewport, diagram, zoomBox, stage, wires, rowEls, minimap };
+}
+
+interface Rect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+function boxRect(el: HTMLElement): Rect {
+  return { x: el.offsetLeft, y: el.offsetTop, w: el.offsetWidth, h: el.offsetHeight };
+}
+
+/**
+ * Lay the panes out at zoom `z` with the stage `width` px wide (its own px):
+ * equal row heights across the panes (aligned rows), then the wires from the
+ * measured boxes, the scroll extent, the lane header and the mini-map.
+ */
+export function layoutPanes(panes: readonly PaneDom[], z: number, width: number): void {
+  for (const p of panes) {
+    p.stage.style.width = `${width}px`;
+    p.stage.style.transform = `scale(${z})`;
+    p.header.style.width = `${width}px`;
+    p.header.style.transform = `scale(${z})`;
+    for (const r of p.rowEls) r.style.minHeight = '';
+  }
+  if (panes.length > 1) {
+    const n = Math.max(...panes.map((p) => p.rowEls.length));
+    const heights: number[] = [];
+    for (let i = 0; i < n; i++) heights.push(Math.max(...panes.map((p) => p.rowEls[i]?.offsetHeight ?? 0)));
+    for (const p of panes) p.rowEls.forEach((r, i) => (r.style.minHeight = `${heights[i]}px`));
+  }
+  for (const p of panes) {
+    drawWires(p);
+    const hgt = p.stage.offsetHeight;
+    p.zoomBox.style.width = `${Math.floor(width * z)}px`;
+    p.zoomBox.style.height = `${Math.ceil(hgt * z)}px`;
+    p.headerViewport.style.height = `${Math.ceil(p.header.offsetHeight * z)}px`;
+    p.headerViewport.scrollLeft = p.diagram.scrollLeft;
+    drawMinimap(p, z);
+  }
+}
+
+function drawWires(p: PaneDom): void {
+  const { stage, wires, model } = p;
+  wires.replaceChildren();
+  const W = stage.offsetWidth;
+  const H = stage.offsetHeight;
+  wires.setAttribute('width', String(W));
+  wires.setAttribute('height', String(H));
+  wires.setAttribute('viewBox', `0 0 ${W} ${H}`);
+  const defs = svg('defs');
+  for (const kind of ['hop', 'only', 'changed']) defs.append(svg('marker', { id: `arrow-${model.side}-${kind}`, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 6, markerHeight: 6, orient: 'auto-start-reverse' }, svg('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: `arrowhead arrowhead-${kind}` })));
+  wires.append(defs);
+  const boxes = p.rowEls.map((r) => r.querySelector<HTMLElement>('.node:not(.gap)'));
+  for (const w of wiresOf(model.rows)) {
+    const pb = boxes[w.from];
+    const cb = boxes[w.to];
+    if (!pb || !cb) continue;
+    const P = boxRect(pb);
+    const C = boxRect(cb);
+    const pcy = P.y + Math.min(P.h / 2, 12);
+    const ccy = C.y + Math.min(C.h / 2, 12);
+    const mark = model.marks?.[w.to];
+    const diff = mark === 'only' || mark === 'changed' ? mark : null;
+    let d: string;
+    let cls: string;
+    if (w.hop) {
+      const gx = C.x - 4;
+      if (gx > P.x && gx < P.x + P.w) d = `M ${gx} ${P.y + P.h} V ${ccy} H ${C.x - 1}`;
+      else if (C.x >= P.x + P.w) d = `M ${P.x + P.w} ${pcy} H ${gx} V ${ccy} H ${C.x - 1}`;
+      // back to a lane on the left: out of the caller's left edge near its bottom, clear of the arrow coming in at its middle
+      else d = `M ${P.x} ${P.y + Math.max(P.h - 5, P.h / 2 + 4)} H ${gx} V ${ccy} H ${C.x - 1}`;
+      cls = 'hop-wire';
+    } else {
+      // a call within the lane: down the caller's spine, into the callee's left edge
+      const sx = C.x - P.x >= 6 ? P.x + 3 : C.x - 4;
+      d = `M ${sx} ${P.y + P.h} V ${ccy} H ${C.x}`;
+      cls = 'call-wire';
+    }
+    const path = svg('path', { class: `${cls}${diff ? ` diff-${diff}` : ''}`, d });
+    if (w.hop) path.setAttribute('marker-end', `url(#arrow-${model.side}-${diff ?? 'hop'})`);
+    wires.append(path);
+  }
+}
+
+/** The mini-map: every row as a tick in its lane, the visible part framed; shown when the route is taller than the view. */
+export function drawMinimap(p: PaneDom, z: number): void {
+  const mm = p.minimap;
+  mm.replaceChildren();
+  const contentH = p.stage.offsetHeight * z;
+  const viewH = p.diagram.clientHeight;
+  const tall = contentH > viewH + 2 && viewH > 0;
+  p.section.classList.toggle('tall', tall);
+  if (!tall) return;
+  const W = 44;
+  const H = viewH;
+  const s = H / contentH;
+  const lanes = Math.max(1, p.model.view.lanes.length);
+  const root = svg('svg', { width: W, height: H, viewBox: `0 0 ${W} ${H}` });
+  p.rowEls.forEach((r, i) => {
+    const row = p.model.rows[i];
+    if (!row) return;
+    const lane = rowNode(row).lane;
+    const y = r.offsetTop * z * s;
+    const hgt = Math.max(1, r.offsetHeight * z * s - 0.5);
+    const mark = p.model.marks?.[i];
+    root.append(svg('rect', { class: `mm-row${row.kind === 'fold' ? ' mm-fold' : ''}${mark && mark !== 'same' ? ` mm-${mark}` : ''}`, x: (lane / lanes) * W, y, width: Math.max(2, W / lanes), height: hgt }));
+  });
+  const frame = svg('rect', { class: 'mm-view', x: 0.5, y: p.diagram.scrollTop * s, width: W - 1, height: Math.max(4, viewH * s) });
+  root.append(frame);
+  mm.append(root);
+  const scrollTo = (clientY: number) => {
+    const top = root.getBoundingClientRect().top;
+    p.diagram.scrollTop = (clientY - top) / s - viewH / 2;
+  };
+  root.addEventListener('pointerdown', (e) => {
+    scrollTo(e.clientY);
+    root.setPointerCapture(e.pointerId);
+    const move = (ev: PointerEvent) => scrollTo(ev.clientY);
+    const up = () => {
+      root.removeEventListener('pointermove', move);
+      root.removeEventListener('pointerup', up);
+    };
+    root.addEventListener('pointermove', move);
+    root.addEventListener('pointerup', up);
+  });
+}
+
+/** Move the mini-map's frame after a scroll. */
+export function updateMinimapFrame(p: PaneDom, z: number): void {
+  const frame = p.minimap.querySelector('.mm-view');
+  if (!frame) return;
+  const contentH = p.stage.offsetHeight * z;
+  if (!(contentH > 0)) return;
+  const s = p.diagram.clientHeight / contentH;
+  frame.setAttribute('y', String(p.diagram.scrollTop * s));
+}
+
+/** The focusable boxes of a pane, in row order. */
+export function paneBoxes(p: PaneDom): HTMLElement[] {
+  return [...p.stage.querySelectorAll<HTMLElement>('.node[data-row]:not(.gap)')];
+}
+

@@ -4,7 +4,7 @@
 // width of its own labels apart) and its own format: the unit follows the
 // magnitude of the times shown (ns, µs, ms, s) and the decimals follow the
 // step, so two ticks one step apart never print the same. A burst that
-// follows a cut also gets a label at its start. Then labels are placed by
+// follows a cut also gets a label at its start, exact. Then labels are placed by
 // priority (burst starts, then step ticks; never over a gap's break glyph) where they do not overlap
 // one already placed, and neighbours that would read the same or out of
 // order (a rounded burst start next to an exact tick) get more decimals.
@@ -109,6 +109,8 @@ export interface AxisGap {
   /** the full text ("⋯ 0.998 ms idle") and the longest form that fits across the gap (null: none does; draw `text` upright) */
   text: string;
   label: string | null;
+  /** a break glyph is drawn on the axis at the gap's centre (GLYPH_PX wide) */
+  glyph: boolean;
 }
 
 export interface Axis {
@@ -154,13 +156,15 @@ export function buildAxis(map: TimeMap, vp: Viewport, width: number, opts: AxisO
       const text = `⋯ ${idleText(len)}`;
       const room = Math.min(x1, width) - Math.max(x0, 0) - 6;
       let label: string | null = null;
-      for (const s of [text, idleText(len), formatTime(len), '⋯']) {
+      for (const s of [text, idleText(len)]) {
         if (measure(s) <= room) {
           label = s;
           break;
         }
       }
-      gaps.push({ t0: p.t0, t1: p.t1, x0, x1, text, label });
+      gaps.push({ t0: p.t0, t1: p.t1, x0, x1, text, label, glyph: false });
+      // two cuts back to back: an instant (an event that ran no span) between them
+      if (prevGap && p.t0 >= 0 && x0 >= 0 && x0 <= width) cands.push({ t: p.t0, x: x0, label: formatTime(p.t0), v: Math.round(p.t0), edge: true, pri: 1.5, f: tickFormat(1, p.t0) });
       prevGap = true;
       continue;
     }
@@ -184,7 +188,8 @@ export function buildAxis(map: TimeMap, vp: Viewport, width: number, opts: AxisO
     const xAt = (t: number) => x0 + (t - ra) * pxPerNs;
     // the start of a burst after a cut
     const edgeT = prevGap && p.u0 >= vp.t0 && Number.isFinite(p.t0) ? p.t0 : NaN;
-    if (!Number.isNaN(edgeT) && edgeT >= 0) cands.push({ t: edgeT, x: xAt(edgeT), label: formatIn(edgeT, f), v: valueIn(edgeT, f), edge: true, pri: 1, f });
+    // a burst's start is labelled exactly (it is where an event began: "3 ms", "1.0047 ms")
+    if (!Number.isNaN(edgeT) && edgeT >= 0) cands.push({ t: edgeT, x: xAt(edgeT), label: formatTime(edgeT), v: Math.round(edgeT), edge: true, pri: 1, f });
     const last = p.u1 <= vp.t1 && Number.isFinite(p.t1) ? rb - 1e-9 : rb;
     for (let q = Math.ceil(Math.max(ra, 0) / step); q * step <= last && cands.length < 4000; q++) {
       const t = q * step;
@@ -194,37 +199,50 @@ export function buildAxis(map: TimeMap, vp: Viewport, width: number, opts: AxisO
     prevGap = false;
   }
 
-  // place: the break glyph of each gap first (labels never cover it), then burst starts, then ticks, none overlapping
+  // place by priority: burst starts, then the break glyph of each gap where it is free, then the step ticks;
+  // against another label a box includes the padding, against a glyph only the text and 2 px
   const boxes: [number, number][] = [];
-  for (const g of gaps) {
-    if (g.x1 - g.x0 < GLYPH_PX) continue;
-    const c = (g.x0 + g.x1) / 2;
-    boxes.push([c - GLYPH_PX / 2, c + GLYPH_PX / 2]);
-  }
-  const glyphs = boxes.length;
-  // against another label the box includes the padding; against a glyph only the text and 2 px
+  const isGlyph: boolean[] = [];
   const boxOf = (c: Cand): [number, number] => [c.x + off, c.x + off + measure(c.label)];
   const fits = (b: [number, number], skip: number) => {
     if (b[0] < 0 - pad || b[1] > width + pad) return false;
     for (let q = 0; q < boxes.length; q++) {
       if (q === skip) continue;
-      const m = q < glyphs ? 2 : pad;
+      const m = isGlyph[q] ? 2 : pad;
       if (b[0] < boxes[q]![1] + m && boxes[q]![0] < b[1] + m) return false;
     }
     return true;
   };
+  const placeGlyphs = () => {
+    for (const g of gaps) {
+      if (g.x1 - g.x0 < GLYPH_PX + 4) continue;
+      const c = (g.x0 + g.x1) / 2;
+      const b: [number, number] = [c - GLYPH_PX / 2, c + GLYPH_PX / 2];
+      if (boxes.some((x, q) => !isGlyph[q] && b[0] < x[1] + 2 && x[0] < b[1] + 2)) continue;
+      g.glyph = true;
+      boxes.push(b);
+      isGlyph.push(true);
+    }
+  };
   const order = cands.map((_, q) => q).sort((a, b) => cands[a]!.pri - cands[b]!.pri || cands[a]!.x - cands[b]!.x);
   let placed: Cand[] = [];
   const placedBox = new Map<Cand, number>();
+  let glyphsPlaced = false;
   for (const q of order) {
     const c = cands[q]!;
+    if (c.pri >= 2 && !glyphsPlaced) {
+      placeGlyphs();
+      glyphsPlaced = true;
+    }
     if (c.x < 0 || c.x > width) continue;
     const b = boxOf(c);
     if (!fits(b, -1)) continue;
     placedBox.set(c, boxes.length);
     boxes.push(b);
+    isGlyph.push(false);
     placed.push(c);
   }
+  if (!glyphsPlaced) placeGlyphs();
   placed.sort((a, b) => a.x - b.x);
   // zoomed past the step of 1 ns inside a widened burst: label the first whole ns in view, exactly
   if (!placed.length) {
@@ -239,6 +257,8 @@ export function buildAxis(map: TimeMap, vp: Viewport, width: number, opts: AxisO
       const label = formatTime(t);
       const c: Cand = { t, x, label, v: t, edge: false, pri: 3, f };
       if (x >= 0 && x <= width && fits(boxOf(c), -1)) {
+        isGlyph.push(false);
+        boxes.push(boxOf(c));
         placed.push(c);
         break;
       }

@@ -381,6 +381,7 @@ export function mountTimeline(root: HTMLElement, host: TimelineHost, initial?: T
     const iv = spansInRange(rangeIx, a, b);
     list.setWindow(iv);
     root.dataset.inView = inViewText(iv.length, view.list.length);
+    root.dataset.window = JSON.stringify([a, b]);
     // the axis as text
     const labels = axis.ticks.map((t) => t.label);
     const gaps = axis.gaps.filter((g) => g.x1 > 0 && g.x0 < trackW() * dpr).map((g) => g.text);

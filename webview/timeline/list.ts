@@ -190,6 +190,8 @@ export class SpanList {
       opt.setAttribute('role', 'option');
       opt.id = `${this.idPrefix}${i}`;
       opt.dataset.index = String(i);
+      opt.dataset.t = String(s.t);
+      opt.dataset.end = String(s.t + Math.max(0, s.dur));
       opt.setAttribute('aria-setsize', String(n));
       opt.setAttribute('aria-posinset', String(p + 1));
       opt.setAttribute('aria-selected', p === selPos ? 'true' : 'false');

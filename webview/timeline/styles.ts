@@ -18,7 +18,7 @@ export const STYLES = `
 .dax-tl-zoom { display: flex; gap: 2px; }
 .dax-tl-button { min-width: 24px; padding: 1px 6px; font: inherit; cursor: pointer; background: var(--vscode-button-secondaryBackground); color: var(--vscode-button-secondaryForeground); border: 1px solid var(--vscode-button-border, var(--vscode-contrastBorder, transparent)); border-radius: 2px; }
 .dax-tl-button:hover { background: var(--vscode-button-secondaryHoverBackground); }
-.dax-tl-button[aria-pressed="true"] { background: var(--vscode-button-background); color: var(--vscode-button-foreground); }
+.dax-tl-button[aria-pressed="true"] { background: var(--vscode-button-background); color: var(--vscode-button-foreground); box-shadow: inset 0 -2px 0 var(--vscode-contrastActiveBorder, var(--vscode-button-foreground)); }
 .dax-tl-button[aria-pressed="true"]:hover { background: var(--vscode-button-hoverBackground); }
 .dax-tl-toggle { padding: 1px 8px; }
 .dax-tl-status { margin-left: auto; color: var(--vscode-descriptionForeground); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 50%; }

@@ -271,12 +271,16 @@ export class Painter {
     ctx.rect(GX, 0, TW, HY);
     ctx.clip();
     // the cut of each gap on the axis: its band and a break glyph (two slanted strokes)
-    for (const gp of axis.gaps) {
-      const a = Math.max(gp.x0, 0);
-      const b = Math.min(gp.x1, TW);
-      if (b <= a) continue;
+    if (axis.gaps.length) {
       setFill(theme.gap);
-      ctx.fillRect(GX + Math.round(a), 0, Math.max(1, Math.round(b - a)), HY - 1);
+      ctx.beginPath();
+      for (const gp of axis.gaps) {
+        const a = Math.max(gp.x0, 0);
+        const b = Math.min(gp.x1, TW);
+        if (b <= a) continue;
+        ctx.rect(GX + Math.round(a), 0, Math.max(1, Math.round(b - a)), HY - 1);
+      }
+      ctx.fill();
     }
     ctx.strokeStyle = theme.gapLine;
     ctx.lineWidth = Math.max(1, Math.round(dpr));

@@ -21,7 +21,7 @@ import type { RunReport } from '../../src/sim/report';
 import { buildModel, labelOf, type TimelineModel } from './core/model';
 import { buildView, layoutLanes, normaliseFilters, rowTop, type Layout, type TimelineFilters, type TimelineView } from './core/view';
 import { clampScroll, clampView, fullView, panBy, revealRange, revealY, zoomAt, formatNs, type Viewport } from './core/viewport';
-import { buildAxis, type Axis } from './core/axis';
+import { buildAxis, gapText, type Axis } from './core/axis';
 import { compressedMap, identityMap, toDisplay, toReal, type TimeMap } from './core/timemap';
 import { buildRangeIndex, spansInRange, type RangeIndex } from './core/inview';
 import { paletteContrasts } from './core/palette';
@@ -230,13 +230,14 @@ export function mountTimeline(root: HTMLElement, host: TimelineHost, initial?: T
     ctx.font = fontOf(theme, dpr);
     const dvp: Viewport = { t0: vp.t0, t1: vp.t1, scrollY: vp.scrollY * dpr };
     const dl = cull(view, l, dvp, W, H, { measure, selected: selIdx, labelPad: 4 * dpr, flowMinPx: 3 * dpr, into: drawList, time: tmap ?? undefined });
-    axis = tmap ? buildAxis(tmap, dvp, W, { minPx: 100 * dpr, measure, pad: 12 * dpr, offset: 3 * dpr }) : { ticks: [], gaps: [] };
     const tCull = performance.now();
+    axis = tmap ? buildAxis(tmap, dvp, W, { minPx: 100 * dpr, measure, pad: 12 * dpr, offset: 3 * dpr }) : { ticks: [], gaps: [] };
+    const tAxis = performance.now();
     painter.paint(dl, view, l, theme, { dpr, width: canvas.width, height: canvas.height, gutter: Math.round(GUTTER * dpr), header: Math.round(HEADER * dpr) }, axis, measure);
     scheduleWindow();
     if (profile) {
       performance.measure('dax-timeline-frame', { start: t, end: performance.now() });
-      root.dataset.timelineStats = JSON.stringify({ cullMs: Number((tCull - t).toFixed(2)), paintMs: Number((performance.now() - tCull).toFixed(2)), slices: dl.nSlices, marks: dl.nMarks, instants: dl.nInstants, flows: dl.nFlows, visits: dl.visits });
+      root.dataset.timelineStats = JSON.stringify({ cullMs: Number((tCull - t).toFixed(2)), axisMs: Number((tAxis - tCull).toFixed(2)), paintMs: Number((performance.now() - tAxis).toFixed(2)), slices: dl.nSlices, marks: dl.nMarks, instants: dl.nInstants, flows: dl.nFlows, visits: dl.visits });
     }
   }
 
@@ -384,7 +385,7 @@ export function mountTimeline(root: HTMLElement, host: TimelineHost, initial?: T
     root.dataset.window = JSON.stringify([a, b]);
     // the axis as text
     const labels = axis.ticks.map((t) => t.label);
-    const gaps = axis.gaps.filter((g) => g.x1 > 0 && g.x0 < trackW() * dpr).map((g) => g.text);
+    const gaps = axis.gaps.filter((g) => g.x1 > 0 && g.x0 < trackW() * dpr).map((g) => gapText(g.t1 - g.t0));
     const json = JSON.stringify(labels);
     if (root.dataset.axisLabels !== json) {
       root.dataset.axisLabels = json;
@@ -456,6 +457,13 @@ export function mountTimeline(root: HTMLElement, host: TimelineHost, initial?: T
     setViewport(next);
   }
   function onKey(e: KeyboardEvent): void {
+    if ((e.key === 'c' || e.key === 'C') && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      setCompress(!compress);
+      toolbar.setCompressed(compress);
+      e.preventDefault();
+      e.stopPropagation();
+      return;
+    }
     if (!vp) return;
     const w = trackW();
     const step = e.shiftKey ? w / 2 : w / 8;
@@ -482,12 +490,6 @@ export function mountTimeline(root: HTMLElement, host: TimelineHost, initial?: T
         break;
       case 'Home':
         resetView();
-        break;
-      case 'c':
-      case 'C':
-        if (e.ctrlKey || e.metaKey || e.altKey) return;
-        setCompress(!compress);
-        toolbar.setCompressed(compress);
         break;
       case 'Enter':
         if (selIdx >= 0) openIndex(selIdx);

@@ -84,8 +84,16 @@ export function idleText(ns: number): string {
   return `${formatTime(ns)} idle`;
 }
 
+/** the full text of a gap's mark: "⋯ 998 µs idle" */
+export function gapText(ns: number): string {
+  return `⋯ ${idleText(ns)}`;
+}
+
 /** the width of the break glyph drawn at the centre of a gap on the axis, px */
 export const GLYPH_PX = 10;
+
+/** a burst narrower than this (px) is too narrow for a label of its own */
+export const MIN_LABELLED_PX = 24;
 
 export interface AxisTick {
   /** real time, ns */
@@ -106,7 +114,7 @@ export interface AxisGap {
   /** px extent of the gap in the track (may reach outside [0, width)) */
   x0: number;
   x1: number;
-  /** the full text ("⋯ 0.998 ms idle") and the longest form that fits across the gap (null: none does; draw `text` upright) */
+  /** the full text ("⋯ 0.998 ms idle", '' when the gap is under 8 px wide) and the longest form that fits across the gap (null: none does; draw `text` upright) */
   text: string;
   label: string | null;
   /** a break glyph is drawn on the axis at the gap's centre (GLYPH_PX wide) */
@@ -153,10 +161,11 @@ export function buildAxis(map: TimeMap, vp: Viewport, width: number, opts: AxisO
       const x0 = xOf(p.u0);
       const x1 = xOf(p.u1);
       const len = p.t1 - p.t0;
-      const text = `⋯ ${idleText(len)}`;
+      const text = x1 - x0 >= 8 ? gapText(len) : '';
       const room = Math.min(x1, width) - Math.max(x0, 0) - 6;
       let label: string | null = null;
-      for (const s of [text, idleText(len)]) {
+      // (a gap too narrow for any text is not measured: at the full view of a long run there are hundreds)
+      for (const s of room > 20 ? [text, idleText(len)] : []) {
         if (measure(s) <= room) {
           label = s;
           break;
@@ -168,9 +177,13 @@ export function buildAxis(map: TimeMap, vp: Viewport, width: number, opts: AxisO
       prevGap = true;
       continue;
     }
-    // the visible part of the piece, in display and real time
+    // the visible part of the piece, in display and real time; a burst narrower than a label gets none
     const ua = Math.max(p.u0, vp.t0);
     const ub = Math.min(p.u1, vp.t1);
+    if ((ub - ua) * k < MIN_LABELLED_PX && Number.isFinite(p.t0) && Number.isFinite(p.t1)) {
+      prevGap = false;
+      continue;
+    }
     const ra = Number.isFinite(p.t0) && p.u0 >= vp.t0 ? p.t0 : toReal(map, ua);
     const rb = Number.isFinite(p.t1) && p.u1 <= vp.t1 ? p.t1 : toReal(map, ub);
     const slope = Number.isFinite(p.t0) && Number.isFinite(p.t1) && p.t1 > p.t0 ? (p.u1 - p.u0) / (p.t1 - p.t0) : 1;

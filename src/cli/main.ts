@@ -5,16 +5,18 @@
 //
 // Exit codes: 0 success; 1 an expectation failed (check) or the simulator
 // itself failed; 2 bad input (usage error, unreadable file, a scenario that
-// does not load, an event the simulator rejects as invalid).
+// does not load, an event the simulator rejects as invalid). Every refusal
+// of a scenario or a cost file is one line on stderr,
+// `file:line:col: /json/pointer: message`, placed on the offending node.
 
 import { readFileSync } from 'node:fs';
 import { DESIGNS, type Design, type Scenario } from '../sim/scenario/types';
 import type { RunReport } from '../sim/report';
 import type { Diagnostic, InputError } from '../sim/errors';
-import { loadScenario, diagnosticFromInputError } from '../sim/scenario/load';
+import { loadScenario, diagnosticFromInputError, positionOf, jsonSyntaxError } from '../sim/scenario/load';
 import { runScenario } from '../sim/run';
 import { runMeasured, parseCostTable, DEFAULT_COST_TABLE, type CostTable, type DesignMetrics } from '../sim/compare';
-import { renderCheck, renderCompare, renderRouting, type CheckEntry, type CompareRun } from '../sim/render';
+import { COMPARE_WIDTH, renderCheck, renderCompare, renderRouting, type CheckEntry, type CompareRun, type RenderOptions } from '../sim/render';
 
 export interface CliIO {
   stdout(s: string): void;
@@ -22,6 +24,8 @@ export interface CliIO {
   readFile(p: string): string;
   /** colour the text output (the entry point sets it when stdout is a TTY) */
   color?: boolean;
+  /** the terminal's width, when stdout is one; compare fits it (120 otherwise) */
+  columns?: number;
 }
 
 /** The simulator entry points main uses; tests may pass their own. */
@@ -44,27 +48,50 @@ const PROG = 'dax-poison-lab';
 export const USAGE = `Usage: ${PROG} <command> [options]
 
 Commands:
-  run <scenario> [--design <name>] [--json]
+  run <scenario> [--design <name>] [--setup] [--depth <n>] [--json]
       Run a scenario and print the routing in words: every event with the
-      kernel functions it went through, then signals, dmesg, badblocks,
-      filesystems and call counts. --json prints the run report v1 instead.
+      kernel functions it went through and, for each owner of the failed
+      range and each process mapping it, the verdict (AR, AO, killed, SIGBUS,
+      unmapped only, none) with the reason and the deciding function; then
+      signals, dmesg, badblocks, filesystems and call counts. The setup
+      (spans before the first event, or of no event: probes, mounts, mmap,
+      populate faults) is one summary line.
   check <scenario>... [--design <name>]
       Run each scenario and check its expectations. Prints every failure with
-      what was expected and what happened. Exits 0 only when every expectation
-      of every scenario holds, 1 when one fails, 2 on bad input.
-  compare <scenario> [--json] [--costs <file.json>]
+      what was expected and what happened.
+  compare <scenario> [--wide] [--costs <file.json>] [--json]
       Run a scenario under every design and print them side by side: events'
-      results, signals, filesystem shutdown, calls by symbol.
-      --json prints {"designs": {"<design>": <run report>}}.
+      results, signals, each event's verdicts (an owner's mapper per row),
+      filesystem shutdown, owners reached and missed, simulated cost, calls
+      by symbol. The table fits the terminal (120 columns when stdout is not
+      one): cells wrap between words, and a row that cannot fit lists the
+      designs one per line.
 
 Options:
   --design <name>   routing design, overriding the scenario's kernel.design:
                     ${DESIGNS.join(', ')}
-  --json            machine-readable output
+  --setup           run: print the setup's call trees instead of the summary
+  --depth <n>       run: print call trees down to n levels (1: each event's
+                    first call only); deeper calls become "… N more calls"
+  --wide            compare: one line per row, however wide
+  --costs <file>    compare: a JSON cost model, ns per call:
+                    {"default": 50, "symbols": {"memory_failure": 300}}
+  --json            run: the run report v1; compare: {"designs": {"<design>":
+                    <run report>}, "metrics": ..., "costs": ...}
   --color, --no-color
-                    force colours on or off (default: on when stdout is a terminal)
+                    force colours on or off (default: on when stdout is
+                    a terminal)
   -h, --help        show this help
 
+Exit status:
+  0  success (check: every expectation of every scenario holds)
+  1  an expectation failed, or the simulator itself failed
+  2  bad input: a usage error, an unreadable file, a scenario that does not
+     validate, an event the simulator refuses at run time, a bad cost file
+
+Bad input is reported on stderr, one line per problem, and nothing runs:
+  file:line:col: /json/pointer: message
+(line and column of the offending value in the YAML or JSON file, 1-based).
 Scenarios are *.poison.yaml or *.poison.json files.
 `;
 
@@ -78,12 +105,18 @@ interface Options {
   color?: boolean;
   /** compare: a JSON cost model file */
   costs?: string;
+  /** run: show the setup's spans */
+  setup: boolean;
+  /** run: call-tree depth */
+  depth?: number;
+  /** compare: one line per row */
+  wide: boolean;
 }
 
 const COMMAND_OPTIONS: Record<Options['command'], string[]> = {
-  run: ['--design', '--json'],
+  run: ['--design', '--json', '--setup', '--depth'],
   check: ['--design'],
-  compare: ['--json', '--costs'],
+  compare: ['--json', '--costs', '--wide'],
 };
 
 function parseArgs(argv: string[]): Options | 'help' {
@@ -95,6 +128,9 @@ function parseArgs(argv: string[]): Options | 'help' {
   let design: string | undefined;
   let costs: string | undefined;
   let json = false;
+  let setup = false;
+  let wide = false;
+  let depth: number | undefined;
   let color: boolean | undefined;
   let onlyFiles = false;
   for (let i = 0; i < argv.length; i++) {
@@ -127,11 +163,23 @@ function parseArgs(argv: string[]): Options | 'help' {
         seen.push(name);
         break;
       }
+      case '--depth': {
+        const v = inline ?? argv[++i];
+        if (v === undefined || (inline === undefined && v.startsWith('--'))) throw new UsageError('option --depth needs a number of levels (1 or more)');
+        if (!/^[1-9]\d*$/.test(v)) throw new UsageError(`option --depth: ${JSON.stringify(v)} is not a number of levels (expected an integer, 1 or more)`);
+        depth = Number(v);
+        seen.push(name);
+        break;
+      }
       case '--json':
+      case '--setup':
+      case '--wide':
       case '--color':
       case '--no-color':
         if (inline !== undefined) throw new UsageError(`option ${name} takes no value (got ${JSON.stringify(a)})`);
         if (name === '--json') json = true;
+        else if (name === '--setup') setup = true;
+        else if (name === '--wide') wide = true;
         else color = name === '--color';
         seen.push(name);
         break;
@@ -159,17 +207,37 @@ function parseArgs(argv: string[]): Options | 'help' {
   if (command !== 'check' && files.length > 1) {
     throw new UsageError(`${command} takes one scenario file, got ${files.length}: ${files.join(' ')}`);
   }
-  const opts: Options = { command, files, json };
+  const opts: Options = { command, files, json, setup, wide };
+  if (depth !== undefined) opts.depth = depth;
   if (design !== undefined) opts.design = design as Design;
   if (color !== undefined) opts.color = color;
   if (costs !== undefined) opts.costs = costs;
   return opts;
 }
 
-/** `file:line:col: message`, or `file: message` when the position is unknown */
+/** "/events/2/spa" -> "events[2].spa": how the loader names a field at the start of its messages */
+function fieldLabel(pointer: string): string {
+  const segments = pointer
+    .split('/')
+    .slice(1)
+    .map((x) => x.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (!segments.length) return 'scenario';
+  return segments.reduce((label, x) => (/^\d+$/.test(x) ? `${label}[${x}]` : label ? `${label}.${x}` : x), '');
+}
+
+/**
+ * `file:line:col: /json/pointer: message`: where the offending node starts
+ * (1-based) and its JSON pointer; the message without the loader's own
+ * field label, which the pointer replaces. `file: ...` when the position is
+ * unknown; no pointer for a problem of the whole text (a syntax error).
+ */
 export function formatCliDiagnostic(d: Diagnostic, file: string): string {
   const f = d.file || file;
-  return d.line ? `${f}:${d.line}:${d.column}: ${d.message}` : `${f}: ${d.message}`;
+  const where = d.line ? `${f}:${d.line}:${d.column}` : f;
+  let message = d.message;
+  const label = `${fieldLabel(d.path)}: `;
+  if (d.path && message.startsWith(label)) message = message.slice(label.length);
+  return d.path ? `${where}: ${d.path}: ${message}` : `${where}: ${message}`;
 }
 
 function isScenarioErrors(e: unknown): e is { diagnostics: Diagnostic[] } {
@@ -248,7 +316,35 @@ class Session {
     try {
       return formatCliDiagnostic(this.deps.diagnosticFromInputError(this.texts.get(file) ?? '', file, e), file);
     } catch {
-      return `${file}: ${e.path ? `${e.path}: ` : ''}${e.message}`;
+      return formatCliDiagnostic({ file, line: 0, column: 0, path: e.path, field: e.field, value: e.value, message: e.message }, file);
+    }
+  }
+
+  /**
+   * compare --costs: the cost model, or its refusal placed in the file (a
+   * JSON syntax error at its offset, a bad field at its node).
+   */
+  costs(file: string): Outcome<CostTable> {
+    let text: string;
+    try {
+      text = this.io.readFile(file);
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      return { ok: false, code: EXIT_BAD_INPUT, lines: [`${file}: cannot read the cost model: ${why}`] };
+    }
+    const syntax = jsonSyntaxError(text);
+    if (syntax) {
+      const d = { file, line: syntax.line, column: syntax.column, path: '', field: '', value: undefined, message: `JSON syntax error: ${syntax.message}` };
+      return { ok: false, code: EXIT_BAD_INPUT, lines: [formatCliDiagnostic(d, file)] };
+    }
+    try {
+      return { ok: true, value: parseCostTable(JSON.parse(text), 'costs') };
+    } catch (e) {
+      if (!isInputError(e)) throw e;
+      const at = positionOf(text, file, e.path);
+      // the cost model names its fields as "costs.symbols.x: ..."; the pointer says that
+      const message = e.message.replace(/^costs(\.[^:]*)?: /, '');
+      return { ok: false, code: EXIT_BAD_INPUT, lines: [formatCliDiagnostic({ file, line: at.line, column: at.column, path: e.path, field: e.field, value: e.value, message }, file)] };
     }
   }
 
@@ -300,7 +396,9 @@ function runCommand(file: string, opts: Options, color: boolean, session: Sessio
     session.fail(r);
     return r.code;
   }
-  io.stdout(opts.json ? JSON.stringify(r.value, null, 2) + '\n' : renderRouting(r.value, { color }));
+  const render: RenderOptions = { color, setup: opts.setup };
+  if (opts.depth !== undefined) render.depth = opts.depth;
+  io.stdout(opts.json ? JSON.stringify(r.value, null, 2) + '\n' : renderRouting(r.value, render));
   return EXIT_OK;
 }
 
@@ -335,12 +433,12 @@ function compareCommand(file: string, opts: Options, color: boolean, session: Se
   }
   let costs: CostTable = DEFAULT_COST_TABLE;
   if (opts.costs !== undefined) {
-    try {
-      costs = parseCostTable(JSON.parse(io.readFile(opts.costs)), opts.costs);
-    } catch (e) {
-      io.stderr(`${opts.costs}: ${e instanceof Error ? e.message : String(e)}\n`);
-      return EXIT_BAD_INPUT;
+    const c = session.costs(opts.costs);
+    if (!c.ok) {
+      session.fail(c);
+      return c.code;
     }
+    costs = c.value;
   }
   const runs: CompareRun[] = [];
   const failures: { design: Design; code: number; lines: string[] }[] = [];
@@ -361,7 +459,9 @@ function compareCommand(file: string, opts: Options, color: boolean, session: Se
     session.fail(failures[0]!);
     return EXIT_BAD_INPUT;
   }
-  for (const f of failures) for (const l of f.lines) io.stderr(`${f.design}: ${l}\n`);
+  // a refusal under some designs only (a process one design killed, say): positioned, naming the design
+  // (an internal error already names it)
+  for (const f of failures) for (const l of f.lines) io.stderr(f.code === EXIT_BAD_INPUT ? `${l} (under ${f.design})\n` : `${l}\n`);
   if (opts.json) {
     const out: { designs: Record<string, RunReport>; metrics: Record<string, DesignMetrics>; costs: CostTable; errors?: Record<string, string> } = { designs: {}, metrics: {}, costs };
     for (const r of runs) if (r.report) out.designs[r.design] = r.report;
@@ -370,7 +470,8 @@ function compareCommand(file: string, opts: Options, color: boolean, session: Se
     io.stdout(JSON.stringify(out, null, 2) + '\n');
   } else {
     const name = runs.find((r) => r.report)?.report?.scenario ?? s.value.name;
-    io.stdout(renderCompare(name, runs, { color }));
+    const columns = io.columns !== undefined && io.columns > 0 ? io.columns : COMPARE_WIDTH;
+    io.stdout(renderCompare(name, runs, { color, width: columns, wide: opts.wide }));
   }
   return failures.reduce((c, f) => Math.max(c, f.code), EXIT_OK);
 }
@@ -400,6 +501,7 @@ if (isEntryPoint()) {
     stderr: (s) => void process.stderr.write(s),
     readFile: (p) => readFileSync(p, 'utf8'),
     color: !!process.stdout.isTTY && !process.env.NO_COLOR && process.env.TERM !== 'dumb',
+    ...(process.stdout.isTTY && process.stdout.columns ? { columns: process.stdout.columns } : {}),
   });
   process.exitCode = code;
 }

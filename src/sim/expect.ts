@@ -23,12 +23,16 @@
 // - cxlPoison (extension, docs/cxl.md): some cxl_poison trace record matches
 //   every field written (hpa "none" is ULLONG_MAX, region "" no region);
 //   with count, exactly that many match. Scoped like signals.
+// - verdict (extension, docs/verdicts.md): some owner verdict matches every
+//   field written (pid, null for an owner nobody maps; mapping; file or
+//   device; outcome; symbol; reason as a substring). Scoped like signals.
 // The detail of a failure says what was expected and, concretely, what
 // happened instead.
 
 import type { Expectation } from './scenario/types';
 import type { ExpectationResult, ReportCxlPoison, ReportSignal, RunReport } from './report';
-import type { CxlPoisonExpect } from './scenario/types';
+import type { CxlPoisonExpect, VerdictExpect } from './scenario/types';
+import type { ReportVerdict } from './report';
 import { ULLONG_MAX_HEX } from './cxl/interleave';
 import { errnoByName, retName } from './errno';
 import { hex } from './units';
@@ -37,7 +41,7 @@ import { hex } from './units';
 export type ReportSnapshot = Pick<
   RunReport,
   'events' | 'signals' | 'dmesg' | 'badblocks' | 'hwpoison' | 'filesystems' | 'calls' | 'cxlPoison'
->;
+> & { verdicts?: RunReport['verdicts'] };
 
 /** `where` of the top-level expectation list */
 export const END = 'end';
@@ -93,6 +97,7 @@ function check(e: Expectation, snap: ReportSnapshot, where: string): string {
   if ('calls' in e) return checkCalls(e.calls, snap);
   if ('hwpoison' in e) return checkHwpoison(e.hwpoison, snap);
   if ('cxlPoison' in e) return checkCxlPoison(e.cxlPoison, snap, where);
+  if ('verdict' in e) return checkVerdict(e.verdict, snap, where);
   const kinds = Object.keys(e).filter((k) => k !== 'path');
   return `unknown expectation ${kinds.map((k) => JSON.stringify(k)).join(', ') || '(empty)'}`;
 }
@@ -366,6 +371,34 @@ function checkCxlPoison(x: CxlPoisonExpect, snap: ReportSnapshot, where: string)
   const expected = `expected ${wanted} matching ${describeCxlExpect(x)}${scopeWords(where)}`;
   if (x.count !== undefined && hits.length) return `${expected}; ${hits.length} match: ${limitList(hits.map(describeCxlRecord), '; ')}`;
   return `${expected}; ${scoped.length ? `records${scopeWords(where)}: ${limitList(scoped.map(describeCxlRecord), '; ')}` : `no cxl_poison record${scopeWords(where)}`}`;
+}
+
+// ---------------------------------------------------------------- verdict (extension, docs/verdicts.md)
+
+function verdictMatches(v: ReportVerdict, x: VerdictExpect): boolean {
+  if (x.pid !== undefined && v.pid !== x.pid) return false;
+  if (x.mapping !== undefined && v.mapping !== x.mapping) return false;
+  if (x.file !== undefined && !('file' in v.owner && v.owner.file === x.file)) return false;
+  if (x.device !== undefined && !('device' in v.owner && v.owner.device === x.device.replace(/^\/dev\//, ''))) return false;
+  if (x.outcome !== undefined && v.outcome !== x.outcome) return false;
+  if (x.symbol !== undefined && v.symbol !== x.symbol) return false;
+  if (x.reason !== undefined && !v.reason.includes(x.reason)) return false;
+  return true;
+}
+
+function describeVerdict(v: ReportVerdict): string {
+  const owner = 'file' in v.owner ? v.owner.file : `/dev/${v.owner.device}`;
+  return `${v.outcome} for ${v.pid === null ? 'no mapper' : `${v.comm}:${v.pid} ${v.mapping}`} of ${owner} [${hex(v.owner.start)}, ${hex(v.owner.end)}) by ${v.symbol} (event ${v.event})`;
+}
+
+function checkVerdict(x: VerdictExpect, snap: ReportSnapshot, where: string): string {
+  const all = snap.verdicts ?? [];
+  const scoped = where === END ? all : all.filter((v) => v.event === where);
+  if (scoped.some((v) => verdictMatches(v, x))) return '';
+  const want = Object.entries(x)
+    .map(([k, v]) => `${k} ${JSON.stringify(v)}`)
+    .join(', ');
+  return `expected a verdict with ${want || 'any fields'}${scopeWords(where)}; ${scoped.length ? `verdicts${scopeWords(where)}: ${limitList(scoped.map(describeVerdict), '; ')}` : `no verdict${scopeWords(where)}`}`;
 }
 
 // ---------------------------------------------------------------- helpers

@@ -90,6 +90,7 @@ export function pmemBlockDev(pmem: PmemDevice): BlockDev {
       const n = Math.min(len, pmem.dataSize - offset);
       return n > 0 ? [[pmem.dataStart + offset, n]] : [];
     },
+    linearSpa: pmem.dataStart,
   };
 }
 

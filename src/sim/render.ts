@@ -3,13 +3,21 @@
 // caller decides whether to colour (only when stdout is a TTY) and passes it.
 
 import type { DesignMetrics } from './compare';
-import type { ExpectationResult, ReportEvent, ReportSignal, RunReport, Span } from './report';
+import type { ExpectationResult, ReportEvent, ReportSignal, ReportVerdict, RunReport, Span } from './report';
 import { describeSignal } from './expect';
 import { hex } from './units';
 
 export interface RenderOptions {
   /** ANSI colours; the CLI sets it only when stdout is a terminal */
   color?: boolean;
+  /** run: print the setup's spans (before the first event, or of no event) instead of one summary line */
+  setup?: boolean;
+  /** run: print each call tree down to this many levels (1: the root calls only); the calls below become "… N more calls" */
+  depth?: number;
+  /** compare: the width to fit, in columns (default 120) */
+  width?: number;
+  /** compare: one line per row however wide (no wrapping) */
+  wide?: boolean;
 }
 
 interface Paint {
@@ -36,26 +44,61 @@ function paint(opts: RenderOptions | undefined): Paint {
 
 // ---------------------------------------------------------------- values
 
-/** simulated nanoseconds as a kernel developer reads them: 1ms, 250us, 4.2us, 17ns */
+/**
+ * simulated nanoseconds as a kernel developer reads them, with the unit
+ * spelled as the views spell it: "1 ms", "250 µs", "4.2 µs", "17 ns", "2 s"
+ */
 export function formatTime(ns: number): string {
   const units: [number, string][] = [
     [1e9, 's'],
     [1e6, 'ms'],
-    [1e3, 'us'],
+    [1e3, 'µs'],
   ];
   for (const [mult, name] of units) {
     if (Math.abs(ns) >= mult) {
       const v = ns / mult;
-      return `${Number.isInteger(v) ? v : Number(v.toFixed(3))}${name}`;
+      return `${Number.isInteger(v) ? v : Number(v.toFixed(3))} ${name}`;
     }
   }
-  return `${ns}ns`;
+  return `${ns} ns`;
+}
+
+/** a byte count: "4 KiB", "2 MiB" when it is a whole number of them, else "4000 bytes" */
+export function formatBytes(n: number): string {
+  for (const [name, mult] of [
+    ['TiB', 2 ** 40],
+    ['GiB', 2 ** 30],
+    ['MiB', 2 ** 20],
+    ['KiB', 2 ** 10],
+  ] as const) {
+    if (n !== 0 && Math.abs(n) >= mult && n % mult === 0) return `${n / mult} ${name}`;
+  }
+  return `${n} byte${n === 1 ? '' : 's'}`;
+}
+
+/** "1 page", "6 pages"; likewise for any counted noun */
+export function plural(n: number, noun: string, nouns = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : nouns}`;
 }
 
 /** an event's result: "0", "4096", "-EIO (-5)" */
 export function formatResult(r: ReportEvent['result']): string {
   if (r.ret < 0) return r.errno ? `-${r.errno} (${r.ret})` : String(r.ret);
   return String(r.ret);
+}
+
+/** the events whose non-negative result is a byte count (read(2), write(2)) */
+const BYTE_RESULTS = new Set(['read', 'write']);
+
+/**
+ * An event's result with its unit: "4096 bytes" for a read or write, "0"
+ * for a return code, "-EIO (-5)" for an error. `short` drops the number of
+ * an errno ("-EIO"), for table cells.
+ */
+export function formatEventResult(ev: Pick<ReportEvent, 'do' | 'result'>, short = false): string {
+  const r = ev.result;
+  if (r.ret < 0) return r.errno ? (short ? `-${r.errno}` : `-${r.errno} (${r.ret})`) : String(r.ret);
+  return BYTE_RESULTS.has(ev.do) ? `${r.ret} byte${r.ret === 1 ? '' : 's'}` : String(r.ret);
 }
 
 function formatArg(v: string | number | boolean): string {
@@ -113,13 +156,13 @@ function describeSignalTo(s: ReportSignal): string {
 
 // ---------------------------------------------------------------- run
 
-/** The routing in words: every event with its span tree, then the machine's state at the end. */
-export function renderRouting(report: RunReport, opts?: RenderOptions): string {
-  const p = paint(opts);
-  const out: string[] = [];
-  out.push(`${p.bold(report.scenario)}  ${p.dim(`(design ${report.design})`)}`);
+interface SpanForest {
+  byId: Map<number, Span>;
+  children: Map<number, Span[]>;
+  roots: Span[];
+}
 
-  const spans = report.spans ?? [];
+function spanForest(spans: readonly Span[]): SpanForest {
   const byId = new Map<number, Span>();
   for (const s of spans) byId.set(s.id, s);
   const children = new Map<number, Span[]>();
@@ -133,10 +176,167 @@ export function renderRouting(report: RunReport, opts?: RenderOptions): string {
       roots.push(s);
     }
   }
-  const order = (a: Span, b: Span) => a.t - b.t || a.id - b.id;
-  for (const list of children.values()) list.sort(order);
-  roots.sort(order);
+  for (const list of children.values()) list.sort(spanOrder);
+  roots.sort(spanOrder);
+  return { byId, children, roots };
+}
 
+function spanOrder(a: Span, b: Span): number {
+  return a.t - b.t || a.id - b.id;
+}
+
+/** calls a span stands for: a summarised run of identical calls counts each */
+function callsOf(s: Span): number {
+  return s.count ?? 1;
+}
+
+/** every span under `root` (itself excluded), depth first */
+function descendants(forest: SpanForest, root: Span): Span[] {
+  const out: Span[] = [];
+  const seen = new Set<number>([root.id]);
+  const stack = [...(forest.children.get(root.id) ?? [])].reverse();
+  while (stack.length) {
+    const s = stack.pop()!;
+    if (seen.has(s.id)) continue;
+    seen.add(s.id);
+    out.push(s);
+    for (const c of [...(forest.children.get(s.id) ?? [])].reverse()) stack.push(c);
+  }
+  return out;
+}
+
+/**
+ * Which spans are an event's and which are setup: an event owns its root
+ * span and every root span tagged with its id; the rest (the machine being
+ * built before the first event: probes, mkfs, mounts, mmap, MAP_POPULATE
+ * faults; and any span tagged with no event) is setup.
+ */
+function splitSetup(report: RunReport, forest: SpanForest): { eventRoots: Map<string, Span[]>; setupRoots: Span[]; afterRoots: Span[] } {
+  const eventIds = new Set(report.events.map((e) => e.id));
+  const eventRoots = new Map<string, Span[]>();
+  const claimed = new Set<number>();
+  for (const ev of report.events) {
+    const list: Span[] = [];
+    const main = ev.span !== null ? forest.byId.get(ev.span) : undefined;
+    if (main) list.push(main);
+    for (const r of forest.roots) if (r !== main && r.event === ev.id) list.push(r);
+    for (const r of list) claimed.add(r.id);
+    eventRoots.set(ev.id, list);
+  }
+  const firstAt = report.events.length ? report.events[0]!.at : Infinity;
+  const loose = forest.roots.filter((r) => !claimed.has(r.id) && !(r.event !== undefined && eventIds.has(r.event)));
+  return { eventRoots, setupRoots: loose.filter((r) => r.t < firstAt), afterRoots: loose.filter((r) => r.t >= firstAt) };
+}
+
+/** what the setup's root calls did, by the noun a reader counts them in */
+const SETUP_NOUNS: [symbols: string[], noun: string, nouns: string][] = [
+  [['cxl_mem_probe'], 'CXL memdev', 'CXL memdevs'],
+  [['cxl_pmem_region_probe'], 'CXL pmem region', 'CXL pmem regions'],
+  [['pmem_attach_disk'], 'pmem disk', 'pmem disks'],
+  [['dev_dax_probe'], 'device-dax instance', 'device-dax instances'],
+  [['dm_table_supports_dax'], 'dm table', 'dm tables'],
+  [['xfs_fs_fill_super', 'ext4_fill_super'], 'filesystem mounted', 'filesystems mounted'],
+];
+
+/**
+ * What a run's setup did, in one line computed from its spans: what the root
+ * calls built, the mappings and the faults that populated them, and how many
+ * spans it is, e.g. "1 pmem disk, 1 filesystem mounted, 3 mappings populated
+ * (48 faults), 391 spans". Empty when the run has no setup spans.
+ */
+export function setupSummary(report: RunReport): string {
+  const forest = spanForest(report.spans ?? []);
+  const { setupRoots, afterRoots } = splitSetup(report, forest);
+  const hidden = [...setupRoots, ...afterRoots];
+  return hidden.length ? summariseSetup(hidden, forest) : '';
+}
+
+function summariseSetup(roots: readonly Span[], forest: SpanForest): string {
+  const parts: string[] = [];
+  const bySymbol = new Map<string, number>();
+  for (const r of roots) bySymbol.set(r.symbol, (bySymbol.get(r.symbol) ?? 0) + callsOf(r));
+  const used = new Set<string>();
+  for (const [symbols, noun, nouns] of SETUP_NOUNS) {
+    const n = symbols.reduce((sum, s) => sum + (bySymbol.get(s) ?? 0), 0);
+    for (const s of symbols) used.add(s);
+    if (n) parts.push(plural(n, noun, nouns));
+  }
+  // mappings, and the faults MAP_POPULATE took on them: a mapping is a pid's vma
+  const mmaps = bySymbol.get('do_mmap') ?? 0;
+  used.add('do_mmap');
+  used.add('do_user_addr_fault');
+  const faults = roots.filter((r) => r.symbol === 'do_user_addr_fault');
+  const faulted = new Set<string>();
+  for (const f of faults) {
+    const vma = descendants(forest, f).find((d) => d.symbol === 'handle_mm_fault')?.args.vma;
+    faulted.add(`${f.args.pid ?? '?'}/${vma ?? '?'}`);
+  }
+  const nFaults = faults.reduce((sum, f) => sum + callsOf(f), 0);
+  if (mmaps || nFaults) {
+    const populated = faulted.size;
+    const faultText = plural(nFaults, 'fault');
+    if (mmaps && populated === mmaps) parts.push(`${plural(mmaps, 'mapping')} populated (${faultText})`);
+    else if (mmaps) parts.push(`${plural(mmaps, 'mapping')}${populated ? `, ${populated} populated (${faultText})` : ''}`);
+    else parts.push(faultText);
+  }
+  const other = roots.filter((r) => !used.has(r.symbol)).reduce((sum, r) => sum + callsOf(r), 0);
+  if (other) parts.push(`${plural(other, 'other call')}`);
+  const spans = roots.length + roots.reduce((sum, r) => sum + descendants(forest, r).length, 0);
+  parts.push(plural(spans, 'span'));
+  return parts.join(', ');
+}
+
+/** "AR", "none": one line per verdict, its columns aligned within the event */
+function verdictLines(verdicts: readonly ReportVerdict[], p: Paint, indent: string): string[] {
+  const rows = verdicts.map((v) => ({
+    outcome: v.outcome,
+    who: verdictWho(v),
+    owner: verdictOwner(v),
+    why: `${v.reason}  [${v.symbol}, ${v.span === null ? 'no span' : `span ${v.span}`}]`,
+  }));
+  const w = (f: (r: (typeof rows)[number]) => string) => Math.max(0, ...rows.map((r) => f(r).length));
+  const ow = w((r) => r.outcome);
+  const ww = w((r) => r.who);
+  const xw = w((r) => r.owner);
+  return rows.map((r) => {
+    const told = r.outcome !== 'none' && r.outcome !== 'unmapped only';
+    const outcome = r.outcome.padEnd(ow);
+    return `${indent}${told ? p.yellow(outcome) : p.dim(outcome)}  ${r.who.padEnd(ww)}  ${r.owner.padEnd(xw)}  ${r.why}`;
+  });
+}
+
+/** "watcher:1002 m0", or "(not mapped)" for an owner no process maps */
+export function verdictWho(v: ReportVerdict): string {
+  if (v.pid === null) return '(not mapped)';
+  return `${v.comm ? `${v.comm}:${v.pid}` : `pid ${v.pid}`}${v.mapping ? ` ${v.mapping}` : ''}`;
+}
+
+/** "/mnt/pmem/poisonfile [0x0, 0x1000) 4 KiB": the owner and the part of it that failed */
+export function verdictOwner(v: ReportVerdict): string {
+  const o = v.owner;
+  const name = 'file' in o ? o.file : o.device;
+  return `${name} [${hex(o.start)}, ${hex(o.end)}) ${formatBytes(o.end - o.start)}`;
+}
+
+/** badblocks as sysfs lists them, with units: "sector 42, 8 sectors (4 KiB)" */
+function formatBadblock([sector, count]: [number, number]): string {
+  return `sector ${sector}, ${plural(count, 'sector')} (${formatBytes(count * 512)})`;
+}
+
+/**
+ * The routing in words: every event with its span tree and its verdicts,
+ * then the machine's state at the end. Setup (spans before the first event
+ * and spans of no event) is one summary line unless `opts.setup`; call trees
+ * stop at `opts.depth` levels, the calls below summarised.
+ */
+export function renderRouting(report: RunReport, opts?: RenderOptions): string {
+  const p = paint(opts);
+  const out: string[] = [];
+  out.push(`${p.bold(report.scenario)}  ${p.dim(`(design ${report.design})`)}`);
+
+  const spans = report.spans ?? [];
+  const forest = spanForest(spans);
+  const maxDepth = opts?.depth !== undefined && opts.depth >= 1 ? Math.floor(opts.depth) : Infinity;
   const layerWidth = Math.max(0, ...spans.map((s) => s.layer.length));
   const printed = new Set<number>();
   const tree = (root: Span, indent: string): void => {
@@ -146,50 +346,63 @@ export function renderRouting(report: RunReport, opts?: RenderOptions): string {
       const call = formatSpanCall(s);
       const failed = /^-E/.test(s.ret);
       out.push(`${indent}${p.dim(s.layer.padEnd(layerWidth))}  ${'  '.repeat(depth)}${failed ? p.yellow(call) : call}`);
-      for (const c of children.get(s.id) ?? []) walk(c, depth + 1);
+      const kids = (forest.children.get(s.id) ?? []).filter((c) => !printed.has(c.id));
+      if (!kids.length) return;
+      if (depth + 1 >= maxDepth) {
+        const below = descendants(forest, s).filter((d) => !printed.has(d.id));
+        for (const d of below) printed.add(d.id);
+        const n = below.reduce((sum, d) => sum + callsOf(d), 0);
+        out.push(`${indent}${' '.repeat(layerWidth)}  ${'  '.repeat(depth + 1)}${p.dim(`… ${n} more call${n === 1 ? '' : 's'}`)}`);
+        return;
+      }
+      for (const c of kids) walk(c, depth + 1);
     };
     walk(root, 0);
   };
-
-  const eventIds = new Set(report.events.map((e) => e.id));
-  const rootsOf = (ev: ReportEvent): Span[] => {
-    const list: Span[] = [];
-    const main = ev.span !== null ? byId.get(ev.span) : undefined;
-    if (main) list.push(main);
-    for (const r of roots) if (r !== main && r.event === ev.id) list.push(r);
-    return list;
+  const hide = (roots: Span[]) => {
+    for (const r of roots) {
+      printed.add(r.id);
+      for (const d of descendants(forest, r)) printed.add(d.id);
+    }
   };
-  // spans that belong to no event: faults at start (populate) before the first event, anything else after
-  const claimed = new Set<number>();
-  for (const ev of report.events) for (const r of rootsOf(ev)) claimed.add(r.id);
-  const firstAt = report.events.length ? report.events[0]!.at : Infinity;
-  const loose = roots.filter((r) => !claimed.has(r.id) && !(r.event !== undefined && eventIds.has(r.event)));
-  const setup = loose.filter((r) => r.t < firstAt);
-  const after = loose.filter((r) => r.t >= firstAt);
 
-  if (setup.length) {
-    out.push('', p.bold('setup'));
-    for (const r of setup) tree(r, '    ');
+  const { eventRoots, setupRoots, afterRoots } = splitSetup(report, forest);
+  const hidden = [...setupRoots, ...afterRoots];
+  if (hidden.length) {
+    const summary = summariseSetup(hidden, forest);
+    if (opts?.setup) {
+      out.push('', `${p.bold('setup')}${p.dim(`: ${summary}`)}`);
+      for (const r of setupRoots) tree(r, '    ');
+    } else {
+      out.push('', `${p.bold('setup')}: ${summary} hidden ${p.dim('(--setup to show)')}`);
+      hide(hidden);
+    }
   }
+  const verdicts = report.verdicts ?? [];
   for (const ev of report.events) {
     out.push('');
-    const res = formatResult(ev.result);
+    const res = formatEventResult(ev);
     out.push(
       `${p.bold(p.cyan(ev.id))}  ${p.bold(ev.do)}  ${p.dim(`at ${formatTime(ev.at)}`)}  → ${ev.result.ret < 0 ? p.red(res) : res}`,
     );
-    const rs = rootsOf(ev);
+    const rs = eventRoots.get(ev.id) ?? [];
     if (!rs.length) out.push(`    ${p.dim('(nothing ran)')}`);
     for (const r of rs) tree(r, '    ');
+    const vs = verdicts.filter((v) => v.event === ev.id);
+    if (vs.length) {
+      out.push(`  ${p.bold('verdicts')}`);
+      out.push(...verdictLines(vs, p, '    '));
+    }
   }
-  if (after.length) {
+  if (afterRoots.length && opts?.setup) {
     out.push('', p.bold('outside events'));
-    for (const r of after) tree(r, '    ');
+    for (const r of afterRoots) tree(r, '    ');
   }
   // anything unreachable from a root (a cycle in parents) still gets shown
   const rest = spans.filter((s) => !printed.has(s.id));
   if (rest.length) {
     out.push('', p.bold('other spans'));
-    for (const s of rest.sort(order)) tree(s, '    ');
+    for (const s of rest.sort(spanOrder)) tree(s, '    ');
   }
 
   if (report.panic) out.push('', p.red(p.bold(`panic: ${report.panic}`)));
@@ -209,12 +422,12 @@ export function renderRouting(report: RunReport, opts?: RenderOptions): string {
   const bbWidth = Math.max(0, ...bb.map(([k]) => k.length));
   if (!bb.length) out.push(`    ${p.dim('none')}`);
   for (const [dev, ranges] of bb) {
-    out.push(`    ${dev.padEnd(bbWidth)}  ${ranges.length ? ranges.map(([s, c]) => `[${s}, ${c}]`).join(' ') : p.dim('none')}`);
+    out.push(`    ${dev.padEnd(bbWidth)}  ${ranges.length ? ranges.map(formatBadblock).join('; ') : p.dim('none')}`);
   }
 
   if (report.hwpoison?.length) {
     out.push('', p.bold('hwpoison'));
-    out.push(`    ${report.hwpoison.join(' ')}`);
+    out.push(`    ${plural(report.hwpoison.length, 'page')}: pfn ${report.hwpoison.join(' ')}`);
   }
 
   if (report.cxlPoison?.length) {
@@ -309,7 +522,10 @@ export interface CompareRun {
   metrics?: DesignMetrics;
 }
 
-/** how long an error may be in its table cell; the whole text follows the table */
+/** the width `compare` fits when it is not told the terminal's */
+export const COMPARE_WIDTH = 120;
+
+/** --wide: how long an error may be in its table cell; the whole text follows the table */
 const ERROR_CELL = 40;
 
 function signalKey(s: ReportSignal): string {
@@ -321,25 +537,27 @@ function signalKey(s: ReportSignal): string {
   return k;
 }
 
+type CompareRow = { label: string; cells: string[]; error?: boolean } | { section: string };
+
 /**
  * `compare`: a column per design; rows for the events' results, the signals
- * (pid code addr lsb; the cell names the events that sent it), filesystem
- * shutdown and calls by symbol. Rows where the designs differ are marked `*`.
+ * (pid code addr lsb; the cell names the events that sent it), the verdicts
+ * of each event (an owner's mapper per row, its outcome per design),
+ * filesystem shutdown, reach, cost and calls by symbol. Rows where the
+ * designs differ are marked `*`. The table fits `opts.width` columns (120
+ * by default): cells wrap between words (never inside one), and a row whose
+ * words do not fit its columns lists the designs one per line; `opts.wide`
+ * keeps one line per row however wide.
  */
 export function renderCompare(scenario: string, runs: readonly CompareRun[], opts?: RenderOptions): string {
   const p = paint(opts);
-  type Row = { label: string; cells: string[] } | { section: string };
-  const rows: Row[] = [];
-  const n = runs.length;
+  const wide = !!opts?.wide;
+  const rows: CompareRow[] = [];
   const cell = (f: (r: RunReport) => string) => runs.map((r) => (r.report ? f(r.report) : ''));
 
   if (runs.some((r) => r.error !== undefined)) {
-    rows.push({
-      label: 'error',
-      cells: runs.map((r) =>
-        r.error === undefined ? '' : r.error.length > ERROR_CELL ? r.error.slice(0, ERROR_CELL - 1) + '…' : r.error,
-      ),
-    });
+    // the first line (an internal error's stack stays on stderr)
+    rows.push({ label: 'error', error: true, cells: runs.map((r) => (r.error ?? '').split('\n')[0]!.trim()) });
   }
   if (runs.some((r) => r.report?.panic)) rows.push({ label: 'panic', cells: cell((r) => r.panic ?? '-') });
 
@@ -360,7 +578,7 @@ export function renderCompare(scenario: string, runs: readonly CompareRun[], opt
       label: `${id} ${eventDo.get(id)}`,
       cells: cell((r) => {
         const e = r.events.find((x) => x.id === id);
-        return e ? (e.result.ret < 0 && e.result.errno ? `-${e.result.errno}` : String(e.result.ret)) : 'not run';
+        return e ? formatEventResult(e, true) : 'not run';
       }),
     });
   }
@@ -377,6 +595,25 @@ export function renderCompare(scenario: string, runs: readonly CompareRun[], opt
         return evs.length ? [...new Set(evs)].join(',') : '-';
       }),
     });
+  }
+
+  // verdicts: per event, one row per (owner, mapper), the outcome under each design
+  for (const id of eventIds) {
+    const keys: string[] = [];
+    for (const r of runs) {
+      for (const v of r.report?.verdicts ?? []) {
+        const k = `${verdictWho(v)} ${verdictOwner(v)}`;
+        if (v.event === id && !keys.includes(k)) keys.push(k);
+      }
+    }
+    if (!keys.length) continue;
+    rows.push({ section: `verdicts ${id} ${eventDo.get(id)}` });
+    for (const k of keys) {
+      rows.push({
+        label: k,
+        cells: cell((r) => r.verdicts.find((v) => v.event === id && `${verdictWho(v)} ${verdictOwner(v)}` === k)?.outcome ?? '-'),
+      });
+    }
   }
 
   const mounts: string[] = [];
@@ -400,8 +637,8 @@ export function renderCompare(scenario: string, runs: readonly CompareRun[], opt
     rows.push({ section: 'reach' });
     rows.push({ label: 'owners notified', cells: mcell((m) => owners(m.ownersNotified)) });
     rows.push({ label: 'owners missed', cells: mcell((m) => owners(m.ownersMissed)) });
-    rows.push({ label: 'pages left mapped to bad media', cells: mcell((m) => String(m.pagesMappedToBadMedia)) });
-    rows.push({ label: 'pages left mapped to a removed device', cells: mcell((m) => String(m.pagesMappedToRemovedDevice)) });
+    rows.push({ label: 'pages left mapped to bad media', cells: mcell((m) => plural(m.pagesMappedToBadMedia, 'page')) });
+    rows.push({ label: 'pages left mapped to a removed device', cells: mcell((m) => plural(m.pagesMappedToRemovedDevice, 'page')) });
     rows.push({ section: 'cost' });
     rows.push({ label: 'simulated cost', cells: mcell((m) => formatTime(m.cost)) });
   }
@@ -413,38 +650,227 @@ export function renderCompare(scenario: string, runs: readonly CompareRun[], opt
     rows.push({ label: sym, cells: cell((r) => String(r.calls[sym] ?? 0)) });
   }
 
-  const labelWidth = Math.max(0, ...rows.map((r) => ('label' in r ? r.label.length + 2 : r.section.length)));
-  const widths = runs.map((r, i) =>
-    Math.max(r.design.length, ...rows.map((row) => ('cells' in row ? row.cells[i]!.length : 0))),
-  );
   const ran = runs.map((r) => r.report !== undefined);
-  const line = (marker: string, label: string, cells: string[], style?: (s: string) => string) => {
-    const text = cells.map((c, i) => (i === n - 1 ? c : c.padEnd(widths[i]!))).join('  ');
-    const l = `${marker} ${label.padEnd(labelWidth)}  ${text}`.trimEnd();
-    return style ? style(l) : l;
+  const differs = (row: { cells: string[]; error?: boolean }) => {
+    if (row.error) return false;
+    const values = row.cells.filter((_, i) => ran[i]);
+    return values.some((v) => v !== values[0]);
   };
+  const names = runs.map((r) => r.design);
+  const width = Math.max(40, Math.floor(opts?.width ?? COMPARE_WIDTH));
+  const body = wide ? oneLineTable(rows, names, differs, p) : fittedTable(rows, names, differs, width, p);
 
   const out: string[] = [];
   out.push(p.bold(scenario), '');
-  out.push(line(' ', '', runs.map((r) => r.design), p.bold));
-  for (const row of rows) {
-    if ('section' in row) {
-      out.push(p.bold(`  ${row.section}`));
-      continue;
-    }
-    if (row.label === 'error') {
-      out.push(line(' ', '  error', row.cells, p.red));
-      continue;
-    }
-    const values = row.cells.filter((_, i) => ran[i]);
-    const differ = values.some((v) => v !== values[0]);
-    out.push(line(differ ? '*' : ' ', `  ${row.label}`, row.cells, differ ? p.yellow : undefined));
-  }
-  const longErrors = runs.filter((r) => r.error !== undefined && r.error.length > ERROR_CELL);
+  out.push(...body);
+  const longErrors = wide ? runs.filter((r) => r.error !== undefined && r.error.length > ERROR_CELL) : [];
   if (longErrors.length) {
     out.push('');
     for (const r of longErrors) out.push(p.red(`${r.design}: ${r.error}`));
   }
   out.push('', p.dim('* the designs differ'));
   return out.join('\n') + '\n';
+}
+
+type DataRow = { label: string; cells: string[]; error?: boolean };
+
+/** --wide: one line per row, each column as wide as its widest cell */
+function oneLineTable(rows: CompareRow[], names: string[], differs: (r: DataRow) => boolean, p: Paint): string[] {
+  const n = names.length;
+  const shown = rows.map((r) =>
+    'cells' in r && r.error ? { ...r, cells: r.cells.map((c) => (c.length > ERROR_CELL ? c.slice(0, ERROR_CELL - 1) + '…' : c)) } : r,
+  );
+  const labelWidth = Math.max(0, ...shown.map((r) => ('label' in r ? r.label.length + 2 : r.section.length)));
+  const widths = names.map((name, i) => Math.max(name.length, ...shown.map((row) => ('cells' in row ? row.cells[i]!.length : 0))));
+  const line = (marker: string, label: string, cells: string[]) =>
+    `${marker} ${label.padEnd(labelWidth)}  ${cells.map((c, i) => (i === n - 1 ? c : c.padEnd(widths[i]!))).join('  ')}`.trimEnd();
+  const out = [p.bold(line(' ', '', names))];
+  for (const row of shown) {
+    if ('section' in row) out.push(p.bold(`  ${row.section}`));
+    else if (row.error) out.push(p.red(line(' ', `  ${row.label}`, row.cells)));
+    else {
+      const d = differs(row);
+      const l = line(d ? '*' : ' ', `  ${row.label}`, row.cells);
+      out.push(d ? p.yellow(l) : l);
+    }
+  }
+  return out;
+}
+
+/** where a line may break: after a space (dropped) or after a `|` (kept: SHUTDOWN_A|SHUTDOWN_B) */
+interface Piece {
+  text: string;
+  /** a space separates it from the piece before */
+  space: boolean;
+}
+
+/** a number and its unit stay on one line ("4 KiB", "2.05 µs", "6 pages"), as do the ends of a range ("[0x0, 0x1000)") */
+const UNIT = /^(bytes?|[KMGT]iB|ns|µs|ms|s|pages?|sectors?|faults?|calls?)$/;
+
+function piecesOf(s: string): Piece[] {
+  const out: Piece[] = [];
+  for (const word of s.split(/\s+/)) {
+    if (!word) continue;
+    const last = out[out.length - 1];
+    if (last && ((UNIT.test(word) && /^-?\d+(\.\d+)?$/.test(last.text)) || (/^\[[^\]]*,$/.test(last.text) && /^[^[]*[)\]]$/.test(word)))) {
+      last.text += ` ${word}`;
+      continue;
+    }
+    word.split(/(?<=\|)/).forEach((text, j) => out.push({ text, space: j === 0 && out.length > 0 }));
+  }
+  return out;
+}
+
+function longestPiece(s: string): number {
+  return Math.max(0, ...piecesOf(s).map((x) => x.text.length));
+}
+
+/**
+ * `s` in lines of at most `width`, broken only between pieces. undefined
+ * when a piece is longer than `width`, unless `overflow` (then it gets a
+ * line of its own, longer than `width`).
+ */
+export function wrapWords(s: string, width: number, overflow = false): string[] | undefined {
+  const lines: string[] = [];
+  let cur = '';
+  for (const pc of piecesOf(s)) {
+    if (pc.text.length > width && !overflow) return undefined;
+    const add = cur && pc.space ? ` ${pc.text}` : pc.text;
+    if (cur && cur.length + add.length > width) {
+      lines.push(cur);
+      cur = pc.text;
+    } else {
+      cur += add;
+    }
+  }
+  lines.push(cur);
+  return lines;
+}
+
+/** a row label: the first line after 2 spaces, the rest after 4 */
+function wrapLabel(label: string, width: number, overflow = false): string[] | undefined {
+  const one = wrapWords(label, width - 2, overflow);
+  if (one && one.length === 1) return [`  ${one[0]}`];
+  const lines = wrapWords(label, width - 4, overflow);
+  return lines?.map((l, i) => (i ? `    ${l}` : `  ${l}`));
+}
+
+/**
+ * Column widths that add up to at most `avail`: each at least its minimum
+ * and at most its natural width, the narrow ones whole and the wide ones
+ * cut to one common cap. undefined when even the minimums do not fit.
+ */
+function shareWidths(mins: number[], nats: number[], avail: number): number[] | undefined {
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  if (sum(mins) > avail) return undefined;
+  if (sum(nats) <= avail) return [...nats];
+  const at = (cap: number) => nats.map((nat, i) => Math.max(mins[i]!, Math.min(nat, cap)));
+  let lo = 0;
+  let hi = Math.max(...nats);
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (sum(at(mid)) <= avail) lo = mid;
+    else hi = mid - 1;
+  }
+  const widths = at(lo);
+  let spare = avail - sum(widths);
+  for (let i = 0; i < widths.length && spare > 0; i++) {
+    if (widths[i]! < nats[i]!) {
+      widths[i]!++;
+      spare--;
+    }
+  }
+  return widths;
+}
+
+/**
+ * The table within `width` columns. Each row is laid out as columns, its
+ * label and cells wrapped between words, when every word fits its column;
+ * otherwise as the label on a line and one line per design below it. The
+ * label column's width is the one that gives the fewest lines.
+ */
+function fittedTable(rows: CompareRow[], names: string[], differs: (r: DataRow) => boolean, width: number, p: Paint): string[] {
+  const n = names.length;
+  const data = rows.filter((r): r is DataRow => 'cells' in r);
+  const labelNat = Math.max(0, ...data.map((r) => r.label.length + 2), ...rows.map((r) => ('section' in r ? r.section.length : 0)));
+  const colNat = names.map((name, i) => Math.max(name.length, ...data.map((r) => r.cells[i]!.length)));
+  const fixed = 2 + 2 * n;
+  const nameWidth = Math.max('all that ran'.length, ...names.map((x) => x.length));
+  const valueWidth = Math.max(10, width - 8 - nameWidth - 2);
+
+  type Layout = { label: number; cols: number[] };
+  const columnLines = (row: DataRow, l: Layout): { label: string[]; cells: string[][] } | undefined => {
+    const label = wrapLabel(row.label, l.label);
+    if (!label) return undefined;
+    const cells: string[][] = [];
+    for (let i = 0; i < n; i++) {
+      const c = wrapWords(row.cells[i]!, l.cols[i]!);
+      if (!c) return undefined;
+      cells.push(c);
+    }
+    return { label, cells };
+  };
+  // the same value under every design (that ran: a failed run's cell is empty) is printed once
+  const allSame = (row: DataRow) => {
+    const given = row.cells.filter((c) => c !== '');
+    return n > 1 && given.length > 1 && given.every((c) => c === given[0]);
+  };
+  const sameName = (row: DataRow) => (row.cells.every((c) => c !== '') ? 'all designs' : 'all that ran');
+  const rowsLines = (row: DataRow): number => {
+    const label = wrapLabel(row.label, width - 2, true)!.length;
+    if (allSame(row)) return label + wrapWords(row.cells.find((c) => c !== '')!, valueWidth, true)!.length;
+    return label + row.cells.reduce((sum, c) => sum + (c === '' ? 0 : wrapWords(c, valueWidth, true)!.length), 0);
+  };
+  const cost = (l: Layout) =>
+    data.reduce((sum, row) => {
+      const c = columnLines(row, l);
+      return sum + (c ? Math.max(c.label.length, ...c.cells.map((x) => x.length)) : rowsLines(row));
+    }, 0);
+
+  let best: { layout: Layout; cost: number } | undefined;
+  const labelMin = Math.min(labelNat, Math.max(0, ...data.map((r) => longestPiece(r.label))) + 4);
+  for (let label = labelMin; label <= labelNat; label++) {
+    const cols = shareWidths(names.map((x) => x.length), colNat, width - fixed - label);
+    if (!cols) continue;
+    const layout = { label, cols };
+    const c = cost(layout);
+    if (!best || c < best.cost) best = { layout, cost: c };
+  }
+
+  const out: string[] = [];
+  const styled = (row: DataRow, d: boolean) => (l: string) => (row.error ? p.red(l) : d ? p.yellow(l) : l);
+  if (best) {
+    const { label: lw, cols } = best.layout;
+    out.push(p.bold(`  ${''.padEnd(lw)}  ${names.map((x, i) => (i === n - 1 ? x : x.padEnd(cols[i]!))).join('  ')}`.trimEnd()));
+  }
+  for (const row of rows) {
+    if ('section' in row) {
+      out.push(p.bold(`  ${row.section}`));
+      continue;
+    }
+    const d = differs(row);
+    const style = styled(row, d);
+    const c = best ? columnLines(row, best.layout) : undefined;
+    if (c && best) {
+      const { label: lw, cols } = best.layout;
+      const height = Math.max(c.label.length, ...c.cells.map((x) => x.length));
+      for (let k = 0; k < height; k++) {
+        const marker = k === 0 && d ? '*' : ' ';
+        const cells = c.cells.map((x, i) => (i === n - 1 ? (x[k] ?? '') : (x[k] ?? '').padEnd(cols[i]!)));
+        out.push(style(`${marker} ${(c.label[k] ?? '').padEnd(lw)}  ${cells.join('  ')}`.trimEnd()));
+      }
+      continue;
+    }
+    // the designs as rows under the label
+    const label = wrapLabel(row.label, width - 2, true)!;
+    label.forEach((l, k) => out.push(style(`${k === 0 && d ? '*' : ' '} ${l}`)));
+    // a design with nothing in this row (one whose run failed) is left out
+    const sub = allSame(row) ? [{ name: sameName(row), value: row.cells.find((c) => c !== '')! }] : names.map((name, i) => ({ name, value: row.cells[i]! })).filter((x) => x.value !== '');
+    const nw = Math.max(nameWidth, ...sub.map((x) => x.name.length));
+    for (const { name, value } of sub) {
+      const lines = wrapWords(value, valueWidth, true)!;
+      lines.forEach((l, k) => out.push(style(`        ${(k === 0 ? name : '').padEnd(nw)}  ${l}`.trimEnd())));
+    }
+  }
+  return out;
 }

@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { main, USAGE, type CliDeps, type CliIO } from '../../src/cli/main';
 import { MODELLED_DESIGNS } from '../../src/sim/designs';
 import { DESIGNS, type Design, type Scenario } from '../../src/sim/scenario/types';
@@ -116,7 +119,7 @@ function fakeDeps(): CliDeps & { designs: (Design | undefined)[] } {
       return Object.assign(fakeScenario(spec.name), { source: text });
     },
     diagnosticFromInputError(text, file, err) {
-      return { file, line: 7, column: 5, path: err.path, field: err.field, value: err.value, message: `${err.field}: ${err.message}` };
+      return { file, line: 7, column: 5, path: err.path, field: err.field, value: err.value, message: err.message };
     },
     runScenario(s, opts) {
       designs.push(opts?.design);
@@ -148,7 +151,7 @@ test('--help prints usage on stdout and exits 0', () => {
     assert.equal(r.stdout, USAGE);
     assert.equal(r.stderr, '');
   }
-  assert.match(USAGE, /run <scenario> \[--design <name>\] \[--json\]/);
+  assert.match(USAGE, /run <scenario> \[--design <name>\] \[--setup\] \[--depth <n>\] \[--json\]/);
   assert.match(USAGE, /check <scenario>\.\.\./);
   assert.match(USAGE, /compare <scenario>/);
   for (const d of DESIGNS) assert.ok(USAGE.includes(d));
@@ -237,14 +240,15 @@ test('YAML that does not parse is bad input with a position', () => {
 
 // ---------------------------------------------------------------- with a fake simulator
 
-test('load diagnostics are printed as file:line:col: message (line 0: file: message)', () => {
+test('load diagnostics are printed as file:line:col: /pointer: message (line 0: file: message)', () => {
   const deps = fakeDeps();
   const r = cli(
     ['check', 'a.poison.yaml'],
     {
       'a.poison.yaml': f({
         diagnostics: [
-          { line: 3, column: 9, path: '/platform/regions/0/size', message: 'size: "lots" is not a size; expected bytes or a string like "4KiB"' },
+          // the loader names the field at the start of its message; the pointer takes its place
+          { line: 3, column: 9, path: '/platform/regions/0/size', message: 'platform.regions[0].size: "lots" is not a size; expected bytes or a string like "4KiB"' },
           { message: 'events: expected a list' },
         ],
       }),
@@ -254,7 +258,7 @@ test('load diagnostics are printed as file:line:col: message (line 0: file: mess
   assert.equal(r.code, 2);
   assert.equal(
     r.stderr,
-    'a.poison.yaml:3:9: size: "lots" is not a size; expected bytes or a string like "4KiB"\n' +
+    'a.poison.yaml:3:9: /platform/regions/0/size: "lots" is not a size; expected bytes or a string like "4KiB"\n' +
       'a.poison.yaml: events: expected a list\n',
   );
   assert.deepEqual(deps.designs, []);
@@ -285,7 +289,7 @@ test('an InputError while running becomes a positioned diagnostic, exit 2', () =
   for (const cmd of ['run', 'check', 'compare']) {
     const r = cli([cmd, 's.poison.yaml'], files, deps);
     assert.equal(r.code, 2, cmd);
-    assert.equal(r.stderr, 's.poison.yaml:7:5: addr: no device owns address 0x1000\n', cmd);
+    assert.equal(r.stderr, 's.poison.yaml:7:5: /events/1/addr: no device owns address 0x1000\n', cmd);
     assert.equal(r.stdout, '', cmd);
   }
 });
@@ -336,10 +340,10 @@ test('compare: a column per design; a design whose run throws shows the error in
   assert.equal(r.code, 1);
   const header = r.stdout.split('\n').find((l) => l.includes('upstream'))!;
   assert.match(header, new RegExp(DESIGNS.join(' +') + '$'));
-  assert.match(r.stdout, /^\* +e1 read +-EIO +4096 +4096$/m);
+  assert.match(r.stdout, /^\* +e1 read +-EIO +4096 bytes +4096 bytes$/m);
   assert.match(r.stdout, /^\* +memory_failure +1 +2 +2$/m);
   assert.match(r.stdout, /^ +error +s\.poison\.yaml: internal/m);
-  assert.match(r.stderr, /^corrupted-range: s\.poison\.yaml: internal error while running under corrupted-range: Error: boom/m);
+  assert.match(r.stderr, /^s\.poison\.yaml: internal error while running under corrupted-range: Error: boom/m);
 });
 
 test('compare --json: {designs: {<name>: RunReport}}', () => {
@@ -359,7 +363,9 @@ test('compare --json: {designs: {<name>: RunReport}}', () => {
   assert.equal(r.code, 2);
   const partial = JSON.parse(r.stdout) as { designs: Record<string, RunReport>; errors: Record<string, string> };
   assert.deepEqual(Object.keys(partial.designs), ['upstream', 'corrupted-range', 'pagemap-failure']);
-  assert.deepEqual(partial.errors, { 'page-mapping': 's.poison.yaml:7:5: addr: process 1001 has exited' });
+  assert.deepEqual(partial.errors, { 'page-mapping': 's.poison.yaml:7:5: /events/1/addr: process 1001 has exited' });
+  // on stderr, positioned first, naming the design
+  assert.equal(r.stderr, 's.poison.yaml:7:5: /events/1/addr: process 1001 has exited (under page-mapping)\n');
 });
 
 // ---------------------------------------------------------------- end to end (the real simulator)
@@ -372,7 +378,7 @@ test('end to end: run, run --json, check and compare on a real scenario', { skip
   let r = cli(['run', 'madvise.poison.yaml'], files);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^madvise on a mapped file page {2}\(design upstream\)$/m);
-  assert.match(r.stdout, /^e1 {2}madvise-hwpoison {2}at \S+ {2}→ 0$/m);
+  assert.match(r.stdout, /^e1 {2}madvise-hwpoison {2}at 1 ms {2}→ 0$/m);
   assert.match(r.stdout, /memory_failure\(/);
   assert.match(r.stdout, /SIGBUS BUS_MCEERR_AR to reader:1001 at 0x7f0000001000 lsb 12/);
 
@@ -406,4 +412,306 @@ test('end to end: run, run --json, check and compare on a real scenario', { skip
   assert.equal(r.code, 2);
   assert.equal(r.stdout, '');
   assert.match(r.stderr, /^stray\.poison\.yaml:25:\d+: /);
+});
+
+// ---------------------------------------------------------------- options added for reading runs
+
+test('--help documents every option and the exit codes', () => {
+  for (const opt of ['--design', '--setup', '--depth <n>', '--wide', '--costs <file>', '--json', '--color', '--no-color', '--help']) {
+    assert.ok(USAGE.includes(opt), opt);
+  }
+  assert.match(USAGE, /^ {2}0 {2}success/m);
+  assert.match(USAGE, /^ {2}1 {2}an expectation failed/m);
+  assert.match(USAGE, /^ {2}2 {2}bad input/m);
+  assert.match(USAGE, /file:line:col: \/json\/pointer: message/);
+  // no line of the help is wider than a terminal
+  for (const l of USAGE.split('\n')) assert.ok(l.length <= 80, l);
+});
+
+test('--setup and --depth belong to run, --wide to compare; --depth needs a positive integer', () => {
+  let r = cli(['compare', 'x.yaml', '--setup']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /option --setup does not apply to compare \(its options: --json, --costs, --wide\)/);
+  r = cli(['run', 'x.yaml', '--wide']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /option --wide does not apply to run/);
+  for (const bad of ['0', '-1', 'two', '1.5']) {
+    r = cli(['run', 'x.yaml', `--depth=${bad}`]);
+    assert.equal(r.code, 2, bad);
+    assert.match(r.stderr, /option --depth: .* is not a number of levels/, bad);
+  }
+  r = cli(['run', 'x.yaml', '--depth']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /option --depth needs a number of levels/);
+});
+
+// ---------------------------------------------------------------- built-in scenarios (the real simulator)
+
+const ROOT = resolve(__dirname, '..', '..', '..');
+const BUILTIN = readdirSync(join(ROOT, 'scenarios')).filter((f) => f.endsWith('.poison.yaml')).sort();
+const builtin = (name: string) => ({ [name]: readFileSync(join(ROOT, 'scenarios', name), 'utf8') });
+
+test('run hides the setup behind one line, counted from the spans; --setup shows it', () => {
+  const name = 'reflink-both-mapped.poison.yaml';
+  const files = builtin(name);
+  const report = JSON.parse(cli(['run', name, '--json'], files).stdout) as RunReport;
+  const events = new Set(report.events.map((e) => e.id));
+  const setupSpans = report.spans.filter((s) => s.event === undefined || !events.has(s.event));
+  assert.ok(setupSpans.length > 100);
+
+  const r = cli(['run', name], files);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.split('\n');
+  // three processes each populate one 64 KiB mapping: 16 faults each
+  assert.equal(lines[2], `setup: 1 pmem disk, 1 filesystem mounted, 3 mappings populated (48 faults), ${setupSpans.length} spans hidden (--setup to show)`);
+  // nothing of the setup is printed: the event comes next
+  assert.match(lines[4]!, /^e1 {2}madvise-hwpoison {2}at 1 ms {2}→ 0$/);
+  assert.doesNotMatch(r.stdout, /do_mmap\(|pmem_attach_disk\(|xfs_fs_fill_super\(|do_user_addr_fault\([^)]*pid=100[02]\)/);
+  assert.ok(lines.length < 150, `${lines.length} lines`);
+
+  const shown = cli(['run', name, '--setup'], files);
+  assert.equal(shown.code, 0);
+  assert.match(shown.stdout, new RegExp(`^setup: 1 pmem disk, 1 filesystem mounted, 3 mappings populated \\(48 faults\\), ${setupSpans.length} spans$`, 'm'));
+  const setupPart = shown.stdout.slice(0, shown.stdout.indexOf('\ne1 '));
+  assert.equal(setupPart.match(/^ {4}mm +do_mmap\(/gm)?.length, 3);
+  assert.equal(setupPart.match(/^ {4}mm {11}do_user_addr_fault\(/gm)?.length, 48);
+  assert.ok(shown.stdout.indexOf('pmem_attach_disk(') < shown.stdout.indexOf('\ne1 '));
+});
+
+test('run --depth N: no call deeper than N levels, the rest counted', () => {
+  const name = 'reflink-both-mapped.poison.yaml';
+  const files = builtin(name);
+  const full = cli(['run', name], files).stdout;
+  const treeLines = (text: string) => text.split('\n').filter((l) => /^ {4}\S+ +\S/.test(l) || /^ {4} +…/.test(l));
+  // the tree's indent after the layer column, in levels
+  const level = (l: string) => (/^ {4}(?:\S+ +| +)/.exec(l)![0].length - 4 - 'dev_pagemap'.length - 2) / 2;
+  for (const depth of [1, 2, 4]) {
+    const r = cli(['run', name, '--depth', String(depth)], files);
+    assert.equal(r.code, 0);
+    const tree = treeLines(r.stdout.slice(r.stdout.indexOf('\ne1 '), r.stdout.indexOf('\nsignals')));
+    for (const l of tree) {
+      if (l.includes('…')) assert.equal(level(l), depth, l);
+      else assert.ok(level(l) < depth, `${depth}: ${l}`);
+    }
+    const more = tree.filter((l) => l.includes('…')).reduce((sum, l) => sum + Number(/… (\d+) more calls?/.exec(l)![1]), 0);
+    const calls = tree.filter((l) => !l.includes('…')).length;
+    // every call of the full tree is printed or counted (no summarised spans in this run)
+    const fullCalls = treeLines(full.slice(full.indexOf('\ne1 '), full.indexOf('\nsignals'))).length;
+    assert.equal(calls + more, fullCalls, `${depth}`);
+  }
+});
+
+test('compare fits 120 columns (or the terminal) for every built-in scenario, never splitting a word', () => {
+  assert.ok(BUILTIN.length >= 15);
+  const ids = (t: string) => new Set(t.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? []);
+  let wider = 0;
+  for (const name of BUILTIN) {
+    const files = builtin(name);
+    const r = cli(['compare', name], files);
+    assert.ok(r.code === 0, `${name}: ${r.stderr}`);
+    for (const l of r.stdout.split('\n')) assert.ok(l.length <= 120, `${name}: ${l.length} columns: ${l}`);
+    const wide = cli(['compare', name, '--wide'], files).stdout;
+    if (Math.max(...wide.split('\n').map((l) => l.length)) > 120) wider++;
+    const words = new Set([...ids(wide), 'all', 'designs', 'that', 'ran']);
+    for (const id of ids(r.stdout)) assert.ok(words.has(id), `${name}: "${id}" is a piece of a longer word`);
+    // the same rows, in the same order
+    const labels = (t: string) => t.split('\n').filter((l) => /^[ *] {3}\S/.test(l)).map((l) => l.slice(4).split(/ {2,}/)[0]!.split(' ')[0]);
+    assert.deepEqual(labels(r.stdout).filter((x) => !/^(upstream|page-mapping|corrupted-range|pagemap-failure|all)$/.test(x!)), labels(wide).filter((x) => !/^(upstream|page-mapping|corrupted-range|pagemap-failure|all)$/.test(x!)), name);
+  }
+  assert.ok(wider >= 5, `only ${wider} scenarios are wider than 120 with --wide`);
+  // a terminal's width is honoured
+  const io = fakeIO(builtin('reflink-both-mapped.poison.yaml'));
+  io.columns = 90;
+  assert.equal(main(['compare', 'reflink-both-mapped.poison.yaml'], io), 0);
+  const text = io.out.join('');
+  for (const l of text.split('\n')) assert.ok(l.length <= 90, l);
+  assert.match(text, /SHUTDOWN|owners notified/);
+});
+
+// ---------------------------------------------------------------- refusals, positioned (the real loader and simulator)
+
+/** "line:col" (1-based) of the nth occurrence of `needle` in `text` */
+function posOf(text: string, needle: string, nth = 0): string {
+  let at = -1;
+  for (let i = 0; i <= nth; i++) {
+    at = text.indexOf(needle, at + 1);
+    assert.ok(at >= 0, `${needle} (${i}) not in the text`);
+  }
+  const before = text.slice(0, at);
+  return `${before.split('\n').length}:${at - before.lastIndexOf('\n')}`;
+}
+
+/** SCENARIO as JSON, two-space indented, as a user writes it */
+function asJson(yamlText: string): string {
+  return JSON.stringify(parseYaml(yamlText), null, 2);
+}
+
+test('validation refusals: file:line:col: /json/pointer: message, on the offending node, YAML and JSON', () => {
+  const cases: { what: string; yaml: string; pointer: string; says: RegExp; yamlAt: string; jsonAt: string }[] = [
+    {
+      what: 'a bad value deep in an event',
+      yaml: SCENARIO.replace('code: BUS_MCEERR_AR', 'code: BUS_MCEERR_XX'),
+      pointer: '/events/0/expect/0/signal/code',
+      says: /"BUS_MCEERR_XX" is not one of BUS_MCEERR_AR, BUS_MCEERR_AO/,
+      yamlAt: 'BUS_MCEERR_XX',
+      jsonAt: '"BUS_MCEERR_XX"',
+    },
+    {
+      what: 'an unknown process',
+      yaml: SCENARIO.replace('process: 1001', 'process: 1005'),
+      pointer: '/events/0/process',
+      says: /1005 is not a process \(pids: 1001\)/,
+      yamlAt: '1005',
+      jsonAt: '1005',
+    },
+    {
+      what: 'a type error',
+      yaml: SCENARIO.replace('populate: true', 'populate: "yes"'),
+      pointer: '/processes/0/mappings/0/populate',
+      says: /"yes" is not a boolean/,
+      yamlAt: '"yes"',
+      jsonAt: '"yes"',
+    },
+    {
+      what: 'an unknown field in an event',
+      yaml: SCENARIO.replace('    length: 4KiB\n', '    length: 4KiB\n    lenght: 4KiB\n'),
+      pointer: '/events/0/lenght',
+      says: /unknown field "lenght" for do: madvise-hwpoison; did you mean "length"\?/,
+      yamlAt: 'lenght',
+      jsonAt: '"lenght"',
+    },
+    {
+      what: 'a size that is not one',
+      yaml: SCENARIO.replace('size: 1GiB', 'size: lots'),
+      pointer: '/platform/regions/0/size',
+      says: /"lots" is not a size/,
+      yamlAt: 'lots',
+      jsonAt: '"lots"',
+    },
+  ];
+  for (const c of cases) {
+    for (const [file, text, needle] of [
+      ['bad.poison.yaml', c.yaml, c.yamlAt],
+      ['bad.poison.json', asJson(c.yaml), c.jsonAt],
+    ] as const) {
+      for (const cmd of ['run', 'check', 'compare']) {
+        const r = cli([cmd, file], { [file]: text });
+        assert.equal(r.code, 2, `${c.what} ${file} ${cmd}: ${r.stderr}`);
+        assert.equal(r.stdout, '');
+        const lines = r.stderr.trimEnd().split('\n');
+        assert.equal(lines.length, 1, r.stderr);
+        const [, where, pointer, message] = /^(bad\.poison\.(?:yaml|json):\d+:\d+): (\/\S*): (.*)$/.exec(lines[0]!) ?? [];
+        assert.equal(where, `${file}:${posOf(text, needle)}`, `${c.what} ${file}: ${lines[0]}`);
+        assert.equal(pointer, c.pointer);
+        assert.match(message!, c.says);
+        // the pointer replaces the loader's own field label
+        assert.doesNotMatch(message!, /^\w+(\[\d+\]|\.\w+)*: /);
+      }
+    }
+  }
+});
+
+test('run-time refusals are positioned the same way, on the event (YAML and JSON, run, check and compare)', () => {
+  // an address no device owns: refused when the event runs, before it changes anything
+  const yaml = SCENARIO.replace('expect:\n  - calls', '  - { id: e2, do: media-error, spa: 0x10 }\nexpect:\n  - calls');
+  const json = asJson(yaml);
+  const [jl, jc] = posOf(json, '"spa": 16').split(':').map(Number);
+  for (const [file, text, at] of [
+    ['stray.poison.yaml', yaml, posOf(yaml, '0x10 }')],
+    ['stray.poison.json', json, `${jl}:${jc! + '"spa": '.length}`],
+  ] as const) {
+    for (const cmd of ['run', 'check', 'compare']) {
+      const r = cli([cmd, file], { [file]: text });
+      assert.equal(r.code, 2, `${file} ${cmd}`);
+      assert.equal(r.stdout, '');
+      assert.equal(r.stderr.split('\n').length, 2, r.stderr);
+      assert.match(r.stderr, new RegExp(`^${file.replace('.', '\\.')}:${at}: /events/1/spa: e2: .*no region owns`), `${file} ${cmd}: ${r.stderr}`);
+    }
+  }
+});
+
+test('compare --costs: a bad cost model is refused at its node, a JSON syntax error at its position', () => {
+  const files = { ...builtin('reflink-both-mapped.poison.yaml') };
+  const negative = '{\n  "default": 50,\n  "symbols": { "memory_failure": -3 }\n}\n';
+  let r = cli(['compare', 'reflink-both-mapped.poison.yaml', '--costs', 'c.json'], { ...files, 'c.json': negative });
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr, `c.json:${posOf(negative, '-3')}: /symbols/memory_failure: -3 is negative (costs are nanoseconds per call, 0 or more)\n`);
+  const unknown = '{ "default": 50, "symbol": {} }';
+  r = cli(['compare', 'reflink-both-mapped.poison.yaml', '--costs', 'c.json'], { ...files, 'c.json': unknown });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, new RegExp(`^c\\.json:${posOf(unknown, '{}')}: /symbol: unknown field`));
+  const broken = '{\n  "default": 50,\n  "symbols": { "memory_failure": 3, }\n}\n';
+  r = cli(['compare', 'reflink-both-mapped.poison.yaml', '--costs', 'c.json'], { ...files, 'c.json': broken });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^c\.json:3:\d+: JSON syntax error: /);
+  r = cli(['compare', 'reflink-both-mapped.poison.yaml', '--costs', 'missing.json'], files);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^missing\.json: cannot read the cost model: ENOENT/);
+});
+
+// ---------------------------------------------------------------- verdicts (hand-built reports)
+
+test('run prints each event\'s verdicts after its routing; compare a verdict matrix', () => {
+  const deps = fakeDeps();
+  const run = deps.runScenario;
+  deps.runScenario = (s, opts) => {
+    const r = run(s, opts);
+    const told = r.design === 'upstream';
+    r.verdicts = [
+      { event: 'e1', owner: { file: '/mnt/pmem/poisonfile', start: 0, end: 4096 }, pid: 1001, comm: 'injector', mapping: 'm0', addr: ['0x7f0000000000', '0x7f0000001000'], outcome: 'AR', reason: 'the task that consumed the poison', symbol: 'kill_proc', span: 1 },
+      { event: 'e1', owner: { file: '/mnt/pmem/poisonfile', start: 0, end: 4096 }, pid: 1002, comm: 'watcher', mapping: 'm0', addr: ['0x7f0000000000', '0x7f0000001000'], outcome: 'none', reason: 'no page-table entry maps the page: __add_to_kill drops it', symbol: '__add_to_kill', span: null },
+      { event: 'e1', owner: { file: '/mnt/pmem/testfile', start: 0, end: 4096 }, pid: 1000, comm: 'reader', mapping: 'm0', addr: ['0x7f0000000000', '0x7f0000001000'], outcome: told ? 'AO' : 'none', reason: told ? 'an early-kill mapper of another owner' : 'page->mapping names one owner only', symbol: told ? 'kill_proc' : 'collect_procs_file', span: 1 },
+    ];
+    return r;
+  };
+  const files = { 's.poison.yaml': f({ name: 'v' }) };
+  const r = cli(['run', 's.poison.yaml'], files, deps);
+  assert.equal(r.code, 0);
+  const lines = r.stdout.split('\n');
+  const at = lines.indexOf('  verdicts');
+  assert.ok(at > lines.findIndex((l) => /pread\(fd=3\)/.test(l)), 'after the routing');
+  assert.deepEqual(lines.slice(at + 1, at + 4), [
+    '    AR    injector:1001 m0  /mnt/pmem/poisonfile [0x0, 0x1000) 4 KiB  the task that consumed the poison  [kill_proc, span 1]',
+    '    none  watcher:1002 m0   /mnt/pmem/poisonfile [0x0, 0x1000) 4 KiB  no page-table entry maps the page: __add_to_kill drops it  [__add_to_kill, no span]',
+    '    AO    reader:1000 m0    /mnt/pmem/testfile [0x0, 0x1000) 4 KiB    an early-kill mapper of another owner  [kill_proc, span 1]',
+  ]);
+
+  const c = cli(['compare', 's.poison.yaml'], files, deps);
+  assert.equal(c.code, 0);
+  const cl = c.stdout.split('\n');
+  const m = cl.indexOf('  verdicts e1 read');
+  assert.ok(m > 0, c.stdout);
+  assert.match(cl[m + 1]!, /^ {4}injector:1001 m0 \/mnt\/pmem\/poisonfile \[0x0, 0x1000\) 4 KiB +AR +AR +AR +AR$/);
+  assert.match(cl[m + 2]!, /^ {4}watcher:1002 m0 \/mnt\/pmem\/poisonfile \[0x0, 0x1000\) 4 KiB +none +none +none +none$/);
+  assert.match(cl[m + 3]!, /^\* {3}reader:1000 m0 \/mnt\/pmem\/testfile \[0x0, 0x1000\) 4 KiB +AO +none +none +none$/);
+  for (const l of cl) assert.ok(l.length <= 120);
+});
+
+test('the real verdicts of reflink-both-mapped: the watcher collected and dropped by __add_to_kill, per design', () => {
+  const name = 'reflink-both-mapped.poison.yaml';
+  const files = builtin(name);
+  const report = JSON.parse(cli(['run', name, '--json'], files).stdout) as RunReport;
+  const watcher = report.verdicts.find((v) => v.pid === 1002);
+  assert.ok(watcher, 'a verdict for the watcher');
+  const r = cli(['run', name], files);
+  assert.equal(r.code, 0);
+  const lines = r.stdout.split('\n');
+  const at = lines.indexOf('  verdicts');
+  assert.ok(at > lines.findIndex((l) => /action_result\(/.test(l)), 'after the routing');
+  const verdictLines = lines.slice(at + 1, at + 1 + report.verdicts.filter((v) => v.event === 'e1').length);
+  assert.equal(verdictLines.length, 3);
+  const w = verdictLines.find((l) => /^ {4}none +watcher:1002 m0 +\/mnt\/pmem\/poisonfile \[0x0, 0x1000\) 4 KiB {2}/.test(l));
+  assert.ok(w, verdictLines.join('\n'));
+  assert.ok(w.endsWith(`[__add_to_kill, span ${watcher.span}]`), w);
+  assert.ok(w.includes(watcher.reason));
+  assert.ok(verdictLines.some((l) => /^ {4}AR +injector:1001 m0 .*\[kill_proc, span \d+\]$/.test(l)));
+  assert.ok(verdictLines.some((l) => /^ {4}AO +reader:1000 m0 +\/mnt\/pmem\/testfile /.test(l)));
+
+  const c = cli(['compare', name], files);
+  const cl = c.stdout.split('\n');
+  const m = cl.indexOf('  verdicts e1 madvise-hwpoison');
+  assert.ok(m > 0);
+  assert.match(cl.find((l, i) => i > m && /watcher:1002/.test(l))!, /^ {4}watcher:1002 m0 \/mnt\/pmem\/poisonfile \[0x0, 0x1000\) 4 KiB +none +none +none +none$/);
+  // the old single-owner designs never reach the reader's file
+  assert.match(cl.find((l, i) => i > m && /reader:1000/.test(l))!, /^\* +reader:1000 m0 \/mnt\/pmem\/testfile \[0x0, 0x1000\) 4 KiB +AO +none +AO +none$/);
 });

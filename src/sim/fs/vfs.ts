@@ -42,6 +42,8 @@ export interface BlockDev {
    * the device, in device order (a dm table may split it); no trace
    */
   spaRanges(offset: number, len: number): [number, number][];
+  /** the SPA of byte 0 when the whole device is one linear range of system memory (a pmem disk); undefined otherwise */
+  linearSpa?: number;
 }
 
 export abstract class SuperBlock {
@@ -88,6 +90,14 @@ export abstract class SuperBlock {
   abstract markDead(k: Kernel): void;
   /** the block-device byte offset holding a file offset, or undefined for a hole; no trace */
   abstract bmapQuiet(inode: Inode, off: number): number | undefined;
+  /**
+   * The file owners of device bytes [devOffset, devOffset + len), from the
+   * filesystem's own reverse map; undefined when it keeps none (then a caller
+   * walks each file's block map). No trace, no state changed.
+   */
+  ownersQuiet(_devOffset: number, _len: number): { inode: Inode; fileOffset: number; length: number }[] | undefined {
+    return undefined;
+  }
   /** the file's mapped extents: file offset, length and block-device byte offset, in file order; no trace */
   abstract extentsQuiet(inode: Inode): { fileOffset: number; length: number; devOffset: number }[];
   /** create a file as the scenario describes it (setup, before any event) */

@@ -41,6 +41,7 @@ import type {
   EventKind,
   EventSpec,
   Expectation,
+  VerdictExpect,
   ExtentSpec,
   FileSpec,
   FilesystemSpec,
@@ -98,6 +99,18 @@ export function loadScenario(text: string, file: string): Scenario {
  */
 export function positionOf(scenarioText: string, file: string, pointer: string): SourcePosition {
   return sourceFor(scenarioText, file).locate(pointer, 'value');
+}
+
+/**
+ * Where a text stops being strict JSON (RFC 8259): 1-based line and column
+ * and what is wrong there; undefined when it is JSON.
+ */
+export function jsonSyntaxError(text: string): (SourcePosition & { message: string }) | undefined {
+  const problem = new JsonChecker(text).firstError();
+  if (!problem) return undefined;
+  const before = text.slice(0, problem.offset);
+  const line = before.split('\n').length;
+  return { line, column: problem.offset - (before.lastIndexOf('\n') + 1) + 1, message: problem.message };
 }
 
 /** A Diagnostic for a semantic error the simulator found, placed in the scenario text. */
@@ -877,6 +890,7 @@ interface RawExpectation {
   calls?: { symbol: string; count: Num };
   hwpoison?: { pfn: Num; set?: boolean };
   cxlPoison?: { memdev?: string; region?: string; dpa?: Num; hpa?: Num; length?: Num; source?: CxlPoisonSource; traceType?: 'List' | 'Inject' | 'Clear'; count?: Num };
+  verdict?: { pid?: Num | null; mapping?: string; file?: string; device?: string; outcome?: VerdictExpect['outcome']; symbol?: string; reason?: string };
 }
 
 const KERNEL_DEFAULTS: KernelConfig = { design: 'upstream', earlyKill: false, recovery: true, reporting: 'native' };
@@ -1916,6 +1930,22 @@ class Normalizer {
           source: c.source,
           traceType: c.traceType,
           count: c.count === undefined ? undefined : this.size(c.count, `${p}/count`),
+        }),
+      };
+    }
+    if (raw.verdict) {
+      const v = raw.verdict;
+      const p = `${path}/verdict`;
+      return {
+        path,
+        verdict: compact({
+          pid: v.pid === undefined || v.pid === null ? v.pid : this.knownPid(v.pid, `${p}/pid`),
+          mapping: v.mapping,
+          file: v.file,
+          device: v.device,
+          outcome: v.outcome,
+          symbol: v.symbol,
+          reason: v.reason,
         }),
       };
     }

@@ -192,7 +192,21 @@ export type Expectation = { path: string } & (
   | { calls: { symbol: string; count: number } }
   | { hwpoison: { pfn: number; set: boolean } }
   | { cxlPoison: CxlPoisonExpect }
+  | { verdict: VerdictExpect }
 );
+
+/** extension (docs/verdicts.md): some owner verdict matches every field given */
+export interface VerdictExpect {
+  /** a pid, or null for an owner nobody maps */
+  pid?: number | null;
+  mapping?: string;
+  file?: string;
+  device?: string;
+  outcome?: 'AR' | 'AO' | 'killed' | 'SIGBUS' | 'unmapped only' | 'none';
+  symbol?: string;
+  /** a substring of the reason */
+  reason?: string;
+}
 
 /** extension (docs/cxl.md): some cxl_poison trace records match every field given */
 export interface CxlPoisonExpect {

@@ -12,7 +12,7 @@ import { EIO, ENOSPC } from '../../errno';
 import type { XfsIomap } from './xfs_mount';
 import { hex, SECTOR_SIZE } from '../../units';
 import { xfsDaxHolderOperations, xfsFsCorruptedRange } from './xfs_notify_failure';
-import { createXfsModel, type XfsModelApi } from './xfs_model_adapter';
+import { createXfsModel, isNonInodeOwner, type XfsModelApi } from './xfs_model_adapter';
 import { InputError } from '../../errors';
 
 /** SHUTDOWN_* flags, fs/xfs/xfs_mount.h */
@@ -112,6 +112,36 @@ export class XfsSuperBlock extends SuperBlock {
     k.tr.call('fs', 'xfs_fs_shutdown', { dev: this.bdev.name }, () => {
       this.forceShutdown(k, 'SHUTDOWN_DEVICE_REMOVED', 'xfs_fs_shutdown', this.lines.deviceRemoved);
     });
+  }
+
+  /** the reverse map's file owners of [devOffset, devOffset + len), as xfs_io fsmap would list them (rmapbt only) */
+  override ownersQuiet(devOffset: number, len: number): { inode: Inode; fileOffset: number; length: number }[] | undefined {
+    if (!this.spec.rmapbt || len <= 0) return undefined;
+    const x = this.model;
+    const bs = x.blockSize;
+    const end = Math.min(devOffset + len, this.bdev.size);
+    if (devOffset >= end) return [];
+    const first = x.daddrToFsb(Math.floor(devOffset / SECTOR_SIZE));
+    const last = x.daddrToFsb(Math.floor((end - 1) / SECTOR_SIZE));
+    const out: { inode: Inode; fileOffset: number; length: number }[] = [];
+    for (let agno = x.fsbToAgno(first); agno <= x.fsbToAgno(last); agno++) {
+      const lo = agno === x.fsbToAgno(first) ? x.fsbToAgbno(first) : 0;
+      const hi = agno === x.fsbToAgno(last) ? x.fsbToAgbno(last) : x.agLength(agno) - 1;
+      x.rmapQueryRange(agno, lo, hi, (rec) => {
+        if (isNonInodeOwner(rec.owner) || rec.attrFork || rec.bmbtBlock) return 0;
+        const inode = this.byIno.get(rec.owner);
+        if (!inode) return 0;
+        const a = Math.max(rec.startblock, lo);
+        const b = Math.min(rec.startblock + rec.blockcount - 1, hi);
+        const devA = x.agbToDaddr(agno, a) * SECTOR_SIZE;
+        const devB = x.agbToDaddr(agno, b) * SECTOR_SIZE + bs;
+        const s = Math.max(devA, devOffset);
+        const e = Math.min(devB, end);
+        if (s < e) out.push({ inode, fileOffset: (rec.offset + (a - rec.startblock)) * bs + (s - devA), length: e - s });
+        return 0;
+      });
+    }
+    return out;
   }
 
   /** xfs_iget(..., XFS_IGET_INCORE): the in-core inode, or null (-ENODATA) */

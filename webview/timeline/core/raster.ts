@@ -135,9 +135,11 @@ export function rasterTrack(px: Uint32Array, dl: DrawList, view: TimelineView, l
     for (let o = c; o < W * H; o += W) px[o] = colours.grid;
   }
 
-  // idle gaps: a band over the whole height (no span is ever inside one)
+  // idle gaps: a band over the whole height (no span is ever inside one); one under 2 px is left to the axis
+  // (at the full view of a long run there are hundreds, and a band per pixel column would only hatch the track)
   const gaps = g.gaps ?? [];
   for (let q = 0; q + 1 < gaps.length; q += 2) {
+    if (gaps[q + 1]! - gaps[q]! < 2) continue;
     const a = Math.max(0, Math.round(gaps[q]!));
     const b = Math.min(W, Math.round(gaps[q + 1]!));
     if (b <= a) continue;

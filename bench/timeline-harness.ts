@@ -16,7 +16,7 @@ export interface FrameSample {
 }
 
 interface Bench {
-  setup(spans: number): Promise<{ genMs: number; buildMs: number; firstFrameMs: number; spans: number; events: number }>;
+  setup(spans: number, compress?: boolean): Promise<{ genMs: number; buildMs: number; firstFrameMs: number; spans: number; events: number }>;
   state(): TimelineViewState;
   keys(keys: string[]): Promise<FrameSample[]>;
   wheel(steps: { deltaY: number; x: number; deltaX?: number }[]): Promise<FrameSample[]>;
@@ -79,10 +79,12 @@ function point(x: number, y: number) {
 }
 
 window.bench = {
-  async setup(spans) {
+  async setup(spans, compress = true) {
     let t = performance.now();
     report = synthReport({ spans, seed: 42 });
     const genMs = performance.now() - t;
+    // idle time compressed (the default) or linear (C toggles it)
+    if (!compress) canvas().dispatchEvent(new KeyboardEvent('keydown', { key: 'c', bubbles: true, cancelable: true }));
     t = performance.now();
     ctl.setReport(report);
     const buildMs = performance.now() - t;

@@ -18,6 +18,8 @@ import { pathToFileURL } from 'node:url';
 import { loadavg, cpus } from 'node:os';
 
 const SPANS = Number(process.env.TIMELINE_BENCH_SPANS ?? 1_000_000);
+// TIMELINE_BENCH_LINEAR=1: idle time not compressed (the views of the benchmark before compression existed)
+const LINEAR = process.env.TIMELINE_BENCH_LINEAR === '1';
 const TARGET_MS = 16;
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const outDir = resolve('out/bench');
@@ -105,9 +107,9 @@ try {
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(pathToFileURL(`${outDir}/timeline.html`).href);
   await page.waitForFunction(() => typeof window.bench === 'object', null, { timeout: 30_000 });
-  const setup = await page.evaluate((n) => window.bench.setup(n), SPANS);
+  const setup = await page.evaluate(([n, c]) => window.bench.setup(n, c), [SPANS, !LINEAR]);
   if (errors.length) throw new Error(errors.join('; '));
-  console.log(`timeline: ${setup.spans} spans, ${setup.events} events, 1600x900, Chromium headless (software raster); ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)}`);
+  console.log(`timeline: ${setup.spans} spans, ${setup.events} events, 1600x900, idle time ${LINEAR ? 'linear' : 'compressed'}, Chromium headless (software raster); ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)}`);
   console.log(`  synthetic report generated in the page      ${f1(setup.genMs).padStart(9)} ms`);
   console.log(`  index build (setReport: model, rows, view)  ${f1(setup.buildMs).padStart(9)} ms`);
   console.log(`  first frame                                 ${f1(setup.firstFrameMs).padStart(9)} ms`);

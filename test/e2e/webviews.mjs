@@ -448,6 +448,99 @@ export async function run({ page, artifacts, log, checks = [] }) {
   await tl.locator('canvas').first().waitFor({ timeout: 30_000 });
   ok('Timeline opened on the session');
 
+  // ---- Timeline at 1600x1000 in Light, Dark and High Contrast: axis labels distinct at the full view and zoomed in,
+  // the idle gap between the setup and e1 (1 ms later) cut and marked, the list following the view, the palette's contrast
+  await palette(page, 'DAX Poison Lab: Open Timeline');
+  const tlMaximised = await palette(page, 'View: Toggle Maximize Editor Group').then(() => true, () => false);
+  const TL_UNIT = /^(\d+(?:\.\d+)?) (ns|µs|ms|s)$/;
+  const tlScale = { ns: 1, 'µs': 1e3, ms: 1e6, s: 1e9 };
+  const checkLabels = (labels, what) => {
+    if (labels.length < 2) throw new Error(`timeline ${what}: only ${labels.length} axis label(s): ${labels.join(', ')}`);
+    let prev = -Infinity;
+    labels.forEach((l, q) => {
+      const m = TL_UNIT.exec(l);
+      if (!m) throw new Error(`timeline ${what}: axis label ${JSON.stringify(l)} is not a number with a unit (ns, µs, ms, s)`);
+      const v = Number(m[1]) * tlScale[m[2]];
+      if (q && l === labels[q - 1]) throw new Error(`timeline ${what}: the axis repeats ${l} (${labels.join(', ')})`);
+      if (!(v > prev)) throw new Error(`timeline ${what}: axis labels out of order at ${l} (${labels.join(', ')})`);
+      prev = v;
+    });
+  };
+  const inViewOf = (text) => {
+    const m = /^(\d+) of (\d+) spans? in view$/.exec(text ?? '');
+    if (!m) throw new Error(`timeline: no "N of M spans in view" count (got ${JSON.stringify(text)})`);
+    return [Number(m[1]), Number(m[2])];
+  };
+  for (const [name, theme, cls] of THEMES.slice(0, 3)) {
+    await palette(page, 'Preferences: Color Theme', theme, { type: false });
+    const t = await viewFrame(page, 'timeline');
+    await t.locator(`body.${cls}`).waitFor({ timeout: 30_000 });
+    const root = t.locator('.timeline-root');
+    const canvas = t.locator('canvas.dax-tl-canvas');
+    const read = () => root.evaluate((el) => ({
+      labels: JSON.parse(el.dataset.axisLabels ?? '[]'),
+      gaps: JSON.parse(el.dataset.axisGaps ?? '[]'),
+      inView: el.dataset.inView,
+      caption: el.querySelector('.dax-tl-list-caption')?.textContent,
+      win: JSON.parse(el.dataset.window ?? '[0,0]'),
+      options: [...el.querySelectorAll('.dax-tl-opt')].map((o) => [Number(o.dataset.t), Number(o.dataset.end)]),
+      pressed: el.querySelector('.dax-tl-toggle')?.getAttribute('aria-pressed'),
+    }));
+    await canvas.focus();
+    await page.keyboard.press('Home');
+    await page.waitForTimeout(500);
+    const full = await read();
+    if (full.pressed !== 'true') throw new Error(`timeline ${name}: idle time is not compressed by default (aria-pressed=${full.pressed})`);
+    checkLabels(full.labels, `${name} full view`);
+    if (!full.gaps.length || !full.gaps.every((g) => /^⋯ \d+(\.\d+)? (µs|ms) idle$/.test(g))) throw new Error(`timeline ${name}: no idle-gap mark between the setup and e1 (gaps: ${JSON.stringify(full.gaps)})`);
+    const [n0, total] = inViewOf(full.inView);
+    if (n0 !== total || full.caption !== full.inView) throw new Error(`timeline ${name}: the full view should list every span (${full.inView}; caption ${full.caption})`);
+    // contrast, computed here from the colours the canvas paints with (WCAG 2 relative luminance)
+    const contrastFails = await root.evaluate((el) => {
+      const p = JSON.parse(el.dataset.palette ?? '{}');
+      const rgb = (s) => (/rgba?\(([^)]+)\)/.exec(s)?.[1] ?? '0,0,0').split(',').map(Number);
+      const lum = (s) => {
+        const [r, g, b] = rgb(s).map((v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4));
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+      };
+      const ratio = (a, b) => (Math.max(lum(a), lum(b)) + 0.05) / (Math.min(lum(a), lum(b)) + 0.05);
+      const fails = [];
+      (p.layerFill ?? []).forEach((f, i) => {
+        if (ratio(f, p.background) < 3) fails.push(`layer ${i} fill ${f} on ${p.background}: ${ratio(f, p.background).toFixed(2)}`);
+        if (ratio(p.layerText[i], f) < 4.5) fails.push(`layer ${i} text ${p.layerText[i]} on ${f}: ${ratio(p.layerText[i], f).toFixed(2)}`);
+      });
+      for (const c of JSON.parse(el.dataset.contrast ?? '[]')) if (c.ratio < c.min) fails.push(`${c.name}: ${c.ratio} < ${c.min}`);
+      return { fails, n: (p.layerFill ?? []).length };
+    });
+    if (!contrastFails.n || contrastFails.fails.length) throw new Error(`timeline ${name}: contrast below target: ${contrastFails.fails.join('; ') || 'no palette'}`);
+    await shot(`timeline-${name}-full`);
+    // zoom in several steps: labels still distinct, and the list shows only the spans in the narrower window
+    for (let k = 0; k < 8; k++) await page.keyboard.press('+');
+    await page.waitForTimeout(600);
+    const zoomed = await read();
+    checkLabels(zoomed.labels, `${name} zoomed in 8 steps`);
+    const [n1] = inViewOf(zoomed.inView);
+    if (!(n1 < n0)) throw new Error(`timeline ${name}: after zooming in the list still has ${zoomed.inView}`);
+    const [a, b] = zoomed.win;
+    const outside = zoomed.options.filter(([s, e]) => !(s < b && (e > a || s >= a)));
+    if (!zoomed.options.length && n1 > 0) throw new Error(`timeline ${name}: ${zoomed.inView}, yet the list shows no option`);
+    if (outside.length) throw new Error(`timeline ${name}: the list shows ${outside.length} span(s) outside the window [${a}, ${b}) ns`);
+    await shot(`timeline-${name}-zoomed`);
+    // idle time uncompressed (C): the same window, no cut; back on
+    await page.keyboard.press('c');
+    await page.keyboard.press('Home');
+    await page.waitForTimeout(500);
+    const linear = await read();
+    if (linear.pressed !== 'false' || linear.gaps.length) throw new Error(`timeline ${name}: C did not turn compression off (aria-pressed=${linear.pressed}, gaps ${linear.gaps.length})`);
+    checkLabels(linear.labels, `${name} uncompressed full view`);
+    await page.keyboard.press('c');
+    await page.keyboard.press('Home');
+    await page.waitForTimeout(300);
+    ok(`Timeline in ${theme}: ${full.labels.length} distinct axis labels at the full view (${full.labels.join(', ')}), ${zoomed.labels.length} zoomed in (${zoomed.labels[0]} … ${zoomed.labels[zoomed.labels.length - 1]}), cut ${full.gaps.join('; ')}, list ${full.inView} → ${zoomed.inView}, ${contrastFails.n} layer colours at 3:1 and their text at 4.5:1`);
+  }
+  await palette(page, 'Preferences: Color Theme', 'Dark Modern', { type: false });
+  if (tlMaximised) await palette(page, 'View: Toggle Maximize Editor Group');
+
   // ---- one selection: a span picked in the timeline is selected in the routing view and its event in the Events view
   await page.locator('.activitybar [aria-label^="DAX Poison Lab"]').first().click();
   await page.locator('.monaco-list-row[aria-label*="e1 madvise-hwpoison"]').first().waitFor({ timeout: 30_000 });

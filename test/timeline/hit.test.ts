@@ -7,6 +7,7 @@ import { buildView, layoutLanes, NO_FILTERS, rowTop } from '../../webview/timeli
 import { hitTest } from '../../webview/timeline/core/cull';
 import { fullView, type Viewport } from '../../webview/timeline/core/viewport';
 import { emptyReport, placesOf, randomReport, rng } from './helpers';
+import { compressedMap } from '../../webview/timeline/core/timemap';
 
 const METRICS = { rowH: 18, instH: 14, gap: 5 };
 
@@ -98,4 +99,26 @@ test('hit an instant, a nested span, nothing', () => {
   assert.deepEqual(ev, { kind: 'instant', k: 0, lane: 0 });
   assert.equal(m.instants[0]!.span, m.indexOf(1));
   assert.equal(hitTest(view, layout, vp, 1000, 520, 3), null);
+});
+
+test('hit testing through the compressed time map: the span drawn under the pointer is the one hit', () => {
+  const spans = [0, 1_000_000, 2_000_000].map((t, k) => ({ id: k + 1, parent: null, t, dur: 300 + k * 100, layer: 'mm' as const, symbol: `s${k}`, args: {}, ret: '0' }));
+  const m = buildModel(emptyReport(spans));
+  const view = buildView(m, NO_FILTERS);
+  const layout = layoutLanes(view, METRICS);
+  const map = compressedMap(m);
+  const vp = fullView({ tMin: map.uMin, tMax: map.uMax });
+  const W = 1000;
+  const k = W / (vp.t1 - vp.t0);
+  const li = view.laneOf[m.layerLane[m.layer[0]!]!]!;
+  const y = rowTop(layout, li, 0) + 5;
+  for (let i = 0; i < 3; i++) {
+    const x = ((map.start[i]! + map.end[i]!) / 2 - vp.t0) * k;
+    assert.deepEqual(hitTest(view, layout, vp, W, x, y, 3, map), { kind: 'span', i, lane: li, row: 0 });
+    // the model's own times put every span in the first few pixels: the same pixel would miss
+    if (i > 0) assert.notDeepEqual(hitTest(view, layout, vp, W, x, y, 3), { kind: 'span', i, lane: li, row: 0 });
+  }
+  // the middle of a gap holds nothing
+  const g = map.gaps[0]!;
+  assert.equal(hitTest(view, layout, vp, W, ((g.u0 + g.u1) / 2 - vp.t0) * k, y, 3, map), null);
 });

@@ -6,10 +6,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildModel } from '../../webview/timeline/core/model';
 import { buildView, layoutLanes, NO_FILTERS, type TimelineFilters } from '../../webview/timeline/core/view';
-import { cull, DrawList } from '../../webview/timeline/core/cull';
+import { cull, DrawList, slicesOf } from '../../webview/timeline/core/cull';
 import { blend, packColor, rasterTrack, sliceInset, unpackColor, type RasterColours } from '../../webview/timeline/core/raster';
 import { fullView, type Viewport } from '../../webview/timeline/core/viewport';
 import { bruteCull, emptyReport, randomReport, rng } from './helpers';
+import { compressedMap } from '../../webview/timeline/core/timemap';
 
 const METRICS = { rowH: 18, instH: 14, gap: 5 };
 const grey = (v: number) => packColor({ r: v, g: v, b: v, a: 1 });
@@ -24,8 +25,9 @@ const COLOURS: RasterColours = {
   outline: -1,
   event: packColor({ r: 1, g: 2, b: 255, a: 1 }),
   signal: packColor({ r: 255, g: 2, b: 1, a: 1 }),
+  gap: grey(60),
 };
-const UNPAINTED = new Set([COLOURS.background, COLOURS.stripe, COLOURS.border, COLOURS.grid]);
+const UNPAINTED = new Set([COLOURS.background, COLOURS.stripe, COLOURS.border, COLOURS.grid, COLOURS.gap]);
 
 test('packing and blending pixels', () => {
   const c = { r: 12, g: 200, b: 77, a: 1 };
@@ -146,4 +148,34 @@ test('high contrast: slices wide enough are outlined', () => {
   assert.equal(px[(y + 8) * W + 38], outline);
   assert.equal(px[(y + 8) * W + 20], fillC);
   assert.equal(px[(y + 8) * W + 45], COLOURS.background);
+});
+
+test('compressed idle gaps: a band over the whole height, the spans of each event beside it and never in it', () => {
+  // two events 1 ms apart, each 200 ns of spans: uncompressed, each is a fifth of a pixel of a 1000 px track
+  const spans = [0, 1_000_000].map((t, k) => ({ id: k + 1, parent: null, t, dur: 200, layer: 'mm' as const, symbol: 'x', args: {}, ret: '0' }));
+  const m = buildModel(emptyReport(spans));
+  const view = buildView(m, NO_FILTERS);
+  const layout = layoutLanes(view, METRICS);
+  const map = compressedMap(m);
+  assert.equal(map.gaps.length, 1);
+  const W = 1000;
+  const H = 60;
+  const vp = fullView({ tMin: map.uMin, tMax: map.uMax });
+  const k = W / (vp.t1 - vp.t0);
+  const g = map.gaps[0]!;
+  const gx = [(g.u0 - vp.t0) * k, (g.u1 - vp.t0) * k];
+  const dl = cull(view, layout, vp, W, H, { time: map });
+  const slices = slicesOf(dl);
+  assert.equal(slices.length, 2, 'both spans are slices at the full view');
+  for (const sl of slices) {
+    assert.ok(sl.x1 - sl.x0 > 100, `each span is wide: ${sl.x1 - sl.x0} px`);
+    assert.ok(sl.x1 <= gx[0]! + 1e-6 || sl.x0 >= gx[1]! - 1e-6, 'no span inside the gap');
+  }
+  const px = new Uint32Array(W * H);
+  rasterTrack(px, dl, view, layout, COLOURS, { width: W, height: H, dpr: 1, grid: [], gaps: gx });
+  const mid = Math.round((gx[0]! + gx[1]!) / 2);
+  for (const y of [0, 20, 59]) assert.equal(px[y * W + mid], COLOURS.gap, `band at row ${y}`);
+  // the same run uncompressed: both spans are sub-pixel marks
+  const lin = cull(view, layout, fullView(m), W, H);
+  assert.equal(lin.nSlices, 0);
 });

@@ -1,8 +1,14 @@
 // Viewport math: zoom keeps the time under the cursor, pan, clamps, reveal, ticks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clampScroll, clampView, formatNs, fullView, MIN_RANGE, panBy, revealRange, revealY, ticks, timeToX, xToTime, zoomAt, type Viewport } from '../../webview/timeline/core/viewport';
+import { clampScroll, clampView, formatNs, fullView, MIN_RANGE, panBy, revealRange, revealY, timeToX, xToTime, zoomAt, type Viewport } from '../../webview/timeline/core/viewport';
 import { rng } from './helpers';
+import { buildAxis } from '../../webview/timeline/core/axis';
+import { identityMap } from '../../webview/timeline/core/timemap';
+import { buildModel } from '../../webview/timeline/core/model';
+import { emptyReport } from './helpers';
+
+const LINEAR = identityMap(buildModel(emptyReport([])));
 
 const B = { tMin: 0, tMax: 1e9 };
 
@@ -86,7 +92,7 @@ test('ticks are on a 1/2/5 step, inside the view, far enough apart', () => {
     const range = Math.exp(r() * Math.log(1e10)) + 1;
     const t0 = r() * 1e10;
     const vp: Viewport = { t0, t1: t0 + range, scrollY: 0 };
-    const ts = ticks(vp, 1200, 90);
+    const ts = buildAxis(LINEAR, vp, 1200, { minPx: 90 }).ticks;
     assert.ok(ts.length >= 1 || range * 90 / 1200 > range, `some ticks ${k}`);
     for (let q = 0; q < ts.length; q++) {
       assert.ok(ts[q]!.t >= t0 - 1e-6 && ts[q]!.t <= vp.t1 + 1e-6);

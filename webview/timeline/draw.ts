@@ -9,7 +9,7 @@ import type { DrawList } from './core/cull';
 import { parseColor } from './core/colors';
 import { packColor, rasterTrack, sliceInset, type RasterColours } from './core/raster';
 import type { Layout, TimelineView } from './core/view';
-import type { Tick } from './core/viewport';
+import type { Axis } from './core/axis';
 import type { Theme } from './theme';
 
 export interface Geometry {
@@ -43,6 +43,7 @@ export function rasterColours(theme: Theme): RasterColours {
     outline: theme.outline ? packCss(theme.outline) : -1,
     event: packCss(theme.event),
     signal: packCss(theme.signal),
+    gap: packCss(theme.gap),
   };
 }
 
@@ -53,6 +54,7 @@ export class Painter {
   private colours: RasterColours | null = null;
   private coloursOf: Theme | null = null;
   private grid: number[] = [];
+  private gapCols: number[] = [];
 
   constructor(private readonly ctx: CanvasRenderingContext2D) {}
 
@@ -66,7 +68,7 @@ export class Painter {
   }
 
   /** `measure` gives a text's width in the current font (cached by the caller) */
-  paint(dl: DrawList, view: TimelineView, layout: Layout, theme: Theme, g: Geometry, axis: Tick[], measure: (text: string) => number): void {
+  paint(dl: DrawList, view: TimelineView, layout: Layout, theme: Theme, g: Geometry, axis: Axis, measure: (text: string) => number): void {
     const ctx = this.ctx;
     const m = view.model;
     const { width: W, height: H, gutter: GX, header: HY, dpr } = g;
@@ -86,8 +88,11 @@ export class Painter {
       const img = this.buffer(TW, TH);
       const grid = this.grid;
       grid.length = 0;
-      for (const t of axis) grid.push(t.x);
-      rasterTrack(this.px, dl, view, layout, this.colours!, { width: TW, height: TH, dpr, grid });
+      for (const t of axis.ticks) grid.push(t.x);
+      const gapCols = this.gapCols;
+      gapCols.length = 0;
+      for (const gp of axis.gaps) gapCols.push(gp.x0, gp.x1);
+      rasterTrack(this.px, dl, view, layout, this.colours!, { width: TW, height: TH, dpr, grid, gaps: gapCols });
       ctx.putImageData(img, GX, HY);
     }
 
@@ -104,6 +109,50 @@ export class Painter {
     const setFill = (s: string) => {
       if (s !== style) ctx.fillStyle = style = s;
     };
+
+    // idle gaps on the lanes: a zig-zag down each edge of the band, the real idle time as text
+    if (axis.gaps.length) {
+      ctx.strokeStyle = theme.gapLine;
+      ctx.lineWidth = Math.max(1, Math.round(dpr));
+      ctx.beginPath();
+      const amp = 2 * dpr;
+      const per = 6 * dpr;
+      for (const gp of axis.gaps) {
+        const w = gp.x1 - gp.x0;
+        if (w < 2 * dpr || gp.x1 < 0 || gp.x0 > TW) continue;
+        for (const ex of [gp.x0, gp.x1]) {
+          const x = Math.round(ex) + 0.5;
+          if (w < 8 * dpr) {
+            ctx.moveTo(x, 0);
+            ctx.lineTo(x, TH);
+            continue;
+          }
+          ctx.moveTo(x, 0);
+          for (let y = 0, q = 0; y < TH; y += per / 2, q++) ctx.lineTo(x + (q % 2 ? -amp : amp), y + per / 2);
+        }
+      }
+      ctx.stroke();
+      setFill(theme.gapText);
+      const fh = theme.fontSize * dpr;
+      for (const gp of axis.gaps) {
+        const a = Math.max(gp.x0, 0);
+        const b = Math.min(gp.x1, TW);
+        if (b - a < fh + 2 * dpr) continue;
+        const c = (a + b) / 2;
+        if (gp.label !== null) {
+          ctx.textAlign = 'center';
+          ctx.fillText(gp.label, c, 10 * dpr);
+          ctx.textAlign = 'left';
+        } else {
+          // upright: along the band, reading downwards
+          ctx.save();
+          ctx.translate(c, 6 * dpr);
+          ctx.rotate(Math.PI / 2);
+          ctx.fillText(gp.text, 0, 0);
+          ctx.restore();
+        }
+      }
+    }
 
     // labels (slices are pushed lane by lane, so the colour rarely changes)
     for (let q = 0; q < dl.nSlices; q++) {
@@ -221,8 +270,33 @@ export class Painter {
     ctx.beginPath();
     ctx.rect(GX, 0, TW, HY);
     ctx.clip();
+    // the cut of each gap on the axis: its band and a break glyph (two slanted strokes)
+    if (axis.gaps.length) {
+      setFill(theme.gap);
+      ctx.beginPath();
+      for (const gp of axis.gaps) {
+        const a = Math.max(gp.x0, 0);
+        const b = Math.min(gp.x1, TW);
+        if (b <= a) continue;
+        ctx.rect(GX + Math.round(a), 0, Math.max(1, Math.round(b - a)), HY - 1);
+      }
+      ctx.fill();
+    }
+    ctx.strokeStyle = theme.gapLine;
+    ctx.lineWidth = Math.max(1, Math.round(dpr));
+    ctx.beginPath();
+    for (const gp of axis.gaps) {
+      if (!gp.glyph) continue;
+      const c = GX + (gp.x0 + gp.x1) / 2;
+      const h = HY * 0.3;
+      for (const d of [-2.5 * dpr, 2.5 * dpr]) {
+        ctx.moveTo(c + d - 2 * dpr, HY / 2 + h);
+        ctx.lineTo(c + d + 2 * dpr, HY / 2 - h);
+      }
+    }
+    ctx.stroke();
     setFill(theme.muted);
-    for (const t of axis) {
+    for (const t of axis.ticks) {
       ctx.fillRect(GX + Math.round(t.x), HY - 5 * dpr, 1, 5 * dpr);
       ctx.fillText(t.label, GX + Math.round(t.x) + 3 * dpr, HY / 2);
     }

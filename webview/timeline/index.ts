@@ -8,16 +8,27 @@
 //
 // Canvas controls: drag to pan (both ways), wheel to zoom about the pointer
 // (Shift+wheel scrolls the lanes, a horizontal wheel pans), ←/→ pan, ↑/↓
-// scroll the lanes, + and - zoom, Home shows the whole run, click selects,
-// Enter opens the selected span's kernel symbol, Escape clears the selection.
+// scroll the lanes, + and - zoom, Home shows the whole run, C toggles the
+// compression of idle time, click selects, Enter opens the selected span's
+// kernel symbol, Escape clears the selection.
+//
+// The viewport is in display time (core/timemap.ts): with compression on
+// (the default) idle gaps are cut to a marked sliver, so the whole run reads
+// at the full view; zoom, pan, culling, hit testing and the axis all go
+// through the one mapping, and the saved state keeps real time.
 
 import type { RunReport } from '../../src/sim/report';
 import { buildModel, labelOf, type TimelineModel } from './core/model';
 import { buildView, layoutLanes, normaliseFilters, rowTop, type Layout, type TimelineFilters, type TimelineView } from './core/view';
-import { clampScroll, clampView, fullView, panBy, revealRange, revealY, ticks, zoomAt, formatNs, type Viewport } from './core/viewport';
+import { clampScroll, clampView, fullView, panBy, revealRange, revealY, zoomAt, formatNs, type Viewport } from './core/viewport';
+import { buildAxis, gapText, type Axis } from './core/axis';
+import { compressedMap, identityMap, toDisplay, toReal, type TimeMap } from './core/timemap';
+import { buildRangeIndex, spansInRange, type RangeIndex } from './core/inview';
+import { paletteContrasts } from './core/palette';
+import { parseColor } from './core/colors';
 import { cull, DrawList, hitTest } from './core/cull';
 import { fontOf, Painter } from './draw';
-import { SpanList } from './list';
+import { SpanList, inViewText } from './list';
 import { Toolbar } from './toolbar';
 import { readTheme, type Theme } from './theme';
 import { STYLES } from './styles';
@@ -28,6 +39,8 @@ export interface TimelineViewState {
   scrollY: number;
   selected: number | null;
   filters: { layers: string[]; processes: number[]; symbol: string };
+  /** idle time compressed (absent: on) */
+  compress?: boolean;
 }
 
 export interface TimelineHost {
@@ -94,6 +107,11 @@ export function mountTimeline(root: HTMLElement, host: TimelineHost, initial?: T
   let filters: TimelineFilters = normaliseFilters(initial?.filters);
   /** t0/t1 in ns, scrollY in CSS px */
   let vp: Viewport | null = null;
+  /** real time → display time; the viewport is in display time */
+  let tmap: TimeMap | null = null;
+  let compress = initial?.compress !== false;
+  let rangeIx: RangeIndex | null = null;
+  let axis: Axis = { ticks: [], gaps: [] };
   let pendingInitial: TimelineViewState | undefined = initial;
   let selectedId: number | null = initial?.selected ?? null;
   let selIdx = -1;
@@ -108,7 +126,9 @@ export function mountTimeline(root: HTMLElement, host: TimelineHost, initial?: T
     zoomIn: () => zoomCentre(1 / 1.6),
     zoomOut: () => zoomCentre(1.6),
     reset: () => resetView(),
+    compress: (on) => setCompress(on),
   });
+  toolbar.setCompressed(compress);
   const body = document.createElement('div');
   body.className = 'dax-tl-body';
   shell.append(body);
@@ -131,6 +151,12 @@ export function mountTimeline(root: HTMLElement, host: TimelineHost, initial?: T
     open: (i) => openIndex(i),
   });
   const profile = root.hasAttribute('data-timeline-profile');
+  // what the canvas shows, as text: the axis labels and the idle gaps (for screen readers and the browser tests)
+  const axisText = document.createElement('div');
+  axisText.className = 'dax-tl-sr';
+  axisText.setAttribute('role', 'note');
+  axisText.setAttribute('aria-label', 'Time axis');
+  shell.append(axisText);
 
   theme = readTheme(root, 16);
 
@@ -140,7 +166,7 @@ export function mountTimeline(root: HTMLElement, host: TimelineHost, initial?: T
   let dpr = 1;
   const trackW = () => Math.max(1, cssW - GUTTER);
   const trackH = () => Math.max(1, cssH - HEADER);
-  const bounds = () => ({ tMin: model ? model.tMin : 0, tMax: model ? model.tMax : 1 });
+  const bounds = () => (tmap ? { tMin: tmap.uMin, tMax: tmap.uMax } : { tMin: model ? model.tMin : 0, tMax: model ? model.tMax : 1 });
 
   function getLayout(): Layout | null {
     if (!view) return null;
@@ -203,12 +229,15 @@ export function mountTimeline(root: HTMLElement, host: TimelineHost, initial?: T
     const H = Math.round(trackH() * dpr);
     ctx.font = fontOf(theme, dpr);
     const dvp: Viewport = { t0: vp.t0, t1: vp.t1, scrollY: vp.scrollY * dpr };
-    const dl = cull(view, l, dvp, W, H, { measure, selected: selIdx, labelPad: 4 * dpr, flowMinPx: 3 * dpr, into: drawList });
+    const dl = cull(view, l, dvp, W, H, { measure, selected: selIdx, labelPad: 4 * dpr, flowMinPx: 3 * dpr, into: drawList, time: tmap ?? undefined });
     const tCull = performance.now();
-    painter.paint(dl, view, l, theme, { dpr, width: canvas.width, height: canvas.height, gutter: Math.round(GUTTER * dpr), header: Math.round(HEADER * dpr) }, ticks(dvp, W, 100 * dpr), measure);
+    axis = tmap ? buildAxis(tmap, dvp, W, { minPx: 100 * dpr, measure, pad: 12 * dpr, offset: 3 * dpr }) : { ticks: [], gaps: [] };
+    const tAxis = performance.now();
+    painter.paint(dl, view, l, theme, { dpr, width: canvas.width, height: canvas.height, gutter: Math.round(GUTTER * dpr), header: Math.round(HEADER * dpr) }, axis, measure);
+    scheduleWindow();
     if (profile) {
       performance.measure('dax-timeline-frame', { start: t, end: performance.now() });
-      root.dataset.timelineStats = JSON.stringify({ cullMs: Number((tCull - t).toFixed(2)), paintMs: Number((performance.now() - tCull).toFixed(2)), slices: dl.nSlices, marks: dl.nMarks, instants: dl.nInstants, flows: dl.nFlows, visits: dl.visits });
+      root.dataset.timelineStats = JSON.stringify({ cullMs: Number((tCull - t).toFixed(2)), axisMs: Number((tAxis - tCull).toFixed(2)), paintMs: Number((performance.now() - tAxis).toFixed(2)), slices: dl.nSlices, marks: dl.nMarks, instants: dl.nInstants, flows: dl.nFlows, visits: dl.visits });
     }
   }
 
@@ -219,8 +248,9 @@ export function mountTimeline(root: HTMLElement, host: TimelineHost, initial?: T
   // ---- state
   function state(): TimelineViewState {
     return {
-      t0: vp ? vp.t0 : 0,
-      t1: vp ? vp.t1 : 0,
+      t0: vp && tmap ? toReal(tmap, vp.t0) : 0,
+      t1: vp && tmap ? toReal(tmap, vp.t1) : 0,
+      compress,
       scrollY: vp ? vp.scrollY : 0,
       selected: selectedId,
       filters: { layers: [...filters.layers], processes: [...filters.processes], symbol: filters.symbol },
@@ -257,8 +287,10 @@ export function mountTimeline(root: HTMLElement, host: TimelineHost, initial?: T
   function rebuildView(): void {
     if (!model) return;
     view = buildView(model, filters);
+    rangeIx = buildRangeIndex(view);
     layout = null;
     list.setView(view);
+    scheduleWindow();
     list.setSelected(selIdx >= 0 && view.pass[selIdx] ? selIdx : -1, true);
     if (vp) vp.scrollY = clampScroll(vp.scrollY, contentH(), trackH());
     updateStatus();
@@ -274,7 +306,7 @@ export function mountTimeline(root: HTMLElement, host: TimelineHost, initial?: T
   /** reveal span i: pan the time range to it and scroll its layer row into view */
   function revealIndex(i: number): void {
     if (!model || !view || !vp) return;
-    const next = revealRange(vp, model.start[i]!, model.end[i]!, bounds());
+    const next = revealRange(vp, tmap!.start[i]!, tmap!.end[i]!, bounds());
     const l = getLayout();
     const li = view.laneOf[model.layerLane[model.layer[i]!]!]!;
     if (l && li >= 0) next.scrollY = revealY(vp.scrollY, rowTop(l, li, model.layerRow[i]!) / dpr, ROW_H, trackH());
@@ -303,7 +335,7 @@ export function mountTimeline(root: HTMLElement, host: TimelineHost, initial?: T
     const w = trackW();
     let x = w / 2;
     if (model && selIdx >= 0) {
-      const sx = ((model.start[selIdx]! - vp.t0) / (vp.t1 - vp.t0)) * w;
+      const sx = ((tmap!.start[selIdx]! - vp.t0) / (vp.t1 - vp.t0)) * w;
       if (sx >= 0 && sx <= w) x = sx;
     }
     setViewport(zoomAt(vp, w, x, factor, bounds()));
@@ -312,6 +344,54 @@ export function mountTimeline(root: HTMLElement, host: TimelineHost, initial?: T
   function resetView(): void {
     if (!model || !vp) return;
     setViewport(fullView(bounds(), vp.scrollY));
+  }
+
+  /** the time map for the model and the compression setting */
+  function makeMap(): TimeMap | null {
+    if (!model) return null;
+    return compress ? compressedMap(model) : identityMap(model);
+  }
+
+  /** compression on or off: the same real time window stays in view (the whole run stays the whole run) */
+  function setCompress(on: boolean): void {
+    if (on === compress) return;
+    compress = on;
+    if (!model || !tmap || !vp) return;
+    const full = fullView(bounds());
+    const wasFull = Math.abs(vp.t0 - full.t0) + Math.abs(vp.t1 - full.t1) < 1e-6 * (full.t1 - full.t0);
+    const a = toReal(tmap, vp.t0);
+    const b = toReal(tmap, vp.t1);
+    tmap = makeMap();
+    const next = wasFull ? fullView(bounds(), vp.scrollY) : { t0: toDisplay(tmap!, a), t1: toDisplay(tmap!, b), scrollY: vp.scrollY };
+    vp = null;
+    setViewport(next);
+    requestRender();
+    scheduleSave();
+  }
+
+  // ---- the list follows the visible window (at most every 80 ms, after the frame)
+  let windowTimer: ReturnType<typeof setTimeout> | undefined;
+  function scheduleWindow(): void {
+    if (windowTimer === undefined) windowTimer = setTimeout(updateWindow, 80);
+  }
+  function updateWindow(): void {
+    windowTimer = undefined;
+    if (disposed || !view || !vp || !tmap || !rangeIx) return;
+    const a = toReal(tmap, vp.t0);
+    const b = toReal(tmap, vp.t1);
+    const iv = spansInRange(rangeIx, a, b);
+    list.setWindow(iv);
+    root.dataset.inView = inViewText(iv.length, view.list.length);
+    root.dataset.window = JSON.stringify([a, b]);
+    // the axis as text
+    const labels = axis.ticks.map((t) => t.label);
+    const gaps = axis.gaps.filter((g) => g.x1 > 0 && g.x0 < trackW() * dpr).map((g) => gapText(g.t1 - g.t0));
+    const json = JSON.stringify(labels);
+    if (root.dataset.axisLabels !== json) {
+      root.dataset.axisLabels = json;
+      root.dataset.axisGaps = JSON.stringify(gaps);
+      axisText.textContent = `From ${formatNs(Math.max(0, a))} to ${formatNs(b)}${compress ? ', idle time compressed' : ''}. Axis labels: ${labels.join(', ') || 'none'}.${gaps.length ? ` Cuts: ${gaps.join('; ')}.` : ''}`;
+    }
   }
 
   // ---- input
@@ -353,7 +433,7 @@ export function mountTimeline(root: HTMLElement, host: TimelineHost, initial?: T
     if (p.x < GUTTER || p.y < HEADER) return;
     const l = getLayout()!;
     const dvp: Viewport = { t0: vp.t0, t1: vp.t1, scrollY: vp.scrollY * dpr };
-    const hit = hitTest(view, l, dvp, trackW() * dpr, (p.x - GUTTER) * dpr, (p.y - HEADER) * dpr, 3 * dpr);
+    const hit = hitTest(view, l, dvp, trackW() * dpr, (p.x - GUTTER) * dpr, (p.y - HEADER) * dpr, 3 * dpr, tmap ?? undefined);
     if (hit?.kind === 'span') selectIndex(hit.i, true, 'canvas');
     else if (hit?.kind === 'instant') selectIndex(view.model.instants[hit.k]!.span, true, 'canvas');
     else selectIndex(-1, true, 'canvas');
@@ -377,6 +457,13 @@ export function mountTimeline(root: HTMLElement, host: TimelineHost, initial?: T
     setViewport(next);
   }
   function onKey(e: KeyboardEvent): void {
+    if ((e.key === 'c' || e.key === 'C') && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      setCompress(!compress);
+      toolbar.setCompressed(compress);
+      e.preventDefault();
+      e.stopPropagation();
+      return;
+    }
     if (!vp) return;
     const w = trackW();
     const step = e.shiftKey ? w / 2 : w / 8;
@@ -433,8 +520,16 @@ export function mountTimeline(root: HTMLElement, host: TimelineHost, initial?: T
   ro.observe(wrap);
   resize();
 
+  /** the palette and its contrast ratios on the root, for the browser tests */
+  function publishPalette(): void {
+    root.dataset.palette = JSON.stringify({ kind: theme.kind, background: theme.background, layerFill: theme.layerFill, layerText: theme.layerText });
+    root.dataset.contrast = JSON.stringify(paletteContrasts(theme, parseColor).map((c) => ({ name: c.name, ratio: Number(c.ratio.toFixed(2)), min: c.min })));
+  }
+  publishPalette();
+
   const refreshTheme = () => {
     theme = readTheme(root, model ? model.layers.length : 16);
+    publishPalette();
     measureCache.clear();
     requestRender();
   };
@@ -447,13 +542,17 @@ export function mountTimeline(root: HTMLElement, host: TimelineHost, initial?: T
     setReport(r: RunReport): void {
       if (disposed) return;
       const prevVp = vp;
+      const prevReal = prevVp && tmap ? { t0: toReal(tmap, prevVp.t0), t1: toReal(tmap, prevVp.t1) } : null;
       model = buildModel(r);
+      tmap = makeMap();
       theme = readTheme(root, model.layers.length);
+      publishPalette();
       const b = bounds();
+      const disp = (t0: number, t1: number, scrollY: number): Viewport => ({ t0: toDisplay(tmap!, t0), t1: toDisplay(tmap!, t1), scrollY });
       if (pendingInitial && Number.isFinite(pendingInitial.t0) && Number.isFinite(pendingInitial.t1) && pendingInitial.t1 > pendingInitial.t0) {
-        vp = clampView({ t0: pendingInitial.t0, t1: pendingInitial.t1, scrollY: pendingInitial.scrollY || 0 }, b);
-      } else if (prevVp && prevVp.t1 > b.tMin && prevVp.t0 < b.tMax) {
-        vp = clampView(prevVp, b);
+        vp = clampView(disp(pendingInitial.t0, pendingInitial.t1, pendingInitial.scrollY || 0), b);
+      } else if (prevReal && prevVp && prevReal.t1 > model.tMin && prevReal.t0 < model.tMax) {
+        vp = clampView(disp(prevReal.t0, prevReal.t1, prevVp.scrollY), b);
       } else vp = fullView(b, prevVp?.scrollY ?? 0);
       pendingInitial = undefined;
       selIdx = selectedId !== null ? model.indexOf(selectedId) : -1;
@@ -479,11 +578,13 @@ export function mountTimeline(root: HTMLElement, host: TimelineHost, initial?: T
       disposed = true;
       if (raf) cancelAnimationFrame(raf);
       clearTimeout(saveTimer);
+      clearTimeout(windowTimer);
       ro.disconnect();
       mo.disconnect();
       listening.abort();
       list.dispose();
       toolbar.dispose();
+      axisText.remove();
       shell.remove();
       releaseStyles();
     },

@@ -1,6 +1,9 @@
 // The spans of the timeline as a virtualised listbox, for keyboard and
-// screen-reader users: the same spans the canvas shows (after the filters),
-// in start order, one option per span, only the visible options in the DOM.
+// screen-reader users: the spans the canvas shows (after the filters) that
+// intersect the visible time window, in start order, following the view as
+// it pans and zooms ("N of M spans in view" above it), one option per span,
+// only the visible options in the DOM. Up/Down past either end of the window
+// step on to the neighbouring span of the whole list (the canvas pans to it).
 // The listbox keeps focus and points at the active option with
 // aria-activedescendant; each option carries aria-setsize/aria-posinset so
 // a screen reader announces "span 12 of 1000000". Past a few million pixels
@@ -10,12 +13,18 @@
 import { labelOf } from './core/model';
 import type { TimelineView } from './core/view';
 import { formatNs } from './core/viewport';
+import { indexInView, positionAt, type InView } from './core/inview';
 
 const MAX_SCROLL_H = 4_000_000;
 
 export interface ListCallbacks {
   select(i: number): void;
   open(i: number): void;
+}
+
+/** the caption's text: how many of the (filtered) spans are in the window */
+export function inViewText(inView: number, total: number): string {
+  return `${inView} of ${total} ${total === 1 ? 'span' : 'spans'} in view`;
 }
 
 function argsText(args: Record<string, string | number | boolean>): string {
@@ -29,6 +38,9 @@ export class SpanList {
   private readonly spacer: HTMLElement;
   private readonly rowsEl: HTMLElement;
   private view: TimelineView | null = null;
+  /** the spans in the visible window; null: the whole list */
+  private win: InView | null = null;
+  private readonly caption: HTMLElement;
   private selected = -1;
   private rowH = 22;
   private readonly idPrefix: string;
@@ -36,11 +48,16 @@ export class SpanList {
 
   constructor(parent: HTMLElement, private readonly cb: ListCallbacks) {
     this.idPrefix = `dax-tl-opt-${Math.random().toString(36).slice(2, 8)}-`;
+    this.caption = document.createElement('div');
+    this.caption.className = 'dax-tl-list-caption';
+    this.caption.id = `${this.idPrefix}caption`;
+    parent.append(this.caption);
     const el = document.createElement('div');
     el.className = 'dax-tl-list';
+    el.setAttribute('aria-describedby', this.caption.id);
     el.tabIndex = 0;
     el.setAttribute('role', 'listbox');
-    el.setAttribute('aria-label', 'Spans of the run, in start order');
+    el.setAttribute('aria-label', 'Spans in the visible time window, in start order');
     this.spacer = document.createElement('div');
     this.spacer.className = 'dax-tl-list-spacer';
     this.spacer.setAttribute('role', 'none');
@@ -57,13 +74,44 @@ export class SpanList {
   }
 
   private get count(): number {
-    return this.view ? this.view.list.length : 0;
+    if (!this.view) return 0;
+    return this.win ? this.win.length : this.view.list.length;
+  }
+
+  /** the list position (in view.list) of row k */
+  private posAt(k: number): number {
+    return this.win ? positionAt(this.win, k) : k;
   }
 
   setView(view: TimelineView): void {
     this.view = view;
+    this.win = null;
     this.layout();
     this.renderRows();
+    this.updateCaption();
+  }
+
+  /** show only the spans in this window (null: all); keeps the selection in sight when it is in the window */
+  setWindow(win: InView | null): void {
+    const prev = this.win;
+    this.win = win;
+    if (prev && win && prev.from === win.from && prev.to === win.to && prev.pre.length === win.pre.length && prev.pre.every((p, k) => win.pre[k] === p)) {
+      this.updateCaption();
+      return;
+    }
+    this.layout();
+    if (this.position() >= 0) this.reveal();
+    else this.element.scrollTop = 0;
+    this.renderRows();
+    this.updateCaption();
+  }
+
+  private updateCaption(): void {
+    const total = this.view ? this.view.list.length : 0;
+    const text = inViewText(this.count, total);
+    if (this.caption.textContent !== text) this.caption.textContent = text;
+    this.element.dataset.inView = String(this.count);
+    this.element.dataset.total = String(total);
   }
 
   /** select span index i (-1: none); reveal scrolls its option into view */
@@ -99,9 +147,11 @@ export class SpanList {
     else if (top + this.rowH > vt + h) this.element.scrollTop = (top + this.rowH - h) / r;
   }
 
+  /** the row of the selected span, -1 when it is not in the window */
   private position(): number {
     if (!this.view || this.selected < 0) return -1;
-    return this.view.listPos[this.selected] ?? -1;
+    const p = this.view.listPos[this.selected] ?? -1;
+    return this.win ? indexInView(this.win, p) : p;
   }
 
   private onScroll = (): void => {
@@ -133,19 +183,24 @@ export class SpanList {
     const rows: HTMLElement[] = [];
     const selPos = this.position();
     for (let p = first; p < last; p++) {
-      const i = view.list[p]!;
+      const i = view.list[this.posAt(p)]!;
       const s = m.spans[i]!;
       const opt = document.createElement('div');
       opt.className = 'dax-tl-opt';
       opt.setAttribute('role', 'option');
       opt.id = `${this.idPrefix}${i}`;
       opt.dataset.index = String(i);
+      opt.dataset.t = String(s.t);
+      opt.dataset.end = String(s.t + Math.max(0, s.dur));
       opt.setAttribute('aria-setsize', String(n));
       opt.setAttribute('aria-posinset', String(p + 1));
       opt.setAttribute('aria-selected', p === selPos ? 'true' : 'false');
       const time = document.createElement('span');
       time.className = 'dax-tl-opt-time';
       time.textContent = formatNs(s.t);
+      const dur = document.createElement('span');
+      dur.className = 'dax-tl-opt-dur';
+      dur.textContent = formatNs(s.dur);
       const layer = document.createElement('span');
       layer.className = 'dax-tl-opt-layer';
       layer.textContent = s.layer;
@@ -153,12 +208,12 @@ export class SpanList {
       call.className = 'dax-tl-opt-call';
       const args = argsText(s.args);
       call.textContent = `${labelOf(m, i)}(${args}) = ${s.ret}`;
-      opt.append(time, layer, call);
+      opt.append(time, dur, layer, call);
       opt.setAttribute('aria-label', `${s.layer} ${labelOf(m, i)}(${args}) returns ${s.ret}, at ${formatNs(s.t)}, for ${formatNs(s.dur)}`);
       rows.push(opt);
     }
     this.rowsEl.replaceChildren(...rows);
-    if (selPos >= first && selPos < last) el.setAttribute('aria-activedescendant', `${this.idPrefix}${view.list[selPos]}`);
+    if (selPos >= first && selPos < last) el.setAttribute('aria-activedescendant', `${this.idPrefix}${view.list[this.posAt(selPos)]}`);
     else el.removeAttribute('aria-activedescendant');
     // the first real row tells the row height (font and density come from VS Code)
     const h = rows[0]?.offsetHeight ?? 0;
@@ -174,8 +229,17 @@ export class SpanList {
     if (!view || n === 0) return;
     const cur = this.position();
     let p = absolute ?? (cur < 0 ? (delta > 0 ? 0 : n - 1) : cur + delta);
+    const whole = view.listPos[this.selected] ?? -1;
+    if (absolute === undefined && this.win && cur >= 0 && (p < 0 || p >= n) && whole >= 0) {
+      // past the window's end: the neighbouring span of the whole list (the view pans to it)
+      const q = Math.max(0, Math.min(view.list.length - 1, whole + Math.sign(delta)));
+      this.selected = view.list[q]!;
+      this.renderRows();
+      this.cb.select(this.selected);
+      return;
+    }
     p = Math.max(0, Math.min(n - 1, p));
-    this.selected = view.list[p]!;
+    this.selected = view.list[this.posAt(p)]!;
     this.reveal();
     this.renderRows();
     this.cb.select(this.selected);
@@ -237,5 +301,6 @@ export class SpanList {
     this.element.removeEventListener('click', this.onClick);
     this.element.removeEventListener('dblclick', this.onDblClick);
     this.element.remove();
+    this.caption.remove();
   }
 }

@@ -18,11 +18,16 @@ export const STYLES = `
 .dax-tl-zoom { display: flex; gap: 2px; }
 .dax-tl-button { min-width: 24px; padding: 1px 6px; font: inherit; cursor: pointer; background: var(--vscode-button-secondaryBackground); color: var(--vscode-button-secondaryForeground); border: 1px solid var(--vscode-button-border, var(--vscode-contrastBorder, transparent)); border-radius: 2px; }
 .dax-tl-button:hover { background: var(--vscode-button-secondaryHoverBackground); }
+.dax-tl-button[aria-pressed="true"] { background: var(--vscode-button-background); color: var(--vscode-button-foreground); box-shadow: inset 0 -2px 0 var(--vscode-contrastActiveBorder, var(--vscode-button-foreground)); }
+.dax-tl-button[aria-pressed="true"]:hover { background: var(--vscode-button-hoverBackground); }
+.dax-tl-toggle { padding: 1px 8px; }
 .dax-tl-status { margin-left: auto; color: var(--vscode-descriptionForeground); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 50%; }
 .dax-tl-body { flex: 1 1 auto; display: flex; flex-direction: column; min-height: 0; }
 .dax-tl-canvas-wrap { position: relative; flex: 1 1 65%; min-height: 120px; overflow: hidden; }
 .dax-tl-canvas { position: absolute; left: 0; top: 0; display: block; cursor: grab; touch-action: none; }
 .dax-tl-canvas:active { cursor: grabbing; }
+.dax-tl-list-caption { flex: 0 0 auto; padding: 2px 6px; border-top: 1px solid var(--vscode-panel-border, var(--vscode-contrastBorder, transparent)); color: var(--vscode-descriptionForeground); font-size: var(--vscode-font-size); }
+.dax-tl-sr { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 .dax-tl-list { position: relative; flex: 0 0 35%; min-height: 96px; overflow-y: auto; overflow-x: hidden; border-top: 1px solid var(--vscode-panel-border, var(--vscode-contrastBorder, transparent)); font-family: var(--vscode-editor-font-family, monospace); font-size: var(--vscode-editor-font-size, 12px); }
 .dax-tl-list-spacer { width: 1px; }
 .dax-tl-list-rows { position: absolute; left: 0; right: 0; top: 0; will-change: transform; }
@@ -32,6 +37,8 @@ export const STYLES = `
 .dax-tl-list:focus .dax-tl-opt[aria-selected="true"] { background: var(--vscode-list-activeSelectionBackground); color: var(--vscode-list-activeSelectionForeground, inherit); outline: 1px solid var(--vscode-list-focusOutline, var(--vscode-focusBorder)); outline-offset: -1px; }
 .dax-tl-opt-time { flex: 0 0 8em; text-align: right; color: var(--vscode-descriptionForeground); }
 .dax-tl-list:focus .dax-tl-opt[aria-selected="true"] .dax-tl-opt-time { color: inherit; }
+.dax-tl-opt-dur { flex: 0 0 7em; text-align: right; color: var(--vscode-descriptionForeground); }
+.dax-tl-list:focus .dax-tl-opt[aria-selected="true"] .dax-tl-opt-dur { color: inherit; }
 .dax-tl-opt-layer { flex: 0 0 7em; color: var(--vscode-symbolIcon-functionForeground, var(--vscode-foreground)); }
 .dax-tl-opt-call { flex: 1 1 auto; overflow: hidden; text-overflow: ellipsis; }
 `;

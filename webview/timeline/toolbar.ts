@@ -11,6 +11,8 @@ export interface ToolbarCallbacks {
   zoomIn(): void;
   zoomOut(): void;
   reset(): void;
+  /** compress idle time on or off */
+  compress(on: boolean): void;
 }
 
 export class Toolbar {
@@ -22,6 +24,7 @@ export class Toolbar {
   private readonly procsDetails: HTMLDetailsElement;
   private readonly symbol: HTMLInputElement;
   private readonly status: HTMLElement;
+  private readonly compressButton: HTMLButtonElement;
   private filters: TimelineFilters = { layers: [], processes: [], symbol: '' };
   private layerNames: string[] = [];
   private pids: number[] = [];
@@ -91,6 +94,16 @@ export class Toolbar {
     zoom.setAttribute('role', 'group');
     zoom.setAttribute('aria-label', 'Zoom');
     zoom.append(button('+', 'Zoom in (+)', () => cb.zoomIn()), button('−', 'Zoom out (−)', () => cb.zoomOut()), button('⤢', 'Show the whole run (Home)', () => cb.reset()));
+
+    // compressing idle time: a toggle button (Space/Enter toggle it; C on the canvas too)
+    this.compressButton = button('Compress idle time', 'Compress idle time (C): idle gaps longer than 10 µs shrink to a marked cut, short bursts widen, the axis keeps real time', () => {
+      const on = this.compressButton.getAttribute('aria-pressed') !== 'true';
+      this.setCompressed(on);
+      cb.compress(on);
+    });
+    this.compressButton.classList.add('dax-tl-toggle');
+    this.compressButton.setAttribute('aria-pressed', 'true');
+    zoom.append(this.compressButton);
 
     this.status = document.createElement('span');
     this.status.className = 'dax-tl-status';
@@ -166,6 +179,11 @@ export class Toolbar {
     const f = this.filters;
     this.layersSummary.textContent = f.layers.length ? `Layers (${f.layers.filter((l) => this.layerNames.includes(l)).length}/${this.layerNames.length})` : 'Layers (all)';
     this.procsSummary.textContent = f.processes.length ? `Processes (${f.processes.filter((p) => this.pids.includes(p)).length}/${this.pids.length})` : 'Processes (all)';
+  }
+
+  /** show the compression state (the button is a toggle: aria-pressed) */
+  setCompressed(on: boolean): void {
+    this.compressButton.setAttribute('aria-pressed', on ? 'true' : 'false');
   }
 
   setStatus(text: string): void {

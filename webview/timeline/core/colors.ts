@@ -78,3 +78,59 @@ export function toCss(c: Rgba): string {
 export function mix(c: Rgba, to: Rgba, amount: number): Rgba {
   return { r: c.r + (to.r - c.r) * amount, g: c.g + (to.g - c.g) * amount, b: c.b + (to.b - c.b) * amount, a: 1 };
 }
+
+const WHITE: Rgba = { r: 255, g: 255, b: 255, a: 1 };
+const BLACK: Rgba = { r: 0, g: 0, b: 0, a: 1 };
+
+/** the poles a colour is moved towards, the one away from `bg` first */
+function poles(bg: Rgba): Rgba[] {
+  return luminance(bg) < 0.18 ? [WHITE, BLACK] : [BLACK, WHITE];
+}
+
+/**
+ * `c` (composited over the opaque `bg` first when translucent) moved the
+ * least towards black or white that gives it `min` contrast against `bg`.
+ */
+export function ensureContrast(c: Rgba, bg: Rgba, min: number): Rgba {
+  const base = c.a < 1 ? over(c, bg) : { ...c, a: 1 };
+  if (contrast(base, bg) >= min) return base;
+  for (let s = 1; s <= 50; s++) {
+    for (const p of poles(bg)) {
+      const cand = mix(base, p, s / 50);
+      if (contrast(cand, bg) >= min) return cand;
+    }
+  }
+  return contrast(WHITE, bg) >= contrast(BLACK, bg) ? WHITE : BLACK;
+}
+
+export interface SliceColours {
+  fill: Rgba;
+  text: Rgba;
+}
+
+/**
+ * A slice's fill and label colour: the fill (composited over `bg`) moved the
+ * least towards black or white so that it has `minFill` contrast against the
+ * background and some text colour has `minText` contrast on it; the text is
+ * the best of the theme's `texts` when one reaches it, else black or white.
+ */
+export function sliceColours(fill: Rgba, bg: Rgba, texts: readonly Rgba[], minFill = 3, minText = 4.5): SliceColours {
+  const base = fill.a < 1 ? over(fill, bg) : { ...fill, a: 1 };
+  const pick = (f: Rgba): Rgba | null => {
+    const themed = texts[readableOn(f, texts)];
+    if (themed && contrast(f, themed) >= minText) return themed;
+    const ext = contrast(f, WHITE) >= contrast(f, BLACK) ? WHITE : BLACK;
+    return contrast(f, ext) >= minText ? ext : null;
+  };
+  for (let s = 0; s <= 50; s++) {
+    for (const p of poles(bg)) {
+      const f = s === 0 ? base : mix(base, p, s / 50);
+      if (contrast(f, bg) < minFill) continue;
+      const t = pick(f);
+      if (t) return { fill: f, text: t };
+      if (s === 0) break;
+    }
+  }
+  const f = contrast(WHITE, bg) >= contrast(BLACK, bg) ? WHITE : BLACK;
+  return { fill: f, text: f === WHITE ? BLACK : WHITE };
+}

@@ -285,6 +285,15 @@ export interface CullOptions {
   minPx?: number;
   /** the draw list to fill (reset first); a new one when absent */
   into?: DrawList;
+  /** span and instant times in the viewport's units (a time map's); the model's when absent */
+  time?: TimeArrays;
+}
+
+/** the times the viewport is in: the model's own, or mapped by a time map (timemap.ts) */
+export interface TimeArrays {
+  start: Float64Array;
+  end: Float64Array;
+  instT: Float64Array;
 }
 
 /** where cullRow appends: the draw list, the row being walked, and how to label a slice */
@@ -384,6 +393,7 @@ export function cull(view: TimelineView, layout: Layout, vp: Viewport, width: nu
   const maxFlows = opts.maxFlows ?? 4000;
   const measure = opts.measure;
   const out = (opts.into ?? new DrawList()).reset();
+  const ts = opts.time ?? { start: m.start, end: m.end, instT: m.instantT };
   const range = vp.t1 - vp.t0;
   if (!(range > 0) || width <= 0 || height <= 0) return out;
   const k = width / range;
@@ -411,7 +421,7 @@ export function cull(view: TimelineView, layout: Layout, vp: Viewport, width: nu
     }
     first = lo;
   }
-  const instT = m.instantT;
+  const instT = ts.instT;
   for (let li = first; li < nl; li++) {
     const top = layout.top[li]! - sy;
     if (top >= height) break;
@@ -447,7 +457,7 @@ export function cull(view: TimelineView, layout: Layout, vp: Viewport, width: nu
       if (rowY + rowH <= 0) continue;
       target.row = r;
       target.y = rowY;
-      out.visits += cullRow(m.start, m.end, vl.rows[r]!, t0, k, width, minPx, target);
+      out.visits += cullRow(ts.start, ts.end, vl.rows[r]!, t0, k, width, minPx, target);
     }
   }
 
@@ -471,8 +481,8 @@ export function cull(view: TimelineView, layout: Layout, vp: Viewport, width: nu
 
   // the selection, in each shown lane the span is in
   if (selected >= 0 && selected < m.n && view.pass[selected]) {
-    const x0 = (m.start[selected]! - t0) * k;
-    const x1 = (m.end[selected]! - t0) * k;
+    const x0 = (ts.start[selected]! - t0) * k;
+    const x1 = (ts.end[selected]! - t0) * k;
     if (x1 >= 0 && x0 < width) {
       const places: [number, number][] = [
         [m.layerLane[m.layer[selected]!]!, m.layerRow[selected]!],
@@ -500,8 +510,9 @@ export type Hit = { kind: 'span'; i: number; lane: number; row: number } | { kin
  * within `tolPx` pixels (a sub-pixel span is hard to hit exactly), else an
  * instant within `tolPx` in an instant strip.
  */
-export function hitTest(view: TimelineView, layout: Layout, vp: Viewport, width: number, x: number, y: number, tolPx = 3): Hit {
+export function hitTest(view: TimelineView, layout: Layout, vp: Viewport, width: number, x: number, y: number, tolPx = 3, time?: TimeArrays): Hit {
   const m = view.model;
+  const ts = time ?? { start: m.start, end: m.end, instT: m.instantT };
   const range = vp.t1 - vp.t0;
   if (!(range > 0) || width <= 0) return null;
   const k = width / range;
@@ -531,12 +542,12 @@ export function hitTest(view: TimelineView, layout: Layout, vp: Viewport, width:
     let b = ins.length;
     while (a < b) {
       const mid = (a + b) >>> 1;
-      if (m.instants[ins[mid]!]!.t < t) a = mid + 1;
+      if (ts.instT[ins[mid]!]! < t) a = mid + 1;
       else b = mid;
     }
     for (const q of [a - 1, a]) {
       if (q < 0 || q >= ins.length) continue;
-      const d = Math.abs((m.instants[ins[q]!]!.t - vp.t0) * k - x);
+      const d = Math.abs((ts.instT[ins[q]!]! - vp.t0) * k - x);
       if (d <= bestD) {
         bestD = d;
         best = ins[q]!;
@@ -553,7 +564,7 @@ export function hitTest(view: TimelineView, layout: Layout, vp: Viewport, width:
     let q = idx.length;
     while (p < q) {
       const mid = (p + q) >>> 1;
-      if ((m.start[idx[mid]!]! - vp.t0) * k <= x) p = mid + 1;
+      if ((ts.start[idx[mid]!]! - vp.t0) * k <= x) p = mid + 1;
       else q = mid;
     }
     const cand = p - 1;
@@ -562,8 +573,8 @@ export function hitTest(view: TimelineView, layout: Layout, vp: Viewport, width:
     for (const c of [cand, cand + 1]) {
       if (c < 0 || c >= idx.length) continue;
       const si = idx[c]!;
-      const x0 = (m.start[si]! - vp.t0) * k;
-      const x1 = (m.end[si]! - vp.t0) * k;
+      const x0 = (ts.start[si]! - vp.t0) * k;
+      const x1 = (ts.end[si]! - vp.t0) * k;
       const d = x < x0 ? x0 - x : x > x1 ? x - x1 : 0;
       if (d < bestD) {
         bestD = d;

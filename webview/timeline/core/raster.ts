@@ -57,6 +57,8 @@ export interface RasterColours {
   outline: number;
   event: number;
   signal: number;
+  /** the band of an idle gap cut out of the time axis */
+  gap: number;
 }
 
 export interface RasterGeometry {
@@ -66,6 +68,8 @@ export interface RasterGeometry {
   dpr: number;
   /** the pixel columns of the grid lines (the axis ticks) */
   grid: readonly number[];
+  /** idle gaps cut out of the axis: flat [x0, x1, x0, x1, ...] px, painted as bands under everything else */
+  gaps?: readonly number[];
 }
 
 /** the inset between a slice and the next row and slice: a device pixel, at least 1 */
@@ -129,6 +133,17 @@ export function rasterTrack(px: Uint32Array, dl: DrawList, view: TimelineView, l
     const c = Math.round(gx);
     if (c < 0 || c >= W) continue;
     for (let o = c; o < W * H; o += W) px[o] = colours.grid;
+  }
+
+  // idle gaps: a band over the whole height (no span is ever inside one); one under 2 px is left to the axis
+  // (at the full view of a long run there are hundreds, and a band per pixel column would only hatch the track)
+  const gaps = g.gaps ?? [];
+  for (let q = 0; q + 1 < gaps.length; q += 2) {
+    if (gaps[q + 1]! - gaps[q]! < 2) continue;
+    const a = Math.max(0, Math.round(gaps[q]!));
+    const b = Math.min(W, Math.round(gaps[q + 1]!));
+    if (b <= a) continue;
+    for (let o = 0; o < W * H; o += W) fillRun(px, o + a, o + b, colours.gap);
   }
 
   // span rows: the marks and slices of a row are painted on its first visible

@@ -105,39 +105,5 @@ export function revealY(scrollY: number, top: number, h: number, viewH: number):
   return scrollY;
 }
 
-/** a time as a kernel developer reads it: ns, µs, ms or s, with up to 3 decimals */
-export function formatNs(ns: number): string {
-  const a = Math.abs(ns);
-  const fmt = (v: number, unit: string) => `${Number(v.toFixed(3))} ${unit}`;
-  if (a < 1e3) return fmt(ns, 'ns');
-  if (a < 1e6) return fmt(ns / 1e3, 'µs');
-  if (a < 1e9) return fmt(ns / 1e6, 'ms');
-  return fmt(ns / 1e9, 's');
-}
-
-export interface Tick {
-  t: number;
-  x: number;
-  label: string;
-}
-
-/** axis ticks at a 1/2/5 × 10^k step, at least minPx apart */
-export function ticks(vp: Viewport, width: number, minPx = 90): Tick[] {
-  const range = vp.t1 - vp.t0;
-  if (!(range > 0) || width <= 0) return [];
-  const raw = (range * minPx) / width;
-  const p = Math.pow(10, Math.floor(Math.log10(raw)));
-  let step = p;
-  for (const m of [1, 2, 5, 10]) {
-    step = m * p;
-    if (step >= raw) break;
-  }
-  const out: Tick[] = [];
-  const first = Math.ceil(vp.t0 / step);
-  const last = Math.floor(vp.t1 / step);
-  for (let k = first; k <= last && out.length < 1000; k++) {
-    const t = k * step;
-    out.push({ t, x: timeToX(vp, width, t), label: formatNs(t) });
-  }
-  return out;
-}
+/** a time as a kernel developer reads it, exactly, with its unit (see axis.ts) */
+export { formatTime as formatNs } from './axis';

@@ -84,6 +84,35 @@ export function activate(context: vscode.ExtensionContext): DaxPoisonLabApi {
   );
   const webviews = new LabWebviews(context, lab, kernel, events, eventsView);
   context.subscriptions.push(webviews, ...registerWebviewCommands(webviews, lab, messages));
+  // the Owners view marks each mapping with its verdict for the selected event
+  owners.selectedEvent = () => webviews.selection.event;
+  context.subscriptions.push(
+    webviews.onDidChangeSelection(() => owners.refreshVerdicts()),
+    // an event that just ran (Step, Run to End, a hand action) is selected, and revealed in Events
+    lab.onDidRunEvent(async (e) => {
+      webviews.select({ event: e.id, span: null });
+      const row = events.rows.find((r) => r.id === e.id);
+      if (!row) return;
+      try {
+        await eventsView.reveal({ type: 'event', row }, { select: true, focus: false, expand: e.hand });
+      } catch {
+        /* the view is not resolved yet (never shown): the selection is kept for when it is */
+      }
+    }),
+    vscode.commands.registerCommand('daxPoisonLab.showVerdict', async (arg?: { event?: unknown; span?: unknown; symbol?: unknown }) => {
+      const ev = typeof arg?.event === 'string' ? arg.event : undefined;
+      const symbol = typeof arg?.symbol === 'string' ? arg.symbol : undefined;
+      if (!ev || !symbol) {
+        const msg = 'DAX Poison Lab: Show Verdict needs { event, symbol } (a verdict row of the Events view)';
+        messages.push(msg);
+        void vscode.window.showErrorMessage(msg);
+        return { ok: false, error: msg };
+      }
+      // the span that decided, in the routing view (when it is open) and the shared selection
+      webviews.select({ event: ev, span: typeof arg?.span === 'number' ? arg.span : null });
+      return vscode.commands.executeCommand('daxPoisonLab.goToKernelSymbol', symbol);
+    }),
+  );
   void vscode.commands.executeCommand('setContext', 'daxPoisonLab.hasSession', false);
   void openStartupScenario(lab);
 

@@ -92,7 +92,7 @@ function installNode24() {
 
 function installCodeServer() {
   if (existsSync(CS_ENTRY)) return;
-  log(`npm install code-server@${CS_VERSION} into .cache/tools/code-server (about 1.5 minutes, 600 MB)`);
+  log(`npm install code-server@${CS_VERSION} into .cache/tools/code-server (3–4 minutes on 2 cores, about 800 MB)`);
   mkdirSync(CS_DIR, { recursive: true });
   // Run by `npm run …`, this process inherits the outer npm's npm_* variables
   // (npm_config_user_agent names Node 20, and code-server's postinstall reads

@@ -206,6 +206,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     }
     const name = target.path;
     const out = sessionToScenario(s, /\.poison\.(ya?ml|json)$/.test(name) ? name : `${name}`);
+    await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(target, '..'));
     await vscode.workspace.fs.writeFile(target, encoder.encode(out.text));
     const msg = `DAX Poison Lab: saved ${target.path.replace(/^.*\//, '')}: ${out.generated} expectation${out.generated === 1 ? '' : 's'} written${out.dropped.length ? `, ${out.dropped.length} that no longer held removed` : ''}; all ${out.report.expectations.length} hold.`;
     say(msg);

@@ -6,7 +6,7 @@
 
 import * as vscode from 'vscode';
 import { Lab } from './lab';
-import { DevicesProvider, EventsProvider, OwnersProvider } from './views';
+import { DevicesProvider, EventsProvider, OwnersProvider, type EventsItem } from './views';
 import { KernelSource, LabDocuments, SCHEME } from './kernelSource';
 import { AddressHover, ScenarioCodeLens, ScenarioDiagnostics } from './editor';
 import { registerCommands, DEFAULT_SCENARIO } from './commands';
@@ -37,6 +37,8 @@ export interface DaxPoisonLabApi {
   defaultScenario: string;
   /** the Layer Routing, Timeline and Design Comparison webviews */
   webviews: LabWebviews;
+  /** the Events tree view (its selection follows each event that runs) */
+  eventsView: vscode.TreeView<EventsItem>;
 }
 
 export function activate(context: vscode.ExtensionContext): DaxPoisonLabApi {
@@ -131,6 +133,7 @@ export function activate(context: vscode.ExtensionContext): DaxPoisonLabApi {
     ScriptedPrompter,
     defaultScenario: DEFAULT_SCENARIO,
     webviews,
+    eventsView,
   };
 }
 

@@ -85,7 +85,7 @@ export class KernelSource implements vscode.Disposable {
   /** answers the offer to set up a local tree (tests replace it); resolves to the chosen button's title */
   ask: (message: string, ...choices: string[]) => Thenable<string | undefined> = (message, ...choices) => vscode.window.showInformationMessage(message, ...choices);
   /** the offer is made once a session: after that, web links open directly */
-  private offered = false;
+  setupOffered = false;
   /** the offers made, and what came of them (for tests) */
   readonly setupLog: string[] = [];
 
@@ -110,7 +110,7 @@ export class KernelSource implements vscode.Disposable {
    * should still open now.
    */
   private async offerSetup(symbol: string, url: string): Promise<boolean> {
-    this.offered = true;
+    this.setupOffered = true;
     const folder = await this.setupFolder();
     const SETUP = 'Set Up Local Kernel Source';
     const COPY = 'Copy Command';
@@ -180,7 +180,7 @@ export class KernelSource implements vscode.Disposable {
     } else {
       const configured = vscode.workspace.getConfiguration('daxPoisonLab').get<string>('kernelTree', '').trim();
       // auto mode with no tree at all (not a bad setting, which was said already): offer the local source first
-      const web = this.mode === 'auto' && !configured && !this.offered ? await this.offerSetup(symbol, t.url) : true;
+      const web = this.mode === 'auto' && !configured && !this.setupOffered ? await this.offerSetup(symbol, t.url) : true;
       if (web) await vscode.env.openExternal(vscode.Uri.parse(t.url));
     }
     return t;

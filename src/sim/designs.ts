@@ -23,7 +23,8 @@ export function unbindPreRemove(k: Kernel): (dax: DaxDevice) => void {
     case 'upstream':
       return (dax) => void daxHolderNotifyFailure(k, dax, 0, U64_MAX, MF.MEM_PRE_REMOVE);
     default:
-      return () => undefined;
+      // these designs tell a holder nothing when its device goes away
+      return (dax) => k.why.note({ kind: 'unheld-removal', dax: dax.name, held: true, span: k.why.span });
   }
 }
 

@@ -260,6 +260,8 @@ export function runEvent(m: Machine, e: EventSpec): EventResult {
     }
     case 'unbind': {
       const ns = liveNamespace(m, e, e.namespace);
+      // the whole data area of the namespace goes away: every owner on it is affected
+      k.why.failed(Math.floor(ns.dataStart / PAGE_SIZE), Math.ceil(ns.end / PAGE_SIZE));
       if (ns.devdax) {
         const dd = ns.devdax;
         return result(
@@ -329,7 +331,11 @@ export function finishEvent(m: Machine): void {
   for (const t of m.k.tasks) {
     if (!t.pending.length) continue;
     const fatal = t.pending.some((p) => p.signo === 'SIGKILL' || (p.signo === 'SIGBUS' && t.sigbus === 'default'));
-    if (fatal) m.k.tr.call('process', 'do_exit', { pid: t.pid, reason: t.pending[0]!.signo }, () => exitTask(t));
+    if (fatal)
+      m.k.tr.call('process', 'do_exit', { pid: t.pid, reason: t.pending[0]!.signo }, (span) => {
+        m.k.why.note({ kind: 'exit', task: t, vmas: [...(t.mm?.vmas ?? [])], signo: t.pending.some((p) => p.signo === 'SIGKILL') ? 'SIGKILL' : 'SIGBUS', span: span.id });
+        exitTask(t);
+      });
     t.pending = [];
   }
 }

@@ -16,6 +16,7 @@ import type { MfStats } from './mm/memory-failure';
 import type { DevDax } from './dax/device';
 import type { AddressSpace } from './mm/types';
 import type { CxlState } from './cxl/cxl';
+import { DecisionLog, type Decision } from './verdicts';
 
 /** enum mf_flags, include/linux/mm.h */
 export const MF = {
@@ -48,6 +49,8 @@ export class KernelPanic extends Error {
 
 export class Kernel {
   readonly tr: Tracer;
+  /** the decisions of the running event that say who is told and why (src/sim/verdicts.ts) */
+  readonly why: DecisionLog;
   readonly dmesg: string[] = [];
   readonly signals: ReportSignal[] = [];
   readonly tasks: Task[] = [];
@@ -80,6 +83,7 @@ export class Kernel {
     cost?: CostModel,
   ) {
     this.tr = new Tracer(cost);
+    this.why = new DecisionLog(this);
   }
 
   newMappingId(): number {
@@ -105,6 +109,29 @@ export class Kernel {
    * stands (legacy_queue in kernel/signal.c).
    */
   queueSignal(t: Task, sig: PendingSignal): 'queued' | 'already-pending' {
+    return this.queueSignalAs(t, sig, '', '');
+  }
+
+  /**
+   * queueSignal, noting for the verdicts which kernel function sent it
+   * (`via`) and why (`detail`, one sentence without its full stop).
+   */
+  queueSignalAs(t: Task, sig: PendingSignal, via: string, detail: string): 'queued' | 'already-pending' {
+    const r = this.queueSignalRaw(t, sig);
+    if (via) {
+      // the deciding span is the innermost open one named `via` (kill_proc, not the send_sig_mceerr inside it)
+      let s = this.tr.current;
+      while (s && s.symbol !== via && s.parent !== null) s = this.tr.spans[s.parent - 1];
+      const span = s && s.symbol === via ? s.id : this.why.span;
+      const d: Decision = { kind: 'signal', task: t, signo: sig.signo, code: sig.code, queued: r === 'queued', via, detail, span };
+      if (sig.addr !== undefined) d.addr = sig.addr;
+      if (sig.lsb !== undefined) d.lsb = sig.lsb;
+      this.why.note(d);
+    }
+    return r;
+  }
+
+  private queueSignalRaw(t: Task, sig: PendingSignal): 'queued' | 'already-pending' {
     if (!t.alive) return 'already-pending';
     if (t.pending.some((p) => p.signo === sig.signo)) return 'already-pending';
     t.pending.push(sig);

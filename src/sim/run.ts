@@ -17,6 +17,8 @@ import { hex } from './units';
 import { InputError } from './errors';
 import { MODELLED_DESIGNS } from './designs';
 import type { CostModel } from './trace';
+import { eventVerdicts } from './verdicts';
+import type { DevDax } from './dax/device';
 
 export interface RunOptions {
   design?: Design;
@@ -69,6 +71,7 @@ export class Session {
     const before = { now: tr.now, spans: tr.spans.length, event: m.k.event };
     m.k.event = e.id;
     tr.event = e.id;
+    m.k.why.begin();
     if (e.at > tr.now) tr.now = e.at;
     const at = tr.now;
     let ev: ReportEvent;
@@ -76,11 +79,14 @@ export class Session {
       const res = runEvent(m, e);
       finishEvent(m);
       ev = { id: e.id, do: e.do, at, result: res, span: rootSpan(m, before.spans) };
+      this.report.verdicts.push(...eventVerdicts(m.k, e.id, m.k.why.take(), devdaxOf(m)));
     } catch (err) {
       if (err instanceof KernelPanic) {
         this.report.panic = err.message;
         ev = { id: e.id, do: e.do, at, result: { ret: 0 }, span: rootSpan(m, before.spans) };
+        this.report.verdicts.push(...eventVerdicts(m.k, e.id, m.k.why.take(), devdaxOf(m)));
       } else {
+        m.k.why.take();
         if (err instanceof InputError) {
           // nothing ran: put the clock and the event label back
           if (tr.spans.length !== before.spans) throw new Error(`internal: ${e.id} was rejected after ${tr.spans.length - before.spans} span(s) ran: ${err.message}`);
@@ -108,6 +114,10 @@ export class Session {
     }
     return this.report;
   }
+}
+
+function devdaxOf(m: Machine): DevDax[] {
+  return m.namespaces.flatMap((n) => (n.devdax ? [n.devdax] : []));
 }
 
 function rootSpan(m: Machine, from: number): number | null {

@@ -6,7 +6,7 @@
 // into badblocks.
 
 import { MF, type Kernel } from '../kernel';
-import { EHWPOISON, EOPNOTSUPP } from '../errno';
+import { EHWPOISON, EOPNOTSUPP, retName } from '../errno';
 import { alignDown, hex, PAGE_SIZE } from '../units';
 import { memoryFailure } from '../mm/memory-failure';
 import { nfitHandleMce } from '../platform/acpi-nfit';
@@ -67,7 +67,9 @@ function killMeMaybe(k: Kernel, task: Task, addr: number): void {
     if (ret === -EHWPOISON || ret === -EOPNOTSUPP) return ret;
     k.log('mce: Memory error not recovered');
     k.tr.call('mce', 'kill_me_now', { pid: task.pid }, () => {
-      k.tr.call('process', 'force_sig', { sig: 'SIGBUS', pid: task.pid }, () => k.queueSignal(task, { signo: 'SIGBUS', code: 'none' }));
+      k.tr.call('process', 'force_sig', { sig: 'SIGBUS', pid: task.pid }, () =>
+        k.queueSignalAs(task, { signo: 'SIGBUS', code: 'none' }, 'kill_me_now', `memory_failure() failed (${retName(ret)}), so kill_me_maybe() logged "Memory error not recovered" and kill_me_now() sent the consumer a plain SIGBUS`),
+      );
     });
     return ret;
   });

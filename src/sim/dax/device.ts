@@ -33,7 +33,7 @@ export class DevDax {
     readonly region: NdRegion,
     mappingId: number,
   ) {
-    this.dax = new DaxDevice(spec.device, devDaxOps, this);
+    this.dax = new DaxDevice(spec.device, devDaxOps, this, true);
     const phys = region.spec.spa + spec.offset;
     this.pgmap = new DevPagemap('MEMORY_DEVICE_GENERIC', phys / PAGE_SIZE, (phys + spec.size) / PAGE_SIZE, (phys + spec.dataOffset) / PAGE_SIZE, {}, this, spec.align);
     const mapping = new AddressSpace(mappingId, null, true);
@@ -102,7 +102,7 @@ export function killDevDax(k: Kernel, dd: DevDax): void {
   const kill = () =>
     k.tr.call('dax', 'kill_dev_dax', { dev: dd.name }, () => {
       killDax(k, dd.dax);
-      k.tr.call('mm', 'unmap_mapping_range', { inode: dd.name, start: '0x0', len: '0x0', even_cows: 1 }, () => zapFileRange(dd.inode.mapping, 0, Number.MAX_SAFE_INTEGER));
+      k.tr.call('mm', 'unmap_mapping_range', { inode: dd.name, start: '0x0', len: '0x0', even_cows: 1 }, () => zapFileRange(dd.inode.mapping, 0, Number.MAX_SAFE_INTEGER, k));
     });
   // unregister_dev_dax kills the device, then device_del unbinds the
   // device_dax driver, whose devm cleanup (dev_dax_kill) kills it again:

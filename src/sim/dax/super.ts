@@ -34,6 +34,8 @@ export class DaxDevice {
     readonly ops: DaxOperations,
     /** the driver's private data (dax_get_private) */
     readonly priv: unknown,
+    /** a device-dax character device (never held by a filesystem) */
+    readonly charDev = false,
   ) {}
 }
 
@@ -77,8 +79,14 @@ export function fsPutDax(k: Kernel, dax: DaxDevice, holder: unknown): void {
  */
 export function daxHolderNotifyFailure(k: Kernel, dax: DaxDevice, off: number, len: number, mfFlags: number): number {
   return k.tr.call('dax', 'dax_holder_notify_failure', { dax: dax.name, off: hex(off), len: len === U64_MAX ? hex(len) : len, mf_flags: mfFlagsName(mfFlags) }, () => {
-    if (!dax.alive) return -ENXIO;
-    if (!dax.holderOps) return -EOPNOTSUPP;
+    if (!dax.alive) {
+      k.why.note({ kind: 'no-holder', dax: dax.name, ret: '-ENXIO', span: k.why.span });
+      return -ENXIO;
+    }
+    if (!dax.holderOps) {
+      k.why.note({ kind: 'no-holder', dax: dax.name, ret: '-EOPNOTSUPP', span: k.why.span });
+      return -EOPNOTSUPP;
+    }
     return dax.holderOps.notify_failure(k, dax, off, len, mfFlags);
   });
 }
@@ -91,6 +99,7 @@ export function daxHolderNotifyFailure(k: Kernel, dax: DaxDevice, off: number, l
 export function killDax(k: Kernel, dax: DaxDevice, preRemove: (dax: DaxDevice) => void = (d) => void daxHolderNotifyFailure(k, d, 0, U64_MAX, 1 << 7)): void {
   k.tr.call('dax', 'kill_dax', { dax: dax.name }, () => {
     if (dax.holderData !== null) preRemove(dax);
+    else if (!dax.charDev && dax.alive) k.why.note({ kind: 'unheld-removal', dax: dax.name, held: false, span: k.why.span });
     dax.alive = false;
     dax.holderOps = null;
     dax.holderData = null;

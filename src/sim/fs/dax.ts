@@ -81,7 +81,7 @@ function splitByOwner(k: Kernel, pfn: number, nr: number) {
  * mapper loses its page-table entries.
  */
 export function daxDeleteMappingRange(k: Kernel, mapping: AddressSpace, first: number, end: number): void {
-  zapFileRange(mapping, first, end);
+  zapFileRange(mapping, first, end, k);
   for (const r of mapping.entries.query(first, end)) daxDisassociateEntry(k, r.value.pfn, r.end - r.start);
   mapping.entries.clear(first, end);
 }

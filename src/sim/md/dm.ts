@@ -236,10 +236,19 @@ export function dmBlkCorruptedRange(k: Kernel, md: MappedDevice, dev: BlockDev, 
       if (ti.dev.bdev !== dev || sect < ti.start || sect >= ti.start + ti.len) continue;
       const dmSect = linearRmap(k, ti, sect);
       const dmOffset = dmSect * SECTOR_SIZE + (offset % SECTOR_SIZE);
-      return k.tr.call('block', 'bd_corrupted_range', { bdev: md.name, offset: hex(dmOffset), len }, () =>
-        md.holderCorruptedRange ? md.holderCorruptedRange(k, dmOffset, len, mfFlags) : -EOPNOTSUPP,
-      );
+      return k.tr.call('block', 'bd_corrupted_range', { bdev: md.name, offset: hex(dmOffset), len }, () => {
+        if (md.holderCorruptedRange) return md.holderCorruptedRange(k, dmOffset, len, mfFlags);
+        k.why.note({ kind: 'no-holder', dax: md.name, ret: '-EOPNOTSUPP', span: k.why.span });
+        return -EOPNOTSUPP;
+      });
     }
+    k.why.note({
+      kind: 'route-failed',
+      symbol: 'dm_blk_corrupted_range',
+      ret: '-ENODEV',
+      why: `no target of ${md.name} that maps ${dev.name} at sector ${sect} has ->rmap (only dm-linear had one), so dm_blk_corrupted_range() gave -ENODEV and the failure went no further.`,
+      span: k.why.span,
+    });
     return -ENODEV;
   });
 }

@@ -93,11 +93,21 @@ function doSigbus(k: Kernel, task: Task, addr: number, fault: string): void {
     if (fault === 'VM_FAULT_HWPOISON') {
       k.log(`MCE: Killing ${task.kcomm}:${task.pid} due to hardware memory corruption fault at ${addr.toString(16)}`);
       k.tr.call('process', 'force_sig_mceerr', { code: 'BUS_MCEERR_AR', addr: hex(addr), lsb: PAGE_SHIFT, pid: task.pid }, () =>
-        k.queueSignal(task, { signo: 'SIGBUS', code: 'BUS_MCEERR_AR', addr, lsb: PAGE_SHIFT }),
+        k.queueSignalAs(
+          task,
+          { signo: 'SIGBUS', code: 'BUS_MCEERR_AR', addr, lsb: PAGE_SHIFT },
+          'do_sigbus',
+          `Its own fault hit a page known to be bad: the DAX fault returned VM_FAULT_HWPOISON and do_sigbus() sent BUS_MCEERR_AR at ${hex(addr)} with si_addr_lsb ${PAGE_SHIFT}`,
+        ),
       );
     } else {
       k.tr.call('process', 'force_sig_fault', { sig: 'SIGBUS', code: 'BUS_ADRERR', addr: hex(addr), pid: task.pid }, () =>
-        k.queueSignal(task, { signo: 'SIGBUS', code: 'BUS_ADRERR', addr, lsb: 0 }),
+        k.queueSignalAs(
+          task,
+          { signo: 'SIGBUS', code: 'BUS_ADRERR', addr, lsb: 0 },
+          'do_sigbus',
+          `Its own fault failed (${fault}: the filesystem or device refused the page), and do_sigbus() sent SIGBUS BUS_ADRERR at ${hex(addr)}`,
+        ),
       );
     }
   });

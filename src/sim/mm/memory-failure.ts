@@ -39,6 +39,7 @@ const mfPrefix = 'Memory failure: ';
  */
 export function memoryFailure(k: Kernel, pfn: number, flags: number): number {
   return k.tr.call('mm', 'memory_failure', { pfn: hex(pfn), flags: mfFlagsName(flags) }, () => {
+    k.why.failed(pfn, pfn + 1);
     if (!k.cfg.recovery) {
       const msg = `Kernel panic - not syncing: Memory failure on page ${pfn.toString(16)}`;
       k.log(msg);
@@ -107,9 +108,13 @@ function mfGenericKillProcs(k: Kernel, pfn: number, flags: number, pgmap: DevPag
       'fsdax',
       'dax_lock_folio',
       { pfn: hex(headPfn), mapping: owner ? (owner.kind === 'shared' ? 'PAGE_MAPPING_DAX_SHARED' : `inode ${owner.mapping.host?.ino ?? '?'}`) : 'NULL' },
-      () => (owner && owner.kind === 'file' && owner.mapping.dax ? 1 : 0),
+      (span) => {
+        k.why.note({ kind: 'page-mapping', pfn, owner: owner ? (owner.kind === 'shared' ? 'shared' : 'file') : 'none', mapping: owner && owner.kind === 'file' ? owner.mapping : null, span: span.id });
+        return owner && owner.kind === 'file' && owner.mapping.dax ? 1 : 0;
+      },
     );
     if (owner && owner.kind === 'shared') {
+      k.why.note({ kind: 'oops', symbol: 'dax_lock_folio', why: 'dax_lock_folio() took PAGE_MAPPING_DAX_SHARED for a mapping and oopsed in the consumer\'s context; the event stopped there and nobody was told.', span: k.why.span });
       // 6.12's dax_lock_folio takes PAGE_MAPPING_DAX_SHARED ((void *)0x1) for a
       // mapping and dereferences it: an oops in the consumer's context, with
       // mf_mutex still held (every later memory_failure() would hang).
@@ -154,6 +159,7 @@ export function mfDaxKillProcs(k: Kernel, mapping: AddressSpace, index: number, 
     let pos = index;
     const skip = (to: number): void => {
       if (to > pos) {
+        k.why.note({ kind: 'no-entry', mapping, pgoff: pos, end: to, span: k.why.span });
         k.tr.countOnly('dax_lock_mapping_entry', to - pos);
         k.tr.countOnly('dax_unlock_mapping_entry', to - pos);
       }
@@ -177,6 +183,7 @@ export function mfDaxKillProcs(k: Kernel, mapping: AddressSpace, index: number, 
 export function daxKillIndex(k: Kernel, mapping: AddressSpace, i: number, mfFlags: number, preRemove: boolean): void {
   const e = mapping.entries.get(i);
   if (!e) {
+    k.why.note({ kind: 'no-entry', mapping, pgoff: i, end: i + 1, span: k.why.span });
     k.tr.countOnly('dax_lock_mapping_entry', 1);
     k.tr.countOnly('dax_unlock_mapping_entry', 1);
     return;
@@ -232,11 +239,27 @@ export function devPagemapMappingShift(vma: Vma, addr: number): number {
  * __add_to_kill: a task whose vma does not map the page right now (no
  * present entry) is dropped; -EFAULT stays, to be killed outright.
  */
-function addToKill(k: Kernel, list: ToKill[], tsk: Task, vma: Vma, addr: number): void {
+function addToKill(k: Kernel, list: ToKill[], tsk: Task, vma: Vma, addr: number, pgoff: number, preRemove: boolean): void {
   const sizeShift = addr === -14 ? 0 : devPagemapMappingShift(vma, addr);
   if (addr === -14) k.log(`${mfPrefix}Unable to find user space address ${addr.toString(16)} in ${tsk.kcomm}`);
-  else if (sizeShift === 0) return;
+  else if (sizeShift === 0) {
+    noteCollect(k, 'no-pte', vma, pgoff, preRemove, '');
+    return;
+  }
+  noteCollect(k, 'collected', vma, pgoff, preRemove, '');
   list.push({ tsk, addr, sizeShift });
+}
+
+/** note what collection decided for one mapper of one file page */
+function noteCollect(k: Kernel, result: 'late' | 'no-pte' | 'collected', vma: Vma, pgoff: number, preRemove: boolean, why: string): void {
+  const cur = k.tr.current;
+  k.why.note({ kind: 'collect', result, vma, pgoff, end: pgoff + 1, why, preRemove, span: cur?.id ?? null, symbol: cur?.symbol ?? 'collect_procs' });
+}
+
+/** a task that task_early_kill() passed over: note each of its vmas that map the page */
+function noteLate(k: Kernel, tsk: Task, mapping: AddressSpace, pgoff: number): void {
+  const why = tsk.mceKill === 'late' ? 'PR_MCE_KILL_LATE' : tsk.mceKill === 'early' ? 'PR_MCE_KILL_EARLY' : `no prctl, vm.memory_failure_early_kill=${k.cfg.earlyKill ? 1 : 0}`;
+  for (const vma of vmasCovering(mapping, pgoff)) if (vma.mm === tsk.mm) noteCollect(k, 'late', vma, pgoff, false, why);
 }
 
 /** collect_procs() → collect_procs_file() for a page with a single owner */
@@ -249,12 +272,15 @@ function collectProcsFile(k: Kernel, mapping: AddressSpace, pgoff: number, force
       const list: ToKill[] = [];
       for (const tsk of forEachProcess(k)) {
         const t = taskEarlyKill(k, tsk, forceEarly);
-        if (!t) continue;
+        if (!t) {
+          noteLate(k, tsk, mapping, pgoff);
+          continue;
+        }
         for (const vma of vmasCovering(mapping, pgoff)) {
           if (vma.mm !== t.mm) continue;
           const addr = vma.address(pgoff);
           if (addr === -14) continue; // add_to_kill_anon_file drops -EFAULT
-          addToKill(k, list, t, vma, addr);
+          addToKill(k, list, t, vma, addr, pgoff, false);
         }
       }
       return list;
@@ -277,9 +303,12 @@ function collectProcsFsdax(k: Kernel, mapping: AddressSpace, pgoff: number, preR
       const list: ToKill[] = [];
       for (const tsk of forEachProcess(k)) {
         const t = preRemove ? tsk : taskEarlyKill(k, tsk, true);
-        if (!t) continue;
+        if (!t) {
+          noteLate(k, tsk, mapping, pgoff);
+          continue;
+        }
         for (const vma of vmasCovering(mapping, pgoff)) {
-          if (vma.mm === t.mm) addToKill(k, list, t, vma, vma.address(pgoff));
+          if (vma.mm === t.mm) addToKill(k, list, t, vma, vma.address(pgoff), pgoff, preRemove);
         }
       }
       return list;
@@ -314,31 +343,31 @@ function unmapAndKill(k: Kernel, toKill: ToKill[], pfn: number, mapping: Address
  */
 export function unmapMappingRange(k: Kernel, mapping: AddressSpace, start: number, len: number): void {
   k.tr.call('mm', 'unmap_mapping_range', { inode: mapping.host?.ino ?? 0, start: hex(start), len: hex(len) }, () => {
-    zapFileRange(mapping, Math.floor(start / PAGE_SIZE), Math.ceil((start + len) / PAGE_SIZE));
+    zapFileRange(mapping, Math.floor(start / PAGE_SIZE), Math.ceil((start + len) / PAGE_SIZE), k);
   });
 }
 
 /** unmap_mapping_pages(mapping, start, nr, even_cows) */
 export function unmapMappingPages(k: Kernel, mapping: AddressSpace, index: number, nr: number): void {
   k.tr.call('mm', 'unmap_mapping_pages', { inode: mapping.host?.ino ?? 0, start: hex(index), nr }, () => {
-    zapFileRange(mapping, index, index + nr);
+    zapFileRange(mapping, index, index + nr, k);
   });
 }
 
 /** zap every vma's entries for file pages [first, end) */
-export function zapFileRange(mapping: AddressSpace, first: number, end: number): void {
+export function zapFileRange(mapping: AddressSpace, first: number, end: number, k?: Kernel): void {
   for (const vma of mapping.i_mmap) {
     const lo = Math.max(first, vma.pgoff);
     const hi = Math.min(end, vma.pgoff + vma.pages);
     if (lo >= hi) continue;
     const vlo = vma.start / PAGE_SIZE + (lo - vma.pgoff);
     const vhi = vma.start / PAGE_SIZE + (hi - vma.pgoff);
-    zapVpnRange(vma, vlo, vhi);
+    zapVpnRange(vma, vlo, vhi, k);
   }
 }
 
 /** zap [vlo, vhi) virtual pages, widening to any huge entry that overlaps */
-export function zapVpnRange(vma: Vma, vlo: number, vhi: number): void {
+export function zapVpnRange(vma: Vma, vlo: number, vhi: number, k?: Kernel): void {
   let a = vlo;
   let b = vhi;
   for (const p of vma.ptes.query(vlo, vhi)) {
@@ -347,6 +376,12 @@ export function zapVpnRange(vma: Vma, vlo: number, vhi: number): void {
       a = Math.min(a, p.start - (p.start % n));
       b = Math.max(b, p.start - (p.start % n) + n);
     }
+  }
+  if (k) {
+    const pages = vma.ptes.covered(a, b);
+    const cur = k.tr.current;
+    const parent = cur && cur.parent !== null ? k.tr.spans[cur.parent - 1] : undefined;
+    if (pages) k.why.note({ kind: 'zap', vma, vlo: a, vhi: b, pages, span: cur?.id ?? null, symbol: cur?.symbol ?? 'unmap_mapping_range', within: parent?.symbol ?? '', by: k.current });
   }
   vma.ptes.clear(a, b);
 }
@@ -362,7 +397,7 @@ function killProcs(k: Kernel, toKill: ToKill[], forcekill: boolean, pfn: number,
     for (const tk of toKill) {
       if (tk.addr === -14) {
         k.log(`${mfPrefix}${hex(pfn)}: forcibly killing ${tk.tsk.kcomm}:${tk.tsk.pid} because of failure to unmap corrupted page`);
-        k.queueSignal(tk.tsk, { signo: 'SIGKILL', code: 'none' });
+        k.queueSignalAs(tk.tsk, { signo: 'SIGKILL', code: 'none' }, 'kill_procs', 'kill_procs() could not find its user address for the page and, with MF_MUST_KILL, forcibly killed it with SIGKILL');
       } else killProc(k, tk, pfn, flags);
     }
   });
@@ -380,11 +415,29 @@ function killProc(k: Kernel, tk: ToKill, pfn: number, flags: number): number {
     const sym = ar ? 'force_sig_mceerr' : 'send_sig_mceerr';
     k.tr.call('process', sym, { code: ar ? 'BUS_MCEERR_AR' : 'BUS_MCEERR_AO', addr: hex(tk.addr), lsb: tk.sizeShift, pid: tk.tsk.pid }, () => {
       // a SIGBUS already pending is not queued again, and that is not an error
-      k.queueSignal(tk.tsk, { signo: 'SIGBUS', code: ar ? 'BUS_MCEERR_AR' : 'BUS_MCEERR_AO', addr: tk.addr, lsb: tk.sizeShift });
+      const why = ar
+        ? 'The consumer: it is the current task and the failure is action-required (MF_ACTION_REQUIRED)'
+        : flags & MF.MEM_PRE_REMOVE
+          ? 'The device is being removed (MF_MEM_PRE_REMOVE): collect_procs_fsdax() collects every task that maps the page'
+          : k.current === null
+            ? `No task that maps the page is current (the failure is handled in a kworker or in the unbinding task), and it ${earlyWhy(k, tk.tsk)}`
+            : `It is not the current task, and it ${earlyWhy(k, tk.tsk)}`;
+      k.queueSignalAs(
+        tk.tsk,
+        { signo: 'SIGBUS', code: ar ? 'BUS_MCEERR_AR' : 'BUS_MCEERR_AO', addr: tk.addr, lsb: tk.sizeShift },
+        'kill_proc',
+        `${why}: kill_proc() sent ${sym}(${ar ? 'BUS_MCEERR_AR' : 'BUS_MCEERR_AO'}) at ${hex(tk.addr)} with si_addr_lsb ${tk.sizeShift}`,
+      );
       return 0;
     });
     return 0;
   });
+}
+
+/** why task_early_kill() collected a task that is not current */
+function earlyWhy(k: Kernel, t: Task): string {
+  if (t.mceKill === 'early') return 'asked for early kill (PR_MCE_KILL_EARLY), so task_early_kill() collected it';
+  return `did not choose (no PR_MCE_KILL) and vm.memory_failure_early_kill=${k.cfg.earlyKill ? 1 : 0}, so task_early_kill() collected it`;
 }
 
 /**
@@ -490,6 +543,7 @@ export function devPagemapFailure(k: Kernel, pgmap: DevPagemap): void {
 /** memory_failure(pfn, MF_MEM_REMOVE) for every pfn of [a, b), none of which has an owner */
 function unownedRun(k: Kernel, a: number, b: number): void {
   const n = b - a;
+  k.why.failed(a, b);
   if (!k.cfg.recovery) {
     memoryFailure(k, a, MF.MEM_REMOVE); // panics
     return;

@@ -114,9 +114,11 @@ function pmemPgmapMemoryFailureV3(k: Kernel, pgmap: DevPagemap, pfn: number, nrP
     const diskOffset = PFN_PHYS(pfn) - pmem.dataStart;
     const len = nrPages * PAGE_SIZE;
     return k.tr.call('pmem', 'pmem_corrupted_range', { disk: pmem.name, disk_offset: hex(diskOffset), len }, () =>
-      k.tr.call('block', 'bd_corrupted_range', { bdev: pmem.name, offset: hex(diskOffset), len }, () =>
-        pmem.holderCorruptedRange ? pmem.holderCorruptedRange(k, diskOffset, len, mfFlags) : -EOPNOTSUPP,
-      ),
+      k.tr.call('block', 'bd_corrupted_range', { bdev: pmem.name, offset: hex(diskOffset), len }, () => {
+        if (pmem.holderCorruptedRange) return pmem.holderCorruptedRange(k, diskOffset, len, mfFlags);
+        k.why.note({ kind: 'no-holder', dax: pmem.name, ret: '-EOPNOTSUPP', span: k.why.span });
+        return -EOPNOTSUPP;
+      }),
     );
   });
 }

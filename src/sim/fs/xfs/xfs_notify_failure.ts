@@ -31,12 +31,14 @@ function xfsDaxNotifyFailure(k: Kernel, dax: DaxDevice, offset: number, len: num
   const mp = dax.holderData as XfsSuperBlock;
   return k.tr.call('fs', 'xfs_dax_notify_failure', { dev: dax.name, offset: hex(offset), len: len === U64_MAX ? hex(len) : len, mf_flags: mfFlagsName(mfFlags) }, () => {
     if (!mp.born) {
+      k.why.note({ kind: 'route-failed', symbol: 'xfs_dax_notify_failure', ret: '-EIO', why: 'XFS was not ready for notify_failure() (mount not finished), so it returned -EIO and nobody was reached.', span: k.why.span });
       k.log(`${mp.logPrefix}filesystem is not ready for notify_failure()!`);
       return -EIO;
     }
     if (mp.logDax === dax && mp.logDax !== mp.daxDev) return xfsDaxNotifyLogdevFailure(k, mp, offset, len, mfFlags);
     if (!mp.spec.rmapbt) {
       // xfs_debug: not in dmesg at the default log level
+      k.why.note({ kind: 'holder-declined', symbol: 'xfs_dax_notify_failure', ret: '-EOPNOTSUPP', span: k.why.span });
       return -EOPNOTSUPP;
     }
     const t = xfsDaxTranslateRange(k, mp.bdev.size, offset, len);
@@ -157,14 +159,17 @@ function xfsDaxFailureFn(k: Kernel, mp: XfsSuperBlock, agno: number, rec: RmapRe
         notify.wantShutdown = true;
         return 0;
       }
+      let igetSpan: number | null = null;
       const ip = k.tr.call(
         'fs',
         'xfs_iget',
         { ino: rec.owner, flags: 'XFS_IGET_INCORE' },
-        () => mp.igetIncore(rec.owner),
+        (span) => {
+          igetSpan = span.id;
+          return mp.igetIncore(rec.owner);
+        },
         (r) => (r ? `inode ${rec.owner}` : '-ENODATA'),
       );
-      if (!ip) return 0; // -ENODATA: not cached, nobody can have it mapped
       const blockSize = mp.model.blockSize;
       let pos = rec.offset * blockSize;
       if (notify.startblock > rec.startblock) pos += (notify.startblock - rec.startblock) * blockSize;
@@ -172,7 +177,13 @@ function xfsDaxFailureFn(k: Kernel, mp: XfsSuperBlock, agno: number, rec: RmapRe
       const startCross = Math.max(rec.startblock, notify.startblock);
       const endCross = Math.min(rec.startblock + rec.blockcount, notify.startblock + notify.blockcount);
       const pgcnt = Math.floor(((endCross - startCross) * blockSize) / 2 ** PAGE_SHIFT);
+      if (!ip) {
+        // -ENODATA: not cached, nobody can have it mapped
+        k.why.note({ kind: 'inode-skip', sb: mp, ino: rec.owner, why: 'not-incore', fileStart: pos, fileEnd: pos + (endCross - startCross) * blockSize, span: igetSpan, symbol: 'xfs_iget' });
+        return 0;
+      }
       let error = 0;
+      if (!ip.mapping.dax) k.why.note({ kind: 'inode-skip', sb: mp, ino: rec.owner, why: 'not-dax', fileStart: pos, fileEnd: pos + (endCross - startCross) * blockSize, span: k.why.span, symbol: 'xfs_dax_failure_fn' });
       if (ip.mapping.dax) error = mfDaxKillProcs(k, ip.mapping, pgoff, pgcnt, notify.mfFlags);
       if (notify.mfFlags & MF.MEM_PRE_REMOVE) invalidateInodePages2Range(k, ip.mapping, pgoff, pgoff + pgcnt - 1);
       return error;
@@ -201,7 +212,10 @@ function rmapFlags(rec: RmapRec): string {
 export function xfsFsCorruptedRange(k: Kernel, mp: XfsSuperBlock, offset: number, len: number, mfFlags: number): number {
   const x = mp.model;
   return k.tr.call('fs', 'xfs_fs_corrupted_range', { dev: mp.bdev.name, offset: hex(offset), len, mf_flags: mfFlagsName(mfFlags) }, () => {
-    if (!mp.spec.rmapbt) return -EOPNOTSUPP;
+    if (!mp.spec.rmapbt) {
+      k.why.note({ kind: 'holder-declined', symbol: 'xfs_fs_corrupted_range', ret: '-EOPNOTSUPP', span: k.why.span });
+      return -EOPNOTSUPP;
+    }
     const daddr = Math.floor(offset / 512);
     const bblen = BTOBB(len);
     let fsbno = x.daddrToFsb(daddr);

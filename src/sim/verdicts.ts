@@ -1,0 +1,443 @@
+// Owner verdicts: who was told about a failure, who was not, and why.
+//
+// The kernel functions that decide whether a mapper hears of a failure note
+// each decision here as they make it (task_early_kill passing a late-kill
+// task over, __add_to_kill dropping a vma with no page-table entry,
+// xfs_iget(XFS_IGET_INCORE) giving -ENODATA, dax_lock_folio finding one
+// page->mapping or none, dax_holder_notify_failure finding no holder,
+// kill_dax with nobody holding the device, kill_proc and do_sigbus sending a
+// signal, unmap_mapping_range zapping entries), with the span that decided.
+// At the end of an event, every owner of the pfns that failed in it (files
+// through their block maps, device-dax devices by their offsets) is paired
+// with every mapping that maps it, and each pair gets an outcome and the
+// decision that explains it. Nothing here changes the simulated state.
+
+import type { Kernel } from './kernel';
+import type { AddressSpace, Inode, Task, Vma } from './mm/types';
+import type { ReportSignal, ReportVerdict, VerdictOutcome } from './report';
+import type { SuperBlock } from './fs/vfs';
+import type { DevDax } from './dax/device';
+import { RangeSet } from './intervals';
+import { hex, PAGE_SIZE } from './units';
+
+type Code = ReportSignal['code'];
+
+/** What one kernel function decided, in the units it decided in. */
+export type Decision =
+  /** pfns [pfn, end) failed in this event (memory_failure, a removal, a poisoned fault) */
+  | { kind: 'failed'; pfn: number; end: number }
+  /** collect_procs_*: a mapper of file pages [pgoff, end) was passed over, dropped or collected */
+  | { kind: 'collect'; result: 'late' | 'no-pte' | 'collected'; vma: Vma; pgoff: number; end: number; why: string; preRemove: boolean; span: number | null; symbol: string }
+  /** a signal was sent (or was already pending) */
+  | { kind: 'signal'; task: Task; signo: 'SIGBUS' | 'SIGKILL'; code: Code; addr?: number; lsb?: number; queued: boolean; via: string; detail: string; span: number | null }
+  /** page-table entries of a vma over virtual pages [vlo, vhi) were zapped (pages: how many were present) */
+  | { kind: 'zap'; vma: Vma; vlo: number; vhi: number; pages: number; span: number | null; symbol: string; within: string; by: Task | null }
+  /** a task died at the end of the event; its mappings went with it */
+  | { kind: 'exit'; task: Task; vmas: Vma[]; signo: string; span: number | null }
+  /** mf_generic_kill_procs: what page->mapping said for pfn */
+  | { kind: 'page-mapping'; pfn: number; owner: 'file' | 'shared' | 'none'; mapping: AddressSpace | null; span: number | null }
+  /** dax_holder_notify_failure: nobody holds the device (-EOPNOTSUPP), or it is dead (-ENXIO) */
+  | { kind: 'no-holder'; dax: string; ret: string; span: number | null }
+  /** the holder declined (-EOPNOTSUPP: no rmapbt), so the generic path ran */
+  | { kind: 'holder-declined'; symbol: string; ret: string; span: number | null }
+  /** the filesystem skipped an owner */
+  | { kind: 'inode-skip'; sb: SuperBlock; ino: number; why: 'not-incore' | 'not-dax'; fileStart: number; fileEnd: number; span: number | null; symbol: string }
+  /** kill_dax found no holder to tell before marking the device dead */
+  | { kind: 'unheld-removal'; dax: string; held: boolean; span: number | null }
+  /** mf_dax_kill_procs: file pages [pgoff, end) had no DAX entry (nobody had faulted them in) */
+  | { kind: 'no-entry'; mapping: AddressSpace; pgoff: number; end: number; span: number | null }
+  /** a step of the route failed and ended it (an errno that stops the walk) */
+  | { kind: 'route-failed'; symbol: string; ret: string; why: string; span: number | null }
+  /** the kernel oopsed and the event stopped */
+  | { kind: 'oops'; symbol: string; why: string; span: number | null };
+
+/** The decisions of the running event. */
+export class DecisionLog {
+  private list: Decision[] = [];
+
+  constructor(private readonly k: Kernel) {}
+
+  /** the innermost open span, the one that is deciding */
+  get span(): number | null {
+    return this.k.tr.current?.id ?? null;
+  }
+
+  begin(): void {
+    this.list = [];
+  }
+
+  take(): Decision[] {
+    const l = this.list;
+    this.list = [];
+    return l;
+  }
+
+  note(d: Decision): void {
+    const last = this.list[this.list.length - 1];
+    // per-page decisions of one kind over one vma or mapping come in runs: keep one record per run
+    if (last && last.kind === d.kind) {
+      if (d.kind === 'failed' && last.kind === 'failed' && d.pfn === last.end) {
+        last.end = d.end;
+        return;
+      }
+      if (d.kind === 'collect' && last.kind === 'collect' && last.vma === d.vma && last.result === d.result && last.span === d.span && d.pgoff === last.end) {
+        last.end = d.end;
+        return;
+      }
+      if (d.kind === 'no-entry' && last.kind === 'no-entry' && last.mapping === d.mapping && d.pgoff === last.end) {
+        last.end = d.end;
+        return;
+      }
+    }
+    this.list.push(d);
+  }
+
+  failed(pfn: number, end: number): void {
+    if (end > pfn) this.note({ kind: 'failed', pfn, end });
+  }
+}
+
+/** one owner of failed pfns: a file byte range, or a device-dax byte range */
+interface Owner {
+  mapping: AddressSpace;
+  /** file (or device) byte range */
+  start: number;
+  end: number;
+  file?: string;
+  device?: string;
+  sb: SuperBlock | null;
+}
+
+const OUTCOME_RANK: Record<VerdictOutcome, number> = { killed: 6, AR: 5, AO: 4, SIGBUS: 3, 'unmapped only': 2, none: 1 };
+
+/**
+ * The verdicts of one event, from its decisions and the machine as the event
+ * left it. `devdax` lists the device-dax devices (their pages belong to the
+ * device inode, not to a filesystem).
+ */
+export function eventVerdicts(k: Kernel, event: string, decisions: Decision[], devdax: readonly DevDax[]): ReportVerdict[] {
+  const failed = new RangeSet();
+  for (const d of decisions) if (d.kind === 'failed') failed.add(d.pfn, d.end);
+  if (!failed.count && !decisions.some((d) => d.kind === 'signal')) return [];
+  const owners = ownersOf(k, failed, devdax, decisions);
+  const out: ReportVerdict[] = [];
+  // mappers: every vma of the owner's file, and those that went away in this event
+  const gone = new Map<AddressSpace, Vma[]>();
+  for (const d of decisions) if (d.kind === 'exit') for (const v of d.vmas) pushTo(gone, v.mapping, v);
+  const seen = new Set<string>();
+  for (const o of owners) {
+    const vmas = [...o.mapping.i_mmap, ...(gone.get(o.mapping) ?? []).filter((v) => !o.mapping.i_mmap.includes(v))];
+    const pgS = Math.floor(o.start / PAGE_SIZE);
+    const pgE = Math.ceil(o.end / PAGE_SIZE);
+    let any = false;
+    for (const vma of vmas) {
+      const a = Math.max(pgS, vma.pgoff);
+      const b = Math.min(pgE, vma.pgoff + vma.pages);
+      if (a >= b) continue;
+      any = true;
+      const key = `${vma.mm.owner.pid}/${vma.id}/${o.file ?? o.device}/${a}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(verdictFor(k, event, o, vma, a, b, decisions));
+    }
+    if (!any) {
+      const skip = decisions.find((d) => d.kind === 'inode-skip' && o.mapping.host && d.ino === o.mapping.host.ino && d.sb === o.sb);
+      if (skip && skip.kind === 'inode-skip')
+        out.push({
+          event,
+          owner: ownerOf(o),
+          pid: null,
+          comm: null,
+          mapping: null,
+          addr: null,
+          outcome: 'none',
+          reason: skipReason(skip),
+          symbol: skip.symbol,
+          span: skip.span,
+        });
+    }
+  }
+  // a signal whose address no failed owner explains (a fault on a dead device, kill_me_now)
+  for (const d of decisions) {
+    if (d.kind !== 'signal') continue;
+    if (out.some((v) => v.pid === d.task.pid && v.outcome !== 'none' && v.outcome !== 'unmapped only')) continue;
+    const vma = d.addr !== undefined ? (d.task.mm?.findVma(d.addr) ?? goneVma(decisions, d.task, d.addr)) : undefined;
+    if (!vma) continue;
+    const pg = vma.pgoff + Math.floor((d.addr! - vma.start) / PAGE_SIZE);
+    const host = vma.mapping.host;
+    const o: Owner = host?.chr
+      ? { mapping: vma.mapping, start: pg * PAGE_SIZE, end: (pg + 1) * PAGE_SIZE, device: host.path.replace(/^\/dev\//, ''), sb: null }
+      : { mapping: vma.mapping, start: pg * PAGE_SIZE, end: (pg + 1) * PAGE_SIZE, file: host?.path ?? `mapping ${vma.mapping.id}`, sb: null };
+    const key = `${d.task.pid}/${vma.id}/${o.file ?? o.device}/${pg}`;
+    if (seen.has(key)) {
+      const i = out.findIndex((v) => `${v.pid}/${v.mapping}/${'file' in v.owner ? v.owner.file : v.owner.device}/${Math.floor(v.owner.start / PAGE_SIZE)}` === key);
+      if (i >= 0) out[i] = verdictFor(k, event, o, vma, pg, pg + 1, decisions);
+      continue;
+    }
+    seen.add(key);
+    out.push(verdictFor(k, event, o, vma, pg, pg + 1, decisions));
+  }
+  out.sort(
+    (x, y) =>
+      ownerKey(x).localeCompare(ownerKey(y)) ||
+      x.owner.start - y.owner.start ||
+      (x.pid ?? -1) - (y.pid ?? -1) ||
+      (x.mapping ?? '').localeCompare(y.mapping ?? ''),
+  );
+  return out;
+}
+
+function ownerKey(v: ReportVerdict): string {
+  return 'file' in v.owner ? `f${v.owner.file}` : `d${v.owner.device}`;
+}
+
+function goneVma(decisions: Decision[], t: Task, addr: number): Vma | undefined {
+  for (const d of decisions) if (d.kind === 'exit' && d.task === t) return d.vmas.find((v) => addr >= v.start && addr < v.end);
+  return undefined;
+}
+
+function pushTo<K, V>(m: Map<K, V[]>, key: K, v: V): void {
+  const l = m.get(key);
+  if (l) l.push(v);
+  else m.set(key, [v]);
+}
+
+function ownerOf(o: Owner): ReportVerdict['owner'] {
+  return o.device !== undefined ? { device: o.device, start: o.start, end: o.end } : { file: o.file!, start: o.start, end: o.end };
+}
+
+/**
+ * The owners of the failed pfns: for each filesystem, the files whose
+ * extents lie on them (only files someone maps, or that a decision names:
+ * the others cannot have a verdict), and the device-dax devices.
+ */
+function ownersOf(k: Kernel, failed: RangeSet, devdax: readonly DevDax[], decisions: Decision[]): Owner[] {
+  const out: Owner[] = [];
+  if (!failed.count) return out;
+  const named = new Set<number>();
+  const involved = new Set<AddressSpace>();
+  for (const d of decisions) {
+    if (d.kind === 'inode-skip') named.add(d.ino);
+    if (d.kind === 'exit') for (const v of d.vmas) involved.add(v.mapping);
+  }
+  for (const sb of k.superblocks) {
+    const inodes = [...sb.files.values()].filter((i) => i.mapping.i_mmap.length || involved.has(i.mapping) || named.has(i.ino));
+    inodes.sort((a, b) => a.path.localeCompare(b.path));
+    for (const inode of inodes) {
+      const ranges = new RangeSet();
+      for (const ext of sb.extentsQuiet(inode)) {
+        let fo = ext.fileOffset;
+        for (const [spa, n] of sb.bdev.spaRanges(ext.devOffset, ext.length)) {
+          const p0 = Math.floor(spa / PAGE_SIZE);
+          const p1 = Math.ceil((spa + n) / PAGE_SIZE);
+          for (const [a, b] of failed.query(p0, p1)) {
+            const s = Math.max(a * PAGE_SIZE, spa);
+            const e = Math.min(b * PAGE_SIZE, spa + n);
+            if (s < e) ranges.add(fo + (s - spa), fo + (e - spa));
+          }
+          fo += n;
+        }
+      }
+      for (const [s, e] of ranges.all()) out.push({ mapping: inode.mapping, start: s, end: Math.min(e, Math.max(inode.size, s + 1)), file: inode.path, sb });
+    }
+  }
+  for (const dd of devdax) {
+    const p0 = dd.dataStart / PAGE_SIZE;
+    const p1 = p0 + dd.size / PAGE_SIZE;
+    for (const [a, b] of failed.query(p0, p1)) {
+      const s = (Math.max(a, p0) - p0) * PAGE_SIZE;
+      const e = (Math.min(b, p1) - p0) * PAGE_SIZE;
+      out.push({ mapping: dd.inode.mapping, start: s, end: e, device: dd.name, sb: null });
+    }
+  }
+  return out;
+}
+
+/** the file pages [a, b) of owner o, as mapping vma maps them: what happened, and why */
+function verdictFor(k: Kernel, event: string, o: Owner, vma: Vma, a: number, b: number, decisions: Decision[]): ReportVerdict {
+  const task = vma.mm.owner;
+  const vlo = vma.start / PAGE_SIZE + (a - vma.pgoff);
+  const vhi = vlo + (b - a);
+  const base: Omit<ReportVerdict, 'outcome' | 'reason' | 'symbol' | 'span'> = {
+    event,
+    owner: ownerOf({ ...o, start: Math.max(o.start, a * PAGE_SIZE), end: Math.min(o.end, b * PAGE_SIZE) }),
+    pid: task.pid,
+    comm: task.comm,
+    mapping: vma.id,
+    addr: [hex(vlo * PAGE_SIZE), hex(vhi * PAGE_SIZE)],
+  };
+  const died = decisions.find((d) => d.kind === 'exit' && d.task === task);
+  const diedNote = died && died.kind === 'exit' ? ` The process died of it (${died.signo}${died.signo === 'SIGBUS' ? ', default action' : ''}).` : '';
+
+  // 1. a signal aimed at this part of the mapping
+  let best: { d: Extract<Decision, { kind: 'signal' }>; outcome: VerdictOutcome } | null = null;
+  for (const d of decisions) {
+    if (d.kind !== 'signal' || d.task !== task) continue;
+    if (d.addr !== undefined) {
+      const span = d.lsb ? 2 ** d.lsb : PAGE_SIZE;
+      const lo = d.addr - (d.addr % span);
+      if (lo + span <= vlo * PAGE_SIZE || lo >= vhi * PAGE_SIZE) continue;
+    } else if (d.signo !== 'SIGKILL' && d.via !== 'kill_me_now' && d.via !== 'ghes_do_proc') {
+      continue;
+    }
+    const outcome: VerdictOutcome = d.signo === 'SIGKILL' ? 'killed' : d.code === 'BUS_MCEERR_AR' ? 'AR' : d.code === 'BUS_MCEERR_AO' ? 'AO' : 'SIGBUS';
+    if (!best || OUTCOME_RANK[outcome] > OUTCOME_RANK[best.outcome]) best = { d, outcome };
+  }
+  if (best) {
+    const d = best.d;
+    const extra = d.queued ? '' : ' A SIGBUS from this event was already pending, so this one was not queued again.';
+    const v: ReportVerdict = { ...base, outcome: best.outcome, reason: `${d.detail}.${extra}${diedNote}`, symbol: d.via, span: d.span };
+    if (d.signo === 'SIGBUS') {
+      v.code = d.code;
+      if (d.addr !== undefined) v.sigAddr = hex(d.addr);
+      if (d.lsb !== undefined) v.lsb = d.lsb;
+    }
+    return v;
+  }
+
+  // 2. not signalled: the decision that explains it
+  const zaps = decisions.filter((d) => d.kind === 'zap' && d.vma === vma && d.pages > 0 && d.vlo < vhi && d.vhi > vlo) as Extract<Decision, { kind: 'zap' }>[];
+  // a fault on a shared extent (dax_insert_entry → unmap_mapping_pages) is not the failure's doing
+  const zap = zaps.find((d) => d.symbol !== 'unmap_mapping_pages');
+  const faultZap = zaps.find((d) => d.symbol === 'unmap_mapping_pages');
+  const exited = died && died.kind === 'exit' ? died : undefined;
+  const unmapped = !!zap;
+  const outcome: VerdictOutcome = unmapped ? 'unmapped only' : 'none';
+  const zapNote = zap ? ` ${zap.symbol}() still zapped its page-table entries (it unmaps every mapper of the file range), so its next access faults.` : '';
+  const stillNote = !zap && vma.ptes.overlaps(vlo, vhi) ? ' Its page-table entries still map the range: nothing unmapped them.' : '';
+  const say = (reason: string, symbol: string, span: number | null): ReportVerdict => ({ ...base, outcome, reason: reason + zapNote + stillNote, symbol, span });
+
+  // collection decides per head page: a huge (PMD/PUD) page is collected at its head's index
+  const mine = decisions.filter((d) => d.kind === 'collect' && d.vma === vma) as Extract<Decision, { kind: 'collect' }>[];
+  const inRange = mine.filter((d) => d.pgoff < b && d.end > a);
+  const collect = inRange.length ? inRange : mine;
+  const dropped = collect.find((d) => d.result === 'no-pte');
+  if (dropped)
+    return say(
+      `Collected but dropped: __add_to_kill found no page-table entry for file page ${hex(dropped.pgoff)} at ${hex(vma.address(dropped.pgoff))} in this mapping (dev_pagemap_mapping_shift is 0), so there was nothing to signal.` +
+        (faultZap
+          ? ` Its entry was zapped earlier in this event, when ${faultZap.by ? `${faultZap.by.comm}:${faultZap.by.pid}` : 'another task'} faulted in the shared (reflinked) page and dax_insert_entry() unmapped it from the file's other mappers.`
+          : ''),
+      '__add_to_kill',
+      dropped.span,
+    );
+  const late = collect.find((d) => d.result === 'late');
+  if (late)
+    return say(
+      `Not collected: task_early_kill() passes over a late-kill task that is not the current one (${late.why}), so ${late.symbol} did not add it to the kill list.`,
+      'task_early_kill',
+      late.span,
+    );
+  if (exited) return say(`No signal reached this mapping before the process exited (${exited.signo}).`, 'do_exit', exited.span);
+
+  const host = o.mapping.host;
+  const skip = decisions.find((d) => d.kind === 'inode-skip' && host && d.ino === host.ino && d.sb === o.sb) as Extract<Decision, { kind: 'inode-skip' }> | undefined;
+  if (skip) return say(skipReason(skip), skip.symbol, skip.span);
+
+  // the generic single-owner path looked at page->mapping
+  const pm = pageMappingFor(k, decisions, o, a, b);
+  if (pm) {
+    const via = decisions.find((d) => d.kind === 'no-holder' || d.kind === 'holder-declined');
+    const why =
+      via?.kind === 'no-holder'
+        ? `dax_holder_notify_failure() found ${via.ret === '-ENXIO' ? 'the dax device dead' : 'no holder on the dax device (ext4 and device-mapper register none)'}, so memory_failure fell back to the generic page->mapping path. `
+        : via?.kind === 'holder-declined'
+          ? `${via.symbol} declined (${via.ret}: XFS needs rmapbt for notify_failure), so memory_failure fell back to the generic page->mapping path. `
+          : k.cfg.design === 'page-mapping' || k.cfg.design === 'pagemap-failure'
+            ? `The ${k.cfg.design} design goes straight to page->mapping. `
+            : '';
+    if (pm.owner === 'shared') {
+      const oops = decisions.some((d) => d.kind === 'oops');
+      return say(
+        `${why}Never reached: the page is shared by reflinked files (PAGE_MAPPING_DAX_SHARED), so page->mapping names no owner at all${oops ? ', and dax_lock_folio() oopsed on it: the event stopped with nobody told' : ''}.`,
+        'dax_lock_folio',
+        pm.span,
+      );
+    }
+    if (pm.owner === 'none')
+      return say(`${why}Never reached: page->mapping of pfn ${hex(pm.pfn)} is NULL (no DAX fault has set it), so dax_lock_folio() locked nothing and the path gave up with -EBUSY.`, 'dax_lock_folio', pm.span);
+    if (pm.mapping !== o.mapping) {
+      const other = pm.mapping?.host;
+      return say(
+        `${why}Never reached: page->mapping of pfn ${hex(pm.pfn)} holds one owner, ${other ? `${other.path} (inode ${other.ino})` : 'another mapping'}, so collect_procs_file() walked that file's mappers only.`,
+        'mf_generic_kill_procs',
+        pm.span,
+      );
+    }
+  }
+  const noEntry = decisions.find((d) => d.kind === 'no-entry' && d.mapping === o.mapping && d.pgoff < b && d.end > a) as Extract<Decision, { kind: 'no-entry' }> | undefined;
+  if (noEntry && !vma.ptes.overlaps(vlo, vhi))
+    return say(
+      `Nothing to tell: mf_dax_kill_procs() found no DAX entry for file pages [${hex(Math.max(a, noEntry.pgoff))}, ${hex(Math.min(b, noEntry.end))}) (nobody has faulted them in), and this mapping holds no page-table entry there.`,
+      'dax_lock_mapping_entry',
+      noEntry.span,
+    );
+  const unheld = decisions.find((d) => d.kind === 'unheld-removal') as Extract<Decision, { kind: 'unheld-removal' }> | undefined;
+  if (unheld) {
+    const survives = vma.ptes.overlaps(vlo, vhi);
+    const why = unheld.held
+      ? `the ${k.cfg.design} design's kill_dax() tells the holder of ${unheld.dax} nothing on removal (no MF_MEM_PRE_REMOVE notify_failure)`
+      : `kill_dax() found no holder on ${unheld.dax} (ext4 and device-mapper register none)`;
+    return {
+      ...base,
+      outcome,
+      reason: survives
+        ? `The mapping survives the removed device: ${why}, so nobody was told and nobody unmapped it; its page-table entries still point at the gone device.`
+        : `Nobody was told: ${why}; this mapping had no page-table entry there to survive.`,
+      symbol: 'kill_dax',
+      span: unheld.span,
+    };
+  }
+  const failedRoute = decisions.find((d) => d.kind === 'route-failed' || d.kind === 'oops') as Extract<Decision, { kind: 'route-failed' | 'oops' }> | undefined;
+  if (failedRoute) return say(`Never reached: ${failedRoute.why}`, failedRoute.symbol, failedRoute.span);
+  const holder = decisions.find((d) => d.kind === 'no-holder') as Extract<Decision, { kind: 'no-holder' }> | undefined;
+  if (holder) return say(`Never reached: dax_holder_notify_failure() returned ${holder.ret} on ${holder.dax}, and the fallback did not name this file.`, 'dax_holder_notify_failure', holder.span);
+  if (zap) {
+    const how =
+      zap.within === 'kill_dev_dax'
+        ? `Device-dax removal: kill_dev_dax() unmapped every mapping of the device (${zap.symbol}) and sends no signal`
+        : `No signal, but ${zap.within ? `${zap.within}() → ` : ''}${zap.symbol}() zapped its page-table entries for this range`;
+    return { ...base, outcome, reason: `${how}: its next access faults and gets SIGBUS.`, symbol: zap.within === 'kill_dev_dax' ? 'kill_dev_dax' : zap.symbol, span: zap.span };
+  }
+  const ram = vma.ptes.query(vlo, vhi).some((p) => p.value.pfn < 0);
+  if (ram)
+    return say(
+      'Not affected: this mapping maps page-cache copies in RAM (the file is not DAX), not the failed device page.',
+      'filemap_fault',
+      null,
+    );
+  return say('No kernel path in this event reached this mapping: no collection walked its file range and no signal was aimed at it.', 'memory_failure', null);
+}
+
+function skipReason(d: Extract<Decision, { kind: 'inode-skip' }>): string {
+  return d.why === 'not-incore'
+    ? `Owner skipped: xfs_iget(XFS_IGET_INCORE) gave -ENODATA for inode ${d.ino}, which is not in core, so nobody can have it mapped and nothing is unmapped or signalled.`
+    : `Owner skipped: inode ${d.ino} is not a DAX file (its mapping is in the page cache), so xfs_dax_failure_fn() does not call mf_dax_kill_procs() for it.`;
+}
+
+/** what page->mapping said for a pfn of this owner's range, if the generic path looked */
+function pageMappingFor(k: Kernel, decisions: Decision[], o: Owner, a: number, b: number): Extract<Decision, { kind: 'page-mapping' }> | undefined {
+  const pms = decisions.filter((d) => d.kind === 'page-mapping') as Extract<Decision, { kind: 'page-mapping' }>[];
+  if (!pms.length) return undefined;
+  const pfns = ownerPfns(k, o, a, b);
+  return pms.find((d) => pfns.has(d.pfn)) ?? undefined;
+}
+
+function ownerPfns(k: Kernel, o: Owner, a: number, b: number): RangeSet {
+  const set = new RangeSet();
+  const host: Inode | null = o.mapping.host;
+  if (!host) return set;
+  if (host.chr) {
+    const dd = [...k.devdaxByMapping.entries()].find(([mp]) => mp === o.mapping)?.[1];
+    if (dd) set.add(dd.dataStart / PAGE_SIZE + a, dd.dataStart / PAGE_SIZE + b);
+    return set;
+  }
+  if (!o.sb) return set;
+  for (let pg = a; pg < b && pg < a + 4096; pg++) {
+    const off = o.sb.bmapQuiet(host, pg * PAGE_SIZE);
+    if (off === undefined) continue;
+    const r = o.sb.bdev.spaRanges(off, 1)[0];
+    if (r) set.add(Math.floor(r[0] / PAGE_SIZE), Math.floor(r[0] / PAGE_SIZE) + 1);
+  }
+  return set;
+}

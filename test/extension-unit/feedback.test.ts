@@ -74,15 +74,32 @@ test('verdict rows: badge, pid:comm mapping, owner range, symbol, reason in the 
   assert.equal(none.description, '/mnt/pmem/poisonfile [0x0, 0x1000) · __add_to_kill');
   assert.equal(none.icon, 'circle-slash');
   assert.match(none.tooltip, /no page-table entry/);
-  assert.match(none.tooltip, /decided by `__add_to_kill` \(span 17\)/);
+  assert.match(none.tooltip, /decided by `__add_to_kill`, in span 17[ .]/);
   assert.match(none.aria, /^verdict none for watcher:1002 m0: /);
-  assert.match(rows[0]!.tooltip, /BUS_MCEERR_AR at 0x7f0000000000 lsb 12/);
+  assert.match(rows[0]!.tooltip, /^\*\*AR\*\* — SIGBUS BUS_MCEERR_AR: the task touched the poison \(action required\) \(si_addr 0x7f0000000000, si_addr_lsb 12\)/);
   assert.equal(rows[0]!.color, 'list.errorForeground');
   assert.deepEqual(verdictRows(report, 'e2'), []);
   // the Owners view: one mapping's verdict, preferring the owner's file
   assert.equal(verdictForMapping(report, 'e1', 1002, 'm0', '/mnt/pmem/poisonfile')!.outcome, 'none');
   assert.equal(verdictForMapping(report, 'e1', 1000, 'm0')!.outcome, 'AO');
   assert.equal(verdictForMapping(report, 'e1', 999, 'm0'), undefined);
+});
+
+test('the real verdicts of reflink-both-mapped e1: the watcher is told nothing, decided by __add_to_kill', () => {
+  const s = open('reflink-both-mapped');
+  const before = fsState(s.report);
+  s.step();
+  assert.match(eventOutcome(s.report, 'e1', { before }), / · 3 verdicts: 1 AR, 1 AO, 1 none$/);
+  const rows = verdictRows(s.report, 'e1');
+  assert.deepEqual(rows.map((r) => r.label), ['AR  injector:1001 m0', 'AO  reader:1000 m0', 'none  watcher:1002 m0']);
+  const w = rows[2]!;
+  assert.equal(w.verdict.symbol, '__add_to_kill');
+  assert.equal(w.description, '/mnt/pmem/poisonfile [0x0, 0x1000) · __add_to_kill');
+  assert.match(w.tooltip, /no page-table entry/);
+  // the span that decided is collect_procs_fsdax's, which called __add_to_kill
+  assert.equal(s.report.spans.find((x) => x.id === w.verdict.span)?.symbol, 'collect_procs_fsdax');
+  assert.ok(w.tooltip.includes(`decided by \`__add_to_kill\`, in span ${w.verdict.span} (\`collect_procs_fsdax\`)`), w.tooltip);
+  assert.equal(verdictForMapping(s.report, 'e1', 1002, 'm0', '/mnt/pmem/poisonfile')!.outcome, 'none');
 });
 
 test('status bar: media errors (bytes), badblock sectors and PageHWPoison pages, each with its unit', () => {

@@ -109,9 +109,9 @@ export function verdictIcon(o: VerdictOutcome): { icon: string; color?: string }
   }
 }
 
-export function verdictRow(v: ReportVerdict): VerdictRow {
+export function verdictRow(v: ReportVerdict, spanSymbol?: string): VerdictRow {
   const who = v.pid !== null ? `${v.comm ?? '?'}:${v.pid}${v.mapping ? ` ${v.mapping}` : ''}` : 'no mapper';
-  const sig = v.code ? ` ${v.code}${v.sigAddr ? ` at ${v.sigAddr}` : ''}${v.lsb !== undefined ? ` lsb ${v.lsb}` : ''}` : '';
+  const sig = v.sigAddr ? ` (si_addr ${v.sigAddr}${v.lsb !== undefined ? `, si_addr_lsb ${v.lsb}` : ''})` : '';
   const { icon, color } = verdictIcon(v.outcome);
   return {
     verdict: v,
@@ -121,7 +121,7 @@ export function verdictRow(v: ReportVerdict): VerdictRow {
       `**${v.outcome}** — ${OUTCOME_MEANING[v.outcome]}${sig}`,
       `${who}${v.addr ? ` at \`[${v.addr[0]}, ${v.addr[1]})\`` : ''} maps ${ownerText(v)}`,
       v.reason,
-      `decided by \`${v.symbol}\`${v.span !== null ? ` (span ${v.span})` : ''}. Click to open its kernel source${v.span !== null ? ' and select the span in Layer Routing' : ''}.`,
+      `decided by \`${v.symbol}\`${v.span !== null ? `, in span ${v.span}${spanSymbol && spanSymbol !== v.symbol ? ` (\`${spanSymbol}\`)` : ''}` : ''}. Click to open its kernel source${v.span !== null ? ' and select the span in Layer Routing' : ''}.`,
     ].join('\n\n'),
     icon,
     color,
@@ -134,7 +134,7 @@ export function verdictRows(report: RunReport, eventId: string): VerdictRow[] {
   return verdictsOf(report, eventId)
     .slice()
     .sort((a, b) => OUTCOME_ORDER.indexOf(a.outcome) - OUTCOME_ORDER.indexOf(b.outcome) || (a.pid ?? -1) - (b.pid ?? -1))
-    .map(verdictRow);
+    .map((v) => verdictRow(v, v.span !== null ? report.spans.find((x) => x.id === v.span)?.symbol : undefined));
 }
 
 /** The verdict an event gave one mapping of one process, for the Owners view. */

@@ -49,10 +49,40 @@ async function toast(page, re) {
   return (await t.textContent())?.trim() ?? '';
 }
 
+/** A sidebar tree row whose text matches; the trees are virtualised, so scroll each one down until it shows. */
 async function row(page, re, timeout = 30_000) {
   const r = page.locator('.part.sidebar .monaco-list-row', { hasText: re }).first();
-  await r.waitFor({ timeout });
-  return r;
+  const t0 = Date.now();
+  for (let i = 0; ; i++) {
+    if (await r.isVisible().catch(() => false)) return r;
+    if (Date.now() - t0 > timeout) {
+      const seen = await page.locator('.part.sidebar .monaco-list-row').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
+      throw new Error(`no sidebar row ${re} within ${timeout / 1000} s (rows: ${seen.join(' | ')})`);
+    }
+    // every few tries, scroll the trees a page down (wrapping to the top)
+    if (i % 4 === 3) {
+      for (const list of await page.locator('.part.sidebar .monaco-list').all()) {
+        const b = await list.boundingBox().catch(() => null);
+        if (!b || b.height < 20) continue;
+        await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
+        await page.mouse.wheel(0, i % 24 === 23 ? -5000 : 200);
+      }
+    }
+    await page.waitForTimeout(250);
+  }
+}
+
+/** Widen the sidebar by dragging its sash, so the rows' descriptions show. */
+async function widenSidebar(page, by) {
+  const box = await page.locator('.part.sidebar').boundingBox();
+  if (!box) return;
+  const x = box.x + box.width + 1;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(x + by / 2, y, { steps: 5 });
+  await page.mouse.move(x + by, y, { steps: 5 });
+  await page.mouse.up();
 }
 
 export async function run({ page, artifacts, log, checks = [] }) {
@@ -65,6 +95,7 @@ export async function run({ page, artifacts, log, checks = [] }) {
   await answer(page, 'reflink-both-mapped');
   await page.locator('.activitybar [aria-label^="DAX Poison Lab"]').first().click();
   await row(page, /region0/);
+  await widenSidebar(page, 420);
   await command(page, 'DAX Poison Lab: Step');
   log(`    ${await toast(page, /e1 madvise-hwpoison = 0/)}`);
   ok('Step says what e1 did');
@@ -84,8 +115,11 @@ export async function run({ page, artifacts, log, checks = [] }) {
   await answer(page, '0x7f0000004000', { pick: false });
   await answer(page, '4096', { pick: false });
   log(`    ${await toast(page, /madvise-hwpoison .*\(by hand\) = 0/)}`);
-  await row(page, /badblock sector 224 \+1 sector \(512B\)/);
-  await row(page, /PageHWPoison pfn 0x24121c \(4KiB\)/);
+  // open testfile (the file rows are its children)
+  const file = await row(page, /^testfile.*poisoned/);
+  if ((await file.getAttribute('aria-expanded')) !== 'true') await file.locator('.monaco-tl-twistie').click();
+  await row(page, /badblock sector 224 \+1 sector \(512B\)\s*file offset 0x4000/);
+  await row(page, /PageHWPoison pfn 0x24121c \(4KiB\)\s*file offset 0x4000/);
   ok('a badblock sector and a PageHWPoison page at one file offset are two rows');
   // the Events view selected the new event; the Owners view of the page marks each mapping's verdict
   await row(page, /poisoned pages/);
@@ -104,8 +138,8 @@ export async function run({ page, artifacts, log, checks = [] }) {
   await answer(page, 'namespace0.0');
   log(`    ${await toast(page, /unbind .*\(by hand\) = 0/)}`);
   await row(page, /unbound by h\d+|unbound by e\d+/);
-  await row(page, /badblock sector 224 \+1 sector \(512B\)/);
-  await row(page, /PageHWPoison pfn 0x24121c \(4KiB\)/);
+  await row(page, /badblock sector 224 \+1 sector \(512B\)\s*file offset 0x4000/);
+  await row(page, /PageHWPoison pfn 0x24121c \(4KiB\)\s*file offset 0x4000/);
   await page.screenshot({ path: join(artifacts, 'sidebar-after-unbind.png') });
   ok('after the unbind: the namespace says which event unbound it, and both rows stay right');
   // the status bar: media errors, badblock sectors, poisoned pages

@@ -218,8 +218,9 @@ export class EventsProvider implements vscode.TreeDataProvider<EventsItem> {
       const r = item.row;
       const out: EventsItem[] = [];
       for (const sig of r.signals) out.push({ type: 'detail', text: signalText(sig), icon: 'zap', color: sig.code === 'BUS_MCEERR_AR' ? 'list.errorForeground' : 'list.warningForeground' });
-      verdictRows(s.report, r.id).forEach((v, index) => out.push({ type: 'verdict', row: v, eventId: r.id, index }));
       for (const x of r.expectations) out.push({ type: 'detail', text: expectationText(x), icon: x.ok ? 'pass' : 'error', color: x.ok ? 'testing.iconPassed' : 'testing.iconFailed', tooltip: x.detail || undefined });
+      // who was told, who was not, and why: after what was sent and what was checked, before the route
+      verdictRows(s.report, r.id).forEach((v, index) => out.push({ type: 'verdict', row: v, eventId: r.id, index }));
       for (const n of eventSpanTrees(s.report, r.id)) out.push({ type: 'span', node: n, eventId: r.id });
       return out;
     }

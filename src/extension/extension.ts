@@ -94,7 +94,8 @@ export function activate(context: vscode.ExtensionContext): DaxPoisonLabApi {
     lab.onDidRunEvent(async (e) => {
       webviews.select({ event: e.id, span: null });
       const row = events.rows.find((r) => r.id === e.id);
-      if (!row) return;
+      // a hand action brings the Events view up on its event; a Step or Run to End moves the selection only where the view is shown
+      if (!row || (!e.hand && !eventsView.visible)) return;
       try {
         await eventsView.reveal({ type: 'event', row }, { select: true, focus: false, expand: e.hand });
       } catch {

@@ -166,11 +166,13 @@ export class OwnersProvider implements vscode.TreeDataProvider<OwnersItem> {
     const m = item.mapper;
     const ev = this.verdictEvent();
     const s = this.lab.session;
-    const v = ev && s ? verdictForMapping(s.report, ev, m.pid, m.mapping, item.entry.record?.path) : undefined;
+    const e = item.entry;
+    const range: [number, number] | undefined = e.fileStart !== undefined && e.fileEnd !== undefined ? [e.fileStart, e.fileEnd] : undefined;
+    const v = ev && s ? verdictForMapping(s.report, ev, m.pid, m.mapping, e.record?.path ?? undefined, range) : undefined;
     t.description = v ? `${v.outcome} (${ev}) · ${l.description}` : l.description;
     t.tooltip = new vscode.MarkdownString(
       [
-        ...(v ? [`**${ev}: ${v.outcome}** — ${OUTCOME_MEANING[v.outcome]}`, v.reason, `decided by \`${v.symbol}\``] : ev ? [`${ev} gave this mapping no verdict`] : []),
+        ...(v ? [`**${ev}: ${v.outcome}** — ${OUTCOME_MEANING[v.outcome]}`, v.reason, `decided by \`${v.symbol}\``] : ev ? [`${ev} gave this mapping no verdict for this range`] : []),
         `**${m.comm}:${m.pid}** mapping \`${m.mapping}\``,
         `\`[${hex(m.start)}, ${hex(m.end)})\` ${m.prot} ${m.flags}`,
         `${m.kill} kill (${m.killWhy})`,

@@ -82,6 +82,9 @@ test('verdict rows: badge, pid:comm mapping, owner range, symbol, reason in the 
   // the Owners view: one mapping's verdict, preferring the owner's file
   assert.equal(verdictForMapping(report, 'e1', 1002, 'm0', '/mnt/pmem/poisonfile')!.outcome, 'none');
   assert.equal(verdictForMapping(report, 'e1', 1000, 'm0')!.outcome, 'AO');
+  // the Owners view of another page of the same file: e1 said nothing about it
+  assert.equal(verdictForMapping(report, 'e1', 1000, 'm0', '/mnt/pmem/testfile', [0x4000, 0x5000]), undefined);
+  assert.equal(verdictForMapping(report, 'e1', 1000, 'm0', '/mnt/pmem/testfile', [0x0, 0x1000])!.outcome, 'AO');
   assert.equal(verdictForMapping(report, 'e1', 999, 'm0'), undefined);
 });
 

@@ -137,10 +137,15 @@ export function verdictRows(report: RunReport, eventId: string): VerdictRow[] {
     .map((v) => verdictRow(v, v.span !== null ? report.spans.find((x) => x.id === v.span)?.symbol : undefined));
 }
 
-/** The verdict an event gave one mapping of one process, for the Owners view. */
-export function verdictForMapping(report: RunReport, eventId: string, pid: number, mapping: string, file?: string): ReportVerdict | undefined {
+/**
+ * The verdict an event gave one mapping of one process, for the Owners view.
+ * With the owner's file and the byte range shown, only a verdict about that
+ * file and a range that overlaps it counts (another event's page is not this one).
+ */
+export function verdictForMapping(report: RunReport, eventId: string, pid: number, mapping: string, file?: string, range?: [number, number]): ReportVerdict | undefined {
   const mine = verdictsOf(report, eventId).filter((v) => v.pid === pid && v.mapping === mapping);
-  return mine.find((v) => file !== undefined && 'file' in v.owner && v.owner.file === file) ?? mine[0];
+  if (file === undefined) return mine[0];
+  return mine.find((v) => 'file' in v.owner && v.owner.file === file && (!range || (v.owner.start < range[1] && range[0] < v.owner.end)));
 }
 
 // ---------------------------------------------------------------- status bar

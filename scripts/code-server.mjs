@@ -26,6 +26,10 @@
 //       arrows and Enter, another design beside it), Design Comparison,
 //       Timeline, the four themes (screenshots in .cache/artifacts) and a
 //       reload that brings the views back.
+//   node scripts/code-server.mjs sidebar
+//       the sidebar trees in the browser (test/e2e/sidebar.mjs): hand actions
+//       through the quick picks, their notifications, the Devices rows, the
+//       status bar; screenshots in the light, dark and high-contrast themes.
 //   node scripts/code-server.mjs install
 //       only install what is missing.
 //   node scripts/code-server.mjs build-tests
@@ -92,7 +96,7 @@ function installNode24() {
 
 function installCodeServer() {
   if (existsSync(CS_ENTRY)) return;
-  log(`npm install code-server@${CS_VERSION} into .cache/tools/code-server (about 1.5 minutes, 600 MB)`);
+  log(`npm install code-server@${CS_VERSION} into .cache/tools/code-server (3–4 minutes on 2 cores, about 800 MB)`);
   mkdirSync(CS_DIR, { recursive: true });
   // Run by `npm run …`, this process inherits the outer npm's npm_* variables
   // (npm_config_user_agent names Node 20, and code-server's postinstall reads
@@ -467,7 +471,7 @@ function kernelTreeDir() {
 }
 
 /** The webviews in the browser: test/e2e/webviews.mjs against the packaged extension. */
-async function webviewsBrowser() {
+async function webviewsBrowser(module = 'webviews.mjs') {
   install();
   build();
   const tree = kernelTreeDir();
@@ -496,9 +500,9 @@ async function webviewsBrowser() {
     browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
-    const { run: e2e } = await import(join(ROOT, 'test', 'e2e', 'webviews.mjs'));
+    const { run: e2e } = await import(join(ROOT, 'test', 'e2e', module));
     await e2e({ page, artifacts: ARTIFACTS, log: (...a) => console.log(...a), checks });
-    console.log(`webviews: ${checks.length} browser checks passed; screenshots .cache/artifacts/webview-*.png`);
+    console.log(`${module}: ${checks.length} browser checks passed; screenshots in .cache/artifacts`);
     console.log(`${checks.length} passed, 0 failed`);
     return 0;
   } catch (e) {
@@ -537,6 +541,7 @@ async function main(argv) {
   if (cmd === 'test') return testAll(opts);
   if (cmd === 'web-smoke') return webSmoke();
   if (cmd === 'webviews') return webviewsBrowser();
+  if (cmd === 'sidebar') return webviewsBrowser('sidebar.mjs');
   if (cmd === 'start') return start(opts);
   console.error('usage: node scripts/code-server.mjs start [--smoke] [--port N] | test [--grep PATTERN] | install | build-tests');
   return 2;

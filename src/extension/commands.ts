@@ -5,7 +5,7 @@
 // nothing.
 
 import * as vscode from 'vscode';
-import { outcomeReporters, type Lab, type Outcome } from './lab';
+import { confineTarget, outcomeReporters, type Lab, type Outcome } from './lab';
 import { LabError, type RawEvent } from './model/session';
 import { sessionToScenario } from './model/save';
 import { TEMPLATES } from './model/templates';
@@ -23,6 +23,8 @@ import {
   namespaceEvent,
   objectsFor,
   parseAmount,
+  removedObjects,
+  unboundBy,
   poisonEvent,
   punchEvent,
   scrubEvent,
@@ -34,6 +36,7 @@ import {
 } from './model/actions';
 import { PROPOSALS, proposalFor, proposalUrl, symbolPicks } from './model/kernelLinks';
 import { routeLines } from './model/route';
+import { eventOutcome, fsState, verdictCounts } from './model/feedback';
 import type { DeviceNode } from './model/devices';
 import type { Prompter, PickItem } from './prompter';
 import { LabDocuments, SCHEME, type KernelSource } from './kernelSource';
@@ -82,6 +85,19 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     void vscode.window.showInformationMessage(msg);
   };
   const { refuse, guard } = outcomeReporters(ctx.messages);
+  /** what an action did: a notification, a line in the results channel, and the Outcome */
+  const done = (msg: string, warn = false): Outcome => {
+    const m = `DAX Poison Lab: ${msg}`;
+    ctx.messages.push(m);
+    if (warn) void vscode.window.showWarningMessage(m);
+    else void vscode.window.showInformationMessage(m);
+    return { ok: true, message: msg };
+  };
+  /** the namespaces unbound so far, and by which event */
+  const gone = () => {
+    const s = lab.need();
+    return unboundBy(s.events, s.cursor);
+  };
   const cancelled: Outcome = { ok: false, error: 'cancelled' };
   const p = () => ctx.prompter();
 
@@ -167,9 +183,15 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     return { ok: true, message: `new scenario from ${t.id}` };
   });
 
-  const saveScenario = guard(async (arg?: vscode.Uri): Promise<Outcome> => {
+  const saveScenario = guard(async (arg?: vscode.Uri | string): Promise<Outcome> => {
     const s = lab.need();
-    let target = arg;
+    let target: vscode.Uri | undefined;
+    if (arg !== undefined && arg !== '') {
+      if (!(arg instanceof vscode.Uri) && typeof arg !== 'string') return refuse(`Save Session as Scenario: the argument must be a file URI or a path, not ${JSON.stringify(arg)}`);
+      const c = confineTarget(arg, 'Save Session as Scenario');
+      if ('error' in c) return refuse(c.error);
+      target = c.uri;
+    }
     if (!target) {
       const src = lab.source;
       const base = src?.path.replace(/^.*\//, '').replace(/\.poison\.(ya?ml|json)$/, '') || 'session';
@@ -184,6 +206,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     }
     const name = target.path;
     const out = sessionToScenario(s, /\.poison\.(ya?ml|json)$/.test(name) ? name : `${name}`);
+    await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(target, '..'));
     await vscode.workspace.fs.writeFile(target, encoder.encode(out.text));
     const msg = `DAX Poison Lab: saved ${target.path.replace(/^.*\//, '')}: ${out.generated} expectation${out.generated === 1 ? '' : 's'} written${out.dropped.length ? `, ${out.dropped.length} that no longer held removed` : ''}; all ${out.report.expectations.length} hold.`;
     say(msg);
@@ -192,16 +215,38 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
 
   // ---------------------------------------------------------- stepping
 
+  /** Step and Run to End at the end: say so, do nothing else */
+  const atEndNotice = (): Outcome => {
+    const s = lab.need();
+    const msg = s.report.panic
+      ? `the kernel has panicked (${s.report.panic}) after ${s.cursor} of ${s.events.length} events; Step Back or Reset`
+      : `all ${s.events.length} events have run; Reset or add an event`;
+    ctx.messages.push(`DAX Poison Lab: ${msg}`);
+    void vscode.window.showInformationMessage(`DAX Poison Lab: ${msg}`);
+    return { ok: false, error: msg };
+  };
+
   const step = guard(async (): Promise<Outcome> => {
+    if (lab.need().atEnd) return atEndNotice();
+    const before = fsState(lab.need().report);
     const r = lab.step();
-    if (!r) return refuse(lab.need().report.panic ? `the kernel has panicked (${lab.need().report.panic}): step back or reset` : 'every event has run: add one by hand, step back or reset');
-    return { ok: true, message: `${r.event.id} ${r.event.do}` };
+    if (!r) return atEndNotice();
+    const s = lab.need();
+    return done(`${eventOutcome(s.report, r.event.id, { before })} (${s.cursor} of ${s.events.length} run)`, !!s.report.panic);
   });
 
   const stepBack = guard(async (): Promise<Outcome> => {
-    if (lab.need().cursor === 0) return refuse('at the start: nothing to step back over');
+    const s0 = lab.need();
+    if (s0.cursor === 0) {
+      const msg = `at the start: no event has run${s0.events[0] ? `; Step runs ${s0.events[0].id} ${s0.events[0].do}` : ''}`;
+      ctx.messages.push(`DAX Poison Lab: ${msg}`);
+      void vscode.window.showInformationMessage(`DAX Poison Lab: ${msg}`);
+      return { ok: false, error: msg };
+    }
+    const undone = s0.events[s0.cursor - 1]!;
     lab.stepBack();
-    return { ok: true, message: `back to ${lab.need().cursor} event(s) run` };
+    const s = lab.need();
+    return done(`stepped back over ${undone.id} ${undone.do}: ${s.cursor} of ${s.events.length} events run (replayed)`);
   });
 
   const reset = guard(async (): Promise<Outcome> => {
@@ -226,7 +271,9 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
 
   const runToEnd = guard(async (): Promise<Outcome> => {
     const s = lab.need();
-    if (s.atEnd) return { ok: true, message: 'already at the end' };
+    if (s.atEnd) return atEndNotice();
+    const from = s.cursor;
+    const before = fsState(s.report);
     const r = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `DAX Poison Lab: running ${s.scenario.name}`, cancellable: true },
       (progress, token) => {
@@ -240,7 +287,15 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
         );
       },
     );
-    return { ok: true, message: r.cancelled ? `cancelled after ${r.ran} event(s)` : `ran ${r.ran} event(s)` };
+    const after = lab.need();
+    const ran = after.events.slice(from, after.cursor);
+    const ids = new Set(ran.map((e) => e.id));
+    const sigs = after.report.signals.filter((x) => ids.has(x.event)).length;
+    const verdicts = (after.report.verdicts ?? []).filter((v) => ids.has(v.event));
+    const shut = Object.entries(fsState(after.report)).filter(([m, f]) => f && !before[m]).map(([m, f]) => `${m} shut down (${f})`);
+    const head = r.cancelled ? `cancelled after ${r.ran} event${r.ran === 1 ? '' : 's'}` : `ran ${r.ran} event${r.ran === 1 ? '' : 's'}`;
+    const range = ran.length ? ` (${ran[0]!.id}${ran.length > 1 ? `–${ran[ran.length - 1]!.id}` : ''})` : '';
+    return done([`${head}${range}: ${after.cursor} of ${after.events.length} run`, `${sigs} signal${sigs === 1 ? '' : 's'}`, ...shut, verdictCounts(verdicts), ...(after.report.panic ? [`PANIC: ${after.report.panic}`] : [])].join(' · '), !!after.report.panic);
   });
 
   const runTo = guard(async (uri?: vscode.Uri, count?: number): Promise<Outcome> => {
@@ -278,10 +333,15 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
   async function act(raw: RawEvent | undefined, pending?: 'discard' | 'run'): Promise<Outcome> {
     if (!raw) return cancelled;
     if (!(await readyToAct(pending))) return cancelled;
+    const before = fsState(lab.need().report);
     const r = lab.act(raw);
     const s = lab.need();
-    const sigs = s.report.signals.filter((x) => x.event === r.event.id);
-    return { ok: true, message: `${r.event.id} ${describeRaw(raw)} = ${r.result.result.ret}${r.result.result.errno ? ` (${r.result.result.errno})` : ''}${sigs.length ? `, ${sigs.length} signal(s)` : ''}` };
+    return done(eventOutcome(s.report, r.event.id, { what: describeRaw(raw), before, hand: true }), !!s.report.panic || newlyShut(before));
+  }
+
+  /** did the last event shut a filesystem down (worth a warning, not an info) */
+  function newlyShut(before: Record<string, string | null>): boolean {
+    return Object.entries(fsState(lab.need().report)).some(([m, f]) => f && !before[m]);
   }
 
   type PoisonArg = Partial<PoisonRequest> & { pending?: 'discard' | 'run' };
@@ -296,21 +356,31 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
         : await p().pick<TargetForm>('Target', TARGET_FORMS.filter((f) => forms.includes(f.id)).map((f) => ({ label: f.label, detail: f.detail, value: f.id })));
     if (!form) return undefined;
     let object: string | number | undefined;
+    const unbound = gone();
     if (form !== 'spa') {
       const objs = objectsFor(m, form);
+      const removed = removedObjects(m, form, unbound);
       if (!objs.length) {
-        refuse(`nothing to target by ${form}: the machine has none`);
+        refuse(`nothing to target by ${form}: ${removed.length ? `${removed.map((x) => x.detail).join('; ')}` : 'the machine has none'}`);
         return undefined;
       }
-      const o = await p().pick(`Which ${form}`, objs.map((x) => ({ label: x.label, detail: x.detail, value: x.id })));
+      // the unbound ones are not offered; the pick says which and why
+      const o = await p().pick(
+        `Which ${form}${removed.length ? ` (not offered: ${removed.map((x) => `${x.label}, ${x.detail.replace(/^\S+ was /, '')}`).join('; ')})` : ''}`,
+        objs.map((x) => ({ label: x.label, detail: x.detail, value: x.id })),
+      );
       if (o === undefined) return undefined;
       object = form === 'process' ? Number(o) : o;
     }
     const vp = valuePrompt(m, form, object);
-    const text = await p().input(TARGET_FORMS.find((f) => f.id === form)!.label, { prompt: vp.prompt, value: vp.placeholder, validate: (t) => { const c = checkValue(m, form, object, t, kind); return c.ok ? undefined : c.reason; } });
+    const text = await p().input(TARGET_FORMS.find((f) => f.id === form)!.label, { prompt: vp.prompt, value: vp.placeholder, validate: (t) => { const c = checkValue(m, form, object, t, kind, unbound); return c.ok ? undefined : c.reason; } });
     if (text === undefined) return undefined;
-    const v = checkValue(m, form, object, text, kind);
-    return v.ok ? { form, object, value: v.value } : undefined;
+    const v = checkValue(m, form, object, text, kind, unbound);
+    if (!v.ok) {
+      refuse(v.reason);
+      return undefined;
+    }
+    return { form, object, value: v.value };
   }
 
   const injectPoison = guard(async (arg?: DeviceNode | PoisonArg): Promise<Outcome> => {
@@ -355,7 +425,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       ]);
       if (sync === undefined) return cancelled;
     }
-    const ev = poisonEvent(m, { kind, target, length, notify, sync });
+    const ev = poisonEvent(m, { kind, target, length, notify, sync }, gone());
     if (!ev.ok) return refuse(ev.reason);
     return act(ev.value, a.pending);
   });
@@ -489,13 +559,15 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
         ns = arg.namespace;
         pending = arg.pending;
       }
+      const unbound = gone();
       if (ns === undefined) {
         const items = m.namespaces.filter((n) => n.bound).map((n) => ({ label: n.id, detail: `${n.spec.mode} ${n.spec.device} on ${n.region.id}`, value: n.id }));
-        if (!items.length) return refuse('every namespace has been unbound');
-        ns = await p().pick(kind === 'unbind' ? 'Unbind which namespace' : 'Clear the errors of which namespace', items);
+        const removed = removedObjects(m, 'namespace', unbound);
+        if (!items.length) return refuse(`every namespace has been unbound: ${removed.map((x) => x.detail).join('; ')}`);
+        ns = await p().pick(`${kind === 'unbind' ? 'Unbind which namespace' : 'Clear the errors of which namespace'}${removed.length ? ` (not offered: ${removed.map((x) => `${x.label}, ${x.detail.replace(/^\S+ was /, '')}`).join('; ')})` : ''}`, items);
         if (ns === undefined) return cancelled;
       }
-      const ev = namespaceEvent(m, kind, ns);
+      const ev = namespaceEvent(m, kind, ns, unbound);
       if (!ev.ok) return refuse(ev.reason);
       return act(ev.value, pending);
     });
@@ -522,8 +594,18 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     }
     if (!(DESIGNS as readonly string[]).includes(design)) return refuse(`no design ${JSON.stringify(design)} (designs: ${DESIGNS.join(', ')})`);
     lab.setKernel({ design: design as Design });
-    return { ok: true, message: `design ${design}` };
+    return done(knobOutcome(`design ${design}`));
   });
+
+  /** after a knob changed: the replay, and what the events run so far now give */
+  function knobOutcome(what: string): string {
+    const s = lab.need();
+    const ids = new Set(s.report.events.map((e) => e.id));
+    const sigs = s.report.signals.length;
+    const shut = s.report.filesystems.filter((f) => f.shutdown).map((f) => `${f.mount} shut down (${f.shutdown})`);
+    const verdicts = (s.report.verdicts ?? []).filter((v) => ids.has(v.event));
+    return [`${what}: replayed ${s.cursor} of ${s.events.length} event${s.events.length === 1 ? '' : 's'}`, `${sigs} signal${sigs === 1 ? '' : 's'} in all`, ...shut, verdictCounts(verdicts), ...(s.stoppedBy ? [`stopped: ${s.stoppedBy.message}`] : []), ...(s.report.panic ? [`PANIC: ${s.report.panic}`] : [])].join(' · ');
+  }
 
   const setKernelKnob = guard(async (arg?: { knob?: string; value?: unknown }): Promise<Outcome> => {
     const s = lab.need();
@@ -548,7 +630,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     }
     if (!['earlyKill', 'recovery', 'reporting', 'design'].includes(knob)) return refuse(`no kernel knob ${JSON.stringify(knob)} (knobs: earlyKill, recovery, reporting, design)`);
     lab.setKernel({ [knob]: value });
-    return { ok: true, message: `${knob} = ${String(value)}` };
+    return done(knobOutcome(`${knob} = ${String(value)}`));
   });
 
   // ---------------------------------------------------------- whole-scenario runs
@@ -588,7 +670,8 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       return true;
     });
     if (!done) return cancelled;
-    const text = renderCompare(scenario.name, runs);
+    // µs is the lab's one spelling of microseconds (the CLI's renderer writes "us")
+    const text = renderCompare(scenario.name, runs).replace(/(\d)us\b/g, '$1µs');
     const uriDoc = vscode.Uri.from({ scheme: SCHEME, path: `/compare/${src.name.replace(/\.poison\.(ya?ml|json)$/, '')}.txt` });
     ctx.docs.set(uriDoc, text.split('\n').map((t) => ({ text: t })));
     const doc = await vscode.workspace.openTextDocument(uriDoc);

@@ -6,7 +6,7 @@
 
 import * as vscode from 'vscode';
 import { Lab } from './lab';
-import { DevicesProvider, EventsProvider, OwnersProvider } from './views';
+import { DevicesProvider, EventsProvider, OwnersProvider, type EventsItem } from './views';
 import { KernelSource, LabDocuments, SCHEME } from './kernelSource';
 import { AddressHover, ScenarioCodeLens, ScenarioDiagnostics } from './editor';
 import { registerCommands, DEFAULT_SCENARIO } from './commands';
@@ -37,6 +37,8 @@ export interface DaxPoisonLabApi {
   defaultScenario: string;
   /** the Layer Routing, Timeline and Design Comparison webviews */
   webviews: LabWebviews;
+  /** the Events tree view (its selection follows each event that runs) */
+  eventsView: vscode.TreeView<EventsItem>;
 }
 
 export function activate(context: vscode.ExtensionContext): DaxPoisonLabApi {
@@ -84,6 +86,36 @@ export function activate(context: vscode.ExtensionContext): DaxPoisonLabApi {
   );
   const webviews = new LabWebviews(context, lab, kernel, events, eventsView);
   context.subscriptions.push(webviews, ...registerWebviewCommands(webviews, lab, messages));
+  // the Owners view marks each mapping with its verdict for the selected event
+  owners.selectedEvent = () => webviews.selection.event;
+  context.subscriptions.push(
+    webviews.onDidChangeSelection(() => owners.refreshVerdicts()),
+    // an event that just ran (Step, Run to End, a hand action) is selected, and revealed in Events
+    lab.onDidRunEvent(async (e) => {
+      webviews.select({ event: e.id, span: null });
+      const row = events.rows.find((r) => r.id === e.id);
+      // a hand action brings the Events view up on its event; a Step or Run to End moves the selection only where the view is shown
+      if (!row || (!e.hand && !eventsView.visible)) return;
+      try {
+        await eventsView.reveal({ type: 'event', row }, { select: true, focus: false, expand: e.hand });
+      } catch {
+        /* the view is not resolved yet (never shown): the selection is kept for when it is */
+      }
+    }),
+    vscode.commands.registerCommand('daxPoisonLab.showVerdict', async (arg?: { event?: unknown; span?: unknown; symbol?: unknown }) => {
+      const ev = typeof arg?.event === 'string' ? arg.event : undefined;
+      const symbol = typeof arg?.symbol === 'string' ? arg.symbol : undefined;
+      if (!ev || !symbol) {
+        const msg = 'DAX Poison Lab: Show Verdict needs { event, symbol } (a verdict row of the Events view)';
+        messages.push(msg);
+        void vscode.window.showErrorMessage(msg);
+        return { ok: false, error: msg };
+      }
+      // the span that decided, in the routing view (when it is open) and the shared selection
+      webviews.select({ event: ev, span: typeof arg?.span === 'number' ? arg.span : null });
+      return vscode.commands.executeCommand('daxPoisonLab.goToKernelSymbol', symbol);
+    }),
+  );
   void vscode.commands.executeCommand('setContext', 'daxPoisonLab.hasSession', false);
   void openStartupScenario(lab);
 
@@ -102,6 +134,7 @@ export function activate(context: vscode.ExtensionContext): DaxPoisonLabApi {
     ScriptedPrompter,
     defaultScenario: DEFAULT_SCENARIO,
     webviews,
+    eventsView,
   };
 }
 

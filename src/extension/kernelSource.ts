@@ -82,6 +82,87 @@ export class KernelSource implements vscode.Disposable {
     return resolveLink(symbol, mode, mode === 'auto' ? await this.tree() : undefined);
   }
 
+  /** answers the offer to set up a local tree (tests replace it); resolves to the chosen button's title */
+  ask: (message: string, ...choices: string[]) => Thenable<string | undefined> = (message, ...choices) => vscode.window.showInformationMessage(message, ...choices);
+  /** the offer is made once a session: after that, web links open directly */
+  setupOffered = false;
+  /** the offers made, and what came of them (for tests) */
+  readonly setupLog: string[] = [];
+
+  /** The workspace folder that holds scripts/setup-kernel-tree.sh (this repository), if one does. */
+  private async setupFolder(): Promise<vscode.Uri | undefined> {
+    for (const f of vscode.workspace.workspaceFolders ?? []) {
+      try {
+        await vscode.workspace.fs.stat(vscode.Uri.joinPath(f.uri, 'scripts', 'setup-kernel-tree.sh'));
+        return f.uri;
+      } catch {
+        /* not this one */
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * No local kernel tree in auto mode: offer to set one up (Debian's
+   * linux-source-6.12 unpacked by scripts/setup-kernel-tree.sh into
+   * .cache/kernel/linux-source-6.12, then daxPoisonLab.kernelTree set to it),
+   * or copy the command, before the web link. Returns true when the web link
+   * should still open now.
+   */
+  private async offerSetup(symbol: string, url: string): Promise<boolean> {
+    this.setupOffered = true;
+    const folder = await this.setupFolder();
+    const SETUP = 'Set Up Local Kernel Source';
+    const COPY = 'Copy Command';
+    const WEB = 'Open Web Link';
+    const cmd = 'bash scripts/setup-kernel-tree.sh';
+    const msg = folder
+      ? `DAX Poison Lab: no local kernel tree, so ${symbol} would open on the web (${url.replace(/^https:\/\/([^/]+).*/, '$1')}). "${cmd}" installs Debian's linux-source-6.12 (as root) and unpacks it into .cache/kernel/linux-source-6.12; the lab then sets daxPoisonLab.kernelTree to it and opens symbols at their definition locally.`
+      : `DAX Poison Lab: no local kernel tree, so ${symbol} would open on the web (${url.replace(/^https:\/\/([^/]+).*/, '$1')}). In a checkout of the DAX Poison Lab repository, "${cmd}" unpacks Debian's linux-source-6.12 into .cache/kernel/linux-source-6.12; set daxPoisonLab.kernelTree to that folder (or open it as a workspace folder) to open symbols locally.`;
+    const choice = await this.ask(msg, ...(folder ? [SETUP, COPY, WEB] : [COPY, WEB]));
+    this.setupLog.push(`offered for ${symbol}: ${choice ?? 'dismissed'}`);
+    if (choice === COPY) {
+      await vscode.env.clipboard.writeText(cmd);
+      void vscode.window.showInformationMessage(`DAX Poison Lab: copied "${cmd}"; run it in the repository, then set daxPoisonLab.kernelTree to .cache/kernel/linux-source-6.12 there.`);
+      return true;
+    }
+    if (choice === SETUP && folder) {
+      this.runSetup(folder, cmd);
+      return false;
+    }
+    return choice === WEB || choice === undefined;
+  }
+
+  /** Run the setup script in a terminal; when it succeeds, point daxPoisonLab.kernelTree at the tree it made. */
+  private runSetup(folder: vscode.Uri, cmd: string): void {
+    const tree = vscode.Uri.joinPath(folder, '.cache', 'kernel', 'linux-source-6.12');
+    let term: vscode.Terminal;
+    try {
+      term = vscode.window.createTerminal({ name: 'DAX Poison Lab: kernel source', cwd: folder, shellPath: 'bash', shellArgs: ['scripts/setup-kernel-tree.sh'], isTransient: true });
+    } catch (e) {
+      void vscode.window.showErrorMessage(`DAX Poison Lab: cannot open a terminal to run "${cmd}" (${(e as Error).message}); run it in ${folder.fsPath} yourself.`);
+      return;
+    }
+    term.show(true);
+    this.setupLog.push(`running ${cmd} in ${folder.fsPath}`);
+    const sub = vscode.window.onDidCloseTerminal(async (t) => {
+      if (t !== term) return;
+      sub.dispose();
+      const code = t.exitStatus?.code;
+      if (code !== 0) {
+        this.setupLog.push(`${cmd} failed (exit ${code ?? 'unknown'})`);
+        void vscode.window.showErrorMessage(`DAX Poison Lab: "${cmd}" failed (exit ${code ?? 'unknown'}); it needs root to apt-get install linux-source-6.12. Kernel links stay on the web.`);
+        return;
+      }
+      const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+      await vscode.workspace.getConfiguration('daxPoisonLab').update('kernelTree', tree.fsPath, target);
+      this.treePromise = undefined;
+      this.setupLog.push(`kernelTree set to ${tree.fsPath}`);
+      void vscode.window.showInformationMessage(`DAX Poison Lab: local kernel source ready; daxPoisonLab.kernelTree is ${tree.fsPath}.`);
+    });
+    this.subs.push(sub);
+  }
+
   /** The link as a URI: a file URI with a #L fragment for a local tree, or the web link. */
   async uri(symbol: string): Promise<vscode.Uri> {
     const t = await this.resolve(symbol);
@@ -97,7 +178,10 @@ export class KernelSource implements vscode.Disposable {
       const pos = new vscode.Position(t.line - 1, 0);
       await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos), preview: true });
     } else {
-      await vscode.env.openExternal(vscode.Uri.parse(t.url));
+      const configured = vscode.workspace.getConfiguration('daxPoisonLab').get<string>('kernelTree', '').trim();
+      // auto mode with no tree at all (not a bad setting, which was said already): offer the local source first
+      const web = this.mode === 'auto' && !configured && !this.setupOffered ? await this.offerSetup(symbol, t.url) : true;
+      if (web) await vscode.env.openExternal(vscode.Uri.parse(t.url));
     }
     return t;
   }

@@ -8,6 +8,33 @@ import { LabError, LabSession, type KernelOverrides, type RawEvent, type StepRes
 import { formatResult } from '../sim/render';
 import { dmesgLevel, signalText } from './model/route';
 import type { OwnersQuery } from './model/owners';
+import { badMemory, statusText } from './model/feedback';
+import { confineToWorkspace, isInside } from './model/paths';
+
+/**
+ * A file a command was given as an argument (a URI or a path), confined to
+ * the first workspace folder: a relative path is taken from the folder, an
+ * absolute path or URI must be inside it. Returns the URI, or why not.
+ */
+export function confineTarget(arg: vscode.Uri | string, what: string): { uri: vscode.Uri } | { error: string } {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  if (arg instanceof vscode.Uri || /^[a-z][a-z0-9+.-]+:\/\//i.test(arg)) {
+    const uri = arg instanceof vscode.Uri ? arg : vscode.Uri.parse(arg);
+    if (!folder) return { error: `${what}: no workspace folder is open, so ${uri.toString()} cannot be checked; open a folder or use the save dialog` };
+    if (uri.scheme !== folder.scheme || (uri.authority || '') !== (folder.authority || '') || !isInside(uri.path, folder.path) || uri.path.replace(/\/$/, '') === folder.path.replace(/\/$/, ''))
+      return { error: `${what}: ${uri.scheme === 'file' ? uri.fsPath : uri.toString()} is outside the workspace folder ${folder.scheme === 'file' ? folder.fsPath : folder.toString()}; a file given as an argument must be inside it` };
+    return { uri };
+  }
+  const c = confineToWorkspace(arg, folder?.path, what);
+  if (!c.ok) return { error: c.reason };
+  return { uri: folder!.with({ path: c.path }) };
+}
+
+/** an event that just ran: by Step, Run to End or a hand action */
+export interface RanEvent {
+  id: string;
+  hand: boolean;
+}
 
 export interface Outcome {
   ok: boolean;
@@ -53,6 +80,9 @@ export class Lab implements vscode.Disposable {
   ownersQuery: OwnersQuery | undefined;
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
+  private readonly ran = new vscode.EventEmitter<RanEvent>();
+  /** fires after the views have been updated for an event that just ran */
+  readonly onDidRunEvent = this.ran.event;
   readonly dmesg: vscode.LogOutputChannel;
   readonly results: vscode.OutputChannel;
   private readonly status: vscode.StatusBarItem;
@@ -100,6 +130,7 @@ export class Lab implements vscode.Disposable {
     const r = this.need().step();
     if (r) this.logResult(r, false);
     this.resync(false);
+    if (r) this.ran.fire({ id: r.event.id, hand: false });
     return r;
   }
 
@@ -128,6 +159,8 @@ export class Lab implements vscode.Disposable {
       },
     });
     this.resync(false);
+    const last = s.events[s.cursor - 1];
+    if (r.ran && last) this.ran.fire({ id: last.id, hand: false });
     return r;
   }
 
@@ -135,6 +168,7 @@ export class Lab implements vscode.Disposable {
     const r = this.need().act(raw);
     this.logResult(r, true);
     this.resync(false);
+    this.ran.fire({ id: r.event.id, hand: true });
     return r;
   }
 
@@ -178,7 +212,7 @@ export class Lab implements vscode.Disposable {
     this.changed.fire();
   }
 
-  /** the status bar: design and the count of poisoned pages */
+  /** the status bar: the design and the bad memory, each count with its unit */
   private refresh(): void {
     const s = this.sessionValue;
     if (!s) {
@@ -187,20 +221,25 @@ export class Lab implements vscode.Disposable {
       this.status.show();
       return;
     }
-    const poisoned = s.report.hwpoison.length;
-    const bad = Object.entries(s.report.badblocks).filter(([, r]) => r.length);
-    this.status.text = `$(circuit-board) ${s.design} · ${poisoned} poisoned`;
+    const bad = badMemory(s.machine, s.report);
+    this.status.text = `$(circuit-board) ${statusText(s.design, bad)}`;
+    this.status.accessibilityInformation = { label: `DAX Poison Lab: design ${s.design}; ${bad.text}. Click to switch the routing design.` };
     const md = new vscode.MarkdownString(
       [
         `**${s.scenario.name}** — design \`${s.design}\`${s.report.panic ? ' — **panicked**' : ''}`,
         `${s.cursor} of ${s.events.length} events run`,
-        `PageHWPoison pages: ${poisoned}${poisoned ? ` (${s.report.hwpoison.slice(0, 8).join(', ')}${poisoned > 8 ? ', …' : ''})` : ''}`,
-        `badblocks: ${bad.length ? bad.map(([d, r]) => `${d} ${r.map(([a, c]) => `${a}+${c}`).join(' ')}`).join('; ') : 'none'}`,
+        ...bad.tooltip,
         'Click to switch the routing design.',
       ].join('\n\n'),
     );
     this.status.tooltip = md;
     this.status.show();
+  }
+
+  /** the tooltip of the status item, as markdown (for tests) */
+  get statusTooltip(): string {
+    const t = this.status.tooltip;
+    return typeof t === 'string' ? t : (t?.value ?? '');
   }
 
   /** the text of the status item (for tests) */
@@ -210,6 +249,7 @@ export class Lab implements vscode.Disposable {
 
   dispose(): void {
     this.changed.dispose();
+    this.ran.dispose();
     this.dmesg.dispose();
     this.results.dispose();
     this.status.dispose();

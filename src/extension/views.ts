@@ -11,6 +11,8 @@ import { eventRows, eventSpanTrees, expectationText, signalText, type EventRow, 
 import { formatSpanCall } from '../sim/render';
 import { hex } from '../sim/units';
 import { lookupSymbol } from '../kernel/links';
+import { unboundBy } from './model/actions';
+import { verdictForMapping, verdictIcon, verdictRows, OUTCOME_MEANING, type VerdictRow } from './model/feedback';
 
 function icon(id: string, color?: string): vscode.ThemeIcon {
   return new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
@@ -31,7 +33,7 @@ export class DevicesProvider implements vscode.TreeDataProvider<DeviceNode> {
 
   private rebuild(): void {
     const s = this.lab.session;
-    this.roots = s ? buildDevicesTree(s.machine) : [];
+    this.roots = s ? buildDevicesTree(s.machine, unboundBy(s.events, s.cursor)) : [];
     this.parents.clear();
     const walk = (n: DeviceNode, parent: DeviceNode | undefined) => {
       this.parents.set(n.id, parent);
@@ -84,9 +86,29 @@ export class OwnersProvider implements vscode.TreeDataProvider<OwnersItem> {
   readonly onDidChangeTreeData = this.changed.event;
   result: OwnersResult | undefined;
   view: vscode.TreeView<OwnersItem> | undefined;
+  /** the event whose verdicts mark the mappings: the selected one (the views share it), else the last one run */
+  selectedEvent: () => string | null | undefined = () => undefined;
 
   constructor(private readonly lab: Lab) {
     lab.onDidChange(() => this.recompute());
+  }
+
+  /** the event the mappings are marked for, if it has run */
+  verdictEvent(): string | undefined {
+    const s = this.lab.session;
+    if (!s) return undefined;
+    const sel = this.selectedEvent();
+    if (sel && s.report.events.some((e) => e.id === sel)) return sel;
+    return s.report.events[s.report.events.length - 1]?.id;
+  }
+
+  /** the selection moved to another event: mark the mappings with its verdicts */
+  refreshVerdicts(): void {
+    if (this.view && this.lab.ownersQuery) {
+      const ev = this.verdictEvent();
+      this.view.description = `${this.lab.ownersQuery.title}${ev ? ` · verdicts of ${ev}` : ''}`;
+    }
+    this.changed.fire();
   }
 
   private recompute(): void {
@@ -94,7 +116,8 @@ export class OwnersProvider implements vscode.TreeDataProvider<OwnersItem> {
     const q = this.lab.ownersQuery;
     this.result = s && q ? ownersOf(s.machine, q) : undefined;
     if (this.view) {
-      this.view.description = q ? q.title : undefined;
+      const ev = this.verdictEvent();
+      this.view.description = q ? `${q.title}${ev ? ` · verdicts of ${ev}` : ''}` : undefined;
       this.view.message = s ? (q ? undefined : 'Select a device, a bad range or a poisoned page in Devices to see who owns it.') : undefined;
     }
     this.changed.fire();
@@ -140,18 +163,28 @@ export class OwnersProvider implements vscode.TreeDataProvider<OwnersItem> {
     }
     const l = mapperLabel(item.mapper);
     const t = new vscode.TreeItem(l.label);
-    t.description = l.description;
     const m = item.mapper;
+    const ev = this.verdictEvent();
+    const s = this.lab.session;
+    const e = item.entry;
+    const range: [number, number] | undefined = e.fileStart !== undefined && e.fileEnd !== undefined ? [e.fileStart, e.fileEnd] : undefined;
+    const v = ev && s ? verdictForMapping(s.report, ev, m.pid, m.mapping, e.record?.path ?? undefined, range) : undefined;
+    t.description = v ? `${v.outcome} (${ev}) · ${l.description}` : l.description;
     t.tooltip = new vscode.MarkdownString(
       [
+        ...(v ? [`**${ev}: ${v.outcome}** — ${OUTCOME_MEANING[v.outcome]}`, v.reason, `decided by \`${v.symbol}\``] : ev ? [`${ev} gave this mapping no verdict for this range`] : []),
         `**${m.comm}:${m.pid}** mapping \`${m.mapping}\``,
         `\`[${hex(m.start)}, ${hex(m.end)})\` ${m.prot} ${m.flags}`,
         `${m.kill} kill (${m.killWhy})`,
         `${m.ptePages} of ${m.pages} page(s) have a page-table entry${m.ptePages === 0 ? ': collect_procs_fsdax finds no address to signal' : ''}`,
       ].join('\n\n'),
     );
-    t.iconPath = icon(m.alive ? (m.kill === 'early' ? 'zap' : 'person') : 'circle-slash', m.alive ? undefined : 'disabledForeground');
-    t.contextValue = 'daxMapper';
+    if (v) {
+      const vi = verdictIcon(v.outcome);
+      t.iconPath = icon(vi.icon, vi.color);
+      t.accessibilityInformation = { label: `${l.label} ${m.mapping}: ${ev} verdict ${v.outcome}, ${v.reason}` };
+    } else t.iconPath = icon(m.alive ? (m.kill === 'early' ? 'zap' : 'person') : 'circle-slash', m.alive ? undefined : 'disabledForeground');
+    t.contextValue = v ? 'daxMapper daxVerdict' : 'daxMapper';
     return t;
   }
 }
@@ -161,7 +194,8 @@ export class OwnersProvider implements vscode.TreeDataProvider<OwnersItem> {
 export type EventsItem =
   | { type: 'event'; row: EventRow }
   | { type: 'detail'; text: string; description?: string; icon: string; color?: string; tooltip?: string }
-  | { type: 'span'; node: SpanNode; eventId: string };
+  | { type: 'span'; node: SpanNode; eventId: string }
+  | { type: 'verdict'; row: VerdictRow; eventId: string; index: number };
 
 export class EventsProvider implements vscode.TreeDataProvider<EventsItem> {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -187,6 +221,8 @@ export class EventsProvider implements vscode.TreeDataProvider<EventsItem> {
       const out: EventsItem[] = [];
       for (const sig of r.signals) out.push({ type: 'detail', text: signalText(sig), icon: 'zap', color: sig.code === 'BUS_MCEERR_AR' ? 'list.errorForeground' : 'list.warningForeground' });
       for (const x of r.expectations) out.push({ type: 'detail', text: expectationText(x), icon: x.ok ? 'pass' : 'error', color: x.ok ? 'testing.iconPassed' : 'testing.iconFailed', tooltip: x.detail || undefined });
+      // who was told, who was not, and why: after what was sent and what was checked, before the route
+      verdictRows(s.report, r.id).forEach((v, index) => out.push({ type: 'verdict', row: v, eventId: r.id, index }));
       for (const n of eventSpanTrees(s.report, r.id)) out.push({ type: 'span', node: n, eventId: r.id });
       return out;
     }
@@ -196,6 +232,10 @@ export class EventsProvider implements vscode.TreeDataProvider<EventsItem> {
 
   /** The parent of an item (what TreeView.reveal needs): an event row is at the root. */
   getParent(item: EventsItem): EventsItem | undefined {
+    if (item.type === 'verdict') {
+      const row = this.rows.find((r) => r.id === item.eventId);
+      return row ? { type: 'event', row } : undefined;
+    }
     if (item.type !== 'span') return undefined;
     const s = this.lab.session;
     const row = this.rows.find((r) => r.id === item.eventId);
@@ -230,6 +270,20 @@ export class EventsProvider implements vscode.TreeDataProvider<EventsItem> {
       t.contextValue = `daxEvent-${r.state}`;
       t.tooltip = new vscode.MarkdownString(`**${r.label}**${r.hand ? ' (added by hand)' : ''}\n\n${r.description || 'not run yet'}\n\nSelect to open its route.`);
       t.command = { command: 'daxPoisonLab.showRoute', title: 'Show Route', arguments: [r.id] };
+      return t;
+    }
+    if (item.type === 'verdict') {
+      const v = item.row;
+      const t = new vscode.TreeItem(v.label);
+      t.id = `verdict:${item.eventId}:${item.index}`;
+      t.description = v.description;
+      const md = new vscode.MarkdownString(v.tooltip);
+      md.supportThemeIcons = true;
+      t.tooltip = md;
+      t.iconPath = icon(v.icon, v.color);
+      t.contextValue = 'daxVerdict';
+      t.accessibilityInformation = { label: v.aria };
+      t.command = { command: 'daxPoisonLab.showVerdict', title: 'Show Verdict', arguments: [{ event: item.eventId, span: v.verdict.span, symbol: v.verdict.symbol }] };
       return t;
     }
     if (item.type === 'detail') {

@@ -21,7 +21,7 @@ test('Devices: CXL memdevs, their decoders and their poison list at the HPA it d
   assert.ok(cxl, devicesText(tree));
   assert.match(findNode(tree, 'cxl/mem0/decoder0.0')!.description!, /region0 position 0 of 2/);
   const rec = findNode(tree, 'cxl/mem0/poison/8192')!;
-  assert.equal(rec.label, 'DPA 0x2000 +64');
+  assert.equal(rec.label, 'DPA 0x2000 +64B');
   assert.match(rec.description!, /region0 HPA 0x1000004000/);
   assert.equal(rec.target!.spa, 0x1000004000);
   assert.match(findNode(tree, 'region0')!.tooltip, /x2 interleave, granularity 4KiB, targets mem0 \(decoder0\.0\), mem1 \(decoder1\.0\)/);

@@ -36,8 +36,8 @@ test('Devices: poison on pmem1 under the striped table marks the file at the rig
   const tree = buildDevicesTree(session(6).machine);
   const file = findNode(tree, 'file:/mnt/dm/data')!;
   assert.match(file.description!, /poisoned/);
-  assert.ok(file.children.some((c) => /file offset 0x22000/.test(c.label)), devicesText([file]));
-  assert.equal(file.children.find((c) => /0x22000/.test(c.label))!.target!.spa, 0x281842000);
+  assert.ok(file.children.some((c) => /file offset 0x22000/.test(c.description ?? '')), devicesText([file]));
+  assert.equal(file.children.find((c) => /0x22000/.test(c.description ?? ''))!.target!.spa, 0x281842000);
 });
 
 test('addresses and owners through dm: pmem1 sector 12816 is dm-0 sector 25872, data at 0x22000', () => {

@@ -64,7 +64,8 @@ test('devices tree after MADV_HWPOISON: the page, and both reflinked files, mark
   assert.match(page.tooltip, /\| owner \| `\/mnt\/pmem\/testfile \(inode 131\) @ file offset 0x0, reflinked` \|/);
   for (const f of all.filter((n) => n.kind === 'file')) {
     assert.equal(f.color, 'list.errorForeground');
-    assert.equal(f.children[0]!.label, 'file offset 0x0 +4KiB');
+    assert.equal(f.children[0]!.label, 'PageHWPoison pfn 0x241218 (4KiB)');
+    assert.equal(f.children[0]!.description, 'file offset 0x0');
   }
 });
 
@@ -92,8 +93,9 @@ test('devices tree: latent media errors, badblocks after a scrub, poisoned metad
   nodes = flat(buildDevicesTree(fresh.machine));
   assert.equal(nodes.find((n) => n.kind === 'media')!.description, 'known (badrange)');
   const bb = nodes.find((n) => n.id === 'pmem0/bb')!;
-  assert.equal(bb.description, '256 1');
-  assert.equal(findNode(buildDevicesTree(fresh.machine), 'pmem0/bb')!.children[0]!.label, 'sector 256 +1');
+  assert.equal(bb.description, '1 range · 1 sector (512B)');
+  assert.match(bb.tooltip, /```\n256 1\n```/);
+  assert.equal(findNode(buildDevicesTree(fresh.machine), 'pmem0/bb')!.children[0]!.label, 'badblock sector 256 +1 sector (512B)');
 });
 
 test('devices tree after unbind: namespace unbound, dax dead, filesystem shut down', () => {

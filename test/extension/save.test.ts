@@ -16,7 +16,11 @@ suite('saving a session', () => {
     assert.ok((await exec('daxPoisonLab.injectPoison', { kind: 'media-error', target: { form: 'file', object: '/mnt/pmem/testfile', value: 0x3000 }, length: 64 })).ok);
     assert.ok((await exec('daxPoisonLab.consume', { do: 'load', process: 1000, addr: '0x7f0000003000' })).ok);
     assert.ok((await exec('daxPoisonLab.switchDesign', 'upstream')).ok);
-    const target = vscode.Uri.file(join(scratch(), 'explored.poison.yaml'));
+    // a file given as an argument must be inside the workspace folder
+    const outside = await exec('daxPoisonLab.saveScenario', vscode.Uri.file(join(scratch(), 'explored.poison.yaml')));
+    assert.equal(outside.ok, false);
+    assert.match(outside.error!, /^Save Session as Scenario: .*explored\.poison\.yaml is outside the workspace folder /);
+    const target = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, 'saved', 'explored.poison.yaml');
     const o = await exec('daxPoisonLab.saveScenario', target);
     assert.ok(o.ok, o.error);
     const text = readFileSync(target.fsPath, 'utf8');

@@ -150,8 +150,12 @@ suite('webviews', () => {
     const a = await api();
     assert.ok((await exec('daxPoisonLab.openScenario', 'reflink-both-mapped')).ok);
     assert.ok((await exec('daxPoisonLab.runToEnd')).ok);
-    const file = join(scratch(), 'reflink.trace.json');
-    const o = await exec('daxPoisonLab.exportPerfetto', file);
+    // a path argument outside the workspace folder is refused; a relative one lands in it
+    const outside = await exec('daxPoisonLab.exportPerfetto', join(scratch(), 'reflink.trace.json'));
+    assert.equal(outside.ok, false);
+    assert.match(outside.error!, /^Export Perfetto Trace: ".*reflink\.trace\.json" is outside the workspace folder /);
+    const file = join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, '.cache', 'artifacts', 'reflink-both-mapped.perfetto.json');
+    const o = await exec('daxPoisonLab.exportPerfetto', '.cache/artifacts/reflink-both-mapped.perfetto.json');
     assert.ok(o.ok, o.error);
     assert.ok(existsSync(file));
     const t = JSON.parse(readFileSync(file, 'utf8')) as { traceEvents: TraceEvent[]; displayTimeUnit: string };

@@ -53,6 +53,37 @@ export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
 const ok = <T>(value: T): Checked<T> => ({ ok: true, value });
 const no = <T>(reason: string): Checked<T> => ({ ok: false, reason });
 
+/** namespace id -> the id of the event that unbound it (the namespaces that are gone, and since when) */
+export type Unbound = ReadonlyMap<string, string>;
+
+/** Which namespaces the events run so far unbound, and by which event. */
+export function unboundBy(events: readonly EventSpec[], cursor: number): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const e of events.slice(0, cursor)) if (e.do === 'unbind') out.set(e.namespace, e.id);
+  return out;
+}
+
+/** "unbound by e3" (or "unbound" when no event of the session did it) */
+function unboundText(m: Machine, ns: string, gone?: Unbound): string {
+  const by = gone?.get(ns);
+  const n = m.namespace(ns);
+  return `${ns} was unbound${by ? ` by ${by}` : ''}${n?.pmem ? ` (/dev/${n.pmem.name} is gone)` : ''}`;
+}
+
+/** The namespace a device or namespace answer names, when it has been unbound. */
+export function removedObject(m: Machine, form: TargetForm, object: string | number | undefined): string | undefined {
+  if (object === undefined) return undefined;
+  if (form === 'namespace') {
+    const ns = m.namespace(String(object));
+    return ns && !ns.bound ? ns.id : undefined;
+  }
+  if (form === 'device') {
+    const ns = m.namespaces.find((n) => n.pmem?.name === String(object).replace(/^\/dev\//, ''));
+    return ns && !ns.bound ? ns.id : undefined;
+  }
+  return undefined;
+}
+
 /** Parse a number as a scenario writes one: 4096, 0x1000, 4KiB. */
 export function parseAmount(text: string, what: string): Checked<number> {
   const t = text.trim();
@@ -68,11 +99,12 @@ export function objectsFor(m: Machine, form: TargetForm): Choice[] {
     case 'spa':
       return [];
     case 'namespace':
-      return m.namespaces.map((n) => ({ id: n.id, label: n.id, detail: `${n.spec.mode}, [${hex(n.start)}, ${hex(n.end)}), ${formatSize(n.spec.size)}${n.bound ? '' : ', unbound'}` }));
+      // an unbound namespace has no driver: nothing can target it (see removedObjects)
+      return m.namespaces.filter((n) => n.bound).map((n) => ({ id: n.id, label: n.id, detail: `${n.spec.mode}, [${hex(n.start)}, ${hex(n.end)}), ${formatSize(n.spec.size)}` }));
     case 'device':
       return m.namespaces
-        .filter((n) => n.pmem)
-        .map((n) => ({ id: n.pmem!.name, label: n.pmem!.name, detail: `${n.pmem!.dataSize / SECTOR_SIZE} sectors from ${hex(n.dataStart)}${n.bound ? '' : ', gone'}` }))
+        .filter((n) => n.pmem && n.bound)
+        .map((n) => ({ id: n.pmem!.name, label: n.pmem!.name, detail: `${n.pmem!.dataSize / SECTOR_SIZE} sectors (${formatSize(n.pmem!.dataSize)}) from ${hex(n.dataStart)}` }))
         .concat(m.dms.map((md) => ({ id: md.name, label: md.name, detail: `device-mapper, ${md.sectors} sectors over ${md.devices().map((d) => d.name).join(', ')}` })));
     case 'file':
       return m.k.superblocks.flatMap((sb) =>
@@ -87,6 +119,14 @@ export function objectsFor(m: Machine, form: TargetForm): Choice[] {
           detail: t.mm!.vmas.length ? t.mm!.vmas.map((v) => `${v.id} [${hex(v.start)}, ${hex(v.end)}) ${v.target}`).join(', ') : 'no mappings',
         }));
   }
+}
+
+/** The objects of a form that are gone (an unbound namespace, its pmem device), with why: what a pick lists as not offered. */
+export function removedObjects(m: Machine, form: TargetForm, gone?: Unbound): Choice[] {
+  const dead = m.namespaces.filter((n) => !n.bound);
+  if (form === 'namespace') return dead.map((n) => ({ id: n.id, label: n.id, detail: unboundText(m, n.id, gone) }));
+  if (form === 'device') return dead.filter((n) => n.pmem).map((n) => ({ id: n.pmem!.name, label: n.pmem!.name, detail: unboundText(m, n.id, gone) }));
+  return [];
 }
 
 /** What the value prompt asks for, and a suggestion. */
@@ -161,15 +201,33 @@ export function resolveSpa(m: Machine, a: TargetAnswer): Checked<number> {
 }
 
 /** Check a target value typed for a form (the prompt's validateInput). */
-export function checkValue(m: Machine, form: TargetForm, object: string | number | undefined, text: string, kind?: PoisonKind): Checked<number> {
+export function checkValue(m: Machine, form: TargetForm, object: string | number | undefined, text: string, kind?: PoisonKind, gone?: Unbound): Checked<number> {
   const what = form === 'device' ? 'sector' : form === 'spa' || form === 'process' ? 'address' : 'offset';
+  const removed = removedObject(m, form, object);
+  if (removed !== undefined) return no(`${form} ${object}: ${unboundText(m, removed, gone)}; pick a bound ${form === 'device' ? 'device' : 'namespace'}`);
   const n = parseAmount(text, what);
   if (!n.ok) return n;
   if (form === 'process' && kind === 'madvise-hwpoison' && n.value % PAGE_SIZE)
     return no(`madvise needs a page-aligned address: ${hex(n.value)} is not a multiple of 0x1000 (EINVAL)`);
   const spa = resolveSpa(m, { form, object, value: n.value });
   if (!spa.ok) return no(spa.reason);
+  const inGone = goneAt(m, form, spa.value, kind, gone);
+  if (inGone) return no(`${what} ${text.trim()} (${hex(spa.value)}): ${inGone}`);
   return n;
+}
+
+/**
+ * Why a resolved address cannot be targeted because its namespace is
+ * unbound, or undefined. A media error at a physical address is still
+ * possible (the media is there, whatever the kernel bound to it); every
+ * other kind goes through the namespace's driver, which is gone.
+ */
+function goneAt(m: Machine, form: TargetForm, spa: number, kind: PoisonKind | undefined, gone?: Unbound): string | undefined {
+  if (form === 'process') return undefined;
+  if (form === 'spa' && (kind === undefined || kind === 'media-error')) return undefined;
+  const ns = m.namespaces.find((x) => x.contains(spa));
+  if (!ns || ns.bound) return undefined;
+  return `in ${unboundText(m, ns.id, gone)}`;
 }
 
 /** Check a length for a kind of action at a target. */
@@ -230,9 +288,13 @@ export interface PoisonRequest {
 }
 
 /** The event a poison request appends, or why it cannot be made. */
-export function poisonEvent(m: Machine, r: PoisonRequest): Checked<RawEvent> {
+export function poisonEvent(m: Machine, r: PoisonRequest, gone?: Unbound): Checked<RawEvent> {
+  const removed = removedObject(m, r.target.form, r.target.object);
+  if (removed !== undefined) return no(`${r.target.form} ${r.target.object}: ${unboundText(m, removed, gone)}; pick a bound ${r.target.form === 'device' ? 'device' : 'namespace'}`);
   const spa = resolveSpa(m, r.target);
   if (!spa.ok) return no(spa.reason);
+  const inGone = goneAt(m, r.target.form, spa.value, r.kind, gone);
+  if (inGone) return no(`${r.kind} at ${hex(spa.value)}: ${inGone}`);
   switch (r.kind) {
     case 'media-error': {
       const len = r.length ?? defaultLength(m, r.kind, r.target);
@@ -248,7 +310,7 @@ export function poisonEvent(m: Machine, r: PoisonRequest): Checked<RawEvent> {
       if (!ns) return no(`${hex(spa.value)} is in no namespace: ndctl inject-error names a namespace's blocks`);
       if (spa.value < ns.dataStart)
         return no(`${hex(spa.value)} is in ${ns.id}'s info block / memmap area (before the data start ${hex(ns.dataStart)}); ndctl inject-error counts blocks from the data start`);
-      if (!ns.bound) return no(`namespace ${ns.id} has been unbound`);
+      if (!ns.bound) return no(`ndctl inject-error: ${unboundText(m, ns.id)}`);
       const block = Math.floor((spa.value - ns.dataStart) / SECTOR_SIZE);
       const count = Math.ceil((spa.value + len - ns.dataStart) / SECTOR_SIZE) - block;
       return ok({ do: 'inject-error', namespace: ns.id, block, count, notify: r.notify ?? true });
@@ -346,10 +408,10 @@ export function scrubEvent(m: Machine, region?: string): Checked<RawEvent> {
   return ok(region === undefined ? { do: 'scrub' } : { do: 'scrub', region });
 }
 
-export function namespaceEvent(m: Machine, kind: 'clear-errors' | 'unbind', namespace: string): Checked<RawEvent> {
+export function namespaceEvent(m: Machine, kind: 'clear-errors' | 'unbind', namespace: string, gone?: Unbound): Checked<RawEvent> {
   const ns = m.namespace(namespace);
   if (!ns) return no(`no namespace ${namespace} (namespaces: ${m.namespaces.map((n) => n.id).join(', ')})`);
-  if (!ns.bound) return no(`namespace ${namespace} has already been unbound`);
+  if (!ns.bound) return no(`${kind} ${namespace}: ${unboundText(m, namespace, gone)}; nothing to ${kind === 'unbind' ? 'unbind' : 'clear'}`);
   return ok({ do: kind, namespace });
 }
 

@@ -10,7 +10,8 @@ import type { Namespace } from '../../sim/nvdimm/namespace';
 import type { NdRegion } from '../../sim/platform/acpi-nfit';
 import type { SuperBlock } from '../../sim/fs/vfs';
 import type { Inode } from '../../sim/mm/types';
-import { hex, PAGE_SIZE, SECTOR_SIZE, formatSize } from '../../sim/units';
+import { hex, PAGE_SIZE, SECTOR_SIZE } from '../../sim/units';
+import { bytesText as formatSize, sectorsText } from './feedback';
 import { unitRows, unitsMarkdown } from './addresses';
 import { fsmap, xfsModelOf, type FsmapRecord } from './xfsView';
 import { dmUnmapRanges, type MappedDevice } from '../../sim/md/dm';
@@ -78,9 +79,9 @@ function rangeTooltip(m: Machine, title: string, spa: number, len: number, extra
 }
 
 /** Build the whole tree. */
-export function buildDevicesTree(m: Machine): DeviceNode[] {
+export function buildDevicesTree(m: Machine, unbound?: ReadonlyMap<string, string>): DeviceNode[] {
   const cxl = m.k.cxl?.memdevs.length ? [cxlNode(m)] : [];
-  return [...cxl, ...m.k.platform.regions.map((r) => regionNode(m, r)), ...m.dms.map((md) => dmNode(m, md))];
+  return [...cxl, ...m.k.platform.regions.map((r) => regionNode(m, r, unbound)), ...m.dms.map((md) => dmNode(m, md))];
 }
 
 /** CXL type-3 memory devices: DPA partitions, endpoint decoders, and the device poison list (cxl list --media-errors) */
@@ -179,7 +180,7 @@ function dmNode(m: Machine, md: MappedDevice): DeviceNode {
     id: `dm:${md.name}`,
     kind: 'dm',
     label: `/dev/${md.name}`,
-    description: `device-mapper · ${md.sectors} sectors${bad.length ? ` · ${bad.length} poisoned range${bad.length === 1 ? '' : 's'}` : ''}`,
+    description: `device-mapper · ${sectorsText(md.sectors)}${bad.length ? ` · ${bad.length} poisoned range${bad.length === 1 ? '' : 's'}` : ''}`,
     tooltip: rangeTooltip(m, `/dev/${md.name}: device-mapper over ${md.devices().map((d) => d.name).join(', ')}`, first ?? 0, PAGE_SIZE, [
       `${formatSize(md.sectors * SECTOR_SIZE)}; open_table_device claimed each device with no holder`,
       'Units below are for its first page.',
@@ -194,13 +195,13 @@ function dmNode(m: Machine, md: MappedDevice): DeviceNode {
   };
 }
 
-function regionNode(m: Machine, r: NdRegion): DeviceNode {
+function regionNode(m: Machine, r: NdRegion, unbound?: ReadonlyMap<string, string>): DeviceNode {
   const start = r.ndrStart;
   const end = start + r.ndrSize;
   const media = m.k.platform.media.query(start, end);
   const badrange = m.k.platform.badrange.query(start, end);
   const bb = r.bb.show();
-  const children: DeviceNode[] = r.namespaces.map((ns) => namespaceNode(m, ns));
+  const children: DeviceNode[] = r.namespaces.map((ns) => namespaceNode(m, ns, unbound?.get(ns.id)));
   if (media.length)
     children.push(
       group(`${r.id}/media`, 'media errors', `${media.length} range${media.length === 1 ? '' : 's'} · ${formatSize(sum(media))}`, 'circle-large-outline', COLOR.warning,
@@ -209,15 +210,15 @@ function regionNode(m: Machine, r: NdRegion): DeviceNode {
     );
   if (badrange.length)
     children.push(
-      group(`${r.id}/badrange`, 'bus badrange', `${badrange.length}`, 'list-unordered', COLOR.warning,
+      group(`${r.id}/badrange`, 'bus badrange', `${badrange.length} range${badrange.length === 1 ? '' : 's'} · ${formatSize(sum(badrange))}`, 'list-unordered', COLOR.warning,
         'struct nvdimm_bus badrange list (SPA), filled by ARS and nfit_handle_mce',
         badrange.map(([s, e]) => leaf(m, `${r.id}/badrange/${s}`, 'badrange', `${hex(s)} +${formatSize(e - s)}`, undefined, 'warning', COLOR.warning, 'daxBad', s, e - s, `badrange entry in ${r.id}`))),
     );
   if (bb.length)
     children.push(
-      group(`${r.id}/bb`, 'region badblocks', bb.map(([s, c]) => `${s} ${c}`).join(', '), 'warning', COLOR.error,
-        `/sys/bus/nd/devices/${r.id}/badblocks (sectors from the region start)`,
-        bb.map(([s, c]) => leaf(m, `${r.id}/bb/${s}`, 'badblock', `sector ${s} +${c}`, undefined, 'warning', COLOR.error, 'daxBad', start + s * SECTOR_SIZE, c * SECTOR_SIZE, `${r.id} badblocks ${s} ${c}`))),
+      group(`${r.id}/bb`, 'region badblocks', `${bb.length} range${bb.length === 1 ? '' : 's'} · ${sectorsText(bb.reduce((a, [, c]) => a + c, 0))}`, 'warning', COLOR.error,
+        `/sys/bus/nd/devices/${r.id}/badblocks (512-byte sectors from the region start):\n\n\`\`\`\n${bb.map(([s, c]) => `${s} ${c}`).join('\n')}\n\`\`\``,
+        bb.map(([s, c]) => leaf(m, `${r.id}/bb/${s}`, 'badblock', `badblock sector ${s} +${sectorsText(c)}`, `region byte ${hex(s * SECTOR_SIZE)}`, 'warning', COLOR.error, 'daxBad', start + s * SECTOR_SIZE, c * SECTOR_SIZE, `${r.id} badblocks ${s} ${c}`))),
     );
   const poisoned = hwpoisonIn(m, start, r.ndrSize);
   const bad = media.length || bb.length || poisoned.length;
@@ -264,7 +265,7 @@ function knownLabel(m: Machine, s: number, e: number): string {
   return known ? 'known (badrange)' : 'latent: not yet known to the kernel';
 }
 
-function namespaceNode(m: Machine, ns: Namespace): DeviceNode {
+function namespaceNode(m: Machine, ns: Namespace, unboundBy?: string): DeviceNode {
   const children: DeviceNode[] = [];
   const pmem = ns.pmem;
   if (pmem) children.push(pmemNode(m, ns));
@@ -281,9 +282,9 @@ function namespaceNode(m: Machine, ns: Namespace): DeviceNode {
     id: `${ns.region.id}/${ns.id}`,
     kind: 'namespace',
     label: ns.id,
-    description: `${ns.spec.mode} · ${formatSize(ns.spec.size)}${unbound ? ' · unbound' : ''}`,
+    description: `${ns.spec.mode} · ${formatSize(ns.spec.size)}${unbound ? ` · unbound${unboundBy ? ` by ${unboundBy}` : ''}` : ''}`,
     tooltip: [
-      `**${ns.id}** (${ns.spec.mode}) on ${ns.region.id}${unbound ? ' — **unbound** from its driver' : ''}`,
+      `**${ns.id}** (${ns.spec.mode}) on ${ns.region.id}${unbound ? ` — **unbound** from its driver${unboundBy ? ` by ${unboundBy}` : ''}: not offered as a target any more` : ''}`,
       `SPA \`[${hex(ns.start)}, ${hex(ns.end)})\`, data start \`${hex(ns.dataStart)}\` (dataOffset ${formatSize(ns.spec.dataOffset)}: info block + memmap), align ${formatSize(ns.spec.align)}`,
     ].join('\n\n'),
     icon: unbound ? 'debug-disconnect' : 'symbol-namespace',
@@ -303,9 +304,9 @@ function pmemNode(m: Machine, ns: Namespace): DeviceNode {
   const children: DeviceNode[] = [];
   if (bb.length)
     children.push(
-      group(`${pmem.name}/bb`, 'badblocks', bb.map(([s, c]) => `${s} ${c}`).join(', '), 'warning', COLOR.error,
-        `/sys/block/${pmem.name}/badblocks (sectors from the data start)`,
-        bb.map(([s, c]) => leaf(m, `${pmem.name}/bb/${s}`, 'badblock', `sector ${s} +${c}`, `${formatSize(c * SECTOR_SIZE)} at byte ${hex(s * SECTOR_SIZE)}`, 'warning', COLOR.error, 'daxBad', pmem.dataStart + s * SECTOR_SIZE, c * SECTOR_SIZE, `${pmem.name} badblocks ${s} ${c}`))),
+      group(`${pmem.name}/bb`, 'badblocks', `${bb.length} range${bb.length === 1 ? '' : 's'} · ${sectorsText(bb.reduce((a, [, c]) => a + c, 0))}`, 'warning', COLOR.error,
+        `/sys/block/${pmem.name}/badblocks (512-byte sectors from the data start):\n\n\`\`\`\n${bb.map(([s, c]) => `${s} ${c}`).join('\n')}\n\`\`\``,
+        bb.map(([s, c]) => leaf(m, `${pmem.name}/bb/${s}`, 'badblock', `badblock sector ${s} +${sectorsText(c)}`, `data byte ${hex(s * SECTOR_SIZE)}`, 'warning', COLOR.error, 'daxBad', pmem.dataStart + s * SECTOR_SIZE, c * SECTOR_SIZE, `${pmem.name} badblocks ${s} ${c}`))),
     );
   if (pmem.hasPages) children.push(daxNode(m, ns, sb));
   else if (sb) children.push(fsNode(m, sb));
@@ -315,7 +316,7 @@ function pmemNode(m: Machine, ns: Namespace): DeviceNode {
     id: `${ns.id}/${pmem.name}`,
     kind: 'pmem',
     label: `/dev/${pmem.name}`,
-    description: `${pmem.dataSize / SECTOR_SIZE} sectors${bb.length ? ` · ${bb.length} badblock range${bb.length === 1 ? '' : 's'}` : ''}${heldBy ? ` · held by ${heldBy.name}` : ''}${dead ? ' · gone' : ''}`,
+    description: `${pmem.dataSize / SECTOR_SIZE} sectors (${formatSize(pmem.dataSize)})${bb.length ? ` · ${bb.length} badblock range${bb.length === 1 ? '' : 's'}` : ''}${heldBy ? ` · held by ${heldBy.name}` : ''}${dead ? ' · gone' : ''}`,
     tooltip: rangeTooltip(m, `/dev/${pmem.name}: pmem block device`, pmem.dataStart, PAGE_SIZE, [
       `data area \`[${hex(pmem.dataStart)}, ${hex(pmem.dataStart + pmem.dataSize)})\` (${formatSize(pmem.dataSize)}), ${pmem.hasPages ? 'struct pages in ZONE_DEVICE (fsdax)' : 'no struct pages (raw)'}`,
       'Units below are for its first page.',
@@ -379,22 +380,36 @@ function daxNode(m: Machine, ns: Namespace, sb: SuperBlock | undefined): DeviceN
   };
 }
 
+/** A poisoned sector range of a block device: a badblocks entry, or the sectors of PageHWPoison pages. */
+interface PoisonedRange {
+  kind: 'badblock' | 'hwpoison';
+  /** [start, end) in 512-byte sectors of the device */
+  s: number;
+  e: number;
+}
+
 /** the poisoned device ranges of a superblock's device, as daddr ranges: badblocks and PageHWPoison pages */
-function poisonedDaddrs(m: Machine, sb: SuperBlock): [number, number][] {
+function poisonedDaddrs(m: Machine, sb: SuperBlock): PoisonedRange[] {
   return poisonedDaddrsOf(m, sb.bdev.name);
 }
 
-/** a block device's poisoned sector ranges; through a dm table, those of the devices below, mapped back */
-function poisonedDaddrsOf(m: Machine, name: string): [number, number][] {
+/** a block device's poisoned sector ranges, each with what marks it; through a dm table, those of the devices below, mapped back */
+function poisonedDaddrsOf(m: Machine, name: string): PoisonedRange[] {
   const md = m.dm(name);
-  if (md) return md.devices().flatMap((d) => dmUnmapRanges(md, d.name, poisonedDaddrsOf(m, d.name)));
+  if (md)
+    return md.devices().flatMap((d) => {
+      const below = poisonedDaddrsOf(m, d.name);
+      return (['badblock', 'hwpoison'] as const).flatMap((kind) =>
+        dmUnmapRanges(md, d.name, below.filter((r) => r.kind === kind).map((r) => [r.s, r.e] as [number, number])).map(([s, e]) => ({ kind, s, e })),
+      );
+    });
   const pmem = m.pmem(name);
   if (!pmem) return [];
-  const out: [number, number][] = pmem.bb.ranges().map(([s, e]) => [s, e]);
+  const out: PoisonedRange[] = pmem.bb.ranges().map(([s, e]) => ({ kind: 'badblock', s, e }));
   for (const [s, e] of hwpoisonIn(m, pmem.dataStart, pmem.dataSize)) {
     const a = Math.max(0, Math.floor((s * PAGE_SIZE - pmem.dataStart) / SECTOR_SIZE));
     const b = Math.ceil((e * PAGE_SIZE - pmem.dataStart) / SECTOR_SIZE);
-    out.push([a, b]);
+    out.push({ kind: 'hwpoison', s: a, e: b });
   }
   return out;
 }
@@ -409,14 +424,14 @@ function fsNode(m: Machine, sb: SuperBlock): DeviceNode {
     all = [];
   }
   // which owners are hit by a poisoned range
-  const hit = new Map<number, [number, number][]>(); // owner -> daddr ranges hit
-  for (const [a, b] of poisonedDaddrs(m, sb)) {
+  const hit = new Map<number, PoisonedRange[]>(); // owner -> poisoned daddr ranges that touch it
+  for (const p of poisonedDaddrs(m, sb)) {
     for (const r of all) {
-      const s = Math.max(a, r.daddr);
-      const e = Math.min(b, r.daddr + r.bblen);
+      const s = Math.max(p.s, r.daddr);
+      const e = Math.min(p.e, r.daddr + r.bblen);
       if (s < e) {
         if (!hit.has(r.owner)) hit.set(r.owner, []);
-        hit.get(r.owner)!.push([s, e]);
+        hit.get(r.owner)!.push(p);
       }
     }
   }
@@ -429,7 +444,7 @@ function fsNode(m: Machine, sb: SuperBlock): DeviceNode {
         'Metadata blocks under a badblock or a poisoned page: xfs_dax_failure_fn shuts the filesystem down (SHUTDOWN_CORRUPT_ONDISK) when they are reported',
         metaHit.map((r) => {
           const spa = sb.bdev.spaRanges(r.daddr * SECTOR_SIZE, 1)[0]?.[0] ?? 0;
-          return leaf(m, `${sb.mount}/meta/${r.owner}/${r.daddr}`, 'info', r.ownerText, `daddr ${r.daddr} +${r.bblen} · AG ${r.agno}`, 'error', COLOR.error, 'daxBad', spa, r.bblen * SECTOR_SIZE, `${r.ownerText} in ${sb.mount}`);
+          return leaf(m, `${sb.mount}/meta/${r.owner}/${r.daddr}`, 'info', r.ownerText, `daddr ${r.daddr} +${sectorsText(r.bblen)} · AG ${r.agno}`, 'error', COLOR.error, 'daxBad', spa, r.bblen * SECTOR_SIZE, `${r.ownerText} in ${sb.mount}`);
         })),
     );
   const flags = [sb.spec.type, sb.dax ? 'dax=always' : 'no DAX', sb.spec.rmapbt ? 'rmapbt' : 'no rmapbt', sb.spec.reflink ? 'reflink' : ''].filter(Boolean).join(', ');
@@ -478,24 +493,50 @@ function bmapRecords(m: Machine, sb: SuperBlock): FsmapRecord[] {
   return out;
 }
 
-function fileNode(m: Machine, sb: SuperBlock, inode: Inode, recs: FsmapRecord[], hitDaddrs: [number, number][]): DeviceNode {
+function fileNode(m: Machine, sb: SuperBlock, inode: Inode, recs: FsmapRecord[], hitDaddrs: PoisonedRange[]): DeviceNode {
   /** the SPA of a daddr of the filesystem's device, through any dm table */
   const spaOf = (daddr: number): number | undefined => sb.bdev.spaRanges(daddr * SECTOR_SIZE, 1)[0]?.[0];
   const shared = recs.some((r) => r.shared);
   const extents = recs
     .slice()
     .sort((a, b) => (a.fileOffset ?? 0) - (b.fileOffset ?? 0))
-    .map((r) => `file \`[${hex(r.fileOffset!)}, ${hex(r.fileOffset! + r.bblen * SECTOR_SIZE)})\` → daddr ${r.daddr} +${r.bblen}${xfsModelOf(sb) ? ` (AG ${r.agno} block ${r.agbno})` : ''}${r.shared ? ' shared' : ''}${r.unwritten ? ' unwritten' : ''}`);
+    .map((r) => `file \`[${hex(r.fileOffset!)}, ${hex(r.fileOffset! + r.bblen * SECTOR_SIZE)})\` → daddr ${r.daddr} +${sectorsText(r.bblen)}${xfsModelOf(sb) ? ` (AG ${r.agno} block ${r.agbno})` : ''}${r.shared ? ' shared' : ''}${r.unwritten ? ' unwritten' : ''}`);
   const children: DeviceNode[] = [];
-  for (const [a, b] of hitDaddrs) {
+  const onPmem = m.pmem(sb.bdev.name) !== undefined;
+  const seen = new Set<string>();
+  // badblock rows first, then the PageHWPoison rows, each in file order
+  for (const p of [...hitDaddrs].sort((x, y) => (x.kind === y.kind ? x.s - y.s : x.kind === 'badblock' ? -1 : 1))) {
     for (const r of recs) {
-      const s = Math.max(a, r.daddr);
-      const e = Math.min(b, r.daddr + r.bblen);
+      const s = Math.max(p.s, r.daddr);
+      const e = Math.min(p.e, r.daddr + r.bblen);
       const spa = spaOf(s);
       if (s >= e || spa === undefined) continue;
+      const id = `${inode.path}/${p.kind}/${s}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
       const fileOff = r.fileOffset! + (s - r.daddr) * SECTOR_SIZE;
       const len = (e - s) * SECTOR_SIZE;
-      children.push(leaf(m, `${inode.path}/bad/${s}`, 'badblock', `file offset ${hex(fileOff)} +${formatSize(len)}`, m.k.hwpoison.has(Math.floor(spa / PAGE_SIZE)) ? 'PageHWPoison' : 'badblocks', 'bug', COLOR.error, 'daxBad', spa, len, `${inode.path} @ ${hex(fileOff)}`));
+      if (p.kind === 'badblock') {
+        const label = `badblock ${onPmem ? 'sector' : `daddr`} ${s} +${sectorsText(e - s)}`;
+        children.push({
+          ...leaf(m, id, 'badblock', label, `file offset ${hex(fileOff)}`, 'warning', COLOR.error, 'daxBad', spa, len, `${inode.path}: badblock at file offset ${hex(fileOff)}`),
+          tooltip: rangeTooltip(m, `${inode.path}: badblock`, spa, len, [
+            `${sb.bdev.name} ${onPmem ? 'sectors' : 'daddr'} \`[${s}, ${e})\` (${sectorsText(e - s)}) are in the badblocks list: I/O there fails with EIO; a DAX load still reaches the media`,
+            `file bytes \`[${hex(fileOff)}, ${hex(fileOff + len)})\``,
+          ]),
+        });
+      } else {
+        const pfn = Math.floor(spa / PAGE_SIZE);
+        const pages = Math.max(1, Math.ceil(len / PAGE_SIZE));
+        const label = `PageHWPoison pfn ${hex(pfn)}${pages > 1 ? ` +${pages} pages` : ''} (${formatSize(len)})`;
+        children.push({
+          ...leaf(m, id, 'badblock', label, `file offset ${hex(fileOff)}`, 'bug', COLOR.error, 'daxBad', spa, len, `${inode.path}: PageHWPoison at file offset ${hex(fileOff)}`),
+          tooltip: rangeTooltip(m, `${inode.path}: PageHWPoison`, spa, len, [
+            `the struct page of pfn \`${hex(pfn)}\`${pages > 1 ? ` and ${pages - 1} more` : ''} has PG_hwpoison set: memory_failure() ran on it`,
+            `file bytes \`[${hex(fileOff)}, ${hex(fileOff + len)})\` (${formatSize(len)})`,
+          ]),
+        });
+      }
     }
   }
   const first = recs.slice().sort((a, b) => (a.fileOffset ?? 0) - (b.fileOffset ?? 0))[0];

@@ -5,6 +5,9 @@
 import type { ExpectationResult, ReportEvent, ReportSignal, RunReport, Span } from '../../sim/report';
 import type { EventSpec } from '../../sim/scenario/types';
 import { formatExpectation, formatResult, formatSpanCall, formatTime } from '../../sim/render';
+
+/** ns, µs, ms, s (the one spelling of microseconds in the lab) */
+export const timeText = (ns: number): string => formatTime(ns).replace(/us$/, 'µs');
 import { describeSignal } from '../../sim/expect';
 
 export interface SpanNode {
@@ -60,14 +63,14 @@ export function routeLines(report: RunReport, event: EventSpec | undefined, even
     out.push({ text: '  not run yet' });
     return out;
   }
-  out.push({ text: `  at ${formatTime(ev.at)}, result ${formatResult(ev.result)}` });
+  out.push({ text: `  at ${timeText(ev.at)}, result ${formatResult(ev.result)}` });
   out.push({ text: '' });
   const spans = flattenSpans(eventSpanTrees(report, eventId));
   if (!spans.length) out.push({ text: '  (no kernel code ran)' });
   for (const n of spans) {
     const indent = '  '.repeat(n.depth + 1);
     const call = formatSpanCall(n.span);
-    out.push({ text: `${indent}${call}    [${n.span.layer} +${formatTime(n.span.t - ev.at)}]`, symbol: n.span.symbol, symbolAt: indent.length });
+    out.push({ text: `${indent}${call}    [${n.span.layer} +${timeText(n.span.t - ev.at)}]`, symbol: n.span.symbol, symbolAt: indent.length });
   }
   const sigs = report.signals.filter((s) => s.event === eventId);
   if (sigs.length) {

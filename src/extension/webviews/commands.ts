@@ -4,7 +4,7 @@
 // command would ask (tests, other extensions).
 
 import * as vscode from 'vscode';
-import { outcomeReporters, type Lab } from '../lab';
+import { confineTarget, outcomeReporters, type Lab } from '../lab';
 import type { LabWebviews } from './index';
 import type { Selection } from '../../protocol/messages';
 
@@ -52,7 +52,14 @@ export function registerWebviewCommands(w: LabWebviews, lab: Lab, messages: stri
     vscode.commands.registerCommand(
       'daxPoisonLab.exportPerfetto',
       guard(async (target?: unknown) => {
-        const uri = target instanceof vscode.Uri ? target : typeof target === 'string' && target ? (/^[a-z][a-z0-9+.-]+:\/\//i.test(target) ? vscode.Uri.parse(target) : vscode.Uri.file(target)) : undefined;
+        let uri: vscode.Uri | undefined;
+        if (target !== undefined && target !== '') {
+          if (!(target instanceof vscode.Uri) && typeof target !== 'string') return refuse(`Export Perfetto Trace: the argument must be a file URI or a path, not ${JSON.stringify(target)}`);
+          // a path given as an argument (not chosen in the dialog) stays inside the workspace folder
+          const c = confineTarget(target, 'Export Perfetto Trace');
+          if ('error' in c) return refuse(c.error);
+          uri = c.uri;
+        }
         const o = await w.exportTrace(uri);
         if (o.ok && o.message) {
           messages.push(`DAX Poison Lab: trace written to ${o.message}`);

@@ -15,6 +15,7 @@ import { loadScenario } from '../../sim/scenario/load';
 import { runScenario } from '../../sim/run';
 import { compareDesigns } from '../../sim/compare';
 import { toChromeTrace } from '../../sim/perfetto';
+import { perfettoDefault } from '../model/paths';
 import { DESIGNS, type Design } from '../../sim/scenario/types';
 import { InputError, ScenarioErrors } from '../../sim/errors';
 import type { RunReport } from '../../sim/report';
@@ -327,16 +328,17 @@ export class LabWebviews implements vscode.Disposable {
     const s = this.lab.need();
     let uri = target;
     if (!uri) {
-      const name = `${(s.file.replace(/^.*[\\/]/, '').replace(/\.poison\.(ya?ml|json)$/, '') || 'session')}.${s.design}.trace.json`;
+      // the default is .cache/artifacts/<scenario>.perfetto.json in the workspace (ignored by git), never the repository root
       const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
       uri = await vscode.window.showSaveDialog({
         title: 'DAX Poison Lab: Export Perfetto Trace',
         saveLabel: 'Export',
         filters: { 'Chrome Trace Event JSON': ['json'] },
-        ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, name) } : {}),
+        ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, ...perfettoDefault(s.file).split('/')) } : {}),
       });
       if (!uri) return { ok: false, error: 'cancelled' };
     }
+    await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(uri, '..'));
     const trace = toChromeTrace(s.report);
     await vscode.workspace.fs.writeFile(uri, encoder.encode(JSON.stringify(trace)));
     const slices = trace.traceEvents.filter((e) => e.ph === 'X').length;

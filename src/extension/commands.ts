@@ -670,8 +670,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       return true;
     });
     if (!done) return cancelled;
-    // µs is the lab's one spelling of microseconds (the CLI's renderer writes "us")
-    const text = renderCompare(scenario.name, runs).replace(/(\d)us\b/g, '$1µs');
+    const text = renderCompare(scenario.name, runs);
     const uriDoc = vscode.Uri.from({ scheme: SCHEME, path: `/compare/${src.name.replace(/\.poison\.(ya?ml|json)$/, '')}.txt` });
     ctx.docs.set(uriDoc, text.split('\n').map((t) => ({ text: t })));
     const doc = await vscode.workspace.openTextDocument(uriDoc);

@@ -9,6 +9,7 @@
 // of a scenario or a cost file is one line on stderr,
 // `file:line:col: /json/pointer: message`, placed on the offending node.
 
+import { writeJson } from './json';
 import { readFileSync } from 'node:fs';
 import { DESIGNS, type Design, type Scenario } from '../sim/scenario/types';
 import type { RunReport } from '../sim/report';
@@ -398,7 +399,8 @@ function runCommand(file: string, opts: Options, color: boolean, session: Sessio
   }
   const render: RenderOptions = { color, setup: opts.setup };
   if (opts.depth !== undefined) render.depth = opts.depth;
-  io.stdout(opts.json ? JSON.stringify(r.value, null, 2) + '\n' : renderRouting(r.value, render));
+  if (opts.json) writeJson(r.value, io.stdout);
+  else io.stdout(renderRouting(r.value, render));
   return EXIT_OK;
 }
 
@@ -467,7 +469,7 @@ function compareCommand(file: string, opts: Options, color: boolean, session: Se
     for (const r of runs) if (r.report) out.designs[r.design] = r.report;
     for (const r of runs) if (r.metrics) out.metrics[r.design] = r.metrics;
     if (failures.length) out.errors = Object.fromEntries(runs.filter((r) => r.error !== undefined).map((r) => [r.design, r.error!]));
-    io.stdout(JSON.stringify(out, null, 2) + '\n');
+    writeJson(out, io.stdout);
   } else {
     const name = runs.find((r) => r.report)?.report?.scenario ?? s.value.name;
     const columns = io.columns !== undefined && io.columns > 0 ? io.columns : COMPARE_WIDTH;

@@ -120,6 +120,30 @@ export class Tracer {
     if (rootArgs) root.args = { ...root.args, ...rootArgs };
   }
 
+  /**
+   * Like replay, for a run whose first member is several sibling calls (the
+   * spans from index `from` on, started at clock `startNow`): every span
+   * carries the run's count, `calls` counts every call, the clock advances by
+   * the other n - 1 members' time; `args` rewrites the sibling roots'
+   * arguments (to first..last values).
+   */
+  replayRun(from: number, n: number, startNow: number, args?: (root: Span) => Args | undefined): void {
+    const first = this.spans[from];
+    if (!first || n <= 1) return;
+    const extra = n - 1;
+    for (let i = from; i < this.spans.length; i++) {
+      const s = this.spans[i]!;
+      const c = s.count ?? 1;
+      s.count = c * n;
+      this.calls.set(s.symbol, (this.calls.get(s.symbol) ?? 0) + c * extra);
+      if (args && s.parent === first.parent) {
+        const a = args(s);
+        if (a) s.args = { ...s.args, ...a };
+      }
+    }
+    this.now += (this.now - startNow) * extra;
+  }
+
   /** count calls of a symbol done inside a summarised run, without a span of their own */
   countOnly(symbol: string, n: number): void {
     if (n > 0) this.calls.set(symbol, (this.calls.get(symbol) ?? 0) + n);

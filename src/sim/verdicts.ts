@@ -72,9 +72,39 @@ export class DecisionLog {
     return l;
   }
 
+  private captured: Decision[] | null = null;
+
+  /** run fn, and return the decisions noted while it ran (they are noted as usual too) */
+  capture(fn: () => void): Decision[] {
+    const outer = this.captured;
+    const mine: Decision[] = [];
+    this.captured = mine;
+    try {
+      fn();
+    } finally {
+      this.captured = outer;
+      if (outer) outer.push(...mine);
+    }
+    return mine;
+  }
+
   note(d: Decision): void {
+    if (this.captured) this.captured.push({ ...d } as Decision);
+    // per-page decisions of one kind over one vma or mapping come in runs, interleaved
+    // over a few vmas: keep one record per run
+    for (let back = this.list.length - 1; back >= Math.max(0, this.list.length - 8); back--) {
+      const x = this.list[back]!;
+      if (d.kind === 'zap' && x.kind === 'zap' && x.vma === d.vma && x.symbol === d.symbol && x.span === d.span && d.vlo === x.vhi) {
+        x.vhi = d.vhi;
+        x.pages += d.pages;
+        return;
+      }
+      if (d.kind === 'collect' && x.kind === 'collect' && x.vma === d.vma && x.result === d.result && x.span === d.span && d.pgoff === x.end) {
+        x.end = d.end;
+        return;
+      }
+    }
     const last = this.list[this.list.length - 1];
-    // per-page decisions of one kind over one vma or mapping come in runs: keep one record per run
     if (last && last.kind === d.kind) {
       if (d.kind === 'failed' && last.kind === 'failed' && d.pfn === last.end) {
         last.end = d.end;

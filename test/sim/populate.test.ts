@@ -123,3 +123,33 @@ test('a populated run is one tree whose spans carry the run count, and calls cou
   assert.match(String(run.args.addr), /^0x[0-9a-f]+\.\.0x[0-9a-f]+$/);
   for (const s of report.spans.filter((x) => x.parent === run.id)) assert.equal(s.count, run.count);
 });
+
+test('pre-remove over populated mappings: runs of indices killed alike equal index by index (upstream unbind)', () => {
+  const events = `${EVENTS}  - { do: unbind, namespace: namespace0.0 }\n`;
+  const go = (naive: boolean) => {
+    setNaiveIntervals(naive);
+    try {
+      const { report } = runScenarioFull(loadScenario(SCENARIO('upstream', events), 'u.poison.yaml'));
+      const e = report.events[report.events.length - 1]!;
+      return {
+        spans: report.spans.filter((s) => s.event === e.id).length,
+        state: {
+          events: report.events.map((x) => ({ id: x.id, at: x.at, result: x.result })),
+          signals: report.signals,
+          dmesg: expandDmesg(report.dmesg),
+          calls: report.calls,
+          hwpoison: report.hwpoison,
+          filesystems: report.filesystems,
+          verdicts: report.verdicts.map(({ span: _s, ...v }) => v),
+        },
+      };
+    } finally {
+      setNaiveIntervals(false);
+    }
+  };
+  const bulk = go(false);
+  const naive = go(true);
+  assert.deepEqual(bulk.state, naive.state);
+  assert.ok(bulk.spans * 10 < naive.spans, `the unbind is summarised: ${bulk.spans} spans vs ${naive.spans}`);
+  assert.ok(bulk.state.calls.kill_proc! > 1000, `${bulk.state.calls.kill_proc} kill_proc calls, each counted`);
+});

@@ -166,7 +166,12 @@ export function mfDaxKillProcs(k: Kernel, mapping: AddressSpace, index: number, 
     };
     for (const r of mapping.dax ? mapping.entries.query(index, end) : []) {
       skip(r.start);
-      for (let i = r.start; i < r.end; i++) daxKillIndex(k, mapping, i, mfFlags, preRemove);
+      for (let i = r.start; i < r.end; ) {
+        const n = sameKill(mapping, i, r.end);
+        if (n >= KILL_RUN_MIN) daxKillRun(k, mapping, i, n, mfFlags, preRemove);
+        else daxKillIndex(k, mapping, i, mfFlags, preRemove);
+        i += n >= KILL_RUN_MIN ? n : 1;
+      }
       pos = r.end;
     }
     skip(end);
@@ -194,6 +199,88 @@ export function daxKillIndex(k: Kernel, mapping: AddressSpace, i: number, mfFlag
   const toKill = collectProcsFsdax(k, mapping, i, preRemove);
   unmapAndKill(k, toKill, headPfn, mapping, i, mfFlags);
   k.tr.call('fsdax', 'dax_unlock_mapping_entry', { index: hex(i) }, () => undefined);
+}
+
+/** a run this long or longer is summarised (shorter ones are traced index by index) */
+const KILL_RUN_MIN = 4;
+
+/**
+ * How many indices from i (before `end`) mf_dax_kill_procs would handle
+ * exactly as it handles i: PTE-sized DAX entries, every mapper of the file
+ * mapping all of them or none of them, each mapper's page-table entries
+ * over them all present at PTE size or all absent. The tasks collected, the
+ * entries unmapped and the signals sent then differ only by index, pfn and
+ * address, which advance in step.
+ */
+function sameKill(mapping: AddressSpace, i: number, end: number): number {
+  const e = mapping.entries.rangeAt(i);
+  if (!e || e.value.pmd) return 1;
+  let limit = Math.min(end, e.end);
+  for (const vma of mapping.i_mmap) {
+    const vs = vma.pgoff;
+    const ve = vma.pgoff + vma.pages;
+    if (ve <= i || vs >= limit) continue;
+    if (vs > i) {
+      limit = Math.min(limit, vs);
+      continue;
+    }
+    limit = Math.min(limit, ve);
+    const vlo = vma.start / PAGE_SIZE + (i - vs);
+    const first = vma.ptes.rangeAt(vlo);
+    if (first) {
+      if (first.value.shift !== PAGE_SHIFT) return 1;
+      let at = vlo;
+      for (const p of vma.ptes.query(vlo, vlo + (limit - i))) {
+        if (p.start > at || p.value.shift !== PAGE_SHIFT) break;
+        at = p.end;
+      }
+      limit = Math.min(limit, i + (at - vlo));
+    } else {
+      const next = vma.ptes.firstIn(vlo, vlo + (limit - i));
+      if (next) limit = Math.min(limit, i + (next.start - vlo));
+    }
+  }
+  return Math.max(1, limit - i);
+}
+
+/**
+ * Indices [i, i + n) that sameKill found alike: the first is handled for
+ * real and its call tree carries the run's count; the others get what it
+ * did, shifted by their index: PageHWPoison (unless the device is going
+ * away), their page-table entries zapped, the same decisions, and the
+ * kernel's own log line per page and per task signalled (a signal already
+ * pending from the first is not queued again, as for the kernel).
+ */
+function daxKillRun(k: Kernel, mapping: AddressSpace, i: number, n: number, mfFlags: number, preRemove: boolean): void {
+  const pfn = mapping.entries.get(i)!.pfn;
+  const mark = k.tr.spans.length;
+  const startNow = k.tr.now;
+  const logMark = k.dmesg.length;
+  const decided = k.why.capture(() => daxKillIndex(k, mapping, i, mfFlags, preRemove));
+  const lines = k.dmesg.slice(logMark);
+  const zapped = k.tr.spans.slice(mark).some((s) => s.symbol === 'unmap_mapping_range');
+  if (!preRemove) k.hwpoison.add(pfn + 1, pfn + n);
+  if (zapped) zapFileRange(mapping, i + 1, i + n);
+  const head = `${mfPrefix}${hex(pfn)}: `;
+  for (let j = 1; j < n; j++) {
+    for (const l of lines) k.dmesg.push(l.startsWith(head) ? `${mfPrefix}${hex(pfn + j)}: ${l.slice(head.length)}` : l);
+    for (const d of decided) {
+      if (d.kind === 'collect') k.why.note({ ...d, pgoff: d.pgoff + j, end: d.end + j });
+      else if (d.kind === 'zap') k.why.note({ ...d, vlo: d.vlo + j, vhi: d.vhi + j });
+    }
+  }
+  const range = (v: string | number | boolean | undefined, step: number): string | undefined => {
+    if (typeof v !== 'string' || !/^0x[0-9a-f]+$/.test(v)) return undefined;
+    return `${v}..${hex(parseInt(v, 16) + step * (n - 1))}`;
+  };
+  k.tr.replayRun(mark, n, startNow, (s) => {
+    const a: Record<string, string> = {};
+    for (const key of ['index', 'pgoff', 'pfn']) {
+      const r = range(s.args[key], 1);
+      if (r) a[key] = r;
+    }
+    return Object.keys(a).length ? a : undefined;
+  });
 }
 
 /** the pfn a PMD entry's page is: the head of its 2 MiB */

@@ -185,7 +185,7 @@ test('units: every size, sector and range count in the tree carries its unit', (
       assert.ok(!/(\+|· )\d+(?=\s*($|[,·)]))/.test(text), `${n.id}: ${text}`);
     }
   }
-  assert.equal(timeText(1500), '1.5µs');
+  assert.equal(timeText(1500), '1.5 µs');
   const lines = routeLines(s.report, undefined, 'e1').map((l) => l.text).join('\n');
   assert.ok(!/\dus\b/.test(lines), lines);
   assert.match(lines, /µs\]/);

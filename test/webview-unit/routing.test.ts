@@ -194,16 +194,17 @@ test('folds: one expands in place (its first call says what folds back), and ope
   assert.ok(foldRoute(nodes, { reveal: last }).some((r) => r.kind === 'node' && r.node.span === last));
 });
 
-test('folds on a real unbind: the per-page loop and the rmap owners fold, 104 calls in few rows, nothing lost', () => {
+test('folds on a real unbind: the per-page loop and the rmap owners fold, 80 calls in few rows, nothing lost', () => {
   const r = run('unbind-mounted-xfs');
   const v = routeView(r, 'e1');
-  assert.ok(v.nodes.length > 100, String(v.nodes.length));
+  // file a's four pages are one summarised run of the kernel (src/sim/mm/memory-failure.ts, daxKillRun): 80 calls, not 104
+  assert.ok(v.nodes.length > 60, String(v.nodes.length));
   const rows = foldRoute(v.nodes);
-  assert.ok(rows.length <= v.nodes.length / 2.5, `${rows.length} rows for ${v.nodes.length} calls`);
+  assert.ok(rows.length <= v.nodes.length / 1.8, `${rows.length} rows for ${v.nodes.length} calls`);
   assert.equal(covered(rows), v.nodes.length);
   const labels = folds(rows);
   assert.ok(labels.includes('xfs_dax_failure_fn ×7'), labels.join(' | '));
-  assert.ok(labels.includes('dax_lock_mapping_entry … dax_unlock_mapping_entry ×4'), labels.join(' | '));
+  assert.ok(labels.includes('dax_lock_mapping_entry … dax_unlock_mapping_entry ×2'), labels.join(' | '));
   // the owners with files stay rows: their inode is what a reader looks for
   assert.ok(rows.some((x) => x.kind === 'node' && x.node.symbol === 'mf_dax_kill_procs'));
   // every fold can be opened, and then every call is a row

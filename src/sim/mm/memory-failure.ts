@@ -7,7 +7,7 @@ import { EBUSY, EIO, ENXIO, EOPNOTSUPP } from '../errno';
 import { hex, PAGE_SHIFT, PAGE_SIZE } from '../units';
 import { naiveIntervals } from '../intervals';
 import { pgmapHasMemoryFailure, pgmapPfnValid, type DevPagemap } from './memremap';
-import type { AddressSpace, Task, Vma } from './types';
+import type { AddressSpace, PageOwner, Task, Vma } from './types';
 
 /** struct to_kill */
 export interface ToKill {
@@ -620,10 +620,64 @@ export function devPagemapFailure(k: Kernel, pgmap: DevPagemap): void {
     let pos = first;
     for (const r of k.pageOwner.query(first, end)) {
       if (r.start > pos) unownedRun(k, pos, r.start);
-      for (let p = r.start; p < r.end; p++) memoryFailure(k, p, MF.MEM_REMOVE);
+      for (let p = r.start; p < r.end; ) {
+        const n = pgmap.align === PAGE_SIZE && k.cfg.recovery ? sameFailure(k, p, r.end) : 1;
+        if (n >= KILL_RUN_MIN) memoryFailureRun(k, p, n, MF.MEM_REMOVE);
+        else memoryFailure(k, p, MF.MEM_REMOVE);
+        p += n >= KILL_RUN_MIN ? n : 1;
+      }
       pos = r.end;
     }
     if (pos < end) unownedRun(k, pos, end);
+  });
+}
+
+/**
+ * How many pfns from p (before end) memory_failure() on the generic
+ * page->mapping path would handle as it handles p: one file owner whose
+ * index advances with the pfn, and mappers alike over those indices
+ * (sameKill).
+ */
+function sameFailure(k: Kernel, p: number, end: number): number {
+  const r = k.pageOwner.rangeAt(p);
+  if (!r || r.value.kind !== 'file') return 1;
+  const index = r.value.index + (p - r.start);
+  const n = Math.min(end, r.end) - p;
+  return Math.min(n, sameKill(r.value.mapping, index, index + n));
+}
+
+/**
+ * memory_failure(pfn, flags) for pfns [p, p + n) that sameFailure found
+ * alike: the first for real, its call tree carrying the run's count; the
+ * others get what it did shifted by their pfn and index (PageHWPoison,
+ * entries zapped, decisions, the per-node counters, one log line per page
+ * and per task as the kernel prints them).
+ */
+function memoryFailureRun(k: Kernel, p: number, n: number, flags: number): void {
+  const owner = k.pageOwner.get(p) as Extract<PageOwner, { kind: 'file' }>;
+  const mark = k.tr.spans.length;
+  const startNow = k.tr.now;
+  const logMark = k.dmesg.length;
+  const stats = { ...k.mfStats };
+  const poisonedBefore = k.hwpoison.has(p);
+  const decided = k.why.capture(() => memoryFailure(k, p, flags));
+  const lines = k.dmesg.slice(logMark);
+  const zapped = k.tr.spans.slice(mark).some((s) => s.symbol === 'unmap_mapping_range');
+  if (!poisonedBefore && k.hwpoison.has(p)) k.hwpoison.add(p + 1, p + n);
+  if (zapped) zapFileRange(owner.mapping, owner.index + 1, owner.index + n);
+  for (const key of Object.keys(stats) as (keyof MfStats)[]) k.mfStats[key] += (k.mfStats[key] - stats[key]) * (n - 1);
+  const head = `${mfPrefix}${hex(p)}: `;
+  for (let j = 1; j < n; j++) {
+    for (const l of lines) k.dmesg.push(l.startsWith(head) ? `${mfPrefix}${hex(p + j)}: ${l.slice(head.length)}` : l);
+    for (const d of decided) {
+      if (d.kind === 'collect') k.why.note({ ...d, pgoff: d.pgoff + j, end: d.end + j });
+      else if (d.kind === 'zap') k.why.note({ ...d, vlo: d.vlo + j, vhi: d.vhi + j });
+      else if (d.kind === 'failed') k.why.failed(d.pfn + j, d.end + j);
+    }
+  }
+  k.tr.replayRun(mark, n, startNow, (s) => {
+    const v = s.args.pfn;
+    return typeof v === 'string' && /^0x[0-9a-f]+$/.test(v) ? { pfn: `${v}..${hex(parseInt(v, 16) + n - 1)}` } : undefined;
   });
 }
 

@@ -108,16 +108,8 @@ export class Tracer {
   replay(from: number, n: number, rootArgs?: Args): void {
     const root = this.spans[from];
     if (!root || n <= 1) return;
-    const extra = n - 1;
-    for (let i = from; i < this.spans.length; i++) {
-      const s = this.spans[i]!;
-      const c = s.count ?? 1;
-      s.count = c * n;
-      this.calls.set(s.symbol, (this.calls.get(s.symbol) ?? 0) + c * extra);
-    }
-    this.now += root.dur * extra;
+    this.replayRun(from, n, this.now - root.dur, (s) => (s === root ? rootArgs : undefined));
     root.dur *= n;
-    if (rootArgs) root.args = { ...root.args, ...rootArgs };
   }
 
   /**

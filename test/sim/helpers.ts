@@ -18,3 +18,17 @@ export function runPrefix(s: Scenario): { session: Session; rejected: EventSpec 
   session.finish();
   return { session, rejected: null };
 }
+
+/** write out the abbreviated runs of identical log lines ("[0xa-0xb]: ... (N more lines, one per pfn)"), one per pfn */
+export function expandDmesg(lines: string[]): string[] {
+  const out: string[] = [];
+  for (const l of lines) {
+    const m = /^Memory failure: \[0x([0-9a-f]+)-0x([0-9a-f]+)\]: (.*) \((\d+) more lines, one per pfn\)$/.exec(l);
+    if (!m) {
+      out.push(l);
+      continue;
+    }
+    for (let p = parseInt(m[1]!, 16); p <= parseInt(m[2]!, 16); p++) out.push(`Memory failure: 0x${p.toString(16)}: ${m[3]}`);
+  }
+  return out;
+}

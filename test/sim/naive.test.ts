@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { loadScenario } from '../../src/sim/scenario/load';
 import { runScenario } from '../../src/sim/run';
+import { expandDmesg } from './helpers';
 import { setNaiveIntervals } from '../../src/sim/intervals';
 import { InputError } from '../../src/sim/errors';
 import type { RunReport } from '../../src/sim/report';
@@ -56,22 +57,6 @@ const ev = fc.oneof(
 
 function yaml(e: Record<string, unknown>): string {
   return `{ ${Object.entries(e).map(([k, v]) => `${k}: ${typeof v === 'string' ? JSON.stringify(v) : v}`).join(', ')} }`;
-}
-
-/** write out the abbreviated runs of identical log lines, one per pfn */
-function expandDmesg(lines: string[]): string[] {
-  const out: string[] = [];
-  for (const l of lines) {
-    const m = /^Memory failure: \[0x([0-9a-f]+)-0x([0-9a-f]+)\]: (.*) \((\d+) more lines, one per pfn\)$/.exec(l);
-    if (!m) {
-      out.push(l);
-      continue;
-    }
-    const a = parseInt(m[1]!, 16);
-    const b = parseInt(m[2]!, 16);
-    for (let p = a; p <= b; p++) out.push(`Memory failure: 0x${p.toString(16)}: ${m[3]}`);
-  }
-  return out;
 }
 
 function canonical(r: RunReport) {

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadScenario } from '../../src/sim/scenario/load';
 import { runScenarioFull } from '../../src/sim/run';
+import { expandDmesg } from './helpers';
 import { setNaiveIntervals, type RangeMap } from '../../src/sim/intervals';
 import type { Design } from '../../src/sim/scenario/types';
 
@@ -57,20 +58,6 @@ function flat<V extends object>(m: RangeMap<V>): unknown[] {
       }
     }
     out.push({ start: r.start, end: r.end, value: Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typeof x === 'object' && x !== null ? ((x as { id?: number }).id ?? 'obj') : x])) });
-  }
-  return out;
-}
-
-/** write out the abbreviated runs of identical log lines, one per pfn (as test/sim/naive.test.ts does) */
-function expandDmesg(lines: string[]): string[] {
-  const out: string[] = [];
-  for (const l of lines) {
-    const m = /^Memory failure: \[0x([0-9a-f]+)-0x([0-9a-f]+)\]: (.*) \((\d+) more lines, one per pfn\)$/.exec(l);
-    if (!m) {
-      out.push(l);
-      continue;
-    }
-    for (let p = parseInt(m[1]!, 16); p <= parseInt(m[2]!, 16); p++) out.push(`Memory failure: 0x${p.toString(16)}: ${m[3]}`);
   }
   return out;
 }

@@ -13,7 +13,7 @@ import { writeJson } from './json';
 import { readFileSync } from 'node:fs';
 import { DESIGNS, type Design, type Scenario } from '../sim/scenario/types';
 import type { RunReport } from '../sim/report';
-import type { Diagnostic, InputError } from '../sim/errors';
+import { InputError, type Diagnostic } from '../sim/errors';
 import { loadScenario, diagnosticFromInputError, positionOf, jsonSyntaxError } from '../sim/scenario/load';
 import { runScenario } from '../sim/run';
 import { runMeasured, parseCostTable, DEFAULT_COST_TABLE, type CostTable, type DesignMetrics } from '../sim/compare';
@@ -245,10 +245,9 @@ function isScenarioErrors(e: unknown): e is { diagnostics: Diagnostic[] } {
   return !!e && typeof e === 'object' && Array.isArray((e as { diagnostics?: unknown }).diagnostics);
 }
 
+/** a refusal of input, by type: every subclass (XFS and ext4 refusals among them) whatever it calls itself */
 function isInputError(e: unknown): e is InputError {
-  return (
-    e instanceof Error && e.name === 'InputError' && typeof (e as { path?: unknown }).path === 'string'
-  );
+  return e instanceof InputError;
 }
 
 function errorText(e: unknown): string {

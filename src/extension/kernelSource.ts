@@ -111,7 +111,8 @@ export class KernelSource implements vscode.Disposable {
    */
   private async offerSetup(symbol: string, url: string): Promise<boolean> {
     this.setupOffered = true;
-    const folder = await this.setupFolder();
+    // running a script from the workspace needs a trusted workspace
+    const folder = vscode.workspace.isTrusted ? await this.setupFolder() : undefined;
     const SETUP = 'Set Up Local Kernel Source';
     const COPY = 'Copy Command';
     const WEB = 'Open Web Link';

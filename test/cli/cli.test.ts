@@ -718,3 +718,25 @@ test('the real verdicts of reflink-both-mapped: the watcher collected and droppe
   // the old single-owner designs never reach the reader's file
   assert.match(cl.find((l, i) => i > m && /reader:1000/.test(l))!, /^\* +reader:1000 m0 \/mnt\/pmem\/testfile \[0x0, 0x1000\) 4 KiB +AO +none +AO +none$/);
 });
+
+test('refusals by type, not by name: an alias with no anchor and an XFS refusal are positioned input errors (exit 2), not internal errors', () => {
+  const alias = cli(['run', 'a.poison.yaml'], { 'a.poison.yaml': 'version: 1\nname: *nope\n' });
+  assert.equal(alias.code, 2, alias.stderr);
+  assert.equal(alias.stderr, 'a.poison.yaml:2:7: YAML alias *nope has no anchor &nope before it\n');
+  const xfs = `version: 1
+name: extent over metadata
+platform:
+  regions: [ { id: region0, spa: 0x240000000, size: 1GiB } ]
+  namespaces: [ { id: namespace0.0, region: region0, mode: fsdax, device: pmem0 } ]
+filesystems: [ { device: pmem0, type: xfs, mount: /mnt/pmem } ]
+files:
+  - { path: /mnt/pmem/a, size: 8KiB, extents: [ { offset: 0, block: 0, length: 2 } ] }
+events: []
+`;
+  for (const cmd of ['run', 'check', 'compare']) {
+    const r = cli([cmd, 'x.poison.yaml'], { 'x.poison.yaml': xfs });
+    assert.equal(r.code, 2, `${cmd}: ${r.stderr}`);
+    assert.match(r.stderr, /^x\.poison\.yaml:8:69: \/files\/0\/extents\/0\/block: block 0 .* holds metadata/m, cmd);
+    assert.doesNotMatch(r.stderr, /internal error|\n\s+at /, cmd);
+  }
+});

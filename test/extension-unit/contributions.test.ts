@@ -23,3 +23,15 @@ test('the verdict row command is contributed and kept out of the palette', () =>
   assert.ok(pkg.contributes.commands.some((c) => c.command === 'daxPoisonLab.showVerdict'));
   assert.ok(pkg.contributes.menus.commandPalette.some((m) => m.command === 'daxPoisonLab.showVerdict' && m.when === 'false'));
 });
+
+test('workspace trust: limited in an untrusted workspace, and the kernel tree setting is not read from one', () => {
+  const caps = (pkg as unknown as { capabilities?: { untrustedWorkspaces?: { supported: unknown; restrictedConfigurations?: string[] } } }).capabilities;
+  assert.equal(caps?.untrustedWorkspaces?.supported, 'limited');
+  assert.deepEqual(caps?.untrustedWorkspaces?.restrictedConfigurations, ['daxPoisonLab.kernelTree']);
+});
+
+test('the CSP nonce comes from the cryptographic generator: 32 characters, never the same twice', async () => {
+  const src = readFileSync(join(resolve(__dirname, '..', '..', '..'), 'src', 'extension', 'webviews', 'panel.ts'), 'utf8');
+  assert.match(src, /crypto\.getRandomValues/);
+  assert.doesNotMatch(src, /Math\.random/);
+});

@@ -16,7 +16,10 @@ const TITLES: Record<ViewKind, string> = {
 export function nonce(): string {
   const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
   let s = '';
-  for (let i = 0; i < 32; i++) s += chars.charAt(Math.floor(Math.random() * chars.length));
+  // a CSP nonce must not be guessable: the platform's cryptographic generator (Node and web workers alike)
+  const bytes = new Uint8Array(32);
+  globalThis.crypto.getRandomValues(bytes);
+  for (const b of bytes) s += chars.charAt(b % chars.length);
   return s;
 }
 

@@ -16,7 +16,7 @@
 
 import Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import schema from '../../../schema/scenario.schema.json';
 import { Diagnostic, InputError, ScenarioErrors, describeValue } from '../errors';
@@ -78,7 +78,7 @@ export function loadScenario(text: string, file: string): Scenario {
   const syntax = syntaxDiagnostics(source);
   if (syntax.length) throw new ScenarioErrors(syntax);
 
-  const data: unknown = source.doc.toJS({ maxAliasCount: 1000 });
+  const data = aliasSafeToJS(source);
   const problems = new Problems(source);
   if (data === null || data === undefined) {
     problems.add('', data, 'the file is empty (expected a scenario: a mapping with version, platform, events, ...)');
@@ -238,6 +238,32 @@ function syntaxDiagnostics(source: SourceText): Diagnostic[] {
   if (out.length || !source.isJson) return out;
   const strict = strictJsonError(source);
   return strict ? [strict] : [];
+}
+
+/**
+ * The document as plain data. An alias whose anchor is not set before it,
+ * or aliases that expand past the limit, are refused at the alias, not
+ * thrown as an internal error.
+ */
+function aliasSafeToJS(source: SourceText): unknown {
+  const bad: Diagnostic[] = [];
+  visit(source.doc, {
+    Alias(_key, node) {
+      if (!node.resolve(source.doc)) {
+        const at = node.range ? source.position(node.range[0]) : { line: 0, column: 0 };
+        bad.push(syntaxDiagnostic(source.file, at, `YAML alias *${node.source} has no anchor &${node.source} before it`));
+      }
+    },
+  });
+  if (bad.length) throw new ScenarioErrors(bad);
+  try {
+    return source.doc.toJS({ maxAliasCount: 1000 });
+  } catch (e) {
+    if (e instanceof ReferenceError || (e instanceof Error && /alias/i.test(e.message))) {
+      throw new ScenarioErrors([syntaxDiagnostic(source.file, { line: 0, column: 0 }, `YAML aliases: ${firstLine(e.message)}`)]);
+    }
+    throw e;
+  }
 }
 
 /** YAML accepts a superset of JSON; a .json file must be JSON. */

@@ -43,6 +43,11 @@ const defaultDeps: CliDeps = { loadScenario, diagnosticFromInputError, runScenar
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_BAD_INPUT = 2;
+/** the lab itself failed: a bug, never the input's fault */
+export const EXIT_INTERNAL = 3;
+
+/** --debug: internal errors print their stack */
+let debugStacks = false;
 
 const PROG = 'dax-poison-lab';
 
@@ -79,6 +84,7 @@ Options:
                     {"default": 50, "symbols": {"memory_failure": 300}}
   --json            run: the run report v1; compare: {"designs": {"<design>":
                     <run report>}, "metrics": ..., "costs": ...}
+  --debug           print the stack of an internal error
   --color, --no-color
                     force colours on or off (default: on when stdout is
                     a terminal)
@@ -86,9 +92,10 @@ Options:
 
 Exit status:
   0  success (check: every expectation of every scenario holds)
-  1  an expectation failed, or the simulator itself failed
+  1  an expectation failed
   2  bad input: a usage error, an unreadable file, a scenario that does not
      validate, an event the simulator refuses at run time, a bad cost file
+  3  an internal error: a bug in the lab (one line; --debug prints the stack)
 
 Bad input is reported on stderr, one line per problem, and nothing runs:
   file:line:col: /json/pointer: message
@@ -112,6 +119,8 @@ interface Options {
   depth?: number;
   /** compare: one line per row */
   wide: boolean;
+  /** internal errors print their stack */
+  debug: boolean;
 }
 
 const COMMAND_OPTIONS: Record<Options['command'], string[]> = {
@@ -133,6 +142,7 @@ function parseArgs(argv: string[]): Options | 'help' {
   let wide = false;
   let depth: number | undefined;
   let color: boolean | undefined;
+  let debug = false;
   let onlyFiles = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -177,10 +187,12 @@ function parseArgs(argv: string[]): Options | 'help' {
       case '--wide':
       case '--color':
       case '--no-color':
+      case '--debug':
         if (inline !== undefined) throw new UsageError(`option ${name} takes no value (got ${JSON.stringify(a)})`);
         if (name === '--json') json = true;
         else if (name === '--setup') setup = true;
         else if (name === '--wide') wide = true;
+        else if (name === '--debug') debug = true;
         else color = name === '--color';
         seen.push(name);
         break;
@@ -194,7 +206,7 @@ function parseArgs(argv: string[]): Options | 'help' {
     throw new UsageError(`unknown command ${JSON.stringify(command)}: expected run, check or compare`);
   }
   for (const opt of seen) {
-    if (opt !== '--color' && opt !== '--no-color' && !COMMAND_OPTIONS[command].includes(opt)) {
+    if (opt !== '--color' && opt !== '--no-color' && opt !== '--debug' && !COMMAND_OPTIONS[command].includes(opt)) {
       const allowed = COMMAND_OPTIONS[command];
       throw new UsageError(
         `option ${opt} does not apply to ${command}${allowed.length ? ` (its options: ${allowed.join(', ')})` : ''}`,
@@ -208,7 +220,7 @@ function parseArgs(argv: string[]): Options | 'help' {
   if (command !== 'check' && files.length > 1) {
     throw new UsageError(`${command} takes one scenario file, got ${files.length}: ${files.join(' ')}`);
   }
-  const opts: Options = { command, files, json, setup, wide };
+  const opts: Options = { command, files, json, setup, wide, debug };
   if (depth !== undefined) opts.depth = depth;
   if (design !== undefined) opts.design = design as Design;
   if (color !== undefined) opts.color = color;
@@ -250,13 +262,15 @@ function isInputError(e: unknown): e is InputError {
   return e instanceof InputError;
 }
 
+/** an internal error in one line, saying it is a bug; the stack only under --debug */
 function errorText(e: unknown): string {
-  if (e instanceof Error) return e.stack ?? `${e.name}: ${e.message}`;
-  return String(e);
+  const head = e instanceof Error ? `${e.name}: ${(e.message.split('\n')[0] ?? '').slice(0, 500)}` : String(e).slice(0, 500);
+  const stack = debugStacks && e instanceof Error && e.stack ? `\n${e.stack.split('\n').slice(1).join('\n')}` : '';
+  return `${head} (a bug in DAX Poison Lab: please report it; --debug prints the stack)${stack}`;
 }
 
 /** the outcome of one step on one file */
-type Outcome<T> = { ok: true; value: T } | { ok: false; code: typeof EXIT_FAILED | typeof EXIT_BAD_INPUT; lines: string[] };
+type Outcome<T> = { ok: true; value: T } | { ok: false; code: typeof EXIT_FAILED | typeof EXIT_BAD_INPUT | typeof EXIT_INTERNAL; lines: string[] };
 
 class Session {
   private texts = new Map<string, string>();
@@ -283,7 +297,7 @@ class Session {
         return { ok: false, code: EXIT_BAD_INPUT, lines: lines.length ? lines : [`${file}: the scenario does not load`] };
       }
       if (isInputError(e)) return { ok: false, code: EXIT_BAD_INPUT, lines: [this.inputError(file, e)] };
-      return { ok: false, code: EXIT_FAILED, lines: [`${file}: internal error while loading: ${errorText(e)}`] };
+      return { ok: false, code: EXIT_INTERNAL, lines: [`${file}: internal error while loading: ${errorText(e)}`] };
     }
   }
 
@@ -295,7 +309,7 @@ class Session {
       const under = design ?? s.kernel?.design;
       return {
         ok: false,
-        code: EXIT_FAILED,
+        code: EXIT_INTERNAL,
         lines: [`${file}: internal error while running${under ? ` under ${under}` : ''}: ${errorText(e)}`],
       };
     }
@@ -308,7 +322,7 @@ class Session {
       return { ok: true, value: this.deps.runMeasured(s, design, costs) };
     } catch (e) {
       if (isInputError(e)) return { ok: false, code: EXIT_BAD_INPUT, lines: [this.inputError(file, e)] };
-      return { ok: false, code: EXIT_FAILED, lines: [`${file}: internal error while running under ${design}: ${errorText(e)}`] };
+      return { ok: false, code: EXIT_INTERNAL, lines: [`${file}: internal error while running under ${design}: ${errorText(e)}`] };
     }
   }
 
@@ -369,6 +383,7 @@ export function main(argv: string[], io: CliIO, deps: CliDeps = defaultDeps): nu
     }
     throw e;
   }
+  if (opts !== 'help') debugStacks = opts.debug;
   if (opts === 'help') {
     io.stdout(USAGE);
     return EXIT_OK;
@@ -497,12 +512,19 @@ if (isEntryPoint()) {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw e;
   });
-  const code = main(process.argv.slice(2), {
+  let code: number;
+  try {
+    code = main(process.argv.slice(2), {
     stdout: (s) => void process.stdout.write(s),
     stderr: (s) => void process.stderr.write(s),
     readFile: (p) => readFileSync(p, 'utf8'),
     color: !!process.stdout.isTTY && !process.env.NO_COLOR && process.env.TERM !== 'dumb',
     ...(process.stdout.isTTY && process.stdout.columns ? { columns: process.stdout.columns } : {}),
-  });
+    });
+  } catch (e) {
+    // anything that escaped the command's own handling is a bug too: one line, exit 3
+    process.stderr.write(`${PROG}: internal error: ${errorText(e)}\n`);
+    code = EXIT_INTERNAL;
+  }
   process.exitCode = code;
 }

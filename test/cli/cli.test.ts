@@ -294,10 +294,15 @@ test('an InputError while running becomes a positioned diagnostic, exit 2', () =
   }
 });
 
-test('a crash of the simulator is not bad input: exit 1', () => {
-  const r = cli(['run', 's.poison.yaml'], { 's.poison.yaml': f({ name: 'x', crash: 'undefined is not a function' }) }, fakeDeps());
-  assert.equal(r.code, 1);
-  assert.match(r.stderr, /^s\.poison\.yaml: internal error while running under upstream: Error: undefined is not a function/);
+test('a crash of the simulator is not bad input: exit 3, one line that says it is a bug, the stack only with --debug', () => {
+  const files = { 's.poison.yaml': f({ name: 'x', crash: 'undefined is not a function' }) };
+  const r = cli(['run', 's.poison.yaml'], files, fakeDeps());
+  assert.equal(r.code, 3);
+  assert.match(r.stderr, /^s\.poison\.yaml: internal error while running under upstream: Error: undefined is not a function \(a bug in DAX Poison Lab: please report it; --debug prints the stack\)\n$/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+  const d = cli(['run', 's.poison.yaml', '--debug'], files, fakeDeps());
+  assert.equal(d.code, 3);
+  assert.match(d.stderr, /\n\s+at /);
 });
 
 test('check: exit 0 only when every expectation holds; failures say expected vs happened', () => {
@@ -337,7 +342,7 @@ test('compare: a column per design; a design whose run throws shows the error in
   const files = { 's.poison.yaml': f({ name: 'cmp', crash: 'boom', throwUnder: ['corrupted-range'] }) };
   const r = cli(['compare', 's.poison.yaml'], files, deps);
   assert.deepEqual(deps.designs, [...DESIGNS]);
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 3);
   const header = r.stdout.split('\n').find((l) => l.includes('upstream'))!;
   assert.match(header, new RegExp(DESIGNS.join(' +') + '$'));
   assert.match(r.stdout, /^\* +e1 read +-EIO +4096 bytes +4096 bytes$/m);

@@ -371,7 +371,19 @@ class Session {
  * Run the command line. `argv` is what follows the script name
  * (process.argv.slice(2)). Returns the exit code.
  */
-export function main(argv: string[], io: CliIO, deps: CliDeps = defaultDeps): number {
+/**
+ * What reaches the terminal: a scenario's names, comms and paths are
+ * printed, and they must not drive the terminal (an OSC title change, a
+ * clear-screen). Control characters other than newline and tab are written
+ * as escapes; of ESC sequences only the colour changes (SGR) the lab writes
+ * itself pass.
+ */
+export function terminalSafe(s: string): string {
+  return s.replace(/\x1b(?!\[[0-9;]*m)|[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+export function main(argv: string[], rawIo: CliIO, deps: CliDeps = defaultDeps): number {
+  const io: CliIO = { ...rawIo, stdout: (s) => rawIo.stdout(terminalSafe(s)), stderr: (s) => rawIo.stderr(terminalSafe(s)) };
   let opts: Options | 'help';
   try {
     opts = parseArgs(argv);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { main, USAGE, type CliDeps, type CliIO } from '../../src/cli/main';
+import { terminalSafe, main, USAGE, type CliDeps, type CliIO } from '../../src/cli/main';
 import { MODELLED_DESIGNS } from '../../src/sim/designs';
 import { DESIGNS, type Design, type Scenario } from '../../src/sim/scenario/types';
 import { InputError, ScenarioErrors, type Diagnostic } from '../../src/sim/errors';
@@ -744,4 +744,14 @@ events: []
     assert.match(r.stderr, /^x\.poison\.yaml:8:69: \/files\/0\/extents\/0\/block: block 0 .* holds metadata/m, cmd);
     assert.doesNotMatch(r.stderr, /internal error|\n\s+at /, cmd);
   }
+});
+
+test('terminal safety: a scenario name cannot retitle or clear the terminal; the lab\'s own colours pass', () => {
+  assert.equal(terminalSafe('a\x1b]0;pwned\x07b\x1b[2Jc\r'), 'a\\x1b]0;pwned\\x07b\\x1b[2Jc\\x0d');
+  assert.equal(terminalSafe('\x1b[31mred\x1b[0m\tok\n'), '\x1b[31mred\x1b[0m\tok\n');
+  const text = SCENARIO.replace(/^name: .*$/m, 'name: "evil\\e]0;pwned\\a\\e[2J"');
+  const r = cli(['run', 'e.poison.yaml'], { 'e.poison.yaml': text });
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(r.stdout.includes('evil\\x1b]0;pwned\\x07\\x1b[2J'), r.stdout.slice(0, 200));
+  assert.ok(!/\x1b\]|\x07|\x1b\[2J/.test(r.stdout + r.stderr));
 });

@@ -10,7 +10,7 @@
 // `file:line:col: /json/pointer: message`, placed on the offending node.
 
 import { writeJson } from './json';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { DESIGNS, type Design, type Scenario } from '../sim/scenario/types';
 import type { RunReport } from '../sim/report';
 import { InputError, type Diagnostic } from '../sim/errors';
@@ -267,6 +267,67 @@ function errorText(e: unknown): string {
   const head = e instanceof Error ? `${e.name}: ${(e.message.split('\n')[0] ?? '').slice(0, 500)}` : String(e).slice(0, 500);
   const stack = debugStacks && e instanceof Error && e.stack ? `\n${e.stack.split('\n').slice(1).join('\n')}` : '';
   return `${head} (a bug in DAX Poison Lab: please report it; --debug prints the stack)${stack}`;
+}
+
+/** the most a scenario or cost file may hold (a 10^6-extent scenario is about 42 MB) */
+export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Read a scenario or cost file as UTF-8 text, refusing what is not: more
+ * than MAX_INPUT_BYTES (read no further: /dev/zero or a pipe that never ends
+ * stops there), UTF-16 (a byte-order mark), binary (a NUL byte), or bytes
+ * that are not UTF-8; each refusal says where.
+ */
+export function readTextFile(path: string, limit = MAX_INPUT_BYTES): string {
+  const fd = openSync(path, 'r');
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    const buf = new Uint8Array(1 << 20);
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n <= 0) break;
+      total += n;
+      if (total > limit) throw new Error(`larger than ${limit / (1024 * 1024)} MiB (the most a scenario may be); not read further`);
+      chunks.push(buf.slice(0, n));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.length;
+  }
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) throw new Error('not UTF-8 text: it is UTF-16 (a byte-order mark at the start); save it as UTF-8');
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) throw new Error(`not UTF-8 text: a NUL byte at offset ${nul} (a binary file?)`);
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    let bad = 0;
+    for (let lo = 0, hi = bytes.length; lo < hi; ) {
+      // the longest prefix that decodes
+      const mid = (lo + hi + 1) >> 1;
+      try {
+        new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, mid), { stream: true });
+        lo = mid;
+        bad = mid;
+      } catch {
+        hi = mid - 1;
+      }
+    }
+    // the bytes the decoder was holding belong to the broken sequence: name its lead byte
+    let at = bad;
+    let lead = bad - 1;
+    while (lead >= 0 && lead > bad - 4 && (bytes[lead]! & 0xc0) === 0x80) lead--;
+    if (lead >= 0 && (bytes[lead]! & 0xc0) === 0xc0) {
+      const need = bytes[lead]! >= 0xf0 ? 4 : bytes[lead]! >= 0xe0 ? 3 : 2;
+      if (bad - lead < need) at = lead; // an incomplete sequence: it starts at its lead byte
+    }
+    throw new Error(`not UTF-8 text: invalid UTF-8 at byte offset ${at}`);
+  }
 }
 
 /** the outcome of one step on one file */
@@ -529,7 +590,7 @@ if (isEntryPoint()) {
     code = main(process.argv.slice(2), {
     stdout: (s) => void process.stdout.write(s),
     stderr: (s) => void process.stderr.write(s),
-    readFile: (p) => readFileSync(p, 'utf8'),
+    readFile: (p) => readTextFile(p),
     color: !!process.stdout.isTTY && !process.env.NO_COLOR && process.env.TERM !== 'dumb',
     ...(process.stdout.isTTY && process.stdout.columns ? { columns: process.stdout.columns } : {}),
     });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { terminalSafe, main, USAGE, type CliDeps, type CliIO } from '../../src/cli/main';
+import { readTextFile, terminalSafe, main, USAGE, type CliDeps, type CliIO } from '../../src/cli/main';
 import { MODELLED_DESIGNS } from '../../src/sim/designs';
 import { DESIGNS, type Design, type Scenario } from '../../src/sim/scenario/types';
 import { InputError, ScenarioErrors, type Diagnostic } from '../../src/sim/errors';
@@ -754,4 +754,32 @@ test('terminal safety: a scenario name cannot retitle or clear the terminal; the
   assert.equal(r.code, 0, r.stderr);
   assert.ok(r.stdout.includes('evil\\x1b]0;pwned\\x07\\x1b[2J'), r.stdout.slice(0, 200));
   assert.ok(!/\x1b\]|\x07|\x1b\[2J/.test(r.stdout + r.stderr));
+});
+
+test('files that are not a scenario\'s text: UTF-16, binary, invalid UTF-8, too large, endless; each refused (exit 2) saying why', async () => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'dpl-read-'));
+  const put = (name: string, bytes: Uint8Array | string) => {
+    const p = join(dir, name);
+    writeFileSync(p, bytes);
+    return p;
+  };
+  const utf16 = put('u16.poison.yaml', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('version: 1\n', 'utf16le')]));
+  const nul = put('bin.poison.yaml', Buffer.from([0x76, 0x3a, 0x20, 0x00, 0x01]));
+  const bad = put('bad.poison.yaml', Buffer.from([0x6e, 0x61, 0x6d, 0x65, 0x3a, 0x20, 0xc3, 0x28]));
+  const good = put('ok.txt', 'name: é\n');
+  assert.throws(() => readTextFile(utf16), /not UTF-8 text: it is UTF-16/);
+  assert.throws(() => readTextFile(nul), /a NUL byte at offset 3/);
+  assert.throws(() => readTextFile(bad), /invalid UTF-8 at byte offset 6/);
+  // after a complete two-byte character, the bad byte itself
+  assert.throws(() => readTextFile(put('bad2.poison.yaml', Buffer.from([0x61, 0xc3, 0xa9, 0xff, 0x62]))), /invalid UTF-8 at byte offset 3/);
+  assert.equal(readTextFile(good), 'name: é\n');
+  assert.throws(() => readTextFile(good, 4), /larger than/);
+  // a stream that never ends is refused once it passes the limit
+  assert.throws(() => readTextFile('/dev/zero', 3 * 1024 * 1024), /larger than 3 MiB/);
+  const io = { ...fakeIO({}), readFile: (p: string) => readTextFile(p) };
+  const code = main(['run', utf16], io);
+  assert.equal(code, 2);
+  assert.match(io.err.join(''), /u16\.poison\.yaml: cannot read the scenario: not UTF-8 text: it is UTF-16/);
 });

@@ -69,11 +69,6 @@ interface BulkTarget {
   bb: BadBlocks;
 }
 
-/** the pfn of a dax-device page number (the pmem data area starts at linearSpa) */
-function pfnAtBase(b: BulkTarget, devPage: number): number {
-  return b.sb.bdev.linearSpa! / PAGE_SIZE + devPage;
-}
-
 /** a read-faulted DAX file on a live pmem disk whose badblocks the driver checks */
 function bulkTarget(k: Kernel, vma: Vma): BulkTarget | undefined {
   if (k.devdaxByMapping.has(vma.mapping)) return undefined;
@@ -104,7 +99,7 @@ function sameRun(k: Kernel, b: BulkTarget, vma: Vma, at: number, unit: number): 
   if (limit <= unit) return 0;
   const piece = b.sb.mapQuiet(inode, pos, limit);
   if (!piece || piece.shared !== entry.shared) return 0;
-  // the unit just faulted must sit at the piece's start of this run
+  // the piece starts at the unit just faulted
   let len = Math.floor(Math.min(limit, piece.length) / unit) * unit;
   if (len <= unit) return 0;
   // nothing mapped or entered yet after the first unit
@@ -120,9 +115,10 @@ function sameRun(k: Kernel, b: BulkTarget, vma: Vma, at: number, unit: number): 
     if (e0.start > p1) len = Math.min(len, (e0.start - pgoff) * PAGE_SIZE);
     else {
       let end = e0.start;
-      const pfnAt = (i: number): number => piece.devOffset / PAGE_SIZE + (i - pgoff);
+      // the pfn of file index i in this piece: the pmem data area starts at linearSpa
+      const pfnOf = (i: number): number => (b.sb.bdev.linearSpa! + piece.devOffset) / PAGE_SIZE + (i - pgoff);
       for (const r of there) {
-        if (r.start !== end || r.value.pmd !== e0.value.pmd || r.value.shared !== e0.value.shared || r.value.pfn - pfnAtBase(b, pfnAt(r.start)) !== 0) break;
+        if (r.start !== end || r.value.pmd !== e0.value.pmd || r.value.shared !== e0.value.shared || r.value.pfn !== pfnOf(r.start)) break;
         end = r.end;
       }
       len = Math.min(len, (end - pgoff) * PAGE_SIZE);

@@ -252,32 +252,43 @@ function sameKill(mapping: AddressSpace, i: number, end: number): number {
  * pending from the first is not queued again, as for the kernel).
  */
 function daxKillRun(k: Kernel, mapping: AddressSpace, i: number, n: number, mfFlags: number, preRemove: boolean): void {
-  const pfn = mapping.entries.get(i)!.pfn;
+  replayAlike(k, n, mapping.entries.get(i)!.pfn, mapping, i, () => !preRemove, () => daxKillIndex(k, mapping, i, mfFlags, preRemove));
+}
+
+/**
+ * A run of n pages (pfn and file index advancing together) that the kernel
+ * handles alike: `first` handles the first page for real, and its call tree
+ * carries the run's count (Tracer.replayRun, arguments index/pgoff/pfn
+ * written first..last); the other pages get what it did, shifted by their
+ * offset in the run: PageHWPoison when `poisonsRest()` says the first was
+ * poisoned by it, their page-table entries zapped when it zapped, the
+ * per-node counters, its decisions, and its log lines one per page, as the
+ * kernel prints them.
+ */
+function replayAlike(k: Kernel, n: number, pfn: number, mapping: AddressSpace, index: number, poisonsRest: () => boolean, first: () => void): void {
   const mark = k.tr.spans.length;
   const startNow = k.tr.now;
   const logMark = k.dmesg.length;
-  const decided = k.why.capture(() => daxKillIndex(k, mapping, i, mfFlags, preRemove));
+  const stats = { ...k.mfStats };
+  const decided = k.why.capture(first);
   const lines = k.dmesg.slice(logMark);
-  const zapped = k.tr.spans.slice(mark).some((s) => s.symbol === 'unmap_mapping_range');
-  if (!preRemove) k.hwpoison.add(pfn + 1, pfn + n);
-  if (zapped) zapFileRange(mapping, i + 1, i + n);
+  if (poisonsRest()) k.hwpoison.add(pfn + 1, pfn + n);
+  if (k.tr.spans.slice(mark).some((s) => s.symbol === 'unmap_mapping_range')) zapFileRange(mapping, index + 1, index + n);
+  for (const key of Object.keys(stats) as (keyof MfStats)[]) k.mfStats[key] += (k.mfStats[key] - stats[key]) * (n - 1);
   const head = `${mfPrefix}${hex(pfn)}: `;
   for (let j = 1; j < n; j++) {
     for (const l of lines) k.dmesg.push(l.startsWith(head) ? `${mfPrefix}${hex(pfn + j)}: ${l.slice(head.length)}` : l);
     for (const d of decided) {
       if (d.kind === 'collect') k.why.note({ ...d, pgoff: d.pgoff + j, end: d.end + j });
       else if (d.kind === 'zap') k.why.note({ ...d, vlo: d.vlo + j, vhi: d.vhi + j });
+      else if (d.kind === 'failed') k.why.failed(d.pfn + j, d.end + j);
     }
   }
-  const range = (v: string | number | boolean | undefined, step: number): string | undefined => {
-    if (typeof v !== 'string' || !/^0x[0-9a-f]+$/.test(v)) return undefined;
-    return `${v}..${hex(parseInt(v, 16) + step * (n - 1))}`;
-  };
   k.tr.replayRun(mark, n, startNow, (s) => {
     const a: Record<string, string> = {};
     for (const key of ['index', 'pgoff', 'pfn']) {
-      const r = range(s.args[key], 1);
-      if (r) a[key] = r;
+      const v = s.args[key];
+      if (typeof v === 'string' && /^0x[0-9a-f]+$/.test(v)) a[key] = `${v}..${hex(parseInt(v, 16) + n - 1)}`;
     }
     return Object.keys(a).length ? a : undefined;
   });
@@ -655,30 +666,8 @@ function sameFailure(k: Kernel, p: number, end: number): number {
  */
 function memoryFailureRun(k: Kernel, p: number, n: number, flags: number): void {
   const owner = k.pageOwner.get(p) as Extract<PageOwner, { kind: 'file' }>;
-  const mark = k.tr.spans.length;
-  const startNow = k.tr.now;
-  const logMark = k.dmesg.length;
-  const stats = { ...k.mfStats };
   const poisonedBefore = k.hwpoison.has(p);
-  const decided = k.why.capture(() => memoryFailure(k, p, flags));
-  const lines = k.dmesg.slice(logMark);
-  const zapped = k.tr.spans.slice(mark).some((s) => s.symbol === 'unmap_mapping_range');
-  if (!poisonedBefore && k.hwpoison.has(p)) k.hwpoison.add(p + 1, p + n);
-  if (zapped) zapFileRange(owner.mapping, owner.index + 1, owner.index + n);
-  for (const key of Object.keys(stats) as (keyof MfStats)[]) k.mfStats[key] += (k.mfStats[key] - stats[key]) * (n - 1);
-  const head = `${mfPrefix}${hex(p)}: `;
-  for (let j = 1; j < n; j++) {
-    for (const l of lines) k.dmesg.push(l.startsWith(head) ? `${mfPrefix}${hex(p + j)}: ${l.slice(head.length)}` : l);
-    for (const d of decided) {
-      if (d.kind === 'collect') k.why.note({ ...d, pgoff: d.pgoff + j, end: d.end + j });
-      else if (d.kind === 'zap') k.why.note({ ...d, vlo: d.vlo + j, vhi: d.vhi + j });
-      else if (d.kind === 'failed') k.why.failed(d.pfn + j, d.end + j);
-    }
-  }
-  k.tr.replayRun(mark, n, startNow, (s) => {
-    const v = s.args.pfn;
-    return typeof v === 'string' && /^0x[0-9a-f]+$/.test(v) ? { pfn: `${v}..${hex(parseInt(v, 16) + n - 1)}` } : undefined;
-  });
+  replayAlike(k, n, p, owner.mapping, owner.index, () => !poisonedBefore && k.hwpoison.has(p), () => void memoryFailure(k, p, flags));
 }
 
 /** memory_failure(pfn, MF_MEM_REMOVE) for every pfn of [a, b), none of which has an owner */

@@ -155,7 +155,8 @@ export function eventVerdicts(k: Kernel, event: string, decisions: Decision[], d
   // mappers: every vma of the owner's file, and those that went away in this event
   const gone = new Map<AddressSpace, Vma[]>();
   for (const d of decisions) if (d.kind === 'exit') for (const v of d.vmas) pushTo(gone, v.mapping, v);
-  const seen = new Set<string>();
+  /** owner/mapping pairs already given a verdict: key → its index in out */
+  const seen = new Map<string, number>();
   for (const o of owners) {
     const vmas = [...o.mapping.i_mmap, ...(gone.get(o.mapping) ?? []).filter((v) => !o.mapping.i_mmap.includes(v))];
     const pgS = Math.floor(o.start / PAGE_SIZE);
@@ -168,8 +169,7 @@ export function eventVerdicts(k: Kernel, event: string, decisions: Decision[], d
       any = true;
       const key = `${vma.mm.owner.pid}/${vma.id}/${o.file ?? o.device}/${a}`;
       if (seen.has(key)) continue;
-      seen.add(key);
-      out.push(verdictFor(k, event, o, vma, a, b, ix));
+      seen.set(key, out.push(verdictFor(k, event, o, vma, a, b, ix)) - 1);
     }
     if (!any) {
       const skip = ix.skipFor(o);
@@ -201,13 +201,10 @@ export function eventVerdicts(k: Kernel, event: string, decisions: Decision[], d
       ? { mapping: vma.mapping, start: pg * PAGE_SIZE, end: (pg + 1) * PAGE_SIZE, device: host.path.replace(/^\/dev\//, ''), sb: null }
       : { mapping: vma.mapping, start: pg * PAGE_SIZE, end: (pg + 1) * PAGE_SIZE, file: host?.path ?? `mapping ${vma.mapping.id}`, sb: null };
     const key = `${d.task.pid}/${vma.id}/${o.file ?? o.device}/${pg}`;
-    if (seen.has(key)) {
-      const i = out.findIndex((v) => `${v.pid}/${v.mapping}/${'file' in v.owner ? v.owner.file : v.owner.device}/${Math.floor(v.owner.start / PAGE_SIZE)}` === key);
-      if (i >= 0) out[i] = verdictFor(k, event, o, vma, pg, pg + 1, ix);
-      continue;
-    }
-    seen.add(key);
-    out.push(verdictFor(k, event, o, vma, pg, pg + 1, ix));
+    const v = verdictFor(k, event, o, vma, pg, pg + 1, ix);
+    const i = seen.get(key);
+    if (i === undefined) seen.set(key, out.push(v) - 1);
+    else out[i] = v;
   }
   out.sort(
     (x, y) =>

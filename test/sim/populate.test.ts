@@ -111,9 +111,16 @@ test('a populated run is one tree whose spans carry the run count, and calls cou
   for (const s of report.spans.filter((x) => x.parent === run.id)) assert.equal(s.count, run.count);
 });
 
-for (const design of ['upstream', 'pagemap-failure'] as Design[])
-test(`unbind over populated mappings: runs killed alike equal page by page (${design})`, () => {
-  const events = `${EVENTS}  - { do: unbind, namespace: namespace0.0 }\n`;
+// pages of a file nobody shares, poisoned where its extents start: a run of
+// pages alike never begins with a poisoned page and goes on into clean ones
+const POISONED_FIRST = `  - { do: mmap, process: 100, id: m2, file: /mnt/pmem/frag, length: 640KiB, addr: 0x7f2000000000, populate: true }
+  - { do: madvise-hwpoison, process: 100, addr: 0x7f2000000000, length: 24KiB }
+  - { do: madvise-hwpoison, process: 100, addr: 0x7f2000028000, length: 8KiB }
+`;
+
+for (const [design, extra] of [['upstream', ''], ['pagemap-failure', ''], ['upstream', POISONED_FIRST], ['pagemap-failure', POISONED_FIRST], ['page-mapping', POISONED_FIRST], ['corrupted-range', POISONED_FIRST]] as [Design, string][])
+test(`unbind over populated mappings: runs killed alike equal page by page (${design}${extra ? ', pages already poisoned where runs start' : ''})`, () => {
+  const events = `${EVENTS}${extra}  - { do: unbind, namespace: namespace0.0 }\n`;
   const go = (naive: boolean) => {
     setNaiveIntervals(naive);
     try {
@@ -138,6 +145,9 @@ test(`unbind over populated mappings: runs killed alike equal page by page (${de
   const bulk = go(false);
   const naive = go(true);
   assert.deepEqual(bulk.state, naive.state);
-  assert.ok(bulk.spans * 10 < naive.spans, `the unbind is summarised: ${bulk.spans} spans vs ${naive.spans}`);
-  assert.ok(bulk.state.calls.kill_proc! > 500, `${bulk.state.calls.kill_proc} kill_proc calls, each counted`);
+  // page-mapping and corrupted-range tell nobody on unbind: nothing to summarise
+  if (design === 'upstream' || design === 'pagemap-failure') {
+    assert.ok(bulk.spans * 10 < naive.spans, `the unbind is summarised: ${bulk.spans} spans vs ${naive.spans}`);
+    assert.ok(bulk.state.calls.kill_proc! > 500, `${bulk.state.calls.kill_proc} kill_proc calls, each counted`);
+  }
 });

@@ -653,7 +653,14 @@ function sameFailure(k: Kernel, p: number, end: number): number {
   const r = k.pageOwner.rangeAt(p);
   if (!r || r.value.kind !== 'file') return 1;
   const index = r.value.index + (p - r.start);
-  const n = Math.min(end, r.end) - p;
+  let n = Math.min(end, r.end) - p;
+  // PageHWPoison decides memory_failure()'s path (a page already poisoned
+  // goes to kill_accessing_process): a run never mixes the two
+  if (k.hwpoison.has(p)) n = Math.min(n, k.hwpoison.query(p, p + n)[0]![1] - p);
+  else {
+    const next = k.hwpoison.firstIn(p, p + n);
+    if (next) n = next[0] - p;
+  }
   return Math.min(n, sameKill(r.value.mapping, index, index + n));
 }
 

@@ -17,7 +17,7 @@ import { InputError, type Diagnostic } from '../sim/errors';
 import { loadScenario, diagnosticFromInputError, positionOf, jsonSyntaxError } from '../sim/scenario/load';
 import { runScenario } from '../sim/run';
 import { runMeasured, parseCostTable, DEFAULT_COST_TABLE, type CostTable, type DesignMetrics } from '../sim/compare';
-import { COMPARE_WIDTH, renderCheck, renderCompare, renderRouting, type CheckEntry, type CompareRun, type RenderOptions } from '../sim/render';
+import { COMPARE_WIDTH, renderCheck, renderCompare, writeRouting, type CheckEntry, type CompareRun, type RenderOptions } from '../sim/render';
 
 export interface CliIO {
   stdout(s: string): void;
@@ -487,7 +487,7 @@ function runCommand(file: string, opts: Options, color: boolean, session: Sessio
   const render: RenderOptions = { color, setup: opts.setup };
   if (opts.depth !== undefined) render.depth = opts.depth;
   if (opts.json) writeJson(r.value, io.stdout);
-  else io.stdout(renderRouting(r.value, render));
+  else writeRouting(r.value, io.stdout, render);
   return EXIT_OK;
 }
 

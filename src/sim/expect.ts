@@ -30,7 +30,7 @@
 // happened instead.
 
 import type { Expectation } from './scenario/types';
-import type { ExpectationResult, ReportCxlPoison, ReportSignal, RunReport } from './report';
+import { hwpoisonHas, type ExpectationResult, type ReportCxlPoison, type ReportSignal, type RunReport } from './report';
 import type { CxlPoisonExpect, VerdictExpect } from './scenario/types';
 import type { ReportVerdict } from './report';
 import { ULLONG_MAX_HEX } from './cxl/interleave';
@@ -323,7 +323,7 @@ function checkCalls(x: { symbol: string; count: number }, snap: ReportSnapshot):
 // ---------------------------------------------------------------- hwpoison
 
 function checkHwpoison(x: { pfn: number; set: boolean }, snap: ReportSnapshot): string {
-  const isSet = snap.hwpoison.some((p) => addrValue(p) === x.pfn);
+  const isSet = hwpoisonHas(snap.hwpoison, x.pfn);
   if (isSet === x.set) return '';
   const pfn = hex(x.pfn);
   if (x.set) {

@@ -3,7 +3,7 @@
 // caller decides whether to colour (only when stdout is a TTY) and passes it.
 
 import type { DesignMetrics } from './compare';
-import type { ExpectationResult, ReportEvent, ReportSignal, ReportVerdict, RunReport, Span } from './report';
+import { hwpoisonPages, type ExpectationResult, type ReportEvent, type ReportSignal, type ReportVerdict, type RunReport, type Span } from './report';
 import { describeSignal } from './expect';
 import { hex } from './units';
 
@@ -330,14 +330,50 @@ function formatBadblock([sector, count]: [number, number]): string {
  * stop at `opts.depth` levels, the calls below summarised.
  */
 export function renderRouting(report: RunReport, opts?: RenderOptions): string {
+  const parts: string[] = [];
+  writeRouting(report, (chunk) => parts.push(chunk), opts);
+  return parts.join('');
+}
+
+/** the widest of some strings, without spreading them into a call */
+function widest(xs: Iterable<string>): number {
+  let w = 0;
+  for (const x of xs) if (x.length > w) w = x.length;
+  return w;
+}
+
+/**
+ * Lines written out in chunks of about 64 KiB as they are made, so a report
+ * with a million lines never becomes one string.
+ */
+class LineSink {
+  private buf: string[] = [];
+  private size = 0;
+  constructor(private readonly emit: (chunk: string) => void) {}
+  push(...lines: string[]): void {
+    for (const l of lines) {
+      this.buf.push(l);
+      this.size += l.length + 1;
+    }
+    if (this.size >= 65536) this.flush();
+  }
+  flush(): void {
+    if (this.buf.length) this.emit(this.buf.join('\n') + '\n');
+    this.buf = [];
+    this.size = 0;
+  }
+}
+
+/** renderRouting, written out to `emit` in chunks as it goes (the CLI's `run`) */
+export function writeRouting(report: RunReport, emit: (chunk: string) => void, opts?: RenderOptions): void {
   const p = paint(opts);
-  const out: string[] = [];
+  const out = new LineSink(emit);
   out.push(`${p.bold(report.scenario)}  ${p.dim(`(design ${report.design})`)}`);
 
   const spans = report.spans ?? [];
   const forest = spanForest(spans);
   const maxDepth = opts?.depth !== undefined && opts.depth >= 1 ? Math.floor(opts.depth) : Infinity;
-  const layerWidth = Math.max(0, ...spans.map((s) => s.layer.length));
+  const layerWidth = widest(spans.map((s) => s.layer));
   const printed = new Set<number>();
   const tree = (root: Span, indent: string): void => {
     const walk = (s: Span, depth: number) => {
@@ -391,7 +427,7 @@ export function renderRouting(report: RunReport, opts?: RenderOptions): string {
     const vs = verdicts.filter((v) => v.event === ev.id);
     if (vs.length) {
       out.push(`  ${p.bold('verdicts')}`);
-      out.push(...verdictLines(vs, p, '    '));
+      for (const l of verdictLines(vs, p, '    ')) out.push(l);
     }
   }
   if (afterRoots.length && opts?.setup) {
@@ -419,7 +455,7 @@ export function renderRouting(report: RunReport, opts?: RenderOptions): string {
 
   out.push('', p.bold('badblocks'));
   const bb = Object.entries(report.badblocks ?? {});
-  const bbWidth = Math.max(0, ...bb.map(([k]) => k.length));
+  const bbWidth = widest(bb.map(([k]) => k));
   if (!bb.length) out.push(`    ${p.dim('none')}`);
   for (const [dev, ranges] of bb) {
     out.push(`    ${dev.padEnd(bbWidth)}  ${ranges.length ? ranges.map(formatBadblock).join('; ') : p.dim('none')}`);
@@ -427,7 +463,7 @@ export function renderRouting(report: RunReport, opts?: RenderOptions): string {
 
   if (report.hwpoison?.length) {
     out.push('', p.bold('hwpoison'));
-    out.push(`    ${plural(report.hwpoison.length, 'page')}: pfn ${report.hwpoison.join(' ')}`);
+    out.push(`    ${plural(hwpoisonPages(report.hwpoison), 'page')}: pfn ${report.hwpoison.join(' ')}`);
   }
 
   if (report.cxlPoison?.length) {
@@ -440,7 +476,7 @@ export function renderRouting(report: RunReport, opts?: RenderOptions): string {
 
   out.push('', p.bold('filesystems'));
   const fss = report.filesystems ?? [];
-  const fsWidth = Math.max(0, ...fss.map((f) => f.mount.length));
+  const fsWidth = widest(fss.map((f) => f.mount));
   if (!fss.length) out.push(`    ${p.dim('none')}`);
   for (const f of fss) {
     out.push(`    ${f.mount.padEnd(fsWidth)}  ${f.shutdown === null ? 'up' : p.red(`shut down: ${f.shutdown}`)}`);
@@ -448,19 +484,19 @@ export function renderRouting(report: RunReport, opts?: RenderOptions): string {
 
   out.push('', p.bold('calls'));
   const calls = Object.entries(report.calls ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const callWidth = Math.max(0, ...calls.map(([k]) => k.length));
-  const countWidth = Math.max(0, ...calls.map(([, n]) => String(n).length));
+  const callWidth = widest(calls.map(([k]) => k));
+  const countWidth = widest(calls.map(([, n]) => String(n)));
   if (!calls.length) out.push(`    ${p.dim('none')}`);
   for (const [sym, n] of calls) out.push(`    ${sym.padEnd(callWidth)}  ${String(n).padStart(countWidth)}`);
 
   const exps = report.expectations ?? [];
   if (exps.length) {
     out.push('', p.bold('expectations'));
-    for (const x of exps) out.push(...expectationLines(x, p));
+    for (const x of exps) for (const l of expectationLines(x, p)) out.push(l);
     const failed = exps.filter((x) => !x.ok).length;
     out.push(`    ${exps.length - failed} passed, ${failed} failed`);
   }
-  return out.join('\n') + '\n';
+  out.flush();
 }
 
 function expectationLines(x: ExpectationResult, p: Paint): string[] {

@@ -125,7 +125,11 @@ export interface RunReport {
   dmesg: string[];
   /** device or region name -> [sector, count] list, as sysfs badblocks prints it */
   badblocks: Record<string, [number, number][]>;
-  /** pfns with PageHWPoison set, hex */
+  /**
+   * pfns with PageHWPoison set, hex, ascending; extension: a run of more than
+   * HWPOISON_LIST_MAX consecutive pfns is one entry "0xfirst..0xlast" (read
+   * them with hwpoisonRanges / hwpoisonPages / hwpoisonHas)
+   */
   hwpoison: string[];
   filesystems: ReportFilesystem[];
   calls: Record<string, number>;
@@ -152,4 +156,45 @@ export interface ReportCxlPoison {
   /** bytes (the record's length x 64) */
   dpaLength: number;
   source: 'Unknown' | 'External' | 'Internal' | 'Injected' | 'Vendor';
+}
+
+/** runs of PageHWPoison pfns this long or shorter are listed pfn by pfn in RunReport.hwpoison */
+export const HWPOISON_LIST_MAX = 16;
+
+/** RunReport.hwpoison from [start, end) pfn ranges: pfn by pfn, a longer run as "0xfirst..0xlast" */
+export function hwpoisonEntries(ranges: Iterable<readonly [number, number]>): string[] {
+  const out: string[] = [];
+  const h = (v: number): string => `0x${v.toString(16)}`;
+  for (const [s, e] of ranges) {
+    if (e - s > HWPOISON_LIST_MAX) out.push(`${h(s)}..${h(e - 1)}`);
+    else for (let p = s; p < e; p++) out.push(h(p));
+  }
+  return out;
+}
+
+/** the [start, end) pfn ranges of a RunReport.hwpoison list (either form of entry) */
+export function hwpoisonRanges(list: readonly string[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const x of list) {
+    const m = /^(0x[0-9a-f]+)(?:\.\.(0x[0-9a-f]+))?$/i.exec(x.trim());
+    if (!m) continue;
+    const a = parseInt(m[1]!, 16);
+    const b = m[2] ? parseInt(m[2], 16) : a;
+    const last = out[out.length - 1];
+    if (last && last[1] === a) last[1] = b + 1;
+    else out.push([a, b + 1]);
+  }
+  return out;
+}
+
+/** how many pages a RunReport.hwpoison list names */
+export function hwpoisonPages(list: readonly string[]): number {
+  let n = 0;
+  for (const [a, b] of hwpoisonRanges(list)) n += b - a;
+  return n;
+}
+
+/** whether a RunReport.hwpoison list names pfn */
+export function hwpoisonHas(list: readonly string[], pfn: number): boolean {
+  return hwpoisonRanges(list).some(([a, b]) => pfn >= a && pfn < b);
 }

@@ -427,3 +427,15 @@ test('wrapWords: between words and after |, never inside a word', () => {
   assert.deepEqual(wrapWords('x BUS_MCEERR_AO', 5, true), ['x', 'BUS_MCEERR_AO']);
   assert.deepEqual(wrapWords('', 5), ['']);
 });
+
+test('writeRouting streams the same text as renderRouting, in bounded chunks', async () => {
+  const { writeRouting } = await import('../../src/sim/render');
+  const r = sampleReport();
+  // a long dmesg: the text goes out in several chunks, none of them the whole
+  r.dmesg = Array.from({ length: 20000 }, (_, i) => `Memory failure: 0x${(0x240000 + i).toString(16)}: recovery action for dax page: Recovered`);
+  const chunks: string[] = [];
+  writeRouting(r, (c) => chunks.push(c));
+  assert.equal(chunks.join(''), renderRouting(r));
+  assert.ok(chunks.length > 10, `${chunks.length} chunks`);
+  assert.ok(Math.max(...chunks.map((c) => c.length)) < 70000);
+});

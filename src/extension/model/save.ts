@@ -116,7 +116,7 @@ export function endStateExpectations(run: FullRun): Record<string, unknown>[] {
   for (const f of run.report.filesystems) out.push({ fs: { mount: f.mount, shutdown: f.shutdown ? f.shutdown.split('|')[0] : 'none' } });
   const devices = run.scenario.platform.namespaces.filter((n) => n.mode !== 'devdax').map((n) => n.device);
   for (const d of devices) out.push({ badblocks: { device: d, ranges: (run.report.badblocks[d] ?? []).map(([s, c]) => [s, c]) } });
-  for (const pfn of run.report.hwpoison.slice(0, 16)) out.push({ hwpoison: { pfn, set: true } });
+  for (const pfn of run.report.hwpoison.slice(0, 16)) out.push({ hwpoison: { pfn: pfn.split('..')[0]!, set: true } });
   return out;
 }
 

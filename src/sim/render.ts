@@ -268,7 +268,8 @@ function summariseSetup(roots: readonly Span[], forest: SpanForest): string {
   const faults = roots.filter((r) => r.symbol === 'do_user_addr_fault');
   const faulted = new Set<string>();
   for (const f of faults) {
-    const vma = descendants(forest, f).find((d) => d.symbol === 'handle_mm_fault')?.args.vma;
+    // a summary of runs faulted quietly names its vma itself
+    const vma = f.args.vma ?? descendants(forest, f).find((d) => d.symbol === 'handle_mm_fault')?.args.vma;
     faulted.add(`${f.args.pid ?? '?'}/${vma ?? '?'}`);
   }
   const nFaults = faults.reduce((sum, f) => sum + callsOf(f), 0);

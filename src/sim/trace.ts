@@ -85,6 +85,13 @@ export class Tracer {
    */
   run<T>(layer: Layer, symbol: string, args: Args, count: number, fn: (span: Span) => T, fmt: (r: T) => string = defaultFmt): T {
     if (count <= 0) return fn(undefined as unknown as Span);
+    if (this.quietDepth) {
+      // counted and timed as if traced, with no span of its own
+      this.calls.set(symbol, (this.calls.get(symbol) ?? 0) + count);
+      this.quietTrail.set(symbol, (this.quietTrail.get(symbol) ?? 0) + count);
+      this.now += this.cost(symbol) * count;
+      return fn(QUIET_SPAN);
+    }
     const span = this.open(layer, symbol, args, count);
     this.stack.push(span);
     try {
@@ -136,9 +143,70 @@ export class Tracer {
     this.now += (this.now - startNow) * extra;
   }
 
+  private quietDepth = 0;
+  /** calls made by the last quietly() step, by symbol */
+  private readonly quietTrail = new Map<string, number>();
+
+  /**
+   * Run `fn` with its calls counted and timed exactly as if traced, but
+   * recording no spans (the caller records one summary span for them). For
+   * work whose every step is alike and already shown once, such as the runs
+   * of a MAP_POPULATE after its first few.
+   */
+  quietly<T>(fn: () => T): T {
+    if (!this.quietDepth) this.quietTrail.clear();
+    this.quietDepth++;
+    try {
+      return fn();
+    } finally {
+      this.quietDepth--;
+    }
+  }
+
+  /**
+   * The calls of the last quiet step made `n` more times (a run of pages
+   * alike after its first, faulted quietly): every call counted, the clock
+   * advanced by n times `dur`.
+   */
+  repeatQuiet(n: number, dur: number): void {
+    for (const [sym, c] of this.quietTrail) this.calls.set(sym, (this.calls.get(sym) ?? 0) + c * n);
+    this.now += dur * n;
+  }
+
+  /**
+   * One span standing for `count` calls made quietly from clock `t` to now
+   * (no cost of its own: the quiet calls advanced the clock), at the
+   * current depth.
+   */
+  summary(layer: Layer, symbol: string, args: Args, count: number, t: number, ret: string): Span {
+    const parent = this.stack[this.stack.length - 1];
+    const span: Span = { id: this.spans.length + 1, parent: parent ? parent.id : null, t, dur: this.now - t, layer, symbol, args, ret };
+    if (count !== 1) span.count = count;
+    if (this.event !== undefined) span.event = this.event;
+    this.spans.push(span);
+    return span;
+  }
+
+  /** what the last quietly() step called, by symbol (a copy) */
+  lastQuietTrail(): Map<string, number> {
+    return new Map(this.quietTrail);
+  }
+
+  /** calls `trail` made `n` more times, each taking `dur` of the clock */
+  repeatTrail(trail: ReadonlyMap<string, number>, n: number, dur: number): void {
+    for (const [sym, c] of trail) this.calls.set(sym, (this.calls.get(sym) ?? 0) + c * n);
+    this.now += dur * n;
+  }
+
+  /** inside quietly(): calls record no span */
+  get quiet(): boolean {
+    return this.quietDepth > 0;
+  }
+
   /** count calls of a symbol done inside a summarised run, without a span of their own */
   countOnly(symbol: string, n: number): void {
     if (n > 0) this.calls.set(symbol, (this.calls.get(symbol) ?? 0) + n);
+    if (n > 0 && this.quietDepth) this.quietTrail.set(symbol, (this.quietTrail.get(symbol) ?? 0) + n);
     this.now += this.cost(symbol) * n;
   }
 
@@ -162,8 +230,12 @@ export class Tracer {
     for (const [k, v] of m.calls) this.calls.set(k, v);
     this.now = m.now;
     this.stack = [];
+    this.quietDepth = 0;
   }
 }
+
+/** the span a call made quietly gets: not in the trace (id 0, no parent) */
+const QUIET_SPAN: Span = { id: 0, parent: null, t: 0, dur: 0, layer: 'mm', symbol: '', args: {}, ret: '' };
 
 function defaultFmt(r: unknown): string {
   if (typeof r === 'number') return retName(r);

@@ -35,7 +35,7 @@ export type Decision =
   /** a task died at the end of the event; its mappings went with it */
   | { kind: 'exit'; task: Task; vmas: Vma[]; signo: string; span: number | null }
   /** mf_generic_kill_procs: what page->mapping said for pfn */
-  | { kind: 'page-mapping'; pfn: number; owner: 'file' | 'shared' | 'none'; mapping: AddressSpace | null; span: number | null }
+  | { kind: 'page-mapping'; pfn: number; /** a run of pfns [pfn, end) alike */ end?: number; owner: 'file' | 'shared' | 'none'; mapping: AddressSpace | null; span: number | null }
   /** dax_holder_notify_failure: nobody holds the device (-EOPNOTSUPP), or it is dead (-ENXIO) */
   | { kind: 'no-holder'; dax: string; ret: string; span: number | null }
   /** the holder declined (-EOPNOTSUPP: no rmapbt), so the generic path ran */
@@ -547,7 +547,16 @@ function pageMappingFor(k: Kernel, ix: Index, o: Owner): Extract<Decision, { kin
   if (!ix.pageMappings.length) return undefined;
   let pfns = ix.pfnsOf.get(o);
   if (!pfns) ix.pfnsOf.set(o, (pfns = ownerPfns(k, o, Math.floor(o.start / PAGE_SIZE), Math.ceil(o.end / PAGE_SIZE))));
-  return ix.pageMappings.find((d) => pfns.has(d.pfn));
+  for (const d of ix.pageMappings) {
+    if (d.end === undefined) {
+      if (pfns.has(d.pfn)) return d;
+      continue;
+    }
+    // a run noted once: what it said for this owner's first pfn in it
+    const hit = pfns.firstIn(d.pfn, d.end);
+    if (hit) return { ...d, pfn: Math.max(hit[0], d.pfn), end: undefined };
+  }
+  return undefined;
 }
 
 function ownerPfns(k: Kernel, o: Owner, a: number, b: number): RangeSet {

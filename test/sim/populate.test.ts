@@ -151,3 +151,71 @@ test(`unbind over populated mappings: runs killed alike equal page by page (${de
     assert.ok(bulk.state.calls.kill_proc! > 500, `${bulk.state.calls.kill_proc} kill_proc calls, each counted`);
   }
 });
+
+// A file in 48 small extents: after its first TRACED_RUNS runs a populate
+// faults quietly (one summary span per stretch), and runs shaped like one
+// already faulted take no fault at all. Calls, clock, state and log must
+// still equal page-by-page faulting: a reflinked copy, a second mapper over
+// entries already there, a known-bad sector in the middle, a misaligned
+// mapping and a private writable one.
+const EXTENTS = Array.from({ length: 48 }, (_, i) => `{ offset: ${i * 2}, block: ${20000 + i * 3}, length: 2 }`).join(', ');
+const MANY = (design: Design) => `
+version: 1
+name: quiet populate
+kernel: { design: ${design} }
+platform:
+  regions: [ { id: region0, spa: 0x240000000, size: 256MiB } ]
+  namespaces: [ { id: namespace0.0, region: region0, mode: fsdax, device: pmem0, align: 2MiB } ]
+filesystems:
+  - { device: pmem0, type: xfs, mount: /mnt/pmem, rmapbt: true, reflink: true, agcount: 2 }
+files:
+  - { path: /mnt/pmem/many, size: 384KiB, fill: 0x61, extents: [ ${EXTENTS} ] }
+  - { path: /mnt/pmem/copy, reflink: /mnt/pmem/many }
+processes:
+  - { pid: 100, comm: a, mceKill: early }
+  - { pid: 101, comm: b }
+  - { pid: 102, comm: c }
+events:
+  - { do: inject-error, namespace: namespace0.0, block: 20061, count: 1 }
+  - { do: mmap, process: 100, id: m0, file: /mnt/pmem/many, length: 384KiB, populate: true }
+  - { do: mmap, process: 101, id: m0, file: /mnt/pmem/copy, length: 384KiB, populate: true }
+  - { do: mmap, process: 102, id: m0, file: /mnt/pmem/many, length: 384KiB, populate: true }
+  - { do: mmap, process: 102, id: m1, file: /mnt/pmem/many, offset: 8192, length: 360KiB, addr: 0x7f3000003000, populate: true }
+  - { do: mmap, process: 101, id: m1, file: /mnt/pmem/many, length: 384KiB, prot: rw, flags: private, populate: true }
+  - { do: madvise-hwpoison, process: 100, addr: 0x7f0000030000, length: 4096 }
+  - { do: unbind, namespace: namespace0.0 }
+`;
+
+for (const design of ['upstream', 'page-mapping', 'corrupted-range', 'pagemap-failure'] as Design[])
+  test(`populate in many small extents, quiet after the first runs, equals page by page (${design})`, () => {
+    const go = (naive: boolean) => {
+      setNaiveIntervals(naive);
+      try {
+        const { machine, report } = runScenarioFull(loadScenario(MANY(design), 'many.poison.yaml'));
+        const k = machine.k;
+        return {
+          spans: report.spans.length,
+          summaries: report.spans.filter((s) => s.symbol === 'do_user_addr_fault' && s.args.runs !== undefined),
+          state: {
+            events: report.events.map((e) => ({ id: e.id, at: e.at, result: e.result })),
+            signals: report.signals,
+            dmesg: expandDmesg(report.dmesg),
+            calls: report.calls,
+            hwpoison: report.hwpoison,
+            verdicts: report.verdicts.map(({ span: _s, ...v }) => v),
+            now: k.tr.now,
+            ptes: k.tasks.flatMap((t) => (t.mm ? t.mm.vmas.map((v) => ({ pid: t.pid, id: v.id, ptes: flat(v.ptes) })) : [])),
+            owners: flat(k.pageOwner),
+          },
+        };
+      } finally {
+        setNaiveIntervals(false);
+      }
+    };
+    const bulk = go(false);
+    const naive = go(true);
+    assert.deepEqual(bulk.state, naive.state);
+    assert.ok(bulk.summaries.length > 0, 'quiet stretches are summarised');
+    for (const s of bulk.summaries) assert.ok((s.count ?? 1) >= Number(s.args.runs), `a summary counts every fault: ${JSON.stringify(s)}`);
+    assert.ok(bulk.spans * 2 < naive.spans, `${bulk.spans} spans vs ${naive.spans}`);
+  });

@@ -153,17 +153,28 @@ export function daxIomapFault(k: Kernel, sb: SuperBlock, vma: Vma, addr: number,
   return daxIomapPteFault(k, sb, vma, inode, addr, write);
 }
 
+/**
+ * The refusals dax_iomap_pmd_fault makes before it looks at the filesystem
+ * (dax_fault_check_fallback, the vma and file-offset alignment, the file's
+ * size, a PTE entry already in the 2 MiB window): true when the fault at
+ * `addr` falls back to PTE size at once.
+ */
+export function pmdFallsBackAtOnce(vma: Vma, inode: Inode, addr: number, write: boolean): boolean {
+  const haddr = addr - (addr % PMD_SIZE);
+  if (haddr < vma.start || haddr + PMD_SIZE > vma.end) return true;
+  const pgoff = vma.pgoff + (haddr - vma.start) / PAGE_SIZE;
+  if (pgoff % PG_PMD_NR !== 0) return true;
+  if (write && vma.flags === 'private') return true;
+  if ((pgoff + PG_PMD_NR) * PAGE_SIZE > Math.ceil(inode.size / PAGE_SIZE) * PAGE_SIZE) return true;
+  // a PTE entry already in the window keeps it at PTE size (grab_mapping_entry)
+  return vma.mapping.entries.query(pgoff, pgoff + PG_PMD_NR).some((r) => !r.value.pmd);
+}
+
 function daxIomapPmdFault(k: Kernel, sb: SuperBlock, vma: Vma, inode: Inode, addr: number, write: boolean): FaultResult {
   const haddr = addr - (addr % PMD_SIZE);
   // dax_fault_check_fallback and the alignment checks: cheap refusals first, no span
-  if (haddr < vma.start || haddr + PMD_SIZE > vma.end) return { fault: 'VM_FAULT_FALLBACK' };
+  if (pmdFallsBackAtOnce(vma, inode, addr, write)) return { fault: 'VM_FAULT_FALLBACK' };
   const pgoff = vma.pgoff + (haddr - vma.start) / PAGE_SIZE;
-  if (pgoff % PG_PMD_NR !== 0) return { fault: 'VM_FAULT_FALLBACK' };
-  if (write && vma.flags === 'private') return { fault: 'VM_FAULT_FALLBACK' };
-  if ((pgoff + PG_PMD_NR) * PAGE_SIZE > Math.ceil(inode.size / PAGE_SIZE) * PAGE_SIZE) return { fault: 'VM_FAULT_FALLBACK' };
-  // a PTE entry already in the window keeps it at PTE size (grab_mapping_entry)
-  const inWindow = vma.mapping.entries.query(pgoff, pgoff + PG_PMD_NR);
-  if (inWindow.some((r) => !r.value.pmd)) return { fault: 'VM_FAULT_FALLBACK' };
   return k.tr.call(
     'fsdax',
     'dax_iomap_pmd_fault',

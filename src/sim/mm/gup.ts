@@ -17,37 +17,90 @@ import type { Kernel } from '../kernel';
 import { hex, PAGE_SIZE, PAGE_SHIFT, PMD_SIZE } from '../units';
 import { naiveIntervals } from '../intervals';
 import { faultIn, sbOfVma } from './fault';
-import { daxBulkInsert } from '../fs/dax';
+import { daxBulkInsert, pmdFallsBackAtOnce } from '../fs/dax';
 import type { Task, Vma } from './types';
 import type { SuperBlock } from '../fs/vfs';
 import type { BadBlocks } from '../nvdimm/badblocks';
 
 
+/**
+ * Runs of one populate traced in full, each as its first fault's call tree
+ * carrying the run's count; the runs after them that fault alike on clean
+ * media are faulted quietly (every call counted and timed, no span) and
+ * shown as one summary span per stretch. A mapping of a file in 10^5
+ * extents is 10^5 runs: its trace stays a handful of trees.
+ */
+export const TRACED_RUNS = 4;
+
 /** MAP_POPULATE of one mapping: every page faulted in, in order, until one fails */
 export function mmPopulate(k: Kernel, t: Task, vma: Vma): void {
   const saved = k.current;
   k.current = t;
+  // a stretch of runs faulted quietly, to be written as one summary span
+  let stretch: { t: number; from: number; to: number; faults: number; runs: number } | undefined;
+  const endStretch = (): void => {
+    if (!stretch) return;
+    k.tr.summary('mm', 'do_user_addr_fault', { pid: t.pid, vma: vma.id, from: hex(stretch.from), to: hex(stretch.to), runs: stretch.runs, write: false }, stretch.faults, stretch.t, 'VM_FAULT_NOPAGE');
+    stretch = undefined;
+  };
   try {
     const write = vma.flags === 'private' && vma.prot === 'rw';
     const bulk = !write && !naiveIntervals() ? bulkTarget(k, vma) : undefined;
+    let runs = 0;
+    // what one quiet PTE fault of each shape called, and its time
+    const shapes = new Map<string, { trail: Map<string, number>; dur: number }>();
     let a = vma.start;
     while (a < vma.end) {
       if (vma.ptes.get(a / PAGE_SIZE)) {
         a += PAGE_SIZE;
         continue;
       }
+      const quiet = !!bulk && runs >= TRACED_RUNS && cleanAhead(k, bulk, vma, a);
+      if (!quiet) endStretch();
+      // a PTE run like one already faulted quietly: its calls and time are
+      // known, its effect is the run's entries as ranges
+      const key = quiet ? pteShape(bulk!, vma, a) : undefined;
+      const known = key !== undefined ? shapes.get(key) : undefined;
+      if (known) {
+        const n = sameRun(k, bulk!, vma, a, PAGE_SIZE, true);
+        if (n > 0) {
+          const before = k.tr.now;
+          const pos = (vma.pgoff + (a - vma.start) / PAGE_SIZE) * PAGE_SIZE;
+          const piece = bulk!.sb.mapQuiet(vma.mapping.host!, pos, PAGE_SIZE)!;
+          daxBulkInsert(k, vma, a, a + n * PAGE_SIZE, false, (bulk!.sb.bdev.linearSpa! + piece.devOffset) / PAGE_SIZE, piece.shared);
+          k.tr.repeatTrail(known.trail, n, known.dur);
+          stretch ??= { t: before, from: a, to: a, faults: 0, runs: 0 };
+          stretch.runs++;
+          stretch.faults += n;
+          runs++;
+          a += n * PAGE_SIZE;
+          stretch.to = a - PAGE_SIZE;
+          continue;
+        }
+      }
       const mark = k.tr.spans.length;
+      const before = k.tr.now;
+      const pmdTries = k.tr.calls.get('dax_iomap_pmd_fault') ?? 0;
       // pages past the end of the file cannot be populated; populate stops quietly
-      if (!faultIn(k, t, vma, a, write, false)) break;
+      const ok = quiet ? k.tr.quietly(() => faultIn(k, t, vma, a, write, false)) : faultIn(k, t, vma, a, write, false);
+      if (!ok) break;
+      runs++;
       const pte = vma.ptes.get(a / PAGE_SIZE)!;
       const unit = pte.shift > PAGE_SHIFT ? 2 ** pte.shift : PAGE_SIZE;
       const next = a - (a % unit) + unit;
       // a page's PMD attempt that got as far as a span decides differently from
       // the pages after it (they find its PTE entry in the window and fall back
       // at once): the run starts at the next page
-      const representative =
-        !!bulk && pte.pfn >= 0 && k.tr.spans[mark]?.symbol === 'do_user_addr_fault' && (unit !== PAGE_SIZE || !k.tr.spans.slice(mark).some((s) => s.symbol === 'dax_iomap_pmd_fault'));
+      const triedPmd = (k.tr.calls.get('dax_iomap_pmd_fault') ?? 0) > pmdTries;
+      const faulted = quiet ? true : k.tr.spans[mark]?.symbol === 'do_user_addr_fault';
+      const representative = !!bulk && pte.pfn >= 0 && faulted && (unit !== PAGE_SIZE || !triedPmd);
       const more = representative ? sameRun(k, bulk!, vma, a - (a % unit), unit) : 0;
+      if (quiet && key !== undefined && unit === PAGE_SIZE && !triedPmd && faulted) shapes.set(key, { trail: k.tr.lastQuietTrail(), dur: k.tr.now - before });
+      if (quiet) {
+        stretch ??= { t: before, from: a, to: a, faults: 0, runs: 0 };
+        stretch.runs++;
+        stretch.faults += 1 + more;
+      }
       if (more > 0) {
         const at = a - (a % unit);
         const first = at + unit;
@@ -55,13 +108,49 @@ export function mmPopulate(k: Kernel, t: Task, vma: Vma): void {
         const entry = vma.mapping.entries.get(vma.pgoff + (at - vma.start) / PAGE_SIZE)!;
         const pfnAt = vma.ptes.get(at / PAGE_SIZE)!.pfn;
         daxBulkInsert(k, vma, first, end, unit === PMD_SIZE, pfnAt + unit / PAGE_SIZE, entry.shared);
-        k.tr.replay(mark, more + 1, { addr: `${hex(a)}..${hex(end - unit)}` });
+        if (quiet) k.tr.repeatQuiet(more, k.tr.now - before);
+        else k.tr.replay(mark, more + 1, { addr: `${hex(a)}..${hex(end - unit)}` });
         a = end;
       } else a = next;
+      if (stretch) stretch.to = a - PAGE_SIZE;
     }
   } finally {
+    endStretch();
     k.current = saved;
   }
+}
+
+/**
+ * The shape of a PTE fault at `a` that cleanAhead passed, when it can be
+ * told without faulting: its PMD attempt falls back at once, and the page is
+ * shared or not, with a DAX entry already there (another mapper's) or not.
+ * Two faults of one shape make the same calls. Undefined when the PMD
+ * attempt would look further.
+ */
+function pteShape(b: BulkTarget, vma: Vma, a: number): string | undefined {
+  const inode = vma.mapping.host!;
+  if (!pmdFallsBackAtOnce(vma, inode, a, false)) return undefined;
+  const pgoff = vma.pgoff + (a - vma.start) / PAGE_SIZE;
+  const piece = b.sb.mapQuiet(inode, pgoff * PAGE_SIZE, PAGE_SIZE);
+  if (!piece) return undefined;
+  const e = vma.mapping.entries.get(pgoff);
+  return `${piece.shared ? 'shared' : 'own'}/${e ? (e.pmd ? 'pmd' : e.shared ? 'entry-shared' : 'entry') : 'none'}`;
+}
+
+/**
+ * Whether the fault at `a` may be taken quietly: the page lies in a mapped
+ * piece of the file on a live disk with no known-bad sector in its 2 MiB
+ * window, so it cannot fail or take a path the traced runs did not show.
+ */
+function cleanAhead(k: Kernel, b: BulkTarget, vma: Vma, a: number): boolean {
+  const inode = vma.mapping.host;
+  if (!inode) return false;
+  const pos = (vma.pgoff + (a - vma.start) / PAGE_SIZE) * PAGE_SIZE;
+  if (pos >= inode.size) return false;
+  const window = Math.min(PMD_SIZE - (a % PMD_SIZE), vma.end - a, Math.ceil(inode.size / PAGE_SIZE) * PAGE_SIZE - pos);
+  const piece = b.sb.mapQuiet(inode, pos, window);
+  if (!piece) return false;
+  return b.bb.check(piece.devOffset / 512, piece.length / 512).rc === 0;
 }
 
 interface BulkTarget {
@@ -86,29 +175,31 @@ function bulkTarget(k: Kernel, vma: Vma): BulkTarget | undefined {
  * them, and, for pages, inside the same 2 MiB window (the PMD attempt each
  * page makes first looks at that window, and decides the same for all of it).
  */
-function sameRun(k: Kernel, b: BulkTarget, vma: Vma, at: number, unit: number): number {
+function sameRun(k: Kernel, b: BulkTarget, vma: Vma, at: number, unit: number, fromAt = false): number {
   const inode = vma.mapping.host;
   if (!inode) return 0;
   const pgoff = vma.pgoff + (at - vma.start) / PAGE_SIZE;
-  const entry = vma.mapping.entries.get(pgoff);
-  if (!entry || (unit === PMD_SIZE && !entry.pmd)) return 0;
+  // fromAt: the unit at `at` is not faulted yet; count it with the rest
+  const entry = fromAt ? undefined : vma.mapping.entries.get(pgoff);
+  if (!fromAt && (!entry || (unit === PMD_SIZE && !entry.pmd))) return 0;
   const pos = pgoff * PAGE_SIZE;
   const fileEnd = Math.ceil(inode.size / PAGE_SIZE) * PAGE_SIZE;
   let limit = Math.min(vma.end - at, fileEnd - pos);
   if (unit === PAGE_SIZE) limit = Math.min(limit, at - (at % PMD_SIZE) + PMD_SIZE - at);
   if (limit <= unit) return 0;
   const piece = b.sb.mapQuiet(inode, pos, limit);
-  if (!piece || piece.shared !== entry.shared) return 0;
+  if (!piece || (entry && piece.shared !== entry.shared)) return 0;
   // the piece starts at the unit just faulted
   let len = Math.floor(Math.min(limit, piece.length) / unit) * unit;
-  if (len <= unit) return 0;
+  if (len <= (fromAt ? 0 : unit)) return 0;
   // nothing mapped or entered yet after the first unit
+  const skip = fromAt ? 0 : unit;
   const vpn = at / PAGE_SIZE;
-  const firstPte = vma.ptes.firstIn(vpn + unit / PAGE_SIZE, vpn + len / PAGE_SIZE);
+  const firstPte = vma.ptes.firstIn(vpn + skip / PAGE_SIZE, vpn + len / PAGE_SIZE);
   if (firstPte) len = Math.min(len, (firstPte.start - vpn) * PAGE_SIZE);
   // the DAX entries after the first unit: none at all, or (another mapper's)
   // entries over the whole run, for these very pfns, as one kind (PTE or PMD)
-  const p1 = pgoff + unit / PAGE_SIZE;
+  const p1 = pgoff + skip / PAGE_SIZE;
   const there = vma.mapping.entries.query(p1, pgoff + len / PAGE_SIZE);
   if (there.length) {
     const e0 = there[0]!;
@@ -130,5 +221,5 @@ function sameRun(k: Kernel, b: BulkTarget, vma: Vma, at: number, unit: number): 
   const c = b.bb.check(sect, len / 512);
   if (c.rc) len = Math.min(len, Math.floor(((c.firstBad - sect) * 512) / unit) * unit);
   len = Math.floor(len / unit) * unit;
-  return Math.max(0, len / unit - 1);
+  return Math.max(0, len / unit - (fromAt ? 0 : 1));
 }

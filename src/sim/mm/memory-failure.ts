@@ -690,7 +690,10 @@ function unownedRun(k: Kernel, a: number, b: number): void {
   k.tr.run('mm', 'memory_failure', { pfn: pfns, flags }, n, () =>
     k.tr.run('dev_pagemap', 'memory_failure_dev_pagemap', { pfn: pfns, flags, type: 'MEMORY_DEVICE_FS_DAX' }, n, () => {
       k.tr.run('mm', 'mf_generic_kill_procs', { pfn: pfns, flags }, n, () => {
-        k.tr.run('fsdax', 'dax_lock_folio', { pfn: pfns, mapping: 'NULL' }, n, () => 0);
+        k.tr.run('fsdax', 'dax_lock_folio', { pfn: pfns, mapping: 'NULL' }, n, (span) => {
+          k.why.note({ kind: 'page-mapping', pfn: a, end: b, owner: 'none', mapping: null, span: span.id });
+          return 0;
+        });
         return -EBUSY;
       });
       k.tr.run('mm', 'action_result', { pfn: pfns, type: 'dax page', result: 'MF_RECOVERED' }, n, () => 0);

@@ -11,6 +11,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { XfsMount, type XfsMkfsOptions } from '../../src/sim/fs/xfs/xfs_model';
 import { InputError } from '../../src/sim/errors';
+import { loadScenario } from '../../src/sim/scenario/load';
+import { runScenario } from '../../src/sim/run';
 import { assertMkfsHeaders, assertMkfsRmap, fixtureDir, fsmapLine, readFixture, type Fixture } from './xfs_fixtures';
 
 const dir = path.join(fixtureDir(), 'small-ag');
@@ -132,4 +134,36 @@ test('the AG whose AGFL mkfs left empty is never allocated from (xfs_alloc_space
   assert.deepEqual(m.rmapRecords(logAg), rmap);
   // a 4 KiB file no longer fits anywhere, though AG 4 has 5 free blocks
   assert.throws(() => m.createFile({ path: '/one-more', size: 4096 }), (e: unknown) => e instanceof InputError && /ENOSPC/.test(e.message));
+});
+
+// The issue's case end to end: the built-in reflink scenario on a 512 MiB and
+// a 1 GiB region with agcount 8, 16 and 32 (the lab formats with 4096-byte
+// sectors). 512 MiB in 32 AGs leaves AGs under 16 MiB once the namespace's
+// own metadata is taken: refused as mkfs.xfs refuses it, at the field.
+test('a scenario with agcount 8, 16 or 32 on 512 MiB or 1 GiB runs, or is refused at agcount as mkfs.xfs refuses it', () => {
+  const file = 'reflink-both-mapped.poison.yaml';
+  const base = fs.readFileSync(path.join(fixtureDir(), '../../../scenarios', file), 'utf8');
+  for (const [size, agcount, runs] of [
+    ['512MiB', 8, true],
+    ['512MiB', 16, true],
+    ['512MiB', 32, false],
+    ['1GiB', 8, true],
+    ['1GiB', 16, true],
+    ['1GiB', 32, true],
+  ] as const) {
+    const text = base.replace(/size: 1GiB \}/, `size: ${size} }`).replace(/agcount: 4 \}/, `agcount: ${agcount} }`);
+    assert.notEqual(text, base);
+    const what = `${size} agcount ${agcount}`;
+    if (runs) {
+      const r = runScenario(loadScenario(text, file));
+      assert.deepEqual(r.expectations.filter((x) => !x.ok).map((x) => x.detail), [], what);
+    } else {
+      assert.throws(
+        () => runScenario(loadScenario(text, file)),
+        (e: unknown) =>
+          e instanceof InputError && e.path === '/filesystems/0/agcount' && e.value === agcount && /agsize \(\d+ blocks\) too small, need at least 4096 blocks/.test(e.message),
+        what,
+      );
+    }
+  }
 });

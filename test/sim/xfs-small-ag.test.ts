@@ -13,7 +13,7 @@ import { XfsMount, type XfsMkfsOptions } from '../../src/sim/fs/xfs/xfs_model';
 import { InputError } from '../../src/sim/errors';
 import { loadScenario } from '../../src/sim/scenario/load';
 import { runScenario } from '../../src/sim/run';
-import { assertMkfsHeaders, assertMkfsRmap, fixtureDir, fsmapLine, readFixture, type Fixture } from './xfs_fixtures';
+import { assertMkfsHeaders, assertMkfsRmap, fixtureDir, fsmapLine, readFixture, recs, type Fixture } from './xfs_fixtures';
 
 const dir = path.join(fixtureDir(), 'small-ag');
 const names = fs
@@ -166,4 +166,18 @@ test('a scenario with agcount 8, 16 or 32 on 512 MiB or 1 GiB runs, or is refuse
       );
     }
   }
+});
+
+// sb_dirblklog 2 with 1 KiB blocks: a directory block is 4 filesystem blocks,
+// as a real kernel laid out the root directory (dir-1k.txt, make-dir-1k-fixture.sh)
+test('with 1 KiB blocks directory blocks are 4 KiB, where a real kernel put them', () => {
+  const fx = readFixture('dir-1k');
+  const m = XfsMount.mkfs({ deviceBytes: 512 * 1024 * 1024, blockSize: 1024, agcount: 4, rmapbt: true, reflink: true });
+  assert.equal(m.geo.dirblklog, 2);
+  for (let i = 1; i <= 300; i++) m.createFile({ path: `/name${String(i).padStart(3, '0')}`, size: 0 });
+  assert.equal(m.fileSize(m.rootino), Number(fx.sections.get('size')!.join('').trim()));
+  assert.deepEqual(
+    m.inode(m.rootino)!.extents.map((e) => [e.startoff, e.startblock, e.blockcount, e.unwritten ? 1 : 0]),
+    recs(fx.sections.get('root bmx')!),
+  );
 });

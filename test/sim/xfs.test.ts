@@ -37,74 +37,12 @@ import {
   type XfsMkfsOptions,
 } from '../../src/sim/fs/xfs/xfs_model';
 import { InputError } from '../../src/sim/errors';
+import { assertMkfsHeaders, assertMkfsRmap, fixtureDir, fsmapLine, readFixture, recs, rmapAsDb } from './xfs_fixtures';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
 const TiB = 1024 * GiB;
-
-// ---------------------------------------------------------------------------
-// fixtures
-
-function fixtureDir(): string {
-  const candidates = [path.resolve(process.cwd(), 'test/fixtures/xfs')];
-  let d = __dirname;
-  for (let i = 0; i < 6; i++) {
-    candidates.push(path.join(d, 'test/fixtures/xfs'), path.join(d, 'fixtures/xfs'));
-    d = path.dirname(d);
-  }
-  for (const c of candidates) if (fs.existsSync(path.join(c, '1g-ag4.txt'))) return c;
-  throw new Error('test/fixtures/xfs not found; run the tests from the repository root');
-}
-
-interface Fixture {
-  header: string[];
-  sections: Map<string, string[]>;
-}
-
-function readFixture(name: string): Fixture {
-  const text = fs.readFileSync(path.join(fixtureDir(), `${name}.txt`), 'utf8');
-  const header: string[] = [];
-  const sections = new Map<string, string[]>();
-  let cur: string[] | null = null;
-  for (const line of text.split('\n')) {
-    const m = /^### (.*)$/.exec(line);
-    if (m) {
-      cur = [];
-      sections.set(m[1]!.trim(), cur);
-    } else if (cur) cur.push(line);
-    else header.push(line);
-  }
-  return { header, sections };
-}
-
-/** "key = value" lines */
-function fields(lines: string[]): Record<string, string> {
-  const r: Record<string, string> = {};
-  for (const l of lines) {
-    const m = /^([a-z_0-9[\]-]+) = (.*)$/.exec(l.trim());
-    if (m) r[m[1]!] = m[2]!;
-  }
-  return r;
-}
-
-/** "n:[a,b,c,...]" record lines of xfs_db */
-function recs(lines: string[]): number[][] {
-  const out: number[][] = [];
-  for (const l of lines) for (const m of l.matchAll(/\d+:\[([^\]]*)\]/g)) out.push(m[1]!.split(',').map((x) => Number(x)));
-  return out;
-}
-
-function num(v: string | undefined): number {
-  if (v === undefined) throw new Error('missing field');
-  if (v === 'null') return -1;
-  return Number(v);
-}
-
-/** the rmapbt records as xfs_db prints them: [startblock,blockcount,owner,offset,extentflag,attrfork,bmbtblock] */
-function rmapAsDb(r: RmapIrec): number[] {
-  return [r.startblock, r.blockcount, r.owner, r.offset, r.unwritten ? 1 : 0, r.attrFork ? 1 : 0, r.bmbtBlock ? 1 : 0];
-}
 
 const FIXTURES: { name: string; opts: XfsMkfsOptions }[] = [
   { name: '1g-ag4', opts: { deviceBytes: GiB, agcount: 4, rmapbt: true, reflink: true } },
@@ -122,58 +60,15 @@ const FIXTURES: { name: string; opts: XfsMkfsOptions }[] = [
   { name: '1g-extlog', opts: { deviceBytes: GiB, agcount: 4, rmapbt: true, reflink: true, logDeviceBytes: 128 * MiB } },
 ];
 
-const SB_FIELDS = [
-  'blocksize', 'dblocks', 'logstart', 'rootino', 'rbmino', 'rsumino', 'agblocks', 'agcount', 'logblocks', 'versionnum',
-  'sectsize', 'inodesize', 'inopblock', 'blocklog', 'sectlog', 'inodelog', 'inopblog', 'agblklog', 'imax_pct', 'icount',
-  'ifree', 'fdblocks', 'inoalignmt', 'dirblklog', 'logsectlog', 'logsectsize', 'logsunit', 'features2',
-  'features_ro_compat', 'features_incompat', 'spino_align',
-];
 
 for (const { name, opts } of FIXTURES) {
   test(`mkfs geometry matches mkfs.xfs 6.1: ${name}`, () => {
-    const fx = readFixture(name);
-    const m = XfsMount.mkfs(opts);
-    const sbFx = fields(fx.sections.get('sb 0')!);
-    const sb = m.sb();
-    for (const f of SB_FIELDS) assert.equal(String(sb[f]), sbFx[f], `sb ${f}`);
-    for (let agno = 0; agno < m.geo.agcount; agno++) {
-      const agfFx = fields(fx.sections.get(`agf ${agno}`)!);
-      const agf = m.agf(agno);
-      for (const [k, v] of Object.entries(agf)) if (k in agfFx) assert.equal(v, num(agfFx[k]), `agf ${agno} ${k}`);
-      for (const k of ['length', 'bnoroot', 'cntroot', 'flfirst', 'fllast', 'flcount', 'freeblks', 'longest']) assert.ok(k in agf, k);
-      const agiFx = fields(fx.sections.get(`agi ${agno}`)!);
-      const agi = m.agi(agno);
-      for (const [k, v] of Object.entries(agi)) if (k in agiFx) assert.equal(v, num(agiFx[k]), `agi ${agno} ${k}`);
-      const agflFx = fx.sections
-        .get(`agfl ${agno}`)!
-        .join(' ')
-        .trim()
-        .split(/\s+/)
-        .filter(Boolean)
-        .map((t) => Number(t.split(':')[1]));
-      assert.deepEqual(m.agfl(agno), agflFx, `agfl ${agno}`);
-      const bno = recs(fx.sections.get(`bnobt ${agno}`)!);
-      assert.deepEqual(
-        m.freeExtents(agno).map((e) => [e.startblock, e.blockcount]),
-        bno,
-        `bnobt ${agno}`,
-      );
-    }
+    assertMkfsHeaders(readFixture(name), XfsMount.mkfs(opts));
   });
 
   if (opts.rmapbt) {
     test(`initial reverse map matches the rmapbt mkfs.xfs wrote: ${name}`, () => {
-      const fx = readFixture(name);
-      const m = XfsMount.mkfs(opts);
-      for (let agno = 0; agno < m.geo.agcount; agno++) {
-        const want = recs(fx.sections.get(`rmapbt ${agno}`)!);
-        assert.deepEqual(m.rmapRecords(agno).map(rmapAsDb), want, `rmapbt ${agno}`);
-      }
-      const inobt = recs(fx.sections.get('inobt 0')!);
-      const chunks = m.inodeChunks(0);
-      assert.equal(chunks.length, inobt.length);
-      assert.equal(chunks[0]!.startino, inobt[0]![0]);
-      assert.equal(chunks[0]!.freecount, inobt[0]![3]);
+      assertMkfsRmap(readFixture(name), XfsMount.mkfs(opts));
     });
   }
 }
@@ -195,15 +90,6 @@ function flowMap(line: string): Record<string, string> {
     if (i > 0) r[part.slice(0, i).trim()] = part.slice(i + 1).trim();
   }
   return r;
-}
-
-/** an fsmap record in xfs_io -c "fsmap -d -v" columns */
-function fsmapLine(r: ReturnType<XfsMount['fsmap']>[number], bbPerBlock: number): string {
-  const end = r.daddr + r.bblen - 1;
-  const off = r.offset !== undefined ? `${r.offset * bbPerBlock}..${r.offset * bbPerBlock + r.bblen - 1}` : r.bmbtBlock ? 'extent map' : '';
-  const agoff = `(${r.agbno * bbPerBlock}..${r.agbno * bbPerBlock + r.bblen - 1})`;
-  const flags = r.shared ? '0100000' : r.unwritten ? '0010000' : r.attrFork ? '01000000' : '';
-  return [`[${r.daddr}..${end}]:`, r.ownerText, off, String(r.agno), agoff, String(r.bblen), flags].filter((x) => x !== '').join(' ');
 }
 
 test('layouts match what a real 6.12 kernel made on /dev/pmem (4 KiB sectors, DAX writes)', () => {

@@ -17,7 +17,12 @@
 //   the minimum size for filesystems under 300 MiB; never more than an AG's
 //   usable space minus one block (minus 4 inode chunks in AG 0), 1M blocks
 //   or 2 GiB - 10 MiB. It starts right after the AG headers of AG
-//   agcount / 2.
+//   agcount / 2. When the AG is smaller than the log mkfs wants (AGs of 64
+//   MiB or less for a 64 MiB log: agcount 8 on 512 MiB, 16 on 1 GiB) the
+//   cap leaves 5 blocks of the log's AG free. With rmapbt the AGFL needs 6:
+//   mkfs then leaves that AGFL empty (xfs_alloc_fix_freelist, see
+//   XfsMount). mkfs wants --unsupported for it, the log being under 64 MiB.
+// * Directory blocks (-n size): 4 KiB, or the block size if larger.
 // * The minimum log size (libxfs_log_calc_minimum_size, the largest
 //   transaction reservation times its log count) depends on the whole
 //   transaction-reservation machinery; it is reproduced here as a table
@@ -215,8 +220,8 @@ export function xfsMkfsGeometry(o: XfsMkfsOptions): XfsGeometry {
     bad('blockSize', blockSize, 'XFS (crc=1) block size must be 1024, 2048 or 4096 bytes on a 4 KiB-page machine');
   const sectSize = o.sectorSize ?? 512;
   if (sectSize !== 512 && sectSize !== 4096) bad('sectorSize', sectSize, 'sector size must be 512 or 4096 bytes');
-  if (sectSize > blockSize) bad('sectorSize', sectSize, `sector size cannot exceed the block size (${blockSize})`);
-  if (sectSize === 4096 && blockSize !== 4096) bad('sectorSize', sectSize, '4096-byte sectors are modelled with 4096-byte blocks only');
+  // mkfs.xfs names the block size: with 4096-byte sectors (the lab's, pmem's physical block size) it is the block size that is wrong
+  if (sectSize > blockSize) bad('blockSize', blockSize, `block size ${blockSize} cannot be smaller than sector size ${sectSize}`);
   const rmapbt = o.rmapbt ?? true;
   const reflink = o.reflink ?? true;
   const blocklog = log2Exact(blockSize);
@@ -366,7 +371,8 @@ export function xfsMkfsGeometry(o: XfsMkfsOptions): XfsGeometry {
     features2: 0x18a,
     featuresRoCompat: 0x1 | (rmapbt ? 0x2 : 0) | (reflink ? 0x4 : 0) | 0x8,
     featuresIncompat: 0x1 | 0x2 | 0x8,
-    dirblklog: 0,
+    // -n size: the directory block size is 4 KiB or the block size, if larger
+    dirblklog: Math.max(12, blocklog) - blocklog,
     literalAreaBytes: inodeSize - 176,
     cowExtSize,
     unsupported,

@@ -6,7 +6,8 @@
 //
 // What the model does, and the kernel functions it follows (v6.12):
 //   mkfs                xfsMkfsGeometry (xfs_mkfs.ts), xfs_ag_init_headers,
-//                       xfs_alloc_fix_freelist (AGFL), root/rbm/rsum inodes
+//                       xfs_alloc_fix_freelist (AGFL, when
+//                       xfs_alloc_space_available lets it), root/rbm/rsum inodes
 //   inode allocation    xfs_dialloc, xfs_dialloc_ag (finobt near the parent),
 //                       xfs_ialloc_ag_alloc (exact after the last chunk, else
 //                       near the inobt root, aligned; sparse as last resort)
@@ -34,7 +35,9 @@
 //
 // Approximations: btrees other than the bmbt never grow past their root
 // block (the AGFL keeps what mkfs put on it); there are no per-AG or global
-// space reservations, so every free block can be allocated; the
+// space reservations, so every free block can be allocated (except in an AG
+// whose AGFL mkfs could not fill: xfs_alloc_space_available refuses it, as
+// the kernel does); the
 // directory's block count is derived from entry sizes rather than laid out
 // byte by byte; the bmbt's block count from full leaves.
 //
@@ -314,6 +317,9 @@ export class XfsMount {
   /** XFS_DIR2_LEAF_OFFSET and XFS_DIR2_FREE_OFFSET in directory blocks */
   private readonly dirLeafOffset: number;
   private readonly dirFreeOffset: number;
+  /** geo->blksize and geo->fsbcount: a directory block is 2^sb_dirblklog filesystem blocks (4 KiB at least) */
+  private readonly dirBlkSize: number;
+  private readonly dirFsbCount: number;
   /** JSON pointer of the filesystem's spec, for errors */
   readonly specPath: string;
 
@@ -327,6 +333,8 @@ export class XfsMount {
     this.specPath = specPath;
     this.dirLeafOffset = XFS_DIR2_LEAF_OFFSET_BYTES / geo.blockSize;
     this.dirFreeOffset = XFS_DIR2_FREE_OFFSET_BYTES / geo.blockSize;
+    this.dirFsbCount = 2 ** geo.dirblklog;
+    this.dirBlkSize = geo.blockSize * this.dirFsbCount;
     const g = geo;
     for (let agno = 0; agno < g.agcount; agno++) {
       const len = this.agLength(agno);
@@ -843,12 +851,49 @@ export class XfsMount {
   // ---------------------------------------------------------------------
   // Block allocation
 
-  /** xfs_alloc_fix_freelist: fill the AGFL up to the minimum from the smallest fitting free extent */
+  /**
+   * xfs_alloc_longest_free_extent(pag, xfs_alloc_min_freelist, no
+   * reservation): the longest extent an allocation could get once the AGFL
+   * is topped up from free space; 1 when only a block might be left.
+   */
+  private longestFreeExtent(pag: XfsPerag): number {
+    const need = this.geo.minFreelist;
+    const delta = need > pag.agfl.length ? need - pag.agfl.length : 0;
+    const longest = pag.free.longest();
+    if (longest > delta) return Math.min(this.geo.agMaxUsable, longest - delta);
+    return pag.agfl.length > 0 || longest > 0 ? 1 : 0;
+  }
+
+  /**
+   * xfs_alloc_space_available (no reservations, no minleft, no alignment
+   * slop): can this AG give `allocLen` contiguous blocks and still keep its
+   * AGFL at xfs_alloc_min_freelist? With a full AGFL this is just "the
+   * longest free extent holds allocLen". It refuses an AG whose free space
+   * cannot fill its AGFL: mkfs leaves such an AGFL empty (the log AG of a
+   * filesystem with small AGs, where the log takes all but a few blocks),
+   * and xfs_alloc_fix_freelist then never allocates there.
+   */
+  private spaceAvailable(pag: XfsPerag, allocLen: number): boolean {
+    const need = this.geo.minFreelist;
+    if (this.longestFreeExtent(pag) < allocLen) return false;
+    const available = pag.free.freeblks + Math.min(pag.agfl.length, need) - need;
+    return available >= allocLen;
+  }
+
+  /**
+   * xfs_alloc_fix_freelist as mkfs's initialise_ag_freespace calls it (a
+   * zero-length request): when the AG has the space (xfs_alloc_space_available),
+   * fill the AGFL up to xfs_alloc_min_freelist from the smallest fitting free
+   * extents; otherwise leave it as it is. At run time the model never
+   * refills: an AG mkfs could fill keeps its full AGFL (btrees other than the
+   * bmbt never grow), and one it could not never gains free blocks.
+   */
   private fixFreelist(pag: XfsPerag): void {
     const need = this.geo.minFreelist;
+    if (!this.spaceAvailable(pag, 0)) return;
     while (pag.agfl.length < need) {
       const r = xfsAllocAgVextentSize(pag.free, { agbno: 0, minlen: 1, maxlen: need - pag.agfl.length, alignment: 1, userdata: false }).r;
-      if (!r) throw new XfsNoSpace(`AGFL of AG ${pag.agno}`);
+      if (!r) break;
       pag.free.take(r.agbno, r.len);
       pag.rmap.map(r.agbno, r.len, { owner: XFS_RMAP_OWN_AG, offset: 0 });
       const blocks = Array.from({ length: r.len }, (_, i) => r.agbno + i);
@@ -873,7 +918,7 @@ export class XfsMount {
     const targetAgbno = this.verifyFsbno(target) ? this.fsbToAgbno(target) : 0;
     let blen = 0;
     for (let k = 0; k < g.agcount; k++) {
-      const l = this.ags[(startAg + k) % g.agcount]!.free.longest();
+      const l = this.longestFreeExtent(this.ags[(startAg + k) % g.agcount]!);
       if (l > blen) blen = l;
       if (blen >= maxlen) break;
     }
@@ -893,7 +938,7 @@ export class XfsMount {
       for (let k = 0; k < g.agcount; k++) {
         const agno = (startAg + k) % g.agcount;
         const pag = this.ags[agno]!;
-        if (pag.free.longest() < minlen) continue;
+        if (!this.spaceAvailable(pag, minlen)) continue;
         const o =
           agno === startAg && targetAgbno !== 0
             ? xfsAllocAgVextentNear(pag.free, base)
@@ -904,6 +949,7 @@ export class XfsMount {
       }
       // xfs_bmap_btalloc_low_space: any AG, from the first, minimum length
       for (let agno = 0; agno < g.agcount; agno++) {
+        if (!this.spaceAvailable(this.ags[agno]!, apMinlen)) continue;
         const o = xfsAllocAgVextentSize(this.ags[agno]!.free, { ...base, agbno: 0, minlen: apMinlen, alignment: 1 });
         if (o.r) return { agno, r: o.r };
         busy ||= o.busy;
@@ -1416,14 +1462,16 @@ export class XfsMount {
    * xfs_ialloc_ag_alloc: a new inode chunk in this AG. First exactly after
    * the newest chunk; then aligned (sb_inoalignmt) near the inobt root;
    * then, with sparse inodes, a sparse chunk (sb_spino_align). The chunk is
-   * an OWN_INODES rmap record. Returns false when the AG has no room.
+   * an OWN_INODES rmap record. Each attempt first passes
+   * xfs_alloc_fix_freelist's space check (spaceAvailable). Returns false
+   * when the AG has no room.
    */
   private iallocAgAlloc(pag: XfsPerag): boolean {
     const g = this.geo;
     const blks = g.iallocBlocks;
     let got: AllocResult | null = null;
     let sparse = false;
-    if (pag.newino >= 0) {
+    if (pag.newino >= 0 && this.spaceAvailable(pag, blks)) {
       const agbno = XFS_AGINO_TO_AGBNO(g, pag.newino) + blks;
       if (agbno + blks <= pag.length && pag.free.isFree(agbno, blks) && pag.free.busyTrim(agbno, blks, blks, blks).len === blks) got = { agbno, len: blks };
     }
@@ -1434,10 +1482,10 @@ export class XfsMount {
       this.forceLog();
       return xfsAllocAgVextentNear(pag.free, args).r;
     };
-    if (!got) {
+    if (!got && this.spaceAvailable(pag, blks)) {
       got = near({ agbno: g.ibtBlock, minlen: blks, maxlen: blks, alignment: g.inoalignmt, userdata: false });
     }
-    if (!got && g.iallocMinBlocks < blks) {
+    if (!got && g.iallocMinBlocks < blks && this.spaceAvailable(pag, g.iallocMinBlocks)) {
       const minAgbno = g.inoalignmt;
       const maxAgbno = Math.floor(pag.length / g.inoalignmt) * g.inoalignmt - blks;
       got = near({
@@ -1549,7 +1597,7 @@ export class XfsMount {
     this.journal.set(d, 'entBytes', d.entBytes + entsize);
     if (ino >= 2 ** 32) this.journal.set(d, 'i8count', d.i8count + 1);
     const g = this.geo;
-    let lay = xfsDirLayout(d, 'add', g.blockSize, g.literalAreaBytes);
+    let lay = xfsDirLayout(d, 'add', this.dirBlkSize, g.literalAreaBytes);
     if (lay.format === 'leaf' || lay.format === 'node') {
       let used = d.lastBlockUsed;
       let blocks = d.dataBlocks;
@@ -1558,14 +1606,14 @@ export class XfsMount {
         blocks = 1;
         used = DIR_DATA_HDR + XFS_DIR2_DOTDOT_BYTES + d.entBytes - entsize;
       }
-      if (used + entsize <= g.blockSize) used += entsize;
+      if (used + entsize <= this.dirBlkSize) used += entsize;
       else {
         blocks++;
         used = DIR_DATA_HDR + entsize;
       }
       this.journal.set(d, 'dataBlocks', blocks);
       this.journal.set(d, 'lastBlockUsed', used);
-      lay = xfsDirLayout(d, 'add', g.blockSize, g.literalAreaBytes);
+      lay = xfsDirLayout(d, 'add', this.dirBlkSize, g.literalAreaBytes);
     }
     this.dirApplyLayout(dp, lay);
   }
@@ -1579,15 +1627,16 @@ export class XfsMount {
     this.journal.set(d, 'entBytes', d.entBytes - xfsDir2DataEntsize(name.length));
     if (ino >= 2 ** 32) this.journal.set(d, 'i8count', d.i8count - 1);
     const g = this.geo;
-    const lay = xfsDirLayout(d, 'remove', g.blockSize, g.literalAreaBytes);
+    const lay = xfsDirLayout(d, 'remove', this.dirBlkSize, g.literalAreaBytes);
     this.dirApplyLayout(dp, lay);
   }
 
   /**
    * Give the directory exactly the blocks its format needs: xfs_da_grow_inode
-   * allocates one block per missing offset (metadata placement, near the
-   * directory's other blocks or its inode); a directory going back to short
-   * form frees its block.
+   * allocates one directory block (geo->fsbcount filesystem blocks) per
+   * missing offset (metadata placement, near the directory's other blocks or
+   * its inode; in pieces when no extent is long enough); a directory going
+   * back to short form frees its block.
    */
   private dirApplyLayout(dp: XfsInode, lay: DirLayout): void {
     const d = dp.dir!;
@@ -1598,13 +1647,14 @@ export class XfsMount {
     ];
     const have = { ...d.have };
     for (const [k, base] of parts) {
-      for (let i = have[k]; i < lay[k]; i++) this.bmapiWriteData(dp, base + i, 1, true);
-      if (have[k] > lay[k]) this.dataUnmap(dp, base + lay[k], have[k] - lay[k]);
+      const n = this.dirFsbCount;
+      for (let i = have[k]; i < lay[k]; i++) for (let done = 0; done < n; ) done += this.bmapiWriteData(dp, base + i * n + done, n - done, true);
+      if (have[k] > lay[k]) this.dataUnmap(dp, base + lay[k] * n, (have[k] - lay[k]) * n);
       have[k] = lay[k];
     }
     this.journal.set(d, 'have', have);
     this.journal.set(d, 'format', lay.format);
-    this.journal.set(dp, 'size', lay.format === 'local' ? xfsDirSfBytes(d) : lay.data * this.geo.blockSize);
+    this.journal.set(dp, 'size', lay.format === 'local' ? xfsDirSfBytes(d) : lay.data * this.dirBlkSize);
   }
 
   // ---------------------------------------------------------------------

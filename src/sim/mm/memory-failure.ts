@@ -168,9 +168,14 @@ export function mfDaxKillProcs(k: Kernel, mapping: AddressSpace, index: number, 
       skip(r.start);
       for (let i = r.start; i < r.end; ) {
         const n = sameKill(mapping, i, r.end);
+        const t = n >= KILL_RUN_MIN ? 0 : pmdUnmapped(mapping, i, r.end);
         if (n >= KILL_RUN_MIN) daxKillRun(k, mapping, i, n, mfFlags, preRemove);
-        else daxKillIndex(k, mapping, i, mfFlags, preRemove);
-        i += n >= KILL_RUN_MIN ? n : 1;
+        else if (t >= KILL_RUN_MIN) {
+          // the same PMD page for every index, and nobody maps any of them
+          // any more: locked, poisoned (its head), nobody collected, alike
+          replayAlike(k, t, headOfPmd(mapping, i), mapping, i, () => false, () => daxKillIndex(k, mapping, i, mfFlags, preRemove), false);
+        } else daxKillIndex(k, mapping, i, mfFlags, preRemove);
+        i += n >= KILL_RUN_MIN ? n : t >= KILL_RUN_MIN ? t : 1;
       }
       pos = r.end;
     }
@@ -244,6 +249,26 @@ function sameKill(mapping: AddressSpace, i: number, end: number): number {
 }
 
 /**
+ * How many indices from i (before `end`) lie in the same PMD entry as i with
+ * no mapper's page-table entry over any of them (the first index of the PMD
+ * unmapped it from everyone): mf_dax_kill_procs then locks the same page,
+ * poisons the same head and collects nobody for each of them.
+ */
+function pmdUnmapped(mapping: AddressSpace, i: number, end: number): number {
+  const e = mapping.entries.rangeAt(i);
+  if (!e || !e.value.pmd) return 0;
+  const limit = Math.min(end, e.end, i - (i % 512) + 512);
+  for (const vma of mapping.i_mmap) {
+    const lo = Math.max(i, vma.pgoff);
+    const hi = Math.min(limit, vma.pgoff + vma.pages);
+    if (lo >= hi) continue;
+    const vlo = vma.start / PAGE_SIZE + (lo - vma.pgoff);
+    if (vma.ptes.firstIn(vlo, vlo + (hi - lo))) return 0;
+  }
+  return limit - i;
+}
+
+/**
  * Indices [i, i + n) that sameKill found alike: the first is handled for
  * real and its call tree carries the run's count; the others get what it
  * did, shifted by their index: PageHWPoison (unless the device is going
@@ -265,7 +290,7 @@ function daxKillRun(k: Kernel, mapping: AddressSpace, i: number, n: number, mfFl
  * per-node counters, its decisions, and its log lines one per page, as the
  * kernel prints them.
  */
-function replayAlike(k: Kernel, n: number, pfn: number, mapping: AddressSpace, index: number, poisonsRest: () => boolean, first: () => void): void {
+function replayAlike(k: Kernel, n: number, pfn: number, mapping: AddressSpace, index: number, poisonsRest: () => boolean, first: () => void, pfnSteps = true): void {
   const mark = k.tr.spans.length;
   const startNow = k.tr.now;
   const logMark = k.dmesg.length;
@@ -276,17 +301,27 @@ function replayAlike(k: Kernel, n: number, pfn: number, mapping: AddressSpace, i
   if (k.tr.spans.slice(mark).some((s) => s.symbol === 'unmap_mapping_range')) zapFileRange(mapping, index + 1, index + n);
   for (const key of Object.keys(stats) as (keyof MfStats)[]) k.mfStats[key] += (k.mfStats[key] - stats[key]) * (n - 1);
   const head = `${mfPrefix}${hex(pfn)}: `;
-  for (let j = 1; j < n; j++) {
-    for (const l of lines) k.dmesg.push(l.startsWith(head) ? `${mfPrefix}${hex(pfn + j)}: ${l.slice(head.length)}` : l);
-    for (const d of decided) {
+  const widen = decided.every((d) => (d.kind === 'collect' ? d.end === d.pgoff + 1 : d.kind === 'zap' ? d.vhi === d.vlo + 1 && d.pages === 1 : d.kind === 'failed' ? d.end === d.pfn + 1 : true));
+  for (let j = 1; j < n && (lines.length || !widen); j++) {
+    for (const l of lines) k.dmesg.push(pfnSteps && l.startsWith(head) ? `${mfPrefix}${hex(pfn + j)}: ${l.slice(head.length)}` : l);
+    for (const d of widen ? [] : decided) {
       if (d.kind === 'collect') k.why.note({ ...d, pgoff: d.pgoff + j, end: d.end + j });
       else if (d.kind === 'zap') k.why.note({ ...d, vlo: d.vlo + j, vhi: d.vhi + j });
-      else if (d.kind === 'failed') k.why.failed(d.pfn + j, d.end + j);
+      else if (d.kind === 'failed' && pfnSteps) k.why.failed(d.pfn + j, d.end + j);
+    }
+  }
+  // one-page decisions: the other members' copies, each one page on, are one
+  // range each (what noting them one by one merges into)
+  if (widen) {
+    for (const d of decided) {
+      if (d.kind === 'collect') k.why.note({ ...d, pgoff: d.pgoff + 1, end: d.end + n - 1 });
+      else if (d.kind === 'zap') k.why.note({ ...d, vlo: d.vlo + 1, vhi: d.vhi + n - 1, pages: d.pages * (n - 1) });
+      else if (d.kind === 'failed' && pfnSteps) k.why.failed(d.pfn + 1, d.end + n - 1);
     }
   }
   k.tr.replayRun(mark, n, startNow, (s) => {
     const a: Record<string, string> = {};
-    for (const key of ['index', 'pgoff', 'pfn']) {
+    for (const key of pfnSteps ? ['index', 'pgoff', 'pfn'] : ['index', 'pgoff']) {
       const v = s.args[key];
       if (typeof v === 'string' && /^0x[0-9a-f]+$/.test(v)) a[key] = `${v}..${hex(parseInt(v, 16) + n - 1)}`;
     }

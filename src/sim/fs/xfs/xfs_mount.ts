@@ -2295,14 +2295,14 @@ export class XfsMount {
    * device sector and byte offset of their first byte), unwritten, or hole;
    * a mapped piece never mixes shared and unshared blocks.
    */
-  mapFileRange(ino: number, offset: number, length: number): XfsMapPiece[] {
+  mapFileRange(ino: number, offset: number, length: number, maxPieces = Infinity): XfsMapPiece[] {
     const ip = this.inodeOrThrow(ino, '');
     const out: XfsMapPiece[] = [];
     if (length <= 0) return out;
     const bs = this.blockSize;
     const end = offset + length;
     let pos = offset;
-    while (pos < end) {
+    while (pos < end && out.length < maxPieces) {
       const fsbOff = Math.floor(pos / bs);
       const endFsb = Math.ceil(end / bs);
       const m = ip.data.read(fsbOff, endFsb - fsbOff);

@@ -146,7 +146,7 @@ export class XfsSuperBlock extends SuperBlock {
 
   /** one piece of the file's block map, from the model's extent lookup (the same one ->iomap_begin reads) */
   override mapQuiet(inode: Inode, pos: number, len: number): { devOffset: number; length: number; shared: boolean } | undefined {
-    const p = this.model.mapFileRange(inode.ino, pos, Math.max(1, len))[0];
+    const p = this.model.mapFileRange(inode.ino, pos, Math.max(1, len), 1)[0];
     if (!p || p.kind !== 'mapped' || p.deviceOffset === undefined || p.fileOffset > pos) return undefined;
     return { devOffset: p.deviceOffset + (pos - p.fileOffset), length: Math.min(len, p.fileOffset + p.length - pos), shared: !!p.shared };
   }
@@ -194,7 +194,7 @@ export class XfsSuperBlock extends SuperBlock {
   }
 
   private toIomap(ino: number, pos: number, len: number): Iomap {
-    const p = this.model.mapFileRange(ino, pos, Math.max(1, len))[0]!;
+    const p = this.model.mapFileRange(ino, pos, Math.max(1, len), 1)[0]!;
     return {
       offset: p.fileOffset,
       length: p.length,

@@ -14,6 +14,7 @@ import { Diagnostic, InputError, ScenarioErrors } from '../../src/sim/errors';
 import { runScenario } from '../../src/sim/run';
 import { LIMITS, checkLimits } from '../../src/sim/scenario/limits';
 import { buildExtentList, resolveExtentsFile, type PlacedAt } from '../../src/sim/scenario/extents';
+import { parseCutting } from '../../src/sim/scenario/fast_extents';
 import { main, readTextFile, type CliIO } from '../../src/cli/main';
 
 // AG 1 of a 1 GiB XFS (4 AGs of 65536 blocks) starts at fsb 0x10000; its
@@ -386,3 +387,51 @@ filesystems: [ { device: pmem0, type: xfs, mount: /mnt/pmem, agcount: ${agcount}
   assert.equal(region[0]!.path, '/platform/regions/0/size');
   assert.match(region[0]!.message, /runs past the 52-bit physical address space/);
 });
+
+// ---- long explicit lists read without the YAML parser (fast_extents.ts) ----
+
+/** 100 explicit extents under one key, as a generator writes them, and the same list the YAML parser must read (one key quoted) */
+const LONG = Array.from({ length: 100 }, (_, i) => `      - { offset: ${i}, block: ${FREE + 2 * i}, length: 1 }\n`).join('');
+const LONG_SLOW = LONG.replace('{ offset: 0,', '{ "offset": 0,');
+const long = (extents: string, tail = '') =>
+  `version: 1\nname: long\ndescription: |\n  extents:\n${'    - { offset: 0, block: 1, length: 1 }\n'.repeat(70)}platform:\n  regions: [ { id: region0, spa: 0x240000000, size: 1GiB } ]\n  namespaces: [ { id: namespace0.0, region: region0, mode: fsdax, device: pmem0 } ]\nfilesystems: [ { device: pmem0, type: xfs, mount: /mnt/pmem } ]\nfiles:\n  - path: /mnt/pmem/frag\n    size: 400KiB\n    extents:\n${extents}\n    cached: true\n${tail}`;
+
+test('a long explicit list read without the YAML parser gives the scenario the parser gives, block scalars untouched', () => {
+  // the list is cut out (the lookalike in the description is not), the one with a quoted key is not
+  const cut = parseCutting(long(LONG), {});
+  assert.deepEqual(cut.cut.map((r) => r.items.length), [100]);
+  assert.equal(cut.doc.errors.length, 0);
+  assert.equal(parseCutting(long(LONG_SLOW), {}).cut.length, 0);
+  const fast = loadScenario(long(LONG), 'l.poison.yaml');
+  const slow = loadScenario(long(LONG_SLOW), 'l.poison.yaml');
+  assert.deepEqual(fast, slow);
+  assert.equal(fast.files[0]!.extents!.length, 100);
+  assert.match(fast.description!, /^extents:\n {2}- \{ offset: 0, block: 1, length: 1 \}\n/, 'the block scalar is the text as written');
+  assert.equal(fast.files[0]!.cached, true);
+});
+
+test('problems inside and after a long list read without the parser are placed as the parser would place them', () => {
+  // extent 70 overlaps extent 69 in the file; a process after the list names a missing file
+  const bad = (extents: string) => long(extents.replace('{ offset: 70,', '{ offset: 69,').replace('{ "offset": 70,', '{ "offset": 69,'), 'processes:\n  - { pid: 1, mappings: [ { file: /mnt/pmem/nope } ] }\n');
+  const fast = diagnosticsOf(bad(LONG), {}, 'l.poison.yaml');
+  const slow = diagnosticsOf(bad(LONG_SLOW), {}, 'l.poison.yaml');
+  assert.deepEqual(fast, slow);
+  assert.deepEqual(fast.map((d) => d.path), ['/files/0/extents/70/offset', '/processes/0/mappings/0/file']);
+  assert.deepEqual({ line: fast[0]!.line, column: fast[0]!.column }, where(bad(LONG), '69, block: 65932'));
+  assert.deepEqual({ line: fast[1]!.line, column: fast[1]!.column }, where(bad(LONG), '/mnt/pmem/nope'));
+  // and the simulator's refusal of one extent (on AG 2's log)
+  const onLog = long(LONG.replace(`block: ${FREE + 80},`, 'block: 0x20100,'));
+  const d = buildRefusalOf(onLog);
+  assert.equal(d.path, '/files/0/extents/40/block');
+  assert.deepEqual({ line: d.line, column: d.column }, where(onLog, '0x20100'));
+});
+
+function buildRefusalOf(text: string): Diagnostic {
+  try {
+    runScenario(loadScenario(text, 'l.poison.yaml'));
+  } catch (e) {
+    assert.ok(e instanceof InputError);
+    return diagnosticFromInputError(text, 'l.poison.yaml', e);
+  }
+  assert.fail('expected a refusal');
+}

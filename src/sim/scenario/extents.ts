@@ -246,7 +246,7 @@ class Builder {
     const path = resolveExtentsFile(this.ctx.scenarioFile, written);
     const read = this.ctx.readFile;
     if (!read) {
-      this.add(pointer, written, `${describeValue(written)} cannot be read here (extents files are read by the command line and the desktop extension)`);
+      this.add(pointer, written, `${describeValue(written)} cannot be read here (extents files are read by the command line; this loader was given no file reader)`);
       return;
     }
     let text: string;

@@ -62,6 +62,7 @@ import type {
 import { layoutCxl } from '../cxl/layout';
 import { buildExtentList, type PlacedAt, type RawExtent } from './extents';
 import { checkLimits } from './limits';
+import { lineStartsOf, linePosition, offsetInRun, originalOffset, parseCutting, type ExtentRun } from './fast_extents';
 import { CXL_POISON_LEN_MULT } from '../cxl/interleave';
 
 // ---------------------------------------------------------------------------
@@ -139,21 +140,36 @@ export function diagnosticFromInputError(text: string, file: string, err: InputE
 type Where = 'value' | 'key';
 
 class SourceText {
-  readonly lines = new LineCounter();
+  readonly lines: LineCounter;
   readonly doc: Document.Parsed;
   readonly isJson: boolean;
+  /** long explicit extent lists read without the YAML parser (fast_extents.ts): node -> its run */
+  private readonly runs: Map<unknown, ExtentRun> = new Map();
+  private readonly cut: ExtentRun[] = [];
+  private lineStarts: number[] | undefined;
 
   constructor(
     readonly text: string,
     readonly file: string,
   ) {
     this.isJson = /\.json$/i.test(file);
-    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
+    if (this.isJson) {
+      this.lines = new LineCounter();
+      this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
+      return;
+    }
+    ({ doc: this.doc, lines: this.lines, cut: this.cut, runs: this.runs } = parseCutting(text, { prettyErrors: false, uniqueKeys: true }));
   }
 
   position(offset: number): SourcePosition {
+    if (this.cut.length) return this.originalPosition(originalOffset(this.cut, offset));
     const p = this.lines.linePos(offset);
     return { line: p.line, column: p.col };
+  }
+
+  private originalPosition(offset: number): SourcePosition {
+    this.lineStarts ??= lineStartsOf(this.text);
+    return linePosition(this.lineStarts, offset);
   }
 
   /**
@@ -164,6 +180,7 @@ class SourceText {
    */
   locate(pointer: string, where: Where): SourcePosition {
     const found = this.walk(pointer);
+    if (found.offset !== undefined) return this.originalPosition(found.offset);
     const node = chooseNode(found, where);
     const start = node?.range?.[0];
     return start === undefined ? { line: 0, column: 0 } : this.position(start);
@@ -172,8 +189,11 @@ class SourceText {
   private walk(pointer: string): WalkResult {
     let node: unknown = this.doc.contents;
     let key: YamlNode | undefined;
-    for (const segment of pointerSegments(pointer)) {
+    const segments = pointerSegments(pointer);
+    for (const [i, segment] of segments.entries()) {
       if (isAlias(node)) node = node.resolve(this.doc);
+      const run = this.runs.get(node);
+      if (run) return { node: node as YamlNode, key, exists: true, offset: offsetInRun(run, segments.slice(i)) };
       const next = childOf(node, segment);
       if (!next) return { node: node as YamlNode | undefined, key, exists: false };
       node = next.value;
@@ -187,6 +207,8 @@ interface WalkResult {
   node: YamlNode | undefined;
   key: YamlNode | undefined;
   exists: boolean;
+  /** inside an extent list read without the parser: the original offset the pointer names */
+  offset?: number;
 }
 
 function chooseNode(found: WalkResult, where: Where): YamlNode | undefined {

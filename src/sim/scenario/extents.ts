@@ -165,6 +165,7 @@ class Builder {
       const first = this.extents.length;
       if (offset === undefined || block === undefined || length === undefined || count === undefined) {
         if (this.compact) this.origins.push({ first, count: 0, pointer: p });
+        else this.extents.push({ offset: offset ?? 0, block: block ?? 0, length: length ?? 0 }); // keep list index = entry index
         continue;
       }
       if (e.count === undefined) {

@@ -435,3 +435,22 @@ function buildRefusalOf(text: string): Diagnostic {
   }
   assert.fail('expected a refusal');
 }
+
+test('on ext4 a pattern expands the same, and ext4\'s refusal of a repetition is placed on the pattern', () => {
+  const ext4 = (block: number) => `version: 1
+platform:
+  regions: [ { id: region0, spa: 0x240000000, size: 1GiB } ]
+  namespaces: [ { id: namespace0.0, region: region0, mode: fsdax, device: pmem0 } ]
+filesystems: [ { device: pmem0, type: ext4, mount: /mnt/pmem } ]
+files:
+  - path: /mnt/pmem/frag
+    size: 32KiB
+    extents:
+      - { offset: 0, block: ${block}, length: 1, count: 8, stride: 2 }
+`;
+  const explicit = ext4(40000).replace(/ {6}- \{ offset: 0, block: 40000, length: 1, count: 8, stride: 2 \}\n/, Array.from({ length: 8 }, (_, i) => `      - { offset: ${i}, block: ${40000 + 2 * i}, length: 1 }\n`).join(''));
+  assert.deepEqual(runScenario(load(ext4(40000))), runScenario(load(explicit)));
+  const d = buildRefusal(ext4(0));
+  assert.equal(d.path, '/files/0/extents/0/block');
+  assert.match(d.message, /^repetition 1 of 8 \(offset 0, block 0, length 1\): file \/mnt\/pmem\/frag: block 0 is not free \(superblock\)/);
+});

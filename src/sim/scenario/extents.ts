@@ -185,7 +185,7 @@ class Builder {
       this.origins.push({ first, count: ok ? count : 0, pointer: p, pattern: { offset, block, length, count, stride, offsetStride } });
       if (!ok) continue;
       if (!this.take(count, () => this.add(`${p}/count`, e.count, `${describeValue(e.count)} extents are more than the lab holds: ${this.limitText()}`))) return;
-      for (let r = 0; r < count; r++) this.extents.push({ offset: offset + r * offsetStride, block: block + r * stride, length });
+      expandPattern(this.extents, offset, block, length, count, stride, offsetStride);
     }
   }
 
@@ -351,6 +351,17 @@ class Builder {
 }
 
 const EXTENT_FIELDS = ['offset', 'block', 'length'] as const;
+
+/** The repetitions of a checked pattern, appended to `out`. */
+function expandPattern(out: ExtentSpec[], offset: number, block: number, length: number, count: number, stride: number, offsetStride: number): void {
+  let o = offset;
+  let b = block;
+  for (let r = 0; r < count; r++) {
+    out.push({ offset: o, block: b, length });
+    o += offsetStride;
+    b += stride;
+  }
+}
 
 /**
  * The lines of an extents file: `extent(line, offset, block, length)` for

@@ -55,7 +55,8 @@ export interface CutText {
  * whose key is at an offset in `skip`); `runs` empty when there are none.
  */
 export function cutExtentRuns(text: string, skip: ReadonlySet<number> = new Set()): CutText {
-  if (text.length < MIN_RUN * 30 || !text.includes('extents:')) return { text, runs: [] };
+  // a %YAML directive may ask for YAML 1.1, whose integers read differently (010 is octal)
+  if (text.length < MIN_RUN * 30 || !text.includes('extents:') || /^%YAML/m.test(text)) return { text, runs: [] };
   const lines: { start: number; end: number }[] = [];
   for (let at = 0; at <= text.length; ) {
     let end = text.indexOf('\n', at);

@@ -6,7 +6,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, truncateSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { diagnosticFromInputError, loadScenario, type LoadOptions } from '../../src/sim/scenario/load';
@@ -286,6 +286,7 @@ test('an extents file larger than 64 MiB is refused without being read on, throu
   const err: string[] = [];
   const io: CliIO = { stdout: () => {}, stderr: (s) => void err.push(s), readFile: (p) => readTextFile(p) };
   const code = main(['check', join(dir, 'case.poison.yaml')], io);
+  rmSync(dir, { recursive: true, force: true });
   assert.equal(code, 2);
   const at = where(FILE_SCENARIO, './frag.extents');
   assert.match(err.join(''), new RegExp(`case\\.poison\\.yaml:${at.line}:${at.column}: /files/0/extentsFile: "\\./frag\\.extents" cannot be read \\(.*frag\\.extents\\): larger than 64 MiB`));
@@ -297,7 +298,9 @@ test('the command line reads an extents file next to the scenario and places a b
   writeFileSync(join(dir, 'frag.extents'), `0 ${FREE} 1\n1 ${FREE + 2} x\n`);
   const err: string[] = [];
   const io: CliIO = { stdout: () => {}, stderr: (s) => void err.push(s), readFile: (p) => readTextFile(p) };
-  assert.equal(main(['run', join(dir, 'case.poison.yaml')], io), 2);
+  const code = main(['run', join(dir, 'case.poison.yaml')], io);
+  rmSync(dir, { recursive: true, force: true });
+  assert.equal(code, 2);
   assert.equal(err.join('').trim(), `${join(dir, 'frag.extents')}:2:${4 + String(FREE + 2).length}: /files/0/extentsFile: line 2: "x" is not a length (expected a non-negative integer of filesystem blocks, decimal or 0x hex, below 2^53)`);
 });
 

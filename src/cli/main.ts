@@ -14,7 +14,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { DESIGNS, type Design, type Scenario } from '../sim/scenario/types';
 import type { RunReport } from '../sim/report';
 import { InputError, type Diagnostic } from '../sim/errors';
-import { loadScenario, diagnosticFromInputError, positionOf, jsonSyntaxError } from '../sim/scenario/load';
+import { loadScenario, diagnosticFromInputError, positionOf, jsonSyntaxError, type LoadOptions } from '../sim/scenario/load';
 import { runScenario } from '../sim/run';
 import { runMeasured, parseCostTable, DEFAULT_COST_TABLE, type CostTable, type DesignMetrics } from '../sim/compare';
 import { COMPARE_WIDTH, renderCheck, renderCompare, writeRouting, type CheckEntry, type CompareRun, type RenderOptions } from '../sim/render';
@@ -31,7 +31,7 @@ export interface CliIO {
 
 /** The simulator entry points main uses; tests may pass their own. */
 export interface CliDeps {
-  loadScenario(text: string, file: string): Scenario;
+  loadScenario(text: string, file: string, options?: LoadOptions): Scenario;
   diagnosticFromInputError(text: string, file: string, err: InputError): Diagnostic;
   runScenario(s: Scenario, opts?: { design?: Design }): RunReport;
   /** compare: a run with its reach and cost measured */
@@ -351,7 +351,8 @@ class Session {
     }
     this.texts.set(file, text);
     try {
-      return { ok: true, value: this.deps.loadScenario(text, file) };
+      // an extentsFile is read as the scenario is: bounded, UTF-8 only
+      return { ok: true, value: this.deps.loadScenario(text, file, { readFile: (p) => this.io.readFile(p) }) };
     } catch (e) {
       if (isScenarioErrors(e)) {
         const lines = e.diagnostics.map((d) => formatCliDiagnostic(d, file));

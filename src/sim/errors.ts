@@ -19,6 +19,9 @@ export interface Diagnostic {
 }
 
 export class InputError extends Error {
+  /** where the problem was written when that is not the scenario's own text (a line of an extents file) */
+  location?: { file: string; line: number; column: number };
+
   constructor(
     /** JSON pointer of the field ("" when not from a scenario file) */
     readonly path: string,

@@ -19,6 +19,7 @@ import { createFilesystem } from './fs/registry';
 import { DevDax } from './dax/device';
 import { cxlProbe } from './cxl/cxl';
 import { dmBlkCorruptedRange, dmBlockDev, dmCreate, type MappedDevice } from './md/dm';
+import { relocateExtentError } from './scenario/extents';
 
 export const DEFAULT_MMAP_BASE = 0x7f0000000000;
 
@@ -158,7 +159,13 @@ function mountFilesystem(m: Machine, spec: FilesystemSpec): void {
 }
 
 function createFileOn(m: Machine, sb: SuperBlock, f: Scenario['files'][number]): void {
-  const inode = sb.createFile(m.k, f, (p) => m.lookup(p)?.inode);
+  let inode: Inode;
+  try {
+    inode = sb.createFile(m.k, f, (p) => m.lookup(p)?.inode);
+  } catch (e) {
+    // an extent written as a pattern or an extents-file line: say where
+    throw e instanceof InputError ? relocateExtentError(e, f) : e;
+  }
   sb.files.set(f.path, inode);
 }
 

@@ -60,6 +60,9 @@ import type {
   CxlSpec,
 } from './types';
 import { layoutCxl } from '../cxl/layout';
+import { buildExtentList, type PlacedAt, type RawExtent } from './extents';
+import { checkLimits } from './limits';
+import { lineStartsOf, linePosition, offsetInRun, originalOffset, parseCutting, type ExtentRun } from './fast_extents';
 import { CXL_POISON_LEN_MULT } from '../cxl/interleave';
 
 // ---------------------------------------------------------------------------
@@ -72,8 +75,17 @@ export interface SourcePosition {
   column: number;
 }
 
+export interface LoadOptions {
+  /**
+   * Reads a file a scenario names (an extentsFile), given its path resolved
+   * against the scenario's directory; throws when it cannot (too large, not
+   * UTF-8, missing). Without it such a file is refused as unreadable here.
+   */
+  readFile?: (path: string) => string;
+}
+
 /** Parse, validate and normalize a scenario. Throws ScenarioErrors. */
-export function loadScenario(text: string, file: string): Scenario {
+export function loadScenario(text: string, file: string, options: LoadOptions = {}): Scenario {
   const source = sourceFor(text, file);
   const syntax = syntaxDiagnostics(source);
   if (syntax.length) throw new ScenarioErrors(syntax);
@@ -88,7 +100,9 @@ export function loadScenario(text: string, file: string): Scenario {
     reportSchemaErrors(validator().errors ?? [], problems);
     throw new ScenarioErrors(problems.sorted());
   }
-  const scenario = new Normalizer(problems, file).scenario(data as RawScenario);
+  checkLimits(data as RawScenario, problems);
+  if (problems.count) throw new ScenarioErrors(problems.sorted());
+  const scenario = new Normalizer(problems, file, options).scenario(data as RawScenario);
   if (problems.count) throw new ScenarioErrors(problems.sorted());
   return scenario;
 }
@@ -115,6 +129,7 @@ export function jsonSyntaxError(text: string): (SourcePosition & { message: stri
 
 /** A Diagnostic for a semantic error the simulator found, placed in the scenario text. */
 export function diagnosticFromInputError(text: string, file: string, err: InputError): Diagnostic {
+  if (err.location) return { ...err.location, path: err.path, field: err.field, value: err.value, message: err.message };
   const at = err.path ? positionOf(text, file, err.path) : { line: 0, column: 0 };
   return { file, line: at.line, column: at.column, path: err.path, field: err.field, value: err.value, message: err.message };
 }
@@ -125,21 +140,36 @@ export function diagnosticFromInputError(text: string, file: string, err: InputE
 type Where = 'value' | 'key';
 
 class SourceText {
-  readonly lines = new LineCounter();
+  readonly lines: LineCounter;
   readonly doc: Document.Parsed;
   readonly isJson: boolean;
+  /** long explicit extent lists read without the YAML parser (fast_extents.ts): node -> its run */
+  private readonly runs: Map<unknown, ExtentRun> = new Map();
+  private readonly cut: ExtentRun[] = [];
+  private lineStarts: number[] | undefined;
 
   constructor(
     readonly text: string,
     readonly file: string,
   ) {
     this.isJson = /\.json$/i.test(file);
-    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
+    if (this.isJson) {
+      this.lines = new LineCounter();
+      this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
+      return;
+    }
+    ({ doc: this.doc, lines: this.lines, cut: this.cut, runs: this.runs } = parseCutting(text, { prettyErrors: false, uniqueKeys: true }));
   }
 
   position(offset: number): SourcePosition {
+    if (this.cut.length) return this.originalPosition(originalOffset(this.cut, offset));
     const p = this.lines.linePos(offset);
     return { line: p.line, column: p.col };
+  }
+
+  private originalPosition(offset: number): SourcePosition {
+    this.lineStarts ??= lineStartsOf(this.text);
+    return linePosition(this.lineStarts, offset);
   }
 
   /**
@@ -150,6 +180,7 @@ class SourceText {
    */
   locate(pointer: string, where: Where): SourcePosition {
     const found = this.walk(pointer);
+    if (found.offset !== undefined) return this.originalPosition(found.offset);
     const node = chooseNode(found, where);
     const start = node?.range?.[0];
     return start === undefined ? { line: 0, column: 0 } : this.position(start);
@@ -158,8 +189,11 @@ class SourceText {
   private walk(pointer: string): WalkResult {
     let node: unknown = this.doc.contents;
     let key: YamlNode | undefined;
-    for (const segment of pointerSegments(pointer)) {
+    const segments = pointerSegments(pointer);
+    for (const [i, segment] of segments.entries()) {
       if (isAlias(node)) node = node.resolve(this.doc);
+      const run = this.runs.get(node);
+      if (run) return { node: node as YamlNode, key, exists: true, offset: offsetInRun(run, segments.slice(i)) };
       const next = childOf(node, segment);
       if (!next) return { node: node as YamlNode | undefined, key, exists: false };
       node = next.value;
@@ -173,6 +207,8 @@ interface WalkResult {
   node: YamlNode | undefined;
   key: YamlNode | undefined;
   exists: boolean;
+  /** inside an extent list read without the parser: the original offset the pointer names */
+  offset?: number;
 }
 
 function chooseNode(found: WalkResult, where: Where): YamlNode | undefined {
@@ -440,6 +476,12 @@ class Problems {
       value,
       message: `${fieldLabel(pointer)}: ${message}`,
     });
+  }
+
+  /** A problem written in another file (a line of an extents file), under the scenario's pointer that names it. */
+  addPlaced(at: PlacedAt, pointer: string, value: unknown, message: string): void {
+    const segments = pointerSegments(pointer);
+    this.list.push({ ...at, path: pointer, field: segments[segments.length - 1] ?? '', value, message: `${fieldLabel(pointer)}: ${message}` });
   }
 
   /** "<value> <what>": the common shape of a bad-value message. */
@@ -857,7 +899,8 @@ interface RawFile {
   fill?: Num;
   reflink?: string;
   clone?: { from: string; srcOffset?: Num; dstOffset?: Num; length: Num }[];
-  extents?: { offset: Num; block: Num; length: Num }[];
+  extents?: RawExtent[];
+  extentsFile?: string;
   cached?: boolean;
 }
 
@@ -975,6 +1018,7 @@ class Normalizer {
   constructor(
     private readonly problems: Problems,
     private readonly source: string,
+    private readonly options: LoadOptions = {},
   ) {}
 
   scenario(raw: RawScenario): Scenario {
@@ -1469,10 +1513,10 @@ class Normalizer {
       fill: this.optSize(raw.fill, `${pathPtr}/fill`) ?? 0,
       reflink: raw.reflink,
       clone: (raw.clone ?? []).map((c, k) => this.cloneRange(c, `${pathPtr}/clone/${k}`, fs, raw.path, size)),
-      extents: raw.extents ? this.extents(raw, size, fs, pathPtr) : undefined,
       cached: raw.cached ?? true,
       pathPtr,
     });
+    if (raw.extents || raw.extentsFile !== undefined) Object.assign(spec, this.extents(raw, size, fs, pathPtr));
     if (this.files.has(raw.path)) {
       this.problems.bad(`${pathPtr}/path`, raw.path, `is already listed at ${fieldLabel(this.files.get(raw.path)!.spec.pathPtr)}`);
     } else {
@@ -1542,22 +1586,18 @@ class Normalizer {
     return spec;
   }
 
-  private extents(raw: RawFile, size: number, fs: FilesystemSpec | undefined, pathPtr: string): ExtentSpec[] {
-    if (raw.reflink !== undefined) this.problems.bad(`${pathPtr}/extents`, raw.extents, 'cannot be given with reflink (a whole-file clone shares its source\'s blocks)');
+  /** Explicit extents: the list (with its patterns) or the extents file, expanded and checked (extents.ts). */
+  private readonly extentBudget = { used: 0 };
+
+  private extents(raw: RawFile, size: number, fs: FilesystemSpec | undefined, pathPtr: string): { extents: ExtentSpec[]; extentOrigins?: FileSpec['extentOrigins'] } {
+    const field = raw.extents ? 'extents' : 'extentsFile';
+    if (raw.reflink !== undefined) this.problems.bad(`${pathPtr}/${field}`, raw[field], 'cannot be given with reflink (a whole-file clone shares its source\'s blocks)');
     const block = fs?.blockSize ?? PAGE_SIZE;
-    const fileBlocks = Math.ceil(size / block);
-    const specs = raw.extents!.map((e, k) => {
-      const p = `${pathPtr}/extents/${k}`;
-      const spec: ExtentSpec = { offset: this.size(e.offset, `${p}/offset`), block: this.size(e.block, `${p}/block`), length: this.size(e.length, `${p}/length`) };
-      if (spec.length === 0) this.problems.bad(`${p}/length`, e.length, 'is empty (an extent has at least one block)');
-      if (spec.offset + spec.length > fileBlocks) this.problems.bad(`${p}/length`, e.length, `runs past the end of the file (${fileBlocks} blocks of ${formatSize(block)})`);
-      return spec;
-    });
-    specs.forEach((e, k) => {
-      const other = specs.slice(0, k).findIndex((o) => e.offset < o.offset + o.length && o.offset < e.offset + e.length);
-      if (other >= 0) this.problems.bad(`${pathPtr}/extents/${k}/offset`, e.offset, `overlaps extents[${other}] in the file`);
-    });
-    return specs;
+    const list = buildExtentList(
+      { pathPtr, extents: raw.extents, extentsFile: raw.extentsFile, fileBlocks: Math.ceil(size / block), blockLabel: formatSize(block) },
+      { problems: this.problems, scenarioFile: this.source, readFile: this.options.readFile, budget: this.extentBudget },
+    );
+    return list.origins ? { extents: list.extents, extentOrigins: list.origins } : { extents: list.extents };
   }
 
   // ---- processes and mappings ----

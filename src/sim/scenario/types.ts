@@ -91,6 +91,19 @@ export interface ExtentSpec {
   length: number;
 }
 
+/** extension: extents[first .. first+count) of a file, and where they were written */
+export interface ExtentOrigin {
+  first: number;
+  count: number;
+  /** JSON pointer of the list entry (a pattern or a plain extent) or of the file's extentsFile */
+  pointer: string;
+  /** a pattern: its numbers, defaults applied */
+  pattern?: { offset: number; block: number; length: number; count: number; stride: number; offsetStride: number };
+  /** an extents file: its path, and the 1-based line of each of its extents */
+  file?: string;
+  lines?: number[];
+}
+
 export interface FileSpec {
   path: string;
   /** bytes; for a whole-file reflink, the source's size */
@@ -99,6 +112,8 @@ export interface FileSpec {
   reflink?: string;
   clone: CloneSpec[];
   extents?: ExtentSpec[];
+  /** extension: where runs of `extents` were written, when a pattern or an extents file wrote them (scenario/extents.ts) */
+  extentOrigins?: ExtentOrigin[];
   /** extension: whether the inode is in the inode cache (XFS_IGET_INCORE finds it); default true */
   cached: boolean;
   pathPtr: string;

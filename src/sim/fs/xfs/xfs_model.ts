@@ -34,7 +34,7 @@
 //   logForce()                                          fsync/sync/unmount/30 s: freed blocks stop being busy
 //   punchHole(ino, off, len), fallocate(ino, off, len), truncate(ino, size), unlink(path),
 //   setFileSize(ino, size), addAttrBlocks(ino, n), reclaimCowBlocks(ino?)
-//   mapFileRange(ino, off, len) -> XfsMapPiece[]        iomap for reads and faults
+//   mapFileRange(ino, off, len, maxPieces?) -> XfsMapPiece[]  iomap for reads and faults
 // Views: sb(), agf(agno), agi(agno), agfl(agno), freeExtents(agno), inodeChunks(agno),
 //   rmapRecords(agno), refcountRecords(agno), refcountOf(agno, agbno), ownersOf(fsb), busyExtents(agno),
 //   fsmap({allOwners?}), snapshot().

@@ -194,7 +194,7 @@ export class XfsSuperBlock extends SuperBlock {
   }
 
   private toIomap(ino: number, pos: number, len: number): Iomap {
-    const p = this.model.mapFileRange(ino, pos, Math.max(1, len))[0]!;
+    const p = this.model.mapFileRange(ino, pos, Math.max(1, len), 1)[0]!;
     return {
       offset: p.fileOffset,
       length: p.length,

@@ -4,8 +4,7 @@
 // state (window, scroll, selection, filters) is persisted with setState so
 // that the panel comes back as it was after a reload.
 
-import type { HostMessage, TimelineState } from '../src/protocol/messages';
-import type { RunReport } from '../src/sim/report';
+import type { HostMessage, TimelineReport, TimelineState } from '../src/protocol/messages';
 import { mountTimeline, type TimelineViewState } from './timeline/index';
 import { bootstrap, codicon, connect, getState, h, onThemeChange, post, setState } from './common/host';
 
@@ -19,7 +18,7 @@ const status = h('p', { class: 'empty', role: 'status' });
 const mount = h('div', { class: 'timeline-root' });
 root.append(header, status, mount);
 
-function eventOf(r: RunReport | null, span: number | null): string | null {
+function eventOf(r: TimelineReport | null, span: number | null): string | null {
   if (!r || span === null) return null;
   return r.spans.find((s) => s.id === span)?.event ?? null;
 }

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { Lab, Outcome } from '../lab';
 import type { KernelSource } from '../kernelSource';
 import type { EventsItem, EventsProvider } from '../views';
-import { VIEW_TYPES, type ComparisonState, type RoutingState, type Selection, type TimelineState, type ViewKind, type ViewState, type WebviewMessage } from '../../protocol/messages';
+import { VIEW_TYPES, timelineReport, type ComparisonState, type RoutingState, type Selection, type TimelineState, type ViewKind, type ViewState, type WebviewMessage } from '../../protocol/messages';
 import { diffRoutes, routeView, type RouteView } from '../../protocol/routing';
 import { comparisonView } from '../../protocol/comparison';
 import { LabPanel, createPanel } from './panel';
@@ -67,7 +67,7 @@ export class LabWebviews implements vscode.Disposable {
         const it = e.selection[0];
         if (!it) return;
         if (it.type === 'event') this.select({ event: it.row.id, span: null }, 'tree');
-        else if (it.type === 'span') this.select({ event: it.eventId, span: it.node.span.id }, 'tree');
+        else if (it.type === 'span' || it.type === 'members' || it.type === 'member') this.select({ event: it.eventId, span: it.node.span.id }, 'tree');
       }),
     );
     for (const view of ['routing', 'timeline', 'comparison'] as const) {
@@ -223,7 +223,7 @@ export class LabWebviews implements vscode.Disposable {
 
   timelineState(): TimelineState {
     const s = this.lab.session;
-    return { kind: 'timeline', scenario: s?.scenario.name ?? '', design: s?.design ?? '', report: s ? s.report : null, selection: this.selection };
+    return { kind: 'timeline', scenario: s?.scenario.name ?? '', design: s?.design ?? '', report: s ? timelineReport(s.report) : null, selection: this.selection };
   }
 
   comparisonState(): ComparisonState {

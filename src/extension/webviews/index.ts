@@ -46,7 +46,7 @@ export class LabWebviews implements vscode.Disposable {
   private readonly otherRuns = new Map<string, { report?: RunReport; error?: string }>();
   private comparisonCache: { key: string; state: ComparisonState } | undefined;
   /** the comparison being computed (a design per turn of the event loop), and what it has done */
-  private comparisonJob: { key: string; done: string[] } | undefined;
+  private comparisonJob: { key: string; done: string[]; finished?: Promise<void> } | undefined;
   /** the design runs for the routing view being computed, by cache key */
   private readonly otherRunJobs = new Set<string>();
   /** how long each view's last state took to compute, ms (for the scale tests and the log) */
@@ -276,8 +276,20 @@ export class LabWebviews implements vscode.Disposable {
     const text = s.composeText();
     const key = `${s.file}\u0000${s.design}\u0000${text}`;
     if (this.comparisonCache?.key === key) return this.comparisonCache.state;
-    if (this.comparisonJob?.key !== key) void this.computeComparison(key, text, s.file, s.design, s.scenario.name);
+    if (this.comparisonJob?.key !== key) {
+      const job = this.computeComparison(key, text, s.file, s.design, s.scenario.name);
+      if (this.comparisonJob) this.comparisonJob.finished = job;
+    }
     return this.comparisonProgress(s.scenario.name);
+  }
+
+  /** The comparison of the session as it is now, once every design has run (the event loop is not held meanwhile). */
+  async comparisonFinished(): Promise<ComparisonState> {
+    for (;;) {
+      const st = this.comparisonState();
+      if (st.view || this.comparisonReady || !this.comparisonJob?.finished) return st;
+      await this.comparisonJob.finished;
+    }
   }
 
   private comparisonProgress(name: string): ComparisonState {

@@ -382,7 +382,8 @@ const hex = (n: number) => `0x${n.toString(16)}`;
 function dmesgCell(k: DmesgKey | undefined): Cell {
   if (!k) return quiet('not printed');
   const t: string[] = [];
-  if (k.pfns) t.push(k.pfns[0] === k.pfns[1] ? `pfn ${hex(k.pfns[0])}` : `pfns ${hex(k.pfns[0])}–${hex(k.pfns[1])}`);
+  // a range is two tokens, so that a narrow column breaks it after the first pfn (a removed device's range is 30 characters)
+  if (k.pfns) t.push(...(k.pfns[0] === k.pfns[1] ? [`pfn ${hex(k.pfns[0])}`] : [`pfns ${hex(k.pfns[0])}`, `– ${hex(k.pfns[1])}`]));
   t.push(k.lines === 1 && !k.pfns ? 'printed' : count(k.lines, 'line'));
   return cell(t, `${k.template.replace('‹pfn›', k.pfns ? (k.pfns[0] === k.pfns[1] ? hex(k.pfns[0]) : `[${hex(k.pfns[0])}-${hex(k.pfns[1])}]`) : '')} (${count(k.lines, 'line')})`);
 }

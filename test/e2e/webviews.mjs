@@ -334,6 +334,13 @@ export async function runScale({ page, artifacts, log, ok, shot }) {
     await t.locator('.dax-tl-run:not([hidden])').waitFor({ timeout: 30_000 });
     return t;
   });
+  // where the time went inside the page: since its navigation started, the bundle's load, and the first state drawn
+  const inPage = await timeline.locator('body').evaluate(() => {
+    const nav = performance.getEntriesByType('navigation')[0];
+    const js = performance.getEntriesByType('resource').find((r) => /timeline\.js/.test(r.name));
+    return { now: Math.round(performance.now()), domContentLoaded: Math.round(nav?.domContentLoadedEventEnd ?? -1), scriptLoaded: Math.round(js?.responseEnd ?? -1) };
+  });
+  log(`    scale: inside the timeline page: ${JSON.stringify(inPage)} ms since its navigation`);
   const head = (await timeline.locator('.dax-tl-run-head').textContent()) ?? '';
   if (!/^memory_failure ×262144 \(pfn=0x10400218\.\.0x10440217, flags=MF_MEM_REMOVE\) = 0$/.test(head)) throw new Error(`scale timeline: the run strip reads ${head}`);
   await timeline.locator('.dax-tl-run-toggle').click();

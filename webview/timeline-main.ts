@@ -40,11 +40,28 @@ const ctl = mountTimeline(
   saved.view,
 );
 
+/**
+ * What a report is, in a few numbers: the extension posts the state again
+ * after the ready handshake (the page may be older than the session), and a
+ * populated machine's trace is thousands of spans; the same report is not
+ * modelled and laid out twice.
+ */
+function fingerprint(st: TimelineState): string {
+  const r = st.report;
+  if (!r) return '';
+  let h = 0;
+  for (const s of r.spans) h = (h * 31 + s.id + s.t * 7 + s.dur * 13 + (s.count ?? 1)) % 2147483647;
+  return `${st.scenario}\u0000${st.design}\u0000${r.spans.length}\u0000${h}\u0000${r.events.map((e) => `${e.id}@${e.at}`).join(',')}\u0000${r.signals.length}`;
+}
+let shown: string | null = null;
+
 function show(): void {
   header.replaceChildren(codicon('graph-line'), ` Timeline${state.scenario ? ` — ${state.scenario} (${state.design})` : ''}`);
   status.textContent = state.report ? '' : 'No lab session. Open a scenario (DAX Poison Lab: Open Scenario) and step it.';
   status.hidden = !!state.report;
-  if (state.report) ctl.setReport(state.report);
+  const fp = fingerprint(state);
+  if (state.report && fp !== shown) ctl.setReport(state.report);
+  shown = state.report ? fp : null;
   ctl.setSelection(state.selection.span);
 }
 

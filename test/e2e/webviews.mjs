@@ -375,6 +375,13 @@ export async function runScale({ page, artifacts, log, ok, shot }) {
     const c = await viewFrame(page, 'comparison');
     await c.locator(`body.${cls}`).waitFor({ timeout: 30_000 });
     await page.waitForTimeout(300);
+    // what sticks out past the view's right edge, if anything (the widest tokens)
+    const wide = await c.locator('body').evaluate(() => {
+      const w = document.documentElement.clientWidth;
+      return [...document.querySelectorAll('.tok, th, td')].filter((e) => e.getBoundingClientRect().right > w + 0.5).sort((a, b) => b.getBoundingClientRect().width - a.getBoundingClientRect().width).slice(0, 6).map((e) => `${e.tagName}.${e.className} "${(e.textContent ?? '').trim().slice(0, 50)}" ${Math.round(e.getBoundingClientRect().width)}px`);
+    });
+    if (wide.length) log(`    scale comparison (${name}): past the right edge: ${wide.join(' | ')}`);
+    await checkComparisonLayout(c, `scale, ${name}`);
     await shot(`scale-comparison-${name}`);
     await c.locator('body').evaluate(() => document.querySelector('tbody[aria-label="dmesg"]')?.scrollIntoView());
     await shot(`scale-comparison-${name}-dmesg`);

@@ -5,7 +5,8 @@
 // of the same event goes below the first, its rows aligned call for call
 // and the differing calls marked (an icon and a word, not colour alone).
 // Keyboard: Up/Down move between calls, Left/Right between the two designs,
-// Home/End, Enter opens the symbol (or expands a fold), Space selects;
+// Home/End, Enter opens the symbol (or expands a fold), Space selects, M
+// shows or hides a summarised run's first and last members;
 // + / - / 0 zoom when the diagram has the focus, Ctrl/Cmd +/-/0 anywhere.
 // The extension opens every link.
 
@@ -30,6 +31,8 @@ interface Persisted {
   zoom: 'fit' | number;
   fold: boolean;
   expanded: { left: string[]; right: string[] };
+  /** the summarised runs whose members are shown, by span id */
+  runs?: { left: number[]; right: number[] };
   rightSpan: number | null;
 }
 
@@ -45,6 +48,8 @@ let selection: Selection = state.selection;
 let rightSpan: number | null = typeof saved.rightSpan === 'number' ? saved.rightSpan : null;
 let focusSide: Side = 'left';
 const expanded: Record<Side, Set<string>> = { left: new Set(saved.expanded?.left ?? []), right: new Set(saved.expanded?.right ?? []) };
+const numbers = (x: unknown): number[] => (Array.isArray(x) ? x.filter((v): v is number => typeof v === 'number' && Number.isSafeInteger(v)) : []);
+const runsOpen: Record<Side, Set<number>> = { left: new Set(numbers(saved.runs?.left)), right: new Set(numbers(saved.runs?.right)) };
 let panes: PaneDom[] = [];
 let aligned: AlignedRow[] = [];
 let syncing = false;
@@ -61,6 +66,7 @@ function persist(): void {
     zoom: zoomMode,
     fold: foldOn,
     expanded: { left: [...expanded.left], right: [...expanded.right] },
+    runs: { left: [...runsOpen.left], right: [...runsOpen.right] },
     rightSpan,
   });
 }
@@ -198,14 +204,14 @@ function paneModels(): PaneModel[] {
   const lr = rowsOf('left');
   if (!right) {
     aligned = [];
-    return [{ side: 'left', view: left, rows: lr, marks: null, others: null, otherDesign: null }];
+    return [{ side: 'left', view: left, rows: lr, marks: null, others: null, otherDesign: null, runsOpen: runsOpen.left }];
   }
   const rr = rowsOf('right');
   aligned = alignRows(lr, rr);
   const marks: DiffMark[] = aligned.map((a) => a.mark);
   return [
-    { side: 'left', view: left, rows: aligned.map((a) => a.left), marks, others: aligned.map((a) => a.right), otherDesign: right.design },
-    { side: 'right', view: right, rows: aligned.map((a) => a.right), marks, others: aligned.map((a) => a.left), otherDesign: left.design },
+    { side: 'left', view: left, rows: aligned.map((a) => a.left), marks, others: aligned.map((a) => a.right), otherDesign: right.design, runsOpen: runsOpen.left },
+    { side: 'right', view: right, rows: aligned.map((a) => a.right), marks, others: aligned.map((a) => a.left), otherDesign: left.design, runsOpen: runsOpen.right },
   ];
 }
 
@@ -214,6 +220,15 @@ const panelHandlers: PanelHandlers = {
   open: (symbol) => post({ type: 'openSymbol', symbol }),
   toggleFold: (side, id) => toggleFold(side, id),
 };
+
+/** Show or hide the members of a summarised run (its box stays one box; the members are computed, first and last few). */
+function toggleRun(side: Side, span: number): void {
+  if (runsOpen[side].has(span)) runsOpen[side].delete(span);
+  else runsOpen[side].add(span);
+  focusSide = side;
+  render({ focusSpan: { side, span } });
+  persist();
+}
 
 function toggleFold(side: Side, id: string): void {
   const open = !expanded[side].has(id);
@@ -376,6 +391,8 @@ function paneOf(el: Element): PaneDom | undefined {
 
 function onKey(e: KeyboardEvent): void {
   const target = e.target as HTMLElement | null;
+  // a button in a box (a run's members, fold back) acts on its own Enter and Space
+  if (target?.closest?.('button')) return;
   const box = target?.closest?.('.node[data-row]') as HTMLElement | null;
   if (!box || box.classList.contains('gap')) return;
   const p = paneOf(box);
@@ -417,6 +434,14 @@ function onKey(e: KeyboardEvent): void {
         const n = viewOf(side)?.nodes.find((x) => x.span === Number(box.dataset.span));
         if (n) post({ type: 'openSymbol', symbol: n.symbol });
       }
+      return;
+    }
+    case 'm':
+    case 'M': {
+      // a summarised run: show or hide its first and last members
+      if (!box.querySelector('.run-toggle')) return;
+      e.preventDefault();
+      toggleRun(side, Number(box.dataset.span));
       return;
     }
     case ' ': {
@@ -463,7 +488,7 @@ function render(opts: RenderOpts = {}): void {
   root.style.setProperty('--mark-w', state.right ? `${MARK_W}px` : '0px');
   root.append(toolbar(), legend());
   if (state.empty) root.append(h('p', { class: 'warning', role: 'status' }, state.empty));
-  const handlers = { select: selectNode, open: (n: RouteNode) => post({ type: 'openSymbol', symbol: n.symbol }), toggleFold };
+  const handlers = { select: selectNode, open: (n: RouteNode) => post({ type: 'openSymbol', symbol: n.symbol }), toggleFold, toggleRun };
   for (const m of paneModels()) {
     const v = m.view;
     const differing = m.marks ? m.marks.filter((x, i) => x !== 'same' && m.rows[i]).length : 0;
@@ -524,7 +549,11 @@ function onMessage(m: HostMessage): void {
     if (eventChanged || designChanged) {
       rightSpan = null;
       expanded.right.clear();
-      if (eventChanged) expanded.left.clear();
+      runsOpen.right.clear();
+      if (eventChanged) {
+        expanded.left.clear();
+        runsOpen.left.clear();
+      }
     }
     if (selection.span !== null) for (const id of foldsHolding(nodesOf('left'), selection.span, { expanded: expanded.left, fold: foldOn })) expanded.left.add(id);
     render();

@@ -39,13 +39,21 @@ export class ScenarioDiagnostics implements vscode.Disposable {
   private readonly subs: vscode.Disposable[] = [];
   /** resolves when the pending checks of a document are done (for tests) */
   private readonly done = new Map<string, Promise<void>>();
+  /** how long the last check of each document took, ms: a scenario whose machine is big is checked less eagerly while it is typed */
+  private readonly cost = new Map<string, number>();
+  /** the last checks' outcomes by document text (a reopened or reverted text is not run again) */
+  private readonly results = new Map<string, LabError | null>();
 
   constructor() {
     this.subs.push(
       this.collection,
       vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)),
-      vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document, 300)),
-      vscode.workspace.onDidCloseTextDocument((d) => this.collection.delete(d.uri)),
+      // after an edit, wait for the typing to pause: longer when the last check took long (a populated machine)
+      vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document, Math.min(5000, Math.max(300, 2 * (this.cost.get(e.document.uri.toString()) ?? 0))))),
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        this.collection.delete(d.uri);
+        this.cost.delete(d.uri.toString());
+      }),
     );
     for (const d of vscode.workspace.textDocuments) this.schedule(d, 0);
   }
@@ -75,14 +83,27 @@ export class ScenarioDiagnostics implements vscode.Disposable {
     const text = doc.getText();
     const file = fileNameOf(doc);
     let diags: vscode.Diagnostic[] = [];
-    try {
-      const s = LabSession.open(text, file);
-      // the run-time checks too: an event the simulator refuses is bad input
-      if (s.events.length <= 5000) {
-        await s.runToEnd();
+    const resultKey = `${file}\u0000${text}`;
+    let error = this.results.get(resultKey);
+    if (error === undefined) {
+      const t0 = Date.now();
+      error = null;
+      try {
+        const s = LabSession.open(text, file);
+        // the run-time checks too: an event the simulator refuses is bad input
+        if (s.events.length <= 5000) {
+          await s.runToEnd();
+        }
+      } catch (e) {
+        if (!(e instanceof LabError)) throw e;
+        error = e;
       }
-    } catch (e) {
-      if (!(e instanceof LabError)) throw e;
+      this.cost.set(doc.uri.toString(), Date.now() - t0);
+      if (this.results.size >= 8) this.results.delete(this.results.keys().next().value!);
+      this.results.set(resultKey, error);
+    }
+    if (error) {
+      const e = error;
       diags = e.diagnostics.length ? e.diagnostics.map((d) => toVsDiagnostic(doc, d)) : [new vscode.Diagnostic(new vscode.Range(0, 0, 0, 1), e.message, vscode.DiagnosticSeverity.Error)];
     }
     if (doc.version === version && !doc.isClosed) this.collection.set(doc.uri, diags);

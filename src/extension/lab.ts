@@ -10,6 +10,7 @@ import { dmesgLevel, signalText } from './model/route';
 import type { OwnersQuery } from './model/owners';
 import { badMemory, statusText } from './model/feedback';
 import { confineToWorkspace, isInside } from './model/paths';
+import { foldDmesg } from './model/dmesg';
 
 /**
  * A file a command was given as an argument (a URI or a path), confined to
@@ -203,7 +204,8 @@ export class Lab implements vscode.Disposable {
       this.dmesgShown = 0;
       if (s) this.dmesg.info(`— ${s.scenario.name}: design ${s.design}, ${s.cursor} of ${s.events.length} events run`);
     }
-    for (const line of lines.slice(this.dmesgShown)) this.dmesg[dmesgLevel(line)](line);
+    // a run of per-pfn lines (one per page of a populated mapping) is folded, as the simulator folds its own
+    for (const line of foldDmesg(lines, this.dmesgShown)) this.dmesg[dmesgLevel(line)](line);
     this.dmesgShown = lines.length;
     this.refresh();
     void vscode.commands.executeCommand('setContext', 'daxPoisonLab.hasSession', !!s);

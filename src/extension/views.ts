@@ -13,6 +13,7 @@ import { hex } from '../sim/units';
 import { lookupSymbol } from '../kernel/links';
 import { unboundBy } from './model/actions';
 import { verdictForMapping, verdictIcon, verdictRows, OUTCOME_MEANING, type VerdictRow } from './model/feedback';
+import { runOf, runRows, runRowText, runSummary, type RunInfo, type RunRow } from '../protocol/runs';
 
 function icon(id: string, color?: string): vscode.ThemeIcon {
   return new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
@@ -195,12 +196,17 @@ export type EventsItem =
   | { type: 'event'; row: EventRow }
   | { type: 'detail'; text: string; description?: string; icon: string; color?: string; tooltip?: string }
   | { type: 'span'; node: SpanNode; eventId: string }
+  /** a summarised run's members, expanded on demand into the first and last few */
+  | { type: 'members'; node: SpanNode; run: RunInfo; eventId: string }
+  | { type: 'member'; node: SpanNode; run: RunInfo; row: RunRow; eventId: string }
   | { type: 'verdict'; row: VerdictRow; eventId: string; index: number };
 
 export class EventsProvider implements vscode.TreeDataProvider<EventsItem> {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
   rows: EventRow[] = [];
+  /** each event's span trees, built once per change of the session (an expansion or a reveal reuses them) */
+  private trees = new Map<string, SpanNode[]>();
 
   constructor(private readonly lab: Lab) {
     lab.onDidChange(() => this.recompute());
@@ -209,7 +215,20 @@ export class EventsProvider implements vscode.TreeDataProvider<EventsItem> {
   private recompute(): void {
     const s = this.lab.session;
     this.rows = s ? eventRows(s.events, s.report, s.cursor, s.sourceEventCount) : [];
+    this.trees.clear();
     this.changed.fire();
+  }
+
+  /** the span trees of an event of the session */
+  spanTrees(eventId: string): SpanNode[] {
+    const s = this.lab.session;
+    if (!s) return [];
+    let t = this.trees.get(eventId);
+    if (!t) {
+      t = eventSpanTrees(s.report, eventId);
+      this.trees.set(eventId, t);
+    }
+    return t;
   }
 
   getChildren(item?: EventsItem): EventsItem[] {
@@ -223,10 +242,18 @@ export class EventsProvider implements vscode.TreeDataProvider<EventsItem> {
       for (const x of r.expectations) out.push({ type: 'detail', text: expectationText(x), icon: x.ok ? 'pass' : 'error', color: x.ok ? 'testing.iconPassed' : 'testing.iconFailed', tooltip: x.detail || undefined });
       // who was told, who was not, and why: after what was sent and what was checked, before the route
       verdictRows(s.report, r.id).forEach((v, index) => out.push({ type: 'verdict', row: v, eventId: r.id, index }));
-      for (const n of eventSpanTrees(s.report, r.id)) out.push({ type: 'span', node: n, eventId: r.id });
+      for (const n of this.spanTrees(r.id)) out.push({ type: 'span', node: n, eventId: r.id });
       return out;
     }
-    if (item.type === 'span') return item.node.children.map((n) => ({ type: 'span', node: n, eventId: item.eventId }));
+    if (item.type === 'span') {
+      const out: EventsItem[] = [];
+      // a summarised run: its members first (computed when expanded, never all of them), then what the first member called
+      const run = runOf(item.node.span);
+      if (run) out.push({ type: 'members', node: item.node, run, eventId: item.eventId });
+      for (const n of item.node.children) out.push({ type: 'span', node: n, eventId: item.eventId });
+      return out;
+    }
+    if (item.type === 'members') return runRows(item.run).map((row) => ({ type: 'member', node: item.node, run: item.run, row, eventId: item.eventId }));
     return [];
   }
 
@@ -236,6 +263,8 @@ export class EventsProvider implements vscode.TreeDataProvider<EventsItem> {
       const row = this.rows.find((r) => r.id === item.eventId);
       return row ? { type: 'event', row } : undefined;
     }
+    if (item.type === 'members') return { type: 'span', node: item.node, eventId: item.eventId };
+    if (item.type === 'member') return { type: 'members', node: item.node, run: item.run, eventId: item.eventId };
     if (item.type !== 'span') return undefined;
     const s = this.lab.session;
     const row = this.rows.find((r) => r.id === item.eventId);
@@ -248,7 +277,7 @@ export class EventsProvider implements vscode.TreeDataProvider<EventsItem> {
       }
       return undefined;
     };
-    const p = find(eventSpanTrees(s.report, item.eventId), undefined);
+    const p = find(this.spanTrees(item.eventId), undefined);
     return p ? { type: 'span', node: p, eventId: item.eventId } : { type: 'event', row };
   }
 
@@ -293,12 +322,43 @@ export class EventsProvider implements vscode.TreeDataProvider<EventsItem> {
       if (item.tooltip) t.tooltip = item.tooltip;
       return t;
     }
+    if (item.type === 'members') {
+      const r = item.run;
+      const t = new vscode.TreeItem(`members: ${runSummary(r)}`, vscode.TreeItemCollapsibleState.Collapsed);
+      t.id = `members:${item.eventId}:${item.node.span.id}`;
+      t.description = r.count > 6 ? 'first 3 and last 3' : undefined;
+      t.tooltip = `${r.symbol} was called ${r.count} times, once per member of the run, the arguments ${r.stepped.map((a) => a.key).join(', ')} advancing in step; the trace keeps one span for them all. Expand to see the first and last members, computed from the first value and the step.`;
+      t.iconPath = icon('list-ordered');
+      t.contextValue = 'daxRunMembers';
+      return t;
+    }
+    if (item.type === 'member') {
+      const r = item.row;
+      const t = new vscode.TreeItem(runRowText(item.run, r));
+      t.id = `member:${item.eventId}:${item.node.span.id}:${r.kind === 'member' ? r.index : 'more'}`;
+      if (r.kind === 'more') {
+        t.iconPath = icon('ellipsis');
+        t.tooltip = `${r.count} members of the run between the first and the last ones shown: the same call, the arguments one step further each`;
+        return t;
+      }
+      t.iconPath = icon('symbol-method');
+      t.tooltip = `member ${r.index + 1} of ${item.run.count} of the run of ${item.run.symbol}. Click to open its kernel source.`;
+      t.contextValue = 'daxSpan';
+      t.command = { command: 'daxPoisonLab.goToKernelSymbol', title: 'Go to Kernel Symbol', arguments: [item.run.symbol] };
+      return t;
+    }
     const sp = item.node.span;
-    const t = new vscode.TreeItem(formatSpanCall(sp), item.node.children.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const run = runOf(sp);
+    const t = new vscode.TreeItem(formatSpanCall(sp), item.node.children.length || run ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     t.description = sp.layer;
     const known = lookupSymbol(sp.symbol);
-    t.tooltip = `${sp.symbol} (${sp.layer})${known ? ` — ${known.file}:${known.line}` : ''}. Click to open its kernel source.`;
-    t.iconPath = icon('symbol-method');
+    const runNote = run
+      ? ` A summarised run of ${run.count} calls (${runSummary(run)}): expand its members for the first and last ones.`
+      : sp.count !== undefined
+        ? ` Called ${sp.count} times (once per member of the run it belongs to); the arguments are the first call's.`
+        : '';
+    t.tooltip = `${sp.symbol} (${sp.layer})${known ? ` — ${known.file}:${known.line}` : ''}.${runNote} Click to open its kernel source.`;
+    t.iconPath = icon(run ? 'layers' : 'symbol-method');
     t.contextValue = 'daxSpan';
     t.command = { command: 'daxPoisonLab.goToKernelSymbol', title: 'Go to Kernel Symbol', arguments: [sp.symbol] };
     return t;

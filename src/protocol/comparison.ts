@@ -288,28 +288,90 @@ export interface DmesgKey {
   lines: number;
 }
 
-const MF_LINE = /^(Memory failure: )(?:\[(0x[0-9a-f]+)-(0x[0-9a-f]+)\]|(0x[0-9a-f]+))(: .*?)(?: \((\d+) more lines, one per pfn\))?$/;
+const MF_PREFIX = 'Memory failure: ';
+const MORE_LINES = / \((\d+) more lines, one per pfn\)$/;
+const HEX_PFN = /^0x[0-9a-f]+$/;
+
+/**
+ * A "Memory failure: 0x1a2b: msg" or "Memory failure: [0x1a00-0x1aff]: msg (N
+ * more lines, one per pfn)" line: its pfns, the message (from the colon on)
+ * and how many kernel lines it stands for; null for any other line. Read by
+ * hand, not by one regular expression: a populated machine's dmesg has a line
+ * per page, and this runs over each of them for every design.
+ */
+function mfLine(line: string): { a: number; b: number; rest: string; n: number } | null {
+  if (!line.startsWith(MF_PREFIX)) return null;
+  let a: string;
+  let b: string;
+  let at: number;
+  if (line.charCodeAt(MF_PREFIX.length) === 91 /* [ */) {
+    const dash = line.indexOf('-', MF_PREFIX.length + 1);
+    const close = line.indexOf(']', MF_PREFIX.length + 1);
+    if (dash < 0 || close < dash) return null;
+    a = line.slice(MF_PREFIX.length + 1, dash);
+    b = line.slice(dash + 1, close);
+    at = close + 1;
+  } else {
+    at = line.indexOf(':', MF_PREFIX.length);
+    if (at < 0) return null;
+    a = b = line.slice(MF_PREFIX.length, at);
+  }
+  if (line.charCodeAt(at) !== 58 /* : */ || line.charCodeAt(at + 1) !== 32 || !HEX_PFN.test(a) || (b !== a && !HEX_PFN.test(b))) return null;
+  let rest = line.slice(at);
+  let n = 1;
+  if (rest.endsWith(' more lines, one per pfn)')) {
+    const m = MORE_LINES.exec(rest);
+    if (m) {
+      n = Number(m[1]);
+      rest = rest.slice(0, rest.length - m[0].length);
+    }
+  }
+  const pa = parseInt(a, 16);
+  return { a: pa, b: b === a ? pa : parseInt(b, 16), rest, n };
+}
+
+/** the folded dmesg of each report's dmesg array (a report is not changed once run): the extension folds each design's as it runs, the view reuses it */
+const keysOf = new WeakMap<readonly string[], DmesgKey[]>();
 
 /** Fold the dmesg into its kinds of line, in the order they first appear: the per-pfn "Memory failure:" lines become one per kind with their pfn range and count. */
 export function dmesgKeys(dmesg: readonly string[]): DmesgKey[] {
+  const hit = keysOf.get(dmesg);
+  if (hit) return hit.map((k) => ({ ...k, pfns: k.pfns ? [k.pfns[0], k.pfns[1]] : null }));
+  const keys = foldDmesgKeys(dmesg);
+  keysOf.set(dmesg, keys);
+  return keys.map((k) => ({ ...k, pfns: k.pfns ? [k.pfns[0], k.pfns[1]] : null }));
+}
+
+function foldDmesgKeys(dmesg: readonly string[]): DmesgKey[] {
   const out = new Map<string, DmesgKey>();
+  /** the key of the last per-pfn line, by its message: a run of them finds it without building the template */
+  let lastRest = '';
+  let lastKey: DmesgKey | undefined;
   for (const line of dmesg) {
-    const m = MF_LINE.exec(line);
+    const m = mfLine(line);
     if (!m) {
       const k = out.get(line);
       if (k) k.lines++;
       else out.set(line, { template: line, pfns: null, lines: 1 });
       continue;
     }
-    const template = `${m[1]}‹pfn›${m[5]}`;
-    const a = parseInt(m[2] ?? m[4]!, 16);
-    const b = m[3] ? parseInt(m[3], 16) : a;
-    const n = m[6] ? Number(m[6]) : 1;
-    const k = out.get(template);
-    if (!k) out.set(template, { template, pfns: [a, b], lines: n });
+    const { a, b, n } = m;
+    let k = lastKey && m.rest === lastRest ? lastKey : undefined;
+    if (!k) {
+      const template = `${MF_PREFIX}‹pfn›${m.rest}`;
+      k = out.get(template);
+      if (!k) {
+        k = { template, pfns: [a, b], lines: 0 };
+        out.set(template, k);
+      }
+      lastKey = k;
+      lastRest = m.rest;
+    }
+    k.lines += n;
+    if (!k.pfns) k.pfns = [a, b];
     else {
-      k.lines += n;
-      k.pfns = k.pfns ? [Math.min(k.pfns[0], a), Math.max(k.pfns[1], b)] : [a, b];
+      if (a < k.pfns[0]) k.pfns[0] = a;
+      if (b > k.pfns[1]) k.pfns[1] = b;
     }
   }
   return [...out.values()];
@@ -320,7 +382,8 @@ const hex = (n: number) => `0x${n.toString(16)}`;
 function dmesgCell(k: DmesgKey | undefined): Cell {
   if (!k) return quiet('not printed');
   const t: string[] = [];
-  if (k.pfns) t.push(k.pfns[0] === k.pfns[1] ? `pfn ${hex(k.pfns[0])}` : `pfns ${hex(k.pfns[0])}–${hex(k.pfns[1])}`);
+  // a range is two tokens, so that a narrow column breaks it after the first pfn (a removed device's range is 30 characters)
+  if (k.pfns) t.push(...(k.pfns[0] === k.pfns[1] ? [`pfn ${hex(k.pfns[0])}`] : [`pfns ${hex(k.pfns[0])}`, `– ${hex(k.pfns[1])}`]));
   t.push(k.lines === 1 && !k.pfns ? 'printed' : count(k.lines, 'line'));
   return cell(t, `${k.template.replace('‹pfn›', k.pfns ? (k.pfns[0] === k.pfns[1] ? hex(k.pfns[0]) : `[${hex(k.pfns[0])}-${hex(k.pfns[1])}]`) : '')} (${count(k.lines, 'line')})`);
 }

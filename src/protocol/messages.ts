@@ -50,11 +50,24 @@ export interface RoutingState {
   empty?: string;
 }
 
+/**
+ * What the timeline draws of a run report: its events, signals and spans. Not
+ * the rest (dmesg, hwpoison, calls, expectations): on a populated machine the
+ * dmesg alone has a line per page, and the timeline never shows it. The
+ * spans are the trace's, a summarised run being one span.
+ */
+export type TimelineReport = Pick<RunReport, 'events' | 'signals' | 'spans'>;
+
+/** the part of a report the timeline is sent (the same objects, nothing copied) */
+export function timelineReport(r: RunReport): TimelineReport {
+  return { events: r.events, signals: r.signals, spans: r.spans };
+}
+
 export interface TimelineState {
   kind: 'timeline';
   scenario: string;
   design: string;
-  report: RunReport | null;
+  report: TimelineReport | null;
   selection: Selection;
 }
 

@@ -7,6 +7,7 @@
 // failure throws with what was missing. Screenshots go to .cache/artifacts.
 
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 
 const THEMES = [
   // [file name, the theme's label in the Color Theme picker, the webview body's class]
@@ -200,7 +201,7 @@ async function routingAudit(frame) {
       return bg;
     };
     const diagrams = [...document.querySelectorAll('.diagram')].map((d) => ({ scrollWidth: d.scrollWidth, clientWidth: d.clientWidth, rect: d.getBoundingClientRect().toJSON() }));
-    const textSel = '.node .sym, .node .vals, .node .ret, .node .branch-label, .node .fold-label, .node .gap-label, .node .refold';
+    const textSel = '.node .sym, .node .vals, .node .ret, .node .branch-label, .node .fold-label, .node .gap-label, .node .refold, .node .run-toggle, .node .run-member, .node .run-more';
     const texts = [...document.querySelectorAll(textSel)];
     const cut = texts.filter((e) => e.scrollWidth !== e.clientWidth || e.scrollHeight > e.clientHeight + 1).map((e) => `${e.className}: ${e.textContent} (${e.scrollWidth}/${e.clientWidth})`);
     const low = [];
@@ -248,6 +249,149 @@ async function checkRoutingLayout(frame, where) {
   return a;
 }
 
+/** A database maps a 1 GiB file on a 1 TiB namespace (populated: 262,144 pages faulted in), then the namespace is unbound. */
+const POPULATED_1G = `version: 1
+name: a database maps a 1 GiB file on a 1 TiB namespace (populated), then the namespace is unbound
+kernel: { design: pagemap-failure }
+platform:
+  regions:
+    - { id: region0, spa: 0x10000000000, size: 1TiB }
+  namespaces:
+    - { id: namespace0.0, region: region0, mode: fsdax, device: pmem0, align: 2MiB }
+filesystems:
+  - { device: pmem0, type: xfs, mount: /mnt/pmem }
+files:
+  - { path: /mnt/pmem/db, size: 1GiB, fill: 0x61 }
+processes:
+  - pid: 1000
+    comm: db
+    mappings:
+      - { id: m0, file: /mnt/pmem/db, populate: true }
+events:
+  - do: unbind
+    namespace: namespace0.0
+`;
+
+/**
+ * The lab at scale in the browser: the populated 1 GiB scenario opened from
+ * the workspace and stepped; in Layer Routing the run of 262,144
+ * memory_failure calls is one box whose members expand on demand (the first
+ * and last three, "… 262138 more calls" between), in the Timeline the run
+ * selected shows the same members in its strip; the Design Comparison
+ * arrives; each view in Light, Dark and High Contrast at 1600x1000 (layout
+ * and contrast measured in the routing view). The times from the command to
+ * what a user sees are printed.
+ */
+export async function runScale({ page, artifacts, log, ok, shot }) {
+  const folder = new URL(page.url()).searchParams.get('folder');
+  if (!folder) throw new Error(`scale: no workspace folder in the page's URL ${page.url()}`);
+  writeFileSync(join(folder, 'populated-1g.poison.yaml'), POPULATED_1G);
+  const timed = async (what, f) => {
+    const t0 = Date.now();
+    const v = await f();
+    log(`    ${what}: ${Date.now() - t0} ms`);
+    return v;
+  };
+  await palette(page, 'View: Close All Editors');
+  await palette(page, 'Preferences: Color Theme', 'Dark Modern', { type: false });
+  await timed('scale: Open Scenario to the status bar (machine built, 262144 pages faulted in)', async () => {
+    await palette(page, 'DAX Poison Lab: Open Scenario', 'populated-1g');
+    await page.locator('.statusbar-item:has-text("pagemap-failure")').first().waitFor({ timeout: 120_000 });
+  });
+  await timed('scale: Step to the status bar (the unbind run)', async () => {
+    await palette(page, 'DAX Poison Lab: Step');
+    await page.locator('.statusbar-item', { hasText: /[1-9]\d* poisoned pages/ }).first().waitFor({ timeout: 120_000 });
+  });
+
+  // ---- routing: the run is one box; its members on demand
+  const routing = await timed('scale: Open Layer Routing to the route drawn', async () => {
+    await palette(page, 'DAX Poison Lab: Open Layer Routing');
+    const r = await viewFrame(page, 'routing');
+    await r.locator('.route-left .node').first().waitFor({ timeout: 60_000 });
+    return r;
+  });
+  const runBox = routing.locator('.route-left .node', { has: routing.locator('.sym', { hasText: /^memory_failure ×262144$/ }) }).first();
+  await runBox.waitFor({ timeout: 30_000 });
+  const boxes = await routing.locator('.route-left .node').count();
+  if (boxes > 100) throw new Error(`scale routing: ${boxes} boxes for one unbind`);
+  if (await runBox.locator('.run-members').count()) throw new Error('scale routing: the run shows its members before it is asked to');
+  await timed('scale: routing, the run expanded to its members', async () => {
+    await runBox.locator('.run-toggle').click();
+    await runBox.locator('.run-members li').nth(6).waitFor({ timeout: 10_000 });
+  });
+  const items = (await runBox.locator('.run-members li').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
+  if (items.length !== 7 || items[3] !== '… 262138 more calls' || !/^#1 pfn 0x10400218\b/.test(items[0]) || !/^#262144 pfn 0x10440217\b/.test(items[6])) throw new Error(`scale routing: the run's members read ${JSON.stringify(items)}`);
+  const toggle = await runBox.locator('.run-toggle').getAttribute('aria-expanded');
+  if (toggle !== 'true') throw new Error(`scale routing: the members' toggle says aria-expanded=${toggle}`);
+  ok(`Layer Routing at scale: ${boxes} boxes; the run of 262144 memory_failure calls is one box, its members on demand: ${items.join(' | ')}`);
+
+  // the run selected: the timeline's strip names it and expands the same members
+  await runBox.locator('.vals').first().click();
+  const timeline = await timed('scale: Open Timeline to the canvas and the run strip', async () => {
+    await palette(page, 'DAX Poison Lab: Open Timeline');
+    const t = await viewFrame(page, 'timeline');
+    await t.locator('canvas').first().waitFor({ timeout: 60_000 });
+    await t.locator('.dax-tl-run:not([hidden])').waitFor({ timeout: 30_000 });
+    return t;
+  });
+  // where the time went inside the page: since its navigation started, the bundle's load, and the first state drawn
+  const inPage = await timeline.locator('body').evaluate(() => {
+    const nav = performance.getEntriesByType('navigation')[0];
+    const js = performance.getEntriesByType('resource').find((r) => /timeline\.js/.test(r.name));
+    return { now: Math.round(performance.now()), domContentLoaded: Math.round(nav?.domContentLoadedEventEnd ?? -1), scriptLoaded: Math.round(js?.responseEnd ?? -1) };
+  });
+  log(`    scale: inside the timeline page: ${JSON.stringify(inPage)} ms since its navigation`);
+  const head = (await timeline.locator('.dax-tl-run-head').textContent()) ?? '';
+  if (!/^memory_failure ×262144 \(pfn=0x10400218\.\.0x10440217, flags=MF_MEM_REMOVE\) = 0$/.test(head)) throw new Error(`scale timeline: the run strip reads ${head}`);
+  await timeline.locator('.dax-tl-run-toggle').click();
+  const tItems = await timeline.locator('.dax-tl-run-members li').allTextContents();
+  if (tItems.length !== 7 || tItems[3] !== '… 262138 more calls' || tItems[6] !== '#262144  memory_failure(pfn=0x10440217, flags=MF_MEM_REMOVE) = 0') throw new Error(`scale timeline: the run's members read ${JSON.stringify(tItems)}`);
+  const status = (await timeline.locator('.dax-tl-status').textContent()) ?? '';
+  ok(`Timeline at scale: ${status}; the selected run's strip: ${head}, members ${tItems[0]} … ${tItems[6]}`);
+
+  // ---- each view in Light, Dark and High Contrast
+  for (const [name, theme, cls] of THEMES.slice(0, 3)) {
+    await palette(page, 'Preferences: Color Theme', theme, { type: false });
+    const r = await viewFrame(page, 'routing');
+    await r.locator(`body.${cls}`).waitFor({ timeout: 30_000 });
+    await r.locator('.run-members li').nth(6).waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(300);
+    await checkRoutingLayout(r, `scale routing, ${name}`);
+    const t = await viewFrame(page, 'timeline');
+    await t.locator(`body.${cls}`).waitFor({ timeout: 30_000 });
+    await shot(`scale-routing-timeline-${name}`);
+  }
+  ok('Layer Routing and Timeline at scale in light, dark and high contrast: the run box and its members fit, no text cut, WCAG AA');
+
+  const cmp = await timed('scale: Open Design Comparison to the table', async () => {
+    await palette(page, 'DAX Poison Lab: Open Design Comparison');
+    const c = await viewFrame(page, 'comparison');
+    await c.locator('table.cmp-grid .tok').first().waitFor({ timeout: 300_000 });
+    return c;
+  });
+  const max = await palette(page, 'View: Toggle Maximize Editor Group').then(() => true, () => false);
+  for (const [name, theme, cls] of THEMES.slice(0, 3)) {
+    await palette(page, 'Preferences: Color Theme', theme, { type: false });
+    const c = await viewFrame(page, 'comparison');
+    await c.locator(`body.${cls}`).waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(300);
+    // what sticks out past the view's right edge, if anything (the widest tokens)
+    const wide = await c.locator('body').evaluate(() => {
+      const w = document.documentElement.clientWidth;
+      return [...document.querySelectorAll('.tok, th, td')].filter((e) => e.getBoundingClientRect().right > w + 0.5).sort((a, b) => b.getBoundingClientRect().width - a.getBoundingClientRect().width).slice(0, 6).map((e) => `${e.tagName}.${e.className} "${(e.textContent ?? '').trim().slice(0, 50)}" ${Math.round(e.getBoundingClientRect().width)}px`);
+    });
+    if (wide.length) log(`    scale comparison (${name}): past the right edge: ${wide.join(' | ')}`);
+    await checkComparisonLayout(c, `scale, ${name}`);
+    await shot(`scale-comparison-${name}`);
+    await c.locator('body').evaluate(() => document.querySelector('tbody[aria-label="dmesg"]')?.scrollIntoView());
+    await shot(`scale-comparison-${name}-dmesg`);
+  }
+  if (max) await palette(page, 'View: Toggle Maximize Editor Group');
+  await palette(page, 'Preferences: Color Theme', 'Dark Modern', { type: false });
+  const designs = await cmp.locator('thead th').allTextContents();
+  ok(`Design Comparison at scale: ${designs.map((d) => d.trim()).filter(Boolean).join(', ')}`);
+}
+
 /** Runs the checks in order; `checks` gets the name of each one that passed (the caller counts them, also on a failure). */
 export async function run({ page, artifacts, log, checks = [] }) {
   const ok = (what) => {
@@ -255,6 +399,12 @@ export async function run({ page, artifacts, log, checks = [] }) {
     log(`  ✔ ${what}`);
   };
   const shot = (name) => page.screenshot({ path: join(artifacts, `webview-${name}.png`) });
+  // DPL_E2E_ONLY=scale: only the checks at scale (a quicker loop while working on them)
+  if (process.env.DPL_E2E_ONLY === 'scale') {
+    await page.locator('.activitybar [aria-label^="DAX Poison Lab"]').first().waitFor({ timeout: 120_000 });
+    await runScale({ page, artifacts, log, ok, shot });
+    return checks;
+  }
 
   // open the default scenario from the palette and run its first event
   await page.locator('.activitybar [aria-label^="DAX Poison Lab"]').first().waitFor({ timeout: 120_000 });
@@ -673,5 +823,7 @@ export async function run({ page, artifacts, log, checks = [] }) {
   await palette(page, 'Preferences: Color Theme', 'Dark Modern', { type: false });
   if (unbindMax) await palette(page, 'View: Toggle Maximize Editor Group');
   ok('Design Comparison of unbind-mounted-xfs in light, dark and high contrast: SHUTDOWN_* flags whole, layout and contrast checked');
+
+  await runScale({ page, artifacts, log, ok, shot });
   return checks;
 }

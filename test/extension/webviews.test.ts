@@ -127,7 +127,11 @@ suite('webviews', () => {
     assert.ok(o.ok, o.error);
     const p = a.webviews.panel('comparison')!;
     await waitFor('the comparison webview to say ready', () => p.isReady, 30_000);
-    const st = [...p.posted].reverse().find((m) => m.type === 'state')!;
+    // computed a design at a time: the view is told how far it is, then gets the whole comparison
+    const st = await waitFor('the finished comparison', () => {
+      const m = [...p.posted].reverse().find((x) => x.type === 'state');
+      return m?.type === 'state' && (m.state as ComparisonState).view ? m : undefined;
+    }, 60_000);
     const v = (st.type === 'state' ? (st.state as ComparisonState) : undefined)!.view!;
     assert.deepEqual(v.designs, ['upstream', 'page-mapping', 'corrupted-range', 'pagemap-failure']);
     assert.equal(v.current, 'upstream');

@@ -132,7 +132,7 @@ test('the grid of unbind-mounted-xfs: shutdown flags as whole tokens, results wi
   const rec = row(v, 'dmesg', 'dmesg:Memory failure: ‹pfn›: recovery action for dax page: Recovered');
   const keys = dmesgKeys(pf.dmesg);
   const k = keys.find((x) => x.template.includes('recovery action for dax page'))!;
-  assert.deepEqual(rec.cells[3]!.tokens, [`pfns 0x${k.pfns![0].toString(16)}–0x${k.pfns![1].toString(16)}`, `${k.lines.toLocaleString('en-US')} lines`]);
+  assert.deepEqual(rec.cells[3]!.tokens, [`pfns 0x${k.pfns![0].toString(16)}`, `– 0x${k.pfns![1].toString(16)}`, `${k.lines.toLocaleString('en-US')} lines`]);
   assert.deepEqual(rec.cells.slice(0, 3).map((c) => c.tokens.join(' ')), ['not printed', 'not printed', 'not printed']);
   assert.ok(rec.differs);
   // far fewer rows than lines, and the lines of every design are there

@@ -7,9 +7,18 @@
 // wire. Zoom is a transform of the whole stage; its box gives the scroll
 // extent. Every box is focusable (roving tabindex) with an accessible name.
 
-import { nodeLabel, type DiffMark, type RouteNode, type RouteView } from '../../src/protocol/routing';
+import { layerValues, nodeLabel, type DiffMark, type RouteNode, type RouteView } from '../../src/protocol/routing';
 import { boxSpans, laneWeights, rowNode, wiresOf, type Row } from '../../src/protocol/routeLayout';
 import { codicon, h, svg } from '../common/host';
+import type { Layer } from '../../src/sim/report';
+import { memberCall, moreText, runOf, runRows, runSummary, type RunInfo, type RunRow } from '../../src/protocol/runs';
+
+/** a member of a run in the box: "#2 pfn 0x10400219" (its layer's unit, as the box shows the run), the call in full in the tooltip */
+function runRowItem(n: RouteNode, run: RunInfo, r: RunRow): HTMLElement {
+  if (r.kind === 'more') return h('li', { class: 'run-more' }, moreText(r.count));
+  const v = layerValues({ layer: n.layer as Layer, args: r.args })[0] ?? '';
+  return h('li', { class: 'run-member', title: memberCall(run, r.args) }, h('span', { class: 'run-index' }, `#${r.index + 1}`), ` ${v}`);
+}
 
 export type Side = 'left' | 'right';
 
@@ -27,12 +36,16 @@ export interface PaneModel {
   others: (Row | null)[] | null;
   /** the other design's name, when comparing */
   otherDesign: string | null;
+  /** span ids of the summarised runs whose members are shown */
+  runsOpen: ReadonlySet<number>;
 }
 
 export interface PaneHandlers {
   select(side: Side, n: RouteNode): void;
   open(n: RouteNode): void;
   toggleFold(side: Side, id: string): void;
+  /** show or hide a summarised run's first and last members */
+  toggleRun(side: Side, span: number): void;
 }
 
 export interface PaneDom {
@@ -91,6 +104,23 @@ function nodeBox(m: PaneModel, row: Extract<Row, { kind: 'node' }>, i: number, m
   for (const v of n.values.slice(0, n.layer === 'process' ? 2 : 1)) box.append(h('span', { class: 'vals' }, v));
   if (!QUIET_RET.has(n.ret) && !n.decision) box.append(h('span', { class: 'ret' }, `= ${n.ret}`));
   if (n.decision) box.append(h('span', { class: 'branch-label' }, codicon(n.decision.kind === 'errno' || n.decision.kind === 'shutdown' ? 'error' : 'git-compare'), ` ${n.decision.label}`));
+  const run = runOf(n);
+  if (run) {
+    // one box for the whole run; its first and last members on demand
+    const open = m.runsOpen.has(n.span);
+    const tg = h(
+      'button',
+      { class: 'run-toggle', type: 'button', 'aria-expanded': String(open), title: `${runSummary(run)}. ${open ? 'Hide the members' : 'Show the first and last members'}`, 'aria-label': `${open ? 'hide' : 'show'} the members of the run of ${run.count} ${n.symbol} calls` },
+      codicon(open ? 'chevron-down' : 'chevron-right'),
+      ` ${run.count} calls`,
+    );
+    tg.addEventListener('click', (e) => {
+      e.stopPropagation();
+      hd.toggleRun(m.side, n.span);
+    });
+    box.append(tg);
+    if (open) box.append(h('ol', { class: 'run-members', 'aria-label': `members of the run of ${n.symbol}` }, ...runRows(run).map((r) => runRowItem(n, run, r))));
+  }
   if (row.opened) {
     const refold = h('button', { class: 'refold', type: 'button', title: `fold the ${row.opened.count} repetitions back into one row`, 'aria-label': `fold back ${row.opened.label}` }, codicon('fold-up'), ` fold ${row.opened.label}`);
     refold.addEventListener('click', (e) => {

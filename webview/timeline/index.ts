@@ -17,7 +17,7 @@
 // at the full view; zoom, pan, culling, hit testing and the axis all go
 // through the one mapping, and the saved state keeps real time.
 
-import type { RunReport } from '../../src/sim/report';
+import type { TimelineReport } from '../../src/protocol/messages';
 import { buildModel, labelOf, type TimelineModel } from './core/model';
 import { buildView, layoutLanes, normaliseFilters, rowTop, type Layout, type TimelineFilters, type TimelineView } from './core/view';
 import { clampScroll, clampView, fullView, panBy, revealRange, revealY, zoomAt, formatNs, type Viewport } from './core/viewport';
@@ -29,6 +29,7 @@ import { parseColor } from './core/colors';
 import { cull, DrawList, hitTest } from './core/cull';
 import { fontOf, Painter } from './draw';
 import { SpanList, inViewText } from './list';
+import { RunStrip } from './runs';
 import { Toolbar } from './toolbar';
 import { readTheme, type Theme } from './theme';
 import { STYLES } from './styles';
@@ -50,7 +51,7 @@ export interface TimelineHost {
 }
 
 export interface TimelineController {
-  setReport(r: RunReport): void;
+  setReport(r: TimelineReport): void;
   setSelection(spanId: number | null): void;
   getViewState(): TimelineViewState;
   onThemeChange(): void;
@@ -146,6 +147,8 @@ export function mountTimeline(root: HTMLElement, host: TimelineHost, initial?: T
   const painter = new Painter(ctx);
   /** the draw list, refilled by every frame */
   const drawList = new DrawList();
+  // the selected span, when it is a summarised run: named in full, its members on demand
+  const runStrip = new RunStrip(body);
   const list = new SpanList(body, {
     select: (i) => selectIndex(i, true, 'list'),
     open: (i) => openIndex(i),
@@ -276,11 +279,13 @@ export function mountTimeline(root: HTMLElement, host: TimelineHost, initial?: T
 
   function updateStatus(): void {
     if (!model || !view) {
+      runStrip.show(null);
       toolbar.setStatus('No run yet');
       return;
     }
     const shown = view.list.length;
     const sel = selIdx >= 0 ? ` · selected ${labelOf(model, selIdx)} at ${formatNs(model.start[selIdx]!)}` : '';
+    runStrip.show(selIdx >= 0 ? model.spans[selIdx]! : null);
     toolbar.setStatus(`${shown === model.n ? `${model.n} spans` : `${shown} of ${model.n} spans`}${sel}`);
   }
 
@@ -539,7 +544,7 @@ export function mountTimeline(root: HTMLElement, host: TimelineHost, initial?: T
   requestRender();
 
   return {
-    setReport(r: RunReport): void {
+    setReport(r: TimelineReport): void {
       if (disposed) return;
       const prevVp = vp;
       const prevReal = prevVp && tmap ? { t0: toReal(tmap, prevVp.t0), t1: toReal(tmap, prevVp.t1) } : null;

@@ -27,6 +27,13 @@ export const STYLES = `
 .dax-tl-canvas { position: absolute; left: 0; top: 0; display: block; cursor: grab; touch-action: none; }
 .dax-tl-canvas:active { cursor: grabbing; }
 .dax-tl-list-caption { flex: 0 0 auto; padding: 2px 6px; border-top: 1px solid var(--vscode-panel-border, var(--vscode-contrastBorder, transparent)); color: var(--vscode-descriptionForeground); font-size: var(--vscode-font-size); }
+.dax-tl-run { flex: 0 0 auto; max-height: 40%; overflow: auto; padding: 2px 6px; border-top: 1px solid var(--vscode-panel-border, var(--vscode-contrastBorder, transparent)); font-family: var(--vscode-editor-font-family, monospace); font-size: var(--vscode-editor-font-size, 12px); }
+.dax-tl-run-line { display: flex; align-items: baseline; gap: 8px; }
+.dax-tl-run-head { overflow-wrap: anywhere; }
+.dax-tl-run-toggle { flex: 0 0 auto; font-family: var(--vscode-font-family); }
+.dax-tl-run-members { margin: 2px 0 2px 2em; padding: 0; list-style: none; }
+.dax-tl-run-member, .dax-tl-run-more { overflow-wrap: anywhere; }
+.dax-tl-run-more { color: var(--vscode-descriptionForeground); }
 .dax-tl-sr { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 .dax-tl-list { position: relative; flex: 0 0 35%; min-height: 96px; overflow-y: auto; overflow-x: hidden; border-top: 1px solid var(--vscode-panel-border, var(--vscode-contrastBorder, transparent)); font-family: var(--vscode-editor-font-family, monospace); font-size: var(--vscode-editor-font-size, 12px); }
 .dax-tl-list-spacer { width: 1px; }

@@ -275,7 +275,7 @@ function namespaceNode(m: Machine, ns: Namespace, unboundBy?: string): DeviceNod
     children.push(
       group(`${ns.id}/hwpoison`, 'poisoned pages', `${sum(poisoned)} page${sum(poisoned) === 1 ? '' : 's'} with PageHWPoison`, 'bug', COLOR.error,
         'pfns whose struct page has PG_hwpoison set (memory_failure ran on them)',
-        poisoned.flatMap(([s, e]) => pagesOf(s, e)).slice(0, 512).map((pfn) => leaf(m, `${ns.id}/hwpoison/${pfn}`, 'hwpoison', `pfn ${hex(pfn)}`, undefined, 'bug', COLOR.error, 'daxPage', pfn * PAGE_SIZE, PAGE_SIZE, `PageHWPoison pfn ${hex(pfn)}`))),
+        hwpoisonLeaves(m, ns.id, poisoned)),
     );
   const unbound = !ns.bound;
   return {
@@ -580,14 +580,42 @@ function leaf(m: Machine, id: string, kind: NodeKind, label: string, description
   };
 }
 
-function sum(ranges: [number, number][]): number {
-  return ranges.reduce((a, [s, e]) => a + (e - s), 0);
+/** ranges of PageHWPoison pages shown before the rest are counted in one row */
+export const MAX_HWPOISON_ROWS = 64;
+
+/**
+ * The PageHWPoison pages of a namespace, one row per run of consecutive pfns
+ * (a single page reads "pfn 0x241218"; a run "pfn 0x10400200–0x1fffffff"
+ * with its page count): a device that lost every page is one row, not one
+ * per page. Past MAX_HWPOISON_ROWS runs, one row counts the others.
+ */
+function hwpoisonLeaves(m: Machine, nsId: string, poisoned: [number, number][]): DeviceNode[] {
+  const out = poisoned.slice(0, MAX_HWPOISON_ROWS).map(([s, e]) => {
+    const n = e - s;
+    const label = n === 1 ? `pfn ${hex(s)}` : `pfn ${hex(s)}–${hex(e - 1)}`;
+    const title = n === 1 ? `PageHWPoison pfn ${hex(s)}` : `PageHWPoison pfns ${hex(s)}–${hex(e - 1)} (${n} pages)`;
+    const node = leaf(m, `${nsId}/hwpoison/${s}`, 'hwpoison', label, n === 1 ? undefined : `${n} pages · ${formatSize(n * PAGE_SIZE)}`, 'bug', COLOR.error, 'daxPage', s * PAGE_SIZE, n * PAGE_SIZE, title);
+    return node;
+  });
+  const rest = poisoned.slice(MAX_HWPOISON_ROWS);
+  if (rest.length) {
+    out.push({
+      id: `${nsId}/hwpoison/more`,
+      kind: 'group',
+      label: `… ${rest.length} more range${rest.length === 1 ? '' : 's'}`,
+      description: `${sum(rest)} page${sum(rest) === 1 ? '' : 's'}, from pfn ${hex(rest[0]![0])}`,
+      tooltip: `${rest.length} more runs of PageHWPoison pages, not listed one by one`,
+      icon: 'ellipsis',
+      color: COLOR.error,
+      contextValue: 'daxGroup',
+      children: [],
+    });
+  }
+  return out;
 }
 
-function pagesOf(s: number, e: number): number[] {
-  const out: number[] = [];
-  for (let p = s; p < e && out.length < 512; p++) out.push(p);
-  return out;
+function sum(ranges: [number, number][]): number {
+  return ranges.reduce((a, [s, e]) => a + (e - s), 0);
 }
 
 /** Find a node by id (depth first). */

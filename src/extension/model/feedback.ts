@@ -5,7 +5,7 @@
 // bad memory the machine holds, each count with its unit. Pure.
 
 import type { Machine } from '../../sim/machine';
-import { hwpoisonPages, type ReportVerdict, type RunReport, type VerdictOutcome } from '../../sim/report';
+import type { ReportVerdict, RunReport, VerdictOutcome } from '../../sim/report';
 import { formatResult } from '../../sim/render';
 import { formatSize, hex, PAGE_SIZE, SECTOR_SIZE } from '../../sim/units';
 import { signalText } from './route';
@@ -173,6 +173,15 @@ export function sectorsText(n: number): string {
 
 
 /** The bad memory of a machine, counted with units. */
+/** past this many PageHWPoison pages the tooltip also gives their size and runs */
+const PAGE_RUNS_SHOWN = 8;
+
+function hwpoisonRuns(m: Machine): number {
+  let n = 0;
+  for (const _ of m.k.hwpoison.all()) n++;
+  return n;
+}
+
 export function badMemory(m: Machine, report: RunReport): BadMemorySummary {
   let mediaRanges = 0;
   let mediaBytes = 0;
@@ -186,7 +195,9 @@ export function badMemory(m: Machine, report: RunReport): BadMemorySummary {
   const devs = Object.entries(report.badblocks).filter(([d, rs]) => rs.length && !/^region/.test(d));
   const bbRanges = devs.reduce((a, [, rs]) => a + rs.length, 0);
   const bbSectors = devs.reduce((a, [, rs]) => a + rs.reduce((x, [, c]) => x + c, 0), 0);
-  const pages = hwpoisonPages(report.hwpoison);
+  // counted from the machine's PageHWPoison ranges (a removed 1 TiB device has 2^28)
+  let pages = 0;
+  for (const [s, e] of m.k.hwpoison.all()) pages += e - s;
   const text = [
     `${plural(mediaRanges, 'media error')}${mediaRanges ? ` (${bytesText(mediaBytes)})` : ''}`,
     `${plural(bbSectors, 'badblock sector')}${bbSectors ? ` (${bytesText(bbSectors * SECTOR_SIZE)})` : ''}`,
@@ -195,7 +206,7 @@ export function badMemory(m: Machine, report: RunReport): BadMemorySummary {
   const tooltip = [
     `**media errors**: ${plural(mediaRanges, 'range')}, ${bytesText(mediaBytes)} — what the media really holds bad; the kernel learns of it only by a scrub (ARS), a consumed poison or an injection with notify`,
     `**badblocks**: ${plural(bbSectors, 'sector')} of ${SECTOR_SIZE} B (${bytesText(bbSectors * SECTOR_SIZE)}) in ${plural(bbRanges, 'range')}${devs.length ? ` on ${devs.map(([d, rs]) => `${d} (${rs.map(([s, c]) => `${s} ${c}`).join(', ')})`).join(', ')}` : ''} — /sys/block/<dev>/badblocks, sectors from the data start; I/O to them fails with EIO`,
-    `**PageHWPoison pages**: ${plural(pages, 'page')} of ${bytesText(PAGE_SIZE)}${pages ? ` (pfn ${report.hwpoison.slice(0, 8).join(', ')}${report.hwpoison.length > 8 ? ', …' : ''})` : ''} — struct pages with PG_hwpoison set: memory_failure() ran on them`,
+    `**PageHWPoison pages**: ${plural(pages, 'page')} of ${bytesText(PAGE_SIZE)}${pages ? ` (pfn ${report.hwpoison.slice(0, 8).join(', ')}${report.hwpoison.length > 8 ? ', …' : ''}${pages > PAGE_RUNS_SHOWN ? `; ${bytesText(pages * PAGE_SIZE)} in ${plural(hwpoisonRuns(m), 'run')} of consecutive pfns` : ''})` : ''} — struct pages with PG_hwpoison set: memory_failure() ran on them`,
   ];
   return { media: { ranges: mediaRanges, bytes: mediaBytes }, badblocks: { devices: devs.length, ranges: bbRanges, sectors: bbSectors }, hwpoison: { pages }, text, tooltip };
 }

@@ -42,10 +42,11 @@ export function registerWebviewCommands(w: LabWebviews, lab: Lab, messages: stri
     ),
     vscode.commands.registerCommand(
       'daxPoisonLab.openComparison',
-      guard(() => {
+      guard(async () => {
         lab.need();
         w.open('comparison');
-        const st = w.comparisonState();
+        // the view shows how far the comparison is; the command answers when it is done
+        const st = await w.comparisonFinished();
         return st.view ? { ok: true, message: `${st.view.scenario}: ${st.view.designs.join(', ')}` } : refuse(st.empty ?? 'nothing to compare');
       }),
     ),

@@ -7,13 +7,13 @@ import * as vscode from 'vscode';
 import type { Lab, Outcome } from '../lab';
 import type { KernelSource } from '../kernelSource';
 import type { EventsItem, EventsProvider } from '../views';
-import { VIEW_TYPES, type ComparisonState, type RoutingState, type Selection, type TimelineState, type ViewKind, type ViewState, type WebviewMessage } from '../../protocol/messages';
+import { VIEW_TYPES, timelineReport, type ComparisonState, type RoutingState, type Selection, type TimelineState, type ViewKind, type ViewState, type WebviewMessage } from '../../protocol/messages';
 import { diffRoutes, routeView, type RouteView } from '../../protocol/routing';
-import { comparisonView } from '../../protocol/comparison';
+import { comparisonView, dmesgKeys } from '../../protocol/comparison';
 import { LabPanel, createPanel } from './panel';
 import { loadScenario } from '../../sim/scenario/load';
 import { runScenario } from '../../sim/run';
-import { compareDesigns } from '../../sim/compare';
+import { runMeasured, type DesignRun } from '../../sim/compare';
 import { toChromeTrace } from '../../sim/perfetto';
 import { perfettoDefault } from '../model/paths';
 import { DESIGNS, type Design } from '../../sim/scenario/types';
@@ -36,12 +36,21 @@ interface PersistedState {
 
 const encoder = new TextEncoder();
 
+/** a turn of the event loop: the work of the views is done a design at a time, so the extension host never waits for all of them at once */
+const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
 export class LabWebviews implements vscode.Disposable {
   private selectionValue: Selection = { event: null, span: null };
   private readonly panels = new Map<ViewKind, LabPanel>();
   private compareWithValue = '';
   private readonly otherRuns = new Map<string, { report?: RunReport; error?: string }>();
   private comparisonCache: { key: string; state: ComparisonState } | undefined;
+  /** the comparison being computed (a design per turn of the event loop), and what it has done */
+  private comparisonJob: { key: string; done: string[]; finished?: Promise<void> } | undefined;
+  /** the design runs for the routing view being computed, by cache key */
+  private readonly otherRunJobs = new Set<string>();
+  /** how long each view's last state took to compute, ms (for the scale tests and the log) */
+  readonly timings: { view: ViewKind; ms: number; what: string }[] = [];
   private readonly subs: vscode.Disposable[] = [];
   private readonly selectionEmitter = new vscode.EventEmitter<Selection>();
   readonly onDidChangeSelection = this.selectionEmitter.event;
@@ -67,7 +76,7 @@ export class LabWebviews implements vscode.Disposable {
         const it = e.selection[0];
         if (!it) return;
         if (it.type === 'event') this.select({ event: it.row.id, span: null }, 'tree');
-        else if (it.type === 'span') this.select({ event: it.eventId, span: it.node.span.id }, 'tree');
+        else if (it.type === 'span' || it.type === 'members' || it.type === 'member') this.select({ event: it.eventId, span: it.node.span.id }, 'tree');
       }),
     );
     for (const view of ['routing', 'timeline', 'comparison'] as const) {
@@ -175,9 +184,16 @@ export class LabWebviews implements vscode.Disposable {
   }
 
   state(view: ViewKind): ViewState {
-    if (view === 'routing') return this.routingState();
-    if (view === 'timeline') return this.timelineState();
-    return this.comparisonState();
+    const t0 = Date.now();
+    const st = view === 'routing' ? this.routingState() : view === 'timeline' ? this.timelineState() : this.comparisonState();
+    this.timed({ view, ms: Date.now() - t0, what: 'state' });
+    return st;
+  }
+
+  private timed(t: { view: ViewKind; ms: number; what: string }): void {
+    if (this.timings.length >= 200) this.timings.splice(0, 100);
+    this.timings.push(t);
+    if (t.ms >= 200) this.log.info(`${t.view}: ${t.what} took ${t.ms} ms`);
   }
 
   routingState(): RoutingState {
@@ -197,51 +213,136 @@ export class LabWebviews implements vscode.Disposable {
         const d = diffRoutes(left, routeView(other.report, ev));
         left = d.left;
         right = d.right;
-      } else empty = `${this.compareWithValue}: ${other.error}`;
+      } else if (other.pending) empty = `Running ${s.scenario.name} under ${this.compareWithValue}…`;
+      else empty = `${this.compareWithValue}: ${other.error}`;
     }
     return { ...base, left, right, ...(empty ? { empty } : {}) };
   }
 
-  /** The session's scenario (with its hand events and knobs) run under another design; cached per text. */
-  private otherRun(design: Design): { report?: RunReport; error?: string } {
+  /**
+   * The session's scenario (with its hand events and knobs) run under another
+   * design; cached per text. Not run here: the run is started on the next
+   * turn of the event loop (a populated machine takes a while) and the
+   * routing view is sent its state again when it is done; until then
+   * `pending` says so.
+   */
+  private otherRun(design: Design): { report?: RunReport; error?: string; pending?: boolean } {
     const s = this.lab.need();
     const text = s.composeText();
     const key = `${design}\u0000${s.file}\u0000${text}`;
     const hit = this.otherRuns.get(key);
     if (hit) return hit;
-    let out: { report?: RunReport; error?: string };
-    try {
-      out = { report: runScenario(loadScenario(text, s.file), { design }) };
-    } catch (e) {
-      if (e instanceof InputError || e instanceof ScenarioErrors) out = { error: e.message };
-      else throw e;
+    if (!this.otherRunJobs.has(key)) {
+      this.otherRunJobs.add(key);
+      const file = s.file;
+      void tick().then(() => {
+        this.otherRunJobs.delete(key);
+        const t0 = Date.now();
+        let out: { report?: RunReport; error?: string };
+        try {
+          out = { report: runScenario(loadScenario(text, file), { design }) };
+        } catch (e) {
+          if (e instanceof InputError || e instanceof ScenarioErrors) out = { error: e.message };
+          else {
+            this.log.error(`running the scenario under ${design} for the routing view: ${(e as Error).stack ?? String(e)}`);
+            out = { error: `internal error: ${(e as Error).message}` };
+          }
+        }
+        this.timed({ view: 'routing', ms: Date.now() - t0, what: `run under ${design}` });
+        if (this.otherRuns.size > 16) this.otherRuns.clear();
+        this.otherRuns.set(key, out);
+        const p = this.panel('routing');
+        if (p && this.compareWithValue === design) p.post({ type: 'state', state: this.routingState() });
+      });
     }
-    if (this.otherRuns.size > 16) this.otherRuns.clear();
-    this.otherRuns.set(key, out);
-    return out;
+    return { pending: true };
   }
 
   timelineState(): TimelineState {
     const s = this.lab.session;
-    return { kind: 'timeline', scenario: s?.scenario.name ?? '', design: s?.design ?? '', report: s ? s.report : null, selection: this.selection };
+    return { kind: 'timeline', scenario: s?.scenario.name ?? '', design: s?.design ?? '', report: s ? timelineReport(s.report) : null, selection: this.selection };
   }
 
+  /**
+   * The comparison of the session's scenario under every design. Computed
+   * a design per turn of the event loop (compareDesigns's runs one by one,
+   * each design's dmesg folded as it finishes), never all at once: until it
+   * is done the state says how far it is, and the comparison view is sent
+   * the finished state.
+   */
   comparisonState(): ComparisonState {
     const s = this.lab.session;
     if (!s) return { kind: 'comparison', view: null, empty: 'No lab session. Open a scenario (DAX Poison Lab: Open Scenario).' };
     const text = s.composeText();
     const key = `${s.file}\u0000${s.design}\u0000${text}`;
     if (this.comparisonCache?.key === key) return this.comparisonCache.state;
-    let state: ComparisonState;
-    try {
-      const runs = compareDesigns(loadScenario(text, s.file));
-      state = { kind: 'comparison', view: comparisonView(s.scenario.name, s.design, runs) };
-    } catch (e) {
-      if (e instanceof InputError || e instanceof ScenarioErrors) state = { kind: 'comparison', view: null, empty: `${s.scenario.name} does not run: ${e.message}` };
-      else throw e;
+    if (this.comparisonJob?.key !== key) {
+      const job = this.computeComparison(key, text, s.file, s.design, s.scenario.name);
+      if (this.comparisonJob) this.comparisonJob.finished = job;
     }
+    return this.comparisonProgress(s.scenario.name);
+  }
+
+  /** The comparison of the session as it is now, once every design has run (the event loop is not held meanwhile). */
+  async comparisonFinished(): Promise<ComparisonState> {
+    for (;;) {
+      const st = this.comparisonState();
+      if (st.view || this.comparisonReady || !this.comparisonJob?.finished) return st;
+      await this.comparisonJob.finished;
+    }
+  }
+
+  private comparisonProgress(name: string): ComparisonState {
+    const done = this.comparisonJob?.done ?? [];
+    return { kind: 'comparison', view: null, empty: `Running ${name} under ${DESIGNS.length} designs… ${done.length} of ${DESIGNS.length} done${done.length ? ` (${done.join(', ')})` : ''}.` };
+  }
+
+  /** Whether the comparison of the session as it is now has been computed (for tests). */
+  get comparisonReady(): boolean {
+    const s = this.lab.session;
+    return !!s && this.comparisonCache?.key === `${s.file}\u0000${s.design}\u0000${s.composeText()}`;
+  }
+
+  private async computeComparison(key: string, text: string, file: string, design: string, name: string): Promise<void> {
+    const job = { key, done: [] as string[] };
+    this.comparisonJob = job;
+    const current = () => this.comparisonJob === job;
+    let state: ComparisonState;
+    await tick();
+    try {
+      const scenario = loadScenario(text, file);
+      const runs: DesignRun[] = [];
+      for (const d of DESIGNS) {
+        if (!current()) return;
+        const t0 = Date.now();
+        try {
+          const r = runMeasured(scenario, d);
+          dmesgKeys(r.report.dmesg);
+          runs.push({ design: d, ...r });
+        } catch (e) {
+          if (e instanceof InputError) runs.push({ design: d, error: e.message });
+          else throw e;
+        }
+        this.timed({ view: 'comparison', ms: Date.now() - t0, what: `run under ${d}` });
+        job.done.push(d);
+        this.panel('comparison')?.post({ type: 'state', state: this.comparisonProgress(name) });
+        await tick();
+      }
+      if (!current()) return;
+      const t0 = Date.now();
+      state = { kind: 'comparison', view: comparisonView(name, design, runs) };
+      this.timed({ view: 'comparison', ms: Date.now() - t0, what: 'the comparison view' });
+    } catch (e) {
+      if (!current()) return;
+      if (e instanceof InputError || e instanceof ScenarioErrors) state = { kind: 'comparison', view: null, empty: `${name} does not run: ${e.message}` };
+      else {
+        this.log.error(`the design comparison: ${(e as Error).stack ?? String(e)}`);
+        state = { kind: 'comparison', view: null, empty: `${name}: internal error while comparing the designs: ${(e as Error).message}` };
+      }
+    }
+    this.comparisonJob = undefined;
     this.comparisonCache = { key, state };
-    return state;
+    this.panel('comparison')?.post({ type: 'state', state });
   }
 
   private labChanged(): void {
@@ -284,6 +385,7 @@ export class LabWebviews implements vscode.Disposable {
         return;
       case 'refresh':
         this.comparisonCache = undefined;
+        this.comparisonJob = undefined;
         this.panel(view)?.post({ type: 'state', state: this.state(view) });
         return;
       case 'ready':

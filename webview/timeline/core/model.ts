@@ -127,7 +127,7 @@ function naturalCompare(a: string, b: string): number {
   return a.localeCompare(b, 'en', { numeric: true });
 }
 
-export function buildModel(report: RunReport): TimelineModel {
+export function buildModel(report: Pick<RunReport, 'events' | 'signals' | 'spans'>): TimelineModel {
   const src = report.spans;
   const n = src.length;
   // model order; the simulator emits spans in this order already, so check before sorting

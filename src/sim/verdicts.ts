@@ -158,9 +158,9 @@ export function eventVerdicts(k: Kernel, event: string, decisions: Decision[], d
   /** owner/mapping pairs already given a verdict: key → its index in out */
   const seen = new Map<string, number>();
   for (const o of owners) {
-    const vmas = [...o.mapping.i_mmap, ...(gone.get(o.mapping) ?? []).filter((v) => !o.mapping.i_mmap.includes(v))];
     const pgS = Math.floor(o.start / PAGE_SIZE);
     const pgE = Math.ceil(o.end / PAGE_SIZE);
+    const vmas = [...o.mapping.i_mmap.query(pgS, pgE - 1), ...(gone.get(o.mapping) ?? []).filter((v) => !o.mapping.i_mmap.has(v))];
     let any = false;
     for (const vma of vmas) {
       const a = Math.max(pgS, vma.pgoff);
@@ -251,7 +251,7 @@ function ownersOf(k: Kernel, failed: RangeSet, devdax: readonly DevDax[], decisi
     if (d.kind === 'inode-skip') named.add(d.ino);
     if (d.kind === 'exit') for (const v of d.vmas) involved.add(v.mapping);
   }
-  const wanted = (i: Inode): boolean => i.mapping.i_mmap.length > 0 || involved.has(i.mapping) || named.has(i.ino);
+  const wanted = (i: Inode): boolean => i.mapping.i_mmap.size > 0 || involved.has(i.mapping) || named.has(i.ino);
   for (const sb of k.superblocks) {
     const byInode = new Map<Inode, RangeSet>();
     const add = (inode: Inode, s: number, e: number): void => {

@@ -18,6 +18,7 @@ import { hex, PAGE_SIZE, PAGE_SHIFT, PMD_SIZE } from '../units';
 import { naiveIntervals } from '../intervals';
 import { faultIn, sbOfVma } from './fault';
 import { daxBulkInsert } from '../fs/dax';
+import { devDaxBulkFault, devDaxFaultRun } from '../dax/device';
 import type { Task, Vma } from './types';
 import type { SuperBlock } from '../fs/vfs';
 import type { BadBlocks } from '../nvdimm/badblocks';
@@ -30,6 +31,7 @@ export function mmPopulate(k: Kernel, t: Task, vma: Vma): void {
   try {
     const write = vma.flags === 'private' && vma.prot === 'rw';
     const bulk = !write && !naiveIntervals() ? bulkTarget(k, vma) : undefined;
+    const dd = !naiveIntervals() ? k.devdaxByMapping.get(vma.mapping) : undefined;
     let a = vma.start;
     while (a < vma.end) {
       if (vma.ptes.get(a / PAGE_SIZE)) {
@@ -47,6 +49,18 @@ export function mmPopulate(k: Kernel, t: Task, vma: Vma): void {
       // at once): the run starts at the next page
       const representative =
         !!bulk && pte.pfn >= 0 && k.tr.spans[mark]?.symbol === 'do_user_addr_fault' && (unit !== PAGE_SIZE || !k.tr.spans.slice(mark).some((s) => s.symbol === 'dax_iomap_pmd_fault'));
+      if (dd && pte.pfn >= 0 && k.tr.spans[mark]?.symbol === 'do_user_addr_fault') {
+        // device-dax: every later extent of the vma not mapped yet faults the same way
+        const at = a - (a % unit);
+        const n = devDaxFaultRun(dd, vma, at + unit, vma.end);
+        if (n > 0) {
+          const end = at + unit + n * unit;
+          devDaxBulkFault(k, dd, vma, at + unit, end, write);
+          k.tr.replay(mark, n + 1, { addr: `${hex(a)}..${hex(end - unit)}` });
+          a = end;
+          continue;
+        }
+      }
       const more = representative ? sameRun(k, bulk!, vma, a - (a % unit), unit) : 0;
       if (more > 0) {
         const at = a - (a % unit);

@@ -19,7 +19,6 @@ import { setNaiveIntervals } from '../src/sim/intervals';
 import { DESIGNS, type EventSpec } from '../src/sim/scenario/types';
 import { loadScenario } from '../src/sim/scenario/load';
 import { writeJson } from '../src/cli/json';
-import { benchUsedMachine } from './used';
 
 const ms = (ns: bigint | number) => Number(ns) / 1e6;
 const now = () => process.hrtime.bigint();
@@ -130,6 +129,3 @@ for (const design of DESIGNS) {
   line(`  report as JSON, ${(bytes / 1e6).toFixed(0)} MB`, `${json.toFixed(0)} ms`, '≤ 3000 ms', load + unbind + json <= 3000);
   line('  resident memory added', `${mem.toFixed(0)} MB`, '≤ 500 MB', mem <= 500);
 }
-
-// 5. the machine users run, faulted in (bench/used.ts)
-benchUsedMachine();

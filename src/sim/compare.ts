@@ -146,7 +146,7 @@ function mappedFiles(m: Machine): MappedFile[] {
   const out: MappedFile[] = [];
   for (const sb of m.k.superblocks) {
     for (const inode of sb.files.values()) {
-      if (!inode.mapping.i_mmap.some((v) => v.mm.owner.alive)) continue;
+      if (!inode.mapping.i_mmap.all().some((v) => v.mm.owner.alive)) continue;
       const pfns: [number, number][] = [];
       for (const x of sb.extentsQuiet(inode)) {
         // through any dm table: a striped extent lives in several places

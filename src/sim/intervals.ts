@@ -58,6 +58,10 @@ export class RangeMap<V> {
     return this.units ? this.fold().length : this.r.length;
   }
 
+  isEmpty(): boolean {
+    return this.units ? this.units.size === 0 : this.r.length === 0;
+  }
+
   /** index of the first range whose end is > pos */
   private firstEndingAfter(pos: number): number {
     let lo = 0;

@@ -94,8 +94,17 @@ export class Kernel {
     this.dmesg.push(line);
   }
 
+  /** tasks by pid, rebuilt when a task is added (tasks are only ever appended) */
+  private byPid = new Map<number, Task>();
+  private byPidLength = 0;
+
   task(pid: number): Task | undefined {
-    return this.tasks.find((t) => t.pid === pid);
+    if (this.byPidLength !== this.tasks.length) {
+      this.byPid.clear();
+      for (const t of this.tasks) if (!this.byPid.has(t.pid)) this.byPid.set(t.pid, t);
+      this.byPidLength = this.tasks.length;
+    }
+    return this.byPid.get(pid);
   }
 
   /** get_dev_pagemap(pfn) */

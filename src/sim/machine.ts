@@ -196,7 +196,7 @@ export function mmapInto(m: Machine, t: Task, ms: MappingSpec): Vma {
   const vma = new Vma(ms.id, t.mm, addr, addr + len, ms.offset / PAGE_SIZE, found.inode.mapping, ms.prot, ms.flags, found.inode.path);
   k.tr.call('mm', 'do_mmap', { pid: t.pid, file: found.inode.path, addr: hex(addr), len, pgoff: hex(vma.pgoff), prot: ms.prot, flags: ms.flags }, () => {
     t.mm!.vmas.push(vma);
-    found.inode.mapping.i_mmap.push(vma);
+    found.inode.mapping.linkVma(vma);
     return hex(addr!);
   });
   return vma;
@@ -223,7 +223,7 @@ function mmapDevDax(m: Machine, t: Task, ms: MappingSpec): Vma {
   const vma = new Vma(ms.id, t.mm!, addr, addr + ms.length, ms.offset / PAGE_SIZE, dd.inode.mapping, ms.prot, ms.flags, dd.inode.path);
   m.k.tr.call('mm', 'do_mmap', { pid: t.pid, file: dd.inode.path, addr: hex(addr), len: ms.length, pgoff: hex(vma.pgoff), prot: ms.prot, flags: ms.flags }, () => {
     t.mm!.vmas.push(vma);
-    dd.inode.mapping.i_mmap.push(vma);
+    dd.inode.mapping.linkVma(vma);
     return hex(addr!);
   });
   return vma;
@@ -239,8 +239,7 @@ export function populate(m: Machine, t: Task, id: string): void {
 /** munmap / exit_mmap: the vma leaves the task and the file's i_mmap */
 export function unmapVma(vma: Vma): void {
   vma.ptes.clear(vma.start / PAGE_SIZE, vma.end / PAGE_SIZE);
-  const i = vma.mapping.i_mmap.indexOf(vma);
-  if (i >= 0) vma.mapping.i_mmap.splice(i, 1);
+  vma.mapping.unlinkVma(vma);
   const j = vma.mm.vmas.indexOf(vma);
   if (j >= 0) vma.mm.vmas.splice(j, 1);
 }

@@ -158,9 +158,9 @@ export function eventVerdicts(k: Kernel, event: string, decisions: Decision[], d
   /** owner/mapping pairs already given a verdict: key → its index in out */
   const seen = new Map<string, number>();
   for (const o of owners) {
-    const vmas = [...o.mapping.i_mmap, ...(gone.get(o.mapping) ?? []).filter((v) => !o.mapping.i_mmap.includes(v))];
     const pgS = Math.floor(o.start / PAGE_SIZE);
     const pgE = Math.ceil(o.end / PAGE_SIZE);
+    const vmas = [...o.mapping.i_mmap.query(pgS, pgE - 1), ...(gone.get(o.mapping) ?? []).filter((v) => !o.mapping.i_mmap.has(v))];
     let any = false;
     for (const vma of vmas) {
       const a = Math.max(pgS, vma.pgoff);
@@ -251,7 +251,7 @@ function ownersOf(k: Kernel, failed: RangeSet, devdax: readonly DevDax[], decisi
     if (d.kind === 'inode-skip') named.add(d.ino);
     if (d.kind === 'exit') for (const v of d.vmas) involved.add(v.mapping);
   }
-  const wanted = (i: Inode): boolean => i.mapping.i_mmap.length > 0 || involved.has(i.mapping) || named.has(i.ino);
+  const wanted = (i: Inode): boolean => i.mapping.i_mmap.size > 0 || involved.has(i.mapping) || named.has(i.ino);
   for (const sb of k.superblocks) {
     const byInode = new Map<Inode, RangeSet>();
     const add = (inode: Inode, s: number, e: number): void => {
@@ -309,6 +309,70 @@ function ownersOf(k: Kernel, failed: RangeSet, devdax: readonly DevDax[], decisi
   return out;
 }
 
+/**
+ * A fixed list of ranged items, searched by overlap: an implicit balanced
+ * tree over the items sorted by start, each node holding the largest end
+ * below it. A query gives the items meeting [a, b) in list order, in
+ * O(log n + hits), so an event with a decision per page and an owner per
+ * page does not compare every owner with every decision.
+ */
+class Overlaps<T> {
+  private readonly s: number[] = [];
+  private readonly e: number[] = [];
+  private readonly at: number[] = [];
+  private readonly max: number[] = [];
+  constructor(
+    private readonly list: T[],
+    range: (t: T) => [number, number],
+  ) {
+    const order = list.map((t, i) => ({ r: range(t), i })).sort((x, y) => x.r[0] - y.r[0] || x.i - y.i);
+    for (const o of order) {
+      this.s.push(o.r[0]);
+      this.e.push(o.r[1]);
+      this.at.push(o.i);
+    }
+    this.build(0, order.length);
+  }
+  private build(lo: number, hi: number): number {
+    if (lo >= hi) return -Infinity;
+    const mid = (lo + hi) >>> 1;
+    const m = Math.max(this.e[mid]!, this.build(lo, mid), this.build(mid + 1, hi));
+    this.max[mid] = m;
+    return m;
+  }
+  /** the items whose range meets [a, b), in list order */
+  query(a: number, b: number): T[] {
+    return this.queryAt(a, b).map((i) => this.list[i]!);
+  }
+  /** their places in the list, in order */
+  queryAt(a: number, b: number): number[] {
+    const hits: number[] = [];
+    const walk = (lo: number, hi: number): void => {
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (this.max[mid]! <= a) return;
+        walk(lo, mid);
+        if (this.s[mid]! >= b) return;
+        if (this.e[mid]! > a) hits.push(this.at[mid]!);
+        lo = mid + 1;
+      }
+    };
+    walk(0, this.s.length);
+    return hits.sort((x, y) => x - y);
+  }
+}
+
+/** per key, the Overlaps of its list, built when first asked for */
+function overlapsOf<K, T>(cache: Map<K, Overlaps<T>>, lists: Map<K, T[]>, key: K, range: (t: T) => [number, number]): Overlaps<T> | undefined {
+  let o = cache.get(key);
+  if (!o) {
+    const l = lists.get(key);
+    if (!l) return undefined;
+    cache.set(key, (o = new Overlaps(l, range)));
+  }
+  return o;
+}
+
 /** The event's decisions, indexed by what they are about, so each owner/mapping pair looks up only its own. */
 class Index {
   readonly signals = new Map<Task, Extract<Decision, { kind: 'signal' }>[]>();
@@ -319,6 +383,43 @@ class Index {
   readonly noEntries = new Map<AddressSpace, Extract<Decision, { kind: 'no-entry' }>[]>();
   readonly pageMappings: Extract<Decision, { kind: 'page-mapping' }>[] = [];
   readonly pfnsOf = new Map<Owner, RangeSet>();
+  /** the same decisions, searched by the range they are about (built when first asked for) */
+  readonly signalsAt = new Map<Task, Overlaps<Extract<Decision, { kind: 'signal' }>>>();
+  readonly zapsAt = new Map<Vma, Overlaps<Extract<Decision, { kind: 'zap' }>>>();
+  readonly collectsAt = new Map<Vma, Overlaps<Extract<Decision, { kind: 'collect' }>>>();
+  readonly noEntriesAt = new Map<AddressSpace, Overlaps<Extract<Decision, { kind: 'no-entry' }>>>();
+  private pageMappingsAt: Overlaps<Extract<Decision, { kind: 'page-mapping' }>> | undefined;
+
+  /**
+   * The signals to a task that may explain virtual bytes [lo, hi): those
+   * whose si_addr_lsb-wide page meets it, and those with no address, in the
+   * order they were sent.
+   */
+  signalsFor(task: Task, lo: number, hi: number): Extract<Decision, { kind: 'signal' }>[] {
+    const all = this.signals.get(task);
+    if (!all) return [];
+    // a signal with no address is listed at -Infinity..Infinity: it meets every range
+    const o = overlapsOf(this.signalsAt, this.signals, task, (d) => {
+      if (d.addr === undefined) return [-Infinity, Infinity];
+      const span = d.lsb ? 2 ** d.lsb : PAGE_SIZE;
+      const l = d.addr - (d.addr % span);
+      return [l, l + span];
+    });
+    return o!.query(lo, hi);
+  }
+
+  /** the first page-mapping decision about a pfn of the set */
+  firstPageMappingIn(pfns: RangeSet): Extract<Decision, { kind: 'page-mapping' }> | undefined {
+    this.pageMappingsAt ??= new Overlaps(this.pageMappings, (d) => [d.pfn, d.end ?? d.pfn + 1]);
+    let first = Infinity;
+    for (const [a, b] of pfns.all()) first = Math.min(first, this.pageMappingsAt.queryAt(a, b)[0] ?? Infinity);
+    if (first === Infinity) return undefined;
+    const d = this.pageMappings[first]!;
+    if (d.end === undefined) return d;
+    // a run noted once: what it said for this owner's first pfn in it
+    const hit = pfns.firstIn(d.pfn, d.end)!;
+    return { ...d, pfn: Math.max(hit[0], d.pfn), end: undefined };
+  }
   holderFallback: Extract<Decision, { kind: 'no-holder' | 'holder-declined' }> | undefined;
   noHolder: Extract<Decision, { kind: 'no-holder' }> | undefined;
   unheld: Extract<Decision, { kind: 'unheld-removal' }> | undefined;
@@ -400,7 +501,7 @@ function verdictFor(k: Kernel, event: string, o: Owner, vma: Vma, a: number, b: 
 
   // 1. a signal aimed at this part of the mapping
   let best: { d: Extract<Decision, { kind: 'signal' }>; outcome: VerdictOutcome } | null = null;
-  for (const d of ix.signals.get(task) ?? []) {
+  for (const d of ix.signalsFor(task, vlo * PAGE_SIZE, vhi * PAGE_SIZE)) {
     if (d.addr !== undefined) {
       const span = d.lsb ? 2 ** d.lsb : PAGE_SIZE;
       const lo = d.addr - (d.addr % span);
@@ -424,7 +525,7 @@ function verdictFor(k: Kernel, event: string, o: Owner, vma: Vma, a: number, b: 
   }
 
   // 2. not signalled: the decision that explains it
-  const zaps = (ix.zaps.get(vma) ?? []).filter((d) => d.pages > 0 && d.vlo < vhi && d.vhi > vlo);
+  const zaps = (overlapsOf(ix.zapsAt, ix.zaps, vma, (d) => [d.vlo, d.vhi])?.query(vlo, vhi) ?? []).filter((d) => d.pages > 0 && d.vlo < vhi && d.vhi > vlo);
   // a fault on a shared extent (dax_insert_entry → unmap_mapping_pages) is not the failure's doing
   const zap = zaps.find((d) => d.symbol !== 'unmap_mapping_pages');
   const faultZap = zaps.find((d) => d.symbol === 'unmap_mapping_pages');
@@ -437,7 +538,7 @@ function verdictFor(k: Kernel, event: string, o: Owner, vma: Vma, a: number, b: 
 
   // collection decides per head page: a huge (PMD/PUD) page is collected at its head's index
   const mine = ix.collects.get(vma) ?? [];
-  const inRange = mine.filter((d) => d.pgoff < b && d.end > a);
+  const inRange = overlapsOf(ix.collectsAt, ix.collects, vma, (d) => [d.pgoff, d.end])?.query(a, b) ?? [];
   const collect = inRange.length ? inRange : mine;
   const dropped = collect.find((d) => d.result === 'no-pte');
   if (dropped)
@@ -492,7 +593,7 @@ function verdictFor(k: Kernel, event: string, o: Owner, vma: Vma, a: number, b: 
       );
     }
   }
-  const noEntry = (ix.noEntries.get(o.mapping) ?? []).find((d) => d.pgoff < b && d.end > a);
+  const noEntry = overlapsOf(ix.noEntriesAt, ix.noEntries, o.mapping, (d) => [d.pgoff, d.end])?.query(a, b)[0];
   if (noEntry && !vma.ptes.overlaps(vlo, vhi))
     return say(
       `Nothing to tell: mf_dax_kill_procs() found no DAX entry for file pages [${hex(Math.max(a, noEntry.pgoff))}, ${hex(Math.min(b, noEntry.end))}) (nobody has faulted them in), and this mapping holds no page-table entry there.`,
@@ -547,16 +648,7 @@ function pageMappingFor(k: Kernel, ix: Index, o: Owner): Extract<Decision, { kin
   if (!ix.pageMappings.length) return undefined;
   let pfns = ix.pfnsOf.get(o);
   if (!pfns) ix.pfnsOf.set(o, (pfns = ownerPfns(k, o, Math.floor(o.start / PAGE_SIZE), Math.ceil(o.end / PAGE_SIZE))));
-  for (const d of ix.pageMappings) {
-    if (d.end === undefined) {
-      if (pfns.has(d.pfn)) return d;
-      continue;
-    }
-    // a run noted once: what it said for this owner's first pfn in it
-    const hit = pfns.firstIn(d.pfn, d.end);
-    if (hit) return { ...d, pfn: Math.max(hit[0], d.pfn), end: undefined };
-  }
-  return undefined;
+  return ix.firstPageMappingIn(pfns);
 }
 
 function ownerPfns(k: Kernel, o: Owner, a: number, b: number): RangeSet {

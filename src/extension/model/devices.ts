@@ -334,7 +334,7 @@ function pmemNode(m: Machine, ns: Namespace): DeviceNode {
 /** device-dax: /dev/daxX.Y, mapped directly; poison takes the generic page->mapping path */
 function devDaxNode(m: Machine, ns: Namespace): DeviceNode {
   const dd = ns.devdax!;
-  const mappers = dd.inode.mapping.i_mmap;
+  const mappers = dd.inode.mapping.i_mmap.all();
   return {
     id: `${ns.id}/${dd.name}`,
     kind: 'dax',
@@ -540,7 +540,7 @@ function fileNode(m: Machine, sb: SuperBlock, inode: Inode, recs: FsmapRecord[],
     }
   }
   const first = recs.slice().sort((a, b) => (a.fileOffset ?? 0) - (b.fileOffset ?? 0))[0];
-  const mappers = inode.mapping.i_mmap.length;
+  const mappers = inode.mapping.i_mmap.size;
   return {
     id: `file:${inode.path}`,
     kind: 'file',
@@ -549,7 +549,7 @@ function fileNode(m: Machine, sb: SuperBlock, inode: Inode, recs: FsmapRecord[],
     tooltip: [
       `**${inode.path}** inode ${inode.ino}, ${formatSize(inode.size)}${inode.mapping.dax ? ', DAX' : ''}`,
       extents.length ? extents.join('\n\n') : 'no blocks (a hole, or the reverse map is not readable)',
-      mappers ? `mapped by ${inode.mapping.i_mmap.map((v) => `${v.mm.owner.comm}:${v.mm.owner.pid} ${v.id}`).join(', ')}` : 'not mapped',
+      mappers ? `mapped by ${inode.mapping.i_mmap.all().map((v) => `${v.mm.owner.comm}:${v.mm.owner.pid} ${v.id}`).join(', ')}` : 'not mapped',
     ].join('\n\n'),
     icon: 'file',
     color: children.length ? COLOR.error : shared ? COLOR.shared : undefined,

@@ -11,6 +11,7 @@ import type { Machine } from '../../sim/machine';
 import type { SuperBlock } from '../../sim/fs/vfs';
 import type { Task, Vma } from '../../sim/mm/types';
 import { hex, PAGE_SIZE, SECTOR_SIZE, formatSize } from '../../sim/units';
+import { VmaIntervalTree } from '../../sim/mm/interval-tree';
 import { placeSpa, type SpaPlace } from './addresses';
 import { fsmap, fsmapLine, xfsModelOf, type FsmapRecord } from './xfsView';
 
@@ -72,9 +73,9 @@ export function killMode(m: Machine, t: Task): { kill: KillMode; why: string } {
 }
 
 /** The mappings of an address space that map file pages [pgStart, pgEnd). */
-export function mappersOf(m: Machine, vmas: readonly Vma[], pgStart: number, pgEnd: number): MapperEntry[] {
+export function mappersOf(m: Machine, vmas: readonly Vma[] | VmaIntervalTree, pgStart: number, pgEnd: number): MapperEntry[] {
   const out: MapperEntry[] = [];
-  for (const vma of vmas) {
+  for (const vma of vmas instanceof VmaIntervalTree ? vmas.query(pgStart, pgEnd - 1) : vmas) {
     const a = Math.max(pgStart, vma.pgoff);
     const b = Math.min(pgEnd, vma.pgoff + vma.pages);
     if (a >= b) continue;

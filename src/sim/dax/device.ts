@@ -94,6 +94,38 @@ export function devDaxHugeFault(k: Kernel, dd: DevDax, vma: Vma, addr: number, w
 }
 
 /**
+ * What the faults of the whole extents [first, end) of a vma leave behind,
+ * for a run of faults that each decided as the one before them
+ * (src/sim/mm/gup.ts): the pages record the device inode and their index,
+ * the vma gets entries of the device's size. No trace: the run's first
+ * fault carries it.
+ */
+export function devDaxBulkFault(k: Kernel, dd: DevDax, vma: Vma, first: number, end: number, write: boolean): void {
+  const pgoff = vma.pgoff + (first - vma.start) / PAGE_SIZE;
+  const pfn = (dd.dataStart + pgoff * PAGE_SIZE) / PAGE_SIZE;
+  const nr = (end - first) / PAGE_SIZE;
+  k.pageOwner.set(pfn, pfn + nr, { kind: 'file', mapping: dd.inode.mapping, index: pgoff });
+  vma.ptes.set(first / PAGE_SIZE, end / PAGE_SIZE, { pfn, shift: Math.log2(dd.align), writable: write || vma.prot === 'rw' });
+}
+
+/**
+ * How many whole extents from `first` (before `end`) a fault would map
+ * exactly as it mapped the one before: the device alive, each extent inside
+ * the vma and the device, and nothing mapped there yet.
+ */
+export function devDaxFaultRun(dd: DevDax, vma: Vma, first: number, end: number): number {
+  const size = dd.align;
+  if (!dd.dax.alive || first % size) return 0;
+  let stop = Math.min(end, vma.end);
+  const pgoff = vma.pgoff + (first - vma.start) / PAGE_SIZE;
+  // dax_pgoff_to_phys: the extent must lie inside the device
+  stop = Math.min(stop, first + (dd.size - pgoff * PAGE_SIZE));
+  const mapped = vma.ptes.firstIn(first / PAGE_SIZE, Math.ceil(stop / PAGE_SIZE));
+  if (mapped) stop = Math.min(stop, mapped.start * PAGE_SIZE);
+  return Math.max(0, Math.floor((stop - first) / size));
+}
+
+/**
  * kill_dev_dax (drivers/dax/bus.c) on unbind: kill_dax (there is never a
  * holder) and unmap every user mapping of the device inode; later faults get
  * -ENXIO, i.e. SIGBUS.

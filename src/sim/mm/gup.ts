@@ -18,6 +18,7 @@ import { hex, PAGE_SIZE, PAGE_SHIFT, PMD_SIZE } from '../units';
 import { naiveIntervals } from '../intervals';
 import { faultIn, sbOfVma } from './fault';
 import { daxBulkInsert, pmdFallsBackAtOnce } from '../fs/dax';
+import { devDaxBulkFault, devDaxFaultRun } from '../dax/device';
 import type { Task, Vma } from './types';
 import type { SuperBlock } from '../fs/vfs';
 import type { BadBlocks } from '../nvdimm/badblocks';
@@ -49,6 +50,7 @@ export function mmPopulate(k: Kernel, t: Task, vma: Vma): void {
     let runs = 0;
     // what one quiet PTE fault of each shape called, and its time
     const shapes = new Map<string, { trail: Map<string, number>; dur: number }>();
+    const dd = !naiveIntervals() ? k.devdaxByMapping.get(vma.mapping) : undefined;
     let a = vma.start;
     while (a < vma.end) {
       if (vma.ptes.get(a / PAGE_SIZE)) {
@@ -94,6 +96,18 @@ export function mmPopulate(k: Kernel, t: Task, vma: Vma): void {
       const triedPmd = (k.tr.calls.get('dax_iomap_pmd_fault') ?? 0) > pmdTries;
       const faulted = quiet ? true : k.tr.spans[mark]?.symbol === 'do_user_addr_fault';
       const representative = !!bulk && pte.pfn >= 0 && faulted && (unit !== PAGE_SIZE || !triedPmd);
+      if (dd && pte.pfn >= 0 && k.tr.spans[mark]?.symbol === 'do_user_addr_fault') {
+        // device-dax: every later extent of the vma not mapped yet faults the same way
+        const at = a - (a % unit);
+        const n = devDaxFaultRun(dd, vma, at + unit, vma.end);
+        if (n > 0) {
+          const end = at + unit + n * unit;
+          devDaxBulkFault(k, dd, vma, at + unit, end, write);
+          k.tr.replay(mark, n + 1, { addr: `${hex(a)}..${hex(end - unit)}` });
+          a = end;
+          continue;
+        }
+      }
       const more = representative ? sameRun(k, bulk!, vma, a - (a % unit), unit) : 0;
       if (quiet && key !== undefined && unit === PAGE_SIZE && !triedPmd && faulted) shapes.set(key, { trail: k.tr.lastQuietTrail(), dur: k.tr.now - before });
       if (quiet) {

@@ -7,8 +7,9 @@
 
 import { MF, type Kernel } from '../kernel';
 import { EOPNOTSUPP, EHWPOISON, EFAULT } from '../errno';
-import { hex, PAGE_SIZE } from '../units';
-import { memoryFailure, softOfflinePage } from './memory-failure';
+import { hex, PAGE_SHIFT, PAGE_SIZE } from '../units';
+import { naiveIntervals } from '../intervals';
+import { genericFailureRun, memoryFailure, sameGenericFailures, softOfflinePage } from './memory-failure';
 import { faultIn } from './fault';
 import type { Task } from './types';
 
@@ -19,7 +20,8 @@ export function madviseInjectError(k: Kernel, task: Task, behavior: 'MADV_HWPOIS
     return k.tr.call('mm', 'madvise_inject_error', { behavior, start: hex(start), end: hex(start + len) }, () => {
       const end = start + len;
       let size = PAGE_SIZE;
-      for (let a = start; a < end; a += size) {
+      /** one turn of the loop at a: 0 to go on (size set to the page's), or the error that ends it */
+      const inject = (a: number): number => {
         const vma = task.mm!.findVma(a);
         if (!vma) return -EFAULT;
         const got = k.tr.call('mm', 'get_user_pages_fast', { start: hex(a), nr_pages: 1 }, () => {
@@ -39,17 +41,66 @@ export function madviseInjectError(k: Kernel, task: Task, behavior: 'MADV_HWPOIS
           k.log(`Soft offlining pfn ${hex(pfn)} at process virtual address ${hex(a)}`);
           ret = softOfflinePage(k, pfn, MF.COUNT_INCREASED);
         } else {
-          k.log(`Injecting memory failure for pfn ${hex(pfn)} at process virtual address ${hex(a)}`);
-          ret = memoryFailure(k, pfn, MF.ACTION_REQUIRED | MF.COUNT_INCREASED | MF.SW_SIMULATED);
+          k.log(`${INJECTING}${hex(pfn)} at process virtual address ${hex(a)}`);
+          ret = memoryFailure(k, pfn, FLAGS);
           if (ret === -EOPNOTSUPP) ret = 0;
         }
+        return ret;
+      };
+      for (let a = start; a < end; a += size) {
+        const [n, unit] = a === start || behavior !== 'MADV_HWPOISON' || naiveIntervals() ? [1, 0] : alikeInjections(k, task, a, end);
+        if (n < RUN_MIN) {
+          const ret = inject(a);
+          if (ret) return ret;
+          continue;
+        }
+        // n compound pages from a, each handled as the one before: the first
+        // for real, its call tree carrying the run's count, the rest replayed
+        const pfn = task.mm!.findVma(a)!.ptes.get(Math.floor(a / PAGE_SIZE))!.pfn;
+        const step = unit / PAGE_SIZE;
+        let ret = 0;
+        genericFailureRun(
+          k,
+          pfn,
+          step,
+          n,
+          () => void (ret = inject(a)),
+          (line, j) => (line.startsWith(INJECTING) ? `${INJECTING}${hex(pfn + j * step)} at process virtual address ${hex(a + j * unit)}` : undefined),
+          { start: unit, pfn: step },
+        );
         if (ret) return ret;
+        a += (n - 1) * unit;
       }
       return 0;
     });
   } finally {
     k.current = saved;
   }
+}
+
+const INJECTING = 'Injecting memory failure for pfn ';
+const FLAGS = MF.ACTION_REQUIRED | MF.COUNT_INCREASED | MF.SW_SIMULATED;
+/** a run of compound pages this long or longer is summarised */
+const RUN_MIN = 4;
+
+/**
+ * How many compound pages from a (before end), one loop turn each, would
+ * be handled as the turn before handled its page: present in the caller's
+ * mapping as one linear run of entries of the page's size, and memory_failure()
+ * alike for all of them (sameGenericFailures). Not the first turn: it may
+ * queue the signals the others find pending.
+ */
+function alikeInjections(k: Kernel, task: Task, a: number, end: number): [number, number] {
+  const vma = task.mm!.findVma(a);
+  if (!vma) return [1, 0];
+  const r = vma.ptes.rangeAt(Math.floor(a / PAGE_SIZE));
+  if (!r || r.value.pfn < 0 || r.value.shift <= PAGE_SHIFT) return [1, 0];
+  const size = 2 ** r.value.shift;
+  if (a % size) return [1, 0];
+  const pfn = r.value.pfn + (Math.floor(a / PAGE_SIZE) - r.start);
+  // turns whose page is in that run of entries, inside [a, end)
+  const max = Math.min(Math.ceil((end - a) / size), Math.floor((r.end * PAGE_SIZE - a) / size));
+  return [sameGenericFailures(k, pfn, size / PAGE_SIZE, max, FLAGS), size];
 }
 
 /**

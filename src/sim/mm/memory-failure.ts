@@ -6,8 +6,9 @@ import { KernelPanic, MF, mfFlagsName, type Kernel } from '../kernel';
 import { EBUSY, EIO, ENXIO, EOPNOTSUPP } from '../errno';
 import { hex, PAGE_SHIFT, PAGE_SIZE } from '../units';
 import { naiveIntervals } from '../intervals';
+import type { Decision } from '../verdicts';
 import { pgmapHasMemoryFailure, pgmapPfnValid, type DevPagemap } from './memremap';
-import type { AddressSpace, PageOwner, Task, Vma } from './types';
+import type { AddressSpace, Mm, PageOwner, Task, Vma } from './types';
 
 /** struct to_kill */
 export interface ToKill {
@@ -173,7 +174,7 @@ export function mfDaxKillProcs(k: Kernel, mapping: AddressSpace, index: number, 
         else if (t >= KILL_RUN_MIN) {
           // the same PMD page for every index, and nobody maps any of them
           // any more: locked, poisoned (its head), nobody collected, alike
-          replayAlike(k, t, headOfPmd(mapping, i), mapping, i, () => false, () => daxKillIndex(k, mapping, i, mfFlags, preRemove), false);
+          replayAlike(k, t, headOfPmd(mapping, i), mapping, i, () => false, () => daxKillIndex(k, mapping, i, mfFlags, preRemove), 1, undefined, { index: 1, pgoff: 1 });
         } else daxKillIndex(k, mapping, i, mfFlags, preRemove);
         i += n >= KILL_RUN_MIN ? n : t >= KILL_RUN_MIN ? t : 1;
       }
@@ -221,7 +222,7 @@ function sameKill(mapping: AddressSpace, i: number, end: number): number {
   const e = mapping.entries.rangeAt(i);
   if (!e || e.value.pmd) return 1;
   let limit = Math.min(end, e.end);
-  for (const vma of mapping.i_mmap) {
+  for (const vma of mapping.i_mmap.query(i, limit - 1)) {
     const vs = vma.pgoff;
     const ve = vma.pgoff + vma.pages;
     if (ve <= i || vs >= limit) continue;
@@ -289,44 +290,147 @@ function daxKillRun(k: Kernel, mapping: AddressSpace, i: number, n: number, mfFl
  * poisoned by it, their page-table entries zapped when it zapped, the
  * per-node counters, its decisions, and its log lines one per page, as the
  * kernel prints them.
+ *
+ * `step` is how many pages the run advances per member (1, or the size of a
+ * device-dax compound page when madvise steps from one to the next); `lines`
+ * rewrites a log line of the first member that does not start with the
+ * memory-failure prefix for member j (undefined: keep it as it is); `keys`
+ * gives, for each argument of the first member's root spans written
+ * first..last, its step (default: index, pgoff and pfn, by `step`).
  */
-function replayAlike(k: Kernel, n: number, pfn: number, mapping: AddressSpace, index: number, poisonsRest: () => boolean, first: () => void, pfnSteps = true): void {
+function replayAlike(
+  k: Kernel,
+  n: number,
+  pfn: number,
+  mapping: AddressSpace,
+  index: number,
+  poisonsRest: () => boolean,
+  first: () => void,
+  step = 1,
+  lines?: (line: string, j: number) => string | undefined,
+  keys: Record<string, number> = { index: step, pgoff: step, pfn: step },
+): void {
   const mark = k.tr.spans.length;
   const startNow = k.tr.now;
   const logMark = k.dmesg.length;
   const stats = { ...k.mfStats };
   const decided = k.why.capture(first);
-  const lines = k.dmesg.slice(logMark);
-  if (poisonsRest()) k.hwpoison.add(pfn + 1, pfn + n);
-  if (k.tr.spans.slice(mark).some((s) => s.symbol === 'unmap_mapping_range')) zapFileRange(mapping, index + 1, index + n);
+  const logged = k.dmesg.slice(logMark);
+  if (poisonsRest()) {
+    if (step === 1) k.hwpoison.add(pfn + 1, pfn + n);
+    else for (let j = 1; j < n; j++) k.hwpoison.add(pfn + j * step, pfn + j * step + 1);
+  }
+  const unmap = k.tr.spans.slice(mark).find((s) => s.symbol === 'unmap_mapping_range');
+  if (unmap) {
+    // each member unmapped the range the first did, `step` pages further on
+    const at = step === 1 ? index * PAGE_SIZE : parseInt(String(unmap.args.start), 16);
+    const len = step === 1 ? PAGE_SIZE : parseInt(String(unmap.args.len), 16);
+    zapFileRange(mapping, Math.floor(at / PAGE_SIZE) + step, Math.ceil((at + len) / PAGE_SIZE) + (n - 1) * step);
+  }
   for (const key of Object.keys(stats) as (keyof MfStats)[]) k.mfStats[key] += (k.mfStats[key] - stats[key]) * (n - 1);
   const head = `${mfPrefix}${hex(pfn)}: `;
-  const widen = decided.every((d) => (d.kind === 'collect' ? d.end === d.pgoff + 1 : d.kind === 'zap' ? d.vhi === d.vlo + 1 && d.pages === 1 : d.kind === 'failed' ? d.end === d.pfn + 1 : true));
-  for (let j = 1; j < n && (lines.length || !widen); j++) {
-    for (const l of lines) k.dmesg.push(pfnSteps && l.startsWith(head) ? `${mfPrefix}${hex(pfn + j)}: ${l.slice(head.length)}` : l);
-    for (const d of widen ? [] : decided) {
-      if (d.kind === 'collect') k.why.note({ ...d, pgoff: d.pgoff + j, end: d.end + j });
-      else if (d.kind === 'zap') k.why.note({ ...d, vlo: d.vlo + j, vhi: d.vhi + j });
-      else if (d.kind === 'failed' && pfnSteps) k.why.failed(d.pfn + j, d.end + j);
-    }
+  // a decision about one page, when the run advances a page at a time: the
+  // others' are one record over the rest of the run (what noting them page
+  // by page would merge into), not one per page and mapper
+  const single = (x: Decision): boolean =>
+    step === 1 && ((x.kind === 'collect' && x.end === x.pgoff + 1) || (x.kind === 'zap' && x.vhi === x.vlo + 1) || (x.kind === 'failed' && x.end === x.pfn + 1));
+  for (const x of decided) {
+    if (!single(x)) continue;
+    if (x.kind === 'collect') k.why.note({ ...x, pgoff: x.pgoff + 1, end: x.end + n - 1 });
+    else if (x.kind === 'zap') k.why.note({ ...x, vlo: x.vlo + 1, vhi: x.vhi + n - 1, pages: x.pages * (n - 1) });
+    else if (x.kind === 'failed') k.why.failed(x.pfn + 1, x.end + n - 1);
   }
-  // one-page decisions: the other members' copies, each one page on, are one
-  // range each (what noting them one by one merges into)
-  if (widen) {
-    for (const d of decided) {
-      if (d.kind === 'collect') k.why.note({ ...d, pgoff: d.pgoff + 1, end: d.end + n - 1 });
-      else if (d.kind === 'zap') k.why.note({ ...d, vlo: d.vlo + 1, vhi: d.vhi + n - 1, pages: d.pages * (n - 1) });
-      else if (d.kind === 'failed' && pfnSteps) k.why.failed(d.pfn + 1, d.end + n - 1);
+  for (let j = 1; j < n; j++) {
+    const d = j * step;
+    for (const l of logged) {
+      if (l.startsWith(head)) k.dmesg.push(`${mfPrefix}${hex(pfn + d)}: ${l.slice(head.length)}`);
+      else k.dmesg.push(lines?.(l, j) ?? l);
+    }
+    for (const x of decided) {
+      if (single(x)) continue;
+      if (x.kind === 'collect') k.why.note({ ...x, pgoff: x.pgoff + d, end: x.end + d });
+      else if (x.kind === 'zap') k.why.note({ ...x, vlo: x.vlo + d, vhi: x.vhi + d });
+      else if (x.kind === 'failed') k.why.failed(x.pfn + d, x.end + d);
+      else if (step > 1 && x.kind === 'page-mapping') k.why.note({ ...x, pfn: x.pfn + d });
+      else if (step > 1 && x.kind === 'signal' && x.addr !== undefined) {
+        // the same signal for the member's page: already pending from the first
+        const addr = x.addr + d * PAGE_SIZE;
+        k.why.note({ ...x, addr, queued: false, detail: x.detail.replace(` at ${hex(x.addr)} `, ` at ${hex(addr)} `) });
+      }
     }
   }
   k.tr.replayRun(mark, n, startNow, (s) => {
     const a: Record<string, string> = {};
-    for (const key of pfnSteps ? ['index', 'pgoff', 'pfn'] : ['index', 'pgoff']) {
+    for (const [key, by] of Object.entries(keys)) {
       const v = s.args[key];
-      if (typeof v === 'string' && /^0x[0-9a-f]+$/.test(v)) a[key] = `${v}..${hex(parseInt(v, 16) + n - 1)}`;
+      if (typeof v === 'string' && /^0x[0-9a-f]+$/.test(v)) a[key] = `${v}..${hex(parseInt(v, 16) + (n - 1) * by)}`;
     }
     return Object.keys(a).length ? a : undefined;
   });
+}
+
+/**
+ * How many of memory_failure(pfn + j * step, flags), j = 0, 1, ..., up to
+ * max, the generic page->mapping path would handle exactly as it handles
+ * the first, each `step` pages (one compound page of device-dax) further
+ * on: the same live pagemap and no driver op in this design, one file owner
+ * whose index advances with the pfn, and every mapper of the file mapping
+ * all of those pages or none, with present entries at all of them (of at
+ * most `step` pages, so one member's unmap never reaches the next) or at
+ * none. madvise(MADV_HWPOISON) over a device-dax range is such a run.
+ */
+export function sameGenericFailures(k: Kernel, pfn: number, step: number, max: number, flags: number): number {
+  if (!k.cfg.recovery || flags & MF.MEM_REMOVE || step <= 1 || max <= 1) return 1;
+  const pgmap = k.pgmapOf(pfn);
+  if (!pgmap || !pgmapPfnValid(pgmap, pfn) || driverMemoryFailure(k, pgmap) || pgmap.align !== step * PAGE_SIZE) return 1;
+  const headPfn = pgmap.startPfn + Math.floor((pfn - pgmap.startPfn) / step) * step;
+  if (headPfn !== pfn) return 1;
+  let n = Math.min(max, Math.floor((pgmap.endPfn - 1 - headPfn) / step) + 1);
+  const o = k.pageOwner.rangeAt(headPfn);
+  if (!o || o.value.kind !== 'file' || !o.value.mapping.dax) return 1;
+  n = Math.min(n, Math.floor((o.end - 1 - headPfn) / step) + 1);
+  const mapping = o.value.mapping;
+  const index = o.value.index + (headPfn - o.start);
+  const members = (pages: number): number => Math.ceil(pages / step);
+  for (const vma of mapping.i_mmap.query(index, index + (n - 1) * step)) {
+    const vs = vma.pgoff;
+    const ve = vma.pgoff + vma.pages;
+    if (vs > index) {
+      n = Math.min(n, members(vs - index));
+      continue;
+    }
+    n = Math.min(n, members(ve - index));
+    const vlo = vma.start / PAGE_SIZE + (index - vs);
+    const first = vma.ptes.rangeAt(vlo);
+    if (first) {
+      if (first.value.shift > Math.log2(step * PAGE_SIZE)) return 1;
+      let at = vlo;
+      for (const p of vma.ptes.query(vlo, vlo + (n - 1) * step + 1)) {
+        if (p.start > at || p.value.shift !== first.value.shift) break;
+        at = p.end;
+      }
+      n = Math.min(n, members(at - vlo));
+    } else {
+      const next = vma.ptes.firstIn(vlo, vlo + (n - 1) * step + 1);
+      if (next) n = Math.min(n, members(next.start - vlo));
+    }
+  }
+  return Math.max(1, n);
+}
+
+/**
+ * memory_failure() for n compound pages `step` pages apart that
+ * sameGenericFailures found alike, as `first` (one iteration of the caller's
+ * loop, for the first of them) did it: its call tree carries the run's count,
+ * and the others get what it did, shifted (replayAlike). `lines` rewrites the
+ * caller's own log lines for member j.
+ */
+export function genericFailureRun(k: Kernel, pfn: number, step: number, n: number, first: () => void, lines: (line: string, j: number) => string | undefined, keys: Record<string, number>): void {
+  const pgmap = k.pgmapOf(pfn)!;
+  const headPfn = pgmap.startPfn + Math.floor((pfn - pgmap.startPfn) / step) * step;
+  const o = k.pageOwner.get(headPfn) as Extract<PageOwner, { kind: 'file' }>;
+  const poisonedBefore = k.hwpoison.has(headPfn);
+  replayAlike(k, n, pfn, o.mapping, o.index, () => !poisonedBefore && k.hwpoison.has(headPfn), first, step, lines, keys);
 }
 
 /** the pfn a PMD entry's page is: the head of its 2 MiB */
@@ -352,14 +456,40 @@ export function taskEarlyKill(k: Kernel, tsk: Task, forceEarly: boolean): Task |
   return k.cfg.earlyKill ? tsk : null;
 }
 
-/** tasks in creation order, as for_each_process walks them */
-function forEachProcess(k: Kernel): Task[] {
-  return k.tasks.filter((t) => t.alive && t.mm);
-}
+/** each task's place in for_each_process order (creation order), by its mm; rebuilt when a task is added */
+const taskOrder = new WeakMap<Kernel, { n: number; byMm: Map<Mm, { task: Task; at: number }> }>();
 
-/** vma_interval_tree_foreach(vma, &mapping->i_mmap, pgoff, pgoff) */
-function vmasCovering(mapping: AddressSpace, pgoff: number): Vma[] {
-  return mapping.i_mmap.filter((v) => v.coversPgoff(pgoff));
+/**
+ * The kernel's collection loop, for_each_process(tsk) { ...
+ * vma_interval_tree_foreach(vma, &mapping->i_mmap, pgoff, pgoff) if
+ * (vma->vm_mm == t->mm) ... }, visits the tasks that map pgoff in task
+ * order and, for each, its VMAs that map it in tree order. Tasks that map
+ * nothing there add nothing, so only the tree's answer is walked: the VMAs
+ * covering pgoff, grouped by task, the groups in for_each_process order.
+ */
+function mappersByTask(k: Kernel, mapping: AddressSpace, pgoff: number): [Task, Vma[]][] {
+  let ord = taskOrder.get(k);
+  if (!ord || ord.n !== k.tasks.length) {
+    const byMm = new Map<Mm, { task: Task; at: number }>();
+    k.tasks.forEach((task, at) => {
+      if (task.mm && !byMm.has(task.mm)) byMm.set(task.mm, { task, at });
+    });
+    taskOrder.set(k, (ord = { n: k.tasks.length, byMm }));
+  }
+  const groups = new Map<Mm, Vma[]>();
+  for (const vma of mapping.i_mmap.query(pgoff, pgoff)) {
+    const g = groups.get(vma.mm);
+    if (g) g.push(vma);
+    else groups.set(vma.mm, [vma]);
+  }
+  const out: { at: number; task: Task; vmas: Vma[] }[] = [];
+  for (const [mm, vmas] of groups) {
+    const o = ord.byMm.get(mm);
+    // for_each_process: tasks that are alive and still have their mm
+    if (o && o.task.alive && o.task.mm === mm) out.push({ at: o.at, task: o.task, vmas });
+  }
+  out.sort((a, b) => a.at - b.at);
+  return out.map((x) => [x.task, x.vmas]);
 }
 
 /** dev_pagemap_mapping_shift(vma, address): the size of the present entry, or 0 */
@@ -390,9 +520,9 @@ function noteCollect(k: Kernel, result: 'late' | 'no-pte' | 'collected', vma: Vm
 }
 
 /** a task that task_early_kill() passed over: note each of its vmas that map the page */
-function noteLate(k: Kernel, tsk: Task, mapping: AddressSpace, pgoff: number): void {
+function noteLate(k: Kernel, tsk: Task, vmas: Vma[], pgoff: number): void {
   const why = tsk.mceKill === 'late' ? 'PR_MCE_KILL_LATE' : tsk.mceKill === 'early' ? 'PR_MCE_KILL_EARLY' : `no prctl, vm.memory_failure_early_kill=${k.cfg.earlyKill ? 1 : 0}`;
-  for (const vma of vmasCovering(mapping, pgoff)) if (vma.mm === tsk.mm) noteCollect(k, 'late', vma, pgoff, false, why);
+  for (const vma of vmas) if (vma.mm === tsk.mm) noteCollect(k, 'late', vma, pgoff, false, why);
 }
 
 /** collect_procs() → collect_procs_file() for a page with a single owner */
@@ -403,13 +533,13 @@ function collectProcsFile(k: Kernel, mapping: AddressSpace, pgoff: number, force
     { inode: mapping.host?.ino ?? 0, pgoff: hex(pgoff), force_early: forceEarly },
     () => {
       const list: ToKill[] = [];
-      for (const tsk of forEachProcess(k)) {
+      for (const [tsk, vmas] of mappersByTask(k, mapping, pgoff)) {
         const t = taskEarlyKill(k, tsk, forceEarly);
         if (!t) {
-          noteLate(k, tsk, mapping, pgoff);
+          noteLate(k, tsk, vmas, pgoff);
           continue;
         }
-        for (const vma of vmasCovering(mapping, pgoff)) {
+        for (const vma of vmas) {
           if (vma.mm !== t.mm) continue;
           const addr = vma.address(pgoff);
           if (addr === -14) continue; // add_to_kill_anon_file drops -EFAULT
@@ -434,13 +564,13 @@ function collectProcsFsdax(k: Kernel, mapping: AddressSpace, pgoff: number, preR
     { inode: mapping.host?.ino ?? 0, pgoff: hex(pgoff), pre_remove: preRemove },
     () => {
       const list: ToKill[] = [];
-      for (const tsk of forEachProcess(k)) {
+      for (const [tsk, vmas] of mappersByTask(k, mapping, pgoff)) {
         const t = preRemove ? tsk : taskEarlyKill(k, tsk, true);
         if (!t) {
-          noteLate(k, tsk, mapping, pgoff);
+          noteLate(k, tsk, vmas, pgoff);
           continue;
         }
-        for (const vma of vmasCovering(mapping, pgoff)) {
+        for (const vma of vmas) {
           if (vma.mm === t.mm) addToKill(k, list, t, vma, vma.address(pgoff), pgoff, preRemove);
         }
       }
@@ -487,9 +617,14 @@ export function unmapMappingPages(k: Kernel, mapping: AddressSpace, index: numbe
   });
 }
 
-/** zap every vma's entries for file pages [first, end) */
+/**
+ * zap every vma's entries for file pages [first, end): unmap_mapping_range_tree
+ * walks the i_mmap tree over the range; only the VMAs with entries present
+ * have anything to zap, so those are the ones visited
+ */
 export function zapFileRange(mapping: AddressSpace, first: number, end: number, k?: Kernel): void {
-  for (const vma of mapping.i_mmap) {
+  if (end <= first) return;
+  for (const vma of mapping.mapped.query(first, end - 1)) {
     const lo = Math.max(first, vma.pgoff);
     const hi = Math.min(end, vma.pgoff + vma.pages);
     if (lo >= hi) continue;

@@ -2,6 +2,7 @@
 // i_mapping with its DAX entries and i_mmap tree), and per-pfn page state.
 
 import { RangeMap, RangeSet } from '../intervals';
+import { VmaIntervalTree } from './interval-tree';
 import type { Prot, MapFlags } from '../scenario/types';
 
 /** One page-table entry range of a VMA, keyed by virtual page number. */
@@ -47,8 +48,15 @@ export interface Inode {
 export class AddressSpace {
   /** the DAX xarray: file page index -> entry */
   readonly entries = new RangeMap<DaxEntry>(daxEntryOps);
-  /** i_mmap: every VMA that maps this file */
-  readonly i_mmap: Vma[] = [];
+  /** i_mmap: every VMA that maps this file, as the kernel's vma_interval_tree keyed by file page index */
+  readonly i_mmap = new VmaIntervalTree();
+  /**
+   * The VMAs of i_mmap that hold at least one present page-table entry, in
+   * the same tree order. Zapping a file range visits these only: a VMA with
+   * nothing mapped has nothing to zap (the kernel walks it and finds empty
+   * page tables), so unmapping costs what is mapped, not every mapper.
+   */
+  readonly mapped = new VmaIntervalTree();
   /** page-cache pages (non-DAX files only), by index */
   readonly pagecache = new RangeSet();
   constructor(
@@ -57,11 +65,48 @@ export class AddressSpace {
     /** dax_mapping(): the host is a DAX inode */
     public dax: boolean,
   ) {}
+
+  /** vma_interval_tree_insert(vma, &mapping->i_mmap) (__vma_link_file) */
+  linkVma(vma: Vma): void {
+    if (this.i_mmap.has(vma)) return;
+    vma.seq = this.i_mmap.insert(vma);
+    vma.syncMapped();
+  }
+
+  /** vma_interval_tree_remove(vma, &mapping->i_mmap) (__remove_shared_vm_struct) */
+  unlinkVma(vma: Vma): void {
+    if (!this.i_mmap.remove(vma)) return;
+    this.mapped.remove(vma);
+  }
+}
+
+/** A VMA's page-table entries: every change keeps its place in its file's tree of mapped VMAs. */
+class PteMap extends RangeMap<Pte> {
+  /** inside set(), whose own clear() must not resync half way */
+  private setting = false;
+  constructor(private readonly vma: Vma) {
+    super(pteOps);
+  }
+  override set(start: number, end: number, value: Pte): void {
+    this.setting = true;
+    try {
+      super.set(start, end, value);
+    } finally {
+      this.setting = false;
+    }
+    this.vma.syncMapped();
+  }
+  override clear(start: number, end: number): void {
+    super.clear(start, end);
+    if (!this.setting) this.vma.syncMapped();
+  }
 }
 
 export class Vma {
   /** present page-table entries, keyed by virtual page number */
-  readonly ptes = new RangeMap<Pte>(pteOps);
+  readonly ptes: RangeMap<Pte> = new PteMap(this);
+  /** its place among the file's VMAs with the same vm_pgoff (insertion order into i_mmap) */
+  seq = -1;
   constructor(
     readonly id: string,
     readonly mm: Mm,
@@ -87,6 +132,16 @@ export class Vma {
   }
   coversPgoff(pgoff: number): boolean {
     return pgoff >= this.pgoff && pgoff < this.pgoff + this.pages;
+  }
+  /** keep the file's tree of mapped VMAs in step with whether any entry is present */
+  syncMapped(): void {
+    const m = this.mapping;
+    if (!m || !m.i_mmap.has(this)) return;
+    const want = !this.ptes.isEmpty();
+    if (want !== m.mapped.has(this)) {
+      if (want) m.mapped.insert(this, this.seq);
+      else m.mapped.remove(this);
+    }
   }
 }
 

@@ -13,7 +13,7 @@ import { writeJson } from './json';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { DESIGNS, type Design, type Scenario } from '../sim/scenario/types';
 import type { RunReport } from '../sim/report';
-import { InputError, type Diagnostic } from '../sim/errors';
+import { InputError, boundMessage, type Diagnostic } from '../sim/errors';
 import { loadScenario, diagnosticFromInputError, positionOf, jsonSyntaxError } from '../sim/scenario/load';
 import { runScenario } from '../sim/run';
 import { runMeasured, parseCostTable, DEFAULT_COST_TABLE, type CostTable, type DesignMetrics } from '../sim/compare';
@@ -250,6 +250,7 @@ export function formatCliDiagnostic(d: Diagnostic, file: string): string {
   let message = d.message;
   const label = `${fieldLabel(d.path)}: `;
   if (d.path && message.startsWith(label)) message = message.slice(label.length);
+  message = boundMessage(message);
   return d.path ? `${where}: ${d.path}: ${message}` : `${where}: ${message}`;
 }
 
@@ -268,6 +269,9 @@ function errorText(e: unknown): string {
   const stack = debugStacks && e instanceof Error && e.stack ? `\n${e.stack.split('\n').slice(1).join('\n')}` : '';
   return `${head} (a bug in DAX Poison Lab: please report it; --debug prints the stack)${stack}`;
 }
+
+/** the most problems printed for one file (the rest are counted) */
+export const MAX_DIAGNOSTICS = 100;
 
 /** the most a scenario or cost file may hold (a 10^6-extent scenario is about 42 MB) */
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
@@ -354,7 +358,9 @@ class Session {
       return { ok: true, value: this.deps.loadScenario(text, file) };
     } catch (e) {
       if (isScenarioErrors(e)) {
-        const lines = e.diagnostics.map((d) => formatCliDiagnostic(d, file));
+        const lines = e.diagnostics.slice(0, MAX_DIAGNOSTICS).map((d) => formatCliDiagnostic(d, file));
+        const more = e.diagnostics.length - MAX_DIAGNOSTICS;
+        if (more > 0) lines.push(`${file}: ${more.toLocaleString('en-US')} more problem${more === 1 ? '' : 's'} not shown (the first ${MAX_DIAGNOSTICS} are above)`);
         return { ok: false, code: EXIT_BAD_INPUT, lines: lines.length ? lines : [`${file}: the scenario does not load`] };
       }
       if (isInputError(e)) return { ok: false, code: EXIT_BAD_INPUT, lines: [this.inputError(file, e)] };

@@ -746,13 +746,14 @@ events: []
   }
 });
 
-test('terminal safety: a scenario name cannot retitle or clear the terminal; the lab\'s own colours pass', () => {
+test('terminal safety: a scenario name cannot retitle or clear the terminal (refused at load, echoed escaped); the lab\'s own colours pass', () => {
   assert.equal(terminalSafe('a\x1b]0;pwned\x07b\x1b[2Jc\r'), 'a\\x1b]0;pwned\\x07b\\x1b[2Jc\\x0d');
   assert.equal(terminalSafe('\x1b[31mred\x1b[0m\tok\n'), '\x1b[31mred\x1b[0m\tok\n');
   const text = SCENARIO.replace(/^name: .*$/m, 'name: "evil\\e]0;pwned\\a\\e[2J"');
+  // such a name is refused at load, and the refusal echoes it escaped
   const r = cli(['run', 'e.poison.yaml'], { 'e.poison.yaml': text });
-  assert.equal(r.code, 0, r.stderr);
-  assert.ok(r.stdout.includes('evil\\x1b]0;pwned\\x07\\x1b[2J'), r.stdout.slice(0, 200));
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /^e\.poison\.yaml:\d+:7: \/name: "evil\\u001b\]0;pwned\\u0007\\u001b\[2J" has a control character \(U\+001B ESC\) at character 5/);
   assert.ok(!/\x1b\]|\x07|\x1b\[2J/.test(r.stdout + r.stderr));
 });
 

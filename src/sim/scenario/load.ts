@@ -16,10 +16,10 @@
 
 import Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit } from 'yaml';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import schema from '../../../schema/scenario.schema.json';
-import { Diagnostic, InputError, ScenarioErrors, describeValue } from '../errors';
+import { Diagnostic, InputError, ScenarioErrors, boundMessage, describeValue } from '../errors';
 import {
   KiB,
   MiB,
@@ -60,6 +60,8 @@ import type {
   CxlSpec,
 } from './types';
 import { layoutCxl } from '../cxl/layout';
+import { checkAliases } from './aliases';
+import { textProblems } from './text';
 import { CXL_POISON_LEN_MULT } from '../cxl/interleave';
 
 // ---------------------------------------------------------------------------
@@ -84,6 +86,7 @@ export function loadScenario(text: string, file: string): Scenario {
     problems.add('', data, 'the file is empty (expected a scenario: a mapping with version, platform, events, ...)');
     throw new ScenarioErrors(problems.sorted());
   }
+  for (const t of textProblems(data)) problems.add(t.pointer, t.value, t.message, t.where);
   if (!validator()(data)) {
     reportSchemaErrors(validator().errors ?? [], problems);
     throw new ScenarioErrors(problems.sorted());
@@ -246,15 +249,7 @@ function syntaxDiagnostics(source: SourceText): Diagnostic[] {
  * thrown as an internal error.
  */
 function aliasSafeToJS(source: SourceText): unknown {
-  const bad: Diagnostic[] = [];
-  visit(source.doc, {
-    Alias(_key, node) {
-      if (!node.resolve(source.doc)) {
-        const at = node.range ? source.position(node.range[0]) : { line: 0, column: 0 };
-        bad.push(syntaxDiagnostic(source.file, at, `YAML alias *${node.source} has no anchor &${node.source} before it`));
-      }
-    },
-  });
+  const bad = checkAliases(source.doc).map((r) => syntaxDiagnostic(source.file, source.position(r.offset), r.message));
   if (bad.length) throw new ScenarioErrors(bad);
   try {
     return source.doc.toJS({ maxAliasCount: 1000 });
@@ -438,7 +433,7 @@ class Problems {
       path: pointer,
       field: segments[segments.length - 1] ?? '',
       value,
-      message: `${fieldLabel(pointer)}: ${message}`,
+      message: boundMessage(`${fieldLabel(pointer)}: ${message}`),
     });
   }
 

@@ -655,6 +655,19 @@ test('compare --costs: a bad cost model is refused at its node, a JSON syntax er
   r = cli(['compare', 'reflink-both-mapped.poison.yaml', '--costs', 'missing.json'], files);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^missing\.json: cannot read the cost model: ENOENT/);
+  // 1e308 ns per call once printed "Infinity s": a cost is at most 1 s per call
+  const huge = '{ "default": 50, "symbols": { "memory_failure": 1e308 } }';
+  r = cli(['compare', 'reflink-both-mapped.poison.yaml', '--costs', 'c.json'], { ...files, 'c.json': huge });
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr, `c.json:${posOf(huge, '1e308')}: /symbols/memory_failure: 1e+308 is too large (at most 1000000000 ns, 1 s, per call, so that every total stays a finite number)\n`);
+  const top = '{ "default": 1e9 }';
+  r = cli(['compare', 'reflink-both-mapped.poison.yaml', '--costs', 'c.json'], { ...files, 'c.json': top });
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(!/Infinity|NaN/.test(r.stdout), r.stdout);
+  const control = '{ "default": 50, "symbols": { "memory\\u001b_failure": 3 } }';
+  r = cli(['compare', 'reflink-both-mapped.poison.yaml', '--costs', 'c.json'], { ...files, 'c.json': control });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^c\.json:1:\d+: \/symbols\/memory\\x1b_failure: the symbol "memory\\u001b_failure" has a control character \(U\+001B ESC\)/);
 });
 
 // ---------------------------------------------------------------- verdicts (hand-built reports)

@@ -16,6 +16,7 @@ import type { RunReport } from '../sim/report';
 import { InputError, boundMessage, type Diagnostic } from '../sim/errors';
 import { loadScenario, diagnosticFromInputError, positionOf, jsonSyntaxError } from '../sim/scenario/load';
 import { runScenario } from '../sim/run';
+import { MAX_INPUT_BYTES as MAX_BYTES, decodeText, tooLargeMessage } from '../sim/scenario/bytes';
 import { runMeasured, parseCostTable, DEFAULT_COST_TABLE, type CostTable, type DesignMetrics } from '../sim/compare';
 import { COMPARE_WIDTH, renderCheck, renderCompare, renderRouting, type CheckEntry, type CompareRun, type RenderOptions } from '../sim/render';
 
@@ -274,13 +275,14 @@ function errorText(e: unknown): string {
 export const MAX_DIAGNOSTICS = 100;
 
 /** the most a scenario or cost file may hold (a 10^6-extent scenario is about 42 MB) */
-export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
+export const MAX_INPUT_BYTES = MAX_BYTES;
 
 /**
  * Read a scenario or cost file as UTF-8 text, refusing what is not: more
  * than MAX_INPUT_BYTES (read no further: /dev/zero or a pipe that never ends
  * stops there), UTF-16 (a byte-order mark), binary (a NUL byte), or bytes
- * that are not UTF-8; each refusal says where.
+ * that are not UTF-8; each refusal says where (decodeText, shared with the
+ * extension).
  */
 export function readTextFile(path: string, limit = MAX_INPUT_BYTES): string {
   const fd = openSync(path, 'r');
@@ -292,7 +294,7 @@ export function readTextFile(path: string, limit = MAX_INPUT_BYTES): string {
       const n = readSync(fd, buf, 0, buf.length, null);
       if (n <= 0) break;
       total += n;
-      if (total > limit) throw new Error(`larger than ${limit / (1024 * 1024)} MiB (the most a scenario may be); not read further`);
+      if (total > limit) throw new Error(tooLargeMessage(limit));
       chunks.push(buf.slice(0, n));
     }
   } finally {
@@ -304,34 +306,7 @@ export function readTextFile(path: string, limit = MAX_INPUT_BYTES): string {
     bytes.set(c, at);
     at += c.length;
   }
-  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) throw new Error('not UTF-8 text: it is UTF-16 (a byte-order mark at the start); save it as UTF-8');
-  const nul = bytes.indexOf(0);
-  if (nul >= 0) throw new Error(`not UTF-8 text: a NUL byte at offset ${nul} (a binary file?)`);
-  try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
-  } catch {
-    let bad = 0;
-    for (let lo = 0, hi = bytes.length; lo < hi; ) {
-      // the longest prefix that decodes
-      const mid = (lo + hi + 1) >> 1;
-      try {
-        new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, mid), { stream: true });
-        lo = mid;
-        bad = mid;
-      } catch {
-        hi = mid - 1;
-      }
-    }
-    // the bytes the decoder was holding belong to the broken sequence: name its lead byte
-    let at = bad;
-    let lead = bad - 1;
-    while (lead >= 0 && lead > bad - 4 && (bytes[lead]! & 0xc0) === 0x80) lead--;
-    if (lead >= 0 && (bytes[lead]! & 0xc0) === 0xc0) {
-      const need = bytes[lead]! >= 0xf0 ? 4 : bytes[lead]! >= 0xe0 ? 3 : 2;
-      if (bad - lead < need) at = lead; // an incomplete sequence: it starts at its lead byte
-    }
-    throw new Error(`not UTF-8 text: invalid UTF-8 at byte offset ${at}`);
-  }
+  return decodeText(bytes);
 }
 
 /** the outcome of one step on one file */

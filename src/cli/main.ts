@@ -101,6 +101,19 @@ Exit status:
 Bad input is reported on stderr, one line per problem, and nothing runs:
   file:line:col: /json/pointer: message
 (line and column of the offending value in the YAML or JSON file, 1-based).
+
+Bounds (input past one is bad input, exit 2, refused where it crosses it):
+  a scenario or cost file   64 MiB of UTF-8 text (UTF-16, NUL bytes and invalid
+                            UTF-8 refused with the offset)
+  YAML aliases              they may stand for 100,000 nodes in all (counted
+                            before anything is built); an alias inside its own
+                            anchor, or with no anchor before it, is refused
+  text in a scenario        no control characters, lone surrogates, line
+                            separators or bidi controls in any string or field
+                            name (description may hold newlines and tabs)
+  a cost (--costs)          0 to 1000000000 ns per call
+  in messages (not refused) an echoed value is cut at 120 characters with its
+                            size, a message at 2000; 100 problems per file
 Scenarios are *.poison.yaml or *.poison.json files.
 `;
 

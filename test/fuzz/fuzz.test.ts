@@ -40,7 +40,7 @@ const CASE_MS = 20_000;
  * The issue's large cases (a 0.4 MB alias bomb, a 1.3 MB list) spend their
  * time in the YAML parser: 1 to 3 s on this 2-core machine when it is
  * quiet, 7 to 11 s when six other jobs share it. The test stops them at 60 s
- * (a hang); the 10 s figure is measured by `npm run bench`.
+ * (a hang); README ("Bounds") gives the measured figures.
  */
 const ISSUE_CASE_MS = 60_000;
 /** memory bound of a CLI process (the issue's: 1 GB) */

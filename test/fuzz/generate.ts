@@ -384,6 +384,13 @@ export function generateCase(seed: number, builtins: readonly Builtin[]): FuzzCa
       return { seed, kind, what: m.what, file: m.file, bytes: m.bytes, argv: [...command(), m.file] };
     }
     case 'junk': {
+      if (r.chance(0.15)) {
+        // nesting deep enough to exhaust the parser's stack, or nearly
+        const d = r.pick([50, 400, 2000, 20_000]);
+        const open = r.chance(0.5) ? ['[', ']'] : ['{a: ', '}'];
+        const text = `version: 1\nname: ${open[0]!.repeat(d)}1${open[1]!.repeat(d)}\n`;
+        return { seed, kind, what: `nested ${d} deep`, file: 'deep.poison.yaml', bytes: enc.encode(text), argv: [...command(), 'deep.poison.yaml'] };
+      }
       const data = junkValue(r, 0);
       const out = emit(r, data, 'junk.poison.yaml');
       return { seed, kind, what: 'a junk document', file: out.file, bytes: enc.encode(out.text), argv: [...command(), out.file] };

@@ -120,3 +120,12 @@ test('echoed values are cut with an ellipsis and their size: name: [200000 ints]
   assert.ok(m.length <= MAX_MESSAGE_CHARS + 40);
   assert.ok(m.startsWith('start ') && m.endsWith(' end') && /… \([\d,]+ characters cut\) …/.test(m));
 });
+
+test('nesting deep enough to exhaust the parser is refused as such, positioned, not as a stack overflow', () => {
+  for (const [open, close] of [['[', ']'], ['{a: ', '}']]) {
+    const d = refusal(`version: 1\nname: ${open!.repeat(5000)}1${close!.repeat(5000)}\n`);
+    assert.equal(d.length, 1);
+    assert.equal(d[0]!.line, 2);
+    assert.match(d[0]!.message, /^YAML: nested too deeply to parse/);
+  }
+});

@@ -236,6 +236,8 @@ function syntaxDiagnostics(source: SourceText): Diagnostic[] {
   const out = source.doc.errors.map((err) => {
     const at = source.position(err.pos[0]);
     const kind = source.isJson ? 'JSON' : 'YAML';
+    // the yaml package turns a stack overflow on very deep nesting into a parse error
+    if (/Maximum call stack size exceeded/.test(err.message)) return syntaxDiagnostic(source.file, at, `${kind}: nested too deeply to parse (lists and mappings nested hundreds of levels deep); a scenario needs a few levels`);
     return syntaxDiagnostic(source.file, at, `${kind} syntax error: ${firstLine(err.message)}`);
   });
   if (out.length || !source.isJson) return out;

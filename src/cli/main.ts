@@ -13,9 +13,10 @@ import { writeJson } from './json';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { DESIGNS, type Design, type Scenario } from '../sim/scenario/types';
 import type { RunReport } from '../sim/report';
-import { InputError, type Diagnostic } from '../sim/errors';
+import { InputError, boundMessage, type Diagnostic } from '../sim/errors';
 import { loadScenario, diagnosticFromInputError, positionOf, jsonSyntaxError, type LoadOptions } from '../sim/scenario/load';
 import { runScenario } from '../sim/run';
+import { MAX_INPUT_BYTES as MAX_BYTES, decodeText, tooLargeMessage } from '../sim/scenario/bytes';
 import { runMeasured, parseCostTable, DEFAULT_COST_TABLE, type CostTable, type DesignMetrics } from '../sim/compare';
 import { COMPARE_WIDTH, renderCheck, renderCompare, writeRouting, type CheckEntry, type CompareRun, type RenderOptions } from '../sim/render';
 
@@ -100,6 +101,19 @@ Exit status:
 Bad input is reported on stderr, one line per problem, and nothing runs:
   file:line:col: /json/pointer: message
 (line and column of the offending value in the YAML or JSON file, 1-based).
+
+Bounds (input past one is bad input, exit 2, refused where it crosses it):
+  a scenario or cost file   64 MiB of UTF-8 text (UTF-16, NUL bytes and invalid
+                            UTF-8 refused with the offset)
+  YAML aliases              they may stand for 100,000 nodes in all (counted
+                            before anything is built); an alias inside its own
+                            anchor, or with no anchor before it, is refused
+  text in a scenario        no control characters, lone surrogates, line
+                            separators or bidi controls in any string or field
+                            name (description may hold newlines and tabs)
+  a cost (--costs)          0 to 1000000000 ns per call
+  in messages (not refused) an echoed value is cut at 120 characters with its
+                            size, a message at 2000; 100 problems per file
 Scenarios are *.poison.yaml or *.poison.json files.
 `;
 
@@ -250,6 +264,7 @@ export function formatCliDiagnostic(d: Diagnostic, file: string): string {
   let message = d.message;
   const label = `${fieldLabel(d.path)}: `;
   if (d.path && message.startsWith(label)) message = message.slice(label.length);
+  message = boundMessage(message);
   return d.path ? `${where}: ${d.path}: ${message}` : `${where}: ${message}`;
 }
 
@@ -269,14 +284,18 @@ function errorText(e: unknown): string {
   return `${head} (a bug in DAX Poison Lab: please report it; --debug prints the stack)${stack}`;
 }
 
+/** the most problems printed for one file (the rest are counted) */
+export const MAX_DIAGNOSTICS = 100;
+
 /** the most a scenario or cost file may hold (a 10^6-extent scenario is about 42 MB) */
-export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
+export const MAX_INPUT_BYTES = MAX_BYTES;
 
 /**
  * Read a scenario or cost file as UTF-8 text, refusing what is not: more
  * than MAX_INPUT_BYTES (read no further: /dev/zero or a pipe that never ends
  * stops there), UTF-16 (a byte-order mark), binary (a NUL byte), or bytes
- * that are not UTF-8; each refusal says where.
+ * that are not UTF-8; each refusal says where (decodeText, shared with the
+ * extension).
  */
 export function readTextFile(path: string, limit = MAX_INPUT_BYTES): string {
   const fd = openSync(path, 'r');
@@ -288,7 +307,7 @@ export function readTextFile(path: string, limit = MAX_INPUT_BYTES): string {
       const n = readSync(fd, buf, 0, buf.length, null);
       if (n <= 0) break;
       total += n;
-      if (total > limit) throw new Error(`larger than ${limit / (1024 * 1024)} MiB (the most a scenario may be); not read further`);
+      if (total > limit) throw new Error(tooLargeMessage(limit));
       chunks.push(buf.slice(0, n));
     }
   } finally {
@@ -300,34 +319,7 @@ export function readTextFile(path: string, limit = MAX_INPUT_BYTES): string {
     bytes.set(c, at);
     at += c.length;
   }
-  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) throw new Error('not UTF-8 text: it is UTF-16 (a byte-order mark at the start); save it as UTF-8');
-  const nul = bytes.indexOf(0);
-  if (nul >= 0) throw new Error(`not UTF-8 text: a NUL byte at offset ${nul} (a binary file?)`);
-  try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
-  } catch {
-    let bad = 0;
-    for (let lo = 0, hi = bytes.length; lo < hi; ) {
-      // the longest prefix that decodes
-      const mid = (lo + hi + 1) >> 1;
-      try {
-        new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, mid), { stream: true });
-        lo = mid;
-        bad = mid;
-      } catch {
-        hi = mid - 1;
-      }
-    }
-    // the bytes the decoder was holding belong to the broken sequence: name its lead byte
-    let at = bad;
-    let lead = bad - 1;
-    while (lead >= 0 && lead > bad - 4 && (bytes[lead]! & 0xc0) === 0x80) lead--;
-    if (lead >= 0 && (bytes[lead]! & 0xc0) === 0xc0) {
-      const need = bytes[lead]! >= 0xf0 ? 4 : bytes[lead]! >= 0xe0 ? 3 : 2;
-      if (bad - lead < need) at = lead; // an incomplete sequence: it starts at its lead byte
-    }
-    throw new Error(`not UTF-8 text: invalid UTF-8 at byte offset ${at}`);
-  }
+  return decodeText(bytes);
 }
 
 /** the outcome of one step on one file */
@@ -355,7 +347,9 @@ class Session {
       return { ok: true, value: this.deps.loadScenario(text, file, { readFile: (p) => this.io.readFile(p) }) };
     } catch (e) {
       if (isScenarioErrors(e)) {
-        const lines = e.diagnostics.map((d) => formatCliDiagnostic(d, file));
+        const lines = e.diagnostics.slice(0, MAX_DIAGNOSTICS).map((d) => formatCliDiagnostic(d, file));
+        const more = e.diagnostics.length - MAX_DIAGNOSTICS;
+        if (more > 0) lines.push(`${file}: ${more.toLocaleString('en-US')} more problem${more === 1 ? '' : 's'} not shown (the first ${MAX_DIAGNOSTICS} are above)`);
         return { ok: false, code: EXIT_BAD_INPUT, lines: lines.length ? lines : [`${file}: the scenario does not load`] };
       }
       if (isInputError(e)) return { ok: false, code: EXIT_BAD_INPUT, lines: [this.inputError(file, e)] };

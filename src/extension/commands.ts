@@ -42,6 +42,7 @@ import type { Prompter, PickItem } from './prompter';
 import { LabDocuments, SCHEME, type KernelSource } from './kernelSource';
 import { fileNameOf, toVsDiagnostic, type ScenarioDiagnostics } from './editor';
 import { loadScenario, positionOf } from '../sim/scenario/load';
+import { MAX_INPUT_BYTES, decodeText, tooLargeMessage } from '../sim/scenario/bytes';
 import { runScenario } from '../sim/run';
 import { renderCheck, renderCompare, type CompareRun } from '../sim/render';
 import { DESIGNS, type Design } from '../sim/scenario/types';
@@ -58,7 +59,6 @@ const DESIGN_ROLE: Record<Design, string> = {
   'pagemap-failure': 'proposal (2021): dev_pagemap_failure() on unbind',
 };
 
-const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
 export interface CommandContext {
@@ -103,10 +103,23 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
 
   // ---------------------------------------------------------- opening
 
+  /**
+   * A scenario's text: from its editor when it is open (as edited), else
+   * the file read as the CLI reads it: at most MAX_INPUT_BYTES (its size is
+   * checked before reading), UTF-8 only (UTF-16, a NUL byte, invalid UTF-8
+   * refused with the offset).
+   */
   async function readUri(uri: vscode.Uri): Promise<string> {
     const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-    if (open) return open.getText();
-    return decoder.decode(await vscode.workspace.fs.readFile(uri));
+    if (open) {
+      const text = open.getText();
+      if (text.length > MAX_INPUT_BYTES) throw new Error(tooLargeMessage());
+      return text;
+    }
+    if ((await vscode.workspace.fs.stat(uri)).size > MAX_INPUT_BYTES) throw new Error(tooLargeMessage());
+    const bytes = await vscode.workspace.fs.readFile(uri);
+    if (bytes.length > MAX_INPUT_BYTES) throw new Error(tooLargeMessage());
+    return decodeText(bytes);
   }
 
   async function builtins(): Promise<vscode.Uri[]> {

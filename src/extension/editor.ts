@@ -4,6 +4,7 @@
 // CodeLenses (Run, Check Expectations, Compare Designs, and Run to here on
 // each event), and hovers that show an address in every unit of the stack.
 
+import { mdText } from './model/markdown';
 import * as vscode from 'vscode';
 import type { Lab } from './lab';
 import { LabError, LabSession } from './model/session';
@@ -191,8 +192,8 @@ export class AddressHover implements vscode.HoverProvider {
     if (!h) return undefined;
     const range = new vscode.Range(doc.positionAt(h.range[0]), doc.positionAt(h.range[1]));
     const md = new vscode.MarkdownString();
-    md.appendMarkdown(`**${h.what}**\n\n`);
-    if (h.error || h.spa === undefined) md.appendMarkdown(`does not resolve: ${h.error ?? 'unknown'}\n`);
+    md.appendMarkdown(`**${mdText(h.what)}**\n\n`);
+    if (h.error || h.spa === undefined) md.appendMarkdown(`does not resolve: ${mdText(h.error ?? 'unknown')}\n`);
     else md.appendMarkdown(unitsMarkdown(unitRows(m.machine, h.spa, h.len ?? 1)) + `\n\n_${m.when}_`);
     return new vscode.Hover(md, range);
   }

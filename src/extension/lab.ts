@@ -3,6 +3,7 @@
 // simulated dmesg in a log output channel, and a results channel with one
 // line per event. Every change goes through here and fires onDidChange.
 
+import { mdText } from './model/markdown';
 import * as vscode from 'vscode';
 import { LabError, LabSession, type KernelOverrides, type RawEvent, type StepResult } from './model/session';
 import { formatResult } from '../sim/render';
@@ -228,7 +229,7 @@ export class Lab implements vscode.Disposable {
     this.status.accessibilityInformation = { label: `DAX Poison Lab: design ${s.design}; ${bad.text}. Click to switch the routing design.` };
     const md = new vscode.MarkdownString(
       [
-        `**${s.scenario.name}** — design \`${s.design}\`${s.report.panic ? ' — **panicked**' : ''}`,
+        `**${mdText(s.scenario.name)}** — design \`${s.design}\`${s.report.panic ? ' — **panicked**' : ''}`,
         `${s.cursor} of ${s.events.length} events run`,
         ...bad.tooltip,
         'Click to switch the routing design.',

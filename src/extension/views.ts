@@ -3,6 +3,7 @@
 // maps it) and Events (the session's events, results, signals and routes).
 // Thin: the content comes from the pure models.
 
+import { mdFence, mdText } from './model/markdown';
 import * as vscode from 'vscode';
 import type { Lab } from './lab';
 import { buildDevicesTree, type DeviceNode } from './model/devices';
@@ -148,7 +149,7 @@ export class OwnersProvider implements vscode.TreeDataProvider<OwnersItem> {
       const e = item.entry;
       const t = new vscode.TreeItem(e.label, e.mappers.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
       t.description = e.description;
-      t.tooltip = new vscode.MarkdownString(['```', e.line, '```', e.record?.shared ? 'shared with another owner (reflink): the rmap walk reaches each' : ''].join('\n'));
+      t.tooltip = new vscode.MarkdownString([mdFence(e.line), e.record?.shared ? 'shared with another owner (reflink): the rmap walk reaches each' : ''].join('\n'));
       const ic: Record<OwnerEntry['kind'], [string, string | undefined]> = {
         metadata: ['symbol-structure', 'list.warningForeground'],
         inode: ['file', e.record?.shared ? 'charts.blue' : undefined],
@@ -173,8 +174,8 @@ export class OwnersProvider implements vscode.TreeDataProvider<OwnersItem> {
     t.description = v ? `${v.outcome} (${ev}) · ${l.description}` : l.description;
     t.tooltip = new vscode.MarkdownString(
       [
-        ...(v ? [`**${ev}: ${v.outcome}** — ${OUTCOME_MEANING[v.outcome]}`, v.reason, `decided by \`${v.symbol}\``] : ev ? [`${ev} gave this mapping no verdict for this range`] : []),
-        `**${m.comm}:${m.pid}** mapping \`${m.mapping}\``,
+        ...(v ? [`**${ev}: ${v.outcome}** — ${OUTCOME_MEANING[v.outcome]}`, mdText(v.reason), `decided by \`${v.symbol}\``] : ev ? [`${ev} gave this mapping no verdict for this range`] : []),
+        `**${mdText(m.comm)}:${m.pid}** mapping \`${m.mapping}\``,
         `\`[${hex(m.start)}, ${hex(m.end)})\` ${m.prot} ${m.flags}`,
         `${m.kill} kill (${m.killWhy})`,
         `${m.ptePages} of ${m.pages} page(s) have a page-table entry${m.ptePages === 0 ? ': collect_procs_fsdax finds no address to signal' : ''}`,
@@ -297,7 +298,7 @@ export class EventsProvider implements vscode.TreeDataProvider<EventsItem> {
       const [id, color] = ic[r.state];
       t.iconPath = icon(id, color);
       t.contextValue = `daxEvent-${r.state}`;
-      t.tooltip = new vscode.MarkdownString(`**${r.label}**${r.hand ? ' (added by hand)' : ''}\n\n${r.description || 'not run yet'}\n\nSelect to open its route.`);
+      t.tooltip = new vscode.MarkdownString(`**${mdText(r.label)}**${r.hand ? ' (added by hand)' : ''}\n\n${r.description ? mdText(r.description) : 'not run yet'}\n\nSelect to open its route.`);
       t.command = { command: 'daxPoisonLab.showRoute', title: 'Show Route', arguments: [r.id] };
       return t;
     }

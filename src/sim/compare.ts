@@ -11,7 +11,8 @@ import { DESIGNS } from './scenario/types';
 import { Session } from './run';
 import type { RunReport, Span } from './report';
 import type { Machine } from './machine';
-import { InputError } from './errors';
+import { InputError, describeValue } from './errors';
+import { textFault } from './scenario/text';
 import { DEFAULT_COST, DEFAULT_COSTS, type CostModel } from './trace';
 import { PAGE_SIZE } from './units';
 
@@ -28,21 +29,29 @@ export const DEFAULT_COST_TABLE: CostTable = { default: DEFAULT_COST, symbols: {
  * must be a non-negative finite number of nanoseconds. Names the field and
  * the value when not.
  */
+/** the most a cost file may charge for one call: 1 s (so that a total over 10^9 calls is still a finite number of seconds) */
+export const MAX_COST_NS = 1e9;
+
 export function parseCostTable(v: unknown, where = 'costs'): CostTable {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InputError('', where, v, `${where}: expected an object {"default": ns, "symbols": {"<symbol>": ns, ...}}`);
   const o = v as Record<string, unknown>;
   for (const k of Object.keys(o)) if (k !== 'default' && k !== 'symbols') throw new InputError(`/${k}`, k, o[k], `${where}.${k}: unknown field (expected "default" and "symbols")`);
   const num = (x: unknown, field: string): number => {
     if (x === undefined || x === null) throw new InputError(`/${field.replace(/\./g, '/')}`, field, x, `${where}.${field}: missing cost (expected a number of nanoseconds per call)`);
-    if (typeof x !== 'number' || !Number.isFinite(x)) throw new InputError(`/${field.replace(/\./g, '/')}`, field, x, `${where}.${field}: ${JSON.stringify(x)} is not a number of nanoseconds`);
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw new InputError(`/${field.replace(/\./g, '/')}`, field, x, `${where}.${field}: ${describeValue(x)} is not a number of nanoseconds`);
     if (x < 0) throw new InputError(`/${field.replace(/\./g, '/')}`, field, x, `${where}.${field}: ${x} is negative (costs are nanoseconds per call, 0 or more)`);
+    if (x > MAX_COST_NS) throw new InputError(`/${field.replace(/\./g, '/')}`, field, x, `${where}.${field}: ${x} is too large (at most ${MAX_COST_NS} ns, 1 s, per call, so that every total stays a finite number)`);
     return x;
   };
   const def = num(o.default, 'default');
   const symbols: Record<string, number> = {};
   const syms = o.symbols ?? {};
   if (typeof syms !== 'object' || syms === null || Array.isArray(syms)) throw new InputError('/symbols', 'symbols', syms, `${where}.symbols: expected an object of symbol → ns`);
-  for (const [s, c] of Object.entries(syms as Record<string, unknown>)) symbols[s] = num(c, `symbols.${s}`);
+  for (const [s, c] of Object.entries(syms as Record<string, unknown>)) {
+    const fault = textFault(s);
+    if (fault) throw new InputError(`/symbols/${s.replace(/~/g, '~0').replace(/\//g, '~1')}`, s, s, `${where}.symbols: the symbol ${describeValue(s)} ${fault}`);
+    symbols[s] = num(c, `symbols.${s}`);
+  }
   return { default: def, symbols };
 }
 

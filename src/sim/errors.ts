@@ -48,13 +48,61 @@ export function formatDiagnostic(d: Diagnostic): string {
   return `${where}: ${d.path || '/'}: ${d.message}`;
 }
 
+/**
+ * JSON escapes C0 controls and lone surrogates; a message also escapes what
+ * JSON leaves as is but a reader cannot see or that reorders the line: DEL,
+ * C1 controls, line and paragraph separators, bidirectional controls.
+ */
+function escapeInvisible(s: string): string {
+  return s.replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function quote(s: string): string {
+  return escapeInvisible(JSON.stringify(s));
+}
+
+/** the most characters of a value an error message echoes (then an ellipsis and the value's size) */
+export const MAX_ECHO_CHARS = 120;
+/** the most characters one error message may take (a longer one keeps its start and its end) */
+export const MAX_MESSAGE_CHARS = 2000;
+
+/**
+ * A value as an error message echoes it: a string quoted, a large integer
+ * with its hex, anything else as JSON; cut after MAX_ECHO_CHARS with an
+ * ellipsis and the value's whole size, so that `name: [200000 ints]` is one
+ * short line.
+ */
 export function describeValue(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'string') {
+    if (v.length <= MAX_ECHO_CHARS) return quote(v);
+    return `${quote(v.slice(0, MAX_ECHO_CHARS)).slice(0, -1)}…" (${v.length.toLocaleString('en-US')} characters)`;
+  }
   if (typeof v === 'number') return Number.isInteger(v) && v > 0xffff ? `${v} (0x${v.toString(16)})` : String(v);
   if (v === undefined) return 'nothing';
+  let text: string;
   try {
-    return JSON.stringify(v);
+    text = JSON.stringify(v) ?? String(v);
   } catch {
-    return String(v);
+    text = String(v);
   }
+  text = escapeInvisible(text);
+  if (text.length <= MAX_ECHO_CHARS) return text;
+  const size = Array.isArray(v)
+    ? `a list of ${v.length.toLocaleString('en-US')} items, `
+    : v !== null && typeof v === 'object'
+      ? `a mapping of ${Object.keys(v).length.toLocaleString('en-US')} fields, `
+      : '';
+  return `${text.slice(0, MAX_ECHO_CHARS)}… (${size}${text.length.toLocaleString('en-US')} characters)`;
+}
+
+/**
+ * A message cut to MAX_MESSAGE_CHARS: its start and its end (where the
+ * expectation usually is), the middle replaced by an ellipsis and how much
+ * was cut. Whatever echoed a value whole stays one readable line.
+ */
+export function boundMessage(message: string, max = MAX_MESSAGE_CHARS): string {
+  if (message.length <= max) return message;
+  const tail = Math.floor(max / 4);
+  const head = max - tail;
+  return `${message.slice(0, head)}… (${(message.length - head - tail).toLocaleString('en-US')} characters cut) …${message.slice(message.length - tail)}`;
 }

@@ -655,6 +655,19 @@ test('compare --costs: a bad cost model is refused at its node, a JSON syntax er
   r = cli(['compare', 'reflink-both-mapped.poison.yaml', '--costs', 'missing.json'], files);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^missing\.json: cannot read the cost model: ENOENT/);
+  // 1e308 ns per call once printed "Infinity s": a cost is at most 1 s per call
+  const huge = '{ "default": 50, "symbols": { "memory_failure": 1e308 } }';
+  r = cli(['compare', 'reflink-both-mapped.poison.yaml', '--costs', 'c.json'], { ...files, 'c.json': huge });
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr, `c.json:${posOf(huge, '1e308')}: /symbols/memory_failure: 1e+308 is too large (at most 1000000000 ns, 1 s, per call, so that every total stays a finite number)\n`);
+  const top = '{ "default": 1e9 }';
+  r = cli(['compare', 'reflink-both-mapped.poison.yaml', '--costs', 'c.json'], { ...files, 'c.json': top });
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(!/Infinity|NaN/.test(r.stdout), r.stdout);
+  const control = '{ "default": 50, "symbols": { "memory\\u001b_failure": 3 } }';
+  r = cli(['compare', 'reflink-both-mapped.poison.yaml', '--costs', 'c.json'], { ...files, 'c.json': control });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^c\.json:1:\d+: \/symbols\/memory\\x1b_failure: the symbol "memory\\u001b_failure" has a control character \(U\+001B ESC\)/);
 });
 
 // ---------------------------------------------------------------- verdicts (hand-built reports)
@@ -746,13 +759,14 @@ events: []
   }
 });
 
-test('terminal safety: a scenario name cannot retitle or clear the terminal; the lab\'s own colours pass', () => {
+test('terminal safety: a scenario name cannot retitle or clear the terminal (refused at load, echoed escaped); the lab\'s own colours pass', () => {
   assert.equal(terminalSafe('a\x1b]0;pwned\x07b\x1b[2Jc\r'), 'a\\x1b]0;pwned\\x07b\\x1b[2Jc\\x0d');
   assert.equal(terminalSafe('\x1b[31mred\x1b[0m\tok\n'), '\x1b[31mred\x1b[0m\tok\n');
   const text = SCENARIO.replace(/^name: .*$/m, 'name: "evil\\e]0;pwned\\a\\e[2J"');
+  // such a name is refused at load, and the refusal echoes it escaped
   const r = cli(['run', 'e.poison.yaml'], { 'e.poison.yaml': text });
-  assert.equal(r.code, 0, r.stderr);
-  assert.ok(r.stdout.includes('evil\\x1b]0;pwned\\x07\\x1b[2J'), r.stdout.slice(0, 200));
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /^e\.poison\.yaml:\d+:7: \/name: "evil\\u001b\]0;pwned\\u0007\\u001b\[2J" has a control character \(U\+001B ESC\) at character 5/);
   assert.ok(!/\x1b\]|\x07|\x1b\[2J/.test(r.stdout + r.stderr));
 });
 

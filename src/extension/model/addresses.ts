@@ -3,6 +3,7 @@
 // XFS daddr / fsb / AG block, and who owns that block. Used by the hovers,
 // the tree tooltips and the owners view. Pure.
 
+import { mdCode, mdText } from './markdown';
 import type { Machine } from '../../sim/machine';
 import type { Namespace } from '../../sim/nvdimm/namespace';
 import type { NdRegion } from '../../sim/platform/acpi-nfit';
@@ -164,7 +165,7 @@ export function unitRows(m: Machine, spa: number, len = 1): UnitRow[] {
 /** Markdown table of unitRows. */
 export function unitsMarkdown(rows: UnitRow[]): string {
   const esc = (s: string) => s.replace(/\|/g, '\\|');
-  return ['| unit | value |', '|---|---|', ...rows.map((r) => `| ${esc(r.unit)} | \`${esc(r.value)}\` |`)].join('\n');
+  return ['| unit | value |', '|---|---|', ...rows.map((r) => `| ${esc(mdText(r.unit))} | ${mdCode(esc(r.value))} |`)].join('\n');
 }
 
 /** Plain text, one row per line. */

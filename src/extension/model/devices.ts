@@ -5,6 +5,7 @@
 // blocks are poisoned. Each node carries the codicon, theme colour, tooltip
 // (addresses in every unit) and the context value the menus key on. Pure.
 
+import { mdText } from './markdown';
 import type { Machine } from '../../sim/machine';
 import type { Namespace } from '../../sim/nvdimm/namespace';
 import type { NdRegion } from '../../sim/platform/acpi-nfit';
@@ -75,7 +76,7 @@ function hwpoisonIn(m: Machine, spa: number, len: number): [number, number][] {
 }
 
 function rangeTooltip(m: Machine, title: string, spa: number, len: number, extra: string[] = []): string {
-  return [`**${title}**`, ...extra, '', unitsMarkdown(unitRows(m, spa, len))].join('\n\n');
+  return [`**${mdText(title)}**`, ...extra, '', unitsMarkdown(unitRows(m, spa, len))].join('\n\n');
 }
 
 /** Build the whole tree. */
@@ -164,7 +165,7 @@ function dmNode(m: Machine, md: MappedDevice): DeviceNode {
     description: md.daxCapable ? `holder ${holder}` : 'no DAX (a device below has none)',
     tooltip: [
       `**dax device ${md.name}**: device-mapper's own struct dax_device (dm_dax_ops)`,
-      md.daxCapable ? `holder: ${holder} — no producer ever calls dax_holder_notify_failure on it: poison below dm reaches the pmem dax devices, which dm opened with a NULL holder` : 'dm_table_supports_dax is false: not every device in the table has a dax device, so a filesystem on it gets no DAX',
+      md.daxCapable ? `holder: ${mdText(holder)} — no producer ever calls dax_holder_notify_failure on it: poison below dm reaches the pmem dax devices, which dm opened with a NULL holder` : 'dm_table_supports_dax is false: not every device in the table has a dax device, so a filesystem on it gets no DAX',
     ].join('\n\n'),
     icon: 'chip',
     color: md.daxCapable ? undefined : COLOR.disabled,
@@ -342,7 +343,7 @@ function devDaxNode(m: Machine, ns: Namespace): DeviceNode {
     description: `device-dax · align ${formatSize(dd.align)} · ${dd.dax.alive ? 'alive' : 'dead (kill_dev_dax)'}${mappers.length ? ` · ${mappers.length} mapping${mappers.length === 1 ? '' : 's'}` : ''}`,
     tooltip: rangeTooltip(m, `/dev/${dd.name}: device-dax`, dd.dataStart, PAGE_SIZE, [
       `data \`[${hex(dd.dataStart)}, ${hex(dd.dataStart + dd.size)})\` (${formatSize(dd.size)}), pages are ${formatSize(dd.align)} compound pages in a MEMORY_DEVICE_GENERIC pagemap with no memory_failure op: poison takes mf_generic_kill_procs on the device inode`,
-      mappers.length ? `mapped by ${mappers.map((v) => `${v.mm.owner.comm}:${v.mm.owner.pid} ${v.id}`).join(', ')}` : 'not mapped',
+      mappers.length ? `mapped by ${mappers.map((v) => `${mdText(v.mm.owner.comm)}:${v.mm.owner.pid} ${v.id}`).join(', ')}` : 'not mapped',
       'Units below are for its first page.',
     ]),
     icon: 'chip',
@@ -367,7 +368,7 @@ function daxNode(m: Machine, ns: Namespace, sb: SuperBlock | undefined): DeviceN
     tooltip: [
       `**dax device ${dax.name}**: struct dax_device of the pmem disk`,
       `DAXDEV_ALIVE: ${dax.alive ? 'set' : 'cleared'}`,
-      `holder: ${holder}${dax.holderOps ? ' — its notify_failure is what dax_holder_notify_failure calls' : ' — dax_holder_notify_failure returns -EOPNOTSUPP, memory_failure falls back'}`,
+      `holder: ${mdText(holder)}${dax.holderOps ? ' — its notify_failure is what dax_holder_notify_failure calls' : ' — dax_holder_notify_failure returns -EOPNOTSUPP, memory_failure falls back'}`,
       `dev_pagemap: pfns \`${hex(pmem.pgmap!.startPfn)}–${hex(pmem.pgmap!.endPfn - 1)}\`, first usable \`${hex(pmem.pgmap!.firstValidPfn)}\`${pmem.pgmap!.live ? '' : ' (memunmap_pages done)'}`,
     ].join('\n\n'),
     icon: 'chip',
@@ -454,7 +455,7 @@ function fsNode(m: Machine, sb: SuperBlock): DeviceNode {
     label: sb.mount,
     description: `${sb.spec.type} on ${sb.bdev.name}${shut ? ` · shut down (${shut})` : ''}${sb.frozen ? ' · frozen' : ''}`,
     tooltip: [
-      `**${sb.mount}**: ${flags}`,
+      `**${mdText(sb.mount)}**: ${flags}`,
       shut ? `**shut down**: ${shut} — I/O returns EIO` : 'up',
       xfs ? `${all.length} reverse-map record${all.length === 1 ? '' : 's'}` : `no reverse map (${sb.spec.type}): file blocks found through each file's block map`,
     ].join('\n\n'),
@@ -547,9 +548,9 @@ function fileNode(m: Machine, sb: SuperBlock, inode: Inode, recs: FsmapRecord[],
     label: inode.path.slice(sb.mount.length).replace(/^\//, '') || inode.path,
     description: `${formatSize(inode.size)} · inode ${inode.ino}${shared ? ' · reflinked' : ''}${mappers ? ` · ${mappers} mapping${mappers === 1 ? '' : 's'}` : ''}${children.length ? ' · poisoned' : ''}`,
     tooltip: [
-      `**${inode.path}** inode ${inode.ino}, ${formatSize(inode.size)}${inode.mapping.dax ? ', DAX' : ''}`,
+      `**${mdText(inode.path)}** inode ${inode.ino}, ${formatSize(inode.size)}${inode.mapping.dax ? ', DAX' : ''}`,
       extents.length ? extents.join('\n\n') : 'no blocks (a hole, or the reverse map is not readable)',
-      mappers ? `mapped by ${inode.mapping.i_mmap.all().map((v) => `${v.mm.owner.comm}:${v.mm.owner.pid} ${v.id}`).join(', ')}` : 'not mapped',
+      mappers ? `mapped by ${inode.mapping.i_mmap.all().map((v) => `${mdText(v.mm.owner.comm)}:${v.mm.owner.pid} ${v.id}`).join(', ')}` : 'not mapped',
     ].join('\n\n'),
     icon: 'file',
     color: children.length ? COLOR.error : shared ? COLOR.shared : undefined,

@@ -4,6 +4,7 @@
 // verdicts themselves as rows (the Events tree, the Owners view) and the
 // bad memory the machine holds, each count with its unit. Pure.
 
+import { mdText } from './markdown';
 import type { Machine } from '../../sim/machine';
 import type { ReportVerdict, RunReport, VerdictOutcome } from '../../sim/report';
 import { formatResult } from '../../sim/render';
@@ -119,8 +120,8 @@ export function verdictRow(v: ReportVerdict, spanSymbol?: string): VerdictRow {
     description: `${ownerText(v)} · ${v.symbol}`,
     tooltip: [
       `**${v.outcome}** — ${OUTCOME_MEANING[v.outcome]}${sig}`,
-      `${who}${v.addr ? ` at \`[${v.addr[0]}, ${v.addr[1]})\`` : ''} maps ${ownerText(v)}`,
-      v.reason,
+      `${mdText(who)}${v.addr ? ` at \`[${v.addr[0]}, ${v.addr[1]})\`` : ''} maps ${mdText(ownerText(v))}`,
+      mdText(v.reason),
       `decided by \`${v.symbol}\`${v.span !== null ? `, in span ${v.span}${spanSymbol && spanSymbol !== v.symbol ? ` (\`${spanSymbol}\`)` : ''}` : ''}. Click to open its kernel source${v.span !== null ? ' and select the span in Layer Routing' : ''}.`,
     ].join('\n\n'),
     icon,

@@ -3,6 +3,7 @@
 // they come back after a reload, with the session they showed), and the
 // commands that open them and export the trace for Perfetto.
 
+import { MAX_INPUT_BYTES, tooLargeMessage } from '../../sim/scenario/bytes';
 import * as vscode from 'vscode';
 import type { Lab, Outcome } from '../lab';
 import type { KernelSource } from '../kernelSource';
@@ -414,6 +415,10 @@ export class LabWebviews implements vscode.Disposable {
     if (this.lab.session) return;
     const saved = this.context.workspaceState.get<SavedSession>(SAVED_SESSION);
     if (!saved || typeof saved.text !== 'string' || typeof saved.source !== 'string') return;
+    if (saved.text.length > MAX_INPUT_BYTES) {
+      this.log.warn(`did not restore the session on ${saved.source}: its scenario is ${tooLargeMessage()}`);
+      return;
+    }
     try {
       this.lab.open(saved.text, vscode.Uri.parse(saved.source));
       if (saved.cursor > 0) this.lab.goTo(saved.cursor);

@@ -16,10 +16,10 @@
 
 import Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit } from 'yaml';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import schema from '../../../schema/scenario.schema.json';
-import { Diagnostic, InputError, ScenarioErrors, describeValue } from '../errors';
+import { Diagnostic, InputError, ScenarioErrors, boundMessage, describeValue } from '../errors';
 import {
   KiB,
   MiB,
@@ -63,6 +63,8 @@ import { layoutCxl } from '../cxl/layout';
 import { buildExtentList, type PlacedAt, type RawExtent } from './extents';
 import { checkLimits } from './limits';
 import { lineStartsOf, linePosition, offsetInRun, originalOffset, parseCutting, type ExtentRun } from './fast_extents';
+import { checkAliases } from './aliases';
+import { textProblems } from './text';
 import { CXL_POISON_LEN_MULT } from '../cxl/interleave';
 
 // ---------------------------------------------------------------------------
@@ -96,6 +98,7 @@ export function loadScenario(text: string, file: string, options: LoadOptions = 
     problems.add('', data, 'the file is empty (expected a scenario: a mapping with version, platform, events, ...)');
     throw new ScenarioErrors(problems.sorted());
   }
+  for (const t of textProblems(data)) problems.add(t.pointer, t.value, t.message, t.where);
   if (!validator()(data)) {
     reportSchemaErrors(validator().errors ?? [], problems);
     throw new ScenarioErrors(problems.sorted());
@@ -269,6 +272,8 @@ function syntaxDiagnostics(source: SourceText): Diagnostic[] {
   const out = source.doc.errors.map((err) => {
     const at = source.position(err.pos[0]);
     const kind = source.isJson ? 'JSON' : 'YAML';
+    // the yaml package turns a stack overflow on very deep nesting into a parse error
+    if (/Maximum call stack size exceeded/.test(err.message)) return syntaxDiagnostic(source.file, at, `${kind}: nested too deeply to parse (lists and mappings nested hundreds of levels deep); a scenario needs a few levels`);
     return syntaxDiagnostic(source.file, at, `${kind} syntax error: ${firstLine(err.message)}`);
   });
   if (out.length || !source.isJson) return out;
@@ -282,15 +287,7 @@ function syntaxDiagnostics(source: SourceText): Diagnostic[] {
  * thrown as an internal error.
  */
 function aliasSafeToJS(source: SourceText): unknown {
-  const bad: Diagnostic[] = [];
-  visit(source.doc, {
-    Alias(_key, node) {
-      if (!node.resolve(source.doc)) {
-        const at = node.range ? source.position(node.range[0]) : { line: 0, column: 0 };
-        bad.push(syntaxDiagnostic(source.file, at, `YAML alias *${node.source} has no anchor &${node.source} before it`));
-      }
-    },
-  });
+  const bad = checkAliases(source.doc).map((r) => syntaxDiagnostic(source.file, source.position(r.offset), r.message));
   if (bad.length) throw new ScenarioErrors(bad);
   try {
     return source.doc.toJS({ maxAliasCount: 1000 });
@@ -474,7 +471,7 @@ class Problems {
       path: pointer,
       field: segments[segments.length - 1] ?? '',
       value,
-      message: `${fieldLabel(pointer)}: ${message}`,
+      message: boundMessage(`${fieldLabel(pointer)}: ${message}`),
     });
   }
 

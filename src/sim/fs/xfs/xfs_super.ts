@@ -232,6 +232,8 @@ export class XfsSuperBlock extends SuperBlock {
       { ino: inode.ino, pos: hex(pos), len },
       () => {
         if (this.isShutdown()) return -EIO;
+        // the data fork's mapping of pos, before any CoW staging is set up: a CoW's srcmap
+        const data = this.model.mapFileRange(inode.ino, pos, Math.max(1, len))[0];
         const r = this.model.directWriteIomapBegin(inode.ino, pos, len);
         if (r.error || !r.iomap) return r.error || -EIO;
         const m = r.iomap;
@@ -244,6 +246,9 @@ export class XfsSuperBlock extends SuperBlock {
           isNew: m.isNew,
           priv: m,
         };
+        // out_found_cow: a data fork extent that is not a hole becomes srcmap (xfs_bmbt_to_iomap, no flags)
+        if (m.cow && data && data.kind !== 'hole' && data.deviceOffset !== undefined)
+          iomap.srcmap = { offset: data.fileOffset, length: data.length, type: iomapType(data.kind), addr: data.deviceOffset, shared: false, isNew: false };
         if (m.isNew && !m.cow && m.deviceOffset !== undefined) {
           const sector = m.deviceOffset / SECTOR_SIZE;
           const rc = k.tr.call('fs', 'xfs_zero_extent', { daddr: hex(sector), len: m.length }, () =>

@@ -265,6 +265,26 @@ const EXPECTED: Record<string, string[]> = {
     "e1 1002/m0 /mnt/pmem/poisonfile[0x0,0x1000) none __add_to_kill",
     "e1 1000/m0 /mnt/pmem/testfile[0x0,0x1000) none mf_generic_kill_procs",
   ],
+  "reflink-cow-over-poison upstream": [
+    "e2 7101/m0 /mnt/pmem/clone[0x0,0x1000) none task_early_kill",
+    "e2 7100/m0 /mnt/pmem/orig[0x0,0x1000) AR kill_proc",
+    "e5 7101/m0 /mnt/pmem/clone[0x0,0x1000) SIGBUS do_sigbus",
+  ],
+  "reflink-cow-over-poison page-mapping": [
+    "e2 7101/m0 /mnt/pmem/clone[0x0,0x1000) none task_early_kill",
+    "e2 7100/m0 /mnt/pmem/orig[0x0,0x1000) none mf_generic_kill_procs",
+    "e5 7101/m0 /mnt/pmem/clone[0x0,0x1000) SIGBUS do_sigbus",
+  ],
+  "reflink-cow-over-poison corrupted-range": [
+    "e2 7101/m0 /mnt/pmem/clone[0x0,0x1000) none task_early_kill",
+    "e2 7100/m0 /mnt/pmem/orig[0x0,0x1000) AR kill_proc",
+    "e5 7101/m0 /mnt/pmem/clone[0x0,0x1000) SIGBUS do_sigbus",
+  ],
+  "reflink-cow-over-poison pagemap-failure": [
+    "e2 7101/m0 /mnt/pmem/clone[0x0,0x1000) none task_early_kill",
+    "e2 7100/m0 /mnt/pmem/orig[0x0,0x1000) none mf_generic_kill_procs",
+    "e5 7101/m0 /mnt/pmem/clone[0x0,0x1000) SIGBUS do_sigbus",
+  ],
   "scrub-and-heal upstream": [
     "e4 6001/m0 /mnt/pmem/f[0x1000,0x2000) AR do_sigbus",
   ],
@@ -293,6 +313,22 @@ const EXPECTED: Record<string, string[]> = {
   "unbind-mounted-xfs pagemap-failure": [
     "e1 5000/m0 /mnt/pmem/a[0x0,0x4000) none task_early_kill",
     "e1 5001/m0 /mnt/pmem/b[0x0,0x2000) AO kill_proc",
+  ],
+  "xfs-dax-never-holder upstream": [
+    "e1 7200/m0 /mnt/pmem/f[0x0,0x1000) none xfs_dax_failure_fn",
+    "e3 7200/m0 /mnt/pmem/f[0x0,0x10000) unmapped only xfs_dax_failure_fn",
+  ],
+  "xfs-dax-never-holder page-mapping": [
+    "e1 7200/m0 /mnt/pmem/f[0x0,0x1000) none dax_lock_folio",
+    "e3 7200/m0 /mnt/pmem/f[0x0,0x10000) none kill_dax",
+  ],
+  "xfs-dax-never-holder corrupted-range": [
+    "e1 7200/m0 /mnt/pmem/f[0x0,0x1000) none dax_lock_folio",
+    "e3 7200/m0 /mnt/pmem/f[0x0,0x10000) none kill_dax",
+  ],
+  "xfs-dax-never-holder pagemap-failure": [
+    "e1 7200/m0 /mnt/pmem/f[0x0,0x1000) none dax_lock_folio",
+    "e3 7200/m0 /mnt/pmem/f[0x0,0x10000) none filemap_fault",
   ],
   "xfs-external-log upstream": [],
   "xfs-external-log page-mapping": [],

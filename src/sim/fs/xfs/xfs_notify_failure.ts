@@ -35,7 +35,7 @@ function xfsDaxNotifyFailure(k: Kernel, dax: DaxDevice, offset: number, len: num
       k.log(`${mp.logPrefix}filesystem is not ready for notify_failure()!`);
       return -EIO;
     }
-    if (mp.logDax === dax && mp.logDax !== mp.daxDev) return xfsDaxNotifyLogdevFailure(k, mp, offset, len, mfFlags);
+    if (mp.logDax === dax && mp.logDax !== mp.ddevDax) return xfsDaxNotifyLogdevFailure(k, mp, offset, len, mfFlags);
     if (!mp.spec.rmapbt) {
       // xfs_debug: not in dmesg at the default log level
       k.why.note({ kind: 'holder-declined', symbol: 'xfs_dax_notify_failure', ret: '-EOPNOTSUPP', span: k.why.span });

@@ -43,6 +43,8 @@ export class XfsSuperBlock extends SuperBlock {
   born = false;
   /** the first shutdown's flags (xfs_set_shutdown makes later ones no-ops) */
   private shutdownFlags: ShutdownFlag | null = null;
+  /** the data buftarg's dax device (bt_daxdev), held on every mount; daxDev is set only when files use DAX */
+  ddevDax: DaxDevice | null = null;
   /** the external log device's dax device, when the log is external and DAX-capable */
   logDax: DaxDevice | null = null;
   logSize = 0;
@@ -55,13 +57,17 @@ export class XfsSuperBlock extends SuperBlock {
     this.model = createXfsModel(spec, bdev.size, logBdev?.size);
     this.logSize = logBdev ? logBdev.size : 0;
     k.tr.call('fs', 'xfs_fs_fill_super', { dev: bdev.name, dax: spec.dax, rmapbt: spec.rmapbt, reflink: spec.reflink }, () => {
+      // xfs_alloc_buftarg → fs_dax_get_by_bdev(bdev, &off, mp, &xfs_dax_holder_operations)
+      // on every mount, whatever the dax= option: the buftarg holds the dax
+      // device (and gets its failures) even when no file is accessed through DAX
+      const dax = bdev.dax ? fsDaxGetByBdev(k, bdev.dax, bdev.name, this, xfsDaxHolderOperations) : null;
+      this.ddevDax = dax;
+      // the log buftarg claims its own dax device with the same holder and ops
+      if (logBdev?.dax) this.logDax = fsDaxGetByBdev(k, logBdev.dax, logBdev.name, this, xfsDaxHolderOperations);
       if (spec.dax === 'always') {
-        // xfs_alloc_buftarg → fs_dax_get_by_bdev(bdev, &off, mp, &xfs_dax_holder_operations)
-        const dax = bdev.dax ? fsDaxGetByBdev(k, bdev.dax, bdev.name, this, xfsDaxHolderOperations) : null;
+        // xfs_setup_dax_always: files use DAX only with -o dax=always
         if (!dax) k.log(`${this.logPrefix}DAX unsupported by block device. Turning off DAX.`);
         this.daxDev = dax;
-        // the log buftarg claims its own dax device with the same holder and ops
-        if (dax && logBdev?.dax) this.logDax = fsDaxGetByBdev(k, logBdev.dax, logBdev.name, this, xfsDaxHolderOperations);
       }
       this.born = true;
       return 0;

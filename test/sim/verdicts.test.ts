@@ -221,6 +221,25 @@ const EXPECTED: Record<string, string[]> = {
     "e2 4000/m0 /mnt/pmem/f[0x0,0x1000) unmapped only task_early_kill",
     "e2 4001/m0 /mnt/pmem/f[0x0,0x1000) AO kill_proc",
   ],
+  "madvise-hwpoison-efault upstream": [
+    "e2 7300/m0 /mnt/pmem/f[0x0,0x1000) AR kill_proc",
+    "e4 7300/m0 /mnt/pmem/f[0x0,0x10000) AO kill_proc",
+  ],
+  "madvise-hwpoison-efault page-mapping": [
+    "e2 7300/m0 /mnt/pmem/f[0x0,0x1000) AR kill_proc",
+    "e4 7300/m0 /mnt/pmem/f[0x0,0x10000) none kill_dax",
+    "e5 7300/m0 /mnt/pmem/f[0x2000,0x3000) none memory_failure",
+  ],
+  "madvise-hwpoison-efault corrupted-range": [
+    "e2 7300/m0 /mnt/pmem/f[0x0,0x1000) AR kill_proc",
+    "e4 7300/m0 /mnt/pmem/f[0x0,0x10000) none kill_dax",
+    "e5 7300/m0 /mnt/pmem/f[0x2000,0x3000) none memory_failure",
+  ],
+  "madvise-hwpoison-efault pagemap-failure": [
+    "e2 7300/m0 /mnt/pmem/f[0x0,0x1000) AR kill_proc",
+    "e4 7300/m0 /mnt/pmem/f[0x0,0x10000) none task_early_kill",
+    "e5 7300/m0 /mnt/pmem/f[0x2000,0x3000) none memory_failure",
+  ],
   "ndctl-dax-poison upstream": [
     "e1 7000/m0 /mnt/pmem/dax-poison[0x100000,0x101000) AR kill_proc",
   ],

@@ -205,6 +205,30 @@ const EXPECTED: Record<string, string[]> = {
     "e3 3102/m0 /mnt/pmem/data[0x3000,0x4000) SIGBUS do_sigbus",
     "e4 3102/m0 /mnt/pmem/data[0x3000,0x4000) SIGBUS do_sigbus",
   ],
+  "firmware-first-late-load upstream": [
+    "e2 4100/m0 /mnt/pmem/f[0x0,0x1000) unmapped only task_early_kill",
+    "e2 4101/m0 /mnt/pmem/f[0x0,0x1000) AO kill_proc",
+    "e3 4100/m0 /mnt/pmem/f[0x0,0x1000) AR kill_proc",
+    "e3 4101/m0 /mnt/pmem/f[0x0,0x1000) none __add_to_kill",
+  ],
+  "firmware-first-late-load page-mapping": [
+    "e2 4100/m0 /mnt/pmem/f[0x0,0x1000) unmapped only task_early_kill",
+    "e2 4101/m0 /mnt/pmem/f[0x0,0x1000) AO kill_proc",
+    "e3 4100/m0 /mnt/pmem/f[0x0,0x1000) AR kill_proc",
+    "e3 4101/m0 /mnt/pmem/f[0x0,0x1000) none __add_to_kill",
+  ],
+  "firmware-first-late-load corrupted-range": [
+    "e2 4100/m0 /mnt/pmem/f[0x0,0x1000) unmapped only task_early_kill",
+    "e2 4101/m0 /mnt/pmem/f[0x0,0x1000) AO kill_proc",
+    "e3 4100/m0 /mnt/pmem/f[0x0,0x1000) AR kill_proc",
+    "e3 4101/m0 /mnt/pmem/f[0x0,0x1000) none __add_to_kill",
+  ],
+  "firmware-first-late-load pagemap-failure": [
+    "e2 4100/m0 /mnt/pmem/f[0x0,0x1000) unmapped only task_early_kill",
+    "e2 4101/m0 /mnt/pmem/f[0x0,0x1000) AO kill_proc",
+    "e3 4100/m0 /mnt/pmem/f[0x0,0x1000) AR kill_proc",
+    "e3 4101/m0 /mnt/pmem/f[0x0,0x1000) none __add_to_kill",
+  ],
   "firmware-first-no-badblocks upstream": [
     "e2 4000/m0 /mnt/pmem/f[0x0,0x1000) unmapped only task_early_kill",
     "e2 4001/m0 /mnt/pmem/f[0x0,0x1000) AO kill_proc",

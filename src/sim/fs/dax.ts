@@ -48,8 +48,12 @@ function daxAssociateEntry(k: Kernel, mapping: AddressSpace, index: number, pfn:
     return;
   }
   for (const piece of splitByOwner(k, pfn, nr)) {
+    // dax_page_share_get: a page already shared counts one more sharer; a
+    // page still mapped regularly by another file (page->mapping set) counts
+    // that file too, so the share restarts at 1 and becomes 2; an unowned
+    // page becomes shared with a count of 1
     const cur = piece.value;
-    const share = cur && cur.kind === 'shared' ? cur.share + 1 : 1;
+    const share = cur && cur.kind === 'shared' ? cur.share + 1 : cur ? 2 : 1;
     k.pageOwner.set(piece.start, piece.end, { kind: 'shared', share });
   }
 }

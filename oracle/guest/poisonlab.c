@@ -952,7 +952,17 @@ static long long proc_addr_phys(struct proc *p, unsigned long long addr)
 			/* a device-dax mapping's offset is the device offset; a file's goes through FIEMAP */
 			long long d = !strncmp(m->file, "/dev/", 5) ? (long long)(m->off + (addr - m->addr))
 								 : file_phys_off(m->file, m->off + (addr - m->addr));
-			return d < 0 ? -1 : (long long)(data_start + d);
+			if (d < 0) {
+				/* FIEMAP refused (a shut-down filesystem says EIO): the page the child has mapped, from its pagemap */
+				char buf[LINE];
+				if (ask(p, buf, sizeof buf, "pagemap 0x%llx 4096", addr & ~4095ULL) > 0 && !strncmp(buf, "ok ", 3)) {
+					unsigned long long pfn = strtoull(buf + 3, NULL, 16);
+					if (pfn)
+						return (long long)((pfn << 12) + (addr & 4095));
+				}
+				return -1;
+			}
+			return (long long)(data_start + d);
 		}
 	}
 	return -1;

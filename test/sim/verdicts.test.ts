@@ -245,6 +245,18 @@ const EXPECTED: Record<string, string[]> = {
     "e2 4000/m0 /mnt/pmem/f[0x0,0x1000) unmapped only task_early_kill",
     "e2 4001/m0 /mnt/pmem/f[0x0,0x1000) AO kill_proc",
   ],
+  "kill-me-now-si-kernel upstream": [
+    "e3 7400/m0 /mnt/pmem/f[0x0,0x1000) SIGBUS kill_me_now",
+  ],
+  "kill-me-now-si-kernel page-mapping": [
+    "e3 7400/m0 /mnt/pmem/f[0x0,0x1000) AR kill_proc",
+  ],
+  "kill-me-now-si-kernel corrupted-range": [
+    "e3 7400/m0 /mnt/pmem/f[0x0,0x1000) AR kill_proc",
+  ],
+  "kill-me-now-si-kernel pagemap-failure": [
+    "e3 7400/m0 /mnt/pmem/f[0x0,0x1000) AR kill_proc",
+  ],
   "madvise-hwpoison-efault upstream": [
     "e2 7300/m0 /mnt/pmem/f[0x0,0x1000) AR kill_proc",
     "e4 7300/m0 /mnt/pmem/f[0x0,0x10000) AO kill_proc",

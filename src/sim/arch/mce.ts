@@ -65,10 +65,11 @@ function killMeMaybe(k: Kernel, task: Task, addr: number): void {
       return 0;
     }
     if (ret === -EHWPOISON || ret === -EOPNOTSUPP) return ret;
-    k.log('mce: Memory error not recovered');
+    // pr_err without a newline: the record stays open until the next printk
+    k.logUnterminated('mce: Memory error not recovered');
     k.tr.call('mce', 'kill_me_now', { pid: task.pid }, () => {
       k.tr.call('process', 'force_sig', { sig: 'SIGBUS', pid: task.pid }, () =>
-        k.queueSignalAs(task, { signo: 'SIGBUS', code: 'none' }, 'kill_me_now', `memory_failure() failed (${retName(ret)}), so kill_me_maybe() logged "Memory error not recovered" and kill_me_now() sent the consumer a plain SIGBUS`),
+        k.queueSignalAs(task, { signo: 'SIGBUS', code: 'SI_KERNEL' }, 'kill_me_now', `memory_failure() failed (${retName(ret)}), so kill_me_maybe() logged "Memory error not recovered" and kill_me_now() sent the consumer a plain SIGBUS`),
       );
     });
     return ret;

@@ -276,6 +276,26 @@ const EXPECTED: Record<string, string[]> = {
     "e4 7300/m0 /mnt/pmem/f[0x0,0x10000) none task_early_kill",
     "e5 7300/m0 /mnt/pmem/f[0x2000,0x3000) none memory_failure",
   ],
+  "mce-notify-ratelimit upstream": [
+    "e4 7500/m0 /mnt/pmem/f[0x0,0x1000) AR kill_proc",
+    "e5 7500/m0 /mnt/pmem/f[0x1000,0x2000) AR kill_proc",
+    "e6 7500/m0 /mnt/pmem/f[0x2000,0x3000) AR kill_proc",
+  ],
+  "mce-notify-ratelimit page-mapping": [
+    "e4 7500/m0 /mnt/pmem/f[0x0,0x1000) AR kill_proc",
+    "e5 7500/m0 /mnt/pmem/f[0x1000,0x2000) AR kill_proc",
+    "e6 7500/m0 /mnt/pmem/f[0x2000,0x3000) AR kill_proc",
+  ],
+  "mce-notify-ratelimit corrupted-range": [
+    "e4 7500/m0 /mnt/pmem/f[0x0,0x1000) AR kill_proc",
+    "e5 7500/m0 /mnt/pmem/f[0x1000,0x2000) AR kill_proc",
+    "e6 7500/m0 /mnt/pmem/f[0x2000,0x3000) AR kill_proc",
+  ],
+  "mce-notify-ratelimit pagemap-failure": [
+    "e4 7500/m0 /mnt/pmem/f[0x0,0x1000) AR kill_proc",
+    "e5 7500/m0 /mnt/pmem/f[0x1000,0x2000) AR kill_proc",
+    "e6 7500/m0 /mnt/pmem/f[0x2000,0x3000) AR kill_proc",
+  ],
   "ndctl-dax-poison upstream": [
     "e1 7000/m0 /mnt/pmem/dax-poison[0x100000,0x101000) AR kill_proc",
   ],

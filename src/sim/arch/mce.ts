@@ -30,6 +30,29 @@ export function setMceNospec(k: Kernel, pfn: number): void {
   k.tr.call('mm', 'set_mce_nospec', { pfn: hex(pfn) }, () => k.nospec.add(pfn, pfn + 1));
 }
 
+/** the times (ns) of the last mce_notify_irq lines, per kernel: its ratelimit state */
+const notified = new WeakMap<Kernel, number[]>();
+const NOTIFY_INTERVAL_NS = 60e9;
+const NOTIFY_BURST = 2;
+
+/**
+ * mce_notify_irq(), from the irq work do_machine_check queues after logging
+ * the record: wakes the mcelog readers and prints "Machine check events
+ * logged", at most twice a minute (DEFINE_RATELIMIT_STATE(60 * HZ, 2)).
+ * No span: the function is not in the symbol table.
+ */
+function mceNotifyIrq(k: Kernel): void {
+  const now = k.tr.now;
+  const recent = (notified.get(k) ?? []).filter((t) => now - t < NOTIFY_INTERVAL_NS);
+  if (recent.length >= NOTIFY_BURST) {
+    notified.set(k, recent);
+    return;
+  }
+  recent.push(now);
+  notified.set(k, recent);
+  k.log('mce: [Hardware Error]: Machine check events logged');
+}
+
 /**
  * do_machine_check for an action-required error in user mode, then the task
  * work kill_me_maybe in the consumer's context, then the decode chain.
@@ -39,6 +62,8 @@ export function machineCheckUser(k: Kernel, task: Task, spa: number): void {
   k.tr.call('mce', 'do_machine_check', { addr: hex(addr), mode: 'user', severity: 'MCE_AR_SEVERITY', comm: task.kcomm }, () => {
     k.tr.call('mce', 'queue_task_work', { func: 'kill_me_maybe' }, () => 0);
   });
+  // the irq work queued by mce_log usually runs before the task work on the way back to user space
+  mceNotifyIrq(k);
   const saved = k.current;
   k.current = task;
   try {
@@ -87,5 +112,6 @@ export function machineCheckKernelCopy(k: Kernel, spa: number): void {
   k.tr.call('mce', 'do_machine_check', { addr: hex(addr), mode: 'kernel', severity: 'MCE_AR_SEVERITY', kflags: 'MCE_IN_KERNEL_RECOV' }, () => {
     k.tr.call('mce', 'fixup_exception', { trap: 'X86_TRAP_MC' }, () => 1);
   });
+  mceNotifyIrq(k);
   mceDecodeChain(k, addr);
 }

@@ -22,7 +22,7 @@
 import type { RunReport } from '../../src/sim/report';
 import type { Scenario } from '../../src/sim/scenario/types';
 import { Session } from '../../src/sim/run';
-import { inFamily } from './dmesg';
+import { dropSymbolOffsets, inFamily } from './dmesg';
 import { OOPS } from './report';
 
 /**
@@ -104,7 +104,8 @@ export function compareWithSimulator(s: Scenario, k: KernelReport): Disagreement
     const ss = session.report.signals.filter((x) => x.event === e.id).map(sigKey).sort();
     if (ks.join('\n') !== ss.join('\n')) out.push({ where: e.id, what: 'signals', kernel: ks, simulator: ss });
     const kd = (k.dmesgByEvent[e.id] ?? []).filter(inFamily);
-    const sd = session.report.dmesg.slice(before).filter(inFamily);
+    // the recorded kernel lines have their %pS offsets dropped (dmesg.ts normalizeLine); so do the simulator's
+    const sd = session.report.dmesg.slice(before).filter(inFamily).map(dropSymbolOffsets);
     if (kd.join('\n') !== sd.join('\n')) out.push({ where: e.id, what: 'dmesg', kernel: kd, simulator: sd });
   }
   // an event that crashed the kernel (the guest lists it as not run, with the oops)

@@ -37,6 +37,22 @@ export const XFS_SHUTDOWN_LINES = {
   deviceRemoved: 1178,
 };
 
+/**
+ * The shutdown line prints its caller with %pS (__return_address): the
+ * return address after the call of xfs_do_force_shutdown, as symbol+offset/
+ * size [module]. Offsets of Debian's 6.12.117 xfs.ko (objdump -dr), keyed by
+ * source line; the two xfs_notify_failure.c:316/318 ones match what the
+ * kernel printed (oracle meta rawDmesgByEvent). xfs_dax_notify_logdev_failure
+ * is inlined into xfs_dax_notify_failure, the module's last text symbol,
+ * whose size here is its ELF size (not checked against a kernel line).
+ */
+export const XFS_SHUTDOWN_CALLERS: Record<number, string> = {
+  [XFS_SHUTDOWN_LINES.logdevShutdown]: 'xfs_dax_notify_failure+0x183/0x1bc [xfs]',
+  [XFS_SHUTDOWN_LINES.preRemoveShutdown]: 'xfs_dax_notify_ddev_failure+0x289/0x430 [xfs]',
+  [XFS_SHUTDOWN_LINES.corruptShutdown]: 'xfs_dax_notify_ddev_failure+0x39b/0x430 [xfs]',
+  [XFS_SHUTDOWN_LINES.deviceRemoved]: 'xfs_fs_shutdown+0x26/0x30 [xfs]',
+};
+
 export class XfsSuperBlock extends SuperBlock {
   readonly model: XfsModelApi;
   /** SB_BORN: mount finished */
@@ -107,7 +123,9 @@ export class XfsSuperBlock extends SuperBlock {
                 : 'Metadata I/O Error';
       const file = caller.startsWith('xfs_dax') ? 'fs/xfs/xfs_notify_failure.c' : 'fs/xfs/xfs_super.c';
       const at = line ? `${file}:${line}` : file; // a proposal's function has no line in any release
-      k.log(`${this.logPrefix}${why} (${hex(SHUTDOWN[flag])}) detected at ${caller} (${at}).  Shutting down filesystem.`);
+      // %pS of the call site in the 6.12.117 build; a proposal's function has none
+      const ps = line ? (XFS_SHUTDOWN_CALLERS[line] ?? caller) : caller;
+      k.log(`${this.logPrefix}${why} (${hex(SHUTDOWN[flag])}) detected at ${ps} (${at}).  Shutting down filesystem.`);
       k.log(`${this.logPrefix}Please unmount the filesystem and rectify the problem(s)`);
       return 'shut down';
     });

@@ -835,6 +835,28 @@ static long long file_phys_off(const char *path, unsigned long long off)
 	return r;
 }
 
+/* is the block behind a file offset shared (reflinked: FIEMAP_EXTENT_SHARED)? */
+static int file_off_shared(const char *path, unsigned long long off)
+{
+	int fd = open(path, O_RDONLY), r = 0;
+	struct {
+		struct fiemap fm;
+		struct fiemap_extent ext[1];
+	} q;
+	if (fd < 0)
+		return 0;
+	memset(&q, 0, sizeof q);
+	q.fm.fm_start = off;
+	q.fm.fm_length = 1;
+	q.fm.fm_flags = FIEMAP_FLAG_SYNC;
+	q.fm.fm_extent_count = 1;
+	if (ioctl(fd, FS_IOC_FIEMAP, &q.fm) == 0 && q.fm.fm_mapped_extents == 1 &&
+	    q.ext[0].fe_logical <= off && off < q.ext[0].fe_logical + q.ext[0].fe_length)
+		r = (q.ext[0].fe_flags & FIEMAP_EXTENT_SHARED) != 0;
+	close(fd);
+	return r;
+}
+
 static void emit_extents(const char *path)
 {
 	int fd = open(path, O_RDONLY);
@@ -930,7 +952,17 @@ static long long proc_addr_phys(struct proc *p, unsigned long long addr)
 			/* a device-dax mapping's offset is the device offset; a file's goes through FIEMAP */
 			long long d = !strncmp(m->file, "/dev/", 5) ? (long long)(m->off + (addr - m->addr))
 								 : file_phys_off(m->file, m->off + (addr - m->addr));
-			return d < 0 ? -1 : (long long)(data_start + d);
+			if (d < 0) {
+				/* FIEMAP refused (a shut-down filesystem says EIO): the page the child has mapped, from its pagemap */
+				char buf[LINE];
+				if (ask(p, buf, sizeof buf, "pagemap 0x%llx 4096", addr & ~4095ULL) > 0 && !strncmp(buf, "ok ", 3)) {
+					unsigned long long pfn = strtoull(buf + 3, NULL, 16);
+					if (pfn)
+						return (long long)((pfn << 12) + (addr & 4095));
+				}
+				return -1;
+			}
+			return (long long)(data_start + d);
 		}
 	}
 	return -1;
@@ -971,6 +1003,26 @@ static int bad_uncovered(unsigned long long s, unsigned long long e, unsigned lo
 			return 1;
 		}
 	}
+	return 0;
+}
+
+/* would a store to [addr, addr+len) fault a shared file block whose copy (the CoW) reads bad media not in badblocks? */
+static int store_copies_poison(struct proc *p, unsigned long long addr, unsigned long long len, unsigned long long *where)
+{
+	unsigned long long a;
+	int i;
+	for (a = addr & ~4095ULL; a < addr + len; a += 4096)
+		for (i = 0; i < p->nmaps; i++) {
+			struct mapping *m = &p->maps[i];
+			unsigned long long off;
+			long long d;
+			if (!m->live || a < m->addr || a >= m->addr + m->len || !strncmp(m->file, "/dev/", 5))
+				continue;
+			off = m->off + (a - m->addr);
+			d = file_phys_off(m->file, off);
+			if (d >= 0 && file_off_shared(m->file, off) && bad_uncovered(data_start + d, data_start + d + 4096, where))
+				return 1;
+		}
 	return 0;
 }
 
@@ -1203,7 +1255,13 @@ static void run_plan(FILE *plan)
 				long long ph;
 				p = proc_by_spid((int)num(tok[3]));
 				ph = p ? proc_addr_phys(p, a) : -1;
-				if (!strcmp(kind, "load") && ph >= 0 && overlaps_bad(ph, ph + len, &where)) {
+				if (!strcmp(kind, "store") && ph >= 0 && store_copies_poison(p, a, len, &where)) {
+					ran = 0;
+					snprintf(whybuf, sizeof whybuf,
+						 "the store's copy-on-write fault would read poison at 0x%llx in a kernel copy (dax_iomap_copy_around, copy_mc_to_kernel), which QEMU cannot raise",
+						 where);
+					why = whybuf;
+				} else if (!strcmp(kind, "load") && ph >= 0 && overlaps_bad(ph, ph + len, &where)) {
 					if (firmware_first) {
 						ran = 0;
 						why = "the load consumes poison, which under firmware-first reporting arrives through GHES; QEMU's x86 machine has no GHES";
@@ -1243,6 +1301,20 @@ static void run_plan(FILE *plan)
 							ran = 0;
 							snprintf(whybuf, sizeof whybuf,
 								 "the read would consume poison at 0x%llx in a kernel copy (copy_mc), which QEMU cannot raise",
+								 where);
+							why = whybuf;
+						}
+					}
+				} else {
+					/* a DAX write to a shared block copies the old block first (dax_iomap_copy_around):
+					   bad media there not yet in badblocks would be consumed in a kernel copy */
+					for (o = off & ~4095LL; o < off + len; o += 4096) {
+						long long d = file_phys_off(tok[5], o);
+						unsigned long long s = d < 0 ? 0 : data_start + d;
+						if (d >= 0 && file_off_shared(tok[5], o) && bad_uncovered(s, s + 4096, &where)) {
+							ran = 0;
+							snprintf(whybuf, sizeof whybuf,
+								 "the copy-on-write would read poison at 0x%llx in a kernel copy (dax_iomap_copy_around, copy_mc_to_kernel), which QEMU cannot raise",
 								 where);
 							why = whybuf;
 						}

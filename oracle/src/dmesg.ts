@@ -34,10 +34,15 @@ const hx = (s: string) => BigInt('0x' + s.replace(/^0x/, ''));
  * Rewrite one guest line. `eventPid` is the scenario pid of the process the
  * event names (for "at process virtual address", printed by madvise).
  */
+/** "xfs_dax_notify_ddev_failure+0x39b/0x430 [xfs]" → "xfs_dax_notify_ddev_failure" (%pS offsets depend on the build) */
+export function dropSymbolOffsets(s: string): string {
+  return s.replace(/([A-Za-z_][\w.]*)\+0x[0-9a-f]+\/0x[0-9a-f]+( \[\w+\])?/g, '$1');
+}
+
 export function normalizeLine(line: string, t: Translator, eventPid?: number): string {
   let s = line;
   // %pS symbol offsets and module names: "xfs_dax_notify_ddev_failure+0x1a2/0x2b0 [xfs]"
-  s = s.replace(/([A-Za-z_][\w.]*)\+0x[0-9a-f]+\/0x[0-9a-f]+( \[\w+\])?/g, '$1');
+  s = dropSymbolOffsets(s);
   s = s.replace(/^(Injecting memory failure for pfn |Soft offlining pfn )(0x[0-9a-f]+)( at process virtual address )(0x[0-9a-f]+)/, (_m, a, p, b, v) => a + h(t.pfn(hx(p))) + b + h(t.addr(eventPid, hx(v))));
   s = s.replace(/^(Injecting memory failure at pfn )(0x[0-9a-f]+)/, (_m, a, p) => a + h(t.pfn(hx(p))));
   s = s.replace(/^(Memory failure: )(0x[0-9a-f]+)(:)/, (_m, a, p, b) => a + h(t.pfn(hx(p))) + b);

@@ -311,7 +311,7 @@ export function buildPlan(s: Scenario): Plan {
     }
     const r =
       e.do === 'load' && s.kernel.reporting === 'firmware-first' && evs.slice(0, i).some((x) => x.do === 'media-error')
-        ? { notRun: 'under firmware-first reporting a load of poisoned media is reported through APEI GHES, which QEMU\'s x86 machine does not have' }
+        ? { notRun: 'under firmware-first reporting the firmware also reports the consumed error through APEI GHES, which QEMU\'s x86 machine does not have (the load\'s own machine check alone: oracle/scenarios/late-load-after-async-failure)' }
         : eventLine(s, e, plan);
     if (typeof r === 'string') {
       L.push(`ev ${tok(e.id)} ${r}`);

@@ -67,7 +67,7 @@ export interface OracleMeta {
 /** the first line of a kernel crash report */
 export const OOPS = /^(BUG: |Oops: |general protection fault|kernel BUG at )/;
 
-const CODE: Record<number, ReportSignal['code']> = { 2: 'BUS_ADRERR', 4: 'BUS_MCEERR_AR', 5: 'BUS_MCEERR_AO', 0x80: 'none' };
+const CODE: Record<number, ReportSignal['code']> = { 2: 'BUS_ADRERR', 4: 'BUS_MCEERR_AR', 5: 'BUS_MCEERR_AO', 0x80: 'SI_KERNEL' };
 
 export function buildReport(s: Scenario, plan: Plan, records: GuestRecord[], opts: { kernel: string; panicked: boolean; console: string }): { report: OracleReport; meta: Partial<OracleMeta> } {
   const warnings: string[] = [];
@@ -178,7 +178,7 @@ export function buildReport(s: Scenario, plan: Plan, records: GuestRecord[], opt
       const pid = Number(r.pid);
       const code = CODE[Number(r.code)] ?? 'none';
       const sig: ReportSignal = { event: ev, pid, comm: commOf.get(pid) ?? '?', signo: 'SIGBUS', code };
-      if (code !== 'none') {
+      if (code !== 'none' && code !== 'SI_KERNEL') {
         sig.addr = '0x' + t.addr(pid, BigInt(String(r.addr))).toString(16);
         sig.lsb = Number(r.lsb);
       }

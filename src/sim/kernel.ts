@@ -91,12 +91,23 @@ export class Kernel {
   }
 
   log(line: string): void {
+    if (this.openRecord !== null) this.dmesg.push(this.openRecord);
+    this.openRecord = null;
     this.dmesg.push(line);
   }
 
   /** tasks by pid, rebuilt when a task is added (tasks are only ever appended) */
   private byPid = new Map<number, Task>();
   private byPidLength = 0;
+
+  /** a printk record without its newline: readers of /dev/kmsg see it only once the next printk finalizes it */
+  private openRecord: string | null = null;
+
+  /** printk of a line that does not end in a newline (a pr_err("...") with no \n) */
+  logUnterminated(line: string): void {
+    if (this.openRecord !== null) this.dmesg.push(this.openRecord);
+    this.openRecord = line;
+  }
 
   task(pid: number): Task | undefined {
     if (this.byPidLength !== this.tasks.length) {

@@ -59,7 +59,8 @@ export interface ReportSignal {
   pid: number;
   comm: string;
   signo: 'SIGBUS' | 'SIGKILL';
-  code: 'BUS_MCEERR_AR' | 'BUS_MCEERR_AO' | 'BUS_ADRERR' | 'none';
+  /** SI_KERNEL: a plain SIGBUS, force_sig(SIGBUS) (kill_me_now, GHES); none: SIGKILL */
+  code: 'BUS_MCEERR_AR' | 'BUS_MCEERR_AO' | 'BUS_ADRERR' | 'SI_KERNEL' | 'none';
   /** hex string; absent for SIGKILL and for a plain SIGBUS */
   addr?: string;
   lsb?: number;

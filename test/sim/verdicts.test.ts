@@ -205,6 +205,30 @@ const EXPECTED: Record<string, string[]> = {
     "e3 3102/m0 /mnt/pmem/data[0x3000,0x4000) SIGBUS do_sigbus",
     "e4 3102/m0 /mnt/pmem/data[0x3000,0x4000) SIGBUS do_sigbus",
   ],
+  "firmware-first-late-load upstream": [
+    "e2 4100/m0 /mnt/pmem/f[0x0,0x1000) unmapped only task_early_kill",
+    "e2 4101/m0 /mnt/pmem/f[0x0,0x1000) AO kill_proc",
+    "e3 4100/m0 /mnt/pmem/f[0x0,0x1000) AR kill_proc",
+    "e3 4101/m0 /mnt/pmem/f[0x0,0x1000) none __add_to_kill",
+  ],
+  "firmware-first-late-load page-mapping": [
+    "e2 4100/m0 /mnt/pmem/f[0x0,0x1000) unmapped only task_early_kill",
+    "e2 4101/m0 /mnt/pmem/f[0x0,0x1000) AO kill_proc",
+    "e3 4100/m0 /mnt/pmem/f[0x0,0x1000) AR kill_proc",
+    "e3 4101/m0 /mnt/pmem/f[0x0,0x1000) none __add_to_kill",
+  ],
+  "firmware-first-late-load corrupted-range": [
+    "e2 4100/m0 /mnt/pmem/f[0x0,0x1000) unmapped only task_early_kill",
+    "e2 4101/m0 /mnt/pmem/f[0x0,0x1000) AO kill_proc",
+    "e3 4100/m0 /mnt/pmem/f[0x0,0x1000) AR kill_proc",
+    "e3 4101/m0 /mnt/pmem/f[0x0,0x1000) none __add_to_kill",
+  ],
+  "firmware-first-late-load pagemap-failure": [
+    "e2 4100/m0 /mnt/pmem/f[0x0,0x1000) unmapped only task_early_kill",
+    "e2 4101/m0 /mnt/pmem/f[0x0,0x1000) AO kill_proc",
+    "e3 4100/m0 /mnt/pmem/f[0x0,0x1000) AR kill_proc",
+    "e3 4101/m0 /mnt/pmem/f[0x0,0x1000) none __add_to_kill",
+  ],
   "firmware-first-no-badblocks upstream": [
     "e2 4000/m0 /mnt/pmem/f[0x0,0x1000) unmapped only task_early_kill",
     "e2 4001/m0 /mnt/pmem/f[0x0,0x1000) AO kill_proc",
@@ -220,6 +244,57 @@ const EXPECTED: Record<string, string[]> = {
   "firmware-first-no-badblocks pagemap-failure": [
     "e2 4000/m0 /mnt/pmem/f[0x0,0x1000) unmapped only task_early_kill",
     "e2 4001/m0 /mnt/pmem/f[0x0,0x1000) AO kill_proc",
+  ],
+  "kill-me-now-si-kernel upstream": [
+    "e3 7400/m0 /mnt/pmem/f[0x0,0x1000) SIGBUS kill_me_now",
+  ],
+  "kill-me-now-si-kernel page-mapping": [
+    "e3 7400/m0 /mnt/pmem/f[0x0,0x1000) AR kill_proc",
+  ],
+  "kill-me-now-si-kernel corrupted-range": [
+    "e3 7400/m0 /mnt/pmem/f[0x0,0x1000) AR kill_proc",
+  ],
+  "kill-me-now-si-kernel pagemap-failure": [
+    "e3 7400/m0 /mnt/pmem/f[0x0,0x1000) AR kill_proc",
+  ],
+  "madvise-hwpoison-efault upstream": [
+    "e2 7300/m0 /mnt/pmem/f[0x0,0x1000) AR kill_proc",
+    "e4 7300/m0 /mnt/pmem/f[0x0,0x10000) AO kill_proc",
+  ],
+  "madvise-hwpoison-efault page-mapping": [
+    "e2 7300/m0 /mnt/pmem/f[0x0,0x1000) AR kill_proc",
+    "e4 7300/m0 /mnt/pmem/f[0x0,0x10000) none kill_dax",
+    "e5 7300/m0 /mnt/pmem/f[0x2000,0x3000) none memory_failure",
+  ],
+  "madvise-hwpoison-efault corrupted-range": [
+    "e2 7300/m0 /mnt/pmem/f[0x0,0x1000) AR kill_proc",
+    "e4 7300/m0 /mnt/pmem/f[0x0,0x10000) none kill_dax",
+    "e5 7300/m0 /mnt/pmem/f[0x2000,0x3000) none memory_failure",
+  ],
+  "madvise-hwpoison-efault pagemap-failure": [
+    "e2 7300/m0 /mnt/pmem/f[0x0,0x1000) AR kill_proc",
+    "e4 7300/m0 /mnt/pmem/f[0x0,0x10000) none task_early_kill",
+    "e5 7300/m0 /mnt/pmem/f[0x2000,0x3000) none memory_failure",
+  ],
+  "mce-notify-ratelimit upstream": [
+    "e4 7500/m0 /mnt/pmem/f[0x0,0x1000) AR kill_proc",
+    "e5 7500/m0 /mnt/pmem/f[0x1000,0x2000) AR kill_proc",
+    "e6 7500/m0 /mnt/pmem/f[0x2000,0x3000) AR kill_proc",
+  ],
+  "mce-notify-ratelimit page-mapping": [
+    "e4 7500/m0 /mnt/pmem/f[0x0,0x1000) AR kill_proc",
+    "e5 7500/m0 /mnt/pmem/f[0x1000,0x2000) AR kill_proc",
+    "e6 7500/m0 /mnt/pmem/f[0x2000,0x3000) AR kill_proc",
+  ],
+  "mce-notify-ratelimit corrupted-range": [
+    "e4 7500/m0 /mnt/pmem/f[0x0,0x1000) AR kill_proc",
+    "e5 7500/m0 /mnt/pmem/f[0x1000,0x2000) AR kill_proc",
+    "e6 7500/m0 /mnt/pmem/f[0x2000,0x3000) AR kill_proc",
+  ],
+  "mce-notify-ratelimit pagemap-failure": [
+    "e4 7500/m0 /mnt/pmem/f[0x0,0x1000) AR kill_proc",
+    "e5 7500/m0 /mnt/pmem/f[0x1000,0x2000) AR kill_proc",
+    "e6 7500/m0 /mnt/pmem/f[0x2000,0x3000) AR kill_proc",
   ],
   "ndctl-dax-poison upstream": [
     "e1 7000/m0 /mnt/pmem/dax-poison[0x100000,0x101000) AR kill_proc",
@@ -265,6 +340,26 @@ const EXPECTED: Record<string, string[]> = {
     "e1 1002/m0 /mnt/pmem/poisonfile[0x0,0x1000) none __add_to_kill",
     "e1 1000/m0 /mnt/pmem/testfile[0x0,0x1000) none mf_generic_kill_procs",
   ],
+  "reflink-cow-over-poison upstream": [
+    "e2 7101/m0 /mnt/pmem/clone[0x0,0x1000) none task_early_kill",
+    "e2 7100/m0 /mnt/pmem/orig[0x0,0x1000) AR kill_proc",
+    "e5 7101/m0 /mnt/pmem/clone[0x0,0x1000) SIGBUS do_sigbus",
+  ],
+  "reflink-cow-over-poison page-mapping": [
+    "e2 7101/m0 /mnt/pmem/clone[0x0,0x1000) none task_early_kill",
+    "e2 7100/m0 /mnt/pmem/orig[0x0,0x1000) none mf_generic_kill_procs",
+    "e5 7101/m0 /mnt/pmem/clone[0x0,0x1000) SIGBUS do_sigbus",
+  ],
+  "reflink-cow-over-poison corrupted-range": [
+    "e2 7101/m0 /mnt/pmem/clone[0x0,0x1000) none task_early_kill",
+    "e2 7100/m0 /mnt/pmem/orig[0x0,0x1000) AR kill_proc",
+    "e5 7101/m0 /mnt/pmem/clone[0x0,0x1000) SIGBUS do_sigbus",
+  ],
+  "reflink-cow-over-poison pagemap-failure": [
+    "e2 7101/m0 /mnt/pmem/clone[0x0,0x1000) none task_early_kill",
+    "e2 7100/m0 /mnt/pmem/orig[0x0,0x1000) none mf_generic_kill_procs",
+    "e5 7101/m0 /mnt/pmem/clone[0x0,0x1000) SIGBUS do_sigbus",
+  ],
   "scrub-and-heal upstream": [
     "e4 6001/m0 /mnt/pmem/f[0x1000,0x2000) AR do_sigbus",
   ],
@@ -293,6 +388,22 @@ const EXPECTED: Record<string, string[]> = {
   "unbind-mounted-xfs pagemap-failure": [
     "e1 5000/m0 /mnt/pmem/a[0x0,0x4000) none task_early_kill",
     "e1 5001/m0 /mnt/pmem/b[0x0,0x2000) AO kill_proc",
+  ],
+  "xfs-dax-never-holder upstream": [
+    "e1 7200/m0 /mnt/pmem/f[0x0,0x1000) none xfs_dax_failure_fn",
+    "e3 7200/m0 /mnt/pmem/f[0x0,0x10000) unmapped only xfs_dax_failure_fn",
+  ],
+  "xfs-dax-never-holder page-mapping": [
+    "e1 7200/m0 /mnt/pmem/f[0x0,0x1000) none dax_lock_folio",
+    "e3 7200/m0 /mnt/pmem/f[0x0,0x10000) none kill_dax",
+  ],
+  "xfs-dax-never-holder corrupted-range": [
+    "e1 7200/m0 /mnt/pmem/f[0x0,0x1000) none dax_lock_folio",
+    "e3 7200/m0 /mnt/pmem/f[0x0,0x10000) none kill_dax",
+  ],
+  "xfs-dax-never-holder pagemap-failure": [
+    "e1 7200/m0 /mnt/pmem/f[0x0,0x1000) none dax_lock_folio",
+    "e3 7200/m0 /mnt/pmem/f[0x0,0x10000) none filemap_fault",
   ],
   "xfs-external-log upstream": [],
   "xfs-external-log page-mapping": [],

@@ -197,10 +197,11 @@ test('folds: one expands in place (its first call says what folds back), and ope
 test('folds on a real unbind: the per-page loop and the rmap owners fold, 80 calls in few rows, nothing lost', () => {
   const r = run('unbind-mounted-xfs');
   const v = routeView(r, 'e1');
-  // file a's four pages are one summarised run of the kernel (src/sim/mm/memory-failure.ts, daxKillRun): 80 calls, not 104
+  // file a's four pages are one summarised run of the kernel (src/sim/mm/memory-failure.ts, daxKillRun): 84 calls, not 104
+  // (kill_procs is a call even with nobody to kill, as the kernel's function tracer counts it)
   assert.ok(v.nodes.length > 60, String(v.nodes.length));
   const rows = foldRoute(v.nodes);
-  assert.ok(rows.length <= v.nodes.length / 1.8, `${rows.length} rows for ${v.nodes.length} calls`);
+  assert.ok(rows.length <= v.nodes.length / 1.75, `${rows.length} rows for ${v.nodes.length} calls`);
   assert.equal(covered(rows), v.nodes.length);
   const labels = folds(rows);
   assert.ok(labels.includes('xfs_dax_failure_fn ×7'), labels.join(' | '));

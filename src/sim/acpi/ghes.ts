@@ -32,7 +32,7 @@ export function ghesMemoryError(k: Kernel, spa: number, sync: boolean, consumer:
       if (sync && !queued && consumer) {
         k.log(`{1}[Hardware Error]: GHES: ${consumer.kcomm}:${consumer.pid}: synchronous unrecoverable error (SIGBUS)`);
         k.tr.call('process', 'force_sig', { sig: 'SIGBUS', pid: consumer.pid }, () =>
-          k.queueSignalAs(consumer, { signo: 'SIGBUS', code: 'none' }, 'ghes_do_proc', 'A synchronous GHES error that could not be queued for memory_failure(): ghes_do_proc() sent the consumer a plain SIGBUS'),
+          k.queueSignalAs(consumer, { signo: 'SIGBUS', code: 'SI_KERNEL' }, 'ghes_do_proc', 'A synchronous GHES error that could not be queued for memory_failure(): ghes_do_proc() sent the consumer a plain SIGBUS'),
         );
       }
       return queued;

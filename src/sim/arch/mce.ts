@@ -30,6 +30,29 @@ export function setMceNospec(k: Kernel, pfn: number): void {
   k.tr.call('mm', 'set_mce_nospec', { pfn: hex(pfn) }, () => k.nospec.add(pfn, pfn + 1));
 }
 
+/** the times (ns) of the last mce_notify_irq lines, per kernel: its ratelimit state */
+const notified = new WeakMap<Kernel, number[]>();
+const NOTIFY_INTERVAL_NS = 60e9;
+const NOTIFY_BURST = 2;
+
+/**
+ * mce_notify_irq(), from the irq work do_machine_check queues after logging
+ * the record: wakes the mcelog readers and prints "Machine check events
+ * logged", at most twice a minute (DEFINE_RATELIMIT_STATE(60 * HZ, 2)).
+ * No span: the function is not in the symbol table.
+ */
+function mceNotifyIrq(k: Kernel): void {
+  const now = k.tr.now;
+  const recent = (notified.get(k) ?? []).filter((t) => now - t < NOTIFY_INTERVAL_NS);
+  if (recent.length >= NOTIFY_BURST) {
+    notified.set(k, recent);
+    return;
+  }
+  recent.push(now);
+  notified.set(k, recent);
+  k.log('mce: [Hardware Error]: Machine check events logged');
+}
+
 /**
  * do_machine_check for an action-required error in user mode, then the task
  * work kill_me_maybe in the consumer's context, then the decode chain.
@@ -39,6 +62,8 @@ export function machineCheckUser(k: Kernel, task: Task, spa: number): void {
   k.tr.call('mce', 'do_machine_check', { addr: hex(addr), mode: 'user', severity: 'MCE_AR_SEVERITY', comm: task.kcomm }, () => {
     k.tr.call('mce', 'queue_task_work', { func: 'kill_me_maybe' }, () => 0);
   });
+  // the irq work queued by mce_log usually runs before the task work on the way back to user space
+  mceNotifyIrq(k);
   const saved = k.current;
   k.current = task;
   try {
@@ -65,10 +90,11 @@ function killMeMaybe(k: Kernel, task: Task, addr: number): void {
       return 0;
     }
     if (ret === -EHWPOISON || ret === -EOPNOTSUPP) return ret;
-    k.log('mce: Memory error not recovered');
+    // pr_err without a newline: the record stays open until the next printk
+    k.logUnterminated('mce: Memory error not recovered');
     k.tr.call('mce', 'kill_me_now', { pid: task.pid }, () => {
       k.tr.call('process', 'force_sig', { sig: 'SIGBUS', pid: task.pid }, () =>
-        k.queueSignalAs(task, { signo: 'SIGBUS', code: 'none' }, 'kill_me_now', `memory_failure() failed (${retName(ret)}), so kill_me_maybe() logged "Memory error not recovered" and kill_me_now() sent the consumer a plain SIGBUS`),
+        k.queueSignalAs(task, { signo: 'SIGBUS', code: 'SI_KERNEL' }, 'kill_me_now', `memory_failure() failed (${retName(ret)}), so kill_me_maybe() logged "Memory error not recovered" and kill_me_now() sent the consumer a plain SIGBUS`),
       );
     });
     return ret;
@@ -86,5 +112,6 @@ export function machineCheckKernelCopy(k: Kernel, spa: number): void {
   k.tr.call('mce', 'do_machine_check', { addr: hex(addr), mode: 'kernel', severity: 'MCE_AR_SEVERITY', kflags: 'MCE_IN_KERNEL_RECOV' }, () => {
     k.tr.call('mce', 'fixup_exception', { trap: 'X86_TRAP_MC' }, () => 1);
   });
+  mceNotifyIrq(k);
   mceDecodeChain(k, addr);
 }

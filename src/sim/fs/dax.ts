@@ -6,7 +6,7 @@
 
 import type { Kernel } from '../kernel';
 import { daxDirectAccess, daxRecoveryWrite } from '../dax/super';
-import { EFAULT, EHWPOISON, EIO } from '../errno';
+import { EFAULT, EHWPOISON, EIO, retName } from '../errno';
 import { hex, PAGE_SIZE, PMD_SIZE, PMD_SHIFT, PAGE_SHIFT } from '../units';
 import { unmapMappingPages, zapFileRange } from '../mm/memory-failure';
 import type { AddressSpace, Inode, Vma } from '../mm/types';
@@ -48,8 +48,12 @@ function daxAssociateEntry(k: Kernel, mapping: AddressSpace, index: number, pfn:
     return;
   }
   for (const piece of splitByOwner(k, pfn, nr)) {
+    // dax_page_share_get: a page already shared counts one more sharer; a
+    // page still mapped regularly by another file (page->mapping set) counts
+    // that file too, so the share restarts at 1 and becomes 2; an unowned
+    // page becomes shared with a count of 1
     const cur = piece.value;
-    const share = cur && cur.kind === 'shared' ? cur.share + 1 : 1;
+    const share = cur && cur.kind === 'shared' ? cur.share + 1 : cur ? 2 : 1;
     k.pageOwner.set(piece.start, piece.end, { kind: 'shared', share });
   }
 }
@@ -222,9 +226,22 @@ function daxIomapPteFault(k: Kernel, sb: SuperBlock, vma: Vma, inode: Inode, add
         invalidateInodePages2Range(k, inode.mapping, pgoff, pgoff);
       }
       const da = daxIomapDirectAccess(k, sb, iomap, pos, PAGE_SIZE);
-      if (write) sb.iomapWriteEnd(k, inode, iomap, da.ret < 0 ? 0 : PAGE_SIZE);
-      if (da.ret < 0) return { fault: vmfError(da.ret) };
+      if (da.ret < 0) {
+        if (write) sb.iomapWriteEnd(k, inode, iomap, 0);
+        return { fault: vmfError(da.ret) };
+      }
       daxInsertEntry(k, vma, pgoff, da.pfn, false, iomap.shared && !write);
+      if (write && iomap.shared) {
+        // the copy-on-write's new block gets the old one's page first; a bad
+        // source fails the fault (dax_fault_return: VM_FAULT_SIGBUS for -EIO)
+        // after the entry went in, and iomap_end cancels the staging block
+        const err = daxIomapCopyAround(k, sb, pos, PAGE_SIZE, PAGE_SIZE, iomap);
+        if (err) {
+          sb.iomapWriteEnd(k, inode, iomap, 0);
+          return { fault: vmfError(err) };
+        }
+      }
+      if (write) sb.iomapWriteEnd(k, inode, iomap, PAGE_SIZE);
       vma.ptes.set(vaddr / PAGE_SIZE, vaddr / PAGE_SIZE + 1, { pfn: da.pfn, shift: PAGE_SHIFT, writable: write });
       return { fault: 'VM_FAULT_NOPAGE' as VmFault, pfn: da.pfn };
     },
@@ -235,6 +252,60 @@ function daxIomapPteFault(k: Kernel, sb: SuperBlock, vma: Vma, inode: Inode, add
 /** dax_iomap_direct_access(iomap, pos, size, &kaddr, &pfn) */
 function daxIomapDirectAccess(k: Kernel, sb: SuperBlock, iomap: Iomap, pos: number, size: number): { ret: number; pfn: number } {
   return daxDirectAccess(k, sb.daxDev!, daxIomapPgoff(iomap, pos), Math.ceil(size / PAGE_SIZE), 'DAX_ACCESS');
+}
+
+/**
+ * dax_iomap_copy_around(pos, length, align_size, srcmap, daddr): a write to a
+ * shared block goes to a new (CoW) block, which first gets the old extent's
+ * bytes around the written range; a fault (page aligned) copies them all.
+ * The source is read through dax_iomap_direct_access, which fails on a
+ * known-bad page (-EHWPOISON, seen as -EIO), then with copy_mc_to_kernel,
+ * which stops at a poisoned line nobody knew of (a machine check in a kernel
+ * copy) and makes it -EIO too. A source that is a hole or unwritten extent
+ * (srcmap absent, so iomap_iter_srcmap gives the IOMAP_F_SHARED iomap itself)
+ * is zeroed instead. Returns 0 or a negative errno.
+ */
+function daxIomapCopyAround(k: Kernel, sb: SuperBlock, pos: number, length: number, alignSize: number, iomap: Iomap): number {
+  const srcmap = iomap.srcmap;
+  const headOff = pos % alignSize;
+  const size = Math.ceil((headOff + length) / alignSize) * alignSize;
+  const end = pos + length;
+  const pgEnd = Math.ceil(end / alignSize) * alignSize;
+  const copyAll = headOff === 0 && end === pgEnd;
+  const zeroEdge = !srcmap || srcmap.type === 'IOMAP_UNWRITTEN';
+  return k.tr.call(
+    'fsdax',
+    'dax_iomap_copy_around',
+    { pos: hex(pos), length, align: alignSize, srcmap: srcmap ? `${srcmap.type} addr ${hex(srcmap.addr + (pos - (pos % PAGE_SIZE)) - srcmap.offset)}` : 'iomap (hole)' },
+    () => {
+      if (zeroEdge) return 0; // memset of the edges, dax_flush
+      const da = daxDirectAccess(k, sb.daxDev!, daxIomapPgoff(srcmap, pos), size / PAGE_SIZE, 'DAX_ACCESS');
+      if (da.ret < 0) return daxMem2blkErr(da.ret);
+      const saddr = da.pfn * PAGE_SIZE; // the page holding pos
+      if (copyAll) return copyMcToKernel(k, saddr, length) ? -EIO : 0;
+      if (headOff && copyMcToKernel(k, saddr, headOff)) return -EIO;
+      if (end < pgEnd) {
+        const tailOff = headOff + length;
+        if (copyMcToKernel(k, saddr + tailOff, pgEnd - end)) return -EIO;
+      }
+      return 0;
+    },
+    (r) => retName(r),
+  );
+}
+
+/**
+ * copy_mc_to_kernel(dst, src, len): a machine-check-safe copy; returns the
+ * bytes not copied. A poisoned line raises a machine check in the kernel
+ * copy, which the exception fixup turns into a short copy.
+ */
+function copyMcToKernel(k: Kernel, spa: number, len: number): number {
+  return k.tr.call('fsdax', 'copy_mc_to_kernel', { src: hex(spa), len }, () => {
+    const bad = k.platform.media.firstIn(spa, spa + len);
+    if (!bad) return 0;
+    machineCheckKernelCopy(k, bad[0]);
+    return spa + len - Math.max(bad[0], spa);
+  });
 }
 
 /**
@@ -301,6 +372,11 @@ function daxIomapIter(k: Kernel, sb: SuperBlock, inode: Inode, iomap: Iomap, pos
       if (da.ret < 0) {
         ret = daxMem2blkErr(da.ret);
         break;
+      }
+      if (cow) {
+        // the old extent's bytes around the write first (the whole remaining range is read)
+        ret = daxIomapCopyAround(k, sb, cur, remaining, PAGE_SIZE, iomap);
+        if (ret) break;
       }
       let mapLen = da.ret * PAGE_SIZE - offset;
       if (mapLen > end - cur) mapLen = end - cur;

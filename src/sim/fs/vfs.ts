@@ -19,6 +19,12 @@ export interface Iomap {
   shared: boolean;
   /** IOMAP_F_NEW: freshly allocated (and zeroed) */
   isNew: boolean;
+  /**
+   * iomap_iter's srcmap for a copy-on-write mapping: the extent the data
+   * comes from (the shared blocks), read by dax_iomap_copy_around. Absent
+   * when the source is a hole (iomap_iter_srcmap then gives the iomap itself).
+   */
+  srcmap?: Iomap;
   /** the filesystem's own state for this mapping, handed back to iomap_end */
   priv?: unknown;
 }

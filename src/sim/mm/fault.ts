@@ -1,7 +1,7 @@
 // A user task touching memory through a mapping: the page fault path
 // (handle_mm_fault → the filesystem's DAX fault or filemap_fault), the
 // arch's do_sigbus for a fault that failed, and the consumption of poison by
-// a load, which raises a machine check (or, firmware-first, a GHES report).
+// a load, which raises a machine check (and, firmware-first, a GHES report too).
 
 import type { Kernel } from '../kernel';
 import { hex, PAGE_SIZE, PAGE_SHIFT, CACHELINE, alignDown } from '../units';
@@ -130,7 +130,7 @@ export function faultIn(k: Kernel, task: Task, vma: Vma, addr: number, write: bo
 /**
  * A load or store of [addr, addr+len) by a task. Each page is faulted in if
  * needed; a load that reaches a poisoned cacheline of device memory is
- * consumed poison: a machine check, or a firmware-first report. Stores do not
+ * consumed poison: a machine check (and a firmware-first report). Stores do not
  * consume poison (they neither read the line nor clear its error).
  */
 export function userAccess(k: Kernel, task: Task, addr: number, len: number, write: boolean): AccessResult {
@@ -150,8 +150,15 @@ export function userAccess(k: Kernel, task: Task, addr: number, len: number, wri
         const bad = k.platform.media.firstIn(alignDown(spa, CACHELINE), spaEnd);
         if (bad) {
           const at = Math.max(bad[0], alignDown(spa, CACHELINE));
-          if (k.cfg.reporting === 'firmware-first') ghesMemoryError(k, at, false, task);
-          else machineCheckUser(k, task, at);
+          // The load cannot complete: on x86 a consumed uncorrected error is a
+          // synchronous machine check whatever the reporting mode (firmware
+          // first takes the corrected errors; "Uncorrected/recoverable errors
+          // are still notified through a machine check", mce/core.c), so the
+          // consumer gets kill_me_maybe's BUS_MCEERR_AR. Under firmware-first
+          // the firmware also posts its GHES record of the error, whose
+          // memory_failure() runs later in a kworker.
+          machineCheckUser(k, task, at);
+          if (k.cfg.reporting === 'firmware-first') ghesMemoryError(k, at, false, null);
           return { ret: -14, errno: 'EFAULT' };
         }
       }

@@ -6,11 +6,12 @@
 // stays good: this is a simulated failure.
 
 import { MF, type Kernel } from '../kernel';
-import { EOPNOTSUPP, EHWPOISON, EFAULT } from '../errno';
+import { EOPNOTSUPP, EFAULT, ENOMEM } from '../errno';
 import { hex, PAGE_SHIFT, PAGE_SIZE } from '../units';
 import { naiveIntervals } from '../intervals';
 import { genericFailureRun, memoryFailure, sameGenericFailures, softOfflinePage } from './memory-failure';
-import { faultIn } from './fault';
+import { handleMmFault } from './fault';
+import type { VmFault } from '../fs/dax';
 import type { Task } from './types';
 
 export function madviseInjectError(k: Kernel, task: Task, behavior: 'MADV_HWPOISON' | 'MADV_SOFT_OFFLINE', start: number, len: number): number {
@@ -24,9 +25,9 @@ export function madviseInjectError(k: Kernel, task: Task, behavior: 'MADV_HWPOIS
       const inject = (a: number): number => {
         const vma = task.mm!.findVma(a);
         if (!vma) return -EFAULT;
-        const got = k.tr.call('mm', 'get_user_pages_fast', { start: hex(a), nr_pages: 1 }, () => {
-          if (!faultInQuiet(k, task, a)) return -EHWPOISON;
-          return 1;
+        const got = k.tr.call('mm', 'get_user_pages_fast', { start: hex(a), nr_pages: 1, gup_flags: 0 }, () => {
+          const fault = faultInQuiet(k, task, a);
+          return fault ? vmFaultToErrno(fault) : 1;
         });
         if (got !== 1) return got;
         const pte = vma.ptes.get(Math.floor(a / PAGE_SIZE))!;
@@ -104,13 +105,25 @@ function alikeInjections(k: Kernel, task: Task, a: number, end: number): [number
 }
 
 /**
- * get_user_pages_fast faults the page in like a user access would, but a
- * failed fault is an error return (-EHWPOISON for a known-bad page), not a
- * signal.
+ * get_user_pages_fast faults a page that is not present in through the slow
+ * path (__get_user_pages → faultin_page → handle_mm_fault), where a failed
+ * fault is an error return, not a signal. Returns the failed fault, or null
+ * when the page is there.
  */
-function faultInQuiet(k: Kernel, task: Task, addr: number): boolean {
+function faultInQuiet(k: Kernel, task: Task, addr: number): VmFault | null {
   const vma = task.mm!.findVma(addr)!;
   const pte = vma.ptes.get(Math.floor(addr / PAGE_SIZE));
-  if (pte) return true;
-  return faultIn(k, task, vma, addr, false, /*signal*/ false);
+  if (pte) return null;
+  const r = handleMmFault(k, vma, addr, false);
+  return r.fault === 'VM_FAULT_NOPAGE' ? null : r.fault;
+}
+
+/**
+ * vm_fault_to_errno(vm_fault, foll_flags): madvise_inject_error calls
+ * get_user_pages_fast without FOLL_HWPOISON, so a known-bad page
+ * (VM_FAULT_HWPOISON) is -EFAULT like any other failed fault, not -EHWPOISON.
+ */
+function vmFaultToErrno(fault: VmFault): number {
+  if (fault === 'VM_FAULT_OOM') return -ENOMEM;
+  return -EFAULT; // VM_FAULT_HWPOISON without FOLL_HWPOISON, VM_FAULT_SIGBUS
 }

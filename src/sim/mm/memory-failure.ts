@@ -659,7 +659,6 @@ export function zapVpnRange(vma: Vma, vlo: number, vhi: number, k?: Kernel): voi
  * found means SIGKILL; otherwise kill_proc.
  */
 function killProcs(k: Kernel, toKill: ToKill[], forcekill: boolean, pfn: number, flags: number): void {
-  if (!toKill.length) return;
   k.tr.call('mm', 'kill_procs', { pfn: hex(pfn), forcekill, n: toKill.length }, () => {
     if (!forcekill) return;
     for (const tk of toKill) {

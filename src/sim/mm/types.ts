@@ -157,7 +157,7 @@ export type MceKill = 'default' | 'early' | 'late';
 
 export interface PendingSignal {
   signo: 'SIGBUS' | 'SIGKILL';
-  code: 'BUS_MCEERR_AR' | 'BUS_MCEERR_AO' | 'BUS_ADRERR' | 'none';
+  code: 'BUS_MCEERR_AR' | 'BUS_MCEERR_AO' | 'BUS_ADRERR' | 'SI_KERNEL' | 'none';
   addr?: number;
   lsb?: number;
 }

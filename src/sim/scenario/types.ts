@@ -195,7 +195,8 @@ export type EventSpec = EventBase &
 
 export type EventKind = EventSpec['do'];
 
-export type SignalCode = 'BUS_MCEERR_AR' | 'BUS_MCEERR_AO' | 'BUS_ADRERR' | 'none';
+/** none: a SIGBUS with no code of its own, which the kernel sends as SI_KERNEL (the two match each other) */
+export type SignalCode = 'BUS_MCEERR_AR' | 'BUS_MCEERR_AO' | 'BUS_ADRERR' | 'SI_KERNEL' | 'none';
 
 export type Expectation = { path: string } & (
   | { signal: { pid: number; signo?: 'SIGBUS' | 'SIGKILL'; code?: SignalCode; addr?: number; lsb?: number } }

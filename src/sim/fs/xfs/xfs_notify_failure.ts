@@ -5,7 +5,7 @@
 
 import { MF, mfFlagsName, type Kernel } from '../../kernel';
 import type { DaxDevice, DaxHolderOperations } from '../../dax/super';
-import { EFSCORRUPTED, EIO, ENXIO, EOPNOTSUPP } from '../../errno';
+import { EFSCORRUPTED, EIO, ENXIO, EOPNOTSUPP, retName } from '../../errno';
 import { BTOBB, hex, PAGE_SHIFT, U64_MAX } from '../../units';
 import { daxKillIndex, mfDaxKillProcs } from '../../mm/memory-failure';
 import { invalidateInodePages2Range } from '../dax';
@@ -35,7 +35,7 @@ function xfsDaxNotifyFailure(k: Kernel, dax: DaxDevice, offset: number, len: num
       k.log(`${mp.logPrefix}filesystem is not ready for notify_failure()!`);
       return -EIO;
     }
-    if (mp.logDax === dax && mp.logDax !== mp.daxDev) return xfsDaxNotifyLogdevFailure(k, mp, offset, len, mfFlags);
+    if (mp.logDax === dax && mp.logDax !== mp.ddevDax) return xfsDaxNotifyLogdevFailure(k, mp, offset, len, mfFlags);
     if (!mp.spec.rmapbt) {
       // xfs_debug: not in dmesg at the default log level
       k.why.note({ kind: 'holder-declined', symbol: 'xfs_dax_notify_failure', ret: '-EOPNOTSUPP', span: k.why.span });
@@ -120,6 +120,10 @@ function xfsDaxNotifyDdevFailure(k: Kernel, mp: XfsSuperBlock, daddr: number, bb
       const lowAgbno = x.fsbToAgbno(fsbno);
       const highAgbno = agno === endAgno ? x.fsbToAgbno(endFsbno) : 0xffffffff;
       const rangeAgend = Math.min(x.agLength(agno) - 1, highAgbno);
+      // xfs_alloc_read_agf → xfs_trans_read_buf_map: a shut-down filesystem
+      // reads no buffer, cached or not (-EIO), so the query never runs
+      error = k.tr.call('fs', 'xfs_alloc_read_agf', { agno }, () => (mp.isShutdown() ? -EIO : 0), (r) => retName(r));
+      if (error) break;
       notify.startblock = lowAgbno;
       notify.blockcount = rangeAgend + 1 - lowAgbno;
       error = k.tr.call('rmap', 'xfs_rmap_query_range', { agno, low: lowAgbno, high: highAgbno === 0xffffffff ? 'max' : highAgbno }, () =>

@@ -37,12 +37,30 @@ export const XFS_SHUTDOWN_LINES = {
   deviceRemoved: 1178,
 };
 
+/**
+ * The shutdown line prints its caller with %pS (__return_address): the
+ * return address after the call of xfs_do_force_shutdown, as symbol+offset/
+ * size [module]. Offsets of Debian's 6.12.117 xfs.ko (objdump -dr), keyed by
+ * source line; the two xfs_notify_failure.c:316/318 ones match what the
+ * kernel printed (oracle meta rawDmesgByEvent). xfs_dax_notify_logdev_failure
+ * is inlined into xfs_dax_notify_failure, the module's last text symbol,
+ * whose size here is its ELF size (not checked against a kernel line).
+ */
+export const XFS_SHUTDOWN_CALLERS: Record<number, string> = {
+  [XFS_SHUTDOWN_LINES.logdevShutdown]: 'xfs_dax_notify_failure+0x183/0x1bc [xfs]',
+  [XFS_SHUTDOWN_LINES.preRemoveShutdown]: 'xfs_dax_notify_ddev_failure+0x289/0x430 [xfs]',
+  [XFS_SHUTDOWN_LINES.corruptShutdown]: 'xfs_dax_notify_ddev_failure+0x39b/0x430 [xfs]',
+  [XFS_SHUTDOWN_LINES.deviceRemoved]: 'xfs_fs_shutdown+0x26/0x30 [xfs]',
+};
+
 export class XfsSuperBlock extends SuperBlock {
   readonly model: XfsModelApi;
   /** SB_BORN: mount finished */
   born = false;
   /** the first shutdown's flags (xfs_set_shutdown makes later ones no-ops) */
   private shutdownFlags: ShutdownFlag | null = null;
+  /** the data buftarg's dax device (bt_daxdev), held on every mount; daxDev is set only when files use DAX */
+  ddevDax: DaxDevice | null = null;
   /** the external log device's dax device, when the log is external and DAX-capable */
   logDax: DaxDevice | null = null;
   logSize = 0;
@@ -55,13 +73,17 @@ export class XfsSuperBlock extends SuperBlock {
     this.model = createXfsModel(spec, bdev.size, logBdev?.size);
     this.logSize = logBdev ? logBdev.size : 0;
     k.tr.call('fs', 'xfs_fs_fill_super', { dev: bdev.name, dax: spec.dax, rmapbt: spec.rmapbt, reflink: spec.reflink }, () => {
+      // xfs_alloc_buftarg → fs_dax_get_by_bdev(bdev, &off, mp, &xfs_dax_holder_operations)
+      // on every mount, whatever the dax= option: the buftarg holds the dax
+      // device (and gets its failures) even when no file is accessed through DAX
+      const dax = bdev.dax ? fsDaxGetByBdev(k, bdev.dax, bdev.name, this, xfsDaxHolderOperations) : null;
+      this.ddevDax = dax;
+      // the log buftarg claims its own dax device with the same holder and ops
+      if (logBdev?.dax) this.logDax = fsDaxGetByBdev(k, logBdev.dax, logBdev.name, this, xfsDaxHolderOperations);
       if (spec.dax === 'always') {
-        // xfs_alloc_buftarg → fs_dax_get_by_bdev(bdev, &off, mp, &xfs_dax_holder_operations)
-        const dax = bdev.dax ? fsDaxGetByBdev(k, bdev.dax, bdev.name, this, xfsDaxHolderOperations) : null;
+        // xfs_setup_dax_always: files use DAX only with -o dax=always
         if (!dax) k.log(`${this.logPrefix}DAX unsupported by block device. Turning off DAX.`);
         this.daxDev = dax;
-        // the log buftarg claims its own dax device with the same holder and ops
-        if (dax && logBdev?.dax) this.logDax = fsDaxGetByBdev(k, logBdev.dax, logBdev.name, this, xfsDaxHolderOperations);
       }
       this.born = true;
       return 0;
@@ -101,7 +123,9 @@ export class XfsSuperBlock extends SuperBlock {
                 : 'Metadata I/O Error';
       const file = caller.startsWith('xfs_dax') ? 'fs/xfs/xfs_notify_failure.c' : 'fs/xfs/xfs_super.c';
       const at = line ? `${file}:${line}` : file; // a proposal's function has no line in any release
-      k.log(`${this.logPrefix}${why} (${hex(SHUTDOWN[flag])}) detected at ${caller} (${at}).  Shutting down filesystem.`);
+      // %pS of the call site in the 6.12.117 build; a proposal's function has none
+      const ps = line ? (XFS_SHUTDOWN_CALLERS[line] ?? caller) : caller;
+      k.log(`${this.logPrefix}${why} (${hex(SHUTDOWN[flag])}) detected at ${ps} (${at}).  Shutting down filesystem.`);
       k.log(`${this.logPrefix}Please unmount the filesystem and rectify the problem(s)`);
       return 'shut down';
     });
@@ -232,6 +256,8 @@ export class XfsSuperBlock extends SuperBlock {
       { ino: inode.ino, pos: hex(pos), len },
       () => {
         if (this.isShutdown()) return -EIO;
+        // the data fork's mapping of pos, before any CoW staging is set up: a CoW's srcmap
+        const data = this.model.mapFileRange(inode.ino, pos, Math.max(1, len))[0];
         const r = this.model.directWriteIomapBegin(inode.ino, pos, len);
         if (r.error || !r.iomap) return r.error || -EIO;
         const m = r.iomap;
@@ -244,6 +270,9 @@ export class XfsSuperBlock extends SuperBlock {
           isNew: m.isNew,
           priv: m,
         };
+        // out_found_cow: a data fork extent that is not a hole becomes srcmap (xfs_bmbt_to_iomap, no flags)
+        if (m.cow && data && data.kind !== 'hole' && data.deviceOffset !== undefined)
+          iomap.srcmap = { offset: data.fileOffset, length: data.length, type: iomapType(data.kind), addr: data.deviceOffset, shared: false, isNew: false };
         if (m.isNew && !m.cow && m.deviceOffset !== undefined) {
           const sector = m.deviceOffset / SECTOR_SIZE;
           const rc = k.tr.call('fs', 'xfs_zero_extent', { daddr: hex(sector), len: m.length }, () =>

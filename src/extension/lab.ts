@@ -10,7 +10,7 @@ import { formatResult } from '../sim/render';
 import { dmesgLevel, signalText } from './model/route';
 import type { OwnersQuery } from './model/owners';
 import { badMemory, statusText } from './model/feedback';
-import { confineToWorkspace, isInside } from './model/paths';
+import { confineToWorkspace, isInside, realTarget } from './model/paths';
 import { foldDmesg } from './model/dmesg';
 
 /**
@@ -19,6 +19,20 @@ import { foldDmesg } from './model/dmesg';
  * absolute path or URI must be inside it. Returns the URI, or why not.
  */
 export function confineTarget(arg: vscode.Uri | string, what: string): { uri: vscode.Uri } | { error: string } {
+  const c = confineLexically(arg, what);
+  if ('error' in c) return c;
+  // a symbolic link inside the workspace may point outside it: the write would follow it
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  if (c.uri.scheme === 'file' && folder?.scheme === 'file') {
+    const real = realTarget(c.uri.fsPath);
+    const root = realTarget(folder.fsPath);
+    if (!isInside(real, root) || real.replace(/\/$/, '') === root.replace(/\/$/, ''))
+      return { error: `${what}: ${c.uri.fsPath} leads outside the workspace folder ${folder.fsPath} (through a symbolic link, to ${real}); a file given as an argument must be inside it` };
+  }
+  return c;
+}
+
+function confineLexically(arg: vscode.Uri | string, what: string): { uri: vscode.Uri } | { error: string } {
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
   if (arg instanceof vscode.Uri || /^[a-z][a-z0-9+.-]+:\/\//i.test(arg)) {
     const uri = arg instanceof vscode.Uri ? arg : vscode.Uri.parse(arg);

@@ -206,3 +206,25 @@ test('paths: a path argument is confined to the workspace folder; the Perfetto d
   assert.equal(perfettoDefault('/repo/scenarios/reflink-both-mapped.poison.yaml'), '.cache/artifacts/reflink-both-mapped.perfetto.json');
   assert.equal(perfettoDefault('Untitled-1'), '.cache/artifacts/Untitled-1.perfetto.json');
 });
+
+test('realTarget follows a symbolic link in the target path, as a write would', async () => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const { realTarget } = await import('../../src/extension/model/paths');
+  const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'dpl-ws-')));
+  const outside = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'dpl-out-')));
+  try {
+    fs.mkdirSync(path.join(root, 'traces'));
+    fs.symlinkSync(outside, path.join(root, 'escape'));
+    // a file not written yet, in a real directory of the workspace
+    assert.equal(realTarget(path.join(root, 'traces', 'new.json')), path.join(root, 'traces', 'new.json'));
+    // through the link: the write lands outside
+    const via = realTarget(path.join(root, 'escape', 'sub', 'x.json'));
+    assert.equal(via, path.join(outside, 'sub', 'x.json'));
+    assert.ok(!isInside(via, root));
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+    fs.rmSync(outside, { recursive: true, force: true });
+  }
+});

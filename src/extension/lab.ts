@@ -10,7 +10,8 @@ import { formatResult } from '../sim/render';
 import { dmesgLevel, signalText } from './model/route';
 import type { OwnersQuery } from './model/owners';
 import { badMemory, statusText } from './model/feedback';
-import { confineToWorkspace, isInside, realTarget } from './model/paths';
+import { confineToWorkspace, isInside } from './model/paths';
+import { realTarget } from './realpath';
 import { foldDmesg } from './model/dmesg';
 
 /**

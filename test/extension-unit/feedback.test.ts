@@ -211,7 +211,7 @@ test('realTarget follows a symbolic link in the target path, as a write would', 
   const fs = await import('node:fs');
   const os = await import('node:os');
   const path = await import('node:path');
-  const { realTarget } = await import('../../src/extension/model/paths');
+  const { realTarget } = await import('../../src/extension/realpath');
   const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'dpl-ws-')));
   const outside = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'dpl-out-')));
   try {

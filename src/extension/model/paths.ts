@@ -45,30 +45,3 @@ export function perfettoDefault(scenarioFile: string): string {
   const base = scenarioFile.replace(/^.*[\\/]/, '').replace(/\.poison\.(ya?ml|json)$/, '').replace(/\.(ya?ml|json)$/, '') || 'session';
   return `.cache/artifacts/${base}.perfetto.json`;
 }
-
-/**
- * Where a write to `target` really lands, by the real path of its deepest
- * existing ancestor (symbolic links resolved) with the rest appended: a link
- * inside the workspace that points outside it is followed, as the write
- * would follow it.
- */
-export function realTarget(target: string, realpath: (p: string) => string = nodeRealpath): string {
-  const parts: string[] = [];
-  let cur = target;
-  for (;;) {
-    try {
-      const real = realpath(cur);
-      return parts.length ? `${real.replace(/\/$/, '')}/${parts.reverse().join('/')}` : real;
-    } catch {
-      const slash = cur.lastIndexOf('/');
-      if (slash <= 0) return target;
-      parts.push(cur.slice(slash + 1));
-      cur = cur.slice(0, slash);
-    }
-  }
-}
-
-function nodeRealpath(p: string): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('node:fs') as typeof import('node:fs')).realpathSync.native(p);
-}

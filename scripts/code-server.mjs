@@ -431,8 +431,10 @@ async function webSmoke() {
     await page.keyboard.press('F1');
     await page.keyboard.type('DAX Poison Lab: Open Scenario');
     await page.keyboard.press('Enter');
+    // the list is virtualised and longer than the widget: filter first, then wait for the row
+    await page.locator('.quick-input-widget .monaco-list-row[aria-label*=".poison.yaml"]').first().waitFor({ timeout: 60_000 });
+    await page.locator('.quick-input-widget input').first().fill('reflink-both-mapped');
     await page.locator('.quick-input-widget .monaco-list-row[aria-label*="reflink-both-mapped"]').first().waitFor({ timeout: 60_000 });
-    await page.keyboard.type('reflink-both-mapped');
     await page.keyboard.press('Enter');
     await page.locator('.activitybar [aria-label^="DAX Poison Lab"]').first().click();
     await page.locator('.monaco-list-row[aria-label*="region0"]').first().waitFor({ timeout: 60_000 });

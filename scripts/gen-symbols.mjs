@@ -2,8 +2,11 @@
 // Generate src/kernel/symbols.json: where each kernel symbol the simulator names is defined
 // in a real kernel tree (file relative to the tree, 1-based line, kind).
 //
-// Usage: node scripts/gen-symbols.mjs [KERNEL_TREE] [--list FILE] [--out FILE] [--check]
+// Usage: node scripts/gen-symbols.mjs [KERNEL_TREE] [--list FILE] [--out FILE] [--check] [--any-release]
 //   KERNEL_TREE defaults to the KERNEL_TREE environment variable.
+//   The tree must be the release the list pins ("version", e.g. 6.12.117: the release the oracle
+//   boots and the web links name; scripts/setup-kernel-tree.sh unpacks exactly it); another
+//   release is refused unless --any-release (used by the tests to measure drift) is given.
 //   --list  symbol list (default: src/kernel/symbol-list.json next to this repo)
 //   --out   output file (default: src/kernel/symbols.json); "-" writes to stdout
 //   --check compare with the existing output file instead of writing it (exit 1 on change)
@@ -401,13 +404,15 @@ function main(argv) {
   let listPath = join(repo, 'src', 'kernel', 'symbol-list.json');
   let outPath = join(repo, 'src', 'kernel', 'symbols.json');
   let check = false;
+  let anyRelease = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--list') listPath = resolve(argv[++i]);
     else if (a === '--out') outPath = argv[++i] === '-' ? '-' : resolve(argv[i]);
     else if (a === '--check') check = true;
+    else if (a === '--any-release') anyRelease = true;
     else if (a === '-h' || a === '--help') {
-      console.log('usage: node scripts/gen-symbols.mjs [KERNEL_TREE] [--list FILE] [--out FILE|-] [--check]');
+      console.log('usage: node scripts/gen-symbols.mjs [KERNEL_TREE] [--list FILE] [--out FILE|-] [--check] [--any-release]');
       return 0;
     } else if (a.startsWith('--')) {
       console.error(`gen-symbols: unknown option ${a}`);
@@ -427,7 +432,11 @@ function main(argv) {
   const list = JSON.parse(readFileSync(listPath, 'utf8'));
   const { result, problems } = generate(tree, list);
   if (list.version && list.version !== result.version) {
-    console.error(`gen-symbols: warning: tree is ${result.version}, the list was made for ${list.version}`);
+    if (!anyRelease) {
+      console.error(`gen-symbols: ${tree} is ${result.version}, but the project is pinned to ${list.version} (the release the oracle boots and the links name): unpack that one with bash scripts/setup-kernel-tree.sh, or move every pin together (see "release" in ${relative(process.cwd(), listPath) || listPath})`);
+      return 1;
+    }
+    console.error(`gen-symbols: warning: tree is ${result.version}, the list is pinned to ${list.version}`);
   }
   if (problems.length) {
     console.error(`gen-symbols: FAILED: ${problems.length} symbol(s) not found in ${tree}:`);

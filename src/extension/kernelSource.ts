@@ -5,6 +5,7 @@
 // span lines link to the kernel source.
 
 import * as vscode from 'vscode';
+import { KERNEL_VERSION } from '../kernel/links';
 import { probeKernelTree, resolveLink, type KernelTreeInfo, type LinkMode, type LinkTarget, type TreeFs } from './model/kernelLinks';
 
 export const SCHEME = 'dax-poison-lab';
@@ -104,7 +105,7 @@ export class KernelSource implements vscode.Disposable {
 
   /**
    * No local kernel tree in auto mode: offer to set one up (Debian's
-   * linux-source-6.12 unpacked by scripts/setup-kernel-tree.sh into
+   * linux-source-6.12 at the pinned release unpacked by scripts/setup-kernel-tree.sh into
    * .cache/kernel/linux-source-6.12, then daxPoisonLab.kernelTree set to it),
    * or copy the command, before the web link. Returns true when the web link
    * should still open now.
@@ -118,8 +119,8 @@ export class KernelSource implements vscode.Disposable {
     const WEB = 'Open Web Link';
     const cmd = 'bash scripts/setup-kernel-tree.sh';
     const msg = folder
-      ? `DAX Poison Lab: no local kernel tree, so ${symbol} would open on the web (${url.replace(/^https:\/\/([^/]+).*/, '$1')}). "${cmd}" installs Debian's linux-source-6.12 (as root) and unpacks it into .cache/kernel/linux-source-6.12; the lab then sets daxPoisonLab.kernelTree to it and opens symbols at their definition locally.`
-      : `DAX Poison Lab: no local kernel tree, so ${symbol} would open on the web (${url.replace(/^https:\/\/([^/]+).*/, '$1')}). In a checkout of the DAX Poison Lab repository, "${cmd}" unpacks Debian's linux-source-6.12 into .cache/kernel/linux-source-6.12; set daxPoisonLab.kernelTree to that folder (or open it as a workspace folder) to open symbols locally.`;
+      ? `DAX Poison Lab: no local kernel tree, so ${symbol} would open on the web (${url.replace(/^https:\/\/([^/]+).*/, '$1')}). "${cmd}" fetches Debian's linux-source-6.12 at ${KERNEL_VERSION} (the release of the symbol table and the oracle) and unpacks it into .cache/kernel/linux-source-6.12; the lab then sets daxPoisonLab.kernelTree to it and opens symbols at their definition locally.`
+      : `DAX Poison Lab: no local kernel tree, so ${symbol} would open on the web (${url.replace(/^https:\/\/([^/]+).*/, '$1')}). In a checkout of the DAX Poison Lab repository, "${cmd}" unpacks Debian's linux-source-6.12 at ${KERNEL_VERSION} into .cache/kernel/linux-source-6.12; set daxPoisonLab.kernelTree to that folder (or open it as a workspace folder) to open symbols locally.`;
     const choice = await this.ask(msg, ...(folder ? [SETUP, COPY, WEB] : [COPY, WEB]));
     this.setupLog.push(`offered for ${symbol}: ${choice ?? 'dismissed'}`);
     if (choice === COPY) {

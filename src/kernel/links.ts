@@ -33,13 +33,30 @@ export interface SymbolTable {
   symbols: Record<string, SymbolEntry>;
 }
 
-/** The tag every link is pinned to unless the caller asks for another. */
-export const DEFAULT_TAG = 'v6.12';
-
 export const SYMBOLS: SymbolTable = symbolTable as SymbolTable;
 
 /** Release of the kernel tree the line numbers come from (e.g. "6.12.117"). */
 export const KERNEL_VERSION: string = SYMBOLS.version;
+
+/** The stable tag of a release: "6.12.117" → "v6.12.117" (and "6.13.0" → "v6.13"). */
+export function releaseTag(version: string): string {
+  const m = /^(\d+\.\d+)(?:\.(\d+))?/.exec(version);
+  if (!m) throw new Error(`not a kernel release: ${JSON.stringify(version)}`);
+  return m[2] && m[2] !== '0' ? `v${m[1]}.${m[2]}` : `v${m[1]}`;
+}
+
+/**
+ * The tag every link is pinned to unless the caller asks for another: the stable tag of the
+ * release the symbol table was generated from (v6.12.117), so a link's line number is the one
+ * the table holds. The oracle boots the same release (test/kernel/release-pins.test.ts).
+ */
+export const DEFAULT_TAG: string = releaseTag(KERNEL_VERSION);
+
+/**
+ * GitHub repository the `github` links go to: Greg Kroah-Hartman's mirror of linux-stable, which
+ * carries the stable tags (v6.12.117); torvalds/linux has mainline tags only.
+ */
+export const GITHUB_REPO = 'gregkh/linux';
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -52,27 +69,26 @@ function identOf(symbol: string): string {
 
 /**
  * Elixir (bootlin) identifier search, e.g.
- * `https://elixir.bootlin.com/linux/v6.12/A/ident/memory_failure`.
+ * `https://elixir.bootlin.com/linux/v6.12.117/A/ident/memory_failure`.
  * Lists definitions and references; stays valid when code moves between releases.
  */
 export function elixirUrl(symbol: string, tag: string = DEFAULT_TAG): string {
   return `https://elixir.bootlin.com/linux/${encodeURIComponent(tag)}/A/ident/${identOf(symbol)}`;
 }
 
-/** Elixir source view of a file at a line, e.g. `…/linux/v6.12/source/mm/memory-failure.c#L2254`. */
+/** Elixir source view of a file at a line, e.g. `…/linux/v6.12.117/source/mm/memory-failure.c#L2254`. */
 export function elixirSourceUrl(entry: Pick<SymbolEntry, 'file' | 'line'>, tag: string = DEFAULT_TAG): string {
   return `https://elixir.bootlin.com/linux/${encodeURIComponent(tag)}/source/${encodePath(entry.file)}#L${entry.line}`;
 }
 
 /**
- * GitHub (torvalds/linux mirror) link to the definition line, e.g.
- * `https://github.com/torvalds/linux/blob/v6.12/mm/memory-failure.c#L2254`.
- * The mirror has mainline tags only; line numbers come from the generated table (6.12.117 with
- * Debian's patches), which can differ slightly from mainline v6.12 in files a stable update
- * touched.
+ * GitHub link to the definition line on the linux-stable mirror, e.g.
+ * `https://github.com/gregkh/linux/blob/v6.12.117/mm/memory-failure.c#L2254`: the same release
+ * the table's line numbers come from (Debian's linux-source at that release; Debian's own
+ * patches are not in the stable tag, see the README's "Kernel release").
  */
 export function githubUrl(entry: Pick<SymbolEntry, 'file' | 'line'>, tag: string = DEFAULT_TAG): string {
-  return `https://github.com/torvalds/linux/blob/${encodeURIComponent(tag)}/${encodePath(entry.file)}#L${entry.line}`;
+  return `https://github.com/${GITHUB_REPO}/blob/${encodeURIComponent(tag)}/${encodePath(entry.file)}#L${entry.line}`;
 }
 
 /** lore.kernel.org redirector for a mailing-list Message-ID (with or without angle brackets). */

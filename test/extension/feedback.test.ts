@@ -180,7 +180,7 @@ suite('feedback', () => {
       const o = await exec('daxPoisonLab.goToKernelSymbol', 'memory_failure');
       assert.ok(o.ok, o.error);
       assert.equal(asked.length, 1);
-      assert.match(asked[0]![0]!, /no local kernel tree, so memory_failure would open on the web \(elixir\.bootlin\.com\)\. "bash scripts\/setup-kernel-tree\.sh" installs Debian's linux-source-6\.12/);
+      assert.match(asked[0]![0]!, /no local kernel tree, so memory_failure would open on the web \(elixir\.bootlin\.com\)\. "bash scripts\/setup-kernel-tree\.sh" fetches Debian's linux-source-6\.12 at 6\.12\.117 \(the release of the symbol table and the oracle\)/);
       assert.deepEqual(asked[0]!.slice(1), ['Set Up Local Kernel Source', 'Copy Command', 'Open Web Link']);
       const want = join(ws, '.cache', 'kernel', 'linux-source-6.12');
       await waitFor('kernelTree to be set when the script ends', () => (vscode.workspace.getConfiguration('daxPoisonLab').get<string>('kernelTree') === want ? true : undefined), 60_000);

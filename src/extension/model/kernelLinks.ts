@@ -6,7 +6,7 @@
 // Pure: the file system is passed in.
 
 import { PROPOSALS as CORE_PROPOSALS } from '../../kernel/proposals';
-import { DEFAULT_TAG, KERNEL_VERSION, allSymbols, elixirSourceUrl, elixirUrl, githubUrl, isDefinitionLine, loreUrl, lookupSymbol, type KernelSymbol } from '../../kernel/links';
+import { DEFAULT_TAG, allSymbols, elixirSourceUrl, elixirUrl, githubUrl, isDefinitionLine, loreUrl, lookupSymbol, type KernelSymbol } from '../../kernel/links';
 
 export { isDefinitionLine };
 
@@ -75,17 +75,16 @@ export function locateDefinition(text: string, sym: Pick<KernelSymbol, 'name' | 
   return best === undefined ? undefined : { line: best, moved: true };
 }
 
-/** The Elixir tag for the table's kernel version: "v6.12.117". */
+/** The Elixir tag for the table's kernel version: "v6.12.117" (the tag every web link uses). */
 export function elixirTag(): string {
-  const m = /^(\d+\.\d+(?:\.\d+)?)/.exec(KERNEL_VERSION);
-  return m ? `v${m[1]!.replace(/\.0$/, '')}` : DEFAULT_TAG;
+  return DEFAULT_TAG;
 }
 
 /** A web link for a symbol: the definition line when the table knows it, else Elixir's identifier search. */
 export function webLink(name: string, mode: 'elixir' | 'github'): string {
   const sym = lookupSymbol(name);
-  if (!sym) return elixirUrl(name, mode === 'elixir' ? elixirTag() : DEFAULT_TAG);
-  return mode === 'elixir' ? elixirSourceUrl(sym, elixirTag()) : githubUrl(sym, DEFAULT_TAG);
+  if (!sym) return elixirUrl(name, DEFAULT_TAG);
+  return mode === 'elixir' ? elixirSourceUrl(sym, DEFAULT_TAG) : githubUrl(sym, DEFAULT_TAG);
 }
 
 export type LinkTarget =

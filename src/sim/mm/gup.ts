@@ -51,10 +51,46 @@ export function mmPopulate(k: Kernel, t: Task, vma: Vma): void {
     // what one quiet PTE fault of each shape called, and its time
     const shapes = new Map<string, { trail: Map<string, number>; dur: number }>();
     const dd = !naiveIntervals() ? k.devdaxByMapping.get(vma.mapping) : undefined;
+    // the file's holes and unwritten extents, looked up once the first hole is met
+    let holes: HoleMap | undefined;
     let a = vma.start;
     while (a < vma.end) {
       if (vma.ptes.get(a / PAGE_SIZE)) {
         a += PAGE_SIZE;
+        continue;
+      }
+      // a hole or unwritten extent: dax_load_hole maps the zero page, page
+      // after page alike until the piece, the 2 MiB window or the vma ends
+      const hole = bulk ? holeRun(bulk, vma, a, (holes ??= holeMap(bulk, vma))) : undefined;
+      if (hole) {
+        const quietHole = runs >= TRACED_RUNS;
+        if (!quietHole) endStretch();
+        const before = k.tr.now;
+        const known = quietHole && hole.key !== undefined ? shapes.get(hole.key) : undefined;
+        if (known) {
+          vma.ptes.set(a / PAGE_SIZE, a / PAGE_SIZE + hole.n, ZERO_PTE);
+          k.tr.repeatTrail(known.trail, hole.n, known.dur);
+        } else {
+          const mark = k.tr.spans.length;
+          const ok = quietHole ? k.tr.quietly(() => faultIn(k, t, vma, a, false, false)) : faultIn(k, t, vma, a, false, false);
+          if (!ok) break;
+          const pte = vma.ptes.get(a / PAGE_SIZE)!;
+          if (pte.pfn >= 0 || pte.shift !== PAGE_SHIFT) throw new Error(`mmPopulate: a hole at ${hex(a)} faulted as pfn ${pte.pfn}`);
+          const dur = k.tr.now - before;
+          if (hole.n > 1) vma.ptes.set(a / PAGE_SIZE + 1, a / PAGE_SIZE + hole.n, ZERO_PTE);
+          if (quietHole) {
+            if (hole.key !== undefined) shapes.set(hole.key, { trail: k.tr.lastQuietTrail(), dur });
+            k.tr.repeatQuiet(hole.n - 1, dur);
+          } else if (hole.n > 1) k.tr.replay(mark, hole.n, { addr: `${hex(a)}..${hex(a + (hole.n - 1) * PAGE_SIZE)}` });
+        }
+        runs++;
+        if (quietHole) {
+          stretch ??= { t: before, from: a, to: a, faults: 0, runs: 0 };
+          stretch.runs++;
+          stretch.faults += hole.n;
+        }
+        a += hole.n * PAGE_SIZE;
+        if (stretch) stretch.to = a - PAGE_SIZE;
         continue;
       }
       const quiet = !!bulk && runs >= TRACED_RUNS && cleanAhead(k, bulk, vma, a);
@@ -165,6 +201,77 @@ function cleanAhead(k: Kernel, b: BulkTarget, vma: Vma, a: number): boolean {
   const piece = b.sb.mapQuiet(inode, pos, window);
   if (!piece) return false;
   return b.bb.check(piece.devOffset / 512, piece.length / 512).rc === 0;
+}
+
+/** the PTE dax_load_hole leaves: the shared zero page, read-only, not device memory */
+const ZERO_PTE = { pfn: -1, shift: PAGE_SHIFT, writable: false } as const;
+
+/** the file's written-or-unwritten extents in file order (byte offsets), to find its holes by search */
+interface HoleMap {
+  starts: number[];
+  ends: number[];
+}
+
+function holeMap(b: BulkTarget, vma: Vma): HoleMap {
+  const ext = b.sb.extentsQuiet(vma.mapping.host!).slice().sort((x, y) => x.fileOffset - y.fileOffset);
+  return { starts: ext.map((e) => e.fileOffset), ends: ext.map((e) => e.fileOffset + e.length) };
+}
+
+/**
+ * The run of read faults from `a` that each find a hole or an unwritten
+ * extent (dax_iomap_pte_fault → dax_load_hole, a zero-page PTE, no DAX entry
+ * and no device access in this model) and decide alike: the whole page in
+ * one hole (between two extents, or after the last up to the end of the
+ * file) or in one unwritten extent, inside the vma and the file, before the
+ * next page-table entry, and inside one 2 MiB window (each page first tries
+ * a PMD fault, which looks at its window). `key` names the shape of the
+ * fault, when two such runs make the same calls: an unwritten extent or a
+ * hole, and whether the PMD attempt falls back at once or looks at a window
+ * lying wholly in that piece. Undefined when `a` is not in a hole.
+ */
+function holeRun(b: BulkTarget, vma: Vma, a: number, h: HoleMap): { n: number; key: string | undefined } | undefined {
+  const inode = vma.mapping.host;
+  if (!inode) return undefined;
+  const pos = (vma.pgoff + (a - vma.start) / PAGE_SIZE) * PAGE_SIZE;
+  const fileEnd = Math.ceil(inode.size / PAGE_SIZE) * PAGE_SIZE;
+  if (pos >= fileEnd) return undefined;
+  // the last extent starting at or before pos
+  let lo = 0;
+  let hi = h.starts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (h.starts[mid]! <= pos) lo = mid + 1;
+    else hi = mid;
+  }
+  const i = lo - 1;
+  let start: number;
+  let end: number;
+  let kind: string;
+  if (i >= 0 && pos < h.ends[i]!) {
+    // inside an extent: a hole run only when it is unwritten (mapQuiet knows written pieces only)
+    if (b.sb.mapQuiet(inode, pos, PAGE_SIZE)) return undefined;
+    [start, end, kind] = [h.starts[i]!, h.ends[i]!, 'unwritten'];
+  } else {
+    [start, end, kind] = [i >= 0 ? h.ends[i]! : 0, i + 1 < h.starts.length ? h.starts[i + 1]! : Infinity, 'hole'];
+  }
+  // the piece past the end of the file reads as a hole too, up to the page holding EOF
+  end = Math.min(end, fileEnd);
+  // a page only partly in the piece (blocks smaller than a page) is not alike
+  if (start > pos || end < pos + PAGE_SIZE) return undefined;
+  const winEnd = a - (a % PMD_SIZE) + PMD_SIZE;
+  let len = Math.min(end - pos, vma.end - a, winEnd - a);
+  len -= len % PAGE_SIZE;
+  const vpn = a / PAGE_SIZE;
+  const next = vma.ptes.firstIn(vpn, vpn + len / PAGE_SIZE);
+  if (next) len = (next.start - vpn) * PAGE_SIZE;
+  if (len <= 0) return undefined;
+  let key: string | undefined;
+  if (pmdFallsBackAtOnce(vma, inode, a, false)) key = `${kind}/pte`;
+  else {
+    const wpos = pos - (a % PMD_SIZE);
+    if (wpos >= start && wpos + PMD_SIZE <= end) key = `${kind}/pmd`;
+  }
+  return { n: len / PAGE_SIZE, key };
 }
 
 interface BulkTarget {

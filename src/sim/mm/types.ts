@@ -7,7 +7,7 @@ import type { Prot, MapFlags } from '../scenario/types';
 
 /** One page-table entry range of a VMA, keyed by virtual page number. */
 export interface Pte {
-  /** pfn mapped at the range's first virtual page (linear) */
+  /** pfn mapped at the range's first virtual page (linear); -1, the same for every page, for a page that is not device memory (the zero page of a hole, a page-cache page) */
   pfn: number;
   /** PAGE_SHIFT, PMD_SHIFT or PUD_SHIFT: the size of the entry that maps it */
   shift: number;
@@ -15,7 +15,7 @@ export interface Pte {
 }
 
 export const pteOps = {
-  split: (v: Pte, d: number): Pte => ({ ...v, pfn: v.pfn + d }),
+  split: (v: Pte, d: number): Pte => (v.pfn < 0 ? v : { ...v, pfn: v.pfn + d }),
   eq: (a: Pte, b: Pte): boolean => a.pfn === b.pfn && a.shift === b.shift && a.writable === b.writable,
 };
 

@@ -114,16 +114,21 @@ export function compareWithSimulator(s: Scenario, k: KernelReport): Disagreement
     const e = byId.get(n.id);
     if (!e) continue;
     let got: string;
+    const from = session.report.dmesg.length;
     try {
       const sev = session.step(e);
       got = resKey(sev.result);
       // the simulator models the oops too: it agrees when its first oops line is the kernel's
-      const line = session.report.panic ? session.report.dmesg.find((l) => OOPS.test(l)) : undefined;
+      const line = session.report.dmesg.slice(from).find((l) => OOPS.test(l));
       if (line !== undefined) got = `kernel oops: ${line}`;
     } catch (err) {
       got = `threw: ${(err as Error).message}`;
     }
     if (got !== n.reason) out.push({ where: n.id, what: 'result', kernel: [n.reason], simulator: [got] });
+    // what the oops did to the tasks: the one it ran in died of SIGKILL (make_task_dead)
+    const ks = k.signals.filter((x) => x.event === e.id).map(sigKey).sort();
+    const ss = session.report.signals.filter((x) => x.event === e.id).map(sigKey).sort();
+    if (ks.join('\n') !== ss.join('\n')) out.push({ where: e.id, what: 'signals', kernel: ks, simulator: ss });
     break;
   }
   const r = session.report;

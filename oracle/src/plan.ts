@@ -268,6 +268,7 @@ export function buildPlan(s: Scenario): Plan {
   }
   sh.push(`echo ${s.kernel.earlyKill ? 1 : 0} > /proc/sys/vm/memory_failure_early_kill`);
   sh.push(`echo ${s.kernel.recovery ? 1 : 0} > /proc/sys/vm/memory_failure_recovery`);
+  if (s.kernel.panicOnOops !== undefined) sh.push(`echo ${s.kernel.panicOnOops ? 1 : 0} > /proc/sys/kernel/panic_on_oops`);
   sh.push('dmesg > /tmp/dmesg.setup; emit setup-dmesg /tmp/dmesg.setup');
   plan.setupSh = sh.join('\n') + '\n';
 
@@ -389,6 +390,7 @@ function eventLine(s: Scenario, e: EventSpec, plan: Plan): string | { notRun: st
         if (e.kernel.reporting && e.kernel.reporting !== s.kernel.reporting) return { notRun: 'changing the reporting mode mid-run is not possible in the guest' };
         if (e.kernel.earlyKill !== undefined) parts.push(`sysctl /proc/sys/vm/memory_failure_early_kill ${e.kernel.earlyKill ? 1 : 0}`);
         if (e.kernel.recovery !== undefined) parts.push(`sysctl /proc/sys/vm/memory_failure_recovery ${e.kernel.recovery ? 1 : 0}`);
+        if (e.kernel.panicOnOops !== undefined) parts.push(`sysctl /proc/sys/kernel/panic_on_oops ${e.kernel.panicOnOops ? 1 : 0}`);
       }
       if (parts.length > 1) return { notRun: 'set with more than one knob at once is not split in the guest yet' };
       return parts[0] ?? 'sysctl /proc/sys/vm/memory_failure_early_kill ' + (s.kernel.earlyKill ? 1 : 0);

@@ -195,7 +195,8 @@ export function eventBadges(r: RunReport, eventId: string): Badge[] {
     if (d?.kind === 'shutdown' && !/already/.test(s.ret)) out.push({ kind: 'shutdown', label: `shutdown${s.args.flags !== undefined ? ` ${String(s.args.flags)}` : ''}`, detail: `${s.symbol}: ${d.label}` });
   }
   if (ev) {
-    if (ev.result.ret < 0 || ev.result.errno) out.push({ kind: 'errno', label: ev.result.errno ?? String(ev.result.ret), detail: `${eventId} ${ev.do} returned ${ev.result.ret}${ev.result.errno ? ` (${ev.result.errno})` : ''}` });
+    if (ev.result.stopped) out.push({ kind: 'errno', label: ev.result.stopped.reason, detail: `${eventId} ${ev.do} never returned: ${ev.result.stopped.reason === 'oops' ? 'an oops in' : 'blocked in'} ${ev.result.stopped.in}` });
+    else if (ev.result.ret < 0 || ev.result.errno) out.push({ kind: 'errno', label: ev.result.errno ?? String(ev.result.ret), detail: `${eventId} ${ev.do} returned ${ev.result.ret}${ev.result.errno ? ` (${ev.result.errno})` : ''}` });
     else out.push({ kind: 'ok', label: `= ${ev.result.ret}`, detail: `${eventId} ${ev.do} returned ${ev.result.ret}` });
   }
   if (r.panic && ev && r.events[r.events.length - 1]?.id === eventId) out.push({ kind: 'panic', label: 'panic', detail: r.panic });

@@ -8,6 +8,7 @@ import type { Machine } from './machine';
 import { exitTask, mmapInto, populate, unmapVma } from './machine';
 import type { EventSpec, Target } from './scenario/types';
 import { InputError, describeValue } from './errors';
+import { KernelBlocked, KernelOops } from './kernel';
 import { hex, PAGE_SIZE, SECTOR_SIZE, alignDown, alignUp } from './units';
 import { arsInjectClear, arsInjectSet, acpiNfitArsRescan, type NdRegion } from './platform/acpi-nfit';
 import { userAccess } from './mm/fault';
@@ -37,7 +38,12 @@ export function result(ret: number): EventResult {
 function liveTask(m: Machine, e: EventSpec, pid: number): Task {
   const t = m.k.task(pid);
   if (!t) throw new InputError(`${e.path}/process`, 'process', pid, `${e.id}: no process with pid ${pid}`);
+  // a process an oops killed, or one asleep for good, does nothing more: the
+  // event does not run (a run under another design may not oops, so the
+  // scenario itself is not wrong)
+  if (!t.alive && t.oopsedIn) throw new KernelOops(`${e.id}: process ${pid} (${t.comm}) was killed by the oops in ${t.oopsedIn}`, t.oopsedIn);
   if (!t.alive) throw new InputError(`${e.path}/process`, 'process', pid, `${e.id}: process ${pid} (${t.comm}) has exited`);
+  if (t.blockedIn) throw new KernelBlocked(`${e.id}: process ${pid} (${t.comm}) sleeps for good in ${t.blockedIn}`, t.blockedIn);
   return t;
 }
 
@@ -327,7 +333,14 @@ export function runEvent(m: Machine, e: EventSpec): EventResult {
  * queued for the memory-failure worker runs first.
  */
 export function finishEvent(m: Machine): void {
-  memoryFailureWorkFunc(m.k, null);
+  try {
+    memoryFailureWorkFunc(m.k, null);
+  } finally {
+    deliverPending(m);
+  }
+}
+
+function deliverPending(m: Machine): void {
   for (const t of m.k.tasks) {
     if (!t.pending.length) continue;
     const fatal = t.pending.some((p) => p.signo === 'SIGKILL' || (p.signo === 'SIGBUS' && t.sigbus === 'default'));

@@ -206,7 +206,7 @@ function sameErrno(a: string, b: string): boolean {
 }
 
 function checkResult(
-  x: { event: string; errno?: string; bytes?: number; ret?: number },
+  x: { event: string; errno?: string; bytes?: number; ret?: number; stopped?: 'oops' | 'blocked' },
   snap: ReportSnapshot,
 ): string {
   const ev = snap.events.find((v) => v.id === x.event);
@@ -214,13 +214,23 @@ function checkResult(
   if (x.errno !== undefined) wanted.push(`fail with ${x.errno}`);
   if (x.bytes !== undefined) wanted.push(`return ${x.bytes} bytes`);
   if (x.ret !== undefined) wanted.push(`return ${x.ret}`);
+  if (x.stopped !== undefined) wanted.push(x.stopped === 'oops' ? 'be stopped by an oops' : 'block for good');
   const expected = `expected ${x.event} to ${wanted.join(' and ') || 'have run'}`;
   if (!ev) {
     const ran = snap.events.map((v) => v.id);
     return `${expected}; ${x.event} has not run (events so far: ${ran.length ? limitList(ran, ', ') : 'none'})`;
   }
-  const { ret } = ev.result;
+  const { ret, stopped } = ev.result;
   const errno = ev.result.errno ?? (ret < 0 ? retName(ret).replace(/^-/, '') : undefined);
+  if (stopped) {
+    // an event that never completed has no return value to compare
+    if (x.stopped === stopped.reason && x.errno === undefined && x.bytes === undefined && x.ret === undefined) return '';
+    return `${expected}; ${x.event} (${ev.do}) never completed: ${stopped.reason === 'oops' ? 'an oops in' : 'it blocked in'} ${stopped.in}`;
+  }
+  if (x.stopped !== undefined) {
+    const happened = ret < 0 ? `failed with ${errno} (${ret})` : `returned ${ret}`;
+    return `${expected}; ${x.event} (${ev.do}) completed and ${happened}`;
+  }
   let ok = true;
   if (x.errno !== undefined && !(ret < 0 && errno !== undefined && sameErrno(errno, x.errno))) ok = false;
   if (x.bytes !== undefined && !(ret >= 0 && ret === x.bytes)) ok = false;

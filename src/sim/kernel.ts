@@ -47,6 +47,39 @@ export class KernelPanic extends Error {
   }
 }
 
+/**
+ * An oops that is not a panic (panic_on_oops = 0): oops_end →
+ * rewind_stack_and_make_dead(SIGKILL). The context that oopsed never returns;
+ * the event stops at the edge (Session.step), where the SIGKILL queued for
+ * the current task (if any) is delivered.
+ */
+export class KernelOops extends Error {
+  constructor(
+    message: string,
+    /** the kernel symbol the oops happened in (its RIP) */
+    readonly symbol: string,
+  ) {
+    super(message);
+    this.name = 'KernelOops';
+  }
+}
+
+/**
+ * A context that sleeps for good: mutex_lock() on a mutex whose holder died
+ * in an oops. The event stops there (Session.step); the task, if any, stays
+ * blocked and runs nothing more.
+ */
+export class KernelBlocked extends Error {
+  constructor(
+    message: string,
+    /** where it sleeps, e.g. mutex_lock(&mf_mutex) */
+    readonly symbol: string,
+  ) {
+    super(message);
+    this.name = 'KernelBlocked';
+  }
+}
+
 export class Kernel {
   readonly tr: Tracer;
   /** the decisions of the running event that say who is told and why (src/sim/verdicts.ts) */
@@ -76,6 +109,12 @@ export class Kernel {
   readonly mfStats: MfStats = { total: 0, ignored: 0, failed: 0, delayed: 0, recovered: 0 };
   /** per-CPU memory_failure fifo entries waiting for the worker */
   readonly mfQueue: { pfn: number; flags: number }[] = [];
+  /** die_counter of arch/x86/kernel/dumpstack.c: the [#N] of each oops header */
+  dieCounter = 0;
+  /** mf_mutex held by a context that oopsed inside memory_failure() (it is never unlocked); null when free */
+  mfMutexHolder: { event: string; context: string } | null = null;
+  /** the memory_failure work item sleeps in mutex_lock(&mf_mutex) for good: the fifo is never drained again */
+  mfWorkerStuck = false;
   private nextMappingId = 1;
 
   constructor(

@@ -97,6 +97,7 @@ const BYTE_RESULTS = new Set(['read', 'write']);
  */
 export function formatEventResult(ev: Pick<ReportEvent, 'do' | 'result'>, short = false): string {
   const r = ev.result;
+  if (r.stopped) return r.stopped.reason === 'oops' ? (short ? 'oops' : `never returned: oops in ${r.stopped.in}`) : short ? 'blocked' : `never returned: blocked in ${r.stopped.in}`;
   if (r.ret < 0) return r.errno ? (short ? `-${r.errno}` : `-${r.errno} (${r.ret})`) : String(r.ret);
   return BYTE_RESULTS.has(ev.do) ? `${r.ret} byte${r.ret === 1 ? '' : 's'}` : String(r.ret);
 }

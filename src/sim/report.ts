@@ -43,6 +43,12 @@ export interface EventResult {
   /** what the system call or action returned: a byte count, 0, or a negative errno */
   ret: number;
   errno?: string;
+  /**
+   * extension: the event never completed. oops: the context it ran in oopsed
+   * and was killed (ret is 0 and means nothing); blocked: it sleeps for good
+   * (a mutex held by a context that oopsed). `in` names where.
+   */
+  stopped?: { reason: 'oops' | 'blocked'; in: string };
 }
 
 export interface ReportEvent {

@@ -10,7 +10,7 @@
 import type { Design, EventSpec, Scenario } from './scenario/types';
 import { buildMachine, type Machine } from './machine';
 import { finishEvent, runEvent } from './events';
-import { KernelPanic } from './kernel';
+import { KernelBlocked, KernelOops, KernelPanic } from './kernel';
 import { hwpoisonEntries, type ReportEvent, type RunReport } from './report';
 import { evaluateExpectation, type ReportSnapshot } from './expect';
 import { InputError } from './errors';
@@ -80,7 +80,19 @@ export class Session {
       ev = { id: e.id, do: e.do, at, result: res, span: rootSpan(m, before.spans) };
       this.report.verdicts.push(...eventVerdicts(m.k, e.id, m.k.why.take(), devdaxOf(m)));
     } catch (err) {
-      if (err instanceof KernelPanic) {
+      if (err instanceof KernelOops || err instanceof KernelBlocked) {
+        // the context never returns: an oops killed it (its SIGKILL is
+        // delivered now), or it sleeps for good; the event ends here. What
+        // the kworker still had queued may block it too (nothing more to say)
+        try {
+          finishEvent(m);
+        } catch (again) {
+          if (!(again instanceof KernelBlocked)) throw again;
+        }
+        const stopped = { reason: err instanceof KernelOops ? ('oops' as const) : ('blocked' as const), in: err.symbol };
+        ev = { id: e.id, do: e.do, at, result: { ret: 0, stopped }, span: rootSpan(m, before.spans) };
+        this.report.verdicts.push(...eventVerdicts(m.k, e.id, m.k.why.take(), devdaxOf(m)));
+      } else if (err instanceof KernelPanic) {
         this.report.panic = err.message;
         ev = { id: e.id, do: e.do, at, result: { ret: 0 }, span: rootSpan(m, before.spans) };
         this.report.verdicts.push(...eventVerdicts(m.k, e.id, m.k.why.take(), devdaxOf(m)));

@@ -102,9 +102,57 @@ const EXPECTED: Record<string, string[]> = {
     "e2 4102/m0 /dev/dax0.0[0x0,0x400000) unmapped only kill_dev_dax",
     "e3 4102/m0 /dev/dax0.0[0x200000,0x201000) SIGBUS do_sigbus",
   ],
+  "dax-shared-oops-mf-mutex upstream": [
+    "e1 9100/m0 /mnt/pmem/a[0x0,0x1000) none dax_lock_folio",
+    "e1 9101/m0 /mnt/pmem/b[0x0,0x1000) killed make_task_dead",
+    "e2 9102/m0 /mnt/pmem/c[0x1000,0x2000) none memory_failure",
+    "e2 9103/m0 /mnt/pmem/c[0x1000,0x2000) none memory_failure",
+    "e4 9102/m0 /mnt/pmem/c[0x2000,0x3000) none memory_failure",
+    "e4 9103/m0 /mnt/pmem/c[0x2000,0x3000) none memory_failure",
+  ],
+  "dax-shared-oops-mf-mutex page-mapping": [
+    "e1 9100/m0 /mnt/pmem/a[0x0,0x1000) none mf_generic_kill_procs",
+    "e1 9101/m0 /mnt/pmem/b[0x0,0x1000) AR kill_proc",
+    "e2 9102/m0 /mnt/pmem/c[0x1000,0x2000) AR kill_proc",
+    "e2 9103/m0 /mnt/pmem/c[0x1000,0x2000) unmapped only task_early_kill",
+    "e4 9102/m0 /mnt/pmem/c[0x2000,0x3000) unmapped only task_early_kill",
+    "e4 9103/m0 /mnt/pmem/c[0x2000,0x3000) AR kill_proc",
+  ],
+  "dax-shared-oops-mf-mutex corrupted-range": [
+    "e1 9100/m0 /mnt/pmem/a[0x0,0x1000) none dax_lock_folio",
+    "e1 9101/m0 /mnt/pmem/b[0x0,0x1000) killed make_task_dead",
+    "e2 9102/m0 /mnt/pmem/c[0x1000,0x2000) none memory_failure",
+    "e2 9103/m0 /mnt/pmem/c[0x1000,0x2000) none memory_failure",
+    "e4 9102/m0 /mnt/pmem/c[0x2000,0x3000) none memory_failure",
+    "e4 9103/m0 /mnt/pmem/c[0x2000,0x3000) none memory_failure",
+  ],
+  "dax-shared-oops-mf-mutex pagemap-failure": [
+    "e1 9100/m0 /mnt/pmem/a[0x0,0x1000) none mf_generic_kill_procs",
+    "e1 9101/m0 /mnt/pmem/b[0x0,0x1000) AR kill_proc",
+    "e2 9102/m0 /mnt/pmem/c[0x1000,0x2000) AR kill_proc",
+    "e2 9103/m0 /mnt/pmem/c[0x1000,0x2000) unmapped only task_early_kill",
+    "e4 9102/m0 /mnt/pmem/c[0x2000,0x3000) unmapped only task_early_kill",
+    "e4 9103/m0 /mnt/pmem/c[0x2000,0x3000) AR kill_proc",
+  ],
+  "dax-shared-oops-panic-on-oops upstream": [
+    "e2 9101/m0 /mnt/pmem/b[0x0,0x1000) none dax_lock_folio",
+  ],
+  "dax-shared-oops-panic-on-oops page-mapping": [
+    "e2 9101/m0 /mnt/pmem/b[0x0,0x1000) AR kill_proc",
+  ],
+  "dax-shared-oops-panic-on-oops corrupted-range": [
+    "e2 9101/m0 /mnt/pmem/b[0x0,0x1000) none dax_lock_folio",
+  ],
+  "dax-shared-oops-panic-on-oops pagemap-failure": [
+    "e2 9101/m0 /mnt/pmem/b[0x0,0x1000) AR kill_proc",
+  ],
+  "ghes-estatus-print upstream": [],
+  "ghes-estatus-print page-mapping": [],
+  "ghes-estatus-print corrupted-range": [],
+  "ghes-estatus-print pagemap-failure": [],
   "dm-corrupted-range-forwarding upstream": [
     "e1 4301/m0 /mnt/dm/clone[0x1000,0x2000) none dax_lock_folio",
-    "e1 4300/m0 /mnt/dm/linear[0x1000,0x2000) none dax_lock_folio",
+    "e1 4300/m0 /mnt/dm/linear[0x1000,0x2000) killed make_task_dead",
   ],
   "dm-corrupted-range-forwarding page-mapping": [
     "e1 4301/m0 /mnt/dm/clone[0x1000,0x2000) AO kill_proc",

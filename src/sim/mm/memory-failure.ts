@@ -2,7 +2,7 @@
 // dev_pagemap path, the generic page->mapping handler, the filesystem-driven
 // mf_dax_kill_procs, process collection, unmapping and signalling.
 
-import { KernelPanic, MF, mfFlagsName, type Kernel } from '../kernel';
+import { KernelBlocked, KernelOops, KernelPanic, MF, mfFlagsName, type Kernel } from '../kernel';
 import { EBUSY, EIO, ENXIO, EOPNOTSUPP } from '../errno';
 import { hex, PAGE_SHIFT, PAGE_SIZE } from '../units';
 import { naiveIntervals } from '../intervals';
@@ -45,6 +45,16 @@ export function memoryFailure(k: Kernel, pfn: number, flags: number): number {
       const msg = `Kernel panic - not syncing: Memory failure on page ${pfn.toString(16)}`;
       k.log(msg);
       throw new KernelPanic(msg);
+    }
+    // mutex_lock(&mf_mutex): a context that oopsed inside memory_failure()
+    // died holding it, and a mutex is never released for a dead owner, so
+    // this context sleeps here for good (TASK_UNINTERRUPTIBLE, no line logged)
+    if (k.mfMutexHolder) {
+      const h = k.mfMutexHolder;
+      const who = k.current ? `${k.current.comm}:${k.current.pid}` : 'a kworker';
+      if (k.current) k.current.blockedIn = 'mutex_lock(&mf_mutex)';
+      k.why.note({ kind: 'route-failed', symbol: 'memory_failure', ret: 'blocked', why: `memory_failure() blocked in mutex_lock(&mf_mutex) (${who}): the mutex is still held by ${h.context}, which oopsed in ${h.event}; nothing after it runs and nobody is told.`, span: k.why.span });
+      throw new KernelBlocked(`memory_failure(${hex(pfn)}) blocked in mutex_lock(&mf_mutex), held since the oops in ${h.event} (${h.context})`, 'mutex_lock(&mf_mutex)');
     }
     const pgmap = k.pgmapOf(pfn);
     if (pgmap) return memoryFailureDevPagemap(k, pfn, flags, pgmap);
@@ -117,14 +127,10 @@ function mfGenericKillProcs(k: Kernel, pfn: number, flags: number, pgmap: DevPag
     if (owner && owner.kind === 'shared') {
       k.why.note({ kind: 'oops', symbol: 'dax_lock_folio', why: 'dax_lock_folio() took PAGE_MAPPING_DAX_SHARED for a mapping and oopsed in the consumer\'s context; the event stopped there and nobody was told.', span: k.why.span });
       // 6.12's dax_lock_folio takes PAGE_MAPPING_DAX_SHARED ((void *)0x1) for a
-      // mapping and dereferences it: an oops in the consumer's context, with
-      // mf_mutex still held (every later memory_failure() would hang).
-      // an address below PAGE_SIZE: page_fault_oops calls it a NULL pointer dereference
-      k.log('BUG: kernel NULL pointer dereference, address: 0000000000000001');
-      k.log('#PF: supervisor read access in kernel mode');
-      k.log('Oops: 0000 [#1] PREEMPT SMP NOPTI');
-      k.log('RIP: 0010:dax_lock_folio');
-      throw new KernelPanic('Oops in dax_lock_folio: a reflinked DAX page (PAGE_MAPPING_DAX_SHARED) reached mf_generic_kill_procs');
+      // mapping and dereferences it: a page fault in kernel mode on a
+      // not-present address below PAGE_SIZE, which page_fault_oops reports
+      // (show_fault_oops, __die, oops_end).
+      daxLockFolioOops(k);
     }
     if (!cookie || !owner || owner.kind !== 'file') return -EBUSY;
     setPageHWPoison(k, headPfn);
@@ -134,6 +140,45 @@ function mfGenericKillProcs(k: Kernel, pfn: number, flags: number, pgmap: DevPag
     k.tr.call('fsdax', 'dax_unlock_folio', { pfn: hex(headPfn) }, () => undefined);
     return 0;
   });
+}
+
+/** where dax_lock_folio faults in Debian's 6.12.117 vmlinux: the RIP the recorded oops printed (oracle/recorded/reflink-no-rmapbt) */
+const DAX_LOCK_FOLIO_FAULT = 'dax_lock_folio+0x49/0x120';
+
+/**
+ * page_fault_oops for the read of PAGE_MAPPING_DAX_SHARED->host in
+ * dax_lock_folio (error code 0: a read, kernel mode, page not present).
+ * show_fault_oops prints the BUG and #PF lines, __die the header and the
+ * registers, page_fault_oops the CR2 summary, oops_end the end-of-trace
+ * marker and the registers of the first oops again. Then oops_end panics
+ * ("Fatal exception") with panic_on_oops, or kills the current context with
+ * SIGKILL (make_task_dead): memory_failure() never reaches its
+ * mutex_unlock(&mf_mutex). The page-table walk, CPU, Code, register, call
+ * trace and module lines depend on the machine and are not modelled.
+ */
+function daxLockFolioOops(k: Kernel): never {
+  const address = '0000000000000001';
+  k.log(`BUG: kernel NULL pointer dereference, address: ${address}`);
+  k.log('#PF: supervisor read access in kernel mode');
+  k.log('#PF: error_code(0x0000) - not-present page');
+  k.log(`Oops: Oops: 0000 [#${++k.dieCounter}] PREEMPT SMP NOPTI`);
+  k.log(`RIP: 0010:${DAX_LOCK_FOLIO_FAULT}`);
+  k.log(`CR2: ${address}`);
+  k.log('---[ end trace 0000000000000000 ]---');
+  // the executive summary: the registers of the first oops
+  k.log(`RIP: 0010:${DAX_LOCK_FOLIO_FAULT}`);
+  if (k.cfg.panicOnOops) {
+    k.log('Kernel panic - not syncing: Fatal exception');
+    throw new KernelPanic('Fatal exception (panic_on_oops): oops in dax_lock_folio on a reflinked DAX page (PAGE_MAPPING_DAX_SHARED)');
+  }
+  const t = k.current;
+  const context = t ? `${t.comm}:${t.pid}` : 'a kworker';
+  k.mfMutexHolder = { event: k.event, context };
+  k.tr.call('process', 'make_task_dead', { pid: t ? t.pid : 'kworker', signr: 'SIGKILL' }, () => {
+    if (t) t.oopsedIn = 'dax_lock_folio';
+    if (t) k.queueSignalAs(t, { signo: 'SIGKILL', code: 'none' }, 'make_task_dead', 'The oops in dax_lock_folio() killed the task it ran in (oops_end → make_task_dead(SIGKILL)), inside memory_failure() with mf_mutex held');
+  });
+  throw new KernelOops(`Oops in dax_lock_folio: a reflinked DAX page (PAGE_MAPPING_DAX_SHARED) reached mf_generic_kill_procs; ${context} was killed with mf_mutex held`, 'dax_lock_folio');
 }
 
 export function setPageHWPoison(k: Kernel, pfn: number): void {
@@ -749,6 +794,9 @@ export function memoryFailureQueue(k: Kernel, pfn: number, flags: number): void 
  */
 export function memoryFailureWorkFunc(k: Kernel, ctx: Task | null = null): void {
   if (!k.mfQueue.length) return;
+  // the work item sleeps for good in mutex_lock(&mf_mutex): a work item does
+  // not run twice at once, so whatever was queued after waits forever
+  if (!ctx && k.mfWorkerStuck) return;
   const saved = k.current;
   k.current = ctx;
   try {
@@ -759,6 +807,9 @@ export function memoryFailureWorkFunc(k: Kernel, ctx: Task | null = null): void 
         else memoryFailure(k, pfn, flags);
       }
     });
+  } catch (err) {
+    if (!ctx && err instanceof KernelBlocked) k.mfWorkerStuck = true;
+    throw err;
   } finally {
     k.current = saved;
   }

@@ -167,6 +167,10 @@ export class Task {
   /** signals pending delivery at the end of the current event */
   pending: PendingSignal[] = [];
   alive = true;
+  /** set when the task sleeps for good in the kernel (mutex_lock(&mf_mutex) after an oops left it held) */
+  blockedIn: string | null = null;
+  /** set when an oops killed the task (make_task_dead): the symbol it oopsed in */
+  oopsedIn: string | null = null;
   constructor(
     readonly pid: number,
     readonly comm: string,

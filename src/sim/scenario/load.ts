@@ -704,9 +704,9 @@ function explainAlternatives(e: ErrorObject, problems: Problems): void {
       return problems.add(at, pick(value, ['memdev', 'region']), `needs exactly one of memdev or region (found ${both ? 'both' : 'neither'})`);
     }
     case 'event-set':
-      return problems.add(at, value, 'set changes nothing (expected design, earlyKill, recovery, reporting, or process + mceKill)');
+      return problems.add(at, value, 'set changes nothing (expected design, earlyKill, recovery, reporting, panicOnOops, or process + mceKill)');
     case 'resultExpectation':
-      return problems.add(at, value, 'a result expectation needs errno, bytes or ret');
+      return problems.add(at, value, 'a result expectation needs errno, bytes, ret or stopped');
     default:
       return problems.bad(at, value, `matches none of the allowed forms`);
   }
@@ -941,6 +941,7 @@ interface RawEvent extends RawMapping {
   earlyKill?: boolean;
   recovery?: boolean;
   reporting?: KernelConfig['reporting'];
+  panicOnOops?: boolean;
   mceKill?: 'default' | 'early' | 'late';
   memdev?: string;
   dpa?: Num;
@@ -949,7 +950,7 @@ interface RawEvent extends RawMapping {
 interface RawExpectation {
   signal?: { pid: Num; signo?: 'SIGBUS' | 'SIGKILL'; code?: SignalCode; addr?: Num; lsb?: number };
   noSignal?: { pid: Num };
-  result?: { event: string; errno?: string; bytes?: Num; ret?: number };
+  result?: { event: string; errno?: string; bytes?: Num; ret?: number; stopped?: 'oops' | 'blocked' };
   badblocks?: { device: string; ranges: [Num, Num][] };
   dmesg?: { contains?: string; notContains?: string };
   fs?: { mount: string; shutdown: string };
@@ -1941,7 +1942,7 @@ class Normalizer {
   }
 
   private setEvent(raw: RawEvent, path: string, state: EventState): EventBody {
-    const kernel = compact<Partial<KernelConfig>>({ design: raw.design, earlyKill: raw.earlyKill, recovery: raw.recovery, reporting: raw.reporting });
+    const kernel = compact<Partial<KernelConfig>>({ design: raw.design, earlyKill: raw.earlyKill, recovery: raw.recovery, reporting: raw.reporting, panicOnOops: raw.panicOnOops });
     const process = raw.process === undefined ? undefined : this.requireProcess(raw.process, `${path}/process`, state);
     return compact({ do: 'set' as const, kernel: Object.keys(kernel).length ? kernel : undefined, process, mceKill: raw.mceKill });
   }
@@ -2022,14 +2023,14 @@ class Normalizer {
     return pid;
   }
 
-  private resultExpectation(raw: NonNullable<RawExpectation['result']>, path: string, after: number | undefined): { event: string; errno?: string; bytes?: number; ret?: number } {
+  private resultExpectation(raw: NonNullable<RawExpectation['result']>, path: string, after: number | undefined): { event: string; errno?: string; bytes?: number; ret?: number; stopped?: 'oops' | 'blocked' } {
     const index = this.eventIds.get(raw.event);
     if (index === undefined) {
       this.problems.bad(`${path}/event`, raw.event, `is not an event id (events: ${describeList(this.eventIds.keys())})`);
     } else if (after !== undefined && index > after) {
       this.problems.bad(`${path}/event`, raw.event, `has not run yet when this is checked (right after events[${after}]); move it to that event or to the top-level expect`);
     }
-    return compact({ event: raw.event, errno: raw.errno, bytes: raw.bytes === undefined ? undefined : this.size(raw.bytes, `${path}/bytes`), ret: raw.ret });
+    return compact({ event: raw.event, errno: raw.errno, bytes: raw.bytes === undefined ? undefined : this.size(raw.bytes, `${path}/bytes`), ret: raw.ret, stopped: raw.stopped });
   }
 
   private badblocksExpectation(raw: NonNullable<RawExpectation['badblocks']>, path: string): { device: string; ranges: [number, number][] } {

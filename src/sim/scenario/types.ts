@@ -21,6 +21,13 @@ export interface KernelConfig {
   recovery: boolean;
   /** native = x86 machine check; firmware-first = APEI GHES */
   reporting: 'native' | 'firmware-first';
+  /**
+   * kernel.panic_on_oops: an oops panics ("Fatal exception") instead of
+   * killing the context. Absent means 0, Debian's default
+   * (CONFIG_PANIC_ON_OOPS is not set); absent rather than false so that
+   * recorded scenarios keep their hashes.
+   */
+  panicOnOops?: boolean;
 }
 
 export interface RegionSpec {
@@ -201,7 +208,7 @@ export type SignalCode = 'BUS_MCEERR_AR' | 'BUS_MCEERR_AO' | 'BUS_ADRERR' | 'SI_
 export type Expectation = { path: string } & (
   | { signal: { pid: number; signo?: 'SIGBUS' | 'SIGKILL'; code?: SignalCode; addr?: number; lsb?: number } }
   | { noSignal: { pid: number } }
-  | { result: { event: string; errno?: string; bytes?: number; ret?: number } }
+  | { result: { event: string; errno?: string; bytes?: number; ret?: number; stopped?: 'oops' | 'blocked' } }
   | { badblocks: { device: string; ranges: [number, number][] } }
   | { dmesg: { contains?: string; notContains?: string } }
   | { fs: { mount: string; shutdown: string } }

@@ -169,8 +169,7 @@ export class Tracer {
    * advanced by n times `dur`.
    */
   repeatQuiet(n: number, dur: number): void {
-    for (const [sym, c] of this.quietTrail) this.calls.set(sym, (this.calls.get(sym) ?? 0) + c * n);
-    this.now += dur * n;
+    this.repeatTrail(this.quietTrail, n, dur);
   }
 
   /**

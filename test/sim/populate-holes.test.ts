@@ -13,8 +13,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadScenario } from '../../src/sim/scenario/load';
 import { Session } from '../../src/sim/run';
-import { expandDmesg } from './helpers';
-import { setNaiveIntervals, type RangeMap } from '../../src/sim/intervals';
+import { expandDmesg, flat } from './helpers';
+import { setNaiveIntervals } from '../../src/sim/intervals';
 import type { Design } from '../../src/sim/scenario/types';
 import type { XfsSuperBlock } from '../../src/sim/fs/xfs/xfs_super';
 
@@ -61,26 +61,6 @@ const EVENTS = `${BEFORE}  - { do: madvise-hwpoison, process: 100, addr: 0x7f000
   - { do: madvise-hwpoison, process: 102, addr: 0x7f2000000000, length: 4096 }
   - { do: unbind, namespace: namespace0.0 }
 `;
-
-/** a range map written out as merged linear runs, so two maps compare by what they map */
-function flat<V extends object>(m: RangeMap<V>): unknown[] {
-  const out: { start: number; end: number; value: Record<string, unknown> }[] = [];
-  for (const r of m.all()) {
-    const v = r.value as Record<string, unknown>;
-    const last = out[out.length - 1];
-    if (last && last.end === r.start) {
-      const d = r.start - last.start;
-      const step = (k: string): number => (v[k] === -1 ? 0 : d);
-      const same = Object.keys(v).every((k) => (typeof v[k] === 'number' && (k === 'pfn' || k === 'index') ? v[k] === (last.value[k] as number) + step(k) : v[k] === last.value[k]));
-      if (same) {
-        last.end = r.end;
-        continue;
-      }
-    }
-    out.push({ start: r.start, end: r.end, value: Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typeof x === 'object' && x !== null ? ((x as { id?: number }).id ?? 'obj') : x])) });
-  }
-  return out;
-}
 
 /**
  * What fallocate(2) leaves, in the data fork: blocks [off, off + len) of

@@ -7,8 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadScenario } from '../../src/sim/scenario/load';
 import { runScenarioFull } from '../../src/sim/run';
-import { expandDmesg } from './helpers';
-import { setNaiveIntervals, type RangeMap } from '../../src/sim/intervals';
+import { expandDmesg, flat } from './helpers';
+import { setNaiveIntervals } from '../../src/sim/intervals';
 import type { Design } from '../../src/sim/scenario/types';
 
 const SCENARIO = (design: Design, events: string) => `
@@ -42,25 +42,6 @@ const EVENTS = `
   - { do: mmap, process: 101, id: m1, file: /mnt/pmem/tail, length: 8KiB, populate: true }
   - { do: madvise-hwpoison, process: 100, addr: 0x7f0000203000, length: 4096 }
 `;
-
-/** a range map written out as merged linear runs, so two maps compare by what they map */
-function flat<V extends object>(m: RangeMap<V>): unknown[] {
-  const out: { start: number; end: number; value: Record<string, unknown> }[] = [];
-  for (const r of m.all()) {
-    const v = r.value as Record<string, unknown>;
-    const last = out[out.length - 1];
-    if (last && last.end === r.start) {
-      const d = r.start - last.start;
-      const same = Object.keys(v).every((k) => (typeof v[k] === 'number' && (k === 'pfn' || k === 'index') ? v[k] === (last.value[k] as number) + d : v[k] === last.value[k]));
-      if (same) {
-        last.end = r.end;
-        continue;
-      }
-    }
-    out.push({ start: r.start, end: r.end, value: Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typeof x === 'object' && x !== null ? ((x as { id?: number }).id ?? 'obj') : x])) });
-  }
-  return out;
-}
 
 function run(design: Design, naive: boolean) {
   setNaiveIntervals(naive);

@@ -44,6 +44,12 @@ export function mmPopulate(k: Kernel, t: Task, vma: Vma): void {
     k.tr.summary('mm', 'do_user_addr_fault', { pid: t.pid, vma: vma.id, from: hex(stretch.from), to: hex(stretch.to), runs: stretch.runs, write: false }, stretch.faults, stretch.t, 'VM_FAULT_NOPAGE');
     stretch = undefined;
   };
+  /** a run of `faults` faults from `from`, begun at clock `t`, joins the quiet stretch */
+  const addToStretch = (t0: number, from: number, faults: number): void => {
+    stretch ??= { t: t0, from, to: from, faults: 0, runs: 0 };
+    stretch.runs++;
+    stretch.faults += faults;
+  };
   try {
     const write = vma.flags === 'private' && vma.prot === 'rw';
     const bulk = !write && !naiveIntervals() ? bulkTarget(k, vma) : undefined;
@@ -84,11 +90,7 @@ export function mmPopulate(k: Kernel, t: Task, vma: Vma): void {
           } else if (hole.n > 1) k.tr.replay(mark, hole.n, { addr: `${hex(a)}..${hex(a + (hole.n - 1) * PAGE_SIZE)}` });
         }
         runs++;
-        if (quietHole) {
-          stretch ??= { t: before, from: a, to: a, faults: 0, runs: 0 };
-          stretch.runs++;
-          stretch.faults += hole.n;
-        }
+        if (quietHole) addToStretch(before, a, hole.n);
         a += hole.n * PAGE_SIZE;
         if (stretch) stretch.to = a - PAGE_SIZE;
         continue;
@@ -107,12 +109,10 @@ export function mmPopulate(k: Kernel, t: Task, vma: Vma): void {
           const piece = bulk!.sb.mapQuiet(vma.mapping.host!, pos, PAGE_SIZE)!;
           daxBulkInsert(k, vma, a, a + n * PAGE_SIZE, false, (bulk!.sb.bdev.linearSpa! + piece.devOffset) / PAGE_SIZE, piece.shared);
           k.tr.repeatTrail(known.trail, n, known.dur);
-          stretch ??= { t: before, from: a, to: a, faults: 0, runs: 0 };
-          stretch.runs++;
-          stretch.faults += n;
+          addToStretch(before, a, n);
           runs++;
           a += n * PAGE_SIZE;
-          stretch.to = a - PAGE_SIZE;
+          stretch!.to = a - PAGE_SIZE;
           continue;
         }
       }
@@ -146,11 +146,7 @@ export function mmPopulate(k: Kernel, t: Task, vma: Vma): void {
       }
       const more = representative ? sameRun(k, bulk!, vma, a - (a % unit), unit) : 0;
       if (quiet && key !== undefined && unit === PAGE_SIZE && !triedPmd && faulted) shapes.set(key, { trail: k.tr.lastQuietTrail(), dur: k.tr.now - before });
-      if (quiet) {
-        stretch ??= { t: before, from: a, to: a, faults: 0, runs: 0 };
-        stretch.runs++;
-        stretch.faults += 1 + more;
-      }
+      if (quiet) addToStretch(before, a, 1 + more);
       if (more > 0) {
         const at = a - (a % unit);
         const first = at + unit;

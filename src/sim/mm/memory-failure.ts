@@ -304,7 +304,8 @@ function pmdUnmapped(mapping: AddressSpace, i: number, end: number): number {
   const e = mapping.entries.rangeAt(i);
   if (!e || !e.value.pmd) return 0;
   const limit = Math.min(end, e.end, i - (i % 512) + 512);
-  for (const vma of mapping.i_mmap) {
+  // only vmas with page-table entries can map any of them (mapping.mapped)
+  for (const vma of mapping.mapped.query(i, limit - 1)) {
     const lo = Math.max(i, vma.pgoff);
     const hi = Math.min(limit, vma.pgoff + vma.pages);
     if (lo >= hi) continue;

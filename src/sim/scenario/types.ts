@@ -1,3 +1,4 @@
+import type { KernelVersion } from '../version';
 // Normalized scenario model: what the loader (load.ts) produces from a
 // *.poison.yaml / *.poison.json file once it has been validated against
 // schema/scenario.schema.json and every size, address and duration has been
@@ -28,6 +29,11 @@ export interface KernelConfig {
    * recorded scenarios keep their hashes.
    */
   panicOnOops?: boolean;
+  /**
+   * the kernel release modelled (issue 15, src/sim/version.ts); absent
+   * means 6.12, so that recorded scenarios keep their hashes
+   */
+  version?: KernelVersion;
 }
 
 export interface RegionSpec {

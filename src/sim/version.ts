@@ -1,0 +1,38 @@
+/**
+ * Kernel releases the lab models (issue 15). A scenario's `kernel.version`
+ * picks one; absent means 6.12, the release the lab was first held to.
+ *
+ * Behaviour that differs between releases asks `sinceVersion(k.cfg, '6.7')`
+ * (true when the modelled kernel has what that mainline release added)
+ * or compares `kernelVersion(k.cfg)` directly; every difference is written
+ * down in docs/kernel-notes.md with both releases' file and function.
+ */
+export type KernelVersion = '6.1' | '6.12';
+
+export const KERNEL_VERSIONS: readonly KernelVersion[] = ['6.1', '6.12'];
+
+export const DEFAULT_KERNEL_VERSION: KernelVersion = '6.12';
+
+/** the modelled release of a kernel config (absent = the default) */
+export function kernelVersion(cfg: { version?: KernelVersion }): KernelVersion {
+  return cfg.version ?? DEFAULT_KERNEL_VERSION;
+}
+
+/** "6.12" → [6, 12] */
+export function versionParts(v: string): [number, number] {
+  const m = /^(\d+)\.(\d+)$/.exec(v);
+  if (!m) throw new Error(`not a kernel version: ${v}`);
+  return [Number(m[1]), Number(m[2])];
+}
+
+/** a is the same release as b or a later one */
+export function versionAtLeast(a: string, b: string): boolean {
+  const [am, an] = versionParts(a);
+  const [bm, bn] = versionParts(b);
+  return am > bm || (am === bm && an >= bn);
+}
+
+/** the modelled kernel has what mainline release `since` added (e.g. MF_MEM_PRE_REMOVE: '6.7') */
+export function sinceVersion(cfg: { version?: KernelVersion }, since: string): boolean {
+  return versionAtLeast(kernelVersion(cfg), since);
+}

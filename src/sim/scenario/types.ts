@@ -1,4 +1,3 @@
-import type { KernelVersion } from '../version';
 // Normalized scenario model: what the loader (load.ts) produces from a
 // *.poison.yaml / *.poison.json file once it has been validated against
 // schema/scenario.schema.json and every size, address and duration has been
@@ -10,6 +9,7 @@ import type { KernelVersion } from '../version';
 // `path` fields are JSON pointers into the source document ("/events/3/spa"),
 // so that a semantic error found later (an address no device owns, a process
 // that has exited) can still be reported at the right line and column.
+import type { KernelVersion } from '../version';
 
 export type Design = 'upstream' | 'page-mapping' | 'corrupted-range' | 'pagemap-failure';
 export const DESIGNS: readonly Design[] = ['upstream', 'page-mapping', 'corrupted-range', 'pagemap-failure'];

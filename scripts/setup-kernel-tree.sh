@@ -7,12 +7,22 @@
 # with `dpkg -x` (never installed, so a newer linux-source-6.12 on the host does
 # not matter). Idempotent: a tree of the pinned release is left alone, a tree of
 # another release is replaced. KERNEL_CACHE overrides the folder (.cache/kernel).
+#   scripts/setup-kernel-tree.sh        6.12 (the default)
+#   scripts/setup-kernel-tree.sh 6.1    linux-source-6.1 at the release src/kernel/releases.json pins
 set -euo pipefail
 cd "$(dirname "$0")/.."
+series=${1:-6.12}
 dest=${KERNEL_CACHE:-.cache/kernel}
-tree=$dest/linux-source-6.12
-release=$(node -p 'require("./src/kernel/symbol-list.json").version')
-debver=$(node -p 'require("./src/kernel/symbol-list.json").debianVersion')
+tree=$dest/linux-source-$series
+case $series in
+  6.12)
+    release=$(node -p 'require("./src/kernel/symbol-list.json").version')
+    debver=$(node -p 'require("./src/kernel/symbol-list.json").debianVersion') ;;
+  6.1)
+    release=$(node -p 'require("./src/kernel/releases.json")["6.1"].version')
+    debver=$(node -p 'require("./src/kernel/releases.json")["6.1"].debianVersion') ;;
+  *) echo "setup-kernel-tree: unknown kernel series $series (expected 6.12 or 6.1)" >&2; exit 2 ;;
+esac
 makefile_release() {
   awk -F' *= *' '$1=="VERSION"{v=$2} $1=="PATCHLEVEL"{p=$2} $1=="SUBLEVEL"{s=$2} $1=="EXTRAVERSION"{e=$2}
     END{print v "." p "." s e}' "$1/Makefile"
@@ -24,26 +34,25 @@ if [ -f "$tree/Makefile" ]; then
 fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/kernel-src.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-pkg="linux-source-6.12=$debver"
+pkg="linux-source-$series=$debver"
 fetch() { (cd "$work" && apt-get download "$pkg" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2 || true); }
 fetch
-if ! ls "$work"/linux-source-6.12_*.deb >/dev/null 2>&1; then
+if ! ls "$work"/linux-source-${series}_*.deb >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then apt-get update -qq; fetch; fi
 fi
-deb=$(ls "$work"/linux-source-6.12_*.deb 2>/dev/null | head -1 || true)
+deb=$(ls "$work"/linux-source-${series}_*.deb 2>/dev/null | head -1 || true)
 if [ -z "$deb" ]; then
-  echo "setup-kernel-tree: could not apt-get download $pkg (as root, apt-get update first; Debian's security archive keeps older 6.12 releases)" >&2
+  echo "setup-kernel-tree: could not apt-get download $pkg (as root, apt-get update first; Debian's security archive keeps older releases)" >&2
   exit 1
 fi
 dpkg -x "$deb" "$work/pkg"
 mkdir -p "$dest"
 rm -rf "$tree.tmp"; mkdir -p "$tree.tmp"
 # only the parts of the tree the symbol table names
-tar -xJf "$work/pkg/usr/src/linux-source-6.12.tar.xz" -C "$tree.tmp" --strip-components=1 \
-  linux-source-6.12/Makefile linux-source-6.12/mm linux-source-6.12/fs linux-source-6.12/drivers/nvdimm \
-  linux-source-6.12/drivers/dax linux-source-6.12/drivers/acpi linux-source-6.12/drivers/md \
-  linux-source-6.12/drivers/cxl linux-source-6.12/arch/x86 linux-source-6.12/include linux-source-6.12/block \
-  linux-source-6.12/kernel linux-source-6.12/tools/testing/nvdimm linux-source-6.12/lib linux-source-6.12/drivers/base
+s=linux-source-$series
+tar -xJf "$work/pkg/usr/src/$s.tar.xz" -C "$tree.tmp" --strip-components=1 \
+  $s/Makefile $s/mm $s/fs $s/drivers/nvdimm $s/drivers/dax $s/drivers/acpi $s/drivers/md \
+  $s/drivers/cxl $s/arch/x86 $s/include $s/block $s/kernel $s/tools/testing/nvdimm $s/lib $s/drivers/base
 got=$(makefile_release "$tree.tmp")
 if [ "$got" != "$release" ]; then
   rm -rf "$tree.tmp"

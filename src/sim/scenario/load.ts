@@ -704,7 +704,7 @@ function explainAlternatives(e: ErrorObject, problems: Problems): void {
       return problems.add(at, pick(value, ['memdev', 'region']), `needs exactly one of memdev or region (found ${both ? 'both' : 'neither'})`);
     }
     case 'event-set':
-      return problems.add(at, value, 'set changes nothing (expected design, earlyKill, recovery, reporting, panicOnOops, or process + mceKill)');
+      return problems.add(at, value, 'set changes nothing (expected design, earlyKill, recovery, reporting, panicOnOops, hwErrorScrub, or process + mceKill)');
     case 'resultExpectation':
       return problems.add(at, value, 'a result expectation needs errno, bytes, ret or stopped');
     default:
@@ -935,13 +935,16 @@ interface RawEvent extends RawMapping {
   count?: Num;
   notify?: boolean;
   direct?: boolean;
+  buffer?: Num;
   pfn?: Num;
   sync?: boolean;
+  severity?: 'action-optional' | 'deferred';
   design?: Design;
   earlyKill?: boolean;
   recovery?: boolean;
   reporting?: KernelConfig['reporting'];
   panicOnOops?: boolean;
+  hwErrorScrub?: boolean;
   mceKill?: 'default' | 'early' | 'late';
   memdev?: string;
   dpa?: Num;
@@ -1799,6 +1802,8 @@ class Normalizer {
         return { do: kind, target: this.target(raw, path, state), length: this.positiveSize(raw.length, `${path}/length`) };
       case 'ghes':
         return { do: kind, target: this.target(raw, path, state), sync: raw.sync ?? false };
+      case 'patrol-scrub':
+        return { do: kind, target: this.target(raw, path, state), length: this.positiveSize(raw.length, `${path}/length`), severity: raw.severity ?? 'action-optional' };
       case 'inject-error':
         return { do: kind, ...this.namespaceBlocks(raw, path), notify: raw.notify ?? true };
       case 'uninject-error':
@@ -1818,12 +1823,13 @@ class Normalizer {
         return { do: kind, ...this.access(raw, path, state, PAGE_SIZE) };
       case 'read':
       case 'write':
-        return { do: kind, ...this.io(raw, path, state), direct: raw.direct ?? false };
+        return { do: kind, ...this.io(raw, path, state), direct: raw.direct ?? false, ...(raw.buffer === undefined ? {} : { buffer: this.size(raw.buffer, `${path}/buffer`) }) };
       case 'punch-hole': {
         const { process, file, offset, length } = this.io(raw, path, state);
         return { do: kind, process, file: file!, offset, length };
       }
       case 'corrupt-pfn':
+      case 'unpoison-pfn':
         return { do: kind, pfn: this.size(raw.pfn!, `${path}/pfn`) };
       case 'mmap':
         return this.mmapEvent(raw, path, state);
@@ -1942,7 +1948,7 @@ class Normalizer {
   }
 
   private setEvent(raw: RawEvent, path: string, state: EventState): EventBody {
-    const kernel = compact<Partial<KernelConfig>>({ design: raw.design, earlyKill: raw.earlyKill, recovery: raw.recovery, reporting: raw.reporting, panicOnOops: raw.panicOnOops });
+    const kernel = compact<Partial<KernelConfig>>({ design: raw.design, earlyKill: raw.earlyKill, recovery: raw.recovery, reporting: raw.reporting, panicOnOops: raw.panicOnOops, hwErrorScrub: raw.hwErrorScrub });
     const process = raw.process === undefined ? undefined : this.requireProcess(raw.process, `${path}/process`, state);
     return compact({ do: 'set' as const, kernel: Object.keys(kernel).length ? kernel : undefined, process, mceKill: raw.mceKill });
   }

@@ -28,6 +28,8 @@ export const TRACED_FUNCTIONS = [
   'xfs_dax_failure_fn',
   'mf_dax_kill_procs',
   'dax_lock_folio',
+  // 6.1's name of dax_lock_folio (fs/dax.c; renamed in 6.8)
+  'dax_lock_page',
   'dax_lock_mapping_entry',
   'collect_procs',
   'unmap_and_kill',

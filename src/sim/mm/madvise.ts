@@ -13,6 +13,7 @@ import { genericFailureRun, memoryFailure, sameGenericFailures, softOfflinePage 
 import { handleMmFault } from './fault';
 import type { VmFault } from '../fs/dax';
 import type { Task } from './types';
+import { sinceVersion } from '../version';
 
 export function madviseInjectError(k: Kernel, task: Task, behavior: 'MADV_HWPOISON' | 'MADV_SOFT_OFFLINE', start: number, len: number): number {
   const saved = k.current;
@@ -43,7 +44,7 @@ export function madviseInjectError(k: Kernel, task: Task, behavior: 'MADV_HWPOIS
           ret = softOfflinePage(k, pfn, MF.COUNT_INCREASED);
         } else {
           k.log(`${INJECTING}${hex(pfn)} at process virtual address ${hex(a)}`);
-          ret = memoryFailure(k, pfn, FLAGS);
+          ret = memoryFailure(k, pfn, flagsOf(k));
           if (ret === -EOPNOTSUPP) ret = 0;
         }
         return ret;
@@ -81,6 +82,13 @@ export function madviseInjectError(k: Kernel, task: Task, behavior: 'MADV_HWPOIS
 
 const INJECTING = 'Injecting memory failure for pfn ';
 const FLAGS = MF.ACTION_REQUIRED | MF.COUNT_INCREASED | MF.SW_SIMULATED;
+/**
+ * 6.1's flags: no MF_ACTION_REQUIRED (added after 6.1; in 6.12). For a DAX
+ * page it changes nothing seen: mf_dax_kill_procs and mf_generic_kill_procs
+ * add MF_ACTION_REQUIRED | MF_MUST_KILL themselves.
+ */
+const FLAGS_6_1 = MF.COUNT_INCREASED | MF.SW_SIMULATED;
+const flagsOf = (k: Kernel): number => (sinceVersion(k.cfg, '6.2') ? FLAGS : FLAGS_6_1);
 /** a run of compound pages this long or longer is summarised */
 const RUN_MIN = 4;
 
@@ -101,7 +109,7 @@ function alikeInjections(k: Kernel, task: Task, a: number, end: number): [number
   const pfn = r.value.pfn + (Math.floor(a / PAGE_SIZE) - r.start);
   // turns whose page is in that run of entries, inside [a, end)
   const max = Math.min(Math.ceil((end - a) / size), Math.floor((r.end * PAGE_SIZE - a) / size));
-  return [sameGenericFailures(k, pfn, size / PAGE_SIZE, max, FLAGS), size];
+  return [sameGenericFailures(k, pfn, size / PAGE_SIZE, max, flagsOf(k)), size];
 }
 
 /**

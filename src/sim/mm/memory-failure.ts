@@ -214,6 +214,13 @@ export function mfDaxKillProcs(k: Kernel, mapping: AddressSpace, index: number, 
     const preRemove = (mfFlags & MF.MEM_PRE_REMOVE) !== 0;
     mfFlags |= MF.ACTION_REQUIRED | MF.MUST_KILL;
     const end = index + count;
+    if (!mapping.dax && count > 0) {
+      // a page-cache file (only 6.1's xfs_dax_failure_fn asks about one):
+      // dax_lock_mapping_entry sees !dax_mapping and gives no cookie
+      k.tr.call('fsdax', 'dax_lock_mapping_entry', { index: hex(index) }, () => 0);
+      k.why.note({ kind: 'route-failed', symbol: 'mf_dax_kill_procs', ret: '-EBUSY', why: 'mf_dax_kill_procs() was asked about a file that is not accessed through DAX: dax_lock_mapping_entry() found no DAX mapping, so it returned -EBUSY and the reverse-map walk stopped there.', span: k.why.span });
+      return -EBUSY;
+    }
     if (naiveIntervals()) {
       // the naive reference: every index, one by one
       for (let i = index; i < end; i++) daxKillIndex(k, mapping, i, mfFlags, preRemove);

@@ -219,8 +219,13 @@ function xfsDaxFailureFn(k: Kernel, mp: XfsSuperBlock, agno: number, rec: RmapRe
         return 0;
       }
       let error = 0;
-      if (!ip.mapping.dax) k.why.note({ kind: 'inode-skip', sb: mp, ino: rec.owner, why: 'not-dax', fileStart: pos, fileEnd: pos + (endCross - startCross) * blockSize, span: k.why.span, symbol: 'xfs_dax_failure_fn' });
-      if (ip.mapping.dax) error = mfDaxKillProcs(k, ip.mapping, pgoff, pgcnt, notify.mfFlags);
+      // 6.1 asks mf_dax_kill_procs about any in-core file, DAX or not (the
+      // dax_mapping() check came later): for a page-cache file its
+      // dax_lock_mapping_entry finds no DAX mapping and the walk stops with
+      // -EBUSY, which shuts the filesystem down as corrupt
+      const v61 = !sinceVersion(k.cfg, '6.2');
+      if (!ip.mapping.dax && !v61) k.why.note({ kind: 'inode-skip', sb: mp, ino: rec.owner, why: 'not-dax', fileStart: pos, fileEnd: pos + (endCross - startCross) * blockSize, span: k.why.span, symbol: 'xfs_dax_failure_fn' });
+      if (ip.mapping.dax || v61) error = mfDaxKillProcs(k, ip.mapping, pgoff, pgcnt, notify.mfFlags);
       if (notify.mfFlags & MF.MEM_PRE_REMOVE) invalidateInodePages2Range(k, ip.mapping, pgoff, pgoff + pgcnt - 1);
       return error;
     },

@@ -102,7 +102,8 @@ export async function runOracle(file: string, command: string, kernel: OracleKer
   const rel = path.relative(ROOT, path.resolve(file));
   const s: Scenario = loadScenario(text, rel);
   const KVER = kernel.kver;
-  const plan = buildPlan(s);
+  // the plan under the version booted (its refusals name it)
+  const plan = buildPlan(underVersion(s, kernel.version));
   const base: OracleMeta = {
     scenario: rel,
     scenarioSha256: createHash('sha256').update(text).digest('hex'),

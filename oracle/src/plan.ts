@@ -5,6 +5,7 @@
 // with the reason; everything after it is not run either, because the
 // machine's state would no longer be the scenario's.
 
+import { kernelVersion } from '../../src/sim/version';
 import type { EventSpec, MappingSpec, ProcessSpec, Scenario, Target } from '../../src/sim/scenario/types';
 import { xfsMkfsGeometry } from '../../src/sim/fs/xfs/xfs_mkfs';
 
@@ -150,7 +151,7 @@ export function buildPlan(s: Scenario): Plan {
   };
 
   // --- the machine
-  if (s.kernel.design !== 'upstream') return refuse(`kernel.design is ${s.kernel.design}: the real 6.12 kernel has the upstream design only`);
+  if (s.kernel.design !== 'upstream') return refuse(`kernel.design is ${s.kernel.design}: the real ${kernelVersion(s.kernel)} kernel has the upstream design only`);
   if (s.platform.regions.length !== 1) return refuse(`the guest has one NVDIMM region; the scenario has ${s.platform.regions.length}`);
   const region = s.platform.regions[0]!;
   if (region.size !== GUEST_REGION_SIZE) return refuse(`the guest's region is 1 GiB; the scenario's is ${region.size} bytes`);

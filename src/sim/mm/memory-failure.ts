@@ -153,8 +153,8 @@ function mfGenericKillProcs(k: Kernel, pfn: number, flags: number, pgmap: DevPag
 
 /** where dax_lock_folio faults in Debian's 6.12.117 vmlinux: the RIP the recorded oops printed (oracle/recorded/reflink-no-rmapbt) */
 const DAX_LOCK_FOLIO_FAULT = 'dax_lock_folio+0x49/0x120';
-/** 6.1's dax_lock_page: the offset in Debian's 6.1.0-57 vmlinux is not known (no 6.1 recording of this oops), so the name alone */
-const DAX_LOCK_PAGE_FAULT = 'dax_lock_page';
+/** where 6.1's dax_lock_page faults in Debian's 6.1.0-57 vmlinux: the RIP the recorded oops printed (oracle/recorded-6.1/dax-cow-oops-6.1) */
+const DAX_LOCK_PAGE_FAULT = 'dax_lock_page+0x45/0x110';
 
 /**
  * page_fault_oops for the read of PAGE_MAPPING_DAX_SHARED->host in

@@ -5,7 +5,7 @@
 // MF_SW_SIMULATED) or soft-offlined; the first error ends the loop. The media
 // stays good: this is a simulated failure.
 
-import { MF, type Kernel } from '../kernel';
+import { KernelBlocked, MF, type Kernel } from '../kernel';
 import { EOPNOTSUPP, EFAULT, ENOMEM } from '../errno';
 import { hex, PAGE_SHIFT, PAGE_SIZE } from '../units';
 import { naiveIntervals } from '../intervals';
@@ -27,6 +27,7 @@ export function madviseInjectError(k: Kernel, task: Task, behavior: 'MADV_HWPOIS
         const vma = task.mm!.findVma(a);
         if (!vma) return -EFAULT;
         const got = k.tr.call('mm', 'get_user_pages_fast', { start: hex(a), nr_pages: 1, gup_flags: 0 }, () => {
+          gupDeadPagemap(k, task, vma, a);
           const fault = faultInQuiet(k, task, a);
           return fault ? vmFaultToErrno(fault) : 1;
         });
@@ -118,6 +119,24 @@ function alikeInjections(k: Kernel, task: Task, a: number, end: number): [number
  * fault is an error return, not a signal. Returns the failed fault, or null
  * when the page is there.
  */
+/**
+ * 6.1: a present device-memory PTE whose dev_pagemap is gone (the mapping
+ * outlived an unbind: 6.1 zaps only the collected tasks' entries) gives
+ * get_user_pages no page (follow_page_pte: get_dev_pagemap fails), and the
+ * fault it then takes finds the PTE present and changes nothing, so
+ * __get_user_pages retries for good: the real 6.1 never returned from this
+ * madvise (oracle run of madvise-hwpoison-efault at 6.1, e5; the guest timed
+ * out). 6.12 was not seen in this state (its unbind zaps every mapper).
+ */
+function gupDeadPagemap(k: Kernel, task: Task, vma: NonNullable<ReturnType<NonNullable<Task['mm']>['findVma']>>, addr: number): void {
+  if (sinceVersion(k.cfg, '6.2')) return;
+  const pte = vma.ptes.get(Math.floor(addr / PAGE_SIZE));
+  if (!pte || pte.pfn < 0 || k.pgmapOf(pte.pfn) || !k.pgmaps.some((p) => pte.pfn >= p.startPfn && pte.pfn < p.endPfn)) return;
+  task.blockedIn = '__get_user_pages';
+  k.why.note({ kind: 'route-failed', symbol: 'get_user_pages_fast', ret: 'blocked', why: `get_user_pages found a present page-table entry for pfn ${hex(pte.pfn)}, whose dev_pagemap is gone (the device was unbound), so follow_page_pte gives no page and the fault finds the entry present: __get_user_pages retries for good and ${task.comm}:${task.pid} never returns.`, span: k.why.span });
+  throw new KernelBlocked(`get_user_pages(${hex(addr)}) of ${task.comm}:${task.pid} retries for good: a present PTE for pfn ${hex(pte.pfn)}, whose dev_pagemap is gone`, '__get_user_pages');
+}
+
 function faultInQuiet(k: Kernel, task: Task, addr: number): VmFault | null {
   const vma = task.mm!.findVma(addr)!;
   const pte = vma.ptes.get(Math.floor(addr / PAGE_SIZE));

@@ -170,6 +170,16 @@ export class RangeMap<V> {
       for (let u = start; u < end; u++) this.units.set(u, this.splitValue(value, u - start));
       return;
     }
+    const r = this.r;
+    const last = r[r.length - 1];
+    if (last && last.end <= start) {
+      // after everything held (populate's order): nothing to clear, and the
+      // new range most often continues the last entry
+      if (this.extend(last, start, end, value)) return;
+      r.push(new Entry(start, end, value));
+      this.join(r.length - 2);
+      return;
+    }
     this.clear(start, end);
     let i = this.firstEndingAfter(start);
     // i is where the new range goes (everything before it ends at or before
@@ -184,6 +194,26 @@ export class RangeMap<V> {
     let at = i;
     if (i > 0) at = this.join(i - 1);
     if (at + 1 < this.r.length) this.join(at);
+  }
+
+  /**
+   * Grow the last entry `a` by [start, end) when that continues it: a plain
+   * range going on linearly, or the next member of a strided run. False
+   * when it does not (or when only join's peeling would do).
+   */
+  private extend(a: Entry<V>, start: number, end: number, value: V): boolean {
+    if (!this.ops.step) return false;
+    const d = this.ops.step(a.value, value);
+    if (d === undefined || d === 0) return false;
+    if (a.n === 1) {
+      if (a.end !== start || d !== start - a.start) return false;
+      a.end = end;
+      return true;
+    }
+    if (start !== a.start + a.n * a.period || end - start !== a.len || d !== a.n * a.vstep) return false;
+    a.n++;
+    a.end = end;
+    return true;
   }
 
   /**

@@ -175,7 +175,11 @@ export class RangeMap<V> {
     if (last && last.end <= start) {
       // after everything held (populate's order): nothing to clear, and the
       // new range most often continues the last entry
-      if (this.extend(last, start, end, value)) return;
+      if (this.extend(last, start, end, value)) {
+        // a range grown to a member's length may now continue the run before it
+        if (last.n === 1 && r.length > 1) this.join(r.length - 2);
+        return;
+      }
       r.push(new Entry(start, end, value));
       this.join(r.length - 2);
       return;

@@ -149,17 +149,18 @@ function daxInsertEntry(k: Kernel, vma: Vma, index: number, pfn: number, pmd: bo
  * their owner, the file's xarray gets the entries and the vma its page-table
  * entries, PTE or PMD. No trace: the run's first fault carries it.
  */
-export function daxBulkInsert(k: Kernel, vma: Vma, first: number, end: number, pmd: boolean, pfn: number, shared: boolean): void {
+export function daxBulkInsert(k: Kernel, vma: Vma, first: number, end: number, pmd: boolean, pfn: number, shared: boolean, empty = false): void {
   // populate's faults are reads: 6.1 shares an entry on writes only (entryShared)
   shared = entryShared(k, shared, false);
   const mapping = vma.mapping;
   const index = vma.pgoff + (first - vma.start) / PAGE_SIZE;
   const nr = (end - first) / PAGE_SIZE;
   // the run is homogeneous: every index has an entry already, or none does
-  const existing = mapping.entries.get(index) !== undefined;
+  // (`empty`: the caller knows none does)
+  const existing = !empty && mapping.entries.get(index) !== undefined;
   if (shared) zapFileRange(mapping, index, index + nr, k);
   if (shared || !existing) {
-    for (const r of mapping.entries.query(index, index + nr)) daxDisassociateEntry(k, r.value.pfn, r.end - r.start);
+    if (!empty) for (const r of mapping.entries.query(index, index + nr)) daxDisassociateEntry(k, r.value.pfn, r.end - r.start);
     daxAssociateEntry(k, mapping, index, pfn, nr, shared);
     mapping.entries.set(index, index + nr, { pfn, pmd, shared });
   }

@@ -6,6 +6,7 @@ import { KernelBlocked, KernelOops, KernelPanic, MF, mfFlagsName, type Kernel } 
 import { EBUSY, EIO, ENXIO, EOPNOTSUPP } from '../errno';
 import { hex, PAGE_SHIFT, PAGE_SIZE } from '../units';
 import { naiveIntervals } from '../intervals';
+import { AlikeStretch } from '../trace';
 import type { Decision } from '../verdicts';
 import { pgmapHasMemoryFailure, pgmapPfnValid, type DevPagemap } from './memremap';
 import type { AddressSpace, Mm, PageOwner, Task, Vma } from './types';
@@ -120,7 +121,7 @@ function mfGenericKillProcs(k: Kernel, pfn: number, flags: number, pgmap: DevPag
       'dax_lock_folio',
       { pfn: hex(headPfn), mapping: owner ? (owner.kind === 'shared' ? 'PAGE_MAPPING_DAX_SHARED' : `inode ${owner.mapping.host?.ino ?? '?'}`) : 'NULL' },
       (span) => {
-        k.why.note({ kind: 'page-mapping', pfn, owner: owner ? (owner.kind === 'shared' ? 'shared' : 'file') : 'none', mapping: owner && owner.kind === 'file' ? owner.mapping : null, span: span.id });
+        k.why.note({ kind: 'page-mapping', pfn, owner: owner ? (owner.kind === 'shared' ? 'shared' : 'file') : 'none', mapping: owner && owner.kind === 'file' ? owner.mapping : null, span: span.id || k.tr.decidingId });
         return owner && owner.kind === 'file' && owner.mapping.dax ? 1 : 0;
       },
     );
@@ -210,21 +211,46 @@ export function mfDaxKillProcs(k: Kernel, mapping: AddressSpace, index: number, 
         k.tr.countOnly('dax_unlock_mapping_entry', to - pos);
       }
     };
+    // the runs of indices, one after another: after the first few of a
+    // shape, alike ones are done quietly under one summary span
+    const stretch = new AlikeStretch(k.tr, 'fsdax', 'dax_lock_mapping_entry', () => k.dmesg.length);
     for (const r of mapping.dax ? mapping.entries.query(index, end) : []) {
       skip(r.start);
-      for (let i = r.start; i < r.end; ) {
-        const n = sameKill(mapping, i, r.end);
-        const t = n >= KILL_RUN_MIN ? 0 : pmdUnmapped(mapping, i, r.end);
+      // one unit: a run of alike PTE-sized indices, a single index, or the
+      // indices of one PMD entry (its head first, then its tail)
+      const indices = (i: number, to: number): number => {
+        const n = sameKill(mapping, i, to);
+        const t = n >= KILL_RUN_MIN ? 0 : pmdUnmapped(mapping, i, to);
         if (n >= KILL_RUN_MIN) daxKillRun(k, mapping, i, n, mfFlags, preRemove);
         else if (t >= KILL_RUN_MIN) {
           // the same PMD page for every index, and nobody maps any of them
           // any more: locked, poisoned (its head), nobody collected, alike
           replayAlike(k, t, headOfPmd(mapping, i), mapping, i, () => false, () => daxKillIndex(k, mapping, i, mfFlags, preRemove), 1, undefined, { index: 1, pgoff: 1 });
         } else daxKillIndex(k, mapping, i, mfFlags, preRemove);
-        i += n >= KILL_RUN_MIN ? n : t >= KILL_RUN_MIN ? t : 1;
+        return n >= KILL_RUN_MIN ? n : t >= KILL_RUN_MIN ? t : 1;
+      };
+      for (let i = r.start; i < r.end; ) {
+        const at = i;
+        if (r.value.pmd) {
+          const to = Math.min(r.end, at - (at % 512) + 512);
+          const key = `pmd ${at % 512} ${to - at} ${mapping.mapped.query(at, to - 1).length}`;
+          stretch.unit(key, { index: `${hex(at)}..${hex(to - 1)}` }, to - at, () => {
+            for (let j = at; j < to; ) j += indices(j, to);
+          });
+          i = to;
+          continue;
+        }
+        const n = sameKill(mapping, i, r.end);
+        const len = n >= KILL_RUN_MIN ? n : 1;
+        stretch.unit(`pte ${len} ${mapping.mapped.query(at, at + len - 1).length}`, { index: len > 1 ? `${hex(at)}..${hex(at + len - 1)}` : hex(at) }, len, () => {
+          if (n >= KILL_RUN_MIN) daxKillRun(k, mapping, at, n, mfFlags, preRemove);
+          else daxKillIndex(k, mapping, at, mfFlags, preRemove);
+        });
+        i += len;
       }
       pos = r.end;
     }
+    stretch.end();
     skip(end);
     return 0;
   });
@@ -360,13 +386,22 @@ function replayAlike(
   const startNow = k.tr.now;
   const logMark = k.dmesg.length;
   const stats = { ...k.mfStats };
+  // inside a quiet stretch there are no spans: the first member's calls are its quiet trail
+  const quiet = k.tr.quiet;
+  const trail0 = quiet ? k.tr.lastQuietTrail() : undefined;
   const decided = k.why.capture(first);
   const logged = k.dmesg.slice(logMark);
   if (poisonsRest()) {
     if (step === 1) k.hwpoison.add(pfn + 1, pfn + n);
     else for (let j = 1; j < n; j++) k.hwpoison.add(pfn + j * step, pfn + j * step + 1);
   }
-  const unmap = k.tr.spans.slice(mark).find((s) => s.symbol === 'unmap_mapping_range');
+  let trail: Map<string, number> | undefined;
+  if (trail0) {
+    trail = new Map();
+    for (const [sym, c] of k.tr.lastQuietTrail()) if (c - (trail0.get(sym) ?? 0)) trail.set(sym, c - (trail0.get(sym) ?? 0));
+  }
+  // a quiet run is one page a member (the stretches of mass failures and removals), so the unmap is the page's
+  const unmap = trail ? (trail.has('unmap_mapping_range') ? { args: { start: hex(index * PAGE_SIZE), len: hex(PAGE_SIZE) } } : undefined) : k.tr.spans.slice(mark).find((s) => s.symbol === 'unmap_mapping_range');
   if (unmap) {
     // each member unmapped the range the first did, `step` pages further on
     const at = step === 1 ? index * PAGE_SIZE : parseInt(String(unmap.args.start), 16);
@@ -404,6 +439,10 @@ function replayAlike(
         k.why.note({ ...x, addr, queued: false, detail: x.detail.replace(` at ${hex(x.addr)} `, ` at ${hex(addr)} `) });
       }
     }
+  }
+  if (trail) {
+    k.tr.repeatTrail(trail, n - 1, k.tr.now - startNow);
+    return;
   }
   k.tr.replayRun(mark, n, startNow, (s) => {
     const a: Record<string, string> = {};
@@ -561,8 +600,7 @@ function addToKill(k: Kernel, list: ToKill[], tsk: Task, vma: Vma, addr: number,
 
 /** note what collection decided for one mapper of one file page */
 function noteCollect(k: Kernel, result: 'late' | 'no-pte' | 'collected', vma: Vma, pgoff: number, preRemove: boolean, why: string): void {
-  const cur = k.tr.current;
-  k.why.note({ kind: 'collect', result, vma, pgoff, end: pgoff + 1, why, preRemove, span: cur?.id ?? null, symbol: cur?.symbol ?? 'collect_procs' });
+  k.why.note({ kind: 'collect', result, vma, pgoff, end: pgoff + 1, why, preRemove, span: k.tr.decidingId, symbol: k.tr.deciding().symbol ?? 'collect_procs' });
 }
 
 /** a task that task_early_kill() passed over: note each of its vmas that map the page */
@@ -693,9 +731,8 @@ export function zapVpnRange(vma: Vma, vlo: number, vhi: number, k?: Kernel): voi
   }
   if (k) {
     const pages = vma.ptes.covered(a, b);
-    const cur = k.tr.current;
-    const parent = cur && cur.parent !== null ? k.tr.spans[cur.parent - 1] : undefined;
-    if (pages) k.why.note({ kind: 'zap', vma, vlo: a, vhi: b, pages, span: cur?.id ?? null, symbol: cur?.symbol ?? 'unmap_mapping_range', within: parent?.symbol ?? '', by: k.current });
+    const d = k.tr.deciding();
+    if (pages) k.why.note({ kind: 'zap', vma, vlo: a, vhi: b, pages, span: k.tr.decidingId, symbol: d.symbol ?? 'unmap_mapping_range', within: d.within ?? '', by: k.current });
   }
   vma.ptes.clear(a, b);
 }
@@ -912,7 +949,7 @@ function unownedRun(k: Kernel, a: number, b: number): void {
     k.tr.run('dev_pagemap', 'memory_failure_dev_pagemap', { pfn: pfns, flags, type: 'MEMORY_DEVICE_FS_DAX' }, n, () => {
       k.tr.run('mm', 'mf_generic_kill_procs', { pfn: pfns, flags }, n, () => {
         k.tr.run('fsdax', 'dax_lock_folio', { pfn: pfns, mapping: 'NULL' }, n, (span) => {
-          k.why.note({ kind: 'page-mapping', pfn: a, end: b, owner: 'none', mapping: null, span: span.id });
+          k.why.note({ kind: 'page-mapping', pfn: a, end: b, owner: 'none', mapping: null, span: span.id || k.tr.decidingId });
           return 0;
         });
         return -EBUSY;

@@ -314,6 +314,8 @@ export class AlikeStretch {
    * to be alike before they run (undefined: never alike).
    */
   unit<T>(key: string | undefined, args: Args, calls: number, fn: () => T, fmt: (r: T) => string = defaultFmt): T {
+    // inside a quiet stretch already (an outer one): nothing to trace or summarise
+    if (this.tr.quiet) return fn();
     if (key !== this.key) {
       this.end();
       this.key = key;

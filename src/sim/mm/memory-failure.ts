@@ -887,16 +887,43 @@ export function devPagemapFailure(k: Kernel, pgmap: DevPagemap): void {
       return;
     }
     let pos = first;
-    for (const r of k.pageOwner.query(first, end)) {
-      if (r.start > pos) unownedRun(k, pos, r.start);
-      for (let p = r.start; p < r.end; ) {
-        const n = pgmap.align === PAGE_SIZE && k.cfg.recovery ? sameFailure(k, p, r.end) : 1;
+    const runs = pgmap.align === PAGE_SIZE && k.cfg.recovery;
+    // pfns [a, b) of one owner: runs alike, and a PMD entry's pfns as one unit
+    // of a stretch (its head, then its tail nobody maps any more)
+    const owned = (a: number, b: number): void => {
+      for (let p = a; p < b; ) {
+        const n = runs ? sameFailure(k, p, b) : 1;
         if (n >= KILL_RUN_MIN) memoryFailureRun(k, p, n, MF.MEM_REMOVE);
         else memoryFailure(k, p, MF.MEM_REMOVE);
         p += n >= KILL_RUN_MIN ? n : 1;
       }
-      pos = r.end;
+    };
+    // each owner's pfns (and the unowned ones before them) are one unit of a
+    // stretch: the extents of files mapped alike fail alike
+    const outer = new AlikeStretch(k.tr, 'mm', 'memory_failure', () => k.dmesg.length);
+    for (const r of k.pageOwner.query(first, end)) {
+      const a = Math.max(r.start, first);
+      const b = Math.min(r.end, end);
+      const o = r.value;
+      const pmd = o.kind === 'file' && o.mapping.entries.rangeAt(o.index + (a - r.start))?.value.pmd === true;
+      const mappers = o.kind === 'file' ? o.mapping.mapped.query(o.index + (a - r.start), o.index + (b - 1 - r.start)).length : 0;
+      const from = pos;
+      outer.unit(`${a - from} ${b - a} ${o.kind} ${pmd ? 'pmd' : 'pte'} ${mappers}`, { pfn: `${hex(from)}..${hex(b - 1)}`, flags: mfFlagsName(MF.MEM_REMOVE) }, b - from, () => {
+        if (a > from) unownedRun(k, from, a);
+        if (!pmd || !runs || o.kind !== 'file') return owned(a, b);
+        const inner = new AlikeStretch(k.tr, 'mm', 'memory_failure', () => k.dmesg.length);
+        for (let p = a; p < b; ) {
+          const index = o.index + (p - r.start);
+          const to = Math.min(b, p + 512 - (index % 512));
+          const at = p;
+          inner.unit(`pmd ${index % 512} ${to - at} ${o.mapping.mapped.query(index, index + (to - at) - 1).length}`, { pfn: `${hex(at)}..${hex(to - 1)}`, flags: mfFlagsName(MF.MEM_REMOVE) }, to - at, () => owned(at, to));
+          p = to;
+        }
+        inner.end();
+      });
+      pos = b;
     }
+    outer.end();
     if (pos < end) unownedRun(k, pos, end);
   });
 }
@@ -912,6 +939,7 @@ function sameFailure(k: Kernel, p: number, end: number): number {
   if (!r || r.value.kind !== 'file') return 1;
   const index = r.value.index + (p - r.start);
   let n = Math.min(end, r.end) - p;
+  const mapping = r.value.mapping;
   // PageHWPoison decides memory_failure()'s path (a page already poisoned
   // goes to kill_accessing_process): a run never mixes the two
   if (k.hwpoison.has(p)) n = Math.min(n, k.hwpoison.query(p, p + n)[0]![1] - p);
@@ -919,7 +947,14 @@ function sameFailure(k: Kernel, p: number, end: number): number {
     const next = k.hwpoison.firstIn(p, p + n);
     if (next) n = next[0] - p;
   }
-  return Math.min(n, sameKill(r.value.mapping, index, index + n));
+  // the tail of a PMD entry whose head unmapped it from everyone: the same
+  // page locked, nobody collected, for every pfn
+  const e = mapping.entries.rangeAt(index);
+  if (e?.value.pmd) {
+    const t = pmdUnmapped(mapping, index, index + n);
+    return t >= KILL_RUN_MIN ? Math.min(n, t) : 1;
+  }
+  return Math.min(n, sameKill(mapping, index, index + n));
 }
 
 /**

@@ -60,7 +60,7 @@ export class DecisionLog {
 
   /** the innermost open span, the one that is deciding */
   get span(): number | null {
-    return this.k.tr.current?.id ?? null;
+    return this.k.tr.decidingId;
   }
 
   begin(): void {

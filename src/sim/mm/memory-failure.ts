@@ -6,6 +6,7 @@ import { KernelBlocked, KernelOops, KernelPanic, MF, mfFlagsName, type Kernel } 
 import { EBUSY, EIO, ENXIO, EOPNOTSUPP } from '../errno';
 import { hex, PAGE_SHIFT, PAGE_SIZE } from '../units';
 import { naiveIntervals } from '../intervals';
+import { AlikeStretch } from '../trace';
 import type { Decision } from '../verdicts';
 import { pgmapHasMemoryFailure, pgmapPfnValid, type DevPagemap } from './memremap';
 import type { AddressSpace, Mm, PageOwner, Task, Vma } from './types';
@@ -128,7 +129,7 @@ function mfGenericKillProcs(k: Kernel, pfn: number, flags: number, pgmap: DevPag
       // 6.1's name for the marker is PAGE_MAPPING_DAX_COW (the same (void *)0x1)
       { pfn: hex(headPfn), mapping: owner ? (owner.kind === 'shared' ? (v61 ? 'PAGE_MAPPING_DAX_COW' : 'PAGE_MAPPING_DAX_SHARED') : `inode ${owner.mapping.host?.ino ?? '?'}`) : 'NULL' },
       (span) => {
-        k.why.note({ kind: 'page-mapping', pfn, owner: owner ? (owner.kind === 'shared' ? 'shared' : 'file') : 'none', mapping: owner && owner.kind === 'file' ? owner.mapping : null, span: span.id });
+        k.why.note({ kind: 'page-mapping', pfn, owner: owner ? (owner.kind === 'shared' ? 'shared' : 'file') : 'none', mapping: owner && owner.kind === 'file' ? owner.mapping : null, span: span.id || k.tr.decidingId });
         return owner && owner.kind === 'file' && owner.mapping.dax ? 1 : 0;
       },
     );
@@ -234,21 +235,46 @@ export function mfDaxKillProcs(k: Kernel, mapping: AddressSpace, index: number, 
         k.tr.countOnly('dax_unlock_mapping_entry', to - pos);
       }
     };
+    // the runs of indices, one after another: after the first few of a
+    // shape, alike ones are done quietly under one summary span
+    const stretch = new AlikeStretch(k.tr, 'fsdax', 'dax_lock_mapping_entry', () => k.dmesg.length);
     for (const r of mapping.dax ? mapping.entries.query(index, end) : []) {
       skip(r.start);
-      for (let i = r.start; i < r.end; ) {
-        const n = sameKill(mapping, i, r.end);
-        const t = n >= KILL_RUN_MIN ? 0 : pmdUnmapped(mapping, i, r.end);
+      // one unit: a run of alike PTE-sized indices, a single index, or the
+      // indices of one PMD entry (its head first, then its tail)
+      const indices = (i: number, to: number): number => {
+        const n = sameKill(mapping, i, to);
+        const t = n >= KILL_RUN_MIN ? 0 : pmdUnmapped(mapping, i, to);
         if (n >= KILL_RUN_MIN) daxKillRun(k, mapping, i, n, mfFlags, preRemove);
         else if (t >= KILL_RUN_MIN) {
           // the same PMD page for every index, and nobody maps any of them
           // any more: locked, poisoned (its head), nobody collected, alike
           replayAlike(k, t, headOfPmd(mapping, i), mapping, i, () => false, () => daxKillIndex(k, mapping, i, mfFlags, preRemove), 1, undefined, { index: 1, pgoff: 1 });
         } else daxKillIndex(k, mapping, i, mfFlags, preRemove);
-        i += n >= KILL_RUN_MIN ? n : t >= KILL_RUN_MIN ? t : 1;
+        return n >= KILL_RUN_MIN ? n : t >= KILL_RUN_MIN ? t : 1;
+      };
+      for (let i = r.start; i < r.end; ) {
+        const at = i;
+        if (r.value.pmd) {
+          const to = Math.min(r.end, at - (at % 512) + 512);
+          const key = `pmd ${at % 512} ${to - at} ${mapping.mapped.query(at, to - 1).length}`;
+          stretch.unit(key, { index: `${hex(at)}..${hex(to - 1)}` }, to - at, () => {
+            for (let j = at; j < to; ) j += indices(j, to);
+          });
+          i = to;
+          continue;
+        }
+        const n = sameKill(mapping, i, r.end);
+        const len = n >= KILL_RUN_MIN ? n : 1;
+        stretch.unit(`pte ${len} ${mapping.mapped.query(at, at + len - 1).length}`, { index: len > 1 ? `${hex(at)}..${hex(at + len - 1)}` : hex(at) }, len, () => {
+          if (n >= KILL_RUN_MIN) daxKillRun(k, mapping, at, n, mfFlags, preRemove);
+          else daxKillIndex(k, mapping, at, mfFlags, preRemove);
+        });
+        i += len;
       }
       pos = r.end;
     }
+    stretch.end();
     skip(end);
     return 0;
   });
@@ -384,13 +410,22 @@ function replayAlike(
   const startNow = k.tr.now;
   const logMark = k.dmesg.length;
   const stats = { ...k.mfStats };
+  // inside a quiet stretch there are no spans: the first member's calls are its quiet trail
+  const quiet = k.tr.quiet;
+  const trail0 = quiet ? k.tr.lastQuietTrail() : undefined;
   const decided = k.why.capture(first);
   const logged = k.dmesg.slice(logMark);
   if (poisonsRest()) {
     if (step === 1) k.hwpoison.add(pfn + 1, pfn + n);
     else for (let j = 1; j < n; j++) k.hwpoison.add(pfn + j * step, pfn + j * step + 1);
   }
-  const unmap = k.tr.spans.slice(mark).find((s) => s.symbol === 'unmap_mapping_range');
+  let trail: Map<string, number> | undefined;
+  if (trail0) {
+    trail = new Map();
+    for (const [sym, c] of k.tr.lastQuietTrail()) if (c - (trail0.get(sym) ?? 0)) trail.set(sym, c - (trail0.get(sym) ?? 0));
+  }
+  // a quiet run is one page a member (the stretches of mass failures and removals), so the unmap is the page's
+  const unmap = trail ? (trail.has('unmap_mapping_range') ? { args: { start: hex(index * PAGE_SIZE), len: hex(PAGE_SIZE) } } : undefined) : k.tr.spans.slice(mark).find((s) => s.symbol === 'unmap_mapping_range');
   if (unmap) {
     // each member unmapped the range the first did, `step` pages further on
     const at = step === 1 ? index * PAGE_SIZE : parseInt(String(unmap.args.start), 16);
@@ -428,6 +463,10 @@ function replayAlike(
         k.why.note({ ...x, addr, queued: false, detail: x.detail.replace(` at ${hex(x.addr)} `, ` at ${hex(addr)} `) });
       }
     }
+  }
+  if (trail) {
+    k.tr.repeatTrail(trail, n - 1, k.tr.now - startNow);
+    return;
   }
   k.tr.replayRun(mark, n, startNow, (s) => {
     const a: Record<string, string> = {};
@@ -585,8 +624,7 @@ function addToKill(k: Kernel, list: ToKill[], tsk: Task, vma: Vma, addr: number,
 
 /** note what collection decided for one mapper of one file page */
 function noteCollect(k: Kernel, result: 'late' | 'no-pte' | 'collected', vma: Vma, pgoff: number, preRemove: boolean, why: string): void {
-  const cur = k.tr.current;
-  k.why.note({ kind: 'collect', result, vma, pgoff, end: pgoff + 1, why, preRemove, span: cur?.id ?? null, symbol: cur?.symbol ?? 'collect_procs' });
+  k.why.note({ kind: 'collect', result, vma, pgoff, end: pgoff + 1, why, preRemove, span: k.tr.decidingId, symbol: k.tr.deciding().symbol ?? 'collect_procs' });
 }
 
 /** a task that task_early_kill() passed over: note each of its vmas that map the page */
@@ -717,9 +755,8 @@ export function zapVpnRange(vma: Vma, vlo: number, vhi: number, k?: Kernel): voi
   }
   if (k) {
     const pages = vma.ptes.covered(a, b);
-    const cur = k.tr.current;
-    const parent = cur && cur.parent !== null ? k.tr.spans[cur.parent - 1] : undefined;
-    if (pages) k.why.note({ kind: 'zap', vma, vlo: a, vhi: b, pages, span: cur?.id ?? null, symbol: cur?.symbol ?? 'unmap_mapping_range', within: parent?.symbol ?? '', by: k.current });
+    const d = k.tr.deciding();
+    if (pages) k.why.note({ kind: 'zap', vma, vlo: a, vhi: b, pages, span: k.tr.decidingId, symbol: d.symbol ?? 'unmap_mapping_range', within: d.within ?? '', by: k.current });
   }
   vma.ptes.clear(a, b);
 }
@@ -883,16 +920,43 @@ export function devPagemapFailure(k: Kernel, pgmap: DevPagemap): void {
       return;
     }
     let pos = first;
-    for (const r of k.pageOwner.query(first, end)) {
-      if (r.start > pos) unownedRun(k, pos, r.start);
-      for (let p = r.start; p < r.end; ) {
-        const n = pgmap.align === PAGE_SIZE && k.cfg.recovery ? sameFailure(k, p, r.end) : 1;
+    const runs = pgmap.align === PAGE_SIZE && k.cfg.recovery;
+    // pfns [a, b) of one owner: runs alike, and a PMD entry's pfns as one unit
+    // of a stretch (its head, then its tail nobody maps any more)
+    const owned = (a: number, b: number): void => {
+      for (let p = a; p < b; ) {
+        const n = runs ? sameFailure(k, p, b) : 1;
         if (n >= KILL_RUN_MIN) memoryFailureRun(k, p, n, MF.MEM_REMOVE);
         else memoryFailure(k, p, MF.MEM_REMOVE);
         p += n >= KILL_RUN_MIN ? n : 1;
       }
-      pos = r.end;
+    };
+    // each owner's pfns (and the unowned ones before them) are one unit of a
+    // stretch: the extents of files mapped alike fail alike
+    const outer = new AlikeStretch(k.tr, 'mm', 'memory_failure', () => k.dmesg.length);
+    for (const r of k.pageOwner.query(first, end)) {
+      const a = Math.max(r.start, first);
+      const b = Math.min(r.end, end);
+      const o = r.value;
+      const pmd = o.kind === 'file' && o.mapping.entries.rangeAt(o.index + (a - r.start))?.value.pmd === true;
+      const mappers = o.kind === 'file' ? o.mapping.mapped.query(o.index + (a - r.start), o.index + (b - 1 - r.start)).length : 0;
+      const from = pos;
+      outer.unit(`${a - from} ${b - a} ${o.kind} ${pmd ? 'pmd' : 'pte'} ${mappers}`, { pfn: `${hex(from)}..${hex(b - 1)}`, flags: mfFlagsName(MF.MEM_REMOVE) }, b - from, () => {
+        if (a > from) unownedRun(k, from, a);
+        if (!pmd || !runs || o.kind !== 'file') return owned(a, b);
+        const inner = new AlikeStretch(k.tr, 'mm', 'memory_failure', () => k.dmesg.length);
+        for (let p = a; p < b; ) {
+          const index = o.index + (p - r.start);
+          const to = Math.min(b, p + 512 - (index % 512));
+          const at = p;
+          inner.unit(`pmd ${index % 512} ${to - at} ${o.mapping.mapped.query(index, index + (to - at) - 1).length}`, { pfn: `${hex(at)}..${hex(to - 1)}`, flags: mfFlagsName(MF.MEM_REMOVE) }, to - at, () => owned(at, to));
+          p = to;
+        }
+        inner.end();
+      });
+      pos = b;
     }
+    outer.end();
     if (pos < end) unownedRun(k, pos, end);
   });
 }
@@ -908,6 +972,7 @@ function sameFailure(k: Kernel, p: number, end: number): number {
   if (!r || r.value.kind !== 'file') return 1;
   const index = r.value.index + (p - r.start);
   let n = Math.min(end, r.end) - p;
+  const mapping = r.value.mapping;
   // PageHWPoison decides memory_failure()'s path (a page already poisoned
   // goes to kill_accessing_process): a run never mixes the two
   if (k.hwpoison.has(p)) n = Math.min(n, k.hwpoison.query(p, p + n)[0]![1] - p);
@@ -915,7 +980,14 @@ function sameFailure(k: Kernel, p: number, end: number): number {
     const next = k.hwpoison.firstIn(p, p + n);
     if (next) n = next[0] - p;
   }
-  return Math.min(n, sameKill(r.value.mapping, index, index + n));
+  // the tail of a PMD entry whose head unmapped it from everyone: the same
+  // page locked, nobody collected, for every pfn
+  const e = mapping.entries.rangeAt(index);
+  if (e?.value.pmd) {
+    const t = pmdUnmapped(mapping, index, index + n);
+    return t >= KILL_RUN_MIN ? Math.min(n, t) : 1;
+  }
+  return Math.min(n, sameKill(mapping, index, index + n));
 }
 
 /**
@@ -945,7 +1017,7 @@ function unownedRun(k: Kernel, a: number, b: number): void {
     k.tr.run('dev_pagemap', 'memory_failure_dev_pagemap', { pfn: pfns, flags, type: 'MEMORY_DEVICE_FS_DAX' }, n, () => {
       k.tr.run('mm', 'mf_generic_kill_procs', { pfn: pfns, flags }, n, () => {
         k.tr.run('fsdax', daxLockName(k, 'lock'), { pfn: pfns, mapping: 'NULL' }, n, (span) => {
-          k.why.note({ kind: 'page-mapping', pfn: a, end: b, owner: 'none', mapping: null, span: span.id });
+          k.why.note({ kind: 'page-mapping', pfn: a, end: b, owner: 'none', mapping: null, span: span.id || k.tr.decidingId });
           return 0;
         });
         return -EBUSY;

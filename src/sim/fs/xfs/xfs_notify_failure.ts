@@ -13,6 +13,8 @@ import type { DaxDevice, DaxHolderOperations } from '../../dax/super';
 import { EFSCORRUPTED, EIO, ENXIO, EOPNOTSUPP, retName } from '../../errno';
 import { BTOBB, hex, PAGE_SHIFT, U64_MAX } from '../../units';
 import { daxKillIndex, mfDaxKillProcs } from '../../mm/memory-failure';
+import { naiveIntervals } from '../../intervals';
+import { AlikeStretch, type Args } from '../../trace';
 import { invalidateInodePages2Range } from '../dax';
 import type { XfsSuperBlock } from './xfs_super';
 import type { RmapRec } from './xfs_model_adapter';
@@ -158,9 +160,18 @@ function xfsDaxNotifyDdevFailure(k: Kernel, mp: XfsSuperBlock, daddr: number, bb
       if (error) break;
       notify.startblock = lowAgbno;
       notify.blockcount = rangeAgend + 1 - lowAgbno;
-      error = k.tr.call('rmap', 'xfs_rmap_query_range', { agno, low: lowAgbno, high: highAgbno === 0xffffffff ? 'max' : highAgbno }, () =>
-        x.rmapQueryRange(agno, lowAgbno, highAgbno, (rec) => xfsDaxFailureFn(k, mp, agno, rec, notify)),
-      );
+      error = k.tr.call('rmap', 'xfs_rmap_query_range', { agno, low: lowAgbno, high: highAgbno === 0xffffffff ? 'max' : highAgbno }, () => {
+        // records handled alike one after another (the extents of files mapped
+        // the same way) are traced for the first few, then summarised
+        const stretch = naiveIntervals() ? undefined : new AlikeStretch(k.tr, 'rmap', 'xfs_dax_failure_fn', () => k.dmesg.length);
+        try {
+          return x.rmapQueryRange(agno, lowAgbno, highAgbno, (rec) =>
+            stretch ? stretch.unit(recordShape(mp, rec, notify), failureFnArgs(agno, rec), 1, () => xfsDaxFailureFn(k, mp, agno, rec, notify)) : xfsDaxFailureFn(k, mp, agno, rec, notify),
+          );
+        } finally {
+          stretch?.end();
+        }
+      });
       if (error) break;
       fsbno = x.agbToFsb(agno + 1, 0);
     }
@@ -188,7 +199,7 @@ function xfsDaxFailureFn(k: Kernel, mp: XfsSuperBlock, agno: number, rec: RmapRe
   return k.tr.call(
     'rmap',
     'xfs_dax_failure_fn',
-    { agno, startblock: rec.startblock, blockcount: rec.blockcount, owner: ownerName(rec.owner), offset: rec.offset, flags: rmapFlags(rec) },
+    failureFnArgs(agno, rec),
     () => {
       if (isNonInodeOwner(rec.owner) || rec.attrFork || rec.bmbtBlock) {
         if (notify.mfFlags & MF.MEM_PRE_REMOVE) return 0;
@@ -201,18 +212,13 @@ function xfsDaxFailureFn(k: Kernel, mp: XfsSuperBlock, agno: number, rec: RmapRe
         'xfs_iget',
         { ino: rec.owner, flags: 'XFS_IGET_INCORE' },
         (span) => {
-          igetSpan = span.id;
+          igetSpan = span.id || k.tr.decidingId;
           return mp.igetIncore(rec.owner);
         },
         (r) => (r ? `inode ${rec.owner}` : '-ENODATA'),
       );
       const blockSize = mp.model.blockSize;
-      let pos = rec.offset * blockSize;
-      if (notify.startblock > rec.startblock) pos += (notify.startblock - rec.startblock) * blockSize;
-      const pgoff = Math.floor(pos / 2 ** PAGE_SHIFT);
-      const startCross = Math.max(rec.startblock, notify.startblock);
-      const endCross = Math.min(rec.startblock + rec.blockcount, notify.startblock + notify.blockcount);
-      const pgcnt = Math.floor(((endCross - startCross) * blockSize) / 2 ** PAGE_SHIFT);
+      const { pos, pgoff, pgcnt, startCross, endCross } = failedPages(mp, rec, notify);
       if (!ip) {
         // -ENODATA: not cached, nobody can have it mapped
         k.why.note({ kind: 'inode-skip', sb: mp, ino: rec.owner, why: 'not-incore', fileStart: pos, fileEnd: pos + (endCross - startCross) * blockSize, span: igetSpan, symbol: 'xfs_iget' });
@@ -230,6 +236,41 @@ function xfsDaxFailureFn(k: Kernel, mp: XfsSuperBlock, agno: number, rec: RmapRe
       return error;
     },
   );
+}
+
+function failureFnArgs(agno: number, rec: RmapRec): Args {
+  return { agno, startblock: rec.startblock, blockcount: rec.blockcount, owner: ownerName(rec.owner), offset: rec.offset, flags: rmapFlags(rec) };
+}
+
+/** the file pages of a record that the failed range covers, as xfs_dax_failure_fn works them out */
+function failedPages(mp: XfsSuperBlock, rec: RmapRec, notify: FailureInfo): { pos: number; pgoff: number; pgcnt: number; startCross: number; endCross: number } {
+  const blockSize = mp.model.blockSize;
+  let pos = rec.offset * blockSize;
+  if (notify.startblock > rec.startblock) pos += (notify.startblock - rec.startblock) * blockSize;
+  const pgoff = Math.floor(pos / 2 ** PAGE_SHIFT);
+  const startCross = Math.max(rec.startblock, notify.startblock);
+  const endCross = Math.min(rec.startblock + rec.blockcount, notify.startblock + notify.blockcount);
+  const pgcnt = Math.floor(((endCross - startCross) * blockSize) / 2 ** PAGE_SHIFT);
+  return { pos, pgoff, pgcnt, startCross, endCross };
+}
+
+/**
+ * What xfs_dax_failure_fn will do with a record, as far as can be told
+ * before doing it: metadata, an inode not in the cache, a file without DAX,
+ * or a DAX file's pages, with how many there are, how many vmas map them,
+ * and whether their first entry is a PMD (and where they start in it). Two records
+ * of a stretch with the same shape are expected to be handled alike (the
+ * stretch checks that they were).
+ */
+function recordShape(mp: XfsSuperBlock, rec: RmapRec, notify: FailureInfo): string {
+  if (isNonInodeOwner(rec.owner) || rec.attrFork || rec.bmbtBlock) return 'meta';
+  const ip = mp.igetIncore(rec.owner);
+  if (!ip) return 'not-incore';
+  const { pgoff, pgcnt } = failedPages(mp, rec, notify);
+  if (!ip.mapping.dax) return `not-dax ${pgcnt}`;
+  const m = ip.mapping;
+  const e = m.entries.rangeAt(pgoff);
+  return `dax ${pgcnt} ${m.i_mmap.query(pgoff, pgoff + Math.max(pgcnt, 1) - 1).length} ${e ? (e.value.pmd ? `pmd ${pgoff % 512}` : 'pte') : 'none'}`;
 }
 
 function rmapFlags(rec: RmapRec): string {

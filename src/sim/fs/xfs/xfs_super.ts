@@ -208,7 +208,8 @@ export class XfsSuperBlock extends SuperBlock {
   /** xfs_iget(..., XFS_IGET_INCORE): the in-core inode, or null (-ENODATA) */
   igetIncore(ino: number): Inode | null {
     const inode = this.byIno.get(ino);
-    return inode && this.model.igetIncore(ino) ? inode : null;
+    // what xfs_iget(XFS_IGET_INCORE) answers, without copying the inode's extent lists
+    return inode && this.model.inodes.get(ino)?.incore ? inode : null;
   }
 
   /** xfs_iget without XFS_IGET_INCORE: any inode of this filesystem (read in if need be) */

@@ -192,6 +192,8 @@ export function importMachine(files: MachineFiles, folder: string): ImportResult
     for (const d of dax) if (!known.has(d.chardev)) report.approximations.push(`${d.chardev} (daxctl-list.json line ${d.line}) is not on an nd namespace (a CXL ram region or soft-reserved memory): not imported`);
   }
 
+  if (!regions.length && !cxl.memdevs.length)
+    throw new ImportError(F(has(c, 'ndctl-list.json') ? 'ndctl-list.json' : 'manifest.txt'), 1, 'regions', 0, 'lists no persistent-memory region and no CXL memory device: nothing to import (is this a machine with NVDIMM or CXL memory? was the collector run as root?)');
   const plat: string[] = [];
   const nsOut: string[] = [];
   const deviceOf = new Map<string, { ns: string; region: string; dataStart: number; nsStart: number; mode: string; dataSize: number }>();
@@ -567,8 +569,6 @@ export function importMachine(files: MachineFiles, folder: string): ImportResult
     if (pfns.length) report.approximations.push(`dmesg-tail.txt: memory_failure() already ran for ${pfns.length} pfn(s) (${pfns.slice(0, 8).map(hex).join(', ')}${pfns.length > 8 ? ', …' : ''}): PageHWPoison and the signals it sent are history, not recreated`);
   } else missingPiece(c, 'dmesg-tail.txt', 'earlier memory failures are unknown');
 
-  if (!regions.length && !cxl.memdevs.length)
-    throw new ImportError(F(has(c, 'ndctl-list.json') ? 'ndctl-list.json' : 'manifest.txt'), 1, 'regions', 0, 'lists no persistent-memory region and no CXL memory device: nothing to import (is this a machine with NVDIMM or CXL memory? was the collector run as root?)');
 
   // ---- the YAML
   report.complete = report.missing.length === 0;

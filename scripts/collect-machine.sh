@@ -59,20 +59,21 @@ have() {
 
 # run FILE CMD ARGS...: CMD's output into FILE; a failure is noted with its stderr
 run() {
-	f=$1
+	_out=$1
 	shift
 	if ! have "$1"; then
-		note "$f" "$*" "command not found"
+		note "$_out" "$*" "command not found"
 		return 1
 	fi
-	if "$@" >"$OUT/$f" 2>"$OUT/.stderr"; then
+	"$@" >"$OUT/$_out" 2>"$OUT/.stderr"
+	_rc=$?
+	if [ "$_rc" -eq 0 ]; then
 		rm -f "$OUT/.stderr"
 		return 0
 	fi
-	rc=$?
-	note "$f" "$*" "exit $rc: $(head -c 300 "$OUT/.stderr" | tr '\n\t' '  ')"
+	note "$_out" "$*" "exit $_rc: $(head -c 300 "$OUT/.stderr" | tr '\n\t' '  ')"
 	rm -f "$OUT/.stderr"
-	[ -s "$OUT/$f" ] || rm -f "$OUT/$f"
+	[ -s "$OUT/$_out" ] || rm -f "$OUT/$_out"
 	return 1
 }
 

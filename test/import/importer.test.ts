@@ -72,9 +72,9 @@ test('CXL: memdevs, explicit endpoint decoders, a 2-way interleaved pmem region,
   assert.deepEqual(cxl.regions.map((r) => [r.id, r.spa, r.ways, r.granularity, r.targets]), [['region0', 0x1000000000, 2, 4096, ['decoder2.0', 'decoder3.0']]]);
   assert.deepEqual(s.platform.regions, []);
   assert.deepEqual(s.platform.namespaces.map((n) => [n.region, n.mode, n.device]), [['region0', 'devdax', 'dax0.0']]);
-  assert.deepEqual(s.events.map((e) => (e.do === 'cxl-inject-poison' ? [e.memdev, e.dpa] : e.do)), [['mem1', 0x1000], ['mem1', 0x1040]]);
-  // mem1 is position 1: its DPA 0x1000 is the second 4 KiB chunk of the second round, HPA offset 0x3000
-  assert.deepEqual(report.targets.map((t) => [t.label, t.spa]), [['mem1 DPA 0x1000+128', 0x1000003000]]);
+  assert.deepEqual(s.events.map((e) => (e.do === 'cxl-inject-poison' ? [e.memdev, e.dpa] : e.do)), [['mem1', 0x500000], ['mem1', 0x500040]]);
+  // mem1 is position 1: its DPA 0x500000 is its 1281st 4 KiB chunk, the 2562nd of the region: HPA offset 0xa01000
+  assert.deepEqual(report.targets.map((t) => [t.label, t.spa]), [['mem1 DPA 0x500000+128', 0x1000a01000]]);
   assert.ok(report.approximations.some((a) => /source Injected, not Internal/.test(a)));
 });
 

@@ -92,7 +92,7 @@ test('daxctl and cxl listings: devices, memdevs, endpoint decoders, an interleav
   assert.deepEqual(c.decoders.filter((d) => d.size).map((d) => [d.decoder, d.port, d.dpa, d.size, d.mode, d.region]), [['decoder2.0', 2, 0, 268435456, 'pmem', 'region0'], ['decoder3.0', 3, 0, 268435456, 'pmem', 'region0']]);
   assert.deepEqual(c.regions.map((r) => [r.region, r.resource, r.size, r.ways, r.granularity, r.targets.map((t) => t.decoder)]), [['region0', 0x1000000000, 536870912, 2, 4096, ['decoder2.0', 'decoder3.0']]]);
   const me = parseCxl('m.json', read('cxl-interleave/cxl-media-errors.json')).mediaErrors;
-  assert.deepEqual(me.map((e) => [e.memdev, e.dpa, e.length, e.source]), [['mem1', 4096, 128, 'Internal']]);
+  assert.deepEqual(me.map((e) => [e.memdev, e.dpa, e.length, e.source]), [['mem1', 0x500000, 128, 'Internal']]);
 });
 
 test('sysfs-nd.txt, badblocks, /proc/iomem (the guest)', () => {

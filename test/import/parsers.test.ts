@@ -160,7 +160,9 @@ test('filefrag -v: extents with flags; a missing trailer (truncated), a count th
 
 test('stat, maps, uname, sysctl, dmesg, dumpe2fs', () => {
   assert.deepEqual(parseStat('s', '131 65536 regular file\n'), { ino: 131, size: 65536, type: 'regular file' });
-  const ms = parseMaps('m', read('guest-xfs-reflink/proc/199/maps'));
+  const procDir = path.join(M, 'guest-xfs-reflink', 'proc');
+  const injector = fs.readdirSync(procDir).find((p) => fs.readFileSync(path.join(procDir, p, 'comm'), 'utf8') === 'injector\n')!;
+  const ms = parseMaps('m', read(`guest-xfs-reflink/proc/${injector}/maps`));
   const m = ms.find((x) => x.path === '/mnt/pmem/testfile' || x.path === '/mnt/pmem/poisonfile')!;
   assert.deepEqual([m.start, m.end - m.start, m.perms, m.dev, m.offset], [0x7f0000000000, 65536, 'rw-s', '103:00', 0]);
   refuses(() => parseMaps('proc/1/maps', '7f0000000000-7f0000000800 rw-s 00000000 103:00 131 /x\n'), 'proc/1/maps', 1, /page-aligned/);

@@ -296,7 +296,6 @@ export function importMachine(files: MachineFiles, folder: string): ImportResult
   // ---- badblocks and media errors: recreated by events
   const events: string[] = [];
   let eventNo = 0;
-  const badExpect: string[] = [];
   const nsOfDevice = (dev: string) => deviceOf.get(dev);
   const bbDevs = [...files.keys()].filter((f) => f.startsWith('badblocks/')).sort();
   const regionBad = new Map<string, BadRange[]>();
@@ -360,7 +359,6 @@ export function importMachine(files: MachineFiles, folder: string): ImportResult
     for (const [region, ranges] of regionBad) if (ranges.length) exp.push(`      - badblocks: { device: ${region}, ranges: [${ranges.map((b) => `[${b.offset}, ${b.length}]`).join(', ')}] }`);
     for (const [dev, ranges] of deviceBad) exp.push(`      - badblocks: { device: ${dev}, ranges: [${ranges.map((b) => `[${b.offset}, ${b.length}]`).join(', ')}] }`);
     events.push(`  - id: imported-scrub   # the kernel learnt of them: ARS found them (ndctl start-scrub)`, `    do: scrub`, ...(exp.length ? ['    expect:   # the badblocks the machine had', ...exp] : []));
-    badExpect.push(...exp);
   }
 
   // ---- filesystems
@@ -572,7 +570,7 @@ export function importMachine(files: MachineFiles, folder: string): ImportResult
 
   // ---- the YAML
   report.complete = report.missing.length === 0;
-  const name = `machine ${manifest.get('boot_id') ? '' : ''}${release} collected ${manifest.get('date') ?? ''}`.replace(/\s+/g, ' ').trim();
+  const name = `machine ${release} collected ${manifest.get('date') ?? ''}`.trim();
   header.push(
     `# Imported by \`node dist/cli.js import\` from ${folder}`,
     `# (scripts/collect-machine.sh, ${manifest.get('date') ?? 'undated'}${manifest.get('boot_id') ? `, boot ${manifest.get('boot_id')}` : ''}).`,
@@ -603,7 +601,6 @@ export function importMachine(files: MachineFiles, folder: string): ImportResult
   }
   if (procOut.length) out.push('processes:', ...procOut);
   out.push(...(events.length ? ['events:   # the machine\'s current poison, recreated', ...events] : ['events: []']));
-  void badExpect;
   return { yaml: out.join('\n') + '\n', report };
 }
 

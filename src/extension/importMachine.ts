@@ -112,7 +112,7 @@ export function registerImportCommands(lab: Lab, docs: LabDocuments, messages: s
       const uri = vscode.Uri.from({ scheme: SCHEME, path: `/what-if/${slug}.md` });
       docs.set(
         uri,
-        md.split('\n').map((text) => {
+        md.replace(/\n$/, '').split('\n').map((text) => {
           const sym = /\| `([\w.]+)` \|$/.exec(text);
           return sym ? { text, symbol: sym[1], symbolAt: text.length - sym[1]!.length - 3 } : { text };
         }),

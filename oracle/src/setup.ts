@@ -107,7 +107,7 @@ function moduleOrder(p: Paths): string[] {
   return order;
 }
 
-function libsOf(bin: string): string[] {
+export function libsOf(bin: string): string[] {
   const out = sh('ldd', [bin]);
   const libs: string[] = [];
   for (const line of out.split('\n')) {
@@ -117,7 +117,7 @@ function libsOf(bin: string): string[] {
   return libs;
 }
 
-function copyInto(root: string, file: string): void {
+export function copyInto(root: string, file: string): void {
   const dest = path.join(root, file);
   fs.mkdirSync(path.dirname(dest), { recursive: true });
   fs.copyFileSync(fs.realpathSync(file), dest);

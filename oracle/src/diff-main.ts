@@ -1,15 +1,17 @@
 // `npm run oracle -- diff [--live] [scenario...]`: where the simulator and the
 // kernel disagree, against the recorded kernel reports (or a fresh kernel run
 // with --live). `npm run oracle -- table`: the README's fidelity table.
+// `npm run oracle -- random <seed|a-b>...`: write the generated scenarios
+// oracle/random/<seed>.poison.yaml (oracle/src/random.ts).
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadScenario } from '../../src/sim/scenario/load';
-import { builtinScenarios, runOracle, stemOf } from './main';
+import { RANDOM_DIR, builtinScenarios, randomScenarios, recordedDirOf, runOracle, stemOf } from './main';
+import { generateRandomScenario, randomFileName } from './random';
 import { compareWithSimulator, formatDisagreements, type KernelReport } from './compare';
 
 const ROOT = process.env.ORACLE_ROOT ?? path.resolve(__dirname, '..', '..', '..');
-const RECORDED = path.join(ROOT, 'oracle', 'recorded');
 
 interface Meta {
   refused?: string;
@@ -19,8 +21,9 @@ interface Meta {
 
 function recorded(file: string): { report?: KernelReport; meta?: Meta } {
   const stem = stemOf(file);
-  const rp = path.join(RECORDED, `${stem}.report.json`);
-  const mp = path.join(RECORDED, `${stem}.meta.json`);
+  const dir = recordedDirOf(file);
+  const rp = path.join(dir, `${stem}.report.json`);
+  const mp = path.join(dir, `${stem}.meta.json`);
   return {
     report: fs.existsSync(rp) ? JSON.parse(fs.readFileSync(rp, 'utf8')) : undefined,
     meta: fs.existsSync(mp) ? JSON.parse(fs.readFileSync(mp, 'utf8')) : undefined,
@@ -34,8 +37,9 @@ export async function main(argv: string[], cmd: string): Promise<number> {
     process.stdout.write(table() + '\n');
     return 0;
   }
+  if (cmd === 'random') return writeRandom(files);
   let bad = 0;
-  for (const f of files.length ? files : builtinScenarios()) {
+  for (const f of files.length ? files : [...builtinScenarios(), ...randomScenarios()]) {
     const rel = path.relative(ROOT, path.resolve(f));
     let report: KernelReport | undefined;
     if (live) {
@@ -70,6 +74,30 @@ export async function main(argv: string[], cmd: string): Promise<number> {
     if (report.notRun.length) console.log(`  (the kernel did not run: ${report.notRun.map((n) => `${n.id} ${n.do}: ${n.reason}`).join('; ')})`);
   }
   return bad ? 1 : 0;
+}
+
+/** `random 1-60 75`: write each seed's scenario into oracle/random/ */
+function writeRandom(args: string[]): number {
+  const seeds: number[] = [];
+  for (const a of args) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(a);
+    if (!m) {
+      console.error(`random: ${JSON.stringify(a)} is not a seed or a range of seeds (a-b)`);
+      return 2;
+    }
+    for (let s = Number(m[1]); s <= Number(m[2] ?? m[1]); s++) seeds.push(s);
+  }
+  if (!seeds.length) {
+    console.error('random: name the seeds, e.g. `npm run oracle -- random 1-60`');
+    return 2;
+  }
+  fs.mkdirSync(RANDOM_DIR, { recursive: true });
+  for (const seed of seeds) {
+    const file = path.join(RANDOM_DIR, randomFileName(seed));
+    fs.writeFileSync(file, generateRandomScenario(seed));
+    console.log(path.relative(ROOT, file));
+  }
+  return 0;
 }
 
 /** scenario | kernel ran it | simulator matches */
@@ -110,7 +138,38 @@ export function table(): string {
     const name = (rel.startsWith('oracle/') ? path.dirname(rel) + '/' : '') + stemOf(f);
     rows.push(`| \`${name}\` | ${ran} | ${match} |`);
   }
+  rows.push(randomRow());
   return rows.join('\n');
+}
+
+/**
+ * One row for the randomized differential (oracle/random/, oracle/src/random.ts):
+ * how many generated scenarios, how many the kernel ran and with how many
+ * events, how many the simulator matches, and which seeds it does not.
+ */
+function randomRow(): string {
+  const files = randomScenarios();
+  let recordedRuns = 0;
+  let events = 0;
+  let matched = 0;
+  const differ: string[] = [];
+  for (const f of files) {
+    const rel = path.relative(ROOT, f);
+    const { report } = recorded(f);
+    if (!report) continue;
+    recordedRuns++;
+    events += report.events.length;
+    try {
+      const ds = compareWithSimulator(loadScenario(fs.readFileSync(f, 'utf8'), rel), report);
+      if (ds.length) differ.push(`${stemOf(f)} (${ds.map((d) => `${d.where} ${d.what}`).join(', ')})`);
+      else matched++;
+    } catch (e) {
+      differ.push(`${stemOf(f)} (simulator error: ${(e as Error).message.split('\n')[0]})`);
+    }
+  }
+  const ran = `${recordedRuns} of ${files.length} generated scenarios recorded (${events} events)`;
+  const match = `${matched} of ${recordedRuns}${differ.length ? `; not: ${differ.join('; ')} (oracle/known-disagreements.json)` : ''}`;
+  return `| \`oracle/random/*\` (randomized, \`npm run oracle -- random <seed>\`) | ${ran} | ${match} |`;
 }
 
 /** what a kernel run shows that should not change between two runs of the same scenario */

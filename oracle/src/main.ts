@@ -3,11 +3,14 @@
 //   node oracle/run.mjs                        re-record every built-in scenario
 //   node oracle/run.mjs <scenario>...          run each on the real kernel; a built-in one
 //                                              (scenarios/, oracle/scenarios/) is recorded
-//                                              into oracle/recorded/, any other is printed
+//                                              into oracle/recorded/, a generated one
+//                                              (oracle/random/) into oracle/recorded/random/,
+//                                              any other is printed
 //   node oracle/run.mjs <scenario> --json      print the kernel's run report
 //   node oracle/run.mjs diff <scenario>...     simulator vs the recorded kernel report
 //   node oracle/run.mjs diff --live <scenario> simulator vs a fresh kernel run
 //   node oracle/run.mjs table                  the README's fidelity table
+//   node oracle/run.mjs random <seed|a-b>...   write oracle/random/<seed>.poison.yaml
 
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -24,6 +27,8 @@ import { scenarioHash } from './hash';
 const ROOT = process.env.ORACLE_ROOT ?? path.resolve(__dirname, '..', '..', '..');
 const RECORDED = path.join(ROOT, 'oracle', 'recorded');
 const BUILTIN_DIRS = [path.join(ROOT, 'scenarios'), path.join(ROOT, 'oracle', 'scenarios')];
+/** the randomized differential's scenarios (oracle/src/random.ts), recorded into oracle/recorded/random/ */
+export const RANDOM_DIR = path.join(ROOT, 'oracle', 'random');
 
 const log = (s: string) => process.stderr.write(s + '\n');
 
@@ -34,13 +39,28 @@ export function builtinScenarios(): string[] {
   return out;
 }
 
+/** the generated scenarios of oracle/random, in seed order */
+export function randomScenarios(): string[] {
+  if (!fs.existsSync(RANDOM_DIR)) return [];
+  return fs
+    .readdirSync(RANDOM_DIR)
+    .filter((f) => /\.poison\.(ya?ml|json)$/.test(f))
+    .sort()
+    .map((f) => path.join(RANDOM_DIR, f));
+}
+
+/** where a scenario's recording lives: oracle/recorded/, or oracle/recorded/random/ for a generated one */
+export function recordedDirOf(file: string): string {
+  return path.dirname(path.resolve(file)) === RANDOM_DIR ? path.join(RECORDED, 'random') : RECORDED;
+}
+
 export function stemOf(file: string): string {
   return path.basename(file).replace(/\.poison\.(ya?ml|json)$/, '');
 }
 
 function isBuiltin(file: string): boolean {
   const abs = path.resolve(file);
-  return BUILTIN_DIRS.some((d) => path.dirname(abs) === d);
+  return [...BUILTIN_DIRS, RANDOM_DIR].some((d) => path.dirname(abs) === d);
 }
 
 export interface OracleRun {
@@ -111,13 +131,14 @@ export async function runOracle(file: string, command: string): Promise<OracleRu
 }
 
 function writeRecording(file: string, r: OracleRun): void {
-  fs.mkdirSync(RECORDED, { recursive: true });
+  const dir = recordedDirOf(file);
+  fs.mkdirSync(dir, { recursive: true });
   const stem = stemOf(file);
-  const rp = path.join(RECORDED, `${stem}.report.json`);
+  const rp = path.join(dir, `${stem}.report.json`);
   if (r.report) fs.writeFileSync(rp, JSON.stringify(r.report, null, 2) + '\n');
   else fs.rmSync(rp, { force: true });
-  fs.writeFileSync(path.join(RECORDED, `${stem}.meta.json`), JSON.stringify(r.meta, null, 2) + '\n');
-  log(`recorded ${path.relative(ROOT, path.join(RECORDED, stem))}.{report,meta}.json`);
+  fs.writeFileSync(path.join(dir, `${stem}.meta.json`), JSON.stringify(r.meta, null, 2) + '\n');
+  log(`recorded ${path.relative(ROOT, path.join(dir, stem))}.{report,meta}.json`);
 }
 
 export async function main(argv: string[]): Promise<number> {

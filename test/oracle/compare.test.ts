@@ -41,7 +41,10 @@ const KNOWN: { scenario: string; where: string; what: string; why: string }[] = 
   fs.readFileSync(path.join(ROOT, 'oracle', 'known-disagreements.json'), 'utf8'),
 ).entries;
 
-const metas = fs.existsSync(RECORDED) ? fs.readdirSync(RECORDED).filter((f) => f.endsWith('.meta.json')).sort() : [];
+/** recorded/<stem>.meta.json, and recorded/random/<seed>.meta.json for the randomized differential (oracle/src/random.ts) */
+const metaFiles = (dir: string, prefix: string) =>
+  fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.meta.json')).sort().map((f) => prefix + f) : [];
+const metas = [...metaFiles(RECORDED, ''), ...metaFiles(path.join(RECORDED, 'random'), 'random/')];
 
 test('recordings exist for the built-in scenarios', () => {
   const builtins = ['scenarios', 'oracle/scenarios'].flatMap((d) =>

@@ -1,8 +1,8 @@
 // Random scenarios for the randomized differential against the real kernel
 // (issue 14): `npm run oracle -- random <seed>...` writes
 // oracle/random/<seed>.poison.yaml, each a normal scenario that is a pure
-// function of its seed (and of the simulator's initial file layout, which
-// names the pfn of a file page for corrupt-pfn). Recording one on the kernel
+// function of its seed, but for the pfn of a corrupt-pfn aimed at a file page,
+// which comes from the simulator's initial file layout (LAYOUT_NOTE). Recording one on the kernel
 // (`npm run oracle -- oracle/random/<seed>.poison.yaml`) writes its report
 // into oracle/recorded/random/; that recording is the expectation, and
 // test/oracle/compare.test.ts holds the simulator to it.
@@ -243,7 +243,9 @@ export function generateRandomScenario(seed: number): string {
     const pages = mappedPages();
     const last = ev.length >= nev - 2;
     const choice = weighted(r, [
-      ['madvise-hwpoison', pages.length ? 3 : 0],
+      // not after an unbind under ext4: its mappings stay (no holder), and 6.12.117 hung in the
+      // MADV_HWPOISON of such a page (seed 4's first recording: no return in 600 s)
+      ['madvise-hwpoison', pages.length && !(unbound && kind === 'ext4') ? 3 : 0],
       ['madvise-soft-offline', pages.length && !unbound ? 0.4 : 0],
       ['corrupt-pfn', unbound ? 0 : 2],
       ['media-load', pages.length && !unbound ? 2.5 : 0],
@@ -267,10 +269,13 @@ export function generateRandomScenario(seed: number): string {
       }
       case 'corrupt-pfn': {
         let pfn: number | undefined;
+        let note = '';
         const how = weighted(r, [['file', files.length ? 3 : 0], ['device', kind === 'devdax' ? 3 : 0], ['low', kind !== 'devdax' ? 1.5 : 0], ['free', 0.5]]);
         if (how === 'file') {
           const f = pick(r, files);
-          pfn = filePfn(f.path, int(r, 0, f.size / PAGE - 1) * PAGE);
+          const off = int(r, 0, f.size / PAGE - 1) * PAGE;
+          pfn = filePfn(f.path, off);
+          note = ` ${LAYOUT_NOTE} ${f.path} ${hex(off)}`;
         } else if (how === 'device') {
           pfn = Math.floor(ns.dataStart / PAGE) + int(r, 0, (2 * PMD) / PAGE - 1);
         } else if (how === 'low') {
@@ -280,7 +285,7 @@ export function generateRandomScenario(seed: number): string {
           pfn = Math.floor(ns.dataStart / PAGE) + int(r, 0x10000, 0x20000);
         }
         if (pfn === undefined) continue;
-        ev.push(`  - { do: corrupt-pfn, pfn: ${hex(pfn)} }`);
+        ev.push(`  - { do: corrupt-pfn, pfn: ${hex(pfn)} }${note}`);
         break;
       }
       case 'media-load': {
@@ -364,5 +369,13 @@ export function generateRandomScenario(seed: number): string {
   }
   return `${head.join('\n')}\nevents:\n${ev.join('\n')}\n`;
 }
+
+/**
+ * The comment after a corrupt-pfn whose pfn is a file page by the simulator's
+ * layout when the scenario was generated: the one part of a generated
+ * scenario that is not a function of the seed alone (a later fix of the
+ * layout changes what the same seed would pick, not what was recorded).
+ */
+export const LAYOUT_NOTE = '# the simulator placed here, when generated:';
 
 export const randomFileName = (seed: number) => `${String(seed).padStart(4, '0')}.poison.yaml`;

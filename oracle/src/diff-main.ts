@@ -1,13 +1,16 @@
 // `npm run oracle -- diff [--live] [scenario...]`: where the simulator and the
 // kernel disagree, against the recorded kernel reports (or a fresh kernel run
 // with --live). `npm run oracle -- table`: the README's fidelity table.
+// `npm run oracle -- random <seed|a-b>...`: write the generated scenarios
+// oracle/random/<seed>.poison.yaml (oracle/src/random.ts).
 // `--kernel 6.1`: against the 6.1 recordings (oracle/recorded-6.1/), the
 // simulator run with kernel.version 6.1.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadScenario } from '../../src/sim/scenario/load';
-import { builtinScenarios, kernelOption, recordedDir, runOracle, stemOf, underVersion, versionFor } from './main';
+import { RANDOM_DIR, builtinScenarios, kernelOption, randomScenarios, recordedDirOf, runOracle, stemOf, underVersion, versionFor } from './main';
+import { generateRandomScenario, randomFileName } from './random';
 import { compareWithSimulator, formatDisagreements, type KernelReport } from './compare';
 import { oracleKernel, type OracleKernel } from './setup';
 import { KERNEL_VERSIONS, type KernelVersion } from '../../src/sim/version';
@@ -21,10 +24,10 @@ interface Meta {
 }
 
 function recorded(file: string, kernel: OracleKernel = oracleKernel()): { report?: KernelReport; meta?: Meta } {
-  const RECORDED = recordedDir(kernel);
   const stem = stemOf(file);
-  const rp = path.join(RECORDED, `${stem}.report.json`);
-  const mp = path.join(RECORDED, `${stem}.meta.json`);
+  const dir = recordedDirOf(file, kernel);
+  const rp = path.join(dir, `${stem}.report.json`);
+  const mp = path.join(dir, `${stem}.meta.json`);
   return {
     report: fs.existsSync(rp) ? JSON.parse(fs.readFileSync(rp, 'utf8')) : undefined,
     meta: fs.existsSync(mp) ? JSON.parse(fs.readFileSync(mp, 'utf8')) : undefined,
@@ -39,8 +42,9 @@ export async function main(argv0: string[], cmd: string): Promise<number> {
     process.stdout.write(table(asked ? [asked] : TABLE_ORDER) + '\n');
     return 0;
   }
+  if (cmd === 'random') return writeRandom(files);
   let bad = 0;
-  for (const f of files.length ? files : builtinScenarios()) {
+  for (const f of files.length ? files : [...builtinScenarios(), ...randomScenarios()]) {
     const rel = path.relative(ROOT, path.resolve(f));
     const { version, skip } = versionFor(loadScenario(fs.readFileSync(f, 'utf8'), rel), asked);
     if (skip) {
@@ -81,6 +85,30 @@ export async function main(argv0: string[], cmd: string): Promise<number> {
     if (report.notRun.length) console.log(`  (the kernel did not run: ${report.notRun.map((n) => `${n.id} ${n.do}: ${n.reason}`).join('; ')})`);
   }
   return bad ? 1 : 0;
+}
+
+/** `random 1-60 75`: write each seed's scenario into oracle/random/ */
+function writeRandom(args: string[]): number {
+  const seeds: number[] = [];
+  for (const a of args) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(a);
+    if (!m) {
+      console.error(`random: ${JSON.stringify(a)} is not a seed or a range of seeds (a-b)`);
+      return 2;
+    }
+    for (let s = Number(m[1]); s <= Number(m[2] ?? m[1]); s++) seeds.push(s);
+  }
+  if (!seeds.length) {
+    console.error('random: name the seeds, e.g. `npm run oracle -- random 1-60`');
+    return 2;
+  }
+  fs.mkdirSync(RANDOM_DIR, { recursive: true });
+  for (const seed of seeds) {
+    const file = path.join(RANDOM_DIR, randomFileName(seed));
+    fs.writeFileSync(file, generateRandomScenario(seed));
+    console.log(path.relative(ROOT, file));
+  }
+  return 0;
 }
 
 /** what the kernel ran and whether the simulator (under that version) matches, for one scenario and version */
@@ -132,6 +160,8 @@ const KERNEL_HEADING: Record<KernelVersion, string> = { '6.1': 'kernel 6.1 (6.1.
 export function table(versions: readonly KernelVersion[] = TABLE_ORDER): string {
   const head = versions.length === 1 ? [KERNEL_HEADING[versions[0]!], 'simulator vs kernel'] : versions.flatMap((v) => [KERNEL_HEADING[v], `simulator vs ${v}`]);
   const rows = [`| scenario | ${head.join(' | ')} |`, `|${'---|'.repeat(head.length + 1)}`];
+  let ranBuiltin = 0;
+  let agreeBuiltin = 0;
   for (const f of builtinScenarios()) {
     const rel = path.relative(ROOT, f);
     const cells = versions.flatMap((v) => {
@@ -141,8 +171,53 @@ export function table(versions: readonly KernelVersion[] = TABLE_ORDER): string 
     // as the README names them: the stem, with oracle/scenarios/ for the oracle's own
     const name = (rel.startsWith('oracle/') ? path.dirname(rel) + '/' : '') + stemOf(f);
     rows.push(`| \`${name}\` | ${cells.join(' | ')} |`);
+    // the totals row counts the 6.12 recordings (the random ones are recorded on 6.12 only)
+    const c612 = versions.indexOf('6.12');
+    if (c612 >= 0 && cells[2 * c612 + 1] !== '—') ranBuiltin++;
+    if (c612 >= 0 && cells[2 * c612 + 1] === 'yes') agreeBuiltin++;
   }
+  // the randomized differential and the totals, on 6.12 (the other versions' columns empty)
+  const pad = ' — |'.repeat(head.length - 2);
+  const rnd = randomCounts();
+  rows.push(randomRow(rnd) + pad);
+  rows.push(
+    `| **recorded runs (6.12)** | ${ranBuiltin + rnd.recorded}: ${ranBuiltin} written by hand, ${rnd.recorded} random | the simulator matches ${agreeBuiltin + rnd.matched} (${agreeBuiltin} + ${rnd.matched}) |${pad}`,
+  );
   return rows.join('\n');
+}
+
+/**
+ * One row for the randomized differential (oracle/random/, oracle/src/random.ts):
+ * how many generated scenarios, how many the kernel ran and with how many
+ * events, how many the simulator matches, and which seeds it does not.
+ */
+function randomCounts(): { files: number; recorded: number; events: number; matched: number; differ: string[] } {
+  const files = randomScenarios();
+  let recordedRuns = 0;
+  let events = 0;
+  let matched = 0;
+  const differ: string[] = [];
+  for (const f of files) {
+    const rel = path.relative(ROOT, f);
+    const { report } = recorded(f);
+    if (!report) continue;
+    recordedRuns++;
+    events += report.events.length;
+    try {
+      const ds = compareWithSimulator(loadScenario(fs.readFileSync(f, 'utf8'), rel), report);
+      if (ds.length) differ.push(`${stemOf(f)} (${ds.map((d) => `${d.where} ${d.what}`).join(', ')})`);
+      else matched++;
+    } catch (e) {
+      differ.push(`${stemOf(f)} (simulator error: ${(e as Error).message.split('\n')[0]})`);
+    }
+  }
+  return { files: files.length, recorded: recordedRuns, events, matched, differ };
+}
+
+function randomRow(c: ReturnType<typeof randomCounts>): string {
+  const ran = `${c.recorded} of ${c.files} generated scenarios recorded (${c.events} events)`;
+  const match = `${c.matched} of ${c.recorded}${c.differ.length ? `; not: ${c.differ.join('; ')} (oracle/known-disagreements.json)` : ''}`;
+  return `| \`oracle/random/*\` (randomized, \`npm run oracle -- random <seed>\`) | ${ran} | ${match} |`;
 }
 
 /** what a kernel run shows that should not change between two runs of the same scenario */

@@ -3,11 +3,14 @@
 //   node oracle/run.mjs                        re-record every built-in scenario
 //   node oracle/run.mjs <scenario>...          run each on the real kernel; a built-in one
 //                                              (scenarios/, oracle/scenarios/) is recorded
-//                                              into oracle/recorded/, any other is printed
+//                                              into oracle/recorded/, a generated one
+//                                              (oracle/random/) into oracle/recorded/random/,
+//                                              any other is printed
 //   node oracle/run.mjs <scenario> --json      print the kernel's run report
 //   node oracle/run.mjs diff <scenario>...     simulator vs the recorded kernel report
 //   node oracle/run.mjs diff --live <scenario> simulator vs a fresh kernel run
 //   node oracle/run.mjs table                  the README's fidelity table
+//   node oracle/run.mjs random <seed|a-b>...   write oracle/random/<seed>.poison.yaml
 //   --kernel 6.1                               any of the above on Debian's 6.1 image
 //                                              (recordings in oracle/recorded-6.1/)
 
@@ -26,6 +29,8 @@ import { scenarioHash } from './hash';
 
 const ROOT = process.env.ORACLE_ROOT ?? path.resolve(__dirname, '..', '..', '..');
 const BUILTIN_DIRS = [path.join(ROOT, 'scenarios'), path.join(ROOT, 'oracle', 'scenarios')];
+/** the randomized differential's scenarios (oracle/src/random.ts), recorded into oracle/recorded/random/ */
+export const RANDOM_DIR = path.join(ROOT, 'oracle', 'random');
 
 const log = (s: string) => process.stderr.write(s + '\n');
 
@@ -34,6 +39,25 @@ export function builtinScenarios(): string[] {
   for (const d of BUILTIN_DIRS)
     if (fs.existsSync(d)) for (const f of fs.readdirSync(d).sort()) if (/\.poison\.(ya?ml|json)$/.test(f)) out.push(path.join(d, f));
   return out;
+}
+
+/** the generated scenarios of oracle/random, in seed order */
+export function randomScenarios(): string[] {
+  if (!fs.existsSync(RANDOM_DIR)) return [];
+  return fs
+    .readdirSync(RANDOM_DIR)
+    .filter((f) => /\.poison\.(ya?ml|json)$/.test(f))
+    .sort()
+    .map((f) => path.join(RANDOM_DIR, f));
+}
+
+/** where a scenario's recording lives: the kernel's recordings, or their random/ for a generated one */
+export function recordedDirOf(file: string, k: OracleKernel): string {
+  return isRandom(file) ? path.join(recordedDir(k), 'random') : recordedDir(k);
+}
+
+export function isRandom(file: string): boolean {
+  return path.dirname(path.resolve(file)) === RANDOM_DIR;
 }
 
 /** where the recordings of a kernel version live */
@@ -87,7 +111,7 @@ export function stemOf(file: string): string {
 
 function isBuiltin(file: string): boolean {
   const abs = path.resolve(file);
-  return BUILTIN_DIRS.some((d) => path.dirname(abs) === d);
+  return [...BUILTIN_DIRS, RANDOM_DIR].some((d) => path.dirname(abs) === d);
 }
 
 export interface OracleRun {
@@ -136,7 +160,9 @@ export async function runOracle(file: string, command: string, kernel: OracleKer
   for (;;) {
     attempt++;
     log(`${rel}: booting ${KVER} under QEMU TCG${plan.needsMce ? ' (one CPU, machine checks through the monitor)' : ''}`);
-    const b = await boot({ vmlinuz: p.vmlinuz, initrd, runDir, needsMce: plan.needsMce, mceMisc: mceMisc(s.platform.regions[0]!.errorGranularity), timeoutSec: 600, log });
+    // a generated scenario finishes in 20-90 s; one that hangs the guest (seed 4's first form did) should not hold the QEMU lock for 10 minutes
+    const timeoutSec = isRandom(file) ? 240 : 600;
+    const b = await boot({ vmlinuz: p.vmlinuz, initrd, runDir, needsMce: plan.needsMce, mceMisc: mceMisc(s.platform.regions[0]!.errorGranularity), timeoutSec, log });
     fs.writeFileSync(path.join(runDir, 'records.json'), JSON.stringify(b.records, null, 1));
     log(`${rel}: guest finished in ${b.seconds.toFixed(1)} s${b.timedOut ? ' (timed out)' : ''}${b.panicked ? ' (kernel panic)' : ''}`);
     const ended = b.records.some((r) => r.t === 'end');
@@ -160,14 +186,14 @@ export async function runOracle(file: string, command: string, kernel: OracleKer
 }
 
 function writeRecording(file: string, r: OracleRun, kernel: OracleKernel): void {
-  const RECORDED = recordedDir(kernel);
-  fs.mkdirSync(RECORDED, { recursive: true });
+  const dir = recordedDirOf(file, kernel);
+  fs.mkdirSync(dir, { recursive: true });
   const stem = stemOf(file);
-  const rp = path.join(RECORDED, `${stem}.report.json`);
+  const rp = path.join(dir, `${stem}.report.json`);
   if (r.report) fs.writeFileSync(rp, JSON.stringify(r.report, null, 2) + '\n');
   else fs.rmSync(rp, { force: true });
-  fs.writeFileSync(path.join(RECORDED, `${stem}.meta.json`), JSON.stringify(r.meta, null, 2) + '\n');
-  log(`recorded ${path.relative(ROOT, path.join(RECORDED, stem))}.{report,meta}.json`);
+  fs.writeFileSync(path.join(dir, `${stem}.meta.json`), JSON.stringify(r.meta, null, 2) + '\n');
+  log(`recorded ${path.relative(ROOT, path.join(dir, stem))}.{report,meta}.json`);
 }
 
 export async function main(argv0: string[]): Promise<number> {

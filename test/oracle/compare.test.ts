@@ -50,7 +50,10 @@ const KNOWN: { scenario: string; kernel?: KernelVersion; where: string; what: st
   fs.readFileSync(path.join(ROOT, 'oracle', 'known-disagreements.json'), 'utf8'),
 ).entries;
 
-const metas = fs.existsSync(RECORDED) ? fs.readdirSync(RECORDED).filter((f) => f.endsWith('.meta.json')).sort() : [];
+/** recorded/<stem>.meta.json, and recorded/random/<seed>.meta.json for the randomized differential (oracle/src/random.ts) */
+const metaFiles = (dir: string, prefix: string) =>
+  fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.meta.json')).sort().map((f) => prefix + f) : [];
+const metas = [...metaFiles(RECORDED, ''), ...metaFiles(path.join(RECORDED, 'random'), 'random/')];
 
 test('recordings exist for the built-in scenarios', () => {
   const builtins = ['scenarios', 'oracle/scenarios'].flatMap((d) =>
@@ -63,7 +66,8 @@ test('recordings exist for the built-in scenarios', () => {
 });
 
 for (const [version, dir] of RECORDED_BY_VERSION) {
-  const vmetas = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.meta.json')).sort() : [];
+  // and the randomized differential's recordings, in random/ (6.12 only)
+  const vmetas = [...metaFiles(dir, ''), ...(version === '6.12' ? metaFiles(path.join(dir, 'random'), 'random/') : [])];
   for (const m of vmetas) {
     const meta: Meta = JSON.parse(fs.readFileSync(path.join(dir, m), 'utf8'));
     const stem = m.replace(/\.meta\.json$/, '');

@@ -10,6 +10,7 @@ import type { Inode } from '../mm/types';
 import type { BlockDev, SuperBlock } from './vfs';
 import { daxIomapRw, daxDeleteMappingRange, daxMem2blkErr } from './dax';
 import { daxDirectAccess } from '../dax/super';
+import { zapFileRange } from '../mm/memory-failure';
 import type { UserBuf } from '../arch/usercopy';
 
 /** pread/pwrite on a file; buf: the caller's buffer when the scenario names one (a DAX write) */
@@ -91,13 +92,26 @@ export function blockDevRw(k: Kernel, bdev: BlockDev, pos: number, len: number, 
 }
 
 /**
- * fallocate(FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE): the DAX entries and
- * mappings of the whole pages go first (truncate_pagecache_range), then the
- * filesystem frees the blocks.
+ * fallocate(FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE): on DAX the filesystem
+ * first breaks layouts (xfs_break_layouts / ext4_break_layouts →
+ * dax_layout_busy_page), which unmaps every page of the whole file from every
+ * mapper, to see whether any page is pinned (6.12.117, random seed 16: after a
+ * punch of one page, a load through a mapping of another page faults it in
+ * again, and an earlier mapper of that page holds no entry). Then the DAX
+ * entries of the whole pages go (truncate_pagecache_range) and the filesystem
+ * frees the blocks.
  */
 export function punchHole(k: Kernel, sb: SuperBlock, inode: Inode, off: number, len: number): number {
   return k.tr.call('syscall', 'vfs_fallocate', { file: inode.path, mode: 'FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE', offset: hex(off), len }, () =>
     k.tr.call('fs', sb.spec.type === 'xfs' ? 'xfs_file_fallocate' : 'ext4_fallocate', { ino: inode.ino, offset: hex(off), len }, () => {
+      k.tr.call('fs', sb.spec.type === 'xfs' ? 'xfs_break_layouts' : 'ext4_break_layouts', { ino: inode.ino }, () =>
+        k.tr.call('fsdax', 'dax_layout_busy_page', { inode: inode.ino }, () => {
+          // dax_layout_busy_page_range(mapping, 0, LLONG_MAX): nothing unless dax_mapping() and mapping_mapped()
+          if (!inode.mapping.dax || !inode.mapping.i_mmap.size) return;
+          // unmap_mapping_pages(mapping, 0, 0, 0): nr 0 wraps to the last index, the whole file
+          k.tr.call('mm', 'unmap_mapping_pages', { inode: inode.ino, start: hex(0), nr: 0 }, () => zapFileRange(inode.mapping, 0, Number.MAX_SAFE_INTEGER, k));
+        }),
+      );
       if (sb.isShutdown()) return -EIO;
       const first = Math.ceil(off / PAGE_SIZE);
       const end = Math.floor((off + len) / PAGE_SIZE);

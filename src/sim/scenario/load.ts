@@ -60,6 +60,8 @@ import type {
   CxlSpec,
 } from './types';
 import { layoutCxl } from '../cxl/layout';
+import { versionRefusals } from './versions';
+import { kernelVersion } from '../version';
 import { buildExtentList, type PlacedAt, type RawExtent } from './extents';
 import { checkLimits } from './limits';
 import { lineStartsOf, linePosition, offsetInRun, originalOffset, parseCutting, type ExtentRun } from './fast_extents';
@@ -106,6 +108,8 @@ export function loadScenario(text: string, file: string, options: LoadOptions = 
   checkLimits(data as RawScenario, problems);
   if (problems.count) throw new ScenarioErrors(problems.sorted());
   const scenario = new Normalizer(problems, file, options).scenario(data as RawScenario);
+  // what the scenario's kernel.version does not have (issue 15)
+  for (const r of versionRefusals(scenario, kernelVersion(scenario.kernel))) problems.add(r.path, r.value, r.message);
   if (problems.count) throw new ScenarioErrors(problems.sorted());
   return scenario;
 }

@@ -82,7 +82,8 @@ function grid(v: ComparisonView): HTMLElement {
   const table = h('table', { class: 'cmp-grid', 'aria-label': `what each design did: rows are results, signals, shutdowns, owners, dmesg, pages, cost and calls; columns are the designs` });
   table.append(colgroup(v.columns.length, '26%'));
   // narrower than this, the page scrolls sideways (the row headers stay) rather than clip a token
-  table.style.minWidth = `${260 + v.columns.length * 190}px`;
+  // eight columns (four designs under two kernels) get narrower ones, so that 1600 px still holds them
+  table.style.minWidth = `${260 + v.columns.length * (v.columns.length > 4 ? 150 : 190)}px`;
   const head = h('tr', {}, h('th', { scope: 'col' }, h('span', { class: 'tok' }, 'compared with'), ' ', h('span', { class: 'tok' }, v.baseline)));
   for (const c of v.columns) head.append(columnHead(c, v));
   table.append(h('thead', {}, head));
@@ -132,7 +133,7 @@ function verdicts(v: ComparisonView): HTMLElement {
   }
   const table = h('table', { class: 'vgrid', role: 'grid', 'aria-label': 'verdicts: rows are event, owner, process and mapping; columns are the designs', 'aria-rowcount': String(v.verdicts.rows.length + 1) });
   table.append(colgroup(v.columns.length, '30%'));
-  table.style.minWidth = `${300 + v.columns.length * 170}px`;
+  table.style.minWidth = `${300 + v.columns.length * (v.columns.length > 4 ? 135 : 170)}px`;
   const head = h('tr', { role: 'row' }, h('th', { scope: 'col', role: 'columnheader' }, ...toks(['event,', 'owner,', 'process,', 'mapping'])));
   for (const c of v.columns) head.append(columnHead(c, v));
   table.append(h('thead', {}, head));

@@ -820,9 +820,60 @@ export async function run({ page, artifacts, log, checks = [] }) {
     await u.locator('body').evaluate(() => document.querySelector('tbody[aria-label="dmesg"]')?.scrollIntoView());
     await shot(`comparison-unbind-${name}-dmesg`);
   }
+  ok('Design Comparison of unbind-mounted-xfs in light, dark and high contrast: SHUTDOWN_* flags whole, layout and contrast checked');
+
+  // ---- kernel versions (issue 15): the toggle puts each design under 6.1 and 6.12 side by side
+  {
+    let k = await viewFrame(page, 'comparison');
+    const toggle = k.locator('#all-kernels');
+    await toggle.waitFor({ timeout: 30_000 });
+    if (await toggle.isChecked()) throw new Error('kernel versions: the comparison starts with both kernels');
+    await toggle.check();
+    for (const [name, theme, cls] of [THEMES[1], THEMES[0], THEMES[2]]) {
+      await palette(page, 'Preferences: Color Theme', theme, { type: false });
+      k = await viewFrame(page, 'comparison');
+      await k.locator(`body.${cls}`).waitFor({ timeout: 30_000 });
+      await k.locator('table.cmp-grid thead th', { hasText: 'upstream · 6.1' }).first().waitFor({ timeout: 60_000 });
+      const heads = await k.locator('table.cmp-grid thead th .col-head .tok:not(.tag)').allTextContents();
+      const want = ['upstream · 6.1', 'upstream · 6.12', 'page-mapping · 6.1', 'page-mapping · 6.12', 'corrupted-range · 6.1', 'corrupted-range · 6.12', 'pagemap-failure · 6.1', 'pagemap-failure · 6.12'];
+      if (heads.join('|') !== want.join('|')) throw new Error(`kernel versions (${name}): the columns are ${heads.join(', ')}`);
+      const title = await k.locator('h1.title').textContent();
+      if (!/Design and kernel comparison/.test(title ?? '')) throw new Error(`kernel versions (${name}): the title is ${title}`);
+      const key = await k.locator('.cmp-key').textContent();
+      if (!/differs from the same design under kernel 6\.12/.test(key ?? '')) throw new Error(`kernel versions (${name}): the key says ${key}`);
+      if (!(await k.locator('table.cmp-grid thead th.current-col', { hasText: 'upstream · 6.12' }).count())) throw new Error(`kernel versions (${name}): upstream · 6.12 is not the session's column`);
+      await page.waitForTimeout(300);
+      await checkComparisonLayout(k, `unbind-mounted-xfs on 6.1 and 6.12, ${name}`);
+      await k.locator('body').evaluate(() => window.scrollTo(0, 0));
+      await shot(`comparison-kernels-${name}`);
+      await k.locator('body').evaluate(() => document.querySelector('tbody[aria-label="dmesg"]')?.scrollIntoView());
+      await shot(`comparison-kernels-${name}-dmesg`);
+      await k.locator('body').evaluate(() => document.getElementById('verdicts')?.scrollIntoView());
+      await shot(`comparison-kernels-${name}-verdicts`);
+    }
+    await k.locator('#all-kernels').uncheck();
+    await k.locator('table.cmp-grid thead th', { hasText: /^upstream/ }).first().waitFor({ timeout: 60_000 });
+    for (const t0 = Date.now(); (await k.locator('table.cmp-grid thead th .col-head').count()) !== 4; ) {
+      if (Date.now() - t0 > 60_000) throw new Error('kernel versions: unchecking the toggle did not go back to the four designs');
+      await page.waitForTimeout(250);
+    }
+    ok('Design Comparison with kernels side by side: each design under 6.1 and 6.12 (8 columns), the session\'s the baseline, layout and contrast checked in dark, light and high contrast; unchecked, back to 4');
+  }
   await palette(page, 'Preferences: Color Theme', 'Dark Modern', { type: false });
   if (unbindMax) await palette(page, 'View: Toggle Maximize Editor Group');
-  ok('Design Comparison of unbind-mounted-xfs in light, dark and high contrast: SHUTDOWN_* flags whole, layout and contrast checked');
+
+  // ---- Switch Kernel Version: refused for a scenario expecting pre-remove, then 6.1 in the status bar
+  await palette(page, 'DAX Poison Lab: Switch Kernel Version', '6.1');
+  await page.locator('.notifications-toasts .notification-toast', { hasText: 'arrived in 6.7' }).first().waitFor({ timeout: 30_000 });
+  await page.locator('.statusbar-item:has-text("upstream on 6.12")').first().waitFor({ timeout: 30_000 });
+  await palette(page, 'Notifications: Clear All Notifications').catch(() => {});
+  await palette(page, 'DAX Poison Lab: Open Scenario', 'reflink-both-mapped');
+  await palette(page, 'DAX Poison Lab: Switch Kernel Version', '6.1');
+  await page.locator('.statusbar-item:has-text("upstream on 6.1 ")').first().waitFor({ timeout: 30_000 });
+  await shot('kernel-6.1-status');
+  await palette(page, 'DAX Poison Lab: Switch Kernel Version', '6.12');
+  await page.locator('.statusbar-item:has-text("upstream on 6.12")').first().waitFor({ timeout: 30_000 });
+  ok('Switch Kernel Version: refused for unbind-mounted-xfs (pre-remove, 6.7) with the status bar unchanged; reflink-both-mapped switched to 6.1 and back, shown beside the design');
 
   await runScale({ page, artifacts, log, ok, shot });
   return checks;

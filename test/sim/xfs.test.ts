@@ -943,17 +943,15 @@ test('an operation that fails half way is rolled back completely', () => {
 // ---------------------------------------------------------------------------
 // scale
 
-test('a 1 TiB filesystem costs what a 1 GiB one does, and 10^5 files load in well under a few seconds', (tc) => {
+test('mkfs of 1 TiB, then 10^5 files: all in the rmap, each found by a point query', (tc) => {
   let t = performance.now();
   const m = XfsMount.mkfs({ deviceBytes: TiB });
-  assert.ok(performance.now() - t < 200, `mkfs took ${performance.now() - t} ms`);
+  tc.diagnostic(`mkfs of 1 TiB: ${(performance.now() - t).toFixed(0)} ms`);
   assert.equal(m.geo.logblocks, 131072);
   t = performance.now();
   for (let i = 0; i < 100000; i++) m.createFile({ path: `/d${i % 100}/f${i}`, size: 4096 * (1 + (i % 3)) });
   const ms = performance.now() - t;
   tc.diagnostic(`10^5 files: ${ms.toFixed(0)} ms`);
-  // under 2 s on an idle machine; the bound leaves room for a loaded one (CI, parallel tests)
-  assert.ok(ms < 8000, `10^5 files took ${ms.toFixed(0)} ms`);
   let records = 0;
   for (let agno = 0; agno < m.geo.agcount; agno++) m.rmapQueryAll(agno, () => (records++, 0));
   assert.ok(records > 100000);
@@ -966,10 +964,10 @@ test('a 1 TiB filesystem costs what a 1 GiB one does, and 10^5 files load in wel
     m.rmapQueryRange(m.fsbToAgno(fsb), m.fsbToAgbno(fsb), m.fsbToAgbno(fsb), (r) => (owners.push(r.owner), 0));
     assert.deepEqual(owners, [f]);
   }
-  assert.ok(performance.now() - t < 200);
+  tc.diagnostic(`1000 point queries: ${(performance.now() - t).toFixed(0)} ms`);
 });
 
-test('10^6 extents load in seconds', (tc) => {
+test('10^6 extents load, with their bmbt blocks and rmap records', (tc) => {
   const m = XfsMount.mkfs({ deviceBytes: 64 * GiB, agcount: 4 });
   const t = performance.now();
   // one file of 10^6 one-block extents with gaps between them (explicit placement)
@@ -985,8 +983,6 @@ test('10^6 extents load in seconds', (tc) => {
   tc.diagnostic(`10^6 extents: ${ms.toFixed(0)} ms`);
   assert.equal(m.inode(f)!.extents.length, 1_000_000);
   assert.ok(m.inode(f)!.bmbtBlocks.length > 3900);
-  // about 4 s on an idle machine
-  assert.ok(ms < 20000, `10^6 extents took ${ms.toFixed(0)} ms`);
   const mid = extents[500_000]!;
   const owners: RmapIrec[] = [];
   m.rmapQueryRange(m.fsbToAgno(mid.block), m.fsbToAgbno(mid.block), m.fsbToAgbno(mid.block), (r) => (owners.push(r), 0));
@@ -1004,7 +1000,7 @@ function collectGarbage(): void {
   gc();
 }
 
-test('10^4 files of 100 placed extents (the 1 TiB benchmark machine) load fast and compactly', (tc) => {
+test('10^4 files of 100 placed extents (the 1 TiB benchmark machine) load compactly', (tc) => {
   // bench/scale.ts: 1 TiB minus a 16 GiB data offset, every extent of 4
   // blocks followed by a free block, so 10^6 extents stay 10^6 bmap records
   // and 10^6 rmap records (and leave 10^6 one-block free extents)
@@ -1053,10 +1049,9 @@ test('10^4 files of 100 placed extents (the 1 TiB benchmark machine) load fast a
     [[inos[4321], mid.startoff, BLOCKS]],
   );
   assert.equal(m.refcountOf(m.fsbToAgno(mid.startblock), m.fsbToAgbno(mid.startblock + BLOCKS)), 0, 'the block after an extent stays free');
-  // about 1.2 s and 17 MB of heap + 105 MB of typed arrays on an idle
-  // machine (it was 6.4 s and 390 MB of heap with one object per record);
-  // the bounds leave room for a loaded machine and catch a return to that
-  assert.ok(ms < 8000, `10^4 files x 100 extents took ${ms.toFixed(0)} ms`);
+  // 17 MB of heap + 105 MB of typed arrays (it was 390 MB of heap with one
+  // object per record): the bounds catch a return to that. Its time is a
+  // figure of `npm run bench` (extents), not a test.
   assert.ok(heapMB < 120, `heapUsed grew by ${heapMB.toFixed(0)} MB`);
   assert.ok(totalMB < 250, `heapUsed + arrayBuffers grew by ${totalMB.toFixed(0)} MB`);
 });

@@ -17,6 +17,8 @@
 
 import { ExtList, type ExtCodec, type ExtPos } from './xfs_extlist';
 import type { XfsJournal } from './xfs_journal';
+import { XFS_RMAP_OWN_AG } from './xfs_format';
+import { type XfsMount, XfsNoSpace, type XfsPerag } from './xfs_mount';
 
 /** a free extent: [start, start + len) in AG blocks */
 export interface FreeExt {
@@ -486,4 +488,159 @@ export function xfsAllocAgVextentExact(fs: XfsFreeSpace, args: AllocArgs): Alloc
   const len = xfsAllocFixLen(end - args.agbno, args);
   if (len < args.minlen) return { r: null, busy: t.trimmed };
   return { r: { agbno: args.agbno, len }, busy: t.trimmed };
+}
+
+// ---------------------------------------------------------------------
+// Allocation on the mount (xfs_alloc_vextent_*, xfs_alloc_fix_freelist,
+// xfs_free_extent): methods of XfsMount (xfs_mount.ts) delegate here.
+
+/**
+ * xfs_alloc_longest_free_extent(pag, xfs_alloc_min_freelist, no
+ * reservation): the longest extent an allocation could get once the AGFL
+ * is topped up from free space; 1 when only a block might be left.
+ */
+export function xfsLongestFreeExtent(mp: XfsMount, pag: XfsPerag): number {
+  const need = mp.geo.minFreelist;
+  const delta = need > pag.agfl.length ? need - pag.agfl.length : 0;
+  const longest = pag.free.longest();
+  if (longest > delta) return Math.min(mp.geo.agMaxUsable, longest - delta);
+  return pag.agfl.length > 0 || longest > 0 ? 1 : 0;
+}
+
+/**
+ * xfs_alloc_space_available (no reservations, no minleft, no alignment
+ * slop): can this AG give `allocLen` contiguous blocks and still keep its
+ * AGFL at xfs_alloc_min_freelist? With a full AGFL this is just "the
+ * longest free extent holds allocLen". It refuses an AG whose free space
+ * cannot fill its AGFL: mkfs leaves such an AGFL empty (the log AG of a
+ * filesystem with small AGs, where the log takes all but a few blocks),
+ * and xfs_alloc_fix_freelist then never allocates there.
+ */
+export function xfsSpaceAvailable(mp: XfsMount, pag: XfsPerag, allocLen: number): boolean {
+  const need = mp.geo.minFreelist;
+  if (mp.longestFreeExtent(pag) < allocLen) return false;
+  const available = pag.free.freeblks + Math.min(pag.agfl.length, need) - need;
+  return available >= allocLen;
+}
+
+/**
+ * xfs_alloc_fix_freelist as mkfs's initialise_ag_freespace calls it (a
+ * zero-length request): when the AG has the space (xfs_alloc_space_available),
+ * fill the AGFL up to xfs_alloc_min_freelist from the smallest fitting free
+ * extents; otherwise leave it as it is. At run time the model never
+ * refills: an AG mkfs could fill keeps its full AGFL (btrees other than the
+ * bmbt never grow), and one it could not never gains free blocks.
+ */
+export function xfsFixFreelist(mp: XfsMount, pag: XfsPerag): void {
+  const need = mp.geo.minFreelist;
+  if (!mp.spaceAvailable(pag, 0)) return;
+  while (pag.agfl.length < need) {
+    const r = xfsAllocAgVextentSize(pag.free, { agbno: 0, minlen: 1, maxlen: need - pag.agfl.length, alignment: 1, userdata: false }).r;
+    if (!r) break;
+    pag.free.take(r.agbno, r.len);
+    pag.rmap.map(r.agbno, r.len, { owner: XFS_RMAP_OWN_AG, offset: 0 });
+    const blocks = Array.from({ length: r.len }, (_, i) => r.agbno + i);
+    mp.journal.set(pag, 'agfl', [...pag.agfl, ...blocks]);
+  }
+}
+
+/**
+ * xfs_bmap_btalloc: find up to `len` blocks near fsb `target`.
+ * xfs_bmap_btalloc_select_lengths: scan the AGs from the target's for one
+ * whose longest free extent holds maxlen; if none, the minimum length
+ * becomes the longest seen. xfs_alloc_vextent_start_ag: the first AG (from
+ * the target's, wrapping) with an extent of minlen allocates, near the
+ * target in the target's AG, by size in any other. Throws XfsNoSpace.
+ * Does not take the blocks.
+ */
+export function xfsAllocExtent(mp: XfsMount, target: number, len: number, opts: { userdata: boolean; minlen?: number; prod?: number; mod?: number; alignment?: number }): { agno: number; r: AllocResult } {
+  const g = mp.geo;
+  const maxlen = Math.min(len, g.agMaxUsable);
+  const apMinlen = opts.minlen ?? 1;
+  const startAg = mp.verifyFsbno(target) ? mp.fsbToAgno(target) : 0;
+  const targetAgbno = mp.verifyFsbno(target) ? mp.fsbToAgbno(target) : 0;
+  let blen = 0;
+  for (let k = 0; k < g.agcount; k++) {
+    const l = mp.longestFreeExtent(mp.ags[(startAg + k) % g.agcount]!);
+    if (l > blen) blen = l;
+    if (blen >= maxlen) break;
+  }
+  if (blen === 0) throw new XfsNoSpace(`${len} blocks`);
+  const minlen = blen < apMinlen ? apMinlen : blen < maxlen ? blen : maxlen;
+  const base: AllocArgs = {
+    agbno: targetAgbno,
+    minlen,
+    maxlen,
+    alignment: opts.alignment ?? 1,
+    userdata: opts.userdata,
+    prod: opts.prod,
+    mod: opts.mod,
+  };
+  const attempt = (): { agno: number; r: AllocResult } | { busy: boolean } => {
+    let busy = false;
+    for (let k = 0; k < g.agcount; k++) {
+      const agno = (startAg + k) % g.agcount;
+      const pag = mp.ags[agno]!;
+      if (!mp.spaceAvailable(pag, minlen)) continue;
+      const o =
+        agno === startAg && targetAgbno !== 0
+          ? xfsAllocAgVextentNear(pag.free, base)
+          : xfsAllocAgVextentSize(pag.free, { ...base, agbno: 0 });
+      if (o.r) return { agno, r: o.r };
+      busy ||= o.busy;
+      break;
+    }
+    // xfs_bmap_btalloc_low_space: any AG, from the first, minimum length
+    for (let agno = 0; agno < g.agcount; agno++) {
+      if (!mp.spaceAvailable(mp.ags[agno]!, apMinlen)) continue;
+      const o = xfsAllocAgVextentSize(mp.ags[agno]!.free, { ...base, agbno: 0, minlen: apMinlen, alignment: 1 });
+      if (o.r) return { agno, r: o.r };
+      busy ||= o.busy;
+    }
+    return { busy };
+  };
+  let got = attempt();
+  // xfs_extent_busy_flush: force the log so that busy extents can be used, and retry
+  if ('busy' in got && got.busy) {
+    mp.forceLog();
+    got = attempt();
+  }
+  if ('r' in got) return got;
+  throw new XfsNoSpace(`${len} blocks`);
+}
+
+/** take blocks out of free space (the allocation itself) */
+export function xfsTakeBlocks(mp: XfsMount, agno: number, agbno: number, len: number): void {
+  const free = mp.pag(agno).free;
+  free.take(agbno, len);
+  if (free.busy.size) free.unbusy(agbno, len);
+}
+
+/**
+ * takeBlocks for the explicit extents of a new file (checked free and
+ * disjoint): per AG, in block order, with takeMany.
+ */
+export function xfsTakePlaced(mp: XfsMount, exts: { block: number; length: number }[]): void {
+  const byAg = new Map<number, { block: number; length: number }[]>();
+  for (const e of exts) {
+    const agno = mp.fsbToAgno(e.block);
+    let l = byAg.get(agno);
+    if (!l) byAg.set(agno, (l = []));
+    l.push(e);
+  }
+  for (const [agno, l] of byAg) {
+    let inOrder = true;
+    for (let i = 1; i < l.length && inOrder; i++) if (l[i]!.block < l[i - 1]!.block) inOrder = false;
+    if (!inOrder) l.sort((a, b) => a.block - b.block);
+    const starts = l.map((e) => mp.fsbToAgbno(e.block));
+    const lens = l.map((e) => e.length);
+    const free = mp.pag(agno).free;
+    free.takeMany(starts, lens);
+    if (free.busy.size) for (let i = 0; i < starts.length; i++) free.unbusy(starts[i]!, lens[i]!);
+  }
+}
+
+/** xfs_free_extent: blocks back to free space (rmap already updated by the caller) */
+export function xfsFreeBlocks(mp: XfsMount, fsb: number, len: number, busy = true): void {
+  mp.pag(mp.fsbToAgno(fsb)).free.give(mp.fsbToAgbno(fsb), len, busy);
 }

@@ -17,8 +17,13 @@ import {
   XFS_DIR3_FREE_HDR_SIZE,
   XFS_DIR3_LEAF_HDR_SIZE,
   XFS_MAX_BMBT_EXTLEN,
+  XFS_RMAP_LEN_MAX,
   type BmbtIrec,
+  type RmapIrec,
 } from './xfs_format';
+import { describeValue } from '../../errors';
+import { EINVAL, ENOENT } from '../../errno';
+import { EEXIST, EFBIG, EXTENT_FIELDS, MAX_FILE_BYTES, type XfsFileSpec, type XfsMount, XfsNoSpace, XfsOpError, splitPath } from './xfs_mount';
 
 /** HOLESTARTBLOCK: br_startblock of a hole returned by xfs_bmapi_read */
 export const HOLESTARTBLOCK = -1;
@@ -400,4 +405,283 @@ export function xfsDirLayout(d: XfsDirState, op: 'add' | 'remove', blockSize: nu
     nodes += level;
   }
   return { format: 'node', data, leaf: nodes + leafn, free: frees };
+}
+
+// ---------------------------------------------------------------------
+// Inode operations on the mount (fs/xfs/xfs_inode.c: xfs_create,
+// xfs_remove, xfs_inactive, xfs_itruncate_extents; and the scenario's file
+// creation with explicit extents): methods of XfsMount (xfs_mount.ts)
+// delegate here.
+
+/** xfs_create: a new inode named by parts under its (possibly new) parent directories */
+export function xfsCreate(mp: XfsMount, parts: string[], type: 'file' | 'dir'): XfsInode {
+  let dino = mp.rootino;
+  for (let i = 0; i < parts.length - 1; i++) {
+    const d = mp.inodes.get(dino)!;
+    const next = d.dir!.entries.get(parts[i]!);
+    if (next !== undefined) {
+      dino = next;
+      continue;
+    }
+    dino = mp.create(parts.slice(0, i + 1), 'dir').ino;
+  }
+  const dp = mp.inodes.get(dino)!;
+  const name = parts[parts.length - 1]!;
+  const ino = mp.dialloc(dino, type === 'dir');
+  const ip = mp.newInode(ino, type, dino, name);
+  mp.journal.mapSet(mp.inodes, ino, ip);
+  mp.dirAddName(dp, name, ino);
+  return ip;
+}
+
+/** mkdir -p inside the filesystem; returns the directory's inode */
+export function xfsMkdir(mp: XfsMount, path: string, at = ''): number {
+  const parts = splitPath(path);
+  if (!parts) throw mp.err(at, 'path', path, `path ${describeValue(path)}: expected a directory path inside the filesystem`);
+  const existing = mp.lookup(path);
+  if (existing !== undefined) {
+    if (mp.inodes.get(existing)!.dir) return existing;
+    throw mp.err(at, 'path', path, `path ${describeValue(path)}: exists and is not a directory`, EEXIST);
+  }
+  mp.checkNewPath(at, path);
+  return mp.atomic(at, 'path', path, `mkdir ${path}`, () => mp.create(parts, 'dir').ino);
+}
+
+/**
+ * Create a file and write `size` bytes into it (the scenario's `files`
+ * entry): xfs_create, then either the DAX write path over [0, size)
+ * (blocks allocated near the inode, contiguous when free space allows) or
+ * the explicit extents, each taken exactly where it says. Returns the
+ * inode number. Throws XfsOpError, changing nothing, for bad input
+ * (explicit extents on metadata, another file, beyond an AG or the
+ * filesystem, overlapping each other) and when the filesystem is full.
+ */
+export function xfsCreateFile(mp: XfsMount, spec: XfsFileSpec, at = ''): number {
+  const g = mp.geo;
+  if (typeof spec.path !== 'string') throw mp.err(at, 'path', spec.path, 'path must be a string');
+  const { parts } = mp.checkNewPath(at, spec.path);
+  if (spec.fill !== undefined && (!Number.isInteger(spec.fill) || spec.fill < 0 || spec.fill > 255))
+    throw mp.err(at, 'fill', spec.fill, `fill ${describeValue(spec.fill)}: expected a byte value 0..255`);
+  let size = spec.size === undefined ? undefined : mp.checkBytes(at, 'size', spec.size, 'size');
+  const exts = spec.extents;
+  if (exts !== undefined) {
+    if (!Array.isArray(exts)) throw mp.err(at, 'extents', exts, 'extents must be a list of {offset, block, length}');
+    // a JSON pointer below the extent, for errors
+    const ptr = (i: number, f: string): string => (at ? `${at}/extents/${i}/${f}` : '');
+    let dense = true;
+    for (let i = 0; i < exts.length; i++) {
+      if (!(i in exts)) {
+        dense = false; // forEach skips holes
+        continue;
+      }
+      const e = exts[i]!;
+      for (const f of EXTENT_FIELDS) {
+        const v = (e as Record<string, unknown>)[f];
+        if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || (f === 'length' && v === 0))
+          throw new XfsOpError(ptr(i, f), f, v, `${f} ${describeValue(v)}: expected ${f === 'length' ? 'a positive' : 'a non-negative'} whole number of filesystem blocks`, EINVAL);
+      }
+      const agno = mp.fsbToAgno(e.block);
+      const agbno = mp.fsbToAgbno(e.block);
+      if (agno >= g.agcount)
+        throw new XfsOpError(ptr(i, 'block'), 'block', e.block, `block ${describeValue(e.block)}: beyond the filesystem (fsb = agno << ${g.agblklog} | agbno gives AG ${agno}; the filesystem has ${g.agcount} AGs)`, EINVAL);
+      if (agbno >= mp.agLength(agno))
+        throw new XfsOpError(ptr(i, 'block'), 'block', e.block, `block ${describeValue(e.block)}: AG ${agno} block ${agbno} is beyond the end of AG ${agno} (${mp.agLength(agno)} blocks)`, EINVAL);
+      if (agbno + e.length > mp.agLength(agno))
+        throw new XfsOpError(ptr(i, 'length'), 'length', e.length, `length ${e.length}: blocks ${agbno}..${agbno + e.length - 1} of AG ${agno} run past its end (${mp.agLength(agno)} blocks); an extent cannot cross an AG`, EINVAL);
+      if ((e.offset + e.length) * g.blockSize > MAX_FILE_BYTES) throw new XfsOpError(ptr(i, 'offset'), 'offset', e.offset, `offset ${e.offset}: beyond the largest file the model supports`, EFBIG);
+      if (!mp.pag(agno).free.isFree(agbno, e.length))
+        throw new XfsOpError(ptr(i, 'block'), 'block', e.block, `block ${describeValue(e.block)} (AG ${agno} block ${agbno}, ${e.length} blocks) is not free: it holds ${mp.describeOwner(agno, agbno, e.length)}`, EINVAL);
+    }
+    // the extents against each other: sorted, only neighbours can overlap
+    const idx = exts.map((_, i) => i);
+    const pair = (sorted: number[], key: (i: number) => number, field: 'block' | 'offset', what: string): void => {
+      for (let k = 1; k < sorted.length; k++) {
+        const a = sorted[k - 1]!;
+        const b = sorted[k]!;
+        if (key(b) < key(a) + exts[a]!.length) {
+          const [early, late] = a < b ? [a, b] : [b, a];
+          const p = at ? `${at}/extents/${late}` : '';
+          throw new XfsOpError(p && `${p}/${field}`, field, exts[late]![field], `${field} ${describeValue(exts[late]![field])}: ${what} extents/${early}`, EINVAL);
+        }
+      }
+    };
+    // the indices sorted by key (a stable sort: extents already in order stay as they are)
+    const byKey = (key: (i: number) => number): number[] => {
+      if (dense) {
+        let inOrder = true;
+        for (let k = 1; k < idx.length && inOrder; k++) if (key(k) < key(k - 1)) inOrder = false;
+        if (inOrder) return idx;
+      }
+      return [...idx].sort((a, b) => key(a) - key(b));
+    };
+    const physOf = (i: number): number => mp.fsbToAgno(exts[i]!.block) * g.agblocks + mp.fsbToAgbno(exts[i]!.block);
+    const physKeys = dense ? exts.map((_, i) => physOf(i)) : undefined;
+    const phys = physKeys ? (i: number): number => physKeys[i]! : physOf;
+    pair(byKey(phys), phys, 'block', 'overlaps the blocks of');
+    const offsetOf = (i: number): number => exts[i]!.offset;
+    pair(byKey(offsetOf), offsetOf, 'offset', 'file blocks overlap');
+    if (size === undefined) size = exts.reduce((m, e) => Math.max(m, (e.offset + e.length) * g.blockSize), 0);
+  }
+  const fsize = size ?? 0;
+  return mp.atomic(at, 'size', fsize, `creating ${spec.path}`, () => {
+    if (exts === undefined || exts.length === 0) {
+      const ip = mp.create(parts, 'file');
+      mp.journal.set(ip, 'fill', spec.fill);
+      if (fsize > 0) mp.iomapWrite(ip, 0, fsize, false);
+      mp.journal.set(ip, 'size', fsize);
+      return ip.ino;
+    }
+    return mp.createPlaced(parts, exts, spec.fill, fsize);
+  });
+}
+
+/**
+ * The explicit-placement part of createFile, built in bulk so that a file
+ * of a million extents costs a few log entries: the blocks are taken
+ * first (so that the inode, its directory entry or its bmap btree cannot
+ * land on them), then the inode is created, then the data fork, the rmap
+ * records and the bmap btree are built. Each bulk step records one closure
+ * that reverses it; the checks before make them unable to fail.
+ */
+export function xfsCreatePlaced(mp: XfsMount, parts: string[], exts: { offset: number; block: number; length: number }[], fill: number | undefined, fsize: number): number {
+  let inOrder = true;
+  for (let i = 1; i < exts.length && inOrder; i++) if (exts[i]!.offset < exts[i - 1]!.offset) inOrder = false;
+  const sorted = inOrder ? exts : [...exts].sort((a, b) => a.offset - b.offset);
+  mp.journal.suspend(() => mp.takePlaced(sorted));
+  mp.journal.record(() => {
+    for (const e of sorted) mp.freeBlocks(e.block, e.length, false);
+  });
+  const ip = mp.create(parts, 'file');
+  mp.journal.set(ip, 'fill', fill);
+  // the data fork, merged as xfs_bmap_add_extent_hole_real would: an
+  // extent joins the previous one when it continues it in the file and on
+  // disk, in the same AG, within XFS_MAX_BMBT_EXTLEN
+  const joins = (prevOff: number, prevBlock: number, prevLen: number, e: { offset: number; block: number; length: number }): boolean =>
+    prevOff + prevLen === e.offset &&
+    prevBlock + prevLen === e.block &&
+    mp.fsbToAgno(prevBlock) === mp.fsbToAgno(e.block) &&
+    prevLen + e.length <= XFS_MAX_BMBT_EXTLEN;
+  let forkLen = 0;
+  {
+    let po = 0;
+    let pb = 0;
+    let pl = 0;
+    for (const e of sorted) {
+      if (forkLen > 0 && joins(po, pb, pl, e)) pl += e.length;
+      else {
+        forkLen++;
+        po = e.offset;
+        pb = e.block;
+        pl = e.length;
+      }
+    }
+  }
+  // the bmap btree must find room: one free block each is enough
+  let free = 0;
+  for (const pag of mp.ags) free += pag.free.freeblks;
+  const bmbt = xfsBmbtBlocksNeeded(forkLen, mp.geo.blockSize, mp.geo.literalAreaBytes);
+  if (free < bmbt) throw new XfsNoSpace(`${bmbt} bmap btree blocks`);
+  mp.journal.record(() => {
+    // reverse the bulk build: the inode's rmap records, its bmbt blocks, its fork
+    for (const e of ip.data.toArray()) mp.pag(mp.fsbToAgno(e.startblock)).rmap.unmap(mp.fsbToAgbno(e.startblock), e.blockcount, { owner: ip.ino, offset: e.startoff });
+    for (const b of ip.bmbtBlocks) {
+      mp.rmapUnmap(b, 1, { owner: ip.ino, offset: 0, bmbtBlock: true });
+      mp.freeBlocks(b, 1, false);
+    }
+    ip.bmbtBlocks = [];
+    ip.data.clearRaw();
+  });
+  mp.journal.suspend(() => {
+    const fork = ip.data;
+    fork.reserve(forkLen);
+    // rmap records: the fork extents, merged further only where the fork
+    // had to split at XFS_MAX_BMBT_EXTLEN (xfs_rmap_map's merge rule). With
+    // the journal suspended the rmap keeps no reference to `rec`, so one
+    // object serves every record.
+    const rec: RmapIrec = { startblock: 0, blockcount: 0, owner: ip.ino, offset: 0, attrFork: false, bmbtBlock: false, unwritten: false };
+    let recAg = -1;
+    const flush = (): void => {
+      if (recAg >= 0) mp.pag(recAg).rmap.insertRecord(rec);
+      recAg = -1;
+    };
+    const addRmap = (startblock: number, startoff: number, blockcount: number): void => {
+      const agno = mp.fsbToAgno(startblock);
+      const agbno = mp.fsbToAgbno(startblock);
+      if (agno === recAg && rec.startblock + rec.blockcount === agbno && rec.offset + rec.blockcount === startoff && rec.blockcount + blockcount <= XFS_RMAP_LEN_MAX)
+        rec.blockcount += blockcount;
+      else {
+        flush();
+        rec.startblock = agbno;
+        rec.blockcount = blockcount;
+        rec.offset = startoff;
+        recAg = agno;
+      }
+    };
+    let po = 0;
+    let pb = 0;
+    let pl = 0;
+    let have = false;
+    for (const e of sorted) {
+      if (have && joins(po, pb, pl, e)) pl += e.length;
+      else {
+        if (have) {
+          fork.appendRaw(po, pb, pl, false);
+          addRmap(pb, po, pl);
+        }
+        have = true;
+        po = e.offset;
+        pb = e.block;
+        pl = e.length;
+      }
+    }
+    if (have) {
+      fork.appendRaw(po, pb, pl, false);
+      addRmap(pb, po, pl);
+    }
+    flush();
+    mp.syncBmbt(ip);
+  });
+  mp.journal.set(ip, 'size', fsize);
+  return ip.ino;
+}
+
+export function xfsTruncateIp(mp: XfsMount, ip: XfsInode, size: number): void {
+  if (size < ip.size) mp.journal.set(ip, 'itruncated', true);
+  mp.itruncateExtents(ip, size);
+  mp.journal.set(ip, 'size', size);
+}
+
+/**
+ * xfs_itruncate_extents_flags(ip, XFS_DATA_FORK, newSize): unmap the data
+ * fork past newSize, cancel every CoW reservation past it, and drop the
+ * reflink flag when nothing is left (xfs_itruncate_clear_reflink_flags).
+ */
+export function xfsItruncateExtents(mp: XfsMount, ip: XfsInode, newSize: number): void {
+  const first = mp.bToFsb(newSize);
+  const last = ip.data.last();
+  if (last && last.startoff + last.blockcount > first) mp.dataUnmap(ip, first, last.startoff + last.blockcount - first);
+  mp.cancelCow(ip, first, Number.MAX_SAFE_INTEGER, true);
+  if (ip.reflinkFlag && ip.data.nextents === 0 && ip.cow.nextents === 0) mp.journal.set(ip, 'reflinkFlag', false);
+}
+
+/**
+ * unlink(2) of the last name, then inactivation (xfs_remove, xfs_inactive):
+ * blocks, CoW staging blocks and attr blocks are released and the inode
+ * freed (its chunk too when it was the last one in use). Directories must
+ * be empty.
+ */
+export function xfsUnlink(mp: XfsMount, path: string, at = ''): void {
+  const ino = mp.lookup(path);
+  if (ino === undefined || ino === mp.rootino) throw mp.err(at, 'path', path, `path ${describeValue(path)}: no such file in the filesystem`, ENOENT);
+  const ip = mp.inodes.get(ino)!;
+  if (ip.dir && ip.dir.entries.size) throw mp.err(at, 'path', path, `path ${describeValue(path)}: directory not empty (ENOTEMPTY)`, 39);
+  mp.atomic(at, 'path', path, `unlink ${path}`, () => {
+    const dp = mp.inodes.get(ip.parent)!;
+    mp.dirRemoveName(dp, ip.name);
+    mp.truncateIp(ip, 0);
+    if (ip.dir) for (const e of ip.data.toArray()) mp.dataUnmap(ip, e.startoff, e.blockcount);
+    mp.attrRemove(ip);
+    mp.journal.mapDelete(mp.inodes, ino);
+    mp.difree(ino);
+  });
 }

@@ -11,6 +11,7 @@
 import { ExtList, type ExtCodec } from './xfs_extlist';
 import type { XfsJournal } from './xfs_journal';
 import type { RefcountIrec } from './xfs_format';
+import type { XfsMount } from './xfs_mount';
 
 /** records of one domain, stored as [startblock, blockcount, refcount] */
 function makeList(journal: XfsJournal, domain: RefcountIrec['domain']): ExtList<RefcountIrec> {
@@ -158,4 +159,29 @@ export class XfsRefcountBtree {
   records(): RefcountIrec[] {
     return [...this.shared.toArray(), ...this.cow.toArray()];
   }
+}
+
+// ---------------------------------------------------------------------
+// Reference count updates on the mount (xfs_refcount_increase_extent /
+// xfs_refcount_decrease_extent): methods of XfsMount (xfs_mount.ts) delegate here.
+
+/** xfs_refcount_increase_extent */
+export function xfsRefcountIncrease(mp: XfsMount, fsb: number, len: number): void {
+  if (!mp.geo.reflink) return;
+  mp.pag(mp.fsbToAgno(fsb)).refc.adjust(mp.fsbToAgbno(fsb), len, 1);
+}
+
+/**
+ * xfs_refcount_decrease_extent (with a non-reflink filesystem or inode,
+ * xfs_free_extent_later): drop one reference; blocks nobody references
+ * any more are freed.
+ */
+export function xfsRefcountDecrease(mp: XfsMount, fsb: number, len: number): void {
+  const agno = mp.fsbToAgno(fsb);
+  const agbno = mp.fsbToAgbno(fsb);
+  if (!mp.geo.reflink) {
+    mp.pag(agno).free.give(agbno, len);
+    return;
+  }
+  for (const f of mp.pag(agno).refc.adjust(agbno, len, -1)) mp.pag(agno).free.give(f.start, f.len);
 }

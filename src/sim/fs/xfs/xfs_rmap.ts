@@ -10,6 +10,7 @@
 import { ExtList, type ExtCodec } from './xfs_extlist';
 import type { XfsJournal } from './xfs_journal';
 import { XFS_RMAP_LEN_MAX, XFS_RMAP_NON_INODE_OWNER, type RmapIrec } from './xfs_format';
+import type { XfsMount } from './xfs_mount';
 
 /** rm_owner compared as the kernel's u64: special owners (-N) sort after every inode */
 export function cmpOwner(a: number, b: number): number {
@@ -262,4 +263,16 @@ export class XfsRmapBtree {
   records(): RmapIrec[] {
     return this.list.toArray();
   }
+}
+
+// ---------------------------------------------------------------------
+// Reverse-map updates on the mount (xfs_rmap_map / xfs_rmap_unmap):
+// methods of XfsMount (xfs_mount.ts) delegate here.
+
+export function xfsRmapMap(mp: XfsMount, fsb: number, len: number, oinfo: XfsOwnerInfo, unwritten = false): void {
+  mp.pag(mp.fsbToAgno(fsb)).rmap.map(mp.fsbToAgbno(fsb), len, oinfo, unwritten);
+}
+
+export function xfsRmapUnmap(mp: XfsMount, fsb: number, len: number, oinfo: XfsOwnerInfo): void {
+  mp.pag(mp.fsbToAgno(fsb)).rmap.unmap(mp.fsbToAgbno(fsb), len, oinfo);
 }

@@ -106,3 +106,18 @@ test('a comparison of versions runs without the expectations: only what a versio
   const cxl = withoutExpectations(load('cxl-inject-no-region'));
   assert.throws(() => runScenario(cxl, { version: '6.1' }), /cxl-inject-poison\) needs CXL poison injection/);
 });
+
+test('kernel.version written unquoted (a YAML number) is one problem that says to quote it', () => {
+  const text = scenarioText('reflink-both-mapped').replace(/^kernel: \{ design: upstream \}$/m, 'kernel: { design: upstream, version: 6.1 }');
+  assert.throws(
+    () => loadScenario(text, 'x.poison.yaml'),
+    (e: unknown) => {
+      assert.ok(e instanceof ScenarioErrors);
+      assert.equal(e.diagnostics.length, 1, e.message);
+      assert.equal(e.diagnostics[0]!.path, '/kernel/version');
+      assert.match(e.diagnostics[0]!.message, /^kernel\.version: 6\.1 is a number .*write the kernel version as a string, "6\.1" or "6\.12"$/);
+      return true;
+    },
+  );
+  assert.throws(() => loadScenario(text.replace('version: 6.1 }', 'version: "5.10" }'), 'x.poison.yaml'), /kernel\.version: "5\.10" is not one of/);
+});

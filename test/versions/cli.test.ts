@@ -97,3 +97,12 @@ test('renderCompare marks the rows where the kernels differ', () => {
   const unmarked = lines.filter((l) => /^ {4}pid \d+ SIGBUS/.test(l));
   assert.ok(unmarked.length >= 2, 'the signals, the same under both, are not marked');
 });
+
+test('compare --kernel 6.1: every design runs on 6.1', () => {
+  const r = cli(['compare', file('reflink-both-mapped'), '--kernel', '6.1', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { designs: Record<string, RunReport> };
+  const reports = Object.values(out.designs);
+  assert.ok(reports.length >= 2);
+  for (const rep of reports) assert.equal(rep.kernel?.version, '6.1', rep.design);
+});

@@ -80,7 +80,7 @@ function grid(v: ComparisonView): HTMLElement {
   const sec = h('section', { class: 'cmp-section', id: 'grid', 'aria-label': 'what each design did' });
   sec.append(h('h2', {}, 'What each design did'));
   const table = h('table', { class: 'cmp-grid', 'aria-label': `what each design did: rows are results, signals, shutdowns, owners, dmesg, pages, cost and calls; columns are the designs` });
-  table.append(colgroup(v.columns.length, '26%'));
+  table.append(colgroup(v.columns.length, v.columns.length > 4 ? '18%' : '26%'));
   // narrower than this, the page scrolls sideways (the row headers stay) rather than clip a token
   // eight columns (four designs under two kernels) get narrower ones, so that 1600 px still holds them
   table.style.minWidth = `${260 + v.columns.length * (v.columns.length > 4 ? 150 : 190)}px`;
@@ -132,7 +132,7 @@ function verdicts(v: ComparisonView): HTMLElement {
     return sec;
   }
   const table = h('table', { class: 'vgrid', role: 'grid', 'aria-label': 'verdicts: rows are event, owner, process and mapping; columns are the designs', 'aria-rowcount': String(v.verdicts.rows.length + 1) });
-  table.append(colgroup(v.columns.length, '30%'));
+  table.append(colgroup(v.columns.length, v.columns.length > 4 ? '20%' : '30%'));
   table.style.minWidth = `${300 + v.columns.length * (v.columns.length > 4 ? 135 : 170)}px`;
   const head = h('tr', { role: 'row' }, h('th', { scope: 'col', role: 'columnheader' }, ...toks(['event,', 'owner,', 'process,', 'mapping'])));
   for (const c of v.columns) head.append(columnHead(c, v));

@@ -48,7 +48,9 @@ function columnHead(c: DesignColumn, v: ComparisonView): HTMLElement {
   if (c.current) tags.push('session');
   if (c.baseline && !c.current) tags.push('baseline');
   const th = h('th', { scope: 'col', class: c.current ? 'current-col' : undefined, title: c.error ? `${c.label}: ${c.error}` : `${c.label}${c.current ? ': the session\u2019s design' : ''}${c.baseline ? `; the others are compared with it (≠)` : ''}`, 'aria-label': `${c.label}${c.current ? ', the session\u2019s design' : ''}${c.baseline ? ', baseline' : ''}${c.error ? `, did not run: ${c.error}` : ''}` });
-  th.append(h('span', { class: `col-head${c.error ? ' error' : ''}` }, c.error ? codicon('warning') : swatch(c), h('span', { class: 'tok' }, c.label), tags.length ? h('span', { class: 'tag tok' }, `(${tags.join(', ')})`) : null));
+  // with kernels: the design and the kernel as two tokens, so a narrow column puts the kernel on its own line
+  const name = c.kernel && v.kernels.length > 1 ? [h('span', { class: 'tok' }, c.design), ' ', h('span', { class: 'tok kernel' }, `· ${c.kernel}`)] : [h('span', { class: 'tok' }, c.label)];
+  th.append(h('span', { class: `col-head${c.error ? ' error' : ''}` }, c.error ? codicon('warning') : swatch(c), ...name, tags.length ? h('span', { class: 'tag tok' }, `(${tags.join(', ')})`) : null));
   void v;
   return th;
 }
@@ -80,7 +82,8 @@ function grid(v: ComparisonView): HTMLElement {
   const sec = h('section', { class: 'cmp-section', id: 'grid', 'aria-label': 'what each design did' });
   sec.append(h('h2', {}, 'What each design did'));
   const table = h('table', { class: 'cmp-grid', 'aria-label': `what each design did: rows are results, signals, shutdowns, owners, dmesg, pages, cost and calls; columns are the designs` });
-  table.append(colgroup(v.columns.length, v.columns.length > 4 ? '18%' : '26%'));
+  table.append(colgroup(v.columns.length, v.columns.length > 4 ? '17%' : '26%'));
+  if (v.columns.length > 4) table.classList.add('dense');
   // narrower than this, the page scrolls sideways (the row headers stay) rather than clip a token
   // eight columns (four designs under two kernels) get narrower ones, so that 1600 px still holds them
   table.style.minWidth = `${260 + v.columns.length * (v.columns.length > 4 ? 150 : 190)}px`;
@@ -132,7 +135,8 @@ function verdicts(v: ComparisonView): HTMLElement {
     return sec;
   }
   const table = h('table', { class: 'vgrid', role: 'grid', 'aria-label': 'verdicts: rows are event, owner, process and mapping; columns are the designs', 'aria-rowcount': String(v.verdicts.rows.length + 1) });
-  table.append(colgroup(v.columns.length, v.columns.length > 4 ? '20%' : '30%'));
+  table.append(colgroup(v.columns.length, v.columns.length > 4 ? '16%' : '30%'));
+  if (v.columns.length > 4) table.classList.add('dense');
   table.style.minWidth = `${300 + v.columns.length * (v.columns.length > 4 ? 135 : 170)}px`;
   const head = h('tr', { role: 'row' }, h('th', { scope: 'col', role: 'columnheader' }, ...toks(['event,', 'owner,', 'process,', 'mapping'])));
   for (const c of v.columns) head.append(columnHead(c, v));

@@ -607,7 +607,8 @@ function compareCommand(file: string, opts: Options, color: boolean, session: Se
   } else {
     const name = runs.find((r) => r.report)?.report?.scenario ?? s.value.name;
     const columns = io.columns !== undefined && io.columns > 0 ? io.columns : COMPARE_WIDTH;
-    io.stdout(renderCompare(name, runs, { color, width: columns, wide: opts.wide }));
+    // the kernel when it was picked on the command line (a scenario's own version is in its reports)
+    io.stdout(renderCompare(opts.kernel ? `${name} (kernel ${opts.kernel})` : name, runs, { color, width: columns, wide: opts.wide }));
   }
   return failures.reduce((c, f) => Math.max(c, f.code), EXIT_OK);
 }

@@ -85,8 +85,8 @@ function grid(v: ComparisonView): HTMLElement {
   table.append(colgroup(v.columns.length, v.columns.length > 4 ? '17%' : '26%'));
   if (v.columns.length > 4) table.classList.add('dense');
   // narrower than this, the page scrolls sideways (the row headers stay) rather than clip a token
-  // eight columns (four designs under two kernels) get narrower ones, so that 1600 px still holds them
-  table.style.minWidth = `${260 + v.columns.length * (v.columns.length > 4 ? 150 : 190)}px`;
+  // eight columns (four designs under two kernels) keep a width that holds SHUTDOWN_DEVICE_REMOVED whole: the page scrolls sideways below it
+  table.style.minWidth = `${260 + v.columns.length * 190}px`;
   const head = h('tr', {}, h('th', { scope: 'col' }, h('span', { class: 'tok' }, 'compared with'), ' ', h('span', { class: 'tok' }, v.baseline)));
   for (const c of v.columns) head.append(columnHead(c, v));
   table.append(h('thead', {}, head));

@@ -12,16 +12,38 @@ import { unmapMappingPages, zapFileRange } from '../mm/memory-failure';
 import type { AddressSpace, Inode, Vma } from '../mm/types';
 import type { Iomap, SuperBlock } from './vfs';
 import { machineCheckKernelCopy } from '../arch/mce';
+import { copyUserFlushcache, type UserBuf } from '../arch/usercopy';
+import { sinceVersion } from '../version';
 
 export type VmFault = 'VM_FAULT_NOPAGE' | 'VM_FAULT_HWPOISON' | 'VM_FAULT_SIGBUS' | 'VM_FAULT_FALLBACK' | 'VM_FAULT_OOM';
 
 const PG_PMD_NR = PMD_SIZE / PAGE_SIZE;
 
-/** vmf_error(err) */
-export function vmfError(err: number): VmFault {
+/**
+ * vmf_error(err). 6.1's knows -ENOMEM only: every other error, a known-bad
+ * page's included, is VM_FAULT_SIGBUS (a plain BUS_ADRERR); -EHWPOISON →
+ * VM_FAULT_HWPOISON came after 6.1 (in 6.12; '6.2' stands for "after 6.1").
+ */
+export function vmfError(err: number, k?: Kernel): VmFault {
   if (err === -12) return 'VM_FAULT_OOM';
-  if (err === -EHWPOISON) return 'VM_FAULT_HWPOISON';
+  if (err === -EHWPOISON && (!k || sinceVersion(k.cfg, '6.2'))) return 'VM_FAULT_HWPOISON';
   return 'VM_FAULT_SIGBUS';
+}
+
+/** the error dax_direct_access gives for a known-bad range: -EHWPOISON, or 6.1's -EIO (__pmem_direct_access) */
+function badAccessErr(k: Kernel): number {
+  return sinceVersion(k.cfg, '6.2') ? -EHWPOISON : -EIO;
+}
+
+/**
+ * The entry's pages are shared (dax_insert_entry's `shared`, or 6.1's
+ * `cow`): after 6.1 any fault through an IOMAP_F_SHARED extent; in 6.1
+ * (dax_fault_is_cow) only a write fault through one, so a read fault of a
+ * reflinked page there associates the page with the faulting file like any
+ * other and unmaps nobody.
+ */
+function entryShared(k: Kernel, iomapShared: boolean, write: boolean): boolean {
+  return sinceVersion(k.cfg, '6.2') ? iomapShared : iomapShared && write;
 }
 
 /** dax_mem2blk_err(err): block-like users see EIO where memory-like users see EHWPOISON */
@@ -106,7 +128,9 @@ export function invalidateInodePages2Range(k: Kernel, mapping: AddressSpace, sta
 function daxInsertEntry(k: Kernel, vma: Vma, index: number, pfn: number, pmd: boolean, shared: boolean): void {
   const mapping = vma.mapping;
   const nr = pmd ? PG_PMD_NR : 1;
-  k.tr.call('fsdax', 'dax_insert_entry', { index: hex(index), pfn: hex(pfn), size: pmd ? 'PMD' : 'PTE', shared }, () => {
+  // 6.1 calls it `cow` (dax_fault_is_cow), later releases `shared`
+  const flag: Record<string, boolean> = sinceVersion(k.cfg, '6.2') ? { shared } : { cow: shared };
+  k.tr.call('fsdax', 'dax_insert_entry', { index: hex(index), pfn: hex(pfn), size: pmd ? 'PMD' : 'PTE', ...flag }, () => {
     const existing = mapping.entries.get(index);
     if (shared) unmapMappingPages(k, mapping, index, nr);
     if (shared || !existing) {
@@ -126,6 +150,8 @@ function daxInsertEntry(k: Kernel, vma: Vma, index: number, pfn: number, pmd: bo
  * entries, PTE or PMD. No trace: the run's first fault carries it.
  */
 export function daxBulkInsert(k: Kernel, vma: Vma, first: number, end: number, pmd: boolean, pfn: number, shared: boolean): void {
+  // populate's faults are reads: 6.1 shares an entry on writes only (entryShared)
+  shared = entryShared(k, shared, false);
   const mapping = vma.mapping;
   const index = vma.pgoff + (first - vma.start) / PAGE_SIZE;
   const nr = (end - first) / PAGE_SIZE;
@@ -194,7 +220,7 @@ function daxIomapPmdFault(k: Kernel, sb: SuperBlock, vma: Vma, inode: Inode, add
       if (devOff % PMD_SIZE !== 0) return { fault: 'VM_FAULT_FALLBACK' as VmFault };
       const da = daxDirectAccess(k, sb.daxDev!, daxIomapPgoff(iomap, pos), PG_PMD_NR, 'DAX_ACCESS');
       if (da.ret < PG_PMD_NR) return { fault: 'VM_FAULT_FALLBACK' as VmFault };
-      daxInsertEntry(k, vma, pgoff, da.pfn, true, iomap.shared);
+      daxInsertEntry(k, vma, pgoff, da.pfn, true, entryShared(k, iomap.shared, write));
       const vpn = haddr / PAGE_SIZE;
       vma.ptes.set(vpn, vpn + PG_PMD_NR, { pfn: da.pfn, shift: PMD_SHIFT, writable: write });
       return { fault: 'VM_FAULT_NOPAGE' as VmFault, pfn: da.pfn + (addr - haddr) / PAGE_SIZE };
@@ -214,7 +240,7 @@ function daxIomapPteFault(k: Kernel, sb: SuperBlock, vma: Vma, inode: Inode, add
       if (pgoff * PAGE_SIZE >= Math.ceil(inode.size / PAGE_SIZE) * PAGE_SIZE) return { fault: 'VM_FAULT_SIGBUS' as VmFault };
       const pos = pgoff * PAGE_SIZE;
       const iomap = write ? sb.iomapWrite(k, inode, pos, PAGE_SIZE) : sb.iomapRead(k, inode, pos, PAGE_SIZE);
-      if (typeof iomap === 'number') return { fault: vmfError(iomap) };
+      if (typeof iomap === 'number') return { fault: vmfError(iomap, k) };
       if (iomap.type !== 'IOMAP_MAPPED') {
         // dax_load_hole: the shared zero page, not device memory
         k.tr.call('fsdax', 'dax_load_hole', { index: hex(pgoff) }, () => 'VM_FAULT_NOPAGE');
@@ -228,9 +254,9 @@ function daxIomapPteFault(k: Kernel, sb: SuperBlock, vma: Vma, inode: Inode, add
       const da = daxIomapDirectAccess(k, sb, iomap, pos, PAGE_SIZE);
       if (da.ret < 0) {
         if (write) sb.iomapWriteEnd(k, inode, iomap, 0);
-        return { fault: vmfError(da.ret) };
+        return { fault: vmfError(da.ret, k) };
       }
-      daxInsertEntry(k, vma, pgoff, da.pfn, false, iomap.shared && !write);
+      daxInsertEntry(k, vma, pgoff, da.pfn, false, sinceVersion(k.cfg, '6.2') ? iomap.shared && !write : entryShared(k, iomap.shared, write));
       if (write && iomap.shared) {
         // the copy-on-write's new block gets the old one's page first; a bad
         // source fails the fault (dax_fault_return: VM_FAULT_SIGBUS for -EIO)
@@ -238,7 +264,7 @@ function daxIomapPteFault(k: Kernel, sb: SuperBlock, vma: Vma, inode: Inode, add
         const err = daxIomapCopyAround(k, sb, pos, PAGE_SIZE, PAGE_SIZE, iomap);
         if (err) {
           sb.iomapWriteEnd(k, inode, iomap, 0);
-          return { fault: vmfError(err) };
+          return { fault: vmfError(err, k) };
         }
       }
       if (write) sb.iomapWriteEnd(k, inode, iomap, PAGE_SIZE);
@@ -316,7 +342,7 @@ function copyMcToKernel(k: Kernel, spa: number, len: number): number {
  * kernel copy, which comes up short. Returns bytes done, or the error when
  * nothing was done.
  */
-export function daxIomapRw(k: Kernel, sb: SuperBlock, inode: Inode, pos: number, len: number, write: boolean): number {
+export function daxIomapRw(k: Kernel, sb: SuperBlock, inode: Inode, pos: number, len: number, write: boolean, buf?: UserBuf): number {
   return k.tr.call('fsdax', 'dax_iomap_rw', { inode: inode.ino, pos: hex(pos), len, rw: write ? 'WRITE' : 'READ' }, () => {
     if (!len) return 0;
     let done = 0;
@@ -330,7 +356,8 @@ export function daxIomapRw(k: Kernel, sb: SuperBlock, inode: Inode, pos: number,
         break;
       }
       const segEnd = Math.min(end, iomap.offset + iomap.length);
-      const r = daxIomapIter(k, sb, inode, iomap, cur, segEnd - cur, write);
+      const src = buf && { ...buf, addr: buf.addr + (cur - pos) };
+      const r = daxIomapIter(k, sb, inode, iomap, cur, segEnd - cur, write, src);
       if (write) sb.iomapWriteEnd(k, inode, iomap, Math.max(0, r));
       if (r <= 0) {
         ret = r;
@@ -338,14 +365,21 @@ export function daxIomapRw(k: Kernel, sb: SuperBlock, inode: Inode, pos: number,
       }
       done += r;
       cur += r;
-      if (r < segEnd - (cur - r)) break;
+      // a short copy is not the end: iomap_iter advances by what was
+      // processed and asks again from there, and only a pass that copies
+      // nothing (-EFAULT) ends the loop. A write from a user buffer does
+      // exactly that (the second pass meets the same bad load again). A
+      // short read stops here: its second pass would take a second machine
+      // check or find the new badblock, as the decode work has run or not,
+      // and the byte count is the same either way.
+      if (r < segEnd - (cur - r) && !buf) break;
       if (!write && cur >= inode.size) break;
     }
     return done ? done : ret;
   });
 }
 
-function daxIomapIter(k: Kernel, sb: SuperBlock, inode: Inode, iomap: Iomap, pos: number, length: number, write: boolean): number {
+function daxIomapIter(k: Kernel, sb: SuperBlock, inode: Inode, iomap: Iomap, pos: number, length: number, write: boolean, buf?: UserBuf): number {
   return k.tr.call('fsdax', 'dax_iomap_iter', { pos: hex(pos), length, type: iomap.type, shared: iomap.shared, addr: hex(iomap.addr) }, () => {
     let end = pos + length;
     if (!write) {
@@ -365,7 +399,7 @@ function daxIomapIter(k: Kernel, sb: SuperBlock, inode: Inode, iomap: Iomap, pos
       const pgoff = daxIomapPgoff(iomap, cur);
       let da = daxDirectAccess(k, sb.daxDev!, pgoff, size / PAGE_SIZE, 'DAX_ACCESS');
       let recovery = false;
-      if (da.ret === -EHWPOISON && write) {
+      if (da.ret === badAccessErr(k) && write) {
         da = daxDirectAccess(k, sb.daxDev!, pgoff, size / PAGE_SIZE, 'DAX_RECOVERY_WRITE');
         if (da.ret > 0) recovery = true;
       }
@@ -382,6 +416,7 @@ function daxIomapIter(k: Kernel, sb: SuperBlock, inode: Inode, iomap: Iomap, pos
       if (mapLen > end - cur) mapLen = end - cur;
       let xfer: number;
       if (recovery) xfer = daxRecoveryWrite(k, sb.daxDev!, pgoff, offset, mapLen);
+      else if (write && buf) xfer = daxCopyFromIter(k, sb, pgoff, { ...buf, addr: buf.addr + (cur - pos) }, offset, mapLen);
       else if (write) xfer = mapLen; // dax_copy_from_iter: non-temporal stores do not consume poison
       else xfer = daxCopyToIter(k, da.pfn * PAGE_SIZE + offset, cur, mapLen);
       cur += xfer;
@@ -392,6 +427,16 @@ function daxIomapIter(k: Kernel, sb: SuperBlock, inode: Inode, iomap: Iomap, pos
     }
     return done ? done : ret;
   });
+}
+
+/**
+ * dax_copy_from_iter with DAXDEV_NOCACHE: _copy_from_iter_flushcache from
+ * the caller's buffer. Stores into pmem do not consume poison; the loads
+ * from the buffer can (a buffer that maps poisoned memory), or can fault (a
+ * buffer page the fault handler refuses): the copy is short.
+ */
+function daxCopyFromIter(k: Kernel, sb: SuperBlock, pgoff: number, src: UserBuf, offset: number, len: number): number {
+  return k.tr.call('dax', 'dax_copy_from_iter', { pgoff: hex(pgoff), src: hex(src.addr), len, dax: sb.daxDev?.name ?? '' }, () => copyUserFlushcache(k, src, src.addr, offset, len));
 }
 
 /**

@@ -9,6 +9,12 @@ import { naiveIntervals } from '../intervals';
 import type { Decision } from '../verdicts';
 import { pgmapHasMemoryFailure, pgmapPfnValid, type DevPagemap } from './memremap';
 import type { AddressSpace, Mm, PageOwner, Task, Vma } from './types';
+import { sinceVersion } from '../version';
+
+/** dax_lock_page/dax_unlock_page in 6.1, dax_lock_folio/dax_unlock_folio after (renamed by the folio conversion; in 6.12) */
+function daxLockName(k: Kernel, op: 'lock' | 'unlock'): string {
+  return sinceVersion(k.cfg, '6.2') ? `dax_${op}_folio` : `dax_${op}_page`;
+}
 
 /** struct to_kill */
 export interface ToKill {
@@ -115,17 +121,20 @@ function mfGenericKillProcs(k: Kernel, pfn: number, flags: number, pgmap: DevPag
     // page carries mapping/index and the poison flag
     const headPfn = pgmap.align > PAGE_SIZE ? pgmap.startPfn + Math.floor((pfn - pgmap.startPfn) / (pgmap.align / PAGE_SIZE)) * (pgmap.align / PAGE_SIZE) : pfn;
     const owner = k.pageOwner.get(headPfn);
+    const v61 = !sinceVersion(k.cfg, '6.2');
     const cookie = k.tr.call(
       'fsdax',
-      'dax_lock_folio',
-      { pfn: hex(headPfn), mapping: owner ? (owner.kind === 'shared' ? 'PAGE_MAPPING_DAX_SHARED' : `inode ${owner.mapping.host?.ino ?? '?'}`) : 'NULL' },
+      daxLockName(k, 'lock'),
+      // 6.1's name for the marker is PAGE_MAPPING_DAX_COW (the same (void *)0x1)
+      { pfn: hex(headPfn), mapping: owner ? (owner.kind === 'shared' ? (v61 ? 'PAGE_MAPPING_DAX_COW' : 'PAGE_MAPPING_DAX_SHARED') : `inode ${owner.mapping.host?.ino ?? '?'}`) : 'NULL' },
       (span) => {
         k.why.note({ kind: 'page-mapping', pfn, owner: owner ? (owner.kind === 'shared' ? 'shared' : 'file') : 'none', mapping: owner && owner.kind === 'file' ? owner.mapping : null, span: span.id });
         return owner && owner.kind === 'file' && owner.mapping.dax ? 1 : 0;
       },
     );
     if (owner && owner.kind === 'shared') {
-      k.why.note({ kind: 'oops', symbol: 'dax_lock_folio', why: 'dax_lock_folio() took PAGE_MAPPING_DAX_SHARED for a mapping and oopsed in the consumer\'s context; the event stopped there and nobody was told.', span: k.why.span });
+      const sym = daxLockName(k, 'lock');
+      k.why.note({ kind: 'oops', symbol: sym, why: `${sym}() took ${v61 ? 'PAGE_MAPPING_DAX_COW' : 'PAGE_MAPPING_DAX_SHARED'} for a mapping and oopsed in the consumer's context; the event stopped there and nobody was told.`, span: k.why.span });
       // 6.12's dax_lock_folio takes PAGE_MAPPING_DAX_SHARED ((void *)0x1) for a
       // mapping and dereferences it: a page fault in kernel mode on a
       // not-present address below PAGE_SIZE, which page_fault_oops reports
@@ -137,13 +146,15 @@ function mfGenericKillProcs(k: Kernel, pfn: number, flags: number, pgmap: DevPag
     flags |= MF.ACTION_REQUIRED | MF.MUST_KILL;
     const toKill = collectProcsFile(k, owner.mapping, owner.index, true);
     unmapAndKill(k, toKill, pfn, owner.mapping, owner.index, flags);
-    k.tr.call('fsdax', 'dax_unlock_folio', { pfn: hex(headPfn) }, () => undefined);
+    k.tr.call('fsdax', daxLockName(k, 'unlock'), { pfn: hex(headPfn) }, () => undefined);
     return 0;
   });
 }
 
 /** where dax_lock_folio faults in Debian's 6.12.117 vmlinux: the RIP the recorded oops printed (oracle/recorded/reflink-no-rmapbt) */
 const DAX_LOCK_FOLIO_FAULT = 'dax_lock_folio+0x49/0x120';
+/** where 6.1's dax_lock_page faults in Debian's 6.1.0-57 vmlinux: the RIP the recorded oops printed (oracle/recorded-6.1/dax-cow-oops-6.1) */
+const DAX_LOCK_PAGE_FAULT = 'dax_lock_page+0x45/0x110';
 
 /**
  * page_fault_oops for the read of PAGE_MAPPING_DAX_SHARED->host in
@@ -158,27 +169,33 @@ const DAX_LOCK_FOLIO_FAULT = 'dax_lock_folio+0x49/0x120';
  */
 function daxLockFolioOops(k: Kernel): never {
   const address = '0000000000000001';
+  // 6.1: dax_lock_page and PAGE_MAPPING_DAX_COW (set by a write fault through
+  // a shared extent), and __die_header without its "Oops: " prefix
+  const v61 = !sinceVersion(k.cfg, '6.2');
+  const sym = daxLockName(k, 'lock');
+  const marker = v61 ? 'PAGE_MAPPING_DAX_COW' : 'PAGE_MAPPING_DAX_SHARED';
+  const rip = v61 ? DAX_LOCK_PAGE_FAULT : DAX_LOCK_FOLIO_FAULT;
   k.log(`BUG: kernel NULL pointer dereference, address: ${address}`);
   k.log('#PF: supervisor read access in kernel mode');
   k.log('#PF: error_code(0x0000) - not-present page');
-  k.log(`Oops: Oops: 0000 [#${++k.dieCounter}] PREEMPT SMP NOPTI`);
-  k.log(`RIP: 0010:${DAX_LOCK_FOLIO_FAULT}`);
+  k.log(`${v61 ? '' : 'Oops: '}Oops: 0000 [#${++k.dieCounter}] PREEMPT SMP NOPTI`);
+  k.log(`RIP: 0010:${rip}`);
   k.log(`CR2: ${address}`);
   k.log('---[ end trace 0000000000000000 ]---');
   // the executive summary: the registers of the first oops
-  k.log(`RIP: 0010:${DAX_LOCK_FOLIO_FAULT}`);
+  k.log(`RIP: 0010:${rip}`);
   if (k.cfg.panicOnOops) {
     k.log('Kernel panic - not syncing: Fatal exception');
-    throw new KernelPanic('Fatal exception (panic_on_oops): oops in dax_lock_folio on a reflinked DAX page (PAGE_MAPPING_DAX_SHARED)');
+    throw new KernelPanic(`Fatal exception (panic_on_oops): oops in ${sym} on a reflinked DAX page (${marker})`);
   }
   const t = k.current;
   const context = t ? `${t.comm}:${t.pid}` : 'a kworker';
   k.mfMutexHolder = { event: k.event, context };
   k.tr.call('process', 'make_task_dead', { pid: t ? t.pid : 'kworker', signr: 'SIGKILL' }, () => {
-    if (t) t.oopsedIn = 'dax_lock_folio';
-    if (t) k.queueSignalAs(t, { signo: 'SIGKILL', code: 'none' }, 'make_task_dead', 'The oops in dax_lock_folio() killed the task it ran in (oops_end → make_task_dead(SIGKILL)), inside memory_failure() with mf_mutex held');
+    if (t) t.oopsedIn = sym;
+    if (t) k.queueSignalAs(t, { signo: 'SIGKILL', code: 'none' }, 'make_task_dead', `The oops in ${sym}() killed the task it ran in (oops_end → make_task_dead(SIGKILL)), inside memory_failure() with mf_mutex held`);
   });
-  throw new KernelOops(`Oops in dax_lock_folio: a reflinked DAX page (PAGE_MAPPING_DAX_SHARED) reached mf_generic_kill_procs; ${context} was killed with mf_mutex held`, 'dax_lock_folio');
+  throw new KernelOops(`Oops in ${sym}: a reflinked DAX page (${marker}) reached mf_generic_kill_procs; ${context} was killed with mf_mutex held`, sym);
 }
 
 export function setPageHWPoison(k: Kernel, pfn: number): void {
@@ -197,6 +214,13 @@ export function mfDaxKillProcs(k: Kernel, mapping: AddressSpace, index: number, 
     const preRemove = (mfFlags & MF.MEM_PRE_REMOVE) !== 0;
     mfFlags |= MF.ACTION_REQUIRED | MF.MUST_KILL;
     const end = index + count;
+    if (!mapping.dax && count > 0) {
+      // a page-cache file (only 6.1's xfs_dax_failure_fn asks about one):
+      // dax_lock_mapping_entry sees !dax_mapping and gives no cookie
+      k.tr.call('fsdax', 'dax_lock_mapping_entry', { index: hex(index) }, () => 0);
+      k.why.note({ kind: 'route-failed', symbol: 'mf_dax_kill_procs', ret: '-EBUSY', why: 'mf_dax_kill_procs() was asked about a file that is not accessed through DAX: dax_lock_mapping_entry() found no DAX mapping, so it returned -EBUSY and the reverse-map walk stopped there.', span: k.why.span });
+      return -EBUSY;
+    }
     if (naiveIntervals()) {
       // the naive reference: every index, one by one
       for (let i = index; i < end; i++) daxKillIndex(k, mapping, i, mfFlags, preRemove);
@@ -829,6 +853,15 @@ export function softOfflinePage(k: Kernel, pfn: number, flags: number): number {
 }
 
 
+/**
+ * unpoison_memory(pfn): only online pages can be unpoisoned
+ * (pfn_to_online_page), and ZONE_DEVICE pages never are: -EIO before
+ * anything is looked at, PageHWPoison stays set.
+ */
+export function unpoisonMemory(k: Kernel, pfn: number): number {
+  return k.tr.call('mm', 'unpoison_memory', { pfn: hex(pfn) }, () => -EIO);
+}
+
 /** dmesg lines a summarised per-pfn run writes out in full before it abbreviates */
 const RUN_LINES = 8;
 
@@ -911,7 +944,7 @@ function unownedRun(k: Kernel, a: number, b: number): void {
   k.tr.run('mm', 'memory_failure', { pfn: pfns, flags }, n, () =>
     k.tr.run('dev_pagemap', 'memory_failure_dev_pagemap', { pfn: pfns, flags, type: 'MEMORY_DEVICE_FS_DAX' }, n, () => {
       k.tr.run('mm', 'mf_generic_kill_procs', { pfn: pfns, flags }, n, () => {
-        k.tr.run('fsdax', 'dax_lock_folio', { pfn: pfns, mapping: 'NULL' }, n, (span) => {
+        k.tr.run('fsdax', daxLockName(k, 'lock'), { pfn: pfns, mapping: 'NULL' }, n, (span) => {
           k.why.note({ kind: 'page-mapping', pfn: a, end: b, owner: 'none', mapping: null, span: span.id });
           return 0;
         });

@@ -2,6 +2,11 @@
 // registers on its data (and log) device. A failed device byte range becomes
 // daddrs, then AG blocks; the reverse map says who owns them; metadata means
 // shutdown, an in-core DAX file means mf_dax_kill_procs on its page range.
+// 6.1 (kernel.version 6.1) has the same walk without MF_MEM_PRE_REMOVE (no
+// freeze, no forced unmount, no invalidation: an unbind is a failure of every
+// block), translates the range inline (no xfs_dax_translate_range), and shuts
+// down at once on any failure of an external log device
+// (xfs_dax_notify_logdev_failure came later).
 
 import { MF, mfFlagsName, type Kernel } from '../../kernel';
 import type { DaxDevice, DaxHolderOperations } from '../../dax/super';
@@ -12,6 +17,7 @@ import { invalidateInodePages2Range } from '../dax';
 import type { XfsSuperBlock } from './xfs_super';
 import type { RmapRec } from './xfs_model_adapter';
 import { isNonInodeOwner, ownerName } from './xfs_model_adapter';
+import { sinceVersion } from '../../version';
 
 /** struct xfs_failure_info */
 interface FailureInfo {
@@ -35,13 +41,20 @@ function xfsDaxNotifyFailure(k: Kernel, dax: DaxDevice, offset: number, len: num
       k.log(`${mp.logPrefix}filesystem is not ready for notify_failure()!`);
       return -EIO;
     }
-    if (mp.logDax === dax && mp.logDax !== mp.ddevDax) return xfsDaxNotifyLogdevFailure(k, mp, offset, len, mfFlags);
+    const v61 = !sinceVersion(k.cfg, '6.2');
+    if (mp.logDax === dax && mp.logDax !== mp.ddevDax) {
+      if (!v61) return xfsDaxNotifyLogdevFailure(k, mp, offset, len, mfFlags);
+      // 6.1: any failure of the external log device, whatever the range
+      k.log(`${mp.logPrefix}ondisk log corrupt, shutting down fs!`);
+      mp.forceShutdown(k, 'SHUTDOWN_CORRUPT_ONDISK', 'xfs_dax_notify_failure', mp.lines.logdevShutdown);
+      return -EFSCORRUPTED;
+    }
     if (!mp.spec.rmapbt) {
       // xfs_debug: not in dmesg at the default log level
       k.why.note({ kind: 'holder-declined', symbol: 'xfs_dax_notify_failure', ret: '-EOPNOTSUPP', span: k.why.span });
       return -EOPNOTSUPP;
     }
-    const t = xfsDaxTranslateRange(k, mp.bdev.size, offset, len);
+    const t = v61 ? translateRange61(mp.bdev.size, offset, len) : xfsDaxTranslateRange(k, mp.bdev.size, offset, len);
     if (typeof t === 'number') return t;
     return xfsDaxNotifyDdevFailure(k, mp, t.daddr, t.bblen, mfFlags);
   });
@@ -76,6 +89,25 @@ function xfsDaxTranslateRange(k: Kernel, devLen: number, offset: number, len: nu
     },
     (r) => (typeof r === 'number' ? String(r) : `daddr ${hex(r.daddr)} bblen ${r.bblen}`),
   );
+}
+
+/**
+ * 6.1's inline form of the translation in xfs_dax_notify_failure: the same
+ * clipping to the data device, (0, U64_MAX) included, without a function
+ * of its own.
+ */
+function translateRange61(devLen: number, offset: number, len: number): { daddr: number; bblen: number } | number {
+  const devStart = 0; // bt_dax_part_off: no partitions on pmem here
+  const devEnd = devStart + devLen - 1;
+  if (offset + len - 1 < devStart) return -ENXIO;
+  if (offset > devEnd) return -ENXIO;
+  if (offset > devStart) offset -= devStart;
+  else {
+    len -= devStart - offset;
+    offset = 0;
+  }
+  if (offset + len - 1 > devEnd) len = devEnd - offset + 1;
+  return { daddr: BTOBB(offset), bblen: BTOBB(len) };
 }
 
 /** xfs_dax_notify_logdev_failure: the external log is all metadata */
@@ -187,8 +219,13 @@ function xfsDaxFailureFn(k: Kernel, mp: XfsSuperBlock, agno: number, rec: RmapRe
         return 0;
       }
       let error = 0;
-      if (!ip.mapping.dax) k.why.note({ kind: 'inode-skip', sb: mp, ino: rec.owner, why: 'not-dax', fileStart: pos, fileEnd: pos + (endCross - startCross) * blockSize, span: k.why.span, symbol: 'xfs_dax_failure_fn' });
-      if (ip.mapping.dax) error = mfDaxKillProcs(k, ip.mapping, pgoff, pgcnt, notify.mfFlags);
+      // 6.1 asks mf_dax_kill_procs about any in-core file, DAX or not (the
+      // dax_mapping() check came later): for a page-cache file its
+      // dax_lock_mapping_entry finds no DAX mapping and the walk stops with
+      // -EBUSY, which shuts the filesystem down as corrupt
+      const v61 = !sinceVersion(k.cfg, '6.2');
+      if (!ip.mapping.dax && !v61) k.why.note({ kind: 'inode-skip', sb: mp, ino: rec.owner, why: 'not-dax', fileStart: pos, fileEnd: pos + (endCross - startCross) * blockSize, span: k.why.span, symbol: 'xfs_dax_failure_fn' });
+      if (ip.mapping.dax || v61) error = mfDaxKillProcs(k, ip.mapping, pgoff, pgcnt, notify.mfFlags);
       if (notify.mfFlags & MF.MEM_PRE_REMOVE) invalidateInodePages2Range(k, ip.mapping, pgoff, pgoff + pgcnt - 1);
       return error;
     },

@@ -2,8 +2,17 @@
 // Generate src/kernel/symbols.json: where each kernel symbol the simulator names is defined
 // in a real kernel tree (file relative to the tree, 1-based line, kind).
 //
-// Usage: node scripts/gen-symbols.mjs [KERNEL_TREE] [--list FILE] [--out FILE] [--check] [--any-release]
+// Usage: node scripts/gen-symbols.mjs [KERNEL_TREE] [--release 6.1] [--list FILE] [--out FILE] [--check] [--any-release]
 //   KERNEL_TREE defaults to the KERNEL_TREE environment variable.
+//   --release S  the table of another modelled kernel series (issue 15): S is a key of
+//           src/kernel/releases.json, whose "version" the tree must be, and the output is
+//           src/kernel/symbols-S.json. The same list is looked up; a name the series does not
+//           have is not an error but recorded under "absent" (with why), a name the series
+//           spells differently is found under its old name (releases.json "renamed":
+//           {"dax_lock_folio": "dax_lock_page"}, or {"name": ..., "file": ...} to pin a file:
+//           the entry is keyed by the old name and "renamed" maps the list's name to it), and
+//           releases.json "symbols" adds names
+//           only that series has (list entries, in the list's format).
 //   The tree must be the release the list pins ("version", e.g. 6.12.117: the release the oracle
 //   boots and the web links name; scripts/setup-kernel-tree.sh unpacks exactly it); another
 //   release is refused unless --any-release (used by the tests to measure drift) is given.
@@ -294,6 +303,47 @@ function normaliseEntry(entry) {
   return entry;
 }
 
+/**
+ * generate() for another series (--release): names missing from the tree are "absent" rather
+ * than problems, a renamed one is looked up under the series' own name, and the series' extra
+ * names are added. Problems are left only for the series' own names (renamed targets, extras).
+ */
+export function generateRelease(tree, list, rel) {
+  // "old": "new", or "old": {"name": "new", "file": "..."} where the new name needs a pinned file
+  const renamedTo = rel.renamed ?? {};
+  const renamed = Object.fromEntries(Object.entries(renamedTo).map(([k, v]) => [k, typeof v === 'string' ? v : v.name]));
+  const renamedFile = (k) => (typeof renamedTo[k] === 'string' ? undefined : renamedTo[k].file);
+  // the series' name (several of the list's may map to one: 6.12's __add_to_kill,
+  // add_to_kill_fsdax and add_to_kill_anon_file are 6.1's add_to_kill); a pinned kind applies
+  const entries = [];
+  const names = new Set();
+  const push = (e) => {
+    if (names.has(e.name)) return;
+    names.add(e.name);
+    entries.push(e);
+  };
+  for (const e of list.symbols.map(normaliseEntry)) push(renamed[e.name] ? { ...e, name: renamed[e.name], file: renamedFile(e.name) } : e);
+  const extraEntries = (rel.symbols ?? []).map(normaliseEntry);
+  for (const e of extraEntries) push(e);
+  const own = new Set([...Object.values(renamed), ...extraEntries.map((e) => e.name)]);
+  // a pinned file that moved between releases: look in the search roots instead
+  const first = generate(tree, { ...list, symbols: entries });
+  const unpinned = entries.map((e) => (e.file && first.problems.some((p) => p.startsWith(`${e.name}:`)) ? { ...e, file: undefined } : e));
+  const { result, problems } = generate(tree, { ...list, symbols: unpinned });
+  const absent = {};
+  const left = [];
+  for (const p of problems) {
+    const name = p.slice(0, p.indexOf(':'));
+    if (own.has(name)) left.push(p);
+    else absent[name] = p.slice(name.length + 2);
+  }
+  const sortedAbsent = {};
+  for (const k of Object.keys(absent).sort()) sortedAbsent[k] = absent[k];
+  const sortedRenamed = {};
+  for (const k of Object.keys(renamed).sort()) sortedRenamed[k] = renamed[k];
+  return { result: { version: result.version, renamed: sortedRenamed, absent: sortedAbsent, symbols: result.symbols }, problems: left };
+}
+
 export function generate(tree, list) {
   const cache = new Map();
   const scanFile = (rel) => {
@@ -405,14 +455,19 @@ function main(argv) {
   let outPath = join(repo, 'src', 'kernel', 'symbols.json');
   let check = false;
   let anyRelease = false;
+  let release = null;
+  let outGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--list') listPath = resolve(argv[++i]);
-    else if (a === '--out') outPath = argv[++i] === '-' ? '-' : resolve(argv[i]);
+    else if (a === '--out') {
+      outPath = argv[++i] === '-' ? '-' : resolve(argv[i]);
+      outGiven = true;
+    } else if (a === '--release') release = argv[++i];
     else if (a === '--check') check = true;
     else if (a === '--any-release') anyRelease = true;
     else if (a === '-h' || a === '--help') {
-      console.log('usage: node scripts/gen-symbols.mjs [KERNEL_TREE] [--list FILE] [--out FILE|-] [--check] [--any-release]');
+      console.log('usage: node scripts/gen-symbols.mjs [KERNEL_TREE] [--release 6.1] [--list FILE] [--out FILE|-] [--check] [--any-release]');
       return 0;
     } else if (a.startsWith('--')) {
       console.error(`gen-symbols: unknown option ${a}`);
@@ -430,7 +485,18 @@ function main(argv) {
     return 2;
   }
   const list = JSON.parse(readFileSync(listPath, 'utf8'));
-  const { result, problems } = generate(tree, list);
+  let rel = null;
+  if (release !== null) {
+    const releases = JSON.parse(readFileSync(join(repo, 'src', 'kernel', 'releases.json'), 'utf8'));
+    rel = releases[release];
+    if (!rel || typeof rel !== 'object' || release.startsWith('$')) {
+      console.error(`gen-symbols: --release ${release}: not a series of src/kernel/releases.json (series: ${Object.keys(releases).filter((k) => !k.startsWith('$')).join(', ')})`);
+      return 2;
+    }
+    if (!outGiven) outPath = join(repo, 'src', 'kernel', `symbols-${release}.json`);
+    list.version = rel.version;
+  }
+  const { result, problems } = rel ? generateRelease(tree, list, rel) : generate(tree, list);
   if (list.version && list.version !== result.version) {
     if (!anyRelease) {
       console.error(`gen-symbols: ${tree} is ${result.version}, but the project is pinned to ${list.version} (the release the oracle boots and the links name): unpack that one with bash scripts/setup-kernel-tree.sh, or move every pin together (see "release" in ${relative(process.cwd(), listPath) || listPath})`);

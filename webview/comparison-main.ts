@@ -47,10 +47,19 @@ function columnHead(c: DesignColumn, v: ComparisonView): HTMLElement {
   const tags: string[] = [];
   if (c.current) tags.push('session');
   if (c.baseline && !c.current) tags.push('baseline');
-  const th = h('th', { scope: 'col', class: c.current ? 'current-col' : undefined, title: c.error ? `${c.design}: ${c.error}` : `${c.design}${c.current ? ': the session\u2019s design' : ''}${c.baseline ? `; the others are compared with it (≠)` : ''}`, 'aria-label': `${c.design}${c.current ? ', the session\u2019s design' : ''}${c.baseline ? ', baseline' : ''}${c.error ? `, did not run: ${c.error}` : ''}` });
-  th.append(h('span', { class: `col-head${c.error ? ' error' : ''}` }, c.error ? codicon('warning') : swatch(c), h('span', { class: 'tok' }, c.design), tags.length ? h('span', { class: 'tag tok' }, `(${tags.join(', ')})`) : null));
+  const th = h('th', { scope: 'col', class: c.current ? 'current-col' : undefined, title: c.error ? `${c.label}: ${c.error}` : `${c.label}${c.current ? ': the session\u2019s design' : ''}${c.baseline ? `; the others are compared with it (≠)` : ''}`, 'aria-label': `${c.label}${c.current ? ', the session\u2019s design' : ''}${c.baseline ? ', baseline' : ''}${c.error ? `, did not run: ${c.error}` : ''}` });
+  // with kernels: the design and the kernel as two tokens, so a narrow column puts the kernel on its own line
+  const name = c.kernel && v.kernels.length > 1 ? [h('span', { class: 'tok' }, c.design), ' ', h('span', { class: 'tok kernel' }, `· ${c.kernel}`)] : [h('span', { class: 'tok' }, c.label)];
+  th.append(h('span', { class: `col-head${c.error ? ' error' : ''}` }, c.error ? codicon('warning') : swatch(c), ...name, tags.length ? h('span', { class: 'tag tok' }, `(${tags.join(', ')})`) : null));
   void v;
   return th;
+}
+
+/** what column i's ≠ compares with: the baseline, or, with kernels side by side, the same design under the session's kernel */
+function comparedWith(v: ComparisonView, i: number): string {
+  const col = v.columns[i]!;
+  const k = v.columns.find((c) => c.baseline)?.kernel;
+  return v.kernels.length > 1 && col.kernel && k ? `${col.design} · ${k}` : v.baseline;
 }
 
 function gridCell(c: Cell, design: string, baseline: string): HTMLElement {
@@ -73,8 +82,10 @@ function grid(v: ComparisonView): HTMLElement {
   const sec = h('section', { class: 'cmp-section', id: 'grid', 'aria-label': 'what each design did' });
   sec.append(h('h2', {}, 'What each design did'));
   const table = h('table', { class: 'cmp-grid', 'aria-label': `what each design did: rows are results, signals, shutdowns, owners, dmesg, pages, cost and calls; columns are the designs` });
-  table.append(colgroup(v.columns.length, '26%'));
+  table.append(colgroup(v.columns.length, v.columns.length > 4 ? '17%' : '26%'));
+  if (v.columns.length > 4) table.classList.add('dense');
   // narrower than this, the page scrolls sideways (the row headers stay) rather than clip a token
+  // eight columns (four designs under two kernels) keep a width that holds SHUTDOWN_DEVICE_REMOVED whole: the page scrolls sideways below it
   table.style.minWidth = `${260 + v.columns.length * 190}px`;
   const head = h('tr', {}, h('th', { scope: 'col' }, h('span', { class: 'tok' }, 'compared with'), ' ', h('span', { class: 'tok' }, v.baseline)));
   for (const c of v.columns) head.append(columnHead(c, v));
@@ -88,7 +99,7 @@ function grid(v: ComparisonView): HTMLElement {
       if (r.differs) th.append(h('span', { class: 'row-diff', 'aria-label': 'the designs differ:' }, '≠'));
       th.append(...toks(r.label));
       tr.append(th);
-      r.cells.forEach((c, i) => tr.append(gridCell(c, v.columns[i]!.design, v.baseline)));
+      r.cells.forEach((c, i) => tr.append(gridCell(c, v.columns[i]!.label, comparedWith(v, i))));
       tb.append(tr);
     }
     table.append(tb);
@@ -124,8 +135,9 @@ function verdicts(v: ComparisonView): HTMLElement {
     return sec;
   }
   const table = h('table', { class: 'vgrid', role: 'grid', 'aria-label': 'verdicts: rows are event, owner, process and mapping; columns are the designs', 'aria-rowcount': String(v.verdicts.rows.length + 1) });
-  table.append(colgroup(v.columns.length, '30%'));
-  table.style.minWidth = `${300 + v.columns.length * 170}px`;
+  table.append(colgroup(v.columns.length, v.columns.length > 4 ? '16%' : '30%'));
+  if (v.columns.length > 4) table.classList.add('dense');
+  table.style.minWidth = `${300 + v.columns.length * (v.columns.length > 4 ? 135 : 170)}px`;
   const head = h('tr', { role: 'row' }, h('th', { scope: 'col', role: 'columnheader' }, ...toks(['event,', 'owner,', 'process,', 'mapping'])));
   for (const c of v.columns) head.append(columnHead(c, v));
   table.append(h('thead', {}, head));
@@ -136,7 +148,8 @@ function verdicts(v: ComparisonView): HTMLElement {
     tr.append(rowHeader(r));
     const line: HTMLElement[] = [];
     r.cells.forEach((c, ci) => {
-      const td = h('td', { role: 'gridcell', tabindex: '-1', 'aria-selected': 'false', class: c.diff ? 'diff' : undefined, title: c.diff ? `${c.title}\n(differs from ${v.baseline})` : c.title, 'data-design': v.columns[ci]!.design, 'aria-label': `${v.columns[ci]!.design}: ${c.title}${c.diff ? ` (differs from ${v.baseline})` : ''}` });
+      const against = comparedWith(v, ci);
+      const td = h('td', { role: 'gridcell', tabindex: '-1', 'aria-selected': 'false', class: c.diff ? 'diff' : undefined, title: c.diff ? `${c.title}\n(differs from ${against})` : c.title, 'data-design': v.columns[ci]!.label, 'aria-label': `${v.columns[ci]!.label}: ${c.title}${c.diff ? ` (differs from ${against})` : ''}` });
       if (c.diff) td.append(h('span', { class: 'diff-mark', 'aria-hidden': 'true' }, '≠'));
       td.append(badge(c));
       if (c.signal.length || c.range) td.append(h('span', { class: 'vsig' }, ...toks([...c.signal, ...(c.range ? [c.range] : [])])));
@@ -183,7 +196,7 @@ function verdicts(v: ComparisonView): HTMLElement {
     const td = cells[ri]![ci]!;
     td.setAttribute('aria-selected', 'true');
     td.setAttribute('tabindex', '0');
-    save({ verdict: { row: v.verdicts.rows[ri]!.id, design: v.columns[ci]!.design } });
+    save({ verdict: { row: v.verdicts.rows[ri]!.id, design: v.columns[ci]!.label } });
     detail(strip, v, v.verdicts.rows[ri]!, ci);
     // the strip sticks to the bottom and the column headers to the top: keep the cell clear of both
     document.documentElement.style.scrollPaddingBottom = `${strip.offsetHeight + 8}px`;
@@ -195,7 +208,7 @@ function verdicts(v: ComparisonView): HTMLElement {
   };
   // the persisted selection, else the first cell that differs, else the first
   let ri = persisted.verdict ? v.verdicts.rows.findIndex((r) => r.id === persisted.verdict!.row) : -1;
-  let ci = ri >= 0 ? v.columns.findIndex((c) => c.design === persisted.verdict!.design) : -1;
+  let ci = ri >= 0 ? v.columns.findIndex((c) => c.label === persisted.verdict!.design) : -1;
   if (ri < 0 || ci < 0) {
     ri = Math.max(0, v.verdicts.rows.findIndex((r) => r.differs));
     ci = Math.max(0, v.verdicts.rows[ri]!.cells.findIndex((c) => c.diff));
@@ -216,13 +229,13 @@ function detail(strip: HTMLElement, v: ComparisonView, r: VerdictRow, ci: number
   const col = v.columns[ci]!;
   strip.replaceChildren();
   strip.append(
-    h('div', { class: 'd-head' }, h('span', { class: 'col-head' }, swatch(col), h('span', { class: 'tok' }, col.design)), badge(c), ...toks(c.signal, 'tok mono'), h('span', { class: 'tok' }, '·'), h('span', { class: 'tok ev' }, r.event), ...toks(r.owner, 'tok mono'), h('span', { class: 'tok' }, '·'), ...toks(r.process, 'tok mono'), ...toks(r.mapping, 'tok mono')),
+    h('div', { class: 'd-head' }, h('span', { class: 'col-head' }, swatch(col), h('span', { class: 'tok' }, col.label)), badge(c), ...toks(c.signal, 'tok mono'), h('span', { class: 'tok' }, '·'), h('span', { class: 'tok ev' }, r.event), ...toks(r.owner, 'tok mono'), h('span', { class: 'tok' }, '·'), ...toks(r.process, 'tok mono'), ...toks(r.mapping, 'tok mono')),
     h('p', { class: 'd-reason' }, c.reason),
   );
   const why = h('p', { class: 'd-reason' });
   if (c.symbol) {
     why.append('Decided in ', symbolLink(c.symbol));
-    if (c.span !== null) why.append(` (span #${c.span} of the ${col.design} run)`);
+    if (c.span !== null) why.append(` (span #${c.span} of the ${col.label} run)`);
     if (col.current && c.span !== null) {
       const show = h('button', { class: 'sym-link', type: 'button', title: 'select this span in Layer Routing, Timeline and the Events view' }, 'select in the other views');
       const span = c.span;
@@ -234,7 +247,7 @@ function detail(strip: HTMLElement, v: ComparisonView, r: VerdictRow, ci: number
   const others = h('ul', { class: 'd-others', 'aria-label': 'the other designs' });
   r.cells.forEach((o, i) => {
     if (i === ci) return;
-    others.append(h('li', {}, h('span', { class: 'col-head' }, h('span', { class: `tok ser-text-${v.columns[i]!.series}`, 'aria-hidden': 'true' }, MARKER_GLYPH[v.columns[i]!.marker]), h('span', { class: 'tok' }, v.columns[i]!.design)), badge(o), h('span', {}, o.reason, ...(o.symbol ? [' — ', symbolLink(o.symbol)] : []))));
+    others.append(h('li', {}, h('span', { class: 'col-head' }, h('span', { class: `tok ser-text-${v.columns[i]!.series}`, 'aria-hidden': 'true' }, MARKER_GLYPH[v.columns[i]!.marker]), h('span', { class: 'tok' }, v.columns[i]!.label)), badge(o), h('span', {}, o.reason, ...(o.symbol ? [' — ', symbolLink(o.symbol)] : []))));
   });
   strip.append(others);
 }
@@ -275,13 +288,24 @@ function charts(v: ComparisonView): void {
 function render(): void {
   selected = null;
   root.replaceChildren();
-  root.append(h('h1', { class: 'title' }, codicon('split-horizontal'), ` Design comparison${state.view ? ` — ${state.view.scenario}` : ''}`));
+  const kernels = state.kernels;
+  const byKernel = (state.view?.kernels.length ?? kernels?.compared.length ?? 1) > 1;
+  root.append(h('h1', { class: 'title' }, codicon('split-horizontal'), ` ${byKernel ? 'Design and kernel comparison' : 'Design comparison'}${state.view ? ` — ${state.view.scenario}` : ''}`));
   const refresh = document.createElement('vscode-button');
   refresh.id = 'refresh';
   refresh.setAttribute('icon', 'refresh');
   refresh.textContent = 'Run again';
   refresh.addEventListener('click', () => post({ type: 'refresh' }));
-  root.append(h('div', { class: 'toolbar' }, refresh));
+  const toolbar = h('div', { class: 'toolbar' }, refresh);
+  if (kernels && kernels.available.length > 1) {
+    // issue 15: every modelled kernel as columns, together with the designs (what an upgrade changes)
+    const box = h('input', { type: 'checkbox', id: 'all-kernels' }) as HTMLInputElement;
+    box.checked = kernels.compared.length > 1;
+    box.addEventListener('change', () => post({ type: 'compareKernels', versions: box.checked ? kernels.available : [] }));
+    toolbar.append(h('label', { for: 'all-kernels', class: 'kernel-toggle', title: `each design under ${kernels.available.join(' and ')}; a cell marked ≠ differs from the same design under ${kernels.session} (the session\u2019s kernel)` }, box, ` Kernels side by side (${kernels.available.join(', ')})`));
+    toolbar.append(h('span', { class: 'note', id: 'kernel-note' }, `session: kernel ${kernels.session}`));
+  }
+  root.append(toolbar);
   const v = state.view;
   if (!v) {
     root.append(h('p', { class: 'empty', role: 'status' }, state.empty ?? 'Nothing to compare.'));
@@ -293,7 +317,7 @@ function render(): void {
     return;
   }
   root.append(patternDefs());
-  root.append(h('p', { class: 'cmp-key' }, h('span', {}, h('span', { class: 'diff-mark' }, '≠'), ` differs from ${v.baseline}${v.columns.find((c) => c.baseline)?.current ? ' (the session\u2019s design)' : ''}`), h('span', {}, 'times are simulated (ns, µs, ms)'), h('span', {}, 'hover a cell for its full value')));
+  root.append(h('p', { class: 'cmp-key' }, h('span', {}, h('span', { class: 'diff-mark' }, '≠'), byKernel ? ` differs from the same design under kernel ${kernels?.session ?? v.kernels[v.kernels.length - 1]}` : ` differs from ${v.baseline}${v.columns.find((c) => c.baseline)?.current ? ' (the session\u2019s design)' : ''}`), h('span', {}, 'times are simulated (ns, µs, ms)'), h('span', {}, 'hover a cell for its full value')));
   root.append(grid(v));
   root.append(verdicts(v));
   chartHost = h('div', { class: 'charts-host' });

@@ -18,6 +18,8 @@ import { loadScenario, diagnosticFromInputError, positionOf, jsonSyntaxError, ty
 import { runScenario } from '../sim/run';
 import { MAX_INPUT_BYTES as MAX_BYTES, decodeText, tooLargeMessage } from '../sim/scenario/bytes';
 import { runMeasured, parseCostTable, DEFAULT_COST_TABLE, type CostTable, type DesignMetrics } from '../sim/compare';
+import { KERNEL_VERSIONS, type KernelVersion } from '../sim/version';
+import { withoutExpectations } from '../sim/scenario/versions';
 import { COMPARE_WIDTH, renderCheck, renderCompare, writeRouting, type CheckEntry, type CompareRun, type RenderOptions } from '../sim/render';
 import { importCommand } from './import';
 
@@ -35,9 +37,9 @@ export interface CliIO {
 export interface CliDeps {
   loadScenario(text: string, file: string, options?: LoadOptions): Scenario;
   diagnosticFromInputError(text: string, file: string, err: InputError): Diagnostic;
-  runScenario(s: Scenario, opts?: { design?: Design }): RunReport;
-  /** compare: a run with its reach and cost measured */
-  runMeasured?(s: Scenario, design: Design, costs: CostTable): { report: RunReport; metrics: DesignMetrics };
+  runScenario(s: Scenario, opts?: { design?: Design; version?: KernelVersion }): RunReport;
+  /** compare: a run with its reach and cost measured (under a kernel version other than the scenario's when given) */
+  runMeasured?(s: Scenario, design: Design, costs: CostTable, version?: KernelVersion): { report: RunReport; metrics: DesignMetrics };
 }
 
 const defaultDeps: CliDeps = { loadScenario, diagnosticFromInputError, runScenario, runMeasured };
@@ -56,7 +58,8 @@ const PROG = 'dax-poison-lab';
 export const USAGE = `Usage: ${PROG} <command> [options]
 
 Commands:
-  run <scenario> [--design <name>] [--setup] [--depth <n>] [--json]
+  run <scenario> [--design <name>] [--kernel <version>] [--setup] [--depth <n>]
+      [--json]
       Run a scenario and print the routing in words: every event with the
       kernel functions it went through and, for each owner of the failed
       range and each process mapping it, the verdict (AR, AO, killed, SIGBUS,
@@ -64,24 +67,33 @@ Commands:
       signals, dmesg, badblocks, filesystems and call counts. The setup
       (spans before the first event, or of no event: probes, mounts, mmap,
       populate faults) is one summary line.
-  check <scenario>... [--design <name>]
+  check <scenario>... [--design <name>] [--kernel <version>]
       Run each scenario and check its expectations. Prints every failure with
       what was expected and what happened.
   import <dir> [-o <scenario.poison.yaml>]
       Read a folder that scripts/collect-machine.sh wrote on a real machine
       and write a scenario of it (default <dir>.poison.yaml); print where
       each part came from, the approximations and what was missing.
-  compare <scenario> [--wide] [--costs <file.json>] [--json]
+  compare <scenario> [--kernel <version>] [--wide] [--costs <file.json>]
+      [--json]
+  compare <scenario> --versions 6.1,6.12 [--design <name>] [--wide] [--json]
       Run a scenario under every design and print them side by side: events'
       results, signals, each event's verdicts (an owner's mapper per row),
       filesystem shutdown, owners reached and missed, simulated cost, calls
       by symbol. The table fits the terminal (120 columns when stdout is not
       one): cells wrap between words, and a row that cannot fit lists the
-      designs one per line.
+      designs one per line. With --versions: one column per kernel version
+      instead, under the scenario's design (or --design), with the log lines
+      (dmesg, per-pfn lines folded) among the rows.
 
 Options:
   --design <name>   routing design, overriding the scenario's kernel.design:
                     ${DESIGNS.join(', ')}
+  --kernel <version>
+                    kernel release modelled, overriding the scenario's
+                    kernel.version: ${KERNEL_VERSIONS.join(', ')}
+  --versions <list> compare: the kernel versions to put side by side, comma
+                    separated (e.g. 6.1,6.12)
   --setup           run: print the setup's call trees instead of the summary
   --depth <n>       run: print call trees down to n levels (1: each event's
                     first call only); deeper calls become "… N more calls"
@@ -89,6 +101,8 @@ Options:
   --costs <file>    compare: a JSON cost model, ns per call:
                     {"default": 50, "symbols": {"memory_failure": 300}}
   --json            run: the run report v1; compare: {"designs": {"<design>":
+                    <run report>}, "metrics": ..., "costs": ...}; compare
+                    --versions: {"design": ..., "versions": {"<version>":
                     <run report>}, "metrics": ..., "costs": ...}
   --debug           print the stack of an internal error
   --color, --no-color
@@ -128,6 +142,10 @@ interface Options {
   command: 'run' | 'check' | 'compare';
   files: string[];
   design?: Design;
+  /** --kernel */
+  kernel?: KernelVersion;
+  /** compare --versions */
+  versions?: KernelVersion[];
   json: boolean;
   color?: boolean;
   /** compare: a JSON cost model file */
@@ -143,9 +161,9 @@ interface Options {
 }
 
 const COMMAND_OPTIONS: Record<Options['command'], string[]> = {
-  run: ['--design', '--json', '--setup', '--depth'],
-  check: ['--design'],
-  compare: ['--json', '--costs', '--wide'],
+  run: ['--design', '--kernel', '--json', '--setup', '--depth'],
+  check: ['--design', '--kernel'],
+  compare: ['--json', '--costs', '--wide', '--kernel', '--versions', '--design'],
 };
 
 function parseArgs(argv: string[]): Options | 'help' {
@@ -155,6 +173,8 @@ function parseArgs(argv: string[]): Options | 'help' {
   const positional: string[] = [];
   const seen: string[] = [];
   let design: string | undefined;
+  let kernel: string | undefined;
+  let versions: string | undefined;
   let costs: string | undefined;
   let json = false;
   let setup = false;
@@ -183,6 +203,17 @@ function parseArgs(argv: string[]): Options | 'help' {
           throw new UsageError(`option --design needs a value: one of ${DESIGNS.join(', ')}`);
         }
         design = v;
+        seen.push(name);
+        break;
+      }
+      case '--kernel':
+      case '--versions': {
+        const v = inline ?? argv[++i];
+        if (v === undefined || (inline === undefined && v.startsWith('--'))) {
+          throw new UsageError(name === '--kernel' ? `option --kernel needs a kernel version: one of ${KERNEL_VERSIONS.join(', ')}` : `option --versions needs a list of kernel versions, e.g. ${KERNEL_VERSIONS.join(',')}`);
+        }
+        if (name === '--kernel') kernel = v;
+        else versions = v;
         seen.push(name);
         break;
       }
@@ -235,6 +266,23 @@ function parseArgs(argv: string[]): Options | 'help' {
   if (design !== undefined && !(DESIGNS as readonly string[]).includes(design)) {
     throw new UsageError(`unknown design ${JSON.stringify(design)}: expected one of ${DESIGNS.join(', ')}`);
   }
+  if (kernel !== undefined && !(KERNEL_VERSIONS as readonly string[]).includes(kernel)) {
+    throw new UsageError(`unknown kernel version ${JSON.stringify(kernel)}: expected one of ${KERNEL_VERSIONS.join(', ')}`);
+  }
+  let versionList: KernelVersion[] | undefined;
+  if (versions !== undefined) {
+    const list = versions.split(',').map((x) => x.trim());
+    for (const v of list) {
+      if (!(KERNEL_VERSIONS as readonly string[]).includes(v)) throw new UsageError(`option --versions: unknown kernel version ${JSON.stringify(v)} (expected a comma-separated list of ${KERNEL_VERSIONS.join(', ')})`);
+    }
+    if (new Set(list).size !== list.length) throw new UsageError(`option --versions: ${JSON.stringify(versions)} names a version twice`);
+    if (list.length < 2) throw new UsageError(`option --versions: ${JSON.stringify(versions)} names one version; compare needs two or more (e.g. ${KERNEL_VERSIONS.join(',')}), or use --kernel`);
+    if (kernel !== undefined) throw new UsageError('options --kernel and --versions do not go together: --versions names every kernel compared');
+    versionList = list as KernelVersion[];
+  }
+  if (command === 'compare' && design !== undefined && !versionList) {
+    throw new UsageError('option --design does not apply to compare without --versions (compare runs every design; with --versions, the design the versions run under)');
+  }
   if (!files.length) throw new UsageError(`${command} needs a scenario file`);
   if (command !== 'check' && files.length > 1) {
     throw new UsageError(`${command} takes one scenario file, got ${files.length}: ${files.join(' ')}`);
@@ -242,6 +290,8 @@ function parseArgs(argv: string[]): Options | 'help' {
   const opts: Options = { command, files, json, setup, wide, debug };
   if (depth !== undefined) opts.depth = depth;
   if (design !== undefined) opts.design = design as Design;
+  if (kernel !== undefined) opts.kernel = kernel as KernelVersion;
+  if (versionList) opts.versions = versionList;
   if (color !== undefined) opts.color = color;
   if (costs !== undefined) opts.costs = costs;
   return opts;
@@ -362,9 +412,10 @@ class Session {
     }
   }
 
-  run(file: string, s: Scenario, design: Design | undefined): Outcome<RunReport> {
+  run(file: string, s: Scenario, design: Design | undefined, version?: KernelVersion): Outcome<RunReport> {
     try {
-      return { ok: true, value: this.deps.runScenario(s, design !== undefined ? { design } : undefined) };
+      const opts = { ...(design !== undefined ? { design } : {}), ...(version !== undefined ? { version } : {}) };
+      return { ok: true, value: this.deps.runScenario(s, Object.keys(opts).length ? opts : undefined) };
     } catch (e) {
       if (isInputError(e)) return { ok: false, code: EXIT_BAD_INPUT, lines: [this.inputError(file, e)] };
       const under = design ?? s.kernel?.design;
@@ -376,14 +427,14 @@ class Session {
     }
   }
 
-  measure(file: string, s: Scenario, design: Design, costs: CostTable): Outcome<{ report: RunReport; metrics?: DesignMetrics }> {
+  measure(file: string, s: Scenario, design: Design, costs: CostTable, version?: KernelVersion): Outcome<{ report: RunReport; metrics?: DesignMetrics }> {
     try {
       // a runner given without a measuring one (tests) runs plain
-      if (!this.deps.runMeasured) return { ok: true, value: { report: this.deps.runScenario(s, { design }) } };
-      return { ok: true, value: this.deps.runMeasured(s, design, costs) };
+      if (!this.deps.runMeasured) return { ok: true, value: { report: this.deps.runScenario(s, version !== undefined ? { design, version } : { design }) } };
+      return { ok: true, value: version !== undefined ? this.deps.runMeasured(s, design, costs, version) : this.deps.runMeasured(s, design, costs) };
     } catch (e) {
       if (isInputError(e)) return { ok: false, code: EXIT_BAD_INPUT, lines: [this.inputError(file, e)] };
-      return { ok: false, code: EXIT_INTERNAL, lines: [`${file}: internal error while running under ${design}: ${errorText(e)}`] };
+      return { ok: false, code: EXIT_INTERNAL, lines: [`${file}: internal error while running under ${design}${version ? ` on ${version}` : ''}: ${errorText(e)}`] };
     }
   }
 
@@ -481,7 +532,7 @@ function runCommand(file: string, opts: Options, color: boolean, session: Sessio
     session.fail(s);
     return s.code;
   }
-  const r = session.run(file, s.value, opts.design);
+  const r = session.run(file, s.value, opts.design, opts.kernel);
   if (!r.ok) {
     session.fail(r);
     return r.code;
@@ -503,7 +554,7 @@ function checkCommand(opts: Options, color: boolean, session: Session, io: CliIO
       code = Math.max(code, s.code);
       continue;
     }
-    const r = session.run(file, s.value, opts.design);
+    const r = session.run(file, s.value, opts.design, opts.kernel);
     if (!r.ok) {
       session.fail(r);
       code = Math.max(code, r.code);
@@ -531,10 +582,11 @@ function compareCommand(file: string, opts: Options, color: boolean, session: Se
     }
     costs = c.value;
   }
+  if (opts.versions) return compareVersions(file, s.value, opts.versions, opts, costs, color, session, io);
   const runs: CompareRun[] = [];
   const failures: { design: Design; code: number; lines: string[] }[] = [];
   for (const design of DESIGNS) {
-    const r = session.measure(file, s.value, design, costs);
+    const r = session.measure(file, s.value, design, costs, opts.kernel);
     if (r.ok) {
       runs.push(r.value.metrics ? { design, report: r.value.report, metrics: r.value.metrics } : { design, report: r.value.report });
     } else {
@@ -562,7 +614,47 @@ function compareCommand(file: string, opts: Options, color: boolean, session: Se
   } else {
     const name = runs.find((r) => r.report)?.report?.scenario ?? s.value.name;
     const columns = io.columns !== undefined && io.columns > 0 ? io.columns : COMPARE_WIDTH;
-    io.stdout(renderCompare(name, runs, { color, width: columns, wide: opts.wide }));
+    // the kernel when it was picked on the command line (a scenario's own version is in its reports)
+    io.stdout(renderCompare(opts.kernel ? `${name} (kernel ${opts.kernel})` : name, runs, { color, width: columns, wide: opts.wide }));
+  }
+  return failures.reduce((c, f) => Math.max(c, f.code), EXIT_OK);
+}
+
+/**
+ * compare --versions: one column per kernel version, under one design (the
+ * scenario's, or --design), the scenario's expectations left out. A version that refuses the scenario (something
+ * it does not have) is that column's error, positioned and naming the
+ * version; the same refusal under every version is bad input and no table.
+ */
+function compareVersions(file: string, scenario: Scenario, versions: KernelVersion[], opts: Options, costs: CostTable, color: boolean, session: Session, io: CliIO): number {
+  const design = opts.design ?? scenario.kernel.design;
+  // expectations hold one kernel's outcome: the comparison shows each kernel's (versions.ts)
+  const s = withoutExpectations(scenario);
+  const runs: CompareRun[] = [];
+  const failures: { version: KernelVersion; code: number; lines: string[] }[] = [];
+  for (const version of versions) {
+    const r = session.measure(file, s, design, costs, version);
+    if (r.ok) runs.push(r.value.metrics ? { design: version, report: r.value.report, metrics: r.value.metrics } : { design: version, report: r.value.report });
+    else {
+      runs.push({ design: version, error: r.lines.join('\n') });
+      failures.push({ version, code: r.code, lines: r.lines });
+    }
+  }
+  if (failures.length === versions.length && failures.every((f) => f.code === EXIT_BAD_INPUT && f.lines.join('\n') === failures[0]!.lines.join('\n'))) {
+    session.fail(failures[0]!);
+    return EXIT_BAD_INPUT;
+  }
+  for (const f of failures) for (const l of f.lines) io.stderr(f.code === EXIT_BAD_INPUT ? `${l} (on kernel ${f.version})\n` : `${l}\n`);
+  if (opts.json) {
+    const out: { design: Design; versions: Record<string, RunReport>; metrics: Record<string, DesignMetrics>; costs: CostTable; errors?: Record<string, string> } = { design, versions: {}, metrics: {}, costs };
+    for (const r of runs) if (r.report) out.versions[r.design] = r.report;
+    for (const r of runs) if (r.metrics) out.metrics[r.design] = r.metrics;
+    if (failures.length) out.errors = Object.fromEntries(runs.filter((r) => r.error !== undefined).map((r) => [r.design, r.error!]));
+    writeJson(out, io.stdout);
+  } else {
+    const name = runs.find((r) => r.report)?.report?.scenario ?? s.name;
+    const columns = io.columns !== undefined && io.columns > 0 ? io.columns : COMPARE_WIDTH;
+    io.stdout(renderCompare(`${name} (design ${design})`, runs, { color, width: columns, wide: opts.wide, columns: 'kernels', dmesg: true }));
   }
   return failures.reduce((c, f) => Math.max(c, f.code), EXIT_OK);
 }

@@ -49,6 +49,8 @@ import { DESIGNS, type Design } from '../sim/scenario/types';
 import { MODELLED_DESIGNS } from '../sim/designs';
 import { InputError, ScenarioErrors, formatDiagnostic } from '../sim/errors';
 import { hex, PAGE_SIZE } from '../sim/units';
+import { DEFAULT_KERNEL_VERSION, KERNEL_VERSIONS, type KernelVersion } from '../sim/version';
+import { kernelRelease } from '../kernel/releases';
 
 export const DEFAULT_SCENARIO = 'reflink-both-mapped.poison.yaml';
 
@@ -57,6 +59,12 @@ const DESIGN_ROLE: Record<Design, string> = {
   'page-mapping': 'before dax holders: page->mapping/index only',
   'corrupted-range': 'proposal (2021): ->corrupted_range through the block layer',
   'pagemap-failure': 'proposal (2021): dev_pagemap_failure() on unbind',
+};
+
+/** what each kernel version is, in the Switch Kernel Version pick */
+const KERNEL_ROLE: Record<KernelVersion, string> = {
+  '6.1': "LTS, Debian 12's own kernel: no MF_MEM_PRE_REMOVE (6.7), no CXL poison interfaces (6.4); dax_lock_page",
+  '6.12': 'LTS, Debian 12 backports: the release the lab was first held to',
 };
 
 const encoder = new TextEncoder();
@@ -610,6 +618,33 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     return done(knobOutcome(`design ${design}`));
   });
 
+  /**
+   * Switch Kernel Version: replay the session under another kernel release
+   * (kernel.version). A scenario that uses something that release does not
+   * have is refused, the field and the release that added it named, and the
+   * session stays as it was.
+   */
+  const switchKernelVersion = guard(async (arg?: string | { version?: string }): Promise<Outcome> => {
+    const s = lab.need();
+    const now = s.kernelVersion;
+    let version = typeof arg === 'string' ? arg : arg?.version;
+    if (version === undefined) {
+      version = await p().pick(
+        `Kernel version (now ${now})`,
+        KERNEL_VERSIONS.map((v) => ({
+          label: `${v === now ? '$(check) ' : ''}${v}`,
+          description: `${kernelRelease(v)}${v === DEFAULT_KERNEL_VERSION ? ' — the default' : ''}`,
+          detail: KERNEL_ROLE[v],
+          value: v as string,
+        })),
+      );
+      if (version === undefined) return cancelled;
+    }
+    if (!(KERNEL_VERSIONS as readonly string[]).includes(version)) return refuse(`no kernel version ${JSON.stringify(version)} (versions: ${KERNEL_VERSIONS.join(', ')})`);
+    lab.setKernel({ version: version as KernelVersion });
+    return done(knobOutcome(`kernel ${version} (${kernelRelease(version)})`));
+  });
+
   /** after a knob changed: the replay, and what the events run so far now give */
   function knobOutcome(what: string): string {
     const s = lab.need();
@@ -808,6 +843,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     reg('daxPoisonLab.clearErrors', nsAction('clear-errors')),
     reg('daxPoisonLab.unbind', nsAction('unbind')),
     reg('daxPoisonLab.switchDesign', switchDesign),
+    reg('daxPoisonLab.switchKernelVersion', switchKernelVersion),
     reg('daxPoisonLab.setKernelKnob', setKernelKnob),
     reg('daxPoisonLab.compareDesigns', compareDesigns),
     reg('daxPoisonLab.runScenario', runScenarioCmd),

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { Lab } from './lab';
 import { DevicesProvider, EventsProvider, OwnersProvider, type EventsItem } from './views';
 import { KernelSource, LabDocuments, SCHEME } from './kernelSource';
+import { DEFAULT_KERNEL_VERSION, kernelVersion } from '../sim/version';
 import { AddressHover, ScenarioCodeLens, ScenarioDiagnostics } from './editor';
 import { registerCommands, DEFAULT_SCENARIO } from './commands';
 import { registerImportCommands } from './importMachine';
@@ -45,6 +46,8 @@ export interface DaxPoisonLabApi {
 export function activate(context: vscode.ExtensionContext): DaxPoisonLabApi {
   const lab = new Lab();
   const kernel = new KernelSource();
+  // links go to the session's kernel version (6.1's own definitions in a 6.1 session)
+  kernel.series = () => (lab.session ? kernelVersion(lab.session.kernel) : DEFAULT_KERNEL_VERSION);
   const docs = new LabDocuments(kernel);
   const diagnostics = new ScenarioDiagnostics();
   const expectations = vscode.languages.createDiagnosticCollection('dax-poison-lab-expectations');

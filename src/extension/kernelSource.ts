@@ -5,8 +5,8 @@
 // span lines link to the kernel source.
 
 import * as vscode from 'vscode';
-import { KERNEL_VERSION } from '../kernel/links';
-import { probeKernelTree, resolveLink, type KernelTreeInfo, type LinkMode, type LinkTarget, type TreeFs } from './model/kernelLinks';
+import { KERNEL_VERSION, symbolTable } from '../kernel/links';
+import { probeKernelTree, resolveLink, seriesOf, joinPath, type KernelTreeInfo, type LinkMode, type LinkTarget, type TreeFs } from './model/kernelLinks';
 
 export const SCHEME = 'dax-poison-lab';
 
@@ -30,6 +30,15 @@ function folderUri(setting: string): vscode.Uri {
 
 export class KernelSource implements vscode.Disposable {
   private treePromise: Promise<{ info: KernelTreeInfo; fs: TreeFs } | undefined> | undefined;
+  /** the local trees of the other series (6.1), found the same way and kept apart */
+  private readonly seriesTrees = new Map<string, Promise<{ info: KernelTreeInfo; fs: TreeFs } | undefined>>();
+  /**
+   * The kernel series links go to: the lab session's kernel.version (the
+   * extension sets it; 6.12 without a session). A 6.1 session opens 6.1's
+   * definitions: a local linux-source-6.1 tree when there is one, else the
+   * web at v6.1.N.
+   */
+  series: () => string = () => '6.12';
   /** settings already warned about, so a bad one is said once */
   private readonly warned = new Set<string>();
   /** the warnings shown (for tests) */
@@ -39,9 +48,15 @@ export class KernelSource implements vscode.Disposable {
   constructor(private readonly fs: TreeFs = workspaceTreeFs) {
     this.subs.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('daxPoisonLab.kernelTree') || e.affectsConfiguration('daxPoisonLab.kernelLinks')) this.treePromise = undefined;
+        if (e.affectsConfiguration('daxPoisonLab.kernelTree') || e.affectsConfiguration('daxPoisonLab.kernelLinks')) {
+          this.treePromise = undefined;
+          this.seriesTrees.clear();
+        }
       }),
-      vscode.workspace.onDidChangeWorkspaceFolders(() => (this.treePromise = undefined)),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => {
+        this.treePromise = undefined;
+        this.seriesTrees.clear();
+      }),
     );
   }
 
@@ -50,10 +65,40 @@ export class KernelSource implements vscode.Disposable {
     return m === 'elixir' || m === 'github' ? m : 'auto';
   }
 
-  /** The local kernel tree links go to in auto mode, or undefined (web links). */
-  tree(): Promise<{ info: KernelTreeInfo; fs: TreeFs } | undefined> {
+  /** The local kernel tree links go to in auto mode, or undefined (web links); of `series` (default: the session's). */
+  tree(series = this.series()): Promise<{ info: KernelTreeInfo; fs: TreeFs } | undefined> {
+    if (series !== '6.12') {
+      let p = this.seriesTrees.get(series);
+      if (!p) {
+        p = this.findSeriesTree(series);
+        this.seriesTrees.set(series, p);
+      }
+      return p;
+    }
     if (!this.treePromise) this.treePromise = this.findTree();
     return this.treePromise;
+  }
+
+  /**
+   * A tree of another series (6.1): daxPoisonLab.kernelTree when it is one,
+   * else linux-source-<series> beside it (scripts/setup-kernel-tree.sh 6.1
+   * unpacks .cache/kernel/linux-source-6.1 next to linux-source-6.12), else
+   * a workspace folder that is one or holds .cache/kernel/linux-source-<series>.
+   * Only a tree of that series: 6.12's line numbers are not 6.1's.
+   */
+  private async findSeriesTree(series: string): Promise<{ info: KernelTreeInfo; fs: TreeFs } | undefined> {
+    const candidates: string[] = [];
+    const configured = vscode.workspace.getConfiguration('daxPoisonLab').get<string>('kernelTree', '').trim();
+    if (configured) {
+      const root = folderUri(configured).toString();
+      candidates.push(root, joinPath(root.replace(/\/[^/]+\/?$/, ''), `linux-source-${series}`));
+    }
+    for (const f of vscode.workspace.workspaceFolders ?? []) candidates.push(f.uri.toString(), joinPath(f.uri.toString(), `.cache/kernel/linux-source-${series}`));
+    for (const root of candidates) {
+      const info = await probeKernelTree(this.fs, root);
+      if (info && seriesOf(info.version) === series) return { info, fs: this.fs };
+    }
+    return undefined;
   }
 
   private async findTree(): Promise<{ info: KernelTreeInfo; fs: TreeFs } | undefined> {
@@ -80,7 +125,8 @@ export class KernelSource implements vscode.Disposable {
   /** Where a symbol's link goes under the current settings. */
   async resolve(symbol: string): Promise<LinkTarget> {
     const mode = this.mode;
-    return resolveLink(symbol, mode, mode === 'auto' ? await this.tree() : undefined);
+    const series = this.series();
+    return resolveLink(symbol, mode, mode === 'auto' ? await this.tree(series) : undefined, series);
   }
 
   /** answers the offer to set up a local tree (tests replace it); resolves to the chosen button's title */
@@ -117,30 +163,34 @@ export class KernelSource implements vscode.Disposable {
     const SETUP = 'Set Up Local Kernel Source';
     const COPY = 'Copy Command';
     const WEB = 'Open Web Link';
-    const cmd = 'bash scripts/setup-kernel-tree.sh';
+    // the session's kernel series: 6.1 has its own tree (scripts/setup-kernel-tree.sh 6.1)
+    const series = this.series();
+    const release = series === '6.12' ? KERNEL_VERSION : symbolTable(series).version;
+    const cmd = series === '6.12' ? 'bash scripts/setup-kernel-tree.sh' : `bash scripts/setup-kernel-tree.sh ${series}`;
+    const src = `linux-source-${series}`;
     const msg = folder
-      ? `DAX Poison Lab: no local kernel tree, so ${symbol} would open on the web (${url.replace(/^https:\/\/([^/]+).*/, '$1')}). "${cmd}" fetches Debian's linux-source-6.12 at ${KERNEL_VERSION} (the release of the symbol table and the oracle) and unpacks it into .cache/kernel/linux-source-6.12; the lab then sets daxPoisonLab.kernelTree to it and opens symbols at their definition locally.`
-      : `DAX Poison Lab: no local kernel tree, so ${symbol} would open on the web (${url.replace(/^https:\/\/([^/]+).*/, '$1')}). In a checkout of the DAX Poison Lab repository, "${cmd}" unpacks Debian's linux-source-6.12 at ${KERNEL_VERSION} into .cache/kernel/linux-source-6.12; set daxPoisonLab.kernelTree to that folder (or open it as a workspace folder) to open symbols locally.`;
+      ? `DAX Poison Lab: no local kernel tree, so ${symbol} would open on the web (${url.replace(/^https:\/\/([^/]+).*/, '$1')}). "${cmd}" fetches Debian's ${src} at ${release} (the release of the symbol table and the oracle) and unpacks it into .cache/kernel/${src}; the lab then ${series === '6.12' ? 'sets daxPoisonLab.kernelTree to it and ' : ''}opens symbols at their definition locally.`
+      : `DAX Poison Lab: no local kernel tree, so ${symbol} would open on the web (${url.replace(/^https:\/\/([^/]+).*/, '$1')}). In a checkout of the DAX Poison Lab repository, "${cmd}" unpacks Debian's ${src} at ${release} into .cache/kernel/${src}; ${series === '6.12' ? 'set daxPoisonLab.kernelTree to that folder' : 'keep it beside the tree daxPoisonLab.kernelTree names'} (or open it as a workspace folder) to open symbols locally.`;
     const choice = await this.ask(msg, ...(folder ? [SETUP, COPY, WEB] : [COPY, WEB]));
     this.setupLog.push(`offered for ${symbol}: ${choice ?? 'dismissed'}`);
     if (choice === COPY) {
       await vscode.env.clipboard.writeText(cmd);
-      void vscode.window.showInformationMessage(`DAX Poison Lab: copied "${cmd}"; run it in the repository, then set daxPoisonLab.kernelTree to .cache/kernel/linux-source-6.12 there.`);
+      void vscode.window.showInformationMessage(`DAX Poison Lab: copied "${cmd}"; run it in the repository${series === '6.12' ? ', then set daxPoisonLab.kernelTree to .cache/kernel/linux-source-6.12 there' : ''}.`);
       return true;
     }
     if (choice === SETUP && folder) {
-      this.runSetup(folder, cmd);
+      this.runSetup(folder, cmd, series);
       return false;
     }
     return choice === WEB || choice === undefined;
   }
 
   /** Run the setup script in a terminal; when it succeeds, point daxPoisonLab.kernelTree at the tree it made. */
-  private runSetup(folder: vscode.Uri, cmd: string): void {
-    const tree = vscode.Uri.joinPath(folder, '.cache', 'kernel', 'linux-source-6.12');
+  private runSetup(folder: vscode.Uri, cmd: string, series = '6.12'): void {
+    const tree = vscode.Uri.joinPath(folder, '.cache', 'kernel', `linux-source-${series}`);
     let term: vscode.Terminal;
     try {
-      term = vscode.window.createTerminal({ name: 'DAX Poison Lab: kernel source', cwd: folder, shellPath: 'bash', shellArgs: ['scripts/setup-kernel-tree.sh'], isTransient: true });
+      term = vscode.window.createTerminal({ name: 'DAX Poison Lab: kernel source', cwd: folder, shellPath: 'bash', shellArgs: ['scripts/setup-kernel-tree.sh', ...(series === '6.12' ? [] : [series])], isTransient: true });
     } catch (e) {
       void vscode.window.showErrorMessage(`DAX Poison Lab: cannot open a terminal to run "${cmd}" (${(e as Error).message}); run it in ${folder.fsPath} yourself.`);
       return;
@@ -153,7 +203,14 @@ export class KernelSource implements vscode.Disposable {
       const code = t.exitStatus?.code;
       if (code !== 0) {
         this.setupLog.push(`${cmd} failed (exit ${code ?? 'unknown'})`);
-        void vscode.window.showErrorMessage(`DAX Poison Lab: "${cmd}" failed (exit ${code ?? 'unknown'}); it needs root to apt-get install linux-source-6.12. Kernel links stay on the web.`);
+        void vscode.window.showErrorMessage(`DAX Poison Lab: "${cmd}" failed (exit ${code ?? 'unknown'}); it needs apt-get download of linux-source-${series}. Kernel links stay on the web.`);
+        return;
+      }
+      if (series !== '6.12') {
+        // found where it was unpacked (the workspace's .cache/kernel); kernelTree stays 6.12's
+        this.seriesTrees.delete(series);
+        this.setupLog.push(`${tree.fsPath} unpacked`);
+        void vscode.window.showInformationMessage(`DAX Poison Lab: local ${series} kernel source ready in ${tree.fsPath}.`);
         return;
       }
       const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;

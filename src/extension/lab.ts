@@ -131,7 +131,7 @@ export class Lab implements vscode.Disposable {
     this.sessionValue = s;
     this.source = source;
     this.ownersQuery = undefined;
-    this.results.appendLine(`— opened ${file}: ${s.scenario.name} (${s.events.length} event${s.events.length === 1 ? '' : 's'}, design ${s.design})`);
+    this.results.appendLine(`— opened ${file}: ${s.scenario.name} (${s.events.length} event${s.events.length === 1 ? '' : 's'}, design ${s.design}, kernel ${s.kernelVersion})`);
     this.resync(true);
     return s;
   }
@@ -218,7 +218,7 @@ export class Lab implements vscode.Disposable {
     if (replayed || lines.length < this.dmesgShown) {
       this.dmesg.clear();
       this.dmesgShown = 0;
-      if (s) this.dmesg.info(`— ${s.scenario.name}: design ${s.design}, ${s.cursor} of ${s.events.length} events run`);
+      if (s) this.dmesg.info(`— ${s.scenario.name}: design ${s.design}, kernel ${s.kernelVersion}, ${s.cursor} of ${s.events.length} events run`);
     }
     // a run of per-pfn lines (one per page of a populated mapping) is folded, as the simulator folds its own
     for (const line of foldDmesg(lines, this.dmesgShown)) this.dmesg[dmesgLevel(line)](line);
@@ -230,7 +230,7 @@ export class Lab implements vscode.Disposable {
     this.changed.fire();
   }
 
-  /** the status bar: the design and the bad memory, each count with its unit */
+  /** the status bar: the design, the kernel version beside it, and the bad memory, each count with its unit */
   private refresh(): void {
     const s = this.sessionValue;
     if (!s) {
@@ -240,14 +240,14 @@ export class Lab implements vscode.Disposable {
       return;
     }
     const bad = badMemory(s.machine, s.report);
-    this.status.text = `$(circuit-board) ${statusText(s.design, bad)}`;
-    this.status.accessibilityInformation = { label: `DAX Poison Lab: design ${s.design}; ${bad.text}. Click to switch the routing design.` };
+    this.status.text = `$(circuit-board) ${statusText(s.design, bad, s.kernelVersion)}`;
+    this.status.accessibilityInformation = { label: `DAX Poison Lab: design ${s.design}, kernel ${s.kernelVersion}; ${bad.text}. Click to switch the routing design.` };
     const md = new vscode.MarkdownString(
       [
-        `**${mdText(s.scenario.name)}** — design \`${s.design}\`${s.report.panic ? ' — **panicked**' : ''}`,
+        `**${mdText(s.scenario.name)}** — design \`${s.design}\` on kernel \`${s.kernelVersion}\` (${s.report.kernel?.release ?? s.kernelVersion})${s.report.panic ? ' — **panicked**' : ''}`,
         `${s.cursor} of ${s.events.length} events run`,
         ...bad.tooltip,
-        'Click to switch the routing design.',
+        'Click to switch the routing design (DAX Poison Lab: Switch Kernel Version changes the kernel).',
       ].join('\n\n'),
     );
     this.status.tooltip = md;

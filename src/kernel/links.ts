@@ -4,7 +4,8 @@
 // CLI. The symbol table is generated from a real kernel tree by scripts/gen-symbols.mjs
 // (see docs/kernel-notes.md); regenerate it with `node scripts/gen-symbols.mjs <tree>`.
 
-import symbolTable from './symbols.json';
+import symbolTable612 from './symbols.json';
+import symbolTable61 from './symbols-6.1.json';
 
 /** Kinds of definition recorded by scripts/gen-symbols.mjs. */
 export type SymbolKind = 'function' | 'macro' | 'struct' | 'enum' | 'enumerator' | 'variable' | 'op-member';
@@ -33,7 +34,7 @@ export interface SymbolTable {
   symbols: Record<string, SymbolEntry>;
 }
 
-export const SYMBOLS: SymbolTable = symbolTable as SymbolTable;
+export const SYMBOLS: SymbolTable = symbolTable612 as SymbolTable;
 
 /** Release of the kernel tree the line numbers come from (e.g. "6.12.117"). */
 export const KERNEL_VERSION: string = SYMBOLS.version;
@@ -114,6 +115,67 @@ export function allSymbols(): KernelSymbol[] {
 /** Best link for a symbol: the exact line when the table knows it, else the Elixir search. */
 export function symbolUrl(name: string, tag: string = DEFAULT_TAG): string {
   const entry = lookupSymbol(name);
+  return entry ? githubUrl(entry, tag) : elixirUrl(name, tag);
+}
+
+// ------------------------------------------------------------ per kernel series (issue 15)
+
+/**
+ * The table of another modelled series (scripts/gen-symbols.mjs --release): keyed by that
+ * series' own names; `renamed` maps a name of the 6.12 list to the name the series has
+ * (dax_lock_folio → dax_lock_page), `absent` lists the names it does not have, with why.
+ */
+export interface SeriesTable extends SymbolTable {
+  renamed?: Record<string, string>;
+  absent?: Record<string, string>;
+}
+
+/** the modelled series and their tables: 6.12 (the first pin) and 6.1 */
+const TABLES: Record<string, SeriesTable> = { '6.12': SYMBOLS, '6.1': symbolTable61 as SeriesTable };
+
+/** series the lab has a table for */
+export const TABLE_SERIES: readonly string[] = Object.keys(TABLES);
+
+/** The symbol table of a kernel series ('6.12' when not given); throws for one the lab has none for. */
+export function symbolTable(series = '6.12'): SeriesTable {
+  const t = TABLES[series];
+  if (!t) throw new Error(`no symbol table for kernel ${JSON.stringify(series)} (tables: ${TABLE_SERIES.join(', ')})`);
+  return t;
+}
+
+/** The stable tag a series' links are pinned to: '6.12' → v6.12.117, '6.1' → v6.1.192. */
+export function tagFor(series = '6.12'): string {
+  return releaseTag(symbolTable(series).version);
+}
+
+/** What a series has under a name of the lab's (6.12) list: present (maybe renamed), absent (with why), or unknown. */
+export type SymbolStatus =
+  | { status: 'present'; symbol: KernelSymbol; renamedFrom?: string }
+  | { status: 'absent'; why: string }
+  | { status: 'unknown' };
+
+export function symbolStatus(name: string, series = '6.12'): SymbolStatus {
+  const t = symbolTable(series);
+  const own = (n: string) => (Object.prototype.hasOwnProperty.call(t.symbols, n) ? { name: n, ...t.symbols[n]! } : undefined);
+  const direct = own(name);
+  if (direct) return { status: 'present', symbol: direct };
+  const to = t.renamed && Object.prototype.hasOwnProperty.call(t.renamed, name) ? t.renamed[name] : undefined;
+  const renamed = to ? own(to) : undefined;
+  if (renamed) return { status: 'present', symbol: renamed, renamedFrom: name };
+  if (t.absent && Object.prototype.hasOwnProperty.call(t.absent, name)) return { status: 'absent', why: t.absent[name]! };
+  return { status: 'unknown' };
+}
+
+/** A symbol's definition in a series (through a rename), or undefined when the series does not have it. */
+export function lookupSymbolIn(name: string, series = '6.12'): KernelSymbol | undefined {
+  const st = symbolStatus(name, series);
+  return st.status === 'present' ? st.symbol : undefined;
+}
+
+/** Best link for a symbol in a series: its definition line at that series' tag, else the Elixir search there. */
+export function symbolUrlIn(name: string, series = '6.12'): string {
+  const entry = lookupSymbolIn(name, series);
+  const tag = tagFor(series);
   return entry ? githubUrl(entry, tag) : elixirUrl(name, tag);
 }
 

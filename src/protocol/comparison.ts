@@ -41,6 +41,8 @@ export interface ReportLike {
 
 export interface DesignRunLike {
   design: string;
+  /** the kernel version the run modelled, when the comparison puts versions side by side (issue 15) */
+  kernel?: string;
   metrics?: DesignMetricsLike;
   report?: ReportLike;
   error?: string;
@@ -56,6 +58,10 @@ export const MARKER_GLYPH: Record<SeriesMarker, string> = { circle: '●', trian
 
 export interface DesignColumn {
   design: string;
+  /** the kernel version of the column, when versions are compared */
+  kernel?: string;
+  /** the column's name: the design, or "design · version" when versions are compared (unique) */
+  label: string;
   /** the design the session runs */
   current: boolean;
   /** the column the others are compared with (the session's design, or the first that ran) */
@@ -175,8 +181,10 @@ export interface Chart {
 export interface ComparisonView {
   scenario: string;
   current: string;
-  /** the designs, in column order */
+  /** the columns' labels, in column order (the designs; "design · version" when versions are compared) */
   designs: string[];
+  /** the kernel versions compared, in order (one: the session's, when only designs are) */
+  kernels: string[];
   columns: DesignColumn[];
   /** the baseline design the "differs" marks compare with */
   baseline: string;
@@ -254,13 +262,24 @@ export function logTicks(axisMax: number, label: (v: number) => string): Tick[] 
 const quiet = (text: string): Cell => ({ tokens: [text], title: text, quiet: true, diff: false });
 const cell = (tokens: string[], title = tokens.join(' ')): Cell => ({ tokens, title, quiet: false, diff: false });
 
-/** Mark each cell that differs from the baseline's, and the row when the designs disagree. */
-function finishRow(id: string, label: string[], cells: Cell[], base: number, title = label.join(' ')): GridRow {
+/**
+ * The column each column is compared with: the baseline for every column when only designs
+ * are compared; when kernel versions are too, the same design under the session's version
+ * (what an upgrade changes, design by design), or the baseline when that one did not run.
+ */
+type Bases = number | number[];
+const baseFor = (bases: Bases, i: number): number => (typeof bases === 'number' ? bases : (bases[i] ?? 0));
+
+/** Mark each cell that differs from its baseline's, and the row when the columns disagree. */
+function finishRow(id: string, label: string[], cells: Cell[], bases: Bases, title = label.join(' ')): GridRow {
   const key = (c: Cell) => `${c.quiet ? '~' : ''}${c.tokens.join('\u0000')}`;
-  const b = cells[base] ? key(cells[base]) : undefined;
   const ran = cells.filter((c) => c.title !== NOT_RUN);
-  for (const c of cells) c.diff = b !== undefined && c.title !== NOT_RUN && key(c) !== b;
-  return { id, label, title, cells, differs: new Set(ran.map(key)).size > 1 };
+  cells.forEach((c, i) => {
+    const b = cells[baseFor(bases, i)];
+    c.diff = b !== undefined && b.title !== NOT_RUN && c.title !== NOT_RUN && key(c) !== key(b);
+  });
+  const differs = typeof bases === 'number' ? new Set(ran.map(key)).size > 1 : cells.some((c) => c.diff);
+  return { id, label, title, cells, differs };
 }
 
 const NOT_RUN = 'the design did not run the scenario';
@@ -399,7 +418,7 @@ function unionInOrder<T>(lists: T[][], key: (x: T) => string): T[] {
   return [...seen.values()];
 }
 
-function sections(list: DesignRunLike[], base: number): GridSection[] {
+function sections(list: DesignRunLike[], base: Bases): GridSection[] {
   const ran = (f: (r: DesignRunLike & { metrics: DesignMetricsLike; report: ReportLike }) => Cell) => list.map((r) => (r.metrics && r.report ? f(r as DesignRunLike & { metrics: DesignMetricsLike; report: ReportLike }) : quiet(r.metrics ? 'no report' : NOT_RUN)));
   const reports = list.map((r) => r.report).filter((r): r is ReportLike => !!r);
   const out: GridSection[] = [];
@@ -480,7 +499,7 @@ function sections(list: DesignRunLike[], base: number): GridSection[] {
 
   // dmesg
   const keysPer = list.map((r) => (r.report ? dmesgKeys(r.report.dmesg) : []));
-  const templates = unionInOrder([keysPer[base] ?? [], ...keysPer], (k) => k.template).map((k) => k.template);
+  const templates = unionInOrder([keysPer[baseFor(base, 0)] ?? [], ...keysPer], (k) => k.template).map((k) => k.template);
   out.push({
     id: 'dmesg',
     title: 'dmesg',
@@ -527,13 +546,13 @@ function ownerRange(o: VerdictOwner): string {
   return `${hex(o.start)}–${hex(o.end)} (${formatBytes(o.end - o.start)})`;
 }
 
-function verdictMatrix(list: DesignRunLike[], base: number): VerdictMatrix {
+function verdictMatrix(list: DesignRunLike[], base: Bases): VerdictMatrix {
   const all = list.map((r) => r.report?.verdicts ?? []);
   const events = unionInOrder(list.map((r) => r.report?.events ?? []), (e) => e.id);
   const order = new Map(events.map((e, i) => [e.id, i]));
   const key = (v: ReportVerdict) => `${v.event}\u0000${ownerName(v.owner)}\u0000${v.pid ?? '-'}\u0000${v.mapping ?? '-'}`;
   const first = new Map<string, ReportVerdict>();
-  for (const l of [all[base] ?? [], ...all]) for (const v of l) if (!first.has(key(v))) first.set(key(v), v);
+  for (const l of [all[baseFor(base, 0)] ?? [], ...all]) for (const v of l) if (!first.has(key(v))) first.set(key(v), v);
   const keys = [...first.keys()];
   const seq = new Map(keys.map((k, i) => [k, i]));
   keys.sort((a, b) => {
@@ -544,9 +563,10 @@ function verdictMatrix(list: DesignRunLike[], base: number): VerdictMatrix {
   const rows: VerdictRow[] = keys.map((k) => {
     const v0 = first.get(k)!;
     const cells: VerdictCell[] = list.map((r, i) => {
-      if (!r.report) return { outcome: null, badge: 'did not run', reason: r.error ?? NOT_RUN, symbol: null, span: null, signal: [], diff: false, title: `${r.design}: ${r.error ?? NOT_RUN}` };
+      const name = runLabel(r);
+      if (!r.report) return { outcome: null, badge: 'did not run', reason: r.error ?? NOT_RUN, symbol: null, span: null, signal: [], diff: false, title: `${name}: ${r.error ?? NOT_RUN}` };
       const v = all[i]!.find((x) => key(x) === k);
-      if (!v) return { outcome: null, badge: 'no verdict', reason: `${r.design} made no decision about this owner and mapping in ${v0.event}`, symbol: null, span: null, signal: [], diff: false, title: `${r.design}: no verdict for this owner and mapping` };
+      if (!v) return { outcome: null, badge: 'no verdict', reason: `${name} made no decision about this owner and mapping in ${v0.event}`, symbol: null, span: null, signal: [], diff: false, title: `${name}: no verdict for this owner and mapping` };
       const b = OUTCOME_BADGE[v.outcome];
       const signal: string[] = [];
       if (v.code && v.code !== 'none') signal.push(v.code);
@@ -562,11 +582,13 @@ function verdictMatrix(list: DesignRunLike[], base: number): VerdictMatrix {
         signal,
         ...(range ? { range } : {}),
         diff: false,
-        title: `${r.design}: ${b.text}${signal.length ? ` (${signal.join(' ')})` : ''}. ${v.reason}${v.symbol ? ` Decided in ${v.symbol}()${v.span !== null ? `, span #${v.span}` : ''}.` : ''}`,
+        title: `${name}: ${b.text}${signal.length ? ` (${signal.join(' ')})` : ''}. ${v.reason}${v.symbol ? ` Decided in ${v.symbol}()${v.span !== null ? `, span #${v.span}` : ''}.` : ''}`,
       };
     });
-    const b = cells[base]?.outcome;
-    for (const c of cells) c.diff = c.badge !== 'did not run' && cells[base]?.badge !== 'did not run' && c.outcome !== b;
+    cells.forEach((c, i) => {
+      const b = cells[baseFor(base, i)];
+      c.diff = c.badge !== 'did not run' && b?.badge !== 'did not run' && c.outcome !== b?.outcome;
+    });
     const ran = cells.filter((c) => c.badge !== 'did not run');
     return {
       id: k,
@@ -576,7 +598,7 @@ function verdictMatrix(list: DesignRunLike[], base: number): VerdictMatrix {
       mapping: v0.mapping === null ? [] : [v0.mapping, ...(v0.addr ? [`${v0.addr[0]}–${v0.addr[1]}`] : [])],
       pid: v0.pid,
       cells,
-      differs: new Set(ran.map((c) => c.outcome)).size > 1,
+      differs: typeof base === 'number' ? new Set(ran.map((c) => c.outcome)).size > 1 : cells.some((c) => c.diff),
     };
   });
   if (rows.length) return { rows };
@@ -600,7 +622,7 @@ function logChart(id: string, title: string, unit: string, labels: { label: stri
     groups: labels.map(({ label, symbol }) => {
       const bars = ok.map((r) => {
         const v = value(r.metrics!, label);
-        return { design: r.design, value: v, fraction: logFraction(v, axisMax), text: text(v) };
+        return { design: runLabel(r), value: v, fraction: logFraction(v, axisMax), text: text(v) };
       });
       return { label, ...(symbol ? { symbol } : {}), bars, differs: new Set(bars.map((b) => b.value)).size > 1 };
     }),
@@ -609,28 +631,59 @@ function logChart(id: string, title: string, unit: string, labels: { label: stri
 
 // ------------------------------------------------------------ the view
 
-export function comparisonView(scenario: string, current: string, runs: readonly DesignRunLike[]): ComparisonView {
+/** a run's column name: its design, and its kernel version when versions are compared */
+function runLabel(r: DesignRunLike): string {
+  return r.kernel ? `${r.design} · ${r.kernel}` : r.design;
+}
+
+/**
+ * The comparison of runs: one column per run, in the order given. Runs that
+ * carry a kernel version (issue 15: "versions as columns, together with the
+ * designs") are compared design by design with the same design under
+ * `currentKernel` (the session's), so a cell marked ≠ is what the other
+ * kernel does differently; the session's own column is the baseline.
+ */
+export function comparisonView(scenario: string, current: string, runs: readonly DesignRunLike[], currentKernel?: string): ComparisonView {
   const list = [...runs];
-  const cur = list.findIndex((r) => r.design === current && r.metrics);
+  const isCurrent = (r: DesignRunLike) => r.design === current && (r.kernel === undefined || currentKernel === undefined || r.kernel === currentKernel);
+  const cur = list.findIndex((r) => isCurrent(r) && r.metrics);
   const base = cur >= 0 ? cur : Math.max(0, list.findIndex((r) => r.metrics));
-  const columns: DesignColumn[] = list.map((r, i) => ({
-    design: r.design,
-    current: r.design === current,
-    baseline: i === base,
-    series: i % 4,
-    pattern: SERIES_PATTERNS[i % 4]!,
-    marker: SERIES_MARKERS[i % 4]!,
-    ...(r.metrics ? {} : { error: r.error ?? 'did not run' }),
-  }));
+  const kernels = [...new Set(list.flatMap((r) => (r.kernel ? [r.kernel] : [])))];
+  const byKernel = kernels.length > 1;
+  // with kernels: each column against its design under the session's kernel (when that ran)
+  const bases: Bases = byKernel
+    ? list.map((r) => {
+        const j = list.findIndex((o) => o.design === r.design && o.kernel === (currentKernel ?? list[base]?.kernel) && o.metrics);
+        return j >= 0 ? j : base;
+      })
+    : base;
+  // colour, pattern and marker by design, so a design's columns read as one across kernels
+  const designOrder = [...new Set(list.map((r) => r.design))];
+  const columns: DesignColumn[] = list.map((r, i) => {
+    const series = (byKernel ? designOrder.indexOf(r.design) : i) % 4;
+    return {
+      design: r.design,
+      ...(r.kernel ? { kernel: r.kernel } : {}),
+      label: runLabel(r),
+      current: isCurrent(r),
+      baseline: i === base,
+      series,
+      // with kernels, the pattern tells the kernel apart (solid, hatch, ...)
+      pattern: SERIES_PATTERNS[byKernel && r.kernel ? kernels.indexOf(r.kernel) % 4 : series]!,
+      marker: SERIES_MARKERS[series]!,
+      ...(r.metrics ? {} : { error: r.error ?? 'did not run' }),
+    };
+  });
   const symbols = [...new Set(list.flatMap((r) => Object.keys(r.metrics?.calls ?? {})))].sort();
   return {
     scenario,
     current,
-    designs: list.map((r) => r.design),
+    designs: list.map(runLabel),
+    kernels: kernels.length ? kernels : currentKernel ? [currentKernel] : [],
     columns,
-    baseline: list[base]?.design ?? '',
-    sections: sections(list, base),
-    verdicts: verdictMatrix(list, base),
+    baseline: list[base] ? runLabel(list[base]) : '',
+    sections: sections(list, bases),
+    verdicts: verdictMatrix(list, bases),
     charts: [
       logChart('calls', 'calls per symbol', 'calls', symbols.map((s) => ({ label: s, symbol: s })), list, (m, s) => m.calls[s] ?? 0, (v) => count(v, 'call'), countTick),
       logChart('cost', 'simulated cost', 'simulated time', [{ label: 'all events' }], list, (m) => m.cost, formatNs, (v) => (v === 0 ? '0' : formatNs(v))),
@@ -652,10 +705,11 @@ export function checkComparisonView(x: unknown): string | undefined {
   if (!isObj(x)) return 'view: not an object';
   if (typeof x.scenario !== 'string' || typeof x.current !== 'string' || typeof x.baseline !== 'string') return 'view: scenario, current and baseline must be strings';
   if (!isStrings(x.designs)) return 'view.designs: not a list of design names';
+  if (!isStrings(x.kernels)) return 'view.kernels: not a list of kernel versions';
   const n = x.designs.length;
   if (!Array.isArray(x.columns) || x.columns.length !== n) return `view.columns: expected ${n} columns`;
   for (const [i, c] of x.columns.entries()) {
-    if (!isObj(c) || c.design !== x.designs[i] || typeof c.series !== 'number' || !SERIES_PATTERNS.includes(c.pattern as SeriesPattern) || !SERIES_MARKERS.includes(c.marker as SeriesMarker)) return `view.columns[${i}]: not a design column of ${String(x.designs[i])}`;
+    if (!isObj(c) || typeof c.design !== 'string' || c.label !== x.designs[i] || (c.kernel !== undefined && typeof c.kernel !== 'string') || typeof c.series !== 'number' || !SERIES_PATTERNS.includes(c.pattern as SeriesPattern) || !SERIES_MARKERS.includes(c.marker as SeriesMarker)) return `view.columns[${i}]: not a design column of ${String(x.designs[i])}`;
   }
   const cellOk = (c: unknown) => isObj(c) && isStrings(c.tokens) && typeof c.title === 'string' && typeof c.quiet === 'boolean' && typeof c.diff === 'boolean';
   if (!Array.isArray(x.sections)) return 'view.sections: not a list';

@@ -75,6 +75,12 @@ export interface ComparisonState {
   kind: 'comparison';
   view: ComparisonView | null;
   empty?: string;
+  /**
+   * issue 15: the kernel versions the comparison runs (the session's only, or
+   * every modelled one: versions as columns, together with the designs), and
+   * those the lab models (what the webview offers)
+   */
+  kernels?: { compared: string[]; session: string; available: string[] };
 }
 
 export type ViewState = RoutingState | TimelineState | ComparisonState;
@@ -104,7 +110,9 @@ export type WebviewMessage =
   /** routing: the design to show beside the session's ("" for none) */
   | { type: 'compareWith'; design: string }
   /** comparison: run the comparison again (after the session changed) */
-  | { type: 'refresh' };
+  | { type: 'refresh' }
+  /** comparison: the kernel versions to compare ([] for the session's only) */
+  | { type: 'compareKernels'; versions: string[] };
 
 const SYMBOL_RE = /^[A-Za-z_][A-Za-z0-9_.]{0,127}$/;
 const DESIGN_RE = /^[a-z][a-z0-9-]{0,63}$/;
@@ -165,6 +173,12 @@ export function parseWebviewMessage(x: unknown): Parsed<WebviewMessage> {
       if (extra) return bad(extra);
       if (typeof x.design !== 'string' || (x.design !== '' && !DESIGN_RE.test(x.design))) return bad(`design ${JSON.stringify(x.design)} is not a design name`);
       return { ok: true, message: { type: 'compareWith', design: x.design } };
+    }
+    case 'compareKernels': {
+      const extra = onlyKeys(x, ['type', 'versions']);
+      if (extra) return bad(extra);
+      if (!Array.isArray(x.versions) || x.versions.length > 8 || !x.versions.every((v) => typeof v === 'string' && /^\d{1,2}\.\d{1,3}$/.test(v))) return bad(`versions ${JSON.stringify(x.versions)} is not a list of kernel versions`);
+      return { ok: true, message: { type: 'compareKernels', versions: x.versions as string[] } };
     }
     case 'refresh': {
       const extra = onlyKeys(x, ['type']);

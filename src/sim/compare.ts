@@ -15,6 +15,7 @@ import { InputError, describeValue } from './errors';
 import { textFault } from './scenario/text';
 import { DEFAULT_COST, DEFAULT_COSTS, type CostModel } from './trace';
 import { PAGE_SIZE } from './units';
+import type { KernelVersion } from './version';
 
 /** a cost model as a user writes it: ns per call, by symbol, and a default */
 export interface CostTable {
@@ -103,9 +104,9 @@ export function compareDesigns(s: Scenario, costs: CostTable = DEFAULT_COST_TABL
   });
 }
 
-export function runMeasured(s: Scenario, design: Design, costs: CostTable = DEFAULT_COST_TABLE): { report: RunReport; metrics: DesignMetrics } {
+export function runMeasured(s: Scenario, design: Design, costs: CostTable = DEFAULT_COST_TABLE, version?: KernelVersion): { report: RunReport; metrics: DesignMetrics } {
   const model = costModelOf(costs);
-  const session = new Session(s, { design, cost: model });
+  const session = new Session(s, version ? { design, cost: model, version } : { design, cost: model });
   const notified: OwnerRef[] = [];
   const missed: OwnerRef[] = [];
   for (const e of session.scenario.events) {

@@ -6,6 +6,8 @@ import type { DesignMetrics } from './compare';
 import { hwpoisonPages, type ExpectationResult, type ReportEvent, type ReportSignal, type ReportVerdict, type RunReport, type Span } from './report';
 import { describeSignal } from './expect';
 import { hex } from './units';
+import { dmesgKeys } from '../protocol/comparison';
+import { DEFAULT_KERNEL_VERSION } from './version';
 
 export interface RenderOptions {
   /** ANSI colours; the CLI sets it only when stdout is a terminal */
@@ -18,6 +20,10 @@ export interface RenderOptions {
   width?: number;
   /** compare: one line per row however wide (no wrapping) */
   wide?: boolean;
+  /** compare: what the columns are (the footer and the "all ..." rows say it): designs (default) or kernel versions */
+  columns?: 'designs' | 'kernels';
+  /** compare: rows for the log lines (each kind of dmesg line, per-pfn lines folded to their range and count) */
+  dmesg?: boolean;
 }
 
 interface Paint {
@@ -370,7 +376,7 @@ class LineSink {
 export function writeRouting(report: RunReport, emit: (chunk: string) => void, opts?: RenderOptions): void {
   const p = paint(opts);
   const out = new LineSink(emit);
-  out.push(`${p.bold(report.scenario)}  ${p.dim(`(design ${report.design})`)}`);
+  out.push(`${p.bold(report.scenario)}  ${p.dim(`(design ${report.design}, kernel ${report.kernel?.version ?? DEFAULT_KERNEL_VERSION})`)}`);
 
   const spans = report.spans ?? [];
   const forest = spanForest(spans);
@@ -527,7 +533,9 @@ export function renderCheck(entries: readonly CheckEntry[], opts?: RenderOptions
     const bad = exps.filter((x) => !x.ok);
     passed += exps.length - bad.length;
     failed += bad.length;
-    const name = `${report.scenario}${file ? p.dim(` (${file})`) : ''}${report.design ? p.dim(` [${report.design}]`) : ''}`;
+    // the kernel only when it is not the default, so that a check of 6.12 reads as it always did
+    const kernel = report.kernel && report.kernel.version !== DEFAULT_KERNEL_VERSION ? `, kernel ${report.kernel.version}` : '';
+    const name = `${report.scenario}${file ? p.dim(` (${file})`) : ''}${report.design ? p.dim(` [${report.design}${kernel}]`) : ''}`;
     if (!exps.length) {
       out.push(`${p.dim('--  ')}  ${name}: no expectations`);
       continue;
@@ -681,6 +689,27 @@ export function renderCompare(scenario: string, runs: readonly CompareRun[], opt
     rows.push({ label: 'simulated cost', cells: mcell((m) => formatTime(m.cost)) });
   }
 
+  if (opts?.dmesg) {
+    // each kind of line once, per-pfn "Memory failure:" lines folded to their range and count (as the comparison view)
+    const keysPer = runs.map((r) => (r.report ? dmesgKeys(r.report.dmesg) : []));
+    const templates: string[] = [];
+    for (const l of keysPer) for (const k of l) if (!templates.includes(k.template)) templates.push(k.template);
+    rows.push({ section: 'log lines' });
+    if (!templates.length) rows.push({ label: 'none', cells: cell(() => '') });
+    for (const t of templates) {
+      rows.push({
+        label: t,
+        cells: runs.map((r, i) => {
+          if (!r.report) return '';
+          const k = keysPer[i]!.find((x) => x.template === t);
+          if (!k) return '-';
+          const range = k.pfns ? (k.pfns[0] === k.pfns[1] ? `pfn ${hex(k.pfns[0])} ` : `pfns ${hex(k.pfns[0])}-${hex(k.pfns[1])} `) : '';
+          return `${range}${k.lines === 1 ? '1 line' : `${k.lines} lines`}`;
+        }),
+      });
+    }
+  }
+
   const symbols = new Set<string>();
   for (const r of runs) for (const k of Object.keys(r.report?.calls ?? {})) symbols.add(k);
   rows.push({ section: 'calls' });
@@ -696,7 +725,8 @@ export function renderCompare(scenario: string, runs: readonly CompareRun[], opt
   };
   const names = runs.map((r) => r.design);
   const width = Math.max(40, Math.floor(opts?.width ?? COMPARE_WIDTH));
-  const body = wide ? oneLineTable(rows, names, differs, p) : fittedTable(rows, names, differs, width, p);
+  const noun = opts?.columns === 'kernels' ? 'kernels' : 'designs';
+  const body = wide ? oneLineTable(rows, names, differs, p) : fittedTable(rows, names, differs, width, p, noun);
 
   const out: string[] = [];
   out.push(p.bold(scenario), '');
@@ -706,7 +736,7 @@ export function renderCompare(scenario: string, runs: readonly CompareRun[], opt
     out.push('');
     for (const r of longErrors) out.push(p.red(`${r.design}: ${r.error}`));
   }
-  out.push('', p.dim('* the designs differ'));
+  out.push('', p.dim(`* the ${noun} differ`));
   return out.join('\n') + '\n';
 }
 
@@ -827,7 +857,7 @@ function shareWidths(mins: number[], nats: number[], avail: number): number[] | 
  * otherwise as the label on a line and one line per design below it. The
  * label column's width is the one that gives the fewest lines.
  */
-function fittedTable(rows: CompareRow[], names: string[], differs: (r: DataRow) => boolean, width: number, p: Paint): string[] {
+function fittedTable(rows: CompareRow[], names: string[], differs: (r: DataRow) => boolean, width: number, p: Paint, noun = 'designs'): string[] {
   const n = names.length;
   const data = rows.filter((r): r is DataRow => 'cells' in r);
   const labelNat = Math.max(0, ...data.map((r) => r.label.length + 2), ...rows.map((r) => ('section' in r ? r.section.length : 0)));
@@ -853,7 +883,7 @@ function fittedTable(rows: CompareRow[], names: string[], differs: (r: DataRow) 
     const given = row.cells.filter((c) => c !== '');
     return n > 1 && given.length > 1 && given.every((c) => c === given[0]);
   };
-  const sameName = (row: DataRow) => (row.cells.every((c) => c !== '') ? 'all designs' : 'all that ran');
+  const sameName = (row: DataRow) => (row.cells.every((c) => c !== '') ? `all ${noun}` : 'all that ran');
   const rowsLines = (row: DataRow): number => {
     const label = wrapLabel(row.label, width - 2, true)!.length;
     if (allSame(row)) return label + wrapWords(row.cells.find((c) => c !== '')!, valueWidth, true)!.length;

@@ -125,6 +125,13 @@ export interface RunReport {
   version: 1;
   scenario: string;
   design: string;
+  /**
+   * extension (issue 15): the kernel modelled, as kernel.version (or
+   * --kernel) picked it, and the Debian release its symbol table, links and
+   * oracle are pinned to; always set by a run (optional for reports
+   * written before it, such as oracle recordings)
+   */
+  kernel?: ReportKernel;
   events: ReportEvent[];
   signals: ReportSignal[];
   /** extension (docs/verdicts.md): who was told, who was not, and why, per event */
@@ -146,6 +153,14 @@ export interface RunReport {
   panic?: string;
   /** extension (docs/cxl.md): the cxl_poison trace records, in order; omitted when there are none */
   cxlPoison?: ReportCxlPoison[];
+}
+
+/** extension (issue 15): the kernel release a run modelled */
+export interface ReportKernel {
+  /** '6.1' or '6.12' */
+  version: string;
+  /** the pinned stable release, e.g. '6.12.117' (src/kernel/symbol-list.json, releases.json) */
+  release: string;
 }
 
 /** extension: one cxl_poison trace record (drivers/cxl/core/trace.h TP_printk fields) */

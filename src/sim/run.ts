@@ -19,9 +19,14 @@ import type { CostModel } from './trace';
 import { eventVerdicts } from './verdicts';
 import { khungtaskd } from './hung-task';
 import type { DevDax } from './dax/device';
+import { kernelVersion, KERNEL_VERSIONS, type KernelVersion } from './version';
+import { checkVersion } from './scenario/versions';
+import { kernelRelease } from '../kernel/releases';
 
 export interface RunOptions {
   design?: Design;
+  /** the kernel release, overriding the scenario's kernel.version (`--kernel`, Switch Kernel Version) */
+  version?: KernelVersion;
   cost?: CostModel;
 }
 
@@ -54,8 +59,9 @@ export class Session {
   private finished = false;
 
   constructor(s: Scenario, opts: RunOptions = {}) {
-    this.scenario = opts.design ? { ...s, kernel: { ...s.kernel, design: opts.design } } : s;
+    this.scenario = opts.design || opts.version ? { ...s, kernel: { ...s.kernel, ...(opts.design ? { design: opts.design } : {}), ...(opts.version ? { version: opts.version } : {}) } } : s;
     checkDesign(this.scenario.kernel.design, '/kernel/design');
+    checkKernelVersion(this.scenario);
     this.machine = buildMachine(this.scenario, opts.cost);
     this.report = emptyReport(this.scenario);
     fill(this.report, this.machine);
@@ -145,11 +151,21 @@ function checkDesign(d: Design, path: string): void {
     throw new InputError(path, 'design', d, `kernel.design ${JSON.stringify(d)} is not modelled in this build (modelled: ${MODELLED_DESIGNS.join(', ')})`);
 }
 
+/** a version the lab models, and nothing in the scenario that it does not have (versions.ts) */
+function checkKernelVersion(s: Scenario): void {
+  const v = kernelVersion(s.kernel);
+  if (!KERNEL_VERSIONS.includes(v))
+    throw new InputError('/kernel/version', 'version', v, `kernel.version ${JSON.stringify(v)} is not a modelled kernel release (modelled: ${KERNEL_VERSIONS.join(', ')})`);
+  checkVersion(s, v);
+}
+
 function emptyReport(s: Scenario): RunReport {
+  const version = kernelVersion(s.kernel);
   return {
     version: 1,
     scenario: s.name,
     design: s.kernel.design,
+    kernel: { version, release: kernelRelease(version) },
     events: [],
     signals: [],
     verdicts: [],

@@ -151,7 +151,7 @@ test('--help prints usage on stdout and exits 0', () => {
     assert.equal(r.stdout, USAGE);
     assert.equal(r.stderr, '');
   }
-  assert.match(USAGE, /run <scenario> \[--design <name>\] \[--setup\] \[--depth <n>\] \[--json\]/);
+  assert.match(USAGE, /run <scenario> \[--design <name>\] \[--kernel <version>\] \[--setup\] \[--depth <n>\]\n\s+\[--json\]/);
   assert.match(USAGE, /check <scenario>\.\.\./);
   assert.match(USAGE, /compare <scenario>/);
   for (const d of DESIGNS) assert.ok(USAGE.includes(d));
@@ -269,7 +269,7 @@ test('run: prints the routing, or the report with --json; --design is passed on'
   const files = { 's.poison.yaml': f({ name: 'fake run' }) };
   let r = cli(['run', 's.poison.yaml'], files, deps);
   assert.equal(r.code, 0);
-  assert.match(r.stdout, /^fake run {2}\(design upstream\)$/m);
+  assert.match(r.stdout, /^fake run {2}\(design upstream, kernel 6.12\)$/m);
   assert.match(r.stdout, /^ {4}syscall +pread\(fd=3\) = 0$/m);
   assert.equal(r.stdout.includes('\x1b['), false);
   r = cli(['run', '--json', 's.poison.yaml', '--design', 'page-mapping'], files, deps);
@@ -382,7 +382,7 @@ test('end to end: run, run --json, check and compare on a real scenario', { skip
   const files = { 'madvise.poison.yaml': SCENARIO };
   let r = cli(['run', 'madvise.poison.yaml'], files);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^madvise on a mapped file page {2}\(design upstream\)$/m);
+  assert.match(r.stdout, /^madvise on a mapped file page {2}\(design upstream, kernel 6.12\)$/m);
   assert.match(r.stdout, /^e1 {2}madvise-hwpoison {2}at 1 ms {2}→ 0$/m);
   assert.match(r.stdout, /memory_failure\(/);
   assert.match(r.stdout, /SIGBUS BUS_MCEERR_AR to reader:1001 at 0x7f0000001000 lsb 12/);
@@ -436,7 +436,7 @@ test('--help documents every option and the exit codes', () => {
 test('--setup and --depth belong to run, --wide to compare; --depth needs a positive integer', () => {
   let r = cli(['compare', 'x.yaml', '--setup']);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /option --setup does not apply to compare \(its options: --json, --costs, --wide\)/);
+  assert.match(r.stderr, /option --setup does not apply to compare \(its options: --json, --costs, --wide, --kernel, --versions, --design\)/);
   r = cli(['run', 'x.yaml', '--wide']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /option --wide does not apply to run/);

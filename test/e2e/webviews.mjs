@@ -79,7 +79,7 @@ async function editorShows(page, file, text) {
  * least 80 % of the width with its legend in view after scrolling, and
  * contrast computed in the page: text 4.5:1, bars, markers and lines 3:1.
  */
-async function checkComparisonLayout(cmp, where) {
+async function checkComparisonLayout(cmp, where, { scroll = false } = {}) {
   const r = await cmp.locator('body').evaluate(async () => {
     const out = { broken: [], misaligned: [], contrast: [], tokens: 0, rows: 0, measured: 0 };
     const de = document.documentElement;
@@ -151,7 +151,8 @@ async function checkComparisonLayout(cmp, where) {
   const errs = [];
   if (r.tokens < 50) errs.push(`only ${r.tokens} tokens`);
   if (r.broken.length) errs.push(`${r.broken.length} token(s) broken over lines: ${r.broken.slice(0, 5).join(' | ')}`);
-  if (r.overflow > 0 || r.gridOverflow > 0.5) errs.push(`horizontal overflow: page ${r.overflow} px, grid ${r.gridOverflow.toFixed(1)} px`);
+  // eight columns (kernels side by side) may scroll sideways, their row headers sticky; never clip a token
+  if (!scroll && (r.overflow > 0 || r.gridOverflow > 0.5)) errs.push(`horizontal overflow: page ${r.overflow} px, grid ${r.gridOverflow.toFixed(1)} px`);
   if (r.rows < 10) errs.push(`only ${r.rows} rows`);
   if (r.misaligned.length) errs.push(`rows not aligned: ${r.misaligned.slice(0, 3).join('; ')}`);
   if (r.chartShare < 0.8) errs.push(`the calls chart is ${(r.chartShare * 100).toFixed(0)} % of the width`);
@@ -820,9 +821,65 @@ export async function run({ page, artifacts, log, checks = [] }) {
     await u.locator('body').evaluate(() => document.querySelector('tbody[aria-label="dmesg"]')?.scrollIntoView());
     await shot(`comparison-unbind-${name}-dmesg`);
   }
+  ok('Design Comparison of unbind-mounted-xfs in light, dark and high contrast: SHUTDOWN_* flags whole, layout and contrast checked');
+
+  // ---- kernel versions (issue 15): the toggle puts each design under 6.1 and 6.12 side by side
+  // eight columns need the width the side bar takes (the grid scrolls sideways, row headers fixed, below ~1450 px)
+  const sideBarClosed = await palette(page, 'View: Close Primary Side Bar').then(() => true, () => false);
+  {
+    let k = await viewFrame(page, 'comparison');
+    const toggle = k.locator('#all-kernels');
+    await toggle.waitFor({ timeout: 30_000 });
+    if (await toggle.isChecked()) throw new Error('kernel versions: the comparison starts with both kernels');
+    await toggle.check();
+    for (const [name, theme, cls] of [THEMES[1], THEMES[0], THEMES[2]]) {
+      await palette(page, 'Preferences: Color Theme', theme, { type: false });
+      k = await viewFrame(page, 'comparison');
+      await k.locator(`body.${cls}`).waitFor({ timeout: 30_000 });
+      await k.locator('table.cmp-grid thead th', { hasText: 'upstream · 6.1' }).first().waitFor({ timeout: 60_000 });
+      const heads = await k.locator('table.cmp-grid thead th .col-head').evaluateAll((els) => els.map((e) => [...e.querySelectorAll('.tok:not(.tag)')].map((t) => t.textContent).join(' ')));
+      const want = ['upstream · 6.1', 'upstream · 6.12', 'page-mapping · 6.1', 'page-mapping · 6.12', 'corrupted-range · 6.1', 'corrupted-range · 6.12', 'pagemap-failure · 6.1', 'pagemap-failure · 6.12'];
+      if (heads.join('|') !== want.join('|')) throw new Error(`kernel versions (${name}): the columns are ${heads.join(', ')}`);
+      const title = await k.locator('h1.title').textContent();
+      if (!/Design and kernel comparison/.test(title ?? '')) throw new Error(`kernel versions (${name}): the title is ${title}`);
+      const key = await k.locator('.cmp-key').textContent();
+      if (!/differs from the same design under kernel 6\.12/.test(key ?? '')) throw new Error(`kernel versions (${name}): the key says ${key}`);
+      if (!(await k.locator('table.cmp-grid thead th.current-col', { hasText: 'upstream · 6.12' }).count())) throw new Error(`kernel versions (${name}): upstream · 6.12 is not the session's column`);
+      await page.waitForTimeout(300);
+      await checkComparisonLayout(k, `unbind-mounted-xfs on 6.1 and 6.12, ${name}`, { scroll: true });
+      const clipped = await k.locator('body').evaluate(() => [...document.querySelectorAll('table.cmp-grid td .tok, table.vgrid td .tok')].filter((t) => t.getBoundingClientRect().right > t.closest('td').getBoundingClientRect().right + 1).map((t) => t.textContent));
+      if (clipped.length) throw new Error(`kernel versions (${name}): ${clipped.length} token(s) wider than their cell: ${clipped.slice(0, 4).join(' | ')}`);
+      await k.locator('body').evaluate(() => window.scrollTo(0, 0));
+      await shot(`comparison-kernels-${name}`);
+      await k.locator('body').evaluate(() => document.querySelector('tbody[aria-label="dmesg"]')?.scrollIntoView());
+      await shot(`comparison-kernels-${name}-dmesg`);
+      await k.locator('body').evaluate(() => document.getElementById('verdicts')?.scrollIntoView());
+      await shot(`comparison-kernels-${name}-verdicts`);
+    }
+    await k.locator('#all-kernels').uncheck();
+    await k.locator('table.cmp-grid thead th', { hasText: /^upstream/ }).first().waitFor({ timeout: 60_000 });
+    for (const t0 = Date.now(); (await k.locator('table.cmp-grid thead th .col-head').count()) !== 4; ) {
+      if (Date.now() - t0 > 60_000) throw new Error('kernel versions: unchecking the toggle did not go back to the four designs');
+      await page.waitForTimeout(250);
+    }
+    ok('Design Comparison with kernels side by side: each design under 6.1 and 6.12 (8 columns), the session\'s the baseline, layout and contrast checked in dark, light and high contrast; unchecked, back to 4');
+  }
+  if (sideBarClosed) await palette(page, 'View: Toggle Primary Side Bar Visibility').catch(() => {});
   await palette(page, 'Preferences: Color Theme', 'Dark Modern', { type: false });
   if (unbindMax) await palette(page, 'View: Toggle Maximize Editor Group');
-  ok('Design Comparison of unbind-mounted-xfs in light, dark and high contrast: SHUTDOWN_* flags whole, layout and contrast checked');
+
+  // ---- Switch Kernel Version: refused for a scenario expecting pre-remove, then 6.1 in the status bar
+  await palette(page, 'DAX Poison Lab: Switch Kernel Version', '6.1');
+  await page.locator('.notifications-toasts .notification-toast', { hasText: 'arrived in 6.7' }).first().waitFor({ timeout: 30_000 });
+  await page.locator('.statusbar-item:has-text("upstream on 6.12")').first().waitFor({ timeout: 30_000 });
+  await palette(page, 'Notifications: Clear All Notifications').catch(() => {});
+  await palette(page, 'DAX Poison Lab: Open Scenario', 'reflink-both-mapped');
+  await palette(page, 'DAX Poison Lab: Switch Kernel Version', '6.1');
+  await page.locator('.statusbar-item:has-text("upstream on 6.1 ")').first().waitFor({ timeout: 30_000 });
+  await shot('kernel-6.1-status');
+  await palette(page, 'DAX Poison Lab: Switch Kernel Version', '6.12');
+  await page.locator('.statusbar-item:has-text("upstream on 6.12")').first().waitFor({ timeout: 30_000 });
+  ok('Switch Kernel Version: refused for unbind-mounted-xfs (pre-remove, 6.7) with the status bar unchanged; reflink-both-mapped switched to 6.1 and back, shown beside the design');
 
   await runScale({ page, artifacts, log, ok, shot });
   return checks;

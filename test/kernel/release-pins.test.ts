@@ -6,13 +6,15 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
-import { DEFAULT_TAG, KERNEL_VERSION, elixirSourceUrl, elixirUrl, githubUrl, lookupSymbol, releaseTag, symbolUrl } from '../../src/kernel/links';
+import { DEFAULT_TAG, KERNEL_VERSION, elixirSourceUrl, elixirUrl, githubUrl, lookupSymbol, lookupSymbolIn, releaseTag, symbolUrl, symbolUrlIn, tagFor } from '../../src/kernel/links';
+import { kernelRelease } from '../../src/kernel/releases';
 import { webLink } from '../../src/extension/model/kernelLinks';
 import { KVER } from '../../oracle/src/setup';
-import { findKernelTree, findRepoRoot } from './kernel-tree';
+import { findKernelTree, findRepoRoot, treeVersion } from './kernel-tree';
 
 const repo = findRepoRoot();
 const read = (rel: string): string => readFileSync(join(repo, rel), 'utf8');
@@ -88,6 +90,7 @@ test('the tree setup unpacks the pinned release', () => {
   assert.match(sh, /releases\.json"\)\["6\.1"\]\.version/);
   assert.match(sh, /releases\.json"\)\["6\.1"\]\.debianVersion/);
   assert.match(sh, /pkg="linux-source-\$series=\$debver"/);
+  assert.match(sh, /^ {2}6\.12\)\n\s+release=\$\(node -p 'require\("\.\/src\/kernel\/symbol-list\.json"\)\.version'\)/m, '6.12 from symbol-list.json');
   const hard = [...sh.matchAll(/\b\d+\.\d+\.\d+\b/g)].map((m) => m[0]);
   assert.deepEqual(hard, [], 'no release hard-coded in scripts/setup-kernel-tree.sh');
 });
@@ -154,4 +157,63 @@ test('the local kernel tree is the pinned release', (t) => {
     return;
   }
   assert.equal(found.version, pinned);
+});
+
+// ---------------------------------------------------------------- 6.1 (issue 15)
+// The other modelled series: src/kernel/releases.json pins its stable release, the Debian
+// source it is unpacked from, and the image the oracle boots; its symbol table
+// (src/kernel/symbols-6.1.json), its links and the tree setup must name the same release.
+
+const releases = JSON.parse(read('src/kernel/releases.json')) as Record<string, { version: string; debianVersion: string; sourcePackage: string; imagePackage: string; kver: string }>;
+const pin61 = releases['6.1']!;
+const table61 = JSON.parse(read('src/kernel/symbols-6.1.json')) as { version: string; symbols: Record<string, unknown> };
+
+test('6.1: releases.json, its symbol table and its links name one release', () => {
+  assert.match(pin61.version, /^6\.1\.\d+$/);
+  assert.ok(pin61.debianVersion.startsWith(`${pin61.version}-`), `debianVersion ${pin61.debianVersion} is a Debian build of ${pin61.version}`);
+  assert.equal(pin61.sourcePackage, 'linux-source-6.1');
+  assert.match(pin61.kver, /^6\.1\.0-\d+-amd64$/);
+  assert.equal(pin61.imagePackage, `linux-image-${pin61.kver}-unsigned`);
+  assert.equal(table61.version, pin61.version, 'src/kernel/symbols-6.1.json was generated from the pinned 6.1 release');
+  assert.equal(kernelRelease('6.1'), pin61.version);
+  assert.equal(kernelRelease('6.12'), pinned);
+  const tag = releaseTag(pin61.version);
+  assert.equal(tagFor('6.1'), tag);
+  const mf = lookupSymbolIn('memory_failure', '6.1')!;
+  for (const url of [githubUrl(mf, tagFor('6.1')), symbolUrlIn('memory_failure', '6.1'), webLink('memory_failure', 'github', '6.1'), webLink('memory_failure', 'elixir', '6.1'), webLink('not_a_kernel_symbol', 'elixir', '6.1')]) {
+    assert.ok(url.includes(`/${tag}/`), `${url} names ${tag}`);
+  }
+});
+
+test('6.1: the tree setup takes the release from releases.json', () => {
+  const sh = read('scripts/setup-kernel-tree.sh');
+  assert.match(sh, /releases\.json"\)\["6\.1"\]\.version/);
+  assert.match(sh, /releases\.json"\)\["6\.1"\]\.debianVersion/);
+  const hard = [...sh.matchAll(/\b6\.1\.\d+\b/g)].map((m) => m[0]);
+  assert.deepEqual(hard, [], 'no 6.1 release hard-coded in scripts/setup-kernel-tree.sh');
+});
+
+test('code and scripts name no other 6.1 release than the pinned one', () => {
+  const files = [...filesUnder('src', /\.(ts|tsx)$/), ...filesUnder('oracle/src', /\.ts$/), ...filesUnder('scripts', /\.(sh|mjs)$/)];
+  const bad: string[] = [];
+  for (const f of files) {
+    read(f).split('\n').forEach((line, i) => {
+      // 6.1.0 is not a stable release (Debian's kver 6.1.0-N-amd64 names the ABI; xfsprogs has a 6.1.0 too)
+      for (const m of line.matchAll(/(?<![\d.])6\.1\.([1-9]\d*)(?![\d])/g)) if (m[0] !== pin61.version) bad.push(`${f}:${i + 1}: ${m[0]}`);
+    });
+  }
+  assert.deepEqual(bad, []);
+});
+
+test('6.1: the local tree is the pinned release, and the committed table is what gen-symbols makes of it', (t) => {
+  const tree = join(repo, '.cache', 'kernel', 'linux-source-6.1');
+  const env = process.env.KERNEL_TREE_6_1;
+  const path = env ?? tree;
+  if (!existsSync(join(path, 'Makefile'))) {
+    t.skip(`no 6.1 tree at ${path} (bash scripts/setup-kernel-tree.sh 6.1, or set KERNEL_TREE_6_1)`);
+    return;
+  }
+  assert.equal(treeVersion(path), pin61.version, `${path} is the pinned 6.1 release`);
+  const out = execFileSync(process.execPath, [join(repo, 'scripts', 'gen-symbols.mjs'), path, '--release', '6.1', '--out', '-'], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(out, read('src/kernel/symbols-6.1.json'), 'src/kernel/symbols-6.1.json is up to date (node scripts/gen-symbols.mjs .cache/kernel/linux-source-6.1 --release 6.1)');
 });

@@ -50,7 +50,7 @@ const ESC = '\x1b[';
 test('renderRouting: events with their span trees, indented by depth', () => {
   const text = renderRouting(sampleReport());
   const lines = text.split('\n');
-  assert.match(lines[0]!, /^reflinked block poisoned while both files are mapped {2}\(design upstream\)$/);
+  assert.match(lines[0]!, /^reflinked block poisoned while both files are mapped {2}\(design upstream, kernel 6.12\)$/);
   const e1 = lines.findIndex((l) => l.startsWith('e1'));
   assert.match(lines[e1]!, /^e1 {2}madvise-hwpoison {2}at 1 ms {2}→ 0$/);
   // syscall at depth 0, memory_failure one level in, its callees two levels in; the layer is on each line

@@ -64,7 +64,7 @@ export function legend(cols: DesignColumn[]): HTMLElement {
   const el = h('div', { class: 'chart-legend', role: 'list', 'aria-label': 'designs' });
   for (const c of cols) {
     if (c.error) continue;
-    el.append(h('span', { class: 'clg', role: 'listitem', 'aria-label': `${c.design}: ${c.pattern} bars, ${c.marker} marker` }, swatch(c), h('span', { class: 'tok' }, c.design)));
+    el.append(h('span', { class: 'clg', role: 'listitem', 'aria-label': `${c.label}: ${c.pattern} bars, ${c.marker} marker` }, swatch(c), h('span', { class: 'tok' }, c.label)));
   }
   return el;
 }
@@ -84,7 +84,7 @@ export interface ChartHandlers {
  */
 export function renderChart(chart: Chart, cols: DesignColumn[], width: number, handlers: ChartHandlers, extraTools: HTMLElement | null = null): HTMLElement {
   const ran = cols.filter((c) => !c.error);
-  const byDesign = new Map(cols.map((c) => [c.design, c]));
+  const byDesign = new Map(cols.map((c) => [c.label, c]));
   const lw = labelWidth(chart);
   const plotW = Math.max(120, width - lw - RIGHT);
   const x = (f: number) => lw + f * plotW;

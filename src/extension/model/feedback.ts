@@ -213,6 +213,6 @@ export function badMemory(m: Machine, report: RunReport): BadMemorySummary {
 }
 
 /** The status item's short text: design and the three counts, each with a unit. */
-export function statusText(design: string, b: BadMemorySummary): string {
-  return `${design} · media ${bytesText(b.media.bytes)} · ${plural(b.badblocks.sectors, 'badblock sector')} · ${plural(b.hwpoison.pages, 'poisoned page')}`;
+export function statusText(design: string, b: BadMemorySummary, kernel?: string): string {
+  return `${design}${kernel ? ` on ${kernel}` : ''} · media ${bytesText(b.media.bytes)} · ${plural(b.badblocks.sectors, 'badblock sector')} · ${plural(b.hwpoison.pages, 'poisoned page')}`;
 }

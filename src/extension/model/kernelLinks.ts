@@ -6,7 +6,7 @@
 // Pure: the file system is passed in.
 
 import { PROPOSALS as CORE_PROPOSALS } from '../../kernel/proposals';
-import { DEFAULT_TAG, allSymbols, elixirSourceUrl, elixirUrl, githubUrl, isDefinitionLine, loreUrl, lookupSymbol, type KernelSymbol } from '../../kernel/links';
+import { DEFAULT_TAG, allSymbols, elixirSourceUrl, elixirUrl, githubUrl, isDefinitionLine, loreUrl, lookupSymbol, symbolStatus, symbolTable, tagFor, type KernelSymbol } from '../../kernel/links';
 
 export { isDefinitionLine };
 
@@ -80,11 +80,30 @@ export function elixirTag(): string {
   return DEFAULT_TAG;
 }
 
-/** A web link for a symbol: the definition line when the table knows it, else Elixir's identifier search. */
-export function webLink(name: string, mode: 'elixir' | 'github'): string {
-  const sym = lookupSymbol(name);
-  if (!sym) return elixirUrl(name, DEFAULT_TAG);
-  return mode === 'elixir' ? elixirSourceUrl(sym, DEFAULT_TAG) : githubUrl(sym, DEFAULT_TAG);
+/**
+ * A web link for a symbol: the definition line when the table knows it, else Elixir's
+ * identifier search; in `series`' table at its tag (6.12 when not given). A name the series
+ * spells differently links to its own definition (6.1's dax_lock_page for dax_lock_folio).
+ */
+export function webLink(name: string, mode: 'elixir' | 'github', series = '6.12'): string {
+  const st = symbolStatus(name, series);
+  const tag = series === '6.12' ? DEFAULT_TAG : tagFor(series);
+  if (st.status !== 'present') return elixirUrl(name, tag);
+  return mode === 'elixir' ? elixirSourceUrl(st.symbol, tag) : githubUrl(st.symbol, tag);
+}
+
+/** The kernel series of a tree's release ("6.1.192" → "6.1"), as the lab names its versions. */
+export function seriesOf(release: string): string {
+  return /^(\d+\.\d+)/.exec(release)?.[1] ?? release;
+}
+
+/** A note for a link in a series other than 6.12: a rename or a symbol the series does not have. */
+function seriesNote(name: string, series: string): string | undefined {
+  if (series === '6.12') return undefined;
+  const st = symbolStatus(name, series);
+  if (st.status === 'present' && st.renamedFrom) return `${name} is ${st.symbol.name} in ${symbolTable(series).version}`;
+  if (st.status === 'absent') return `${name} is not in ${symbolTable(series).version} (${st.why}): its ${symbolTable().version} definition`;
+  return undefined;
 }
 
 export type LinkTarget =
@@ -95,9 +114,24 @@ export type LinkTarget =
  * Where a symbol's link goes. `tree` is the local tree to use in auto mode
  * (undefined: none found, web links are used, Elixir first).
  */
-export async function resolveLink(name: string, mode: LinkMode, tree?: { info: KernelTreeInfo; fs: TreeFs }): Promise<LinkTarget> {
+export async function resolveLink(name: string, mode: LinkMode, tree?: { info: KernelTreeInfo; fs: TreeFs }, series = '6.12'): Promise<LinkTarget> {
   const proposal = lookupSymbol(name) ? undefined : proposalOfSymbol(name);
   if (proposal) return { kind: 'web', url: proposalUrl(proposal), symbol: name, note: `${name} comes from a proposal that was not merged: ${proposal.title} <${proposal.messageId}>` };
+  if (series !== '6.12') {
+    // another series: its own table and tag; a name it does not have goes to 6.12's definition, said so
+    const st = symbolStatus(name, series);
+    const note = seriesNote(name, series);
+    const s = st.status === 'absent' ? '6.12' : series;
+    if (mode !== 'auto' || !tree || st.status !== 'present') {
+      const url = webLink(name, mode === 'github' ? 'github' : 'elixir', s);
+      return note ? { kind: 'web', url, symbol: name, note } : { kind: 'web', url, symbol: name };
+    }
+    const path = joinPath(tree.info.root, st.symbol.file);
+    const text = await tree.fs.readText(path);
+    const found = text === undefined ? undefined : locateDefinition(text, st.symbol);
+    if (!found) return { kind: 'web', url: webLink(name, 'elixir', series), symbol: name, note: `no definition of ${st.symbol.name} in ${path}` };
+    return { kind: 'local', path, line: found.line, moved: found.moved, symbol: name };
+  }
   if (mode !== 'auto' || !tree) return { kind: 'web', url: webLink(name, mode === 'github' ? 'github' : 'elixir'), symbol: name };
   const sym = lookupSymbol(name);
   if (!sym) return { kind: 'web', url: webLink(name, 'elixir'), symbol: name, note: `${name} is not in the symbol table: Elixir's identifier search` };

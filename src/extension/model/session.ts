@@ -12,6 +12,7 @@ import { InputError, ScenarioErrors, formatDiagnostic, type Diagnostic } from '.
 import type { EventSpec, KernelConfig, Scenario } from '../../sim/scenario/types';
 import type { Machine } from '../../sim/machine';
 import type { ReportEvent, RunReport } from '../../sim/report';
+import { kernelVersion, type KernelVersion } from '../../sim/version';
 
 /** An event as a scenario file writes it: `{ do: load, process: 1001, addr: 0x7f0000000000 }`. */
 export type RawEvent = Record<string, unknown>;
@@ -103,6 +104,10 @@ export class LabSession {
   }
   get design(): string {
     return this.built.scenario.kernel.design;
+  }
+  /** the kernel version the session models (kernel.version, or a switch; 6.12 when absent) */
+  get kernelVersion(): KernelVersion {
+    return kernelVersion(this.built.scenario.kernel);
   }
   get kernel(): KernelConfig {
     return this.built.scenario.kernel;

@@ -51,6 +51,18 @@ export function registerWebviewCommands(w: LabWebviews, lab: Lab, messages: stri
       }),
     ),
     vscode.commands.registerCommand(
+      'daxPoisonLab.compareKernelVersions',
+      guard(async (arg?: unknown) => {
+        lab.need();
+        // the versions to compare (default: every modelled one); [] or one: the session's only
+        const versions = Array.isArray(arg) ? arg.filter((v): v is string => typeof v === 'string') : typeof arg === 'string' ? arg.split(',') : ['6.1', '6.12'];
+        w.setComparisonKernels(versions);
+        w.open('comparison');
+        const st = await w.comparisonFinished();
+        return st.view ? { ok: true, message: `${st.view.scenario}: ${st.view.designs.join(', ')}` } : refuse(st.empty ?? 'nothing to compare');
+      }),
+    ),
+    vscode.commands.registerCommand(
       'daxPoisonLab.exportPerfetto',
       guard(async (target?: unknown) => {
         let uri: vscode.Uri | undefined;

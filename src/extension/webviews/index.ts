@@ -19,6 +19,8 @@ import { toChromeTrace } from '../../sim/perfetto';
 import { perfettoDefault } from '../model/paths';
 import { DESIGNS, type Design } from '../../sim/scenario/types';
 import { InputError, ScenarioErrors } from '../../sim/errors';
+import { KERNEL_VERSIONS, type KernelVersion } from '../../sim/version';
+import { withoutExpectations } from '../../sim/scenario/versions';
 import type { RunReport } from '../../sim/report';
 
 const SAVED_SESSION = 'daxPoisonLab.webviews.session';
@@ -44,6 +46,8 @@ export class LabWebviews implements vscode.Disposable {
   private selectionValue: Selection = { event: null, span: null };
   private readonly panels = new Map<ViewKind, LabPanel>();
   private compareWithValue = '';
+  /** the kernel versions the comparison puts side by side ([]: the session's only) */
+  private comparisonKernels: KernelVersion[] = [];
   private readonly otherRuns = new Map<string, { report?: RunReport; error?: string }>();
   private comparisonCache: { key: string; state: ComparisonState } | undefined;
   /** the comparison being computed (a design per turn of the event loop), and what it has done */
@@ -275,13 +279,37 @@ export class LabWebviews implements vscode.Disposable {
     const s = this.lab.session;
     if (!s) return { kind: 'comparison', view: null, empty: 'No lab session. Open a scenario (DAX Poison Lab: Open Scenario).' };
     const text = s.composeText();
-    const key = `${s.file}\u0000${s.design}\u0000${text}`;
+    const key = this.comparisonKey();
     if (this.comparisonCache?.key === key) return this.comparisonCache.state;
     if (this.comparisonJob?.key !== key) {
-      const job = this.computeComparison(key, text, s.file, s.design, s.scenario.name);
+      const job = this.computeComparison(key, text, s.file, s.design, s.scenario.name, s.kernelVersion, [...this.comparisonKernels]);
       if (this.comparisonJob) this.comparisonJob.finished = job;
     }
     return this.comparisonProgress(s.scenario.name);
+  }
+
+  /** what the comparison of the session as it is now depends on */
+  private comparisonKey(): string {
+    const s = this.lab.session;
+    return s ? `${s.file}\u0000${s.design}\u0000${this.comparisonKernels.join(',')}\u0000${s.composeText()}` : '';
+  }
+
+  /** the kernels part of the comparison's state */
+  private kernelsState(): NonNullable<ComparisonState['kernels']> {
+    const session = this.lab.session?.kernelVersion ?? KERNEL_VERSIONS[KERNEL_VERSIONS.length - 1]!;
+    return { compared: this.comparisonKernels.length ? [...this.comparisonKernels] : [session], session, available: [...KERNEL_VERSIONS] };
+  }
+
+  /** The kernel versions to compare ([] or one: the session's only); the comparison runs again. */
+  setComparisonKernels(versions: readonly string[]): void {
+    const known = versions.filter((v): v is KernelVersion => (KERNEL_VERSIONS as readonly string[]).includes(v));
+    const list = KERNEL_VERSIONS.filter((v) => known.includes(v));
+    this.comparisonKernels = list.length > 1 ? list : [];
+    this.panel('comparison')?.post({ type: 'state', state: this.comparisonState() });
+  }
+
+  get comparedKernels(): string[] {
+    return this.kernelsState().compared;
   }
 
   /** The comparison of the session as it is now, once every design has run (the event loop is not held meanwhile). */
@@ -295,43 +323,49 @@ export class LabWebviews implements vscode.Disposable {
 
   private comparisonProgress(name: string): ComparisonState {
     const done = this.comparisonJob?.done ?? [];
-    return { kind: 'comparison', view: null, empty: `Running ${name} under ${DESIGNS.length} designs… ${done.length} of ${DESIGNS.length} done${done.length ? ` (${done.join(', ')})` : ''}.` };
+    const k = this.comparisonKernels.length;
+    const total = DESIGNS.length * Math.max(1, k);
+    return { kind: 'comparison', view: null, kernels: this.kernelsState(), empty: `Running ${name} under ${DESIGNS.length} designs${k ? ` on ${k} kernels (${this.comparisonKernels.join(', ')})` : ''}… ${done.length} of ${total} done${done.length ? ` (${done.join(', ')})` : ''}.` };
   }
 
   /** Whether the comparison of the session as it is now has been computed (for tests). */
   get comparisonReady(): boolean {
     const s = this.lab.session;
-    return !!s && this.comparisonCache?.key === `${s.file}\u0000${s.design}\u0000${s.composeText()}`;
+    return !!s && this.comparisonCache?.key === this.comparisonKey();
   }
 
-  private async computeComparison(key: string, text: string, file: string, design: string, name: string): Promise<void> {
+  private async computeComparison(key: string, text: string, file: string, design: string, name: string, sessionKernel: KernelVersion, kernels: KernelVersion[]): Promise<void> {
     const job = { key, done: [] as string[] };
     this.comparisonJob = job;
     const current = () => this.comparisonJob === job;
     let state: ComparisonState;
     await tick();
     try {
-      const scenario = loadScenario(text, file);
-      const runs: DesignRun[] = [];
-      for (const d of DESIGNS) {
+      const loaded = loadScenario(text, file);
+      // versions side by side: each design under each kernel, expectations left out (they hold one kernel's outcome)
+      const scenario = kernels.length ? withoutExpectations(loaded) : loaded;
+      const runs: (DesignRun & { kernel?: string })[] = [];
+      const plan: { d: Design; k?: KernelVersion }[] = kernels.length ? DESIGNS.flatMap((d) => kernels.map((k) => ({ d, k }))) : DESIGNS.map((d) => ({ d }));
+      for (const { d, k } of plan) {
         if (!current()) return;
         const t0 = Date.now();
+        const what = k ? `${d} · ${k}` : d;
         try {
-          const r = runMeasured(scenario, d);
+          const r = runMeasured(scenario, d, undefined, k);
           dmesgKeys(r.report.dmesg);
-          runs.push({ design: d, ...r });
+          runs.push({ design: d, ...(k ? { kernel: k } : {}), ...r });
         } catch (e) {
-          if (e instanceof InputError) runs.push({ design: d, error: e.message });
+          if (e instanceof InputError) runs.push({ design: d, ...(k ? { kernel: k } : {}), error: e.message });
           else throw e;
         }
-        this.timed({ view: 'comparison', ms: Date.now() - t0, what: `run under ${d}` });
-        job.done.push(d);
+        this.timed({ view: 'comparison', ms: Date.now() - t0, what: `run under ${what}` });
+        job.done.push(what);
         this.panel('comparison')?.post({ type: 'state', state: this.comparisonProgress(name) });
         await tick();
       }
       if (!current()) return;
       const t0 = Date.now();
-      state = { kind: 'comparison', view: comparisonView(name, design, runs) };
+      state = { kind: 'comparison', view: comparisonView(name, design, runs, sessionKernel), kernels: this.kernelsState() };
       this.timed({ view: 'comparison', ms: Date.now() - t0, what: 'the comparison view' });
     } catch (e) {
       if (!current()) return;
@@ -383,6 +417,9 @@ export class LabWebviews implements vscode.Disposable {
         }
         this.compareWithValue = m.design;
         this.panel('routing')?.post({ type: 'state', state: this.routingState() });
+        return;
+      case 'compareKernels':
+        this.setComparisonKernels(m.versions);
         return;
       case 'refresh':
         this.comparisonCache = undefined;

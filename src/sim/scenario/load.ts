@@ -23,6 +23,8 @@
 
 import { Diagnostic, InputError, ScenarioErrors } from '../errors';
 import type { Scenario } from './types';
+import { versionRefusals } from './versions';
+import { kernelVersion } from '../version';
 import { checkLimits } from './limits';
 import { textProblems } from './text';
 import { aliasSafeToJS, JsonChecker, sourceFor, syntaxDiagnostics } from './parse';
@@ -71,6 +73,8 @@ export function loadScenario(text: string, file: string, options: LoadOptions = 
   checkLimits(data as RawScenario, problems);
   if (problems.count) throw new ScenarioErrors(problems.sorted());
   const scenario = new Normalizer(problems, file, options).scenario(data as RawScenario);
+  // what the scenario's kernel.version does not have (issue 15)
+  for (const r of versionRefusals(scenario, kernelVersion(scenario.kernel))) problems.add(r.path, r.value, r.message);
   if (problems.count) throw new ScenarioErrors(problems.sorted());
   return scenario;
 }

@@ -92,7 +92,16 @@ interface SchemaNode {
 const definitions = (schema as { definitions: Record<string, SchemaNode> }).definitions;
 
 export function reportSchemaErrors(errors: ErrorObject[], problems: Problems): void {
-  for (const e of relevantErrors(errors)) explainSchemaError(e, problems);
+  let versionSaid = false;
+  for (const e of relevantErrors(errors)) {
+    // kernel.version written unquoted: YAML makes 6.1 (and 6.10) a number; one problem, saying so
+    if (e.instancePath === '/kernel/version' && typeof e.data === 'number') {
+      if (!versionSaid) problems.add(e.instancePath, e.data, `${e.data} is a number (YAML reads an unquoted version as one, and 6.10 as 6.1): write the kernel version as a string, "6.1" or "6.12"`);
+      versionSaid = true;
+      continue;
+    }
+    explainSchemaError(e, problems);
+  }
 }
 
 /**

@@ -25,11 +25,7 @@ const ROOT = resolve(__dirname, '..', '..', '..');
  * some 6.1 run: remove it when that stops being true.
  */
 const NOT_YET_6_1: Record<string, string> = {
-  ext4_force_shutdown: 'ext4 shutdown: 6.1 has ext4_shutdown only (the EXT4_IOC_SHUTDOWN handler)',
-  xfs_dax_translate_range: 'XFS notify failure: 6.1\'s xfs_dax_notify_failure computes the daddr range itself',
-  xfs_fs_shutdown: 'super_operations.shutdown arrived in 6.6',
   dax_iomap_copy_around: 'CoW over a DAX extent: 6.1 has dax_iomap_cow_copy',
-  xfs_dax_notify_logdev_failure: 'XFS log device failure: 6.1 handles it inline in xfs_dax_notify_failure',
 };
 
 test('every kernel version the lab models has a symbol table of its pinned release', () => {

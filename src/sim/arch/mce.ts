@@ -13,6 +13,7 @@ import { alignDown, hex, PAGE_SIZE } from '../units';
 import { memoryFailure } from '../mm/memory-failure';
 import { nfitHandleMce } from '../platform/acpi-nfit';
 import type { Task } from '../mm/types';
+import { sinceVersion } from '../version';
 
 /** mce->severity values the lab raises (arch/x86/kernel/cpu/mce/internal.h) */
 export type MceSeverity = 'MCE_AR_SEVERITY' | 'MCE_AO_SEVERITY' | 'MCE_DEFERRED_SEVERITY';
@@ -180,8 +181,11 @@ export function machineCheckUser(k: Kernel, task: Task, spa: number): void {
   const usable = mceUsableAddress(k, addr);
   const args: Record<string, string | number | boolean> = { addr: hex(addr), mode: 'user', severity: 'MCE_AR_SEVERITY', comm: task.kcomm };
   if (!usable) args.usable = false;
+  // 6.1's do_machine_check queues kill_me_maybe whatever mce_usable_address()
+  // says (kill_me_now only without RIPV); the check before queue_task_work came later
+  const killNow = !usable && sinceVersion(k.cfg, '6.2');
   k.tr.call('mce', 'do_machine_check', args, () => {
-    queueTaskWork(k, task, addr, usable ? 'kill_me_maybe' : 'kill_me_now', SEVERITY_MSG.user);
+    queueTaskWork(k, task, addr, killNow ? 'kill_me_now' : 'kill_me_maybe', SEVERITY_MSG.user);
   });
   // the irq work queued by mce_log usually runs before the task work on the way back to user space
   mceNotifyIrq(k);

@@ -263,7 +263,9 @@ function failedPages(mp: XfsSuperBlock, rec: RmapRec, notify: FailureInfo): { po
  * stretch checks that they were).
  */
 function recordShape(mp: XfsSuperBlock, rec: RmapRec, notify: FailureInfo): string {
-  if (isNonInodeOwner(rec.owner) || rec.attrFork || rec.bmbtBlock) return 'meta';
+  // metadata of one owner only: a summary of OWN_INOBT..OWN_INODES would hide which
+  // metadata was hit, where a run of one owner's records says it all
+  if (isNonInodeOwner(rec.owner) || rec.attrFork || rec.bmbtBlock) return `meta ${rec.owner} ${rmapFlags(rec)}`;
   const ip = mp.igetIncore(rec.owner);
   if (!ip) return 'not-incore';
   const { pgoff, pgcnt } = failedPages(mp, rec, notify);

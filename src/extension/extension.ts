@@ -42,10 +42,10 @@ export interface DaxPoisonLabApi {
 }
 
 export function activate(context: vscode.ExtensionContext): DaxPoisonLabApi {
-  const lab = new Lab();
+  const lab = new Lab(context.extensionUri);
   const kernel = new KernelSource();
   const docs = new LabDocuments(kernel);
-  const diagnostics = new ScenarioDiagnostics();
+  const diagnostics = new ScenarioDiagnostics(lab.scratch);
   const expectations = vscode.languages.createDiagnosticCollection('dax-poison-lab-expectations');
   const codeLens = new ScenarioCodeLens(lab);
   const devices = new DevicesProvider(lab);

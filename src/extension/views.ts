@@ -6,13 +6,12 @@
 import { mdFence, mdText } from './model/markdown';
 import * as vscode from 'vscode';
 import type { Lab } from './lab';
-import { buildDevicesTree, type DeviceNode } from './model/devices';
-import { mapperLabel, ownersOf, type MapperEntry, type OwnerEntry, type OwnersResult } from './model/owners';
+import type { DeviceNode } from './model/devices';
+import { mapperLabel, type MapperEntry, type OwnerEntry, type OwnersResult } from './model/owners';
 import { eventRows, eventSpanTrees, expectationText, signalText, type EventRow, type SpanNode } from './model/route';
 import { formatSpanCall } from '../sim/render';
 import { hex } from '../sim/units';
 import { lookupSymbol } from '../kernel/links';
-import { unboundBy } from './model/actions';
 import { verdictForMapping, verdictIcon, verdictRows, OUTCOME_MEANING, type VerdictRow } from './model/feedback';
 import { runOf, runRows, runRowText, runSummary, type RunInfo, type RunRow } from '../protocol/runs';
 
@@ -35,7 +34,8 @@ export class DevicesProvider implements vscode.TreeDataProvider<DeviceNode> {
 
   private rebuild(): void {
     const s = this.lab.session;
-    this.roots = s ? buildDevicesTree(s.machine, unboundBy(s.events, s.cursor)) : [];
+    // built by the simulator from its machine (src/extension/sim/engine.ts)
+    this.roots = s ? s.devices : [];
     this.parents.clear();
     const walk = (n: DeviceNode, parent: DeviceNode | undefined) => {
       this.parents.set(n.id, parent);
@@ -113,14 +113,35 @@ export class OwnersProvider implements vscode.TreeDataProvider<OwnersItem> {
     this.changed.fire();
   }
 
+  private generation = 0;
+  private computing: Promise<void> = Promise.resolve();
+
+  /** the owners of the query as the session is now (the simulator answers them) */
+  get settled(): Promise<void> {
+    return this.computing;
+  }
+
   private recompute(): void {
+    const gen = ++this.generation;
+    this.computing = this.compute(gen);
+  }
+
+  private async compute(gen: number): Promise<void> {
     const s = this.lab.session;
     const q = this.lab.ownersQuery;
-    this.result = s && q ? ownersOf(s.machine, q) : undefined;
+    let result: OwnersResult | undefined;
+    let failed: string | undefined;
+    try {
+      result = s && q ? await this.lab.query<OwnersResult>('ownersOf', q) : undefined;
+    } catch (e) {
+      failed = `The owners could not be listed: ${(e as Error).message}`;
+    }
+    if (gen !== this.generation) return;
+    this.result = result;
     if (this.view) {
       const ev = this.verdictEvent();
       this.view.description = q ? `${q.title}${ev ? ` · verdicts of ${ev}` : ''}` : undefined;
-      this.view.message = s ? (q ? undefined : 'Select a device, a bad range or a poisoned page in Devices to see who owns it.') : undefined;
+      this.view.message = failed ?? (s ? (q ? undefined : 'Select a device, a bad range or a poisoned page in Devices to see who owns it.') : undefined);
     }
     this.changed.fire();
   }

@@ -202,6 +202,8 @@ suite('commands', () => {
     await exec('daxPoisonLab.step');
     const o = await exec('daxPoisonLab.revealOwners', { spa: 0x241218000, len: 4096, title: 'pfn 0x241218' });
     assert.ok(o.ok, o.error);
+    // the simulator answers the owners (off the extension host's event loop)
+    await a.owners.settled;
     const owners = a.owners.result!;
     const files = owners.entries.filter((e) => e.kind === 'inode').map((e) => e.label);
     assert.deepEqual(files.sort(), ['/mnt/pmem/poisonfile', '/mnt/pmem/testfile']);

@@ -10,15 +10,12 @@ import type { KernelSource } from '../kernelSource';
 import type { EventsItem, EventsProvider } from '../views';
 import { VIEW_TYPES, timelineReport, type ComparisonState, type RoutingState, type Selection, type TimelineState, type ViewKind, type ViewState, type WebviewMessage } from '../../protocol/messages';
 import { diffRoutes, routeView, type RouteView } from '../../protocol/routing';
-import { comparisonView, dmesgKeys } from '../../protocol/comparison';
 import { LabPanel, createPanel } from './panel';
-import { loadScenario } from '../../sim/scenario/load';
-import { runScenario } from '../../sim/run';
-import { runMeasured, type DesignRun } from '../../sim/compare';
 import { toChromeTrace } from '../../sim/perfetto';
 import { perfettoDefault } from '../model/paths';
 import { DESIGNS, type Design } from '../../sim/scenario/types';
-import { InputError, ScenarioErrors } from '../../sim/errors';
+import { LabError } from '../model/session';
+import type { CompareResult, RunDesignResult } from '../../protocol/sim';
 import type { RunReport } from '../../sim/report';
 
 const SAVED_SESSION = 'daxPoisonLab.webviews.session';
@@ -236,25 +233,27 @@ export class LabWebviews implements vscode.Disposable {
     if (!this.otherRunJobs.has(key)) {
       this.otherRunJobs.add(key);
       const file = s.file;
-      void tick().then(() => {
-        this.otherRunJobs.delete(key);
+      // run by the scratch simulator, off the extension host's event loop
+      void (async () => {
         const t0 = Date.now();
         let out: { report?: RunReport; error?: string };
         try {
-          out = { report: runScenario(loadScenario(text, file), { design }) };
+          const r = (await this.lab.scratch.request<RunDesignResult>({ op: 'runDesign', text, file, design })).value;
+          out = r.report ? { report: r.report } : { error: r.error ?? 'no report' };
         } catch (e) {
-          if (e instanceof InputError || e instanceof ScenarioErrors) out = { error: e.message };
+          if (e instanceof LabError) out = { error: e.message };
           else {
             this.log.error(`running the scenario under ${design} for the routing view: ${(e as Error).stack ?? String(e)}`);
             out = { error: `internal error: ${(e as Error).message}` };
           }
         }
+        this.otherRunJobs.delete(key);
         this.timed({ view: 'routing', ms: Date.now() - t0, what: `run under ${design}` });
         if (this.otherRuns.size > 16) this.otherRuns.clear();
         this.otherRuns.set(key, out);
         const p = this.panel('routing');
         if (p && this.compareWithValue === design) p.post({ type: 'state', state: this.routingState() });
-      });
+      })();
     }
     return { pending: true };
   }
@@ -311,31 +310,23 @@ export class LabWebviews implements vscode.Disposable {
     let state: ComparisonState;
     await tick();
     try {
-      const scenario = loadScenario(text, file);
-      const runs: DesignRun[] = [];
-      for (const d of DESIGNS) {
-        if (!current()) return;
-        const t0 = Date.now();
-        try {
-          const r = runMeasured(scenario, d);
-          dmesgKeys(r.report.dmesg);
-          runs.push({ design: d, ...r });
-        } catch (e) {
-          if (e instanceof InputError) runs.push({ design: d, error: e.message });
-          else throw e;
-        }
-        this.timed({ view: 'comparison', ms: Date.now() - t0, what: `run under ${d}` });
-        job.done.push(d);
-        this.panel('comparison')?.post({ type: 'state', state: this.comparisonProgress(name) });
-        await tick();
-      }
+      // every design runs in the scratch simulator, off the extension host's event loop; the view is told after each
+      const r = await this.lab.scratch.request<CompareResult>(
+        { op: 'compare', text, file, name, design, designs: [...DESIGNS] },
+        {
+          onProgress: (_done, _total, d) => {
+            if (!current() || !d) return;
+            job.done.push(d);
+            this.panel('comparison')?.post({ type: 'state', state: this.comparisonProgress(name) });
+          },
+        },
+      );
       if (!current()) return;
-      const t0 = Date.now();
-      state = { kind: 'comparison', view: comparisonView(name, design, runs) };
-      this.timed({ view: 'comparison', ms: Date.now() - t0, what: 'the comparison view' });
+      for (const t of r.value.ms) this.timed({ view: 'comparison', ms: t.ms, what: t.what });
+      state = { kind: 'comparison', view: r.value.view };
     } catch (e) {
       if (!current()) return;
-      if (e instanceof InputError || e instanceof ScenarioErrors) state = { kind: 'comparison', view: null, empty: `${name} does not run: ${e.message}` };
+      if (e instanceof LabError) state = { kind: 'comparison', view: null, empty: `${name} does not run: ${e.message}` };
       else {
         this.log.error(`the design comparison: ${(e as Error).stack ?? String(e)}`);
         state = { kind: 'comparison', view: null, empty: `${name}: internal error while comparing the designs: ${(e as Error).message}` };
@@ -420,8 +411,8 @@ export class LabWebviews implements vscode.Disposable {
       return;
     }
     try {
-      this.lab.open(saved.text, vscode.Uri.parse(saved.source));
-      if (saved.cursor > 0) this.lab.goTo(saved.cursor);
+      await this.lab.open(saved.text, vscode.Uri.parse(saved.source));
+      if (saved.cursor > 0) await this.lab.goTo(saved.cursor);
       this.log.info(`restored the session on ${saved.source} (${saved.cursor} event(s) run) for the reopened views`);
     } catch (e) {
       this.log.warn(`could not restore the session on ${saved.source}: ${(e as Error).message}`);

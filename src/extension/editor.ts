@@ -47,7 +47,11 @@ export class ScenarioDiagnostics implements vscode.Disposable {
   private readonly results = new Map<string, LabError | null>();
 
   /** `sim`: the simulator that loads and runs a document's scenario (not the session's: a scratch one, src/extension/sim/host.ts) */
-  constructor(private readonly sim: SimHost) {
+  constructor(
+    private readonly sim: SimHost,
+    /** an internal error while checking (not the document's fault: no diagnostic; reported here) */
+    private readonly internal: (e: InternalError) => void = () => {},
+  ) {
     this.subs.push(
       this.collection,
       vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)),
@@ -96,7 +100,8 @@ export class ScenarioDiagnostics implements vscode.Disposable {
         await this.sim.request({ op: 'check', text, file, maxEvents: 5000 });
       } catch (e) {
         if (e instanceof InternalError) {
-          // not the document's fault: no diagnostic, the log says what failed
+          // not the document's fault: no diagnostic; reported as an internal error
+          this.internal(e);
           this.collection.delete(doc.uri);
           return [];
         }

@@ -45,7 +45,7 @@ export function activate(context: vscode.ExtensionContext): DaxPoisonLabApi {
   const lab = new Lab(context.extensionUri);
   const kernel = new KernelSource();
   const docs = new LabDocuments(kernel);
-  const diagnostics = new ScenarioDiagnostics(lab.scratch);
+  const diagnostics = new ScenarioDiagnostics(lab.scratch, (e) => lab.reportOnce(e));
   const expectations = vscode.languages.createDiagnosticCollection('dax-poison-lab-expectations');
   const codeLens = new ScenarioCodeLens(lab);
   const devices = new DevicesProvider(lab);

@@ -129,6 +129,7 @@ export class Lab implements vscode.Disposable {
     this.status.command = 'daxPoisonLab.switchDesign';
     this.sim = new SimHost(simWorkerFile(extensionUri), readScenarioFiles, (m) => this.dmesg.error(m));
     this.scratch = new SimHost(simWorkerFile(extensionUri), readScenarioFiles, (m) => this.dmesg.error(m));
+    this.scratch.onCrash = (e) => this.reportInternal(e, 'the session is not affected');
     // the worker died: the session it held is gone; say so and close it cleanly
     this.sim.onCrash = (e) => {
       if (!this.sessionValue) return;
@@ -339,6 +340,11 @@ export class Lab implements vscode.Disposable {
   async save(target: string): Promise<SaveResult> {
     this.need();
     return (await this.run<SaveResult>({ op: 'save', target }, 'running the session to save it…')).value;
+  }
+
+  /** For the tests: the session's simulator fails as a bug would (`throw`: an internal error in a request; `exit`: its worker dies). */
+  async failForTest(how: 'throw' | 'exit'): Promise<void> {
+    await this.run({ op: 'fail', how });
   }
 
   showOwners(q: OwnersQuery | undefined): void {

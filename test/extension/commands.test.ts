@@ -23,7 +23,7 @@ suite('commands', () => {
     assert.ok((await exec('daxPoisonLab.step')).ok);
     assert.equal(a.lab.session!.cursor, 1);
     assert.equal(a.lab.session!.report.signals.length, 2);
-    assert.match(a.lab.statusText, /upstream · media 0B · 0 badblock sectors · 1 poisoned page/);
+    assert.match(a.lab.statusText, /upstream · no bad media · 0 badblock sectors · 1 poisoned page/);
     assert.ok((await exec('daxPoisonLab.stepBack')).ok);
     assert.equal(a.lab.session!.cursor, 0);
     assert.equal(a.lab.session!.report.signals.length, 0);

@@ -176,6 +176,31 @@ export class Lab implements vscode.Disposable {
    * progress notification, cancellable where the run can stop between events.
    */
   private async run<T>(req: SimRequest, title?: string, cancellable = false, progress?: (done: number, total: number) => void): Promise<SimAnswer<T>> {
+    try {
+      const a = await this.progressWhile(title, cancellable, (report) =>
+        this.sim.request<T>(req, {
+          onProgress: (done, total, event) => {
+            progress?.(done, total);
+            report(done, total, event);
+          },
+        }),
+      );
+      this.take(a.snapshot);
+      return a;
+    } catch (e) {
+      const snap = (e as { snapshot?: SessionSnapshot | null }).snapshot;
+      if (snap !== undefined) this.take(snap, true);
+      if (e instanceof InternalError) this.reportOnce(e);
+      throw e;
+    }
+  }
+
+  /**
+   * `f`, with a progress notification when it runs longer than
+   * PROGRESS_AFTER_MS (and a title is given): the events done so far, and
+   * Cancel where the run can stop between events.
+   */
+  private async progressWhile<T>(title: string | undefined, cancellable: boolean, f: (report: (done: number, total: number, event?: string) => void) => Promise<T>): Promise<T> {
     let report: ((done: number, total: number, event?: string) => void) | undefined;
     let settled = false;
     let finish: () => void = () => {};
@@ -183,6 +208,7 @@ export class Lab implements vscode.Disposable {
     const timer = title
       ? setTimeout(() => {
           if (settled) return;
+          this.progressShown++;
           void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `DAX Poison Lab: ${title}`, cancellable }, (p, token) => {
             token.onCancellationRequested(() => this.sim.cancel());
             let last = 0;
@@ -196,25 +222,16 @@ export class Lab implements vscode.Disposable {
         }, PROGRESS_AFTER_MS)
       : undefined;
     try {
-      const a = await this.sim.request<T>(req, {
-        onProgress: (done, total, event) => {
-          progress?.(done, total);
-          report?.(done, total, event);
-        },
-      });
-      this.take(a.snapshot);
-      return a;
-    } catch (e) {
-      const snap = (e as { snapshot?: SessionSnapshot | null }).snapshot;
-      if (snap !== undefined) this.take(snap, true);
-      if (e instanceof InternalError) this.reportOnce(e);
-      throw e;
+      return await f((done, total, event) => report?.(done, total, event));
     } finally {
       settled = true;
       if (timer) clearTimeout(timer);
       finish();
     }
   }
+
+  /** how many progress notifications were shown (for tests) */
+  progressShown = 0;
 
   /** the session's newer snapshot (null: the simulator has no session any more) */
   private take(snap: SessionSnapshot | null | undefined, resync = false): void {
@@ -234,7 +251,7 @@ export class Lab implements vscode.Disposable {
     const file = source.scheme === 'file' ? source.fsPath : source.path || source.toString();
     let a: SimAnswer<unknown>;
     try {
-      a = await this.sim.request({ op: 'open', text, file }, {});
+      a = await this.progressWhile(`opening ${file.replace(/^.*[\\/]/, '')} (building the machine)…`, false, () => this.sim.request({ op: 'open', text, file }));
     } catch (e) {
       if (e instanceof InternalError) this.reportOnce(e);
       throw e;

@@ -92,6 +92,9 @@ suite('at scale', () => {
       phase = 'step';
       const step = await timed('step e1 unbind (the simulator)', () => exec('daxPoisonLab.step'));
       assert.ok(step.v.ok, step.v.error);
+      // the simulator's open and step ran in its worker, long enough to show a progress notification
+      log(`progress notifications shown: ${a.lab.progressShown}`);
+      assert.ok(a.lab.progressShown >= 1, 'a progress notification while the machine was built or the unbind ran');
       const r = a.lab.session!.report;
       log(`report: ${r.spans.length} spans, ${a.lab.session!.dmesgLines} dmesg lines (${r.dmesg.length} folded), ${r.calls.memory_failure} memory_failure calls`);
       assert.ok(r.calls.memory_failure! > PAGES);

@@ -27,7 +27,7 @@ import { eventOutcome, fsState, verdictCounts } from './model/feedback';
 import type { DeviceNode } from './model/devices';
 import type { Prompter, PickItem } from './prompter';
 import { LabDocuments, SCHEME, type KernelSource } from './kernelSource';
-import { fileNameOf, toVsDiagnostic, type ScenarioDiagnostics } from './editor';
+import { fileNameOf, placeDiagnostics, toVsDiagnostic, type ScenarioDiagnostics } from './editor';
 import { positionOf } from '../sim/scenario/load';
 import type { RunDesignResult } from '../protocol/sim';
 import { MAX_INPUT_BYTES, decodeText, tooLargeMessage } from '../sim/scenario/bytes';
@@ -133,7 +133,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
         if (show) {
           const doc = await vscode.workspace.openTextDocument(uri);
           await vscode.window.showTextDocument(doc, { preview: false });
-          ctx.diagnostics.collection.set(doc.uri, e.diagnostics.map((d) => toVsDiagnostic(doc, d)));
+          ctx.diagnostics.collection.set(doc.uri, await placeDiagnostics(ctx.diagnostics.collection, doc, e.diagnostics));
         }
         return refuse(`${uri.path.replace(/^.*\//, '')} does not load, the session is unchanged: ${e.message}`);
       }

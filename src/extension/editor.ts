@@ -12,6 +12,7 @@ import { InternalError } from '../sim/errors';
 import type { SimHost } from './sim/host';
 import type { HoverAnswer } from '../protocol/sim';
 import type { Diagnostic as SimDiagnostic } from '../sim/errors';
+import { positionOf } from '../sim/scenario/load';
 import { eventLines, isScenarioFile, tokenEnd } from './model/scenarioText';
 
 export function isScenarioDocument(doc: vscode.TextDocument): boolean {
@@ -32,6 +33,35 @@ export function toVsDiagnostic(doc: vscode.TextDocument, d: SimDiagnostic, sever
   diag.source = 'dax-poison-lab';
   diag.code = d.field || undefined;
   return diag;
+}
+
+/**
+ * The diagnostics of a scenario document that does not load, where they were
+ * written: a problem of a file the scenario names (a line of an extents file)
+ * is placed at that line of that file, and also at the scenario's field that
+ * names it (saying which line); the others in the scenario. Returns the
+ * scenario's, and publishes the other files' in `collection`.
+ */
+export async function placeDiagnostics(collection: vscode.DiagnosticCollection, doc: vscode.TextDocument, ds: readonly SimDiagnostic[]): Promise<vscode.Diagnostic[]> {
+  const own: vscode.Diagnostic[] = [];
+  const others = new Map<string, SimDiagnostic[]>();
+  const file = fileNameOf(doc);
+  for (const d of ds) {
+    if (d.file && d.file !== file && /^([\\/]|[A-Za-z]:[\\/])/.test(d.file)) {
+      others.set(d.file, [...(others.get(d.file) ?? []), d]);
+      const at = positionOf(doc.getText(), file, d.path);
+      own.push(toVsDiagnostic(doc, { ...d, file, line: at.line, column: at.column, message: `${d.file.replace(/^.*[\\/]/, '')}:${d.line}:${d.column}: ${d.message}` }));
+    } else own.push(toVsDiagnostic(doc, d));
+  }
+  for (const [f, list] of others) {
+    try {
+      const other = await vscode.workspace.openTextDocument(vscode.Uri.file(f));
+      collection.set(other.uri, list.map((d) => toVsDiagnostic(other, d)));
+    } catch {
+      /* the file cannot be opened: the scenario's diagnostic says where */
+    }
+  }
+  return own;
 }
 
 /** Diagnostics for every open scenario document, refreshed as it is edited. */
@@ -114,7 +144,7 @@ export class ScenarioDiagnostics implements vscode.Disposable {
     }
     if (error) {
       const e = error;
-      diags = e.diagnostics.length ? e.diagnostics.map((d) => toVsDiagnostic(doc, d)) : [new vscode.Diagnostic(new vscode.Range(0, 0, 0, 1), e.message, vscode.DiagnosticSeverity.Error)];
+      diags = e.diagnostics.length ? await placeDiagnostics(this.collection, doc, e.diagnostics) : [new vscode.Diagnostic(new vscode.Range(0, 0, 0, 1), e.message, vscode.DiagnosticSeverity.Error)];
     }
     if (doc.version === version && !doc.isClosed) this.collection.set(doc.uri, diags);
     return diags;

@@ -6,6 +6,8 @@
 // progress while the extension host stays responsive.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { api, exec, waitFor } from './helpers';
 
 suite('simulator worker', () => {
@@ -68,5 +70,50 @@ suite('simulator worker', () => {
     a.lab.showOwners({ spa: 0x240000000, len: 1 << 30, title: 'the region' });
     await a.owners.settled;
     assert.ok(a.owners.result, 'owners answered');
+  });
+
+  test('extentsFile: read through the workspace file system beside the scenario; a bad line is placed in the extents file', async function () {
+    this.timeout(120_000);
+    const a = await api();
+    const folder = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    const FREE = 0x10100;
+    const scenario = `version: 1
+name: fragmented through an extents file
+platform:
+  regions: [ { id: region0, spa: 0x240000000, size: 1GiB } ]
+  namespaces: [ { id: namespace0.0, region: region0, mode: fsdax, device: pmem0 } ]
+filesystems: [ { device: pmem0, type: xfs, mount: /mnt/pmem } ]
+files:
+  - path: /mnt/pmem/frag
+    size: 256KiB
+    extentsFile: ./worker-frag.extents
+processes:
+  - { pid: 100, comm: db, mappings: [ { id: m0, file: /mnt/pmem/frag, populate: true } ] }
+events:
+  - { do: unbind, namespace: namespace0.0 }
+`;
+    const file = join(folder, 'worker-extents.poison.yaml');
+    const extents = join(folder, 'worker-frag.extents');
+    writeFileSync(file, scenario);
+    writeFileSync(extents, Array.from({ length: 64 }, (_, i) => `${i} ${FREE + 2 * i} 1`).join('\n') + '\n');
+    const ok = await exec('daxPoisonLab.openScenario', vscode.Uri.file(file));
+    assert.ok(ok.ok, ok.error);
+    assert.equal(a.lab.session!.scenario.files[0]!.extents!.length, 64);
+    assert.ok((await exec('daxPoisonLab.step')).ok);
+
+    writeFileSync(extents, `0 ${FREE} 1\n1 ${FREE + 2} one\n`);
+    const bad = await exec('daxPoisonLab.openScenario', vscode.Uri.file(file));
+    assert.equal(bad.ok, false);
+    assert.match(bad.error ?? '', /worker-frag\.extents:2:\d+: \/files\/0\/extentsFile: line 2: "one" is not a length/);
+    assert.equal(a.lab.session!.cursor, 1, 'the session is unchanged');
+    const inExtents = await waitFor('the diagnostic in the extents file', () => {
+      const ds = a.diagnostics.collection.get(vscode.Uri.file(extents)) ?? [];
+      return ds.length ? ds : undefined;
+    });
+    assert.equal(inExtents[0]!.range.start.line, 1);
+    assert.match(inExtents[0]!.message, /line 2: "one" is not a length/);
+    const inScenario = a.diagnostics.collection.get(vscode.Uri.file(file)) ?? [];
+    assert.ok(inScenario.some((d) => d.range.start.line === 9 && /worker-frag\.extents:2:/.test(d.message)), inScenario.map((d) => `${d.range.start.line}: ${d.message}`).join('\n'));
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 });

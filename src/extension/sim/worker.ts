@@ -17,4 +17,13 @@ const engine = new SimEngine({
   exit: () => process.exit(70),
 });
 
-port.on('message', (req: SimEnvelope) => post(engine.handle(req)));
+port.on('message', (req: SimEnvelope) => {
+  const reply = engine.handle(req);
+  try {
+    post(reply);
+  } catch (e) {
+    // an answer that cannot be sent (a value structured clone refuses) is an internal error of that request, not the worker's end
+    const err = e instanceof Error ? e : new Error(String(e));
+    post({ type: 'reply', id: req.id, ok: false, error: { kind: 'internal', message: `the answer to ${req.op} could not be sent: ${err.message}`, stack: err.stack } });
+  }
+});

@@ -740,6 +740,8 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     const q = isNode(arg) ? arg.target : arg ? { spa: arg.spa, len: arg.len ?? PAGE_SIZE, title: arg.title ?? hex(arg.spa) } : undefined;
     if (!q) return refuse('pick a device, range or page in the Devices view');
     lab.showOwners(q);
+    // the owners come from the simulator: the command is done when the view has them
+    await lab.ownersReady();
     await vscode.commands.executeCommand('daxPoisonLab.owners.focus');
     return { ok: true, message: q.title };
   });

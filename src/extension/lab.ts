@@ -364,6 +364,9 @@ export class Lab implements vscode.Disposable {
     await this.run({ op: 'fail', how });
   }
 
+  /** resolves when the Owners view has the owners of the query shown (the simulator answers them; set by the view) */
+  ownersReady: () => Promise<void> = () => Promise.resolve();
+
   showOwners(q: OwnersQuery | undefined): void {
     this.ownersQuery = q;
     this.changed.fire();

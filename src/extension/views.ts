@@ -93,6 +93,7 @@ export class OwnersProvider implements vscode.TreeDataProvider<OwnersItem> {
 
   constructor(private readonly lab: Lab) {
     lab.onDidChange(() => this.recompute());
+    lab.ownersReady = () => this.settled;
   }
 
   /** the event the mappings are marked for, if it has run */

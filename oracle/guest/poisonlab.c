@@ -527,25 +527,31 @@ static void child_loop(int fd)
 				reply(fd, "ok %d mce", -EFAULT);
 			}
 		} else if (!strcmp(tok[0], "rw") && n >= 7) {
-			/* rw read|write PATH OFF LEN DIRECT FILL */
+			/* rw read|write PATH OFF LEN DIRECT FILL [BUFFER]: BUFFER, when not 0, is an address in one of this child's mappings */
 			int wr = !strcmp(tok[1], "write");
 			int ffd = open(tok[2], (wr ? O_WRONLY : O_RDONLY) | (num(tok[5]) ? O_DIRECT : 0));
 			long long len = num(tok[4]), r;
+			unsigned long long ubuf = n >= 8 ? num(tok[7]) : 0;
 			void *buf;
 			if (ffd < 0) {
 				reply(fd, "ok %d open", -errno);
 				continue;
 			}
-			if (posix_memalign(&buf, 4096, len ? len : 1)) {
-				reply(fd, "ok %d", -ENOMEM);
-				close(ffd);
-				continue;
+			if (ubuf) {
+				buf = (void *)(uintptr_t)ubuf;
+			} else {
+				if (posix_memalign(&buf, 4096, len ? len : 1)) {
+					reply(fd, "ok %d", -ENOMEM);
+					close(ffd);
+					continue;
+				}
+				memset(buf, (int)num(tok[6]), len);
 			}
-			memset(buf, (int)num(tok[6]), len);
 			r = wr ? pwrite(ffd, buf, len, num(tok[3])) : pread(ffd, buf, len, num(tok[3]));
 			if (r < 0)
 				r = -errno;
-			free(buf);
+			if (!ubuf)
+				free(buf);
 			close(ffd);
 			reply(fd, "ok %lld", r);
 		} else if (!strcmp(tok[0], "punch") && n >= 4) {
@@ -1197,8 +1203,10 @@ static void run_plan(FILE *plan)
 				rec("notrun", "event", 's', id, "reason", 's', "an earlier event could not be run", NULL);
 				continue;
 			}
-			if (!strcmp(kind, "media") && n >= 5) {
-				/* media file PATH OFF LEN | media data OFF LEN | media proc SPID ADDR LEN */
+			if ((!strcmp(kind, "media") || !strcmp(kind, "scrub-mce")) && n >= 5) {
+				/* media file PATH OFF LEN | media data OFF LEN | media proc SPID ADDR LEN;
+				   scrub-mce (same operands): the media goes bad and the host raises an
+				   action-optional machine check (a patrol scrub's SRAO) for its first line */
 				long long s = -1, len = 0;
 				if (!strcmp(tok[3], "file") && n >= 7) {
 					long long d = file_phys_off(tok[4], num(tok[5]));
@@ -1220,6 +1228,17 @@ static void run_plan(FILE *plan)
 					bad[nbad].end = s + len;
 					nbad++;
 					rec("media", "event", 's', id, "phys", 'x', (unsigned long long)s, "len", 'i', len, NULL);
+					if (!strcmp(kind, "scrub-mce")) {
+						/* nothing waits in the guest: the decode chain's NFIT notifier adding the
+						   badblock (after uc_decode_notifier, by priority) says the record was handled */
+						unsigned long long target = (unsigned long long)s & ~63ULL;
+						int tries;
+						rec("mce-request", "event", 's', id, "phys", 'x', target, "kind", 's', "ao", NULL);
+						for (tries = 0; tries < 150 && !covered_by_badblocks(target, target + 64); tries++)
+							usleep(200000);
+						usleep(500000);
+						rec("mce-done", "event", 's', id, "reply", 's', tries < 150 ? "badblock" : "no badblock", NULL);
+					}
 				}
 			} else if (!strcmp(kind, "madvise") && n >= 7) {
 				p = proc_by_spid((int)num(tok[3]));
@@ -1250,6 +1269,29 @@ static void run_plan(FILE *plan)
 				write_sys("/sys/kernel/debug/hwpoison/corrupt-pfn", v, &err);
 				ret = -err;
 				rec("corrupt", "event", 's', id, "pfn", 'x', pfn, NULL);
+			} else if (!strcmp(kind, "unpoison-file") && n >= 5) {
+				/* the pfn behind a file offset, wherever the guest placed the file */
+				char v[64];
+				int err;
+				long long d = file_phys_off(tok[3], num(tok[4]));
+				unsigned long long pfn = (data_start + d) >> 12;
+				if (d < 0) {
+					ran = 0;
+					why = "the unpoison-pfn target has no block in the guest";
+				} else {
+					snprintf(v, sizeof v, "0x%llx", pfn);
+					write_sys("/sys/kernel/debug/hwpoison/unpoison-pfn", v, &err);
+					ret = -err;
+					rec("unpoison", "event", 's', id, "pfn", 'x', pfn, NULL);
+				}
+			} else if (!strcmp(kind, "unpoison") && n >= 4) {
+				char v[64];
+				int err;
+				unsigned long long pfn = (unsigned long long)((long long)data_start + num(tok[3])) >> 12;
+				snprintf(v, sizeof v, "0x%llx", pfn);
+				write_sys("/sys/kernel/debug/hwpoison/unpoison-pfn", v, &err);
+				ret = -err;
+				rec("unpoison", "event", 's', id, "pfn", 'x', pfn, NULL);
 			} else if ((!strcmp(kind, "load") || !strcmp(kind, "store")) && n >= 6) {
 				unsigned long long a = num(tok[4]), len = num(tok[5]), where = 0;
 				long long ph;
@@ -1320,8 +1362,27 @@ static void run_plan(FILE *plan)
 						}
 					}
 				}
+				if (ran && n >= 11 && num(tok[10]) && p) {
+					/* a write from a buffer in the child's mappings: a buffer page over bad media is
+					   consumed by the kernel's copy from user space (MCE_IN_KERNEL_COPYIN), unless it is
+					   not present and its bad media is all in badblocks (then the copy's fault fails) */
+					unsigned long long ub = num(tok[10]), a;
+					for (a = ub & ~4095ULL; ran && a < ub + len; a += 4096) {
+						unsigned long long s0 = a > ub ? a : ub, e0 = a + 4096 < ub + len ? a + 4096 : ub + len;
+						long long ph = proc_addr_phys(p, s0);
+						char pm[LINE];
+						int present = ask(p, pm, sizeof pm, "pagemap 0x%llx 4096", a) > 0 && !strncmp(pm, "ok ", 3) && strtoull(pm + 3, NULL, 16) != 0;
+						if (ph >= 0 && overlaps_bad(ph, ph + (e0 - s0), &where) && (present || bad_uncovered(ph, ph + (e0 - s0), &where))) {
+							ran = 0;
+							snprintf(whybuf, sizeof whybuf,
+								 "the copy from the user buffer would consume poison at 0x%llx in the kernel (MCE_IN_KERNEL_COPYIN), which QEMU cannot raise",
+								 where);
+							why = whybuf;
+						}
+					}
+				}
 				if (ran) {
-					if (ask(p, buf, sizeof buf, "rw %s %s %s %s %s %s", tok[4], tok[5], tok[6], tok[7], tok[8], tok[9]) > 0)
+					if (ask(p, buf, sizeof buf, "rw %s %s %s %s %s %s %s", tok[4], tok[5], tok[6], tok[7], tok[8], tok[9], n >= 11 ? tok[10] : "0") > 0)
 						ret = strtoll(buf + 3, NULL, 0);
 					else
 						ran = 0, why = "the process is gone";

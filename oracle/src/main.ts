@@ -17,7 +17,7 @@ import { loadScenario } from '../../src/sim/scenario/load';
 import type { Scenario } from '../../src/sim/scenario/types';
 import { buildPlan } from './plan';
 import { KVER, buildBaseInitramfs, buildGuestProgram, buildRunInitrd, ensureHostTools, paths } from './setup';
-import { boot } from './qemu';
+import { boot, mceMisc } from './qemu';
 import { buildReport, type OracleMeta, type OracleReport } from './report';
 import { scenarioHash } from './hash';
 
@@ -87,7 +87,7 @@ export async function runOracle(file: string, command: string): Promise<OracleRu
   for (;;) {
     attempt++;
     log(`${rel}: booting ${KVER} under QEMU TCG${plan.needsMce ? ' (one CPU, machine checks through the monitor)' : ''}`);
-    const b = await boot({ vmlinuz: p.vmlinuz, initrd, runDir, needsMce: plan.needsMce, timeoutSec: 600, log });
+    const b = await boot({ vmlinuz: p.vmlinuz, initrd, runDir, needsMce: plan.needsMce, mceMisc: mceMisc(s.platform.regions[0]!.errorGranularity), timeoutSec: 600, log });
     fs.writeFileSync(path.join(runDir, 'records.json'), JSON.stringify(b.records, null, 1));
     log(`${rel}: guest finished in ${b.seconds.toFixed(1)} s${b.timedOut ? ' (timed out)' : ''}${b.panicked ? ' (kernel panic)' : ''}`);
     const ended = b.records.some((r) => r.t === 'end');

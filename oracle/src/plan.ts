@@ -149,6 +149,7 @@ export function buildPlan(s: Scenario): Plan {
 
   // --- the machine
   if (s.kernel.design !== 'upstream') return refuse(`kernel.design is ${s.kernel.design}: the real 6.12 kernel has the upstream design only`);
+  if (s.kernel.hwErrorScrub) return refuse("kernel.hwErrorScrub: a machine check would start ACPI address range scrub, which QEMU's NVDIMM does not implement");
   if (s.platform.regions.length !== 1) return refuse(`the guest has one NVDIMM region; the scenario has ${s.platform.regions.length}`);
   const region = s.platform.regions[0]!;
   if (region.size !== GUEST_REGION_SIZE) return refuse(`the guest's region is 1 GiB; the scenario's is ${region.size} bytes`);
@@ -352,12 +353,25 @@ function eventLine(s: Scenario, e: EventSpec, plan: Plan): string | { notRun: st
       if ('notRun' in t) return t;
       return `media ${t.spec} ${len}`;
     }
+    case 'patrol-scrub': {
+      if (e.severity === 'deferred')
+        return { notRun: "a deferred (UCNA) error is found by machine_check_poll from CMCI or the poll timer; QEMU's mce command raises a machine check for every uncorrected status and has no CMCI" };
+      if (s.kernel.reporting === 'firmware-first') return { notRun: "under firmware-first reporting the scrub error arrives through APEI GHES, which QEMU's x86 machine does not have" };
+      plan.needsMce = true;
+      const len = e.length ?? s.platform.regions[0]!.errorGranularity;
+      if (len > s.platform.regions[0]!.errorGranularity) return { notRun: 'the guest raises one machine check per patrol-scrub event (one error granule)' };
+      const t = targetSpec(e.target, plan, s);
+      if ('notRun' in t) return t;
+      return `scrub-mce ${t.spec} ${len}`;
+    }
     case 'madvise-hwpoison':
     case 'madvise-soft-offline':
       return `madvise ${e.process} ${hex(e.addr)} ${e.length} ${e.do === 'madvise-hwpoison' ? 100 : 101}`;
-    case 'corrupt-pfn': {
+    case 'corrupt-pfn':
+    case 'unpoison-pfn': {
       const inFile = placedFileAt(plan, e.pfn * PAGE - plan.scenarioDataStart);
-      return inFile ? `corrupt-file ${tok(inFile.path)} ${inFile.offset}` : `corrupt ${e.pfn * PAGE - plan.scenarioDataStart}`;
+      const verb = e.do === 'corrupt-pfn' ? 'corrupt' : 'unpoison';
+      return inFile ? `${verb}-file ${tok(inFile.path)} ${inFile.offset}` : `${verb} ${e.pfn * PAGE - plan.scenarioDataStart}`;
     }
     case 'load':
     case 'store':
@@ -367,7 +381,7 @@ function eventLine(s: Scenario, e: EventSpec, plan: Plan): string | { notRun: st
       if (e.device !== undefined) return { notRun: 'reads and writes of the block device are not run in the guest yet' };
       const f = s.files.find((x) => x.path === e.file);
       const fill = f ? f.fill : 0;
-      return `rw ${e.process} ${e.do} ${tok(e.file!)} ${e.offset} ${e.length} ${e.direct ? 1 : 0} ${fill}`;
+      return `rw ${e.process} ${e.do} ${tok(e.file!)} ${e.offset} ${e.length} ${e.direct ? 1 : 0} ${fill} ${e.buffer === undefined ? 0 : hex(e.buffer)}`;
     }
     case 'punch-hole':
       return `punch ${e.process} ${tok(e.file)} ${e.offset} ${e.length}`;
@@ -390,6 +404,7 @@ function eventLine(s: Scenario, e: EventSpec, plan: Plan): string | { notRun: st
         if (e.kernel.reporting && e.kernel.reporting !== s.kernel.reporting) return { notRun: 'changing the reporting mode mid-run is not possible in the guest' };
         if (e.kernel.earlyKill !== undefined) parts.push(`sysctl /proc/sys/vm/memory_failure_early_kill ${e.kernel.earlyKill ? 1 : 0}`);
         if (e.kernel.recovery !== undefined) parts.push(`sysctl /proc/sys/vm/memory_failure_recovery ${e.kernel.recovery ? 1 : 0}`);
+        if (e.kernel.hwErrorScrub !== undefined) return { notRun: "hw_error_scrub starts ACPI address range scrub after a machine check, which QEMU's NVDIMM does not implement" };
         if (e.kernel.panicOnOops !== undefined) parts.push(`sysctl /proc/sys/kernel/panic_on_oops ${e.kernel.panicOnOops ? 1 : 0}`);
       }
       if (parts.length > 1) return { notRun: 'set with more than one knob at once is not split in the guest yet' };

@@ -13,6 +13,14 @@ export const NVDIMM_BACKEND_SIZE = 1073741824 + 131072;
 export const MCE_STATUS = '0xbd80000000000134';
 export const MCE_MCG_STATUS = '0x7';
 export const MCE_MISC = '0x86';
+/** an action-optional patrol-scrub error (SRAO): VAL|UC|EN|MISCV|ADDRV|S, no AR, MCACOD 0xC0 (memory scrubbing); MCG_STATUS MCIP|RIPV */
+export const MCE_STATUS_SRAO = '0xbd000000000000c0';
+export const MCE_MCG_STATUS_SRAO = '0x5';
+
+/** MCi_MISC for an error granule: physical address mode (2 << 6) and MCI_MISC_ADDR_LSB = log2(granule) */
+export function mceMisc(granule: number): string {
+  return `0x${(0x80 | Math.round(Math.log2(granule))).toString(16)}`;
+}
 
 export interface GuestRecord {
   t: string;
@@ -34,6 +42,8 @@ export interface BootOptions {
   initrd: string;
   runDir: string;
   needsMce: boolean;
+  /** MCi_MISC of every injected machine check (default MCE_MISC: LSB 6) */
+  mceMisc?: string;
   timeoutSec: number;
   log: (s: string) => void;
 }
@@ -86,9 +96,10 @@ export async function boot(o: BootOptions): Promise<BootResult> {
       res();
     }),
   );
-  const injectMce = async (phys: string): Promise<void> => {
-    const cmd = `mce 0 1 ${MCE_STATUS} ${MCE_MCG_STATUS} ${phys} ${MCE_MISC}\n`;
-    o.log(`  machine check at ${phys} through the QEMU monitor`);
+  const injectMce = async (phys: string, kind?: string): Promise<void> => {
+    const [status, mcg] = kind === 'ao' ? [MCE_STATUS_SRAO, MCE_MCG_STATUS_SRAO] : [MCE_STATUS, MCE_MCG_STATUS];
+    const cmd = `mce 0 1 ${status} ${mcg} ${phys} ${o.mceMisc ?? MCE_MISC}\n`;
+    o.log(`  ${kind === 'ao' ? 'action-optional ' : ''}machine check at ${phys} through the QEMU monitor`);
     await new Promise<void>((res) => {
       const s = net.createConnection(mon);
       s.on('error', (e) => {
@@ -137,7 +148,7 @@ export async function boot(o: BootOptions): Promise<BootResult> {
       records.push(r);
       if (r.t === 'event' || r.t === 'notrun') o.log(`  ${r.event}: ${r.t === 'event' ? `ret ${r.ret}${r.errno ? ` (${r.errno})` : ''}` : `not run: ${r.reason}`}`);
       if (r.t === 'note' && r.key === 'setup-failed') o.log(`  setup failed: ${r.text}`);
-      if (r.t === 'mce-request') await injectMce(String(r.phys));
+      if (r.t === 'mce-request') await injectMce(String(r.phys), r.kind === undefined ? undefined : String(r.kind));
     }
   };
   const deadline = t0 + o.timeoutSec * 1000;

@@ -13,10 +13,11 @@ import { hex, PAGE_SIZE, SECTOR_SIZE, alignDown, alignUp } from './units';
 import { arsInjectClear, arsInjectSet, acpiNfitArsRescan, type NdRegion } from './platform/acpi-nfit';
 import { userAccess } from './mm/fault';
 import { madviseInjectError } from './mm/madvise';
-import { hwpoisonInject } from './mm/hwpoison-inject';
+import { hwpoisonInject, hwpoisonUnpoison } from './mm/hwpoison-inject';
 import { ghesMemoryError } from './acpi/ghes';
 import { blockDevRw, fileRw, punchHole } from './fs/read_write';
 import { pmemReleaseDisk } from './nvdimm/pmem';
+import { machineCheckScrub, mceTaskWorkRun } from './arch/mce';
 import { errnoName } from './errno';
 import type { EventResult } from './report';
 import type { Inode, Task, Vma } from './mm/types';
@@ -218,8 +219,16 @@ export function runEvent(m: Machine, e: EventSpec): EventResult {
         if (e.file !== undefined) {
           const f = m.lookup(e.file);
           if (!f) throw new InputError(`${e.path}/file`, 'file', e.file, `${e.id}: no file ${describeValue(e.file)}`);
-          return result(fileRw(k, f.sb, f.inode, e.offset, e.length, e.do === 'write', e.direct));
+          if (e.buffer === undefined) return result(fileRw(k, f.sb, f.inode, e.offset, e.length, e.do === 'write', e.direct));
+          // extension: a write from a buffer in one of the caller's mappings
+          if (!f.sb.dax) throw new InputError(`${e.path}/buffer`, 'buffer', hex(e.buffer), `${e.id}: a buffer is modelled for writes to a DAX file only; ${e.file} is on ${f.sb.mount} mounted without DAX`);
+          if (e.length > 0) vmaAt(m, e, t, e.buffer, e.length, 'buffer');
+          const rc = fileRw(k, f.sb, f.inode, e.offset, e.length, true, e.direct, { task: t, addr: e.buffer });
+          // on the way back to user space the task work a machine check queued runs
+          mceTaskWorkRun(k, t);
+          return result(rc);
         }
+        if (e.buffer !== undefined) throw new InputError(`${e.path}/buffer`, 'buffer', hex(e.buffer), `${e.id}: a buffer is modelled for writes to a DAX file only, not for a device`);
         const name = (e.device ?? '').replace(/^\/dev\//, '');
         // a device-dax character device has no read/write file operations
         if (m.devdax(name)) return result(-EINVAL);
@@ -253,10 +262,25 @@ export function runEvent(m: Machine, e: EventSpec): EventResult {
       vmaAt(m, e, t, e.addr, len);
       return result(madviseInjectError(k, t, e.do === 'madvise-hwpoison' ? 'MADV_HWPOISON' : 'MADV_SOFT_OFFLINE', e.addr, len));
     }
-    case 'corrupt-pfn': {
+    case 'corrupt-pfn':
+    case 'unpoison-pfn': {
       if (!k.platform.regionOf(e.pfn * PAGE_SIZE))
         throw new InputError(`${e.path}/pfn`, 'pfn', hex(e.pfn), `${e.id}: pfn ${hex(e.pfn)} (SPA ${hex(e.pfn * PAGE_SIZE)}) is in no region`);
-      return result(hwpoisonInject(k, e.pfn));
+      return result(e.do === 'corrupt-pfn' ? hwpoisonInject(k, e.pfn) : hwpoisonUnpoison(k, e.pfn));
+    }
+    case 'patrol-scrub': {
+      const spa = resolveTarget(m, e, e.target);
+      const region = k.platform.regionOf(spa)!;
+      const len = e.length ?? region.spec.errorGranularity;
+      if (!region.contains(spa, len)) throw new InputError(`${e.path}/length`, 'length', len, `${e.id}: [${hex(spa)}, ${hex(spa + len)}) runs past the end of ${region.id}`);
+      if (region.cxl) throw new InputError(e.path, 'do', e.do, `${e.id}: the patrol scrub of a CXL region is reported by the memory device (cxl-inject-poison), not modelled as a machine check`);
+      const [start, end] = k.platform.markMediaBad(region, spa, len);
+      // one record per bad granule, in address order
+      for (let g = start; g < end; g += region.spec.errorGranularity) {
+        if (k.cfg.reporting === 'firmware-first') ghesMemoryError(k, g, false, null);
+        else machineCheckScrub(k, g, e.severity === 'deferred' ? 'MCE_DEFERRED_SEVERITY' : 'MCE_AO_SEVERITY');
+      }
+      return { ret: 0 };
     }
     case 'ghes': {
       const spa = resolveTarget(m, e, e.target);

@@ -17,6 +17,7 @@ import { InputError } from './errors';
 import { MODELLED_DESIGNS } from './designs';
 import type { CostModel } from './trace';
 import { eventVerdicts } from './verdicts';
+import { khungtaskd } from './hung-task';
 import type { DevDax } from './dax/device';
 
 export interface RunOptions {
@@ -67,6 +68,8 @@ export class Session {
     if (e.do === 'set' && e.kernel?.design) checkDesign(e.kernel.design, `${e.path}/kernel/design`);
     const m = this.machine;
     const tr = m.k.tr;
+    // the time up to the event passes: khungtaskd's wake-ups in it belong to no event
+    if (e.at > tr.now) khungtaskd(m.k, tr.now, e.at);
     const before = { now: tr.now, spans: tr.spans.length, event: m.k.event };
     m.k.event = e.id;
     tr.event = e.id;

@@ -85,7 +85,9 @@ test('the tree setup unpacks the pinned release', () => {
   // the script takes both from the list, so it cannot name another release
   assert.match(sh, /symbol-list\.json"\)\.version/);
   assert.match(sh, /symbol-list\.json"\)\.debianVersion/);
-  assert.match(sh, /linux-source-6\.12=\$debver/);
+  assert.match(sh, /releases\.json"\)\["6\.1"\]\.version/);
+  assert.match(sh, /releases\.json"\)\["6\.1"\]\.debianVersion/);
+  assert.match(sh, /pkg="linux-source-\$series=\$debver"/);
   const hard = [...sh.matchAll(/\b\d+\.\d+\.\d+\b/g)].map((m) => m[0]);
   assert.deepEqual(hard, [], 'no release hard-coded in scripts/setup-kernel-tree.sh');
 });

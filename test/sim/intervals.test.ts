@@ -63,3 +63,28 @@ test('badblocks: check reports the first bad sector and its run; show splits at 
   bb.clear(44, 2);
   assert.deepEqual(bb.show().slice(0, 2), [[42, 2], [46, 4]]);
 });
+
+test('badblocks: the table holds MAX_BADBLOCKS (512) entries, filled in address order; a range that adds nothing fails', () => {
+  const bb = new BadBlocks();
+  // 511 separate one-sector entries
+  for (let i = 0; i < 511; i++) assert.equal(bb.set(i * 10, 1), true);
+  assert.equal(bb.full, false);
+  // the 512th entry fits, and a run longer than BB_MAX_LEN is cut where the table is full
+  assert.equal(bb.set(100000, 2000), true);
+  assert.equal(bb.full, true);
+  assert.deepEqual(bb.show().slice(-1), [[100000, 512]]);
+  assert.deepEqual(bb.check(100512, 8), { rc: 0 });
+  // a separate range finds no room: nothing added
+  assert.equal(bb.set(200000, 8), false);
+  assert.deepEqual(bb.check(200000, 8), { rc: 0 });
+  // a range overlapping a recorded one merges (badblocks_set succeeds), its new part dropped
+  assert.equal(bb.set(100500, 100), true);
+  assert.deepEqual(bb.check(100512, 8), { rc: 0 });
+  // an entry with room left still takes the sectors right after it
+  const bb2 = new BadBlocks();
+  for (let i = 0; i < 511; i++) bb2.set(i * 10, 1);
+  bb2.set(100000, 100);
+  assert.equal(bb2.set(100100, 1000), true);
+  assert.deepEqual(bb2.show().slice(-1), [[100000, 512]]);
+  assert.equal(bb2.set(5105, 2), false);
+});

@@ -461,6 +461,82 @@ const EXPECTED: Record<string, string[]> = {
   "xfs-metadata-shutdown page-mapping": [],
   "xfs-metadata-shutdown corrupted-range": [],
   "xfs-metadata-shutdown pagemap-failure": [],
+  "badblocks-table-full upstream": [],
+  "badblocks-table-full page-mapping": [],
+  "badblocks-table-full corrupted-range": [],
+  "badblocks-table-full pagemap-failure": [],
+  "mce-hw-error-scrub upstream": [
+    "e3 7900/m0 /mnt/pmem/f[0x1000,0x2000) AR kill_proc",
+  ],
+  "mce-hw-error-scrub page-mapping": [
+    "e3 7900/m0 /mnt/pmem/f[0x1000,0x2000) AR kill_proc",
+  ],
+  "mce-hw-error-scrub corrupted-range": [
+    "e3 7900/m0 /mnt/pmem/f[0x1000,0x2000) AR kill_proc",
+  ],
+  "mce-hw-error-scrub pagemap-failure": [
+    "e3 7900/m0 /mnt/pmem/f[0x1000,0x2000) AR kill_proc",
+  ],
+  "mce-unusable-address-kill-me-now upstream": [],
+  "mce-unusable-address-kill-me-now page-mapping": [],
+  "mce-unusable-address-kill-me-now corrupted-range": [],
+  "mce-unusable-address-kill-me-now pagemap-failure": [],
+  "patrol-scrub-action-optional upstream": [
+    "e1 7600/m0 /mnt/pmem/f[0x2000,0x3000) AO kill_proc",
+    "e1 7601/m0 /mnt/pmem/f[0x2000,0x3000) unmapped only task_early_kill",
+    "e2 7601/m0 /mnt/pmem/f[0x2000,0x3000) AR do_sigbus",
+    "e3 7600/m0 /mnt/pmem/f[0x5000,0x6000) AO kill_proc",
+    "e3 7601/m0 /mnt/pmem/f[0x5000,0x6000) unmapped only task_early_kill",
+  ],
+  "patrol-scrub-action-optional page-mapping": [
+    "e1 7600/m0 /mnt/pmem/f[0x2000,0x3000) AO kill_proc",
+    "e1 7601/m0 /mnt/pmem/f[0x2000,0x3000) unmapped only task_early_kill",
+    "e2 7601/m0 /mnt/pmem/f[0x2000,0x3000) AR do_sigbus",
+    "e3 7600/m0 /mnt/pmem/f[0x5000,0x6000) AO kill_proc",
+    "e3 7601/m0 /mnt/pmem/f[0x5000,0x6000) unmapped only task_early_kill",
+  ],
+  "patrol-scrub-action-optional corrupted-range": [
+    "e1 7600/m0 /mnt/pmem/f[0x2000,0x3000) AO kill_proc",
+    "e1 7601/m0 /mnt/pmem/f[0x2000,0x3000) unmapped only task_early_kill",
+    "e2 7601/m0 /mnt/pmem/f[0x2000,0x3000) AR do_sigbus",
+    "e3 7600/m0 /mnt/pmem/f[0x5000,0x6000) AO kill_proc",
+    "e3 7601/m0 /mnt/pmem/f[0x5000,0x6000) unmapped only task_early_kill",
+  ],
+  "patrol-scrub-action-optional pagemap-failure": [
+    "e1 7600/m0 /mnt/pmem/f[0x2000,0x3000) AO kill_proc",
+    "e1 7601/m0 /mnt/pmem/f[0x2000,0x3000) unmapped only task_early_kill",
+    "e2 7601/m0 /mnt/pmem/f[0x2000,0x3000) AR do_sigbus",
+    "e3 7600/m0 /mnt/pmem/f[0x5000,0x6000) AO kill_proc",
+    "e3 7601/m0 /mnt/pmem/f[0x5000,0x6000) unmapped only task_early_kill",
+  ],
+  "unpoison-soft-offline-zone-device upstream": [
+    "e1 7800/m0 /mnt/pmem/f[0x0,0x1000) none task_early_kill",
+  ],
+  "unpoison-soft-offline-zone-device page-mapping": [
+    "e1 7800/m0 /mnt/pmem/f[0x0,0x1000) none task_early_kill",
+  ],
+  "unpoison-soft-offline-zone-device corrupted-range": [
+    "e1 7800/m0 /mnt/pmem/f[0x0,0x1000) none task_early_kill",
+  ],
+  "unpoison-soft-offline-zone-device pagemap-failure": [
+    "e1 7800/m0 /mnt/pmem/f[0x0,0x1000) none task_early_kill",
+  ],
+  "write-from-poisoned-buffer upstream": [
+    "e2 7500/m0 /mnt/pmem/src[0x1000,0x2000) AR kill_proc",
+    "e6 7500/m0 /mnt/pmem/src[0x2000,0x3000) AR kill_proc",
+  ],
+  "write-from-poisoned-buffer page-mapping": [
+    "e2 7500/m0 /mnt/pmem/src[0x1000,0x2000) AR kill_proc",
+    "e6 7500/m0 /mnt/pmem/src[0x2000,0x3000) AR kill_proc",
+  ],
+  "write-from-poisoned-buffer corrupted-range": [
+    "e2 7500/m0 /mnt/pmem/src[0x1000,0x2000) AR kill_proc",
+    "e6 7500/m0 /mnt/pmem/src[0x2000,0x3000) AR kill_proc",
+  ],
+  "write-from-poisoned-buffer pagemap-failure": [
+    "e2 7500/m0 /mnt/pmem/src[0x1000,0x2000) AR kill_proc",
+    "e6 7500/m0 /mnt/pmem/src[0x2000,0x3000) AR kill_proc",
+  ],
 };
 
 const files = readdirSync(DIR).filter((f) => /\.poison\.(ya?ml|json)$/.test(f)).sort();

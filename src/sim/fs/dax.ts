@@ -12,6 +12,7 @@ import { unmapMappingPages, zapFileRange } from '../mm/memory-failure';
 import type { AddressSpace, Inode, Vma } from '../mm/types';
 import type { Iomap, SuperBlock } from './vfs';
 import { machineCheckKernelCopy } from '../arch/mce';
+import { copyUserFlushcache, type UserBuf } from '../arch/usercopy';
 
 export type VmFault = 'VM_FAULT_NOPAGE' | 'VM_FAULT_HWPOISON' | 'VM_FAULT_SIGBUS' | 'VM_FAULT_FALLBACK' | 'VM_FAULT_OOM';
 
@@ -316,7 +317,7 @@ function copyMcToKernel(k: Kernel, spa: number, len: number): number {
  * kernel copy, which comes up short. Returns bytes done, or the error when
  * nothing was done.
  */
-export function daxIomapRw(k: Kernel, sb: SuperBlock, inode: Inode, pos: number, len: number, write: boolean): number {
+export function daxIomapRw(k: Kernel, sb: SuperBlock, inode: Inode, pos: number, len: number, write: boolean, buf?: UserBuf): number {
   return k.tr.call('fsdax', 'dax_iomap_rw', { inode: inode.ino, pos: hex(pos), len, rw: write ? 'WRITE' : 'READ' }, () => {
     if (!len) return 0;
     let done = 0;
@@ -330,7 +331,8 @@ export function daxIomapRw(k: Kernel, sb: SuperBlock, inode: Inode, pos: number,
         break;
       }
       const segEnd = Math.min(end, iomap.offset + iomap.length);
-      const r = daxIomapIter(k, sb, inode, iomap, cur, segEnd - cur, write);
+      const src = buf && { ...buf, addr: buf.addr + (cur - pos) };
+      const r = daxIomapIter(k, sb, inode, iomap, cur, segEnd - cur, write, src);
       if (write) sb.iomapWriteEnd(k, inode, iomap, Math.max(0, r));
       if (r <= 0) {
         ret = r;
@@ -338,14 +340,21 @@ export function daxIomapRw(k: Kernel, sb: SuperBlock, inode: Inode, pos: number,
       }
       done += r;
       cur += r;
-      if (r < segEnd - (cur - r)) break;
+      // a short copy is not the end: iomap_iter advances by what was
+      // processed and asks again from there, and only a pass that copies
+      // nothing (-EFAULT) ends the loop. A write from a user buffer does
+      // exactly that (the second pass meets the same bad load again). A
+      // short read stops here: its second pass would take a second machine
+      // check or find the new badblock, as the decode work has run or not,
+      // and the byte count is the same either way.
+      if (r < segEnd - (cur - r) && !buf) break;
       if (!write && cur >= inode.size) break;
     }
     return done ? done : ret;
   });
 }
 
-function daxIomapIter(k: Kernel, sb: SuperBlock, inode: Inode, iomap: Iomap, pos: number, length: number, write: boolean): number {
+function daxIomapIter(k: Kernel, sb: SuperBlock, inode: Inode, iomap: Iomap, pos: number, length: number, write: boolean, buf?: UserBuf): number {
   return k.tr.call('fsdax', 'dax_iomap_iter', { pos: hex(pos), length, type: iomap.type, shared: iomap.shared, addr: hex(iomap.addr) }, () => {
     let end = pos + length;
     if (!write) {
@@ -382,6 +391,7 @@ function daxIomapIter(k: Kernel, sb: SuperBlock, inode: Inode, iomap: Iomap, pos
       if (mapLen > end - cur) mapLen = end - cur;
       let xfer: number;
       if (recovery) xfer = daxRecoveryWrite(k, sb.daxDev!, pgoff, offset, mapLen);
+      else if (write && buf) xfer = daxCopyFromIter(k, sb, pgoff, { ...buf, addr: buf.addr + (cur - pos) }, offset, mapLen);
       else if (write) xfer = mapLen; // dax_copy_from_iter: non-temporal stores do not consume poison
       else xfer = daxCopyToIter(k, da.pfn * PAGE_SIZE + offset, cur, mapLen);
       cur += xfer;
@@ -392,6 +402,16 @@ function daxIomapIter(k: Kernel, sb: SuperBlock, inode: Inode, iomap: Iomap, pos
     }
     return done ? done : ret;
   });
+}
+
+/**
+ * dax_copy_from_iter with DAXDEV_NOCACHE: _copy_from_iter_flushcache from
+ * the caller's buffer. Stores into pmem do not consume poison; the loads
+ * from the buffer can (a buffer that maps poisoned memory), or can fault (a
+ * buffer page the fault handler refuses): the copy is short.
+ */
+function daxCopyFromIter(k: Kernel, sb: SuperBlock, pgoff: number, src: UserBuf, offset: number, len: number): number {
+  return k.tr.call('dax', 'dax_copy_from_iter', { pgoff: hex(pgoff), src: hex(src.addr), len, dax: sb.daxDev?.name ?? '' }, () => copyUserFlushcache(k, src, src.addr, offset, len));
 }
 
 /**

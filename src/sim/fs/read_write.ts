@@ -10,15 +10,16 @@ import type { Inode } from '../mm/types';
 import type { BlockDev, SuperBlock } from './vfs';
 import { daxIomapRw, daxDeleteMappingRange, daxMem2blkErr } from './dax';
 import { daxDirectAccess } from '../dax/super';
+import type { UserBuf } from '../arch/usercopy';
 
-/** pread/pwrite on a file */
-export function fileRw(k: Kernel, sb: SuperBlock, inode: Inode, pos: number, len: number, write: boolean, direct: boolean): number {
+/** pread/pwrite on a file; buf: the caller's buffer when the scenario names one (a DAX write) */
+export function fileRw(k: Kernel, sb: SuperBlock, inode: Inode, pos: number, len: number, write: boolean, direct: boolean, buf?: UserBuf): number {
   const sym = write ? 'ksys_pwrite64' : 'ksys_pread64';
   return k.tr.call('syscall', sym, { file: inode.path, pos: hex(pos), count: len, direct }, () => {
     const fsSym = `${sb.spec.type}_file_${write ? 'write' : 'read'}_iter`;
     const rc = k.tr.call('fs', fsSym, { ino: inode.ino, pos: hex(pos), count: len }, () => {
       if (sb.isShutdown()) return -EIO;
-      if (sb.dax) return daxIomapRw(k, sb, inode, pos, len, write);
+      if (sb.dax) return daxIomapRw(k, sb, inode, pos, len, write, buf);
       if (direct && (pos % SECTOR_SIZE || len % SECTOR_SIZE)) return -EINVAL;
       return blockBackedRw(k, sb, inode, pos, len, write, direct);
     });

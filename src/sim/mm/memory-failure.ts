@@ -829,6 +829,15 @@ export function softOfflinePage(k: Kernel, pfn: number, flags: number): number {
 }
 
 
+/**
+ * unpoison_memory(pfn): only online pages can be unpoisoned
+ * (pfn_to_online_page), and ZONE_DEVICE pages never are: -EIO before
+ * anything is looked at, PageHWPoison stays set.
+ */
+export function unpoisonMemory(k: Kernel, pfn: number): number {
+  return k.tr.call('mm', 'unpoison_memory', { pfn: hex(pfn) }, () => -EIO);
+}
+
 /** dmesg lines a summarised per-pfn run writes out in full before it abbreviates */
 const RUN_LINES = 8;
 

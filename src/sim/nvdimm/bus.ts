@@ -26,20 +26,29 @@ export function badrangeForget(k: Kernel, spa: number, len: number): void {
  * __add_badblock_range: a byte range relative to the table's start becomes
  * whole sectors, the start rounded down and the end up.
  */
-export function addBadblockRange(bb: BadBlocks, offset: number, len: number): void {
+export function addBadblockRange(bb: BadBlocks, offset: number, len: number, failed?: (sector: number) => void): void {
   const startSector = Math.floor(offset / SECTOR_SIZE);
   const endSector = Math.ceil((offset + len) / SECTOR_SIZE);
-  bb.set(startSector, endSector - startSector);
+  // set_badblock: a full table is not an error ("the hardware will still throw an exception")
+  if (!bb.set(startSector, endSector - startSector) && failed) failed(startSector);
 }
+
+/** set_badblock's dev_info_once: one line per boot, whichever table fails first */
+const setBadblockFailed = new WeakSet<Kernel>();
 
 /**
  * nvdimm_badblocks_populate(nd_region, bb, range): every badrange entry that
  * meets [range.start, range.end] (SPA, inclusive end) is added to bb, in
  * sectors from range.start.
  */
-export function nvdimmBadblocksPopulate(k: Kernel, region: NdRegion, bb: BadBlocks, rangeStart: number, rangeEnd: number, who: string): void {
+export function nvdimmBadblocksPopulate(k: Kernel, region: NdRegion, bb: BadBlocks, rangeStart: number, rangeEnd: number, who: string, dev = `nd_region ${region.id}`): void {
   k.tr.call('nvdimm', 'nvdimm_badblocks_populate', { region: region.id, bb: who, start: hex(rangeStart), end: hex(rangeEnd) }, () => {
-    for (const [s, e] of k.platform.badrange.query(rangeStart, rangeEnd + 1)) addBadblockRange(bb, s - rangeStart, e - s);
+    const failed = (sector: number): void => {
+      if (setBadblockFailed.has(k)) return;
+      setBadblockFailed.add(k);
+      k.log(`${dev}: set_badblock: failed for sector ${sector.toString(16)}`);
+    };
+    for (const [s, e] of k.platform.badrange.query(rangeStart, rangeEnd + 1)) addBadblockRange(bb, s - rangeStart, e - s, failed);
   });
 }
 

@@ -276,7 +276,9 @@ export const pmemDaxOps: DaxOperations = {
 
 /** the namespace's badblocks from the bus badrange list, over its data area (bb_range) */
 function populateBadblocks(k: Kernel, pmem: PmemDevice): void {
-  nvdimmBadblocksPopulate(k, pmem.region, pmem.bb, pmem.dataStart, pmem.physAddr + pmem.spec.size - 1, pmem.name);
+  // the device pmem_attach_disk set the table up on (devm_init_badblocks): the pfn device in fsdax mode
+  const dev = pmem.spec.mode === 'fsdax' ? pmem.spec.id.replace(/^namespace/, 'pfn') : pmem.spec.id;
+  nvdimmBadblocksPopulate(k, pmem.region, pmem.bb, pmem.dataStart, pmem.physAddr + pmem.spec.size - 1, pmem.name, `nd_pmem ${dev}`);
 }
 
 /** nd_pmem_notify(dev, NVDIMM_REVALIDATE_POISON) → pmem_revalidate_poison */

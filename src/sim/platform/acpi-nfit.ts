@@ -127,16 +127,23 @@ export function arsInjectClear(k: Kernel, spa: number, len: number): number {
  * an uncorrectable memory error inside a persistent-memory SPA range adds
  * one error granule (1 << MCI_MISC_ADDR_LSB) to the bus badrange list and
  * revalidates the region's poison, which is how a consumed poison reaches
- * badblocks. It never calls memory_failure().
+ * badblocks. With hw_error_scrub on it also starts a scrub of every region.
+ * It never calls memory_failure(). An address that is not usable
+ * (mce_usable_address(): a granule coarser than a page) is ignored.
  */
-export function nfitHandleMce(k: Kernel, mceAddr: number): void {
+export function nfitHandleMce(k: Kernel, mceAddr: number, usable = true): void {
   const region = k.platform.regionOf(mceAddr);
-  k.tr.call('acpi', 'nfit_handle_mce', { addr: hex(mceAddr) }, () => {
+  k.tr.call('acpi', 'nfit_handle_mce', usable ? { addr: hex(mceAddr) } : { addr: hex(mceAddr), usable }, () => {
+    if (!usable) return 'NOTIFY_DONE';
     // no NFIT SPA range covers a CXL region: the notifier ignores it
     if (!region || region.cxl) return 'NOTIFY_DONE';
     const align = region.spec.errorGranularity;
     nvdimmBusAddBadrange(k, alignDown(mceAddr, align), align);
     nvdimmRegionNotify(k, region, 'NVDIMM_REVALIDATE_POISON');
+    // hw_error_scrub = 1 (HW_ERROR_SCRUB_ON): rescan every SPA range of the
+    // bus (acpi_nfit_ars_rescan(acpi_desc, ARS_REQ_SHORT), its -EBUSY
+    // ignored); the lab's ARS reports every bad media range either way
+    if (k.cfg.hwErrorScrub) acpiNfitArsRescan(k);
     return 'NOTIFY_OK';
   });
 }

@@ -335,6 +335,8 @@ export class Normalizer extends PlatformLayout {
         return { do: kind, target: this.target(raw, path, state), length: this.positiveSize(raw.length, `${path}/length`) };
       case 'ghes':
         return { do: kind, target: this.target(raw, path, state), sync: raw.sync ?? false };
+      case 'patrol-scrub':
+        return { do: kind, target: this.target(raw, path, state), length: this.positiveSize(raw.length, `${path}/length`), severity: raw.severity ?? 'action-optional' };
       case 'inject-error':
         return { do: kind, ...this.namespaceBlocks(raw, path), notify: raw.notify ?? true };
       case 'uninject-error':
@@ -354,12 +356,13 @@ export class Normalizer extends PlatformLayout {
         return { do: kind, ...this.access(raw, path, state, PAGE_SIZE) };
       case 'read':
       case 'write':
-        return { do: kind, ...this.io(raw, path, state), direct: raw.direct ?? false };
+        return { do: kind, ...this.io(raw, path, state), direct: raw.direct ?? false, ...(raw.buffer === undefined ? {} : { buffer: this.size(raw.buffer, `${path}/buffer`) }) };
       case 'punch-hole': {
         const { process, file, offset, length } = this.io(raw, path, state);
         return { do: kind, process, file: file!, offset, length };
       }
       case 'corrupt-pfn':
+      case 'unpoison-pfn':
         return { do: kind, pfn: this.size(raw.pfn!, `${path}/pfn`) };
       case 'mmap':
         return this.mmapEvent(raw, path, state);
@@ -478,7 +481,7 @@ export class Normalizer extends PlatformLayout {
   }
 
   protected setEvent(raw: RawEvent, path: string, state: EventState): EventBody {
-    const kernel = compact<Partial<KernelConfig>>({ design: raw.design, earlyKill: raw.earlyKill, recovery: raw.recovery, reporting: raw.reporting, panicOnOops: raw.panicOnOops });
+    const kernel = compact<Partial<KernelConfig>>({ design: raw.design, earlyKill: raw.earlyKill, recovery: raw.recovery, reporting: raw.reporting, panicOnOops: raw.panicOnOops, hwErrorScrub: raw.hwErrorScrub });
     const process = raw.process === undefined ? undefined : this.requireProcess(raw.process, `${path}/process`, state);
     return compact({ do: 'set' as const, kernel: Object.keys(kernel).length ? kernel : undefined, process, mceKill: raw.mceKill });
   }

@@ -145,13 +145,16 @@ export interface RawEvent extends RawMapping {
   count?: Num;
   notify?: boolean;
   direct?: boolean;
+  buffer?: Num;
   pfn?: Num;
   sync?: boolean;
+  severity?: 'action-optional' | 'deferred';
   design?: Design;
   earlyKill?: boolean;
   recovery?: boolean;
   reporting?: KernelConfig['reporting'];
   panicOnOops?: boolean;
+  hwErrorScrub?: boolean;
   mceKill?: 'default' | 'early' | 'late';
   memdev?: string;
   dpa?: Num;

@@ -30,6 +30,13 @@ export interface KernelConfig {
    */
   panicOnOops?: boolean;
   /**
+   * extension: the NFIT bus's hw_error_scrub attribute
+   * (/sys/bus/nd/devices/ndbusN/nfit/hw_error_scrub): true
+   * (HW_ERROR_SCRUB_ON) makes a machine check on persistent memory start an
+   * address range scrub. Absent means 0, the default.
+   */
+  hwErrorScrub?: boolean;
+  /**
    * the kernel release modelled (issue 15, src/sim/version.ts); absent
    * means 6.12, so that recorded scenarios keep their hashes
    */
@@ -191,11 +198,15 @@ export type EventSpec = EventBase &
         offset: number;
         length: number;
         direct: boolean;
+        /** extension: the caller's buffer, an address in one of its mappings (write to a DAX file only) */
+        buffer?: number;
       }
     | { do: 'punch-hole'; process: number; file: string; offset: number; length: number }
     | { do: 'madvise-hwpoison' | 'madvise-soft-offline'; process: number; addr: number; length: number }
-    | { do: 'corrupt-pfn'; pfn: number }
+    | { do: 'corrupt-pfn' | 'unpoison-pfn'; pfn: number }
     | { do: 'ghes'; target: Target; sync: boolean }
+    // extension: a patrol scrub finds an uncorrected error nobody consumed
+    | { do: 'patrol-scrub'; target: Target; length?: number; severity: 'action-optional' | 'deferred' }
     | { do: 'unbind'; namespace: string }
     | { do: 'mmap'; process: number; mapping: MappingSpec }
     | { do: 'munmap'; process: number; mapping: string }

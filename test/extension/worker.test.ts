@@ -104,7 +104,7 @@ events:
     writeFileSync(extents, `0 ${FREE} 1\n1 ${FREE + 2} one\n`);
     const bad = await exec('daxPoisonLab.openScenario', vscode.Uri.file(file));
     assert.equal(bad.ok, false);
-    assert.match(bad.error ?? '', /worker-frag\.extents:2:\d+: \/files\/0\/extentsFile: line 2: "one" is not a length/);
+    assert.match(bad.error ?? '', /worker-frag\.extents:2:\d+: \/files\/0\/extentsFile: .*line 2: "one" is not a length/);
     assert.equal(a.lab.session!.cursor, 1, 'the session is unchanged');
     const inExtents = await waitFor('the diagnostic in the extents file', () => {
       const ds = a.diagnostics.collection.get(vscode.Uri.file(extents)) ?? [];

@@ -57,6 +57,7 @@ export const QUERIES: Record<QueryName, Query> = {
   boundNamespaces: (m) => m.namespaces.filter((n) => n.bound).map((n) => ({ id: n.id, detail: `${n.spec.mode} ${n.spec.device} on ${n.region.id}` })),
   fileSize: (m, _s, path) => m.lookup(path)?.inode.size,
   deviceSize: (m, _s, dev) => m.bdev(String(dev))?.size,
+  // NOT YET SENDABLE: the result holds machine objects (the place's devices, the entries' mappings), which structured clone refuses; the Owners view shows that error
   ownersOf: (m, _s, q) => ownersOf(m, q),
   hover: (m, s, text, offset) => hoverOn(m, text, offset, `the lab session, after ${s.cursor} of ${s.events.length} events`),
 };

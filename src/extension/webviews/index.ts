@@ -322,7 +322,7 @@ export class LabWebviews implements vscode.Disposable {
         },
       );
       if (!current()) return;
-      for (const t of r.value.ms) this.timed({ view: 'comparison', ms: t.ms, what: t.what });
+      for (const t of r.value.ms) this.timed({ view: 'comparison', ms: t.ms, what: `${t.what} (in the worker)` });
       state = { kind: 'comparison', view: r.value.view };
     } catch (e) {
       if (!current()) return;

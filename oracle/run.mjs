@@ -11,8 +11,9 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 const compare = argv[0] === 'diff' || argv[0] === 'table';
-const entry = compare ? 'oracle/src/diff-main.ts' : 'oracle/src/main.ts';
-const outfile = path.join(root, '.cache', 'oracle', 'build', compare ? 'diff.cjs' : 'harness.cjs');
+const capture = argv[0] === 'capture-machine';
+const entry = compare ? 'oracle/src/diff-main.ts' : capture ? 'oracle/src/capture-machine.ts' : 'oracle/src/main.ts';
+const outfile = path.join(root, '.cache', 'oracle', 'build', compare ? 'diff.cjs' : capture ? 'capture.cjs' : 'harness.cjs');
 await esbuild.build({
   absWorkingDir: root,
   entryPoints: [entry],
@@ -27,5 +28,5 @@ await esbuild.build({
 process.env.ORACLE_ROOT = root;
 const require = createRequire(import.meta.url);
 const mod = require(outfile);
-const code = await mod.main(compare ? argv.slice(1) : argv, argv[0]);
+const code = await mod.main(compare || capture ? argv.slice(1) : argv, argv[0]);
 process.exit(code);

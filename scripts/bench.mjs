@@ -2,10 +2,16 @@
 // `node scripts/bench.mjs <section>...` runs only the sections named:
 // scale (bench/run.ts), used (bench/used.ts), extents (bench/extents.ts),
 // many-mappers (bench/many-mappers-run.ts), timeline (bench/timeline.mjs).
+// `--load` (used only): the used machine's load and routing, no unbind.
 import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
 const SECTIONS = ['scale', 'used', 'extents', 'many-mappers', 'timeline'];
-const only = process.argv.slice(2);
+const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));
+for (const f of flags) if (f !== '--load') {
+  console.error(`unknown bench option ${JSON.stringify(f)} (options: --load)`);
+  process.exit(2);
+}
 for (const s of only) if (!SECTIONS.includes(s)) {
   console.error(`unknown bench section ${JSON.stringify(s)} (sections: ${SECTIONS.join(', ')})`);
   process.exit(2);
@@ -28,7 +34,7 @@ if (want('scale')) {
 if (want('used')) {
   section();
   await bundle('bench/used.ts', 'out/bench/used.js');
-  status ||= node('out/bench/used.js');
+  status ||= node('out/bench/used.js', ...flags);
 }
 // loading large extent lists, each case in its own process so its memory is its own
 if (want('extents')) {

@@ -544,6 +544,7 @@ async function main(argv) {
   if (cmd === 'web-smoke') return webSmoke();
   if (cmd === 'webviews') return webviewsBrowser();
   if (cmd === 'sidebar') return webviewsBrowser('sidebar.mjs');
+  if (cmd === 'whatif') return webviewsBrowser('whatif.mjs');
   if (cmd === 'start') return start(opts);
   console.error('usage: node scripts/code-server.mjs start [--smoke] [--port N] | test [--grep PATTERN] | install | build-tests');
   return 2;

@@ -2,6 +2,9 @@
 # Installs what the kernel oracle needs, from Debian's packages only, and
 # extracts Debian's 6.12.117 kernel image into .cache/oracle/kernel (never
 # installed on the host). Idempotent: does nothing when everything is there.
+#   scripts/oracle-setup.sh 6.1   extracts Debian's 6.1 image instead (the one
+#   src/kernel/releases.json pins: linux-image-6.1.0-57-amd64-unsigned) into
+#   .cache/oracle/kernel-6.1
 #   QEMU, busybox, ndctl, xfsprogs, e2fsprogs, kmod, cpio, gcc + libc6-dev
 #   (the static guest program), xz-utils (the modules are .ko.xz), dmsetup
 #   (device-mapper tables in the guest).
@@ -11,6 +14,15 @@ cd "$(dirname "$0")/.."
 KVER=6.12.117+deb12-amd64
 PKG=linux-image-${KVER}-unsigned
 CACHE=.cache/oracle
+KDIR=kernel
+case "${1:-6.12}" in
+  6.12) ;;
+  6.1)
+    KVER=$(node -e 'process.stdout.write(require("./src/kernel/releases.json")["6.1"].kver)')
+    PKG=$(node -e 'process.stdout.write(require("./src/kernel/releases.json")["6.1"].imagePackage)')
+    KDIR=kernel-6.1 ;;
+  *) echo "oracle-setup: unknown kernel version $1 (6.1 or 6.12)" >&2; exit 2 ;;
+esac
 need=()
 for pair in qemu-system-x86_64:qemu-system-x86 busybox:busybox-static ndctl:ndctl mkfs.xfs:xfsprogs \
             mke2fs:e2fsprogs depmod:kmod cpio:cpio gcc:gcc xz:xz-utils dmsetup:dmsetup; do
@@ -28,7 +40,7 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 mkdir -p "$CACHE"
-if [ ! -f "$CACHE/kernel/boot/vmlinuz-$KVER" ]; then
+if [ ! -f "$CACHE/$KDIR/boot/vmlinuz-$KVER" ]; then
   deb=$(ls "$CACHE"/${PKG}_*.deb 2>/dev/null | head -1 || true)
   if [ -z "$deb" ]; then
     [ $updated = 1 ] || apt-get update -qq
@@ -36,9 +48,9 @@ if [ ! -f "$CACHE/kernel/boot/vmlinuz-$KVER" ]; then
     (cd "$CACHE" && apt-get download "$PKG" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2 || true)
     deb=$(ls "$CACHE"/${PKG}_*.deb | head -1)
   fi
-  rm -rf "$CACHE/kernel.tmp"
-  dpkg -x "$deb" "$CACHE/kernel.tmp"
-  depmod -b "$CACHE/kernel.tmp" "$KVER"
-  rm -rf "$CACHE/kernel"; mv "$CACHE/kernel.tmp" "$CACHE/kernel"
+  rm -rf "$CACHE/$KDIR.tmp"
+  dpkg -x "$deb" "$CACHE/$KDIR.tmp"
+  depmod -b "$CACHE/$KDIR.tmp" "$KVER"
+  rm -rf "$CACHE/$KDIR"; mv "$CACHE/$KDIR.tmp" "$CACHE/$KDIR"
 fi
-echo "oracle-setup: ok ($CACHE/kernel/boot/vmlinuz-$KVER)" >&2
+echo "oracle-setup: ok ($CACHE/$KDIR/boot/vmlinuz-$KVER)" >&2

@@ -913,8 +913,18 @@ static void collect(const char *event)
 		struct proc *p = &procs[i];
 		int n;
 		if (p->alive || p->gpid > 0) {
-			int st;
+			int st, tries;
 			pid_t w = waitpid(p->gpid, &st, WNOHANG);
+			/*
+			 * a child that no longer answers may still be exiting (an oops
+			 * killed it inside a system call: make_task_dead tears its mm
+			 * down first); give it up to 2 s to be reaped, so its death is
+			 * recorded with the event that killed it
+			 */
+			for (tries = 0; w == 0 && !p->alive && tries < 200; tries++) {
+				usleep(10000);
+				w = waitpid(p->gpid, &st, WNOHANG);
+			}
 			if (w == p->gpid) {
 				p->alive = 0;
 				rec("death", "event", 's', event, "pid", 'i', (long long)p->spid, "signaled", 'b',

@@ -44,6 +44,7 @@ export const COMPARED_CALLS = [
   'xfs_dax_failure_fn',
   'mf_dax_kill_procs',
   'dax_lock_folio',
+  'dax_lock_page',
   'dax_lock_mapping_entry',
   'unmap_and_kill',
   'kill_procs',

@@ -8,6 +8,8 @@
 //   node oracle/run.mjs diff <scenario>...     simulator vs the recorded kernel report
 //   node oracle/run.mjs diff --live <scenario> simulator vs a fresh kernel run
 //   node oracle/run.mjs table                  the README's fidelity table
+//   --kernel 6.1                               any of the above on Debian's 6.1 image
+//                                              (recordings in oracle/recorded-6.1/)
 
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -16,13 +18,13 @@ import * as path from 'node:path';
 import { loadScenario } from '../../src/sim/scenario/load';
 import type { Scenario } from '../../src/sim/scenario/types';
 import { buildPlan } from './plan';
-import { KVER, buildBaseInitramfs, buildGuestProgram, buildRunInitrd, ensureHostTools, paths } from './setup';
+import { buildBaseInitramfs, buildGuestProgram, buildRunInitrd, ensureHostTools, oracleKernel, paths, type OracleKernel } from './setup';
+import { KERNEL_VERSIONS, kernelVersion, type KernelVersion } from '../../src/sim/version';
 import { boot, mceMisc } from './qemu';
 import { buildReport, type OracleMeta, type OracleReport } from './report';
 import { scenarioHash } from './hash';
 
 const ROOT = process.env.ORACLE_ROOT ?? path.resolve(__dirname, '..', '..', '..');
-const RECORDED = path.join(ROOT, 'oracle', 'recorded');
 const BUILTIN_DIRS = [path.join(ROOT, 'scenarios'), path.join(ROOT, 'oracle', 'scenarios')];
 
 const log = (s: string) => process.stderr.write(s + '\n');
@@ -32,6 +34,51 @@ export function builtinScenarios(): string[] {
   for (const d of BUILTIN_DIRS)
     if (fs.existsSync(d)) for (const f of fs.readdirSync(d).sort()) if (/\.poison\.(ya?ml|json)$/.test(f)) out.push(path.join(d, f));
   return out;
+}
+
+/** where the recordings of a kernel version live */
+export function recordedDir(k: OracleKernel): string {
+  return path.join(ROOT, 'oracle', k.recorded);
+}
+
+/**
+ * `--kernel 6.1` / `--kernel=6.1` (absent: the scenario's own kernel.version,
+ * else 6.12); throws on another value. Returns the version and the arguments
+ * without the option.
+ */
+export function kernelOption(argv: string[]): { version: KernelVersion | null; rest: string[] } {
+  const rest: string[] = [];
+  let version: KernelVersion | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    let v: string | undefined;
+    if (a === '--kernel') v = argv[++i];
+    else if (a.startsWith('--kernel=')) v = a.slice('--kernel='.length);
+    else {
+      rest.push(a);
+      continue;
+    }
+    if (!v || !(KERNEL_VERSIONS as readonly string[]).includes(v)) throw new Error(`--kernel ${v ?? ''}: expected one of ${KERNEL_VERSIONS.join(', ')}`);
+    version = v as KernelVersion;
+  }
+  return { version, rest };
+}
+
+/**
+ * The version a scenario runs under: `--kernel` when given, else its own
+ * kernel.version. A scenario written for one version (kernel.version in the
+ * file) is not run under another: null, with the reason.
+ */
+export function versionFor(s: Scenario, asked: KernelVersion | null): { version: KernelVersion; skip: string | null } {
+  const own = s.kernel.version;
+  if (asked && own && own !== asked) return { version: asked, skip: `the scenario is written for ${own} (kernel.version)` };
+  return { version: asked ?? kernelVersion(s.kernel), skip: null };
+}
+
+/** the scenario as the simulator runs it under a version (kernel.version set) */
+export function underVersion(s: Scenario, v: KernelVersion): Scenario {
+  if (kernelVersion(s.kernel) === v) return s;
+  return { ...s, kernel: { ...s.kernel, version: v } };
 }
 
 export function stemOf(file: string): string {
@@ -50,11 +97,13 @@ export interface OracleRun {
 }
 
 /** Run one scenario on the real kernel. */
-export async function runOracle(file: string, command: string): Promise<OracleRun> {
+export async function runOracle(file: string, command: string, kernel: OracleKernel = oracleKernel()): Promise<OracleRun> {
   const text = fs.readFileSync(file, 'utf8');
   const rel = path.relative(ROOT, path.resolve(file));
   const s: Scenario = loadScenario(text, rel);
-  const plan = buildPlan(s);
+  const KVER = kernel.kver;
+  // the plan under the version booted (its refusals name it)
+  const plan = buildPlan(underVersion(s, kernel.version));
   const base: OracleMeta = {
     scenario: rel,
     scenarioSha256: createHash('sha256').update(text).digest('hex'),
@@ -75,11 +124,11 @@ export async function runOracle(file: string, command: string): Promise<OracleRu
     log(`${rel}: not run: ${plan.refused}`);
     return { refused: plan.refused, meta: { ...base, refused: plan.refused, eventsNotRun: s.events.map((e) => ({ id: e.id, do: e.do, reason: plan.refused! })) } };
   }
-  const p = paths(ROOT);
+  const p = paths(ROOT, kernel);
   ensureHostTools(p, log);
   const h = buildGuestProgram(p, log);
   buildBaseInitramfs(p, h, log);
-  const runDir = path.join(p.cache, 'runs', stemOf(file));
+  const runDir = path.join(p.cache, `runs${kernel.suffix}`, stemOf(file));
   fs.mkdirSync(runDir, { recursive: true });
   const initrd = buildRunInitrd(p, runDir, plan.setupSh, plan.planTxt);
   const qemuVersion = execFileSync('qemu-system-x86_64', ['--version'], { encoding: 'utf8' }).split('\n')[0]!;
@@ -110,7 +159,8 @@ export async function runOracle(file: string, command: string): Promise<OracleRu
   }
 }
 
-function writeRecording(file: string, r: OracleRun): void {
+function writeRecording(file: string, r: OracleRun, kernel: OracleKernel): void {
+  const RECORDED = recordedDir(kernel);
   fs.mkdirSync(RECORDED, { recursive: true });
   const stem = stemOf(file);
   const rp = path.join(RECORDED, `${stem}.report.json`);
@@ -120,7 +170,8 @@ function writeRecording(file: string, r: OracleRun): void {
   log(`recorded ${path.relative(ROOT, path.join(RECORDED, stem))}.{report,meta}.json`);
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv0: string[]): Promise<number> {
+  const { version: asked, rest: argv } = kernelOption(argv0);
   const args = argv.filter((a) => !a.startsWith('--'));
   const flags = new Set(argv.filter((a) => a.startsWith('--')));
   if (args[0] === 'diff' || args[0] === 'table') {
@@ -130,13 +181,20 @@ export async function main(argv: string[]): Promise<number> {
   const files = args.length ? args : builtinScenarios();
   let failed = 0;
   for (const f of files) {
-    const command = `npm run oracle -- ${path.relative(ROOT, path.resolve(f))}`;
+    const relf = path.relative(ROOT, path.resolve(f));
     try {
-      const r = await runOracle(f, command);
+      const { version, skip } = versionFor(loadScenario(fs.readFileSync(f, 'utf8'), relf), asked);
+      if (skip) {
+        log(`${relf}: not run under ${version}: ${skip}`);
+        continue;
+      }
+      const kernel = oracleKernel(version);
+      const command = `npm run oracle -- ${version === '6.12' ? '' : `--kernel ${version} `}${relf}`;
+      const r = await runOracle(f, command, kernel);
       if (flags.has('--json') || !isBuiltin(f)) {
         process.stdout.write(JSON.stringify(r.report ?? { refused: r.refused }, null, 2) + '\n');
       }
-      if (isBuiltin(f) && !flags.has('--no-record')) writeRecording(f, r);
+      if (isBuiltin(f) && !flags.has('--no-record')) writeRecording(f, r, kernel);
       if (r.meta.warnings.length) for (const w of r.meta.warnings) log(`  warning: ${w}`);
       const bad = (r.report?.expectations ?? []).filter((x) => !x.ok);
       for (const x of bad) log(`  the kernel does not meet the scenario's expectation at ${x.where}: ${x.detail}`);

@@ -5,6 +5,7 @@
 // with the reason; everything after it is not run either, because the
 // machine's state would no longer be the scenario's.
 
+import { kernelVersion } from '../../src/sim/version';
 import type { EventSpec, MappingSpec, ProcessSpec, Scenario, Target } from '../../src/sim/scenario/types';
 import { xfsMkfsGeometry } from '../../src/sim/fs/xfs/xfs_mkfs';
 
@@ -28,6 +29,8 @@ export const TRACED_FUNCTIONS = [
   'xfs_dax_failure_fn',
   'mf_dax_kill_procs',
   'dax_lock_folio',
+  // 6.1's name of dax_lock_folio (fs/dax.c; renamed in 6.8)
+  'dax_lock_page',
   'dax_lock_mapping_entry',
   'collect_procs',
   'unmap_and_kill',
@@ -148,7 +151,7 @@ export function buildPlan(s: Scenario): Plan {
   };
 
   // --- the machine
-  if (s.kernel.design !== 'upstream') return refuse(`kernel.design is ${s.kernel.design}: the real 6.12 kernel has the upstream design only`);
+  if (s.kernel.design !== 'upstream') return refuse(`kernel.design is ${s.kernel.design}: the real ${kernelVersion(s.kernel)} kernel has the upstream design only`);
   if (s.kernel.hwErrorScrub) return refuse("kernel.hwErrorScrub: a machine check would start ACPI address range scrub, which QEMU's NVDIMM does not implement");
   if (s.platform.regions.length !== 1) return refuse(`the guest has one NVDIMM region; the scenario has ${s.platform.regions.length}`);
   const region = s.platform.regions[0]!;

@@ -8,14 +8,39 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { KernelVersion } from '../../src/sim/version';
+import releases from '../../src/kernel/releases.json';
 
 export const KVER = '6.12.117+deb12-amd64';
+
+/**
+ * The real kernel a run boots (issue 15): Debian's 6.12.117 image (the
+ * default) or the 6.1 image src/kernel/releases.json pins. Each has its own
+ * extracted tree, base initramfs, run folders and recordings.
+ */
+export interface OracleKernel {
+  version: KernelVersion;
+  /** uname -r of the image */
+  kver: string;
+  /** the extracted image under .cache/oracle (scripts/oracle-setup.sh [version]) */
+  dir: string;
+  /** the recordings, under oracle/ */
+  recorded: string;
+  /** suffix of the per-version build products and run folders ('' for 6.12) */
+  suffix: string;
+}
+
+export function oracleKernel(v: KernelVersion = '6.12'): OracleKernel {
+  if (v === '6.12') return { version: v, kver: KVER, dir: 'kernel', recorded: 'recorded', suffix: '' };
+  return { version: v, kver: releases[v].kver, dir: `kernel-${v}`, recorded: `recorded-${v}`, suffix: `-${v}` };
+}
 // dm_mod (CONFIG_BLK_DEV_DM=m) carries dm-linear and dm-stripe; loading it changes nothing until a table is made
 export const MODULES = ['libnvdimm', 'nd_pmem', 'nd_btt', 'nfit', 'dax_pmem', 'device_dax', 'xfs', 'ext4', 'hwpoison_inject', 'nd_e820', 'dm_mod'];
 const TOOLS = ['/usr/bin/ndctl', '/usr/sbin/mkfs.xfs', '/usr/sbin/mke2fs', '/usr/sbin/xfs_io', '/usr/sbin/xfs_db', '/sbin/dmsetup'];
 
 export interface Paths {
   root: string;
+  kernel: OracleKernel;
   cache: string;
   kernelDir: string;
   vmlinuz: string;
@@ -23,16 +48,17 @@ export interface Paths {
   baseCpio: string;
 }
 
-export function paths(root: string): Paths {
+export function paths(root: string, kernel: OracleKernel = oracleKernel()): Paths {
   const cache = path.join(root, '.cache', 'oracle');
-  const kernelDir = path.join(cache, 'kernel');
+  const kernelDir = path.join(cache, kernel.dir);
   return {
     root,
+    kernel,
     cache,
     kernelDir,
-    vmlinuz: path.join(kernelDir, 'boot', `vmlinuz-${KVER}`),
+    vmlinuz: path.join(kernelDir, 'boot', `vmlinuz-${kernel.kver}`),
     poisonlab: path.join(cache, 'build', 'poisonlab'),
-    baseCpio: path.join(cache, 'build', 'base.cpio'),
+    baseCpio: path.join(cache, 'build', `base${kernel.suffix}.cpio`),
   };
 }
 
@@ -46,7 +72,7 @@ function sh(cmd: string, args: string[], opts: { cwd?: string; input?: Buffer | 
 /** install packages and extract the kernel if anything is missing */
 export function ensureHostTools(p: Paths, log: (s: string) => void): void {
   log('checking host packages and the kernel image (scripts/oracle-setup.sh)');
-  execFileSync('bash', [path.join(p.root, 'scripts', 'oracle-setup.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync('bash', [path.join(p.root, 'scripts', 'oracle-setup.sh'), p.kernel.version], { stdio: ['ignore', 'inherit', 'inherit'] });
 }
 
 function hashOf(parts: (string | Buffer)[]): string {
@@ -72,7 +98,7 @@ export function buildGuestProgram(p: Paths, log: (s: string) => void): string {
 function moduleOrder(p: Paths): string[] {
   const order: string[] = [];
   for (const m of MODULES) {
-    const out = sh('modprobe', ['-C', '/dev/null', '-d', p.kernelDir, '-S', KVER, '--show-depends', m]);
+    const out = sh('modprobe', ['-C', '/dev/null', '-d', p.kernelDir, '-S', p.kernel.kver, '--show-depends', m]);
     for (const line of out.split('\n')) {
       const mm = /^insmod (\S+)/.exec(line.trim());
       if (mm && !order.includes(mm[1]!)) order.push(mm[1]!);
@@ -81,7 +107,7 @@ function moduleOrder(p: Paths): string[] {
   return order;
 }
 
-function libsOf(bin: string): string[] {
+export function libsOf(bin: string): string[] {
   const out = sh('ldd', [bin]);
   const libs: string[] = [];
   for (const line of out.split('\n')) {
@@ -91,7 +117,7 @@ function libsOf(bin: string): string[] {
   return libs;
 }
 
-function copyInto(root: string, file: string): void {
+export function copyInto(root: string, file: string): void {
   const dest = path.join(root, file);
   fs.mkdirSync(path.dirname(dest), { recursive: true });
   fs.copyFileSync(fs.realpathSync(file), dest);
@@ -101,11 +127,11 @@ function copyInto(root: string, file: string): void {
 /** the base initramfs (uncompressed newc cpio: decompression is slow under TCG) */
 export function buildBaseInitramfs(p: Paths, progHash: string, log: (s: string) => void): void {
   const init = fs.readFileSync(path.join(p.root, 'oracle', 'guest', 'init.sh'));
-  const h = hashOf([init, progHash, KVER, MODULES.join(","), TOOLS.join(","), "v2"]);
+  const h = hashOf([init, progHash, p.kernel.kver, MODULES.join(","), TOOLS.join(","), "v2"]);
   const stamp = p.baseCpio + '.hash';
   if (fs.existsSync(p.baseCpio) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === h) return;
   log('building the guest initramfs');
-  const root = path.join(p.cache, 'build', 'rootfs');
+  const root = path.join(p.cache, 'build', `rootfs${p.kernel.suffix}`);
   fs.rmSync(root, { recursive: true, force: true });
   for (const d of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'etc', 'proc', 'sys', 'dev', 'run', 'tmp', 'mnt', 'plan', 'lib64', 'lib/modules'])
     fs.mkdirSync(path.join(root, d), { recursive: true });
@@ -129,7 +155,7 @@ export function buildBaseInitramfs(p: Paths, progHash: string, log: (s: string) 
   const order = moduleOrder(p);
   const rel: string[] = [];
   for (const abs of order) {
-    const r = path.relative(path.join(p.kernelDir, 'lib', 'modules', KVER), abs).replace(/\.xz$/, '');
+    const r = path.relative(path.join(p.kernelDir, 'lib', 'modules', p.kernel.kver), abs).replace(/\.xz$/, '');
     const dest = path.join(root, 'lib', 'modules', r);
     fs.mkdirSync(path.dirname(dest), { recursive: true });
     const data = abs.endsWith('.xz') ? execFileSync('xz', ['-dc', abs], { maxBuffer: 64 * 1024 * 1024 }) : fs.readFileSync(abs);

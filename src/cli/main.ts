@@ -19,6 +19,7 @@ import { runScenario } from '../sim/run';
 import { MAX_INPUT_BYTES as MAX_BYTES, decodeText, tooLargeMessage } from '../sim/scenario/bytes';
 import { runMeasured, parseCostTable, DEFAULT_COST_TABLE, type CostTable, type DesignMetrics } from '../sim/compare';
 import { COMPARE_WIDTH, renderCheck, renderCompare, writeRouting, type CheckEntry, type CompareRun, type RenderOptions } from '../sim/render';
+import { importCommand } from './import';
 
 export interface CliIO {
   stdout(s: string): void;
@@ -66,6 +67,10 @@ Commands:
   check <scenario>... [--design <name>]
       Run each scenario and check its expectations. Prints every failure with
       what was expected and what happened.
+  import <dir> [-o <scenario.poison.yaml>]
+      Read a folder that scripts/collect-machine.sh wrote on a real machine
+      and write a scenario of it (default <dir>.poison.yaml); print where
+      each part came from, the approximations and what was missing.
   compare <scenario> [--wide] [--costs <file.json>] [--json]
       Run a scenario under every design and print them side by side: events'
       results, signals, each event's verdicts (an owner's mapper per row),
@@ -440,6 +445,8 @@ export function terminalSafe(s: string): string {
 
 export function main(argv: string[], rawIo: CliIO, deps: CliDeps = defaultDeps): number {
   const io: CliIO = { ...rawIo, stdout: (s) => rawIo.stdout(terminalSafe(s)), stderr: (s) => rawIo.stderr(terminalSafe(s)) };
+  // import <dir>: a collected machine into a scenario (src/cli/import.ts)
+  if (argv[0] === 'import' && !argv.includes('--help') && !argv.includes('-h')) return importCommand(argv.slice(1), io);
   let opts: Options | 'help';
   try {
     opts = parseArgs(argv);

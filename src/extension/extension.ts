@@ -10,6 +10,7 @@ import { DevicesProvider, EventsProvider, OwnersProvider, type EventsItem } from
 import { KernelSource, LabDocuments, SCHEME } from './kernelSource';
 import { AddressHover, ScenarioCodeLens, ScenarioDiagnostics } from './editor';
 import { registerCommands, DEFAULT_SCENARIO } from './commands';
+import { registerImportCommands } from './importMachine';
 import { ScriptedPrompter, VsCodePrompter, type Prompter } from './prompter';
 import type { DeviceNode } from './model/devices';
 import { LabWebviews } from './webviews';
@@ -83,6 +84,7 @@ export function activate(context: vscode.ExtensionContext): DaxPoisonLabApi {
     vscode.languages.registerCodeLensProvider(SCENARIO_SELECTOR, codeLens),
     vscode.languages.registerHoverProvider(SCENARIO_SELECTOR, new AddressHover(lab)),
     ...registerCommands({ extensionUri: context.extensionUri, lab, kernel, docs, diagnostics, expectations, prompter: () => prompter, messages }),
+    ...registerImportCommands(lab, docs, messages),
   );
   const webviews = new LabWebviews(context, lab, kernel, events, eventsView);
   context.subscriptions.push(webviews, ...registerWebviewCommands(webviews, lab, messages));

@@ -2,6 +2,7 @@
 // Each differs from upstream at a few decision points, and those points ask
 // here: which path a poisoned device page takes, and what unbind does.
 
+import { sinceVersion } from './version';
 import { MF, type Kernel } from './kernel';
 import type { Design } from './scenario/types';
 import { daxHolderNotifyFailure, killDax, type DaxDevice } from './dax/super';
@@ -21,7 +22,9 @@ export const MODELLED_DESIGNS: readonly Design[] = ['upstream', 'page-mapping', 
 export function unbindPreRemove(k: Kernel): (dax: DaxDevice) => void {
   switch (k.cfg.design) {
     case 'upstream':
-      return (dax) => void daxHolderNotifyFailure(k, dax, 0, U64_MAX, MF.MEM_PRE_REMOVE);
+      // kill_dax: MF_MEM_PRE_REMOVE came in 6.7; 6.1 notifies the holder of a
+      // failure of the whole device with mf_flags 0, as if every byte went bad
+      return (dax) => void daxHolderNotifyFailure(k, dax, 0, U64_MAX, sinceVersion(k.cfg, '6.7') ? MF.MEM_PRE_REMOVE : 0);
     default:
       // these designs tell a holder nothing when its device goes away
       return (dax) => k.why.note({ kind: 'unheld-removal', dax: dax.name, held: true, span: k.why.span });

@@ -20,6 +20,31 @@ export interface RangeMapOps<V> {
   split?(value: V, delta: number): V;
   /** equality of two values describing the same unit */
   eq?(a: V, b: V): boolean;
+  /**
+   * The delta by which `b` continues `a` (split(a, delta) equals b), or
+   * undefined when no delta does; 0 when split ignores the delta. Lets
+   * ranges whose values advance in step be kept as one strided entry.
+   */
+  step?(a: V, b: V): number | undefined;
+}
+
+/**
+ * One stored entry: a plain range (n = 1), or a strided run of n equally
+ * long members, member j covering [start + j*period, start + j*period + len)
+ * with the value split(value, j*vstep + d) at its unit d. Nothing lies in
+ * the gaps between members (period > len). The members are what the map
+ * holds; queries give them one by one, as if each were stored alone.
+ */
+class Entry<V> {
+  constructor(
+    public start: number,
+    public end: number,
+    public value: V,
+    public n = 1,
+    public period = 0,
+    public len = 0,
+    public vstep = 0,
+  ) {}
 }
 
 /**
@@ -36,7 +61,7 @@ export function naiveIntervals(): boolean {
 }
 
 export class RangeMap<V> {
-  private r: Range<V>[] = [];
+  private r: Entry<V>[] = [];
   /** naive reference: unit → value */
   private units: Map<number, V> | null = naiveUnits ? new Map() : null;
   constructor(private readonly ops: RangeMapOps<V> = {}) {}
@@ -54,21 +79,33 @@ export class RangeMap<V> {
     return out;
   }
 
+  /** the number of ranges held (each member of a strided entry counts) */
   get size(): number {
-    return this.units ? this.fold().length : this.r.length;
+    if (this.units) return this.fold().length;
+    let n = 0;
+    for (const e of this.r) n += e.n;
+    return n;
+  }
+
+  /** the number of entries stored (a strided run is one) */
+  get stored(): number {
+    return this.units ? this.units.size : this.r.length;
   }
 
   isEmpty(): boolean {
     return this.units ? this.units.size === 0 : this.r.length === 0;
   }
 
-  /** index of the first range whose end is > pos */
+  /** index of the first entry whose end is > pos */
   private firstEndingAfter(pos: number): number {
+    const r = this.r;
     let lo = 0;
-    let hi = this.r.length;
+    let hi = r.length;
+    // appends and look-ups near the end are the common case
+    if (hi && r[hi - 1]!.end <= pos) return hi;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.r[mid]!.end > pos) hi = mid;
+      if (r[mid]!.end > pos) hi = mid;
       else lo = mid + 1;
     }
     return lo;
@@ -82,6 +119,50 @@ export class RangeMap<V> {
     return this.ops.eq ? this.ops.eq(a, b) : a === b;
   }
 
+  /** split(a, delta) equals b */
+  private follows(a: V, delta: number, b: V): boolean {
+    if (this.ops.step) {
+      const d = this.ops.step(a, b);
+      // 0: b equals a, and a split that ignores the delta may still give b
+      return d === delta || (d === 0 && this.same(this.splitValue(a, delta), b));
+    }
+    return this.same(this.splitValue(a, delta), b);
+  }
+
+  /** the delta by which b continues a, when strided entries are possible */
+  private stepOf(a: V, b: V): number | undefined {
+    if (this.ops.step) return this.ops.step(a, b);
+    return !this.ops.split && this.same(a, b) ? 0 : undefined;
+  }
+
+  /** member length */
+  private static mlen<V>(e: Entry<V>): number {
+    return e.n === 1 ? e.end - e.start : e.len;
+  }
+
+  /** member j of e as a range */
+  private member(e: Entry<V>, j: number): Range<V> {
+    if (e.n === 1) return { start: e.start, end: e.end, value: e.value };
+    const s = e.start + j * e.period;
+    return { start: s, end: s + e.len, value: this.splitValue(e.value, j * e.vstep) };
+  }
+
+  /** members a..b-1 of e as one entry */
+  private sub(e: Entry<V>, a: number, b: number): Entry<V> {
+    if (a === 0 && b === e.n) return e;
+    const s = e.start + a * e.period;
+    const v = this.splitValue(e.value, a * e.vstep);
+    if (b - a === 1) return new Entry(s, s + e.len, v);
+    return new Entry(s, s + (b - a - 1) * e.period + e.len, v, b - a, e.period, e.len, e.vstep);
+  }
+
+  /** the first member of e that ends after pos (e.end > pos) */
+  private memberFrom(e: Entry<V>, pos: number): number {
+    if (e.n === 1 || pos < e.start) return 0;
+    const j = Math.floor((pos - e.start) / e.period);
+    return pos - (e.start + j * e.period) < e.len ? j : j + 1;
+  }
+
   /** set [start, end) to value, replacing what was there */
   set(start: number, end: number, value: V): void {
     if (end <= start) return;
@@ -89,24 +170,110 @@ export class RangeMap<V> {
       for (let u = start; u < end; u++) this.units.set(u, this.splitValue(value, u - start));
       return;
     }
+    const r = this.r;
+    const last = r[r.length - 1];
+    if (last && last.end <= start) {
+      // after everything held (populate's order): nothing to clear, and the
+      // new range most often continues the last entry
+      if (this.extend(last, start, end, value)) {
+        // a range grown to a member's length may now continue the run before it
+        if (last.n === 1 && r.length > 1) this.join(r.length - 2);
+        return;
+      }
+      r.push(new Entry(start, end, value));
+      this.join(r.length - 2);
+      return;
+    }
     this.clear(start, end);
     let i = this.firstEndingAfter(start);
-    // i is where the new range goes (everything before it ends at or before start)
-    const entry: Range<V> = { start, end, value };
-    // merge with the left neighbour
-    const left = this.r[i - 1];
-    if (left && left.end === start && this.same(this.splitValue(left.value, start - left.start), value)) {
-      left.end = end;
-      i -= 1;
-    } else {
-      this.r.splice(i, 0, entry);
+    // i is where the new range goes (everything before it ends at or before
+    // start); in a strided run's gap, the run is cut there first
+    const g = this.r[i];
+    if (g && g.start < start) {
+      const j = this.memberFrom(g, start);
+      this.r.splice(i, 1, this.sub(g, 0, j), this.sub(g, j, g.n));
+      i++;
     }
-    const cur = this.r[i]!;
-    const right = this.r[i + 1];
-    if (right && right.start === cur.end && this.same(this.splitValue(cur.value, right.start - cur.start), right.value)) {
-      cur.end = right.end;
-      this.r.splice(i + 1, 1);
+    this.r.splice(i, 0, new Entry(start, end, value));
+    let at = i;
+    if (i > 0) at = this.join(i - 1);
+    if (at + 1 < this.r.length) this.join(at);
+  }
+
+  /**
+   * Grow the last entry `a` by [start, end) when that continues it: a plain
+   * range going on linearly, or the next member of a strided run. False
+   * when it does not (or when only join's peeling would do).
+   */
+  private extend(a: Entry<V>, start: number, end: number, value: V): boolean {
+    if (!this.ops.step) return false;
+    const d = this.ops.step(a.value, value);
+    if (d === undefined || d === 0) return false;
+    if (a.n === 1) {
+      if (a.end !== start || d !== start - a.start) return false;
+      a.end = end;
+      return true;
     }
+    if (start !== a.start + a.n * a.period || end - start !== a.len || d !== a.n * a.vstep) return false;
+    a.n++;
+    a.end = end;
+    return true;
+  }
+
+  /**
+   * Join entry i with entry i + 1 where they continue each other: one range
+   * when the second goes on linearly from the first's last member, one
+   * strided run when the members are alike and their values advance in
+   * step. Returns the index of the entry holding what entry i + 1 held.
+   */
+  private join(i: number): number {
+    const r = this.r;
+    let a = r[i]!;
+    let b = r[i + 1]!;
+    const la = RangeMap.mlen(a);
+    const lb = RangeMap.mlen(b);
+    // the last member of a ends where b's first member starts
+    if (a.end === b.start) {
+      const lastDelta = (a.n - 1) * a.vstep;
+      if (this.follows(a.value, lastDelta + la, b.value)) {
+        // linear: peel the two members that touch, and make them one range
+        if (a.n > 1) {
+          const last = this.sub(a, a.n - 1, a.n);
+          r.splice(i, 1, this.sub(a, 0, a.n - 1), last);
+          i++;
+          a = last;
+        }
+        if (b.n > 1) {
+          r.splice(i + 1, 1, this.sub(b, 0, 1), this.sub(b, 1, b.n));
+          b = r[i + 1]!;
+        }
+        a.end = b.end;
+        r.splice(i + 1, 1);
+        return i;
+      }
+    }
+    if (la !== lb) return i + 1;
+    const d = this.stepOf(a.value, b.value);
+    if (d === undefined) return i + 1;
+    if (a.n === 1 && b.n === 1) {
+      r[i] = new Entry(a.start, b.end, a.value, 2, b.start - a.start, la, d);
+      r.splice(i + 1, 1);
+      return i;
+    }
+    if (a.n > 1 && b.start === a.start + a.n * a.period && d === a.n * a.vstep && (b.n === 1 || (b.period === a.period && b.vstep === a.vstep))) {
+      a.n += b.n;
+      a.end = b.end;
+      r.splice(i + 1, 1);
+      return i;
+    }
+    if (a.n === 1 && b.n > 1 && b.start - a.start === b.period && d === b.vstep) {
+      b.start = a.start;
+      b.value = a.value;
+      b.n++;
+      r.splice(i, 1);
+      return i;
+    }
+    return i + 1;
   }
 
   /** remove [start, end) */
@@ -118,22 +285,38 @@ export class RangeMap<V> {
       } else for (let u = start; u < end; u++) this.units.delete(u);
       return;
     }
-    let i = this.firstEndingAfter(start);
-    const out: Range<V>[] = [];
+    const i = this.firstEndingAfter(start);
+    let out: Entry<V>[] | undefined;
     let j = i;
     while (j < this.r.length && this.r[j]!.start < end) {
       const e = this.r[j]!;
-      if (e.start < start) out.push({ start: e.start, end: start, value: e.value });
-      if (e.end > end) out.push({ start: end, end: e.end, value: this.splitValue(e.value, end - e.start) });
+      out ??= [];
+      if (e.n === 1) {
+        if (e.start < start) out.push(new Entry(e.start, start, e.value));
+        if (e.end > end) out.push(new Entry(end, e.end, this.splitValue(e.value, end - e.start)));
+      } else {
+        const j0 = this.memberFrom(e, start);
+        // the last member starting before end
+        const j1 = end >= e.end ? e.n - 1 : Math.floor((end - 1 - e.start) / e.period);
+        if (j0 > j1) out.push(e); // [start, end) lies in a gap
+        else {
+          if (j0 > 0) out.push(this.sub(e, 0, j0));
+          const m0 = this.member(e, j0);
+          if (m0.start < start) out.push(new Entry(m0.start, start, m0.value));
+          const m1 = this.member(e, j1);
+          if (m1.end > end) out.push(new Entry(end, m1.end, this.splitValue(m1.value, end - m1.start)));
+          if (j1 + 1 < e.n) out.push(this.sub(e, j1 + 1, e.n));
+        }
+      }
       j++;
     }
-    if (j > i || out.length) this.r.splice(i, j - i, ...out);
+    if (j > i) this.r.splice(i, j - i, ...out!);
   }
 
   /** the pieces overlapping [start, end), clipped to it */
   query(start: number, end: number): Range<V>[] {
+    const res: Range<V>[] = [];
     if (this.units) {
-      const res: Range<V>[] = [];
       for (const e of this.fold()) {
         if (e.end <= start || e.start >= end) continue;
         const s = Math.max(e.start, start);
@@ -141,11 +324,19 @@ export class RangeMap<V> {
       }
       return res;
     }
-    const res: Range<V>[] = [];
     for (let i = this.firstEndingAfter(start); i < this.r.length && this.r[i]!.start < end; i++) {
       const e = this.r[i]!;
-      const s = Math.max(e.start, start);
-      res.push({ start: s, end: Math.min(e.end, end), value: this.splitValue(e.value, s - e.start) });
+      if (e.n === 1) {
+        const s = Math.max(e.start, start);
+        res.push({ start: s, end: Math.min(e.end, end), value: this.splitValue(e.value, s - e.start) });
+        continue;
+      }
+      for (let j = this.memberFrom(e, start); j < e.n; j++) {
+        const ms = e.start + j * e.period;
+        if (ms >= end) break;
+        const s = Math.max(ms, start);
+        res.push({ start: s, end: Math.min(ms + e.len, end), value: this.splitValue(e.value, j * e.vstep + (s - ms)) });
+      }
     }
     return res;
   }
@@ -156,14 +347,20 @@ export class RangeMap<V> {
     const i = this.firstEndingAfter(pos);
     const e = this.r[i];
     if (!e || e.start > pos) return undefined;
-    return this.splitValue(e.value, pos - e.start);
+    if (e.n === 1) return this.splitValue(e.value, pos - e.start);
+    const j = Math.floor((pos - e.start) / e.period);
+    const d = pos - e.start - j * e.period;
+    return d < e.len ? this.splitValue(e.value, j * e.vstep + d) : undefined;
   }
 
   /** whole stored range containing pos */
   rangeAt(pos: number): Range<V> | undefined {
     if (this.units) return this.fold().find((e) => e.start <= pos && pos < e.end);
     const e = this.r[this.firstEndingAfter(pos)];
-    return e && e.start <= pos ? { ...e } : undefined;
+    if (!e || e.start > pos) return undefined;
+    const j = this.memberFrom(e, pos);
+    const m = this.member(e, j);
+    return m.start <= pos ? m : undefined;
   }
 
   /** first stored piece overlapping [start, end), clipped */
@@ -171,8 +368,10 @@ export class RangeMap<V> {
     if (this.units) return this.query(start, end)[0];
     const e = this.r[this.firstEndingAfter(start)];
     if (!e || e.start >= end) return undefined;
-    const s = Math.max(e.start, start);
-    return { start: s, end: Math.min(e.end, end), value: this.splitValue(e.value, s - e.start) };
+    const m = this.member(e, this.memberFrom(e, start));
+    if (m.start >= end) return undefined;
+    const s = Math.max(m.start, start);
+    return { start: s, end: Math.min(m.end, end), value: this.splitValue(m.value, s - m.start) };
   }
 
   overlaps(start: number, end: number): boolean {
@@ -181,19 +380,38 @@ export class RangeMap<V> {
 
   /** total units covered within [start, end) (the whole map when omitted) */
   covered(start = -Infinity, end = Infinity): number {
+    if (this.units) {
+      let n = 0;
+      for (const p of this.query(start, end)) n += p.end - p.start;
+      return n;
+    }
     let n = 0;
-    for (const p of this.query(start, end)) n += p.end - p.start;
+    for (let i = this.firstEndingAfter(start); i < this.r.length && this.r[i]!.start < end; i++) {
+      const e = this.r[i]!;
+      if (e.n === 1) {
+        n += Math.min(e.end, end) - Math.max(e.start, start);
+        continue;
+      }
+      const j0 = this.memberFrom(e, start);
+      const j1 = end >= e.end ? e.n - 1 : Math.floor((end - 1 - e.start) / e.period);
+      if (j0 > j1) continue;
+      n += (j1 - j0 + 1) * e.len;
+      const s0 = e.start + j0 * e.period;
+      if (s0 < start) n -= start - s0;
+      const e1 = e.start + j1 * e.period + e.len;
+      if (e1 > end) n -= e1 - end;
+    }
     return n;
   }
 
   all(): Range<V>[] {
     if (this.units) return this.fold();
-    return this.r.map((e) => ({ ...e }));
+    return this.query(-Infinity, Infinity);
   }
 
   clone(): RangeMap<V> {
     const m = new RangeMap<V>(this.ops);
-    m.r = this.r.map((e) => ({ ...e }));
+    m.r = this.r.map((e) => new Entry(e.start, e.end, e.value, e.n, e.period, e.len, e.vstep));
     if (this.units) m.units = new Map(this.units);
     return m;
   }

@@ -179,9 +179,8 @@ export class Kernel {
     const r = this.queueSignalRaw(t, sig);
     if (via) {
       // the deciding span is the innermost open one named `via` (kill_proc, not the send_sig_mceerr inside it)
-      let s = this.tr.current;
-      while (s && s.symbol !== via && s.parent !== null) s = this.tr.spans[s.parent - 1];
-      const span = s && s.symbol === via ? s.id : this.why.span;
+      const open = this.tr.openCall(via);
+      const span = open !== undefined ? open : this.why.span;
       const d: Decision = { kind: 'signal', task: t, signo: sig.signo, code: sig.code, queued: r === 'queued', via, detail, span };
       if (sig.addr !== undefined) d.addr = sig.addr;
       if (sig.lsb !== undefined) d.lsb = sig.lsb;

@@ -90,7 +90,12 @@ export class Tracer {
       this.calls.set(symbol, (this.calls.get(symbol) ?? 0) + count);
       this.quietTrail.set(symbol, (this.quietTrail.get(symbol) ?? 0) + count);
       this.now += this.cost(symbol) * count;
-      return fn(QUIET_SPAN);
+      this.quietFrames.push(symbol);
+      try {
+        return fn(QUIET_SPAN);
+      } finally {
+        this.quietFrames.pop();
+      }
     }
     const span = this.open(layer, symbol, args, count);
     this.stack.push(span);
@@ -191,10 +196,44 @@ export class Tracer {
     return new Map(this.quietTrail);
   }
 
-  /** calls `trail` made `n` more times, each taking `dur` of the clock */
+  /**
+   * calls `trail` made `n` more times, each taking `dur` of the clock (inside
+   * quietly(), the quiet step's trail counts them too)
+   */
   repeatTrail(trail: ReadonlyMap<string, number>, n: number, dur: number): void {
-    for (const [sym, c] of trail) this.calls.set(sym, (this.calls.get(sym) ?? 0) + c * n);
+    const quiet = this.quietDepth > 0 && trail !== this.quietTrail;
+    for (const [sym, c] of trail) {
+      this.calls.set(sym, (this.calls.get(sym) ?? 0) + c * n);
+      if (quiet) this.quietTrail.set(sym, (this.quietTrail.get(sym) ?? 0) + c * n);
+    }
     this.now += dur * n;
+  }
+
+  /** the symbols of the quiet calls open now, outermost first */
+  private readonly quietFrames: string[] = [];
+  /** the summary span that stands for the calls made quietly now, if the caller opened one */
+  quietAs: Span | undefined;
+
+  /** the span deciding now: the innermost open one, or inside quietly() the summary standing for it */
+  get decidingId(): number | null {
+    if (this.quietDepth && this.quietFrames.length) return this.quietAs?.id ?? this.current?.id ?? null;
+    return this.current?.id ?? null;
+  }
+
+  /** the kernel function deciding now (inside quietly(), the innermost quiet call), and the one that called it */
+  deciding(): { symbol: string | undefined; within: string | undefined } {
+    const q = this.quietFrames;
+    if (this.quietDepth && q.length) return { symbol: q[q.length - 1], within: q.length > 1 ? q[q.length - 2] : this.current?.symbol };
+    const cur = this.current;
+    const parent = cur && cur.parent !== null ? this.spans[cur.parent - 1] : undefined;
+    return { symbol: cur?.symbol, within: parent?.symbol };
+  }
+
+  /** the span id of the innermost open call of `symbol` (a quiet one: the summary standing for it), or undefined */
+  openCall(symbol: string): number | null | undefined {
+    if (this.quietDepth && this.quietFrames.includes(symbol)) return this.quietAs?.id ?? null;
+    for (let i = this.stack.length - 1; i >= 0; i--) if (this.stack[i]!.symbol === symbol) return this.stack[i]!.id;
+    return undefined;
   }
 
   /** inside quietly(): calls record no span */
@@ -230,7 +269,130 @@ export class Tracer {
     this.now = m.now;
     this.stack = [];
     this.quietDepth = 0;
+    this.quietFrames.length = 0;
+    this.quietAs = undefined;
   }
+}
+
+/** units of a stretch traced in full before alike ones are done quietly */
+export const TRACED_UNITS = 2;
+
+/**
+ * A stretch of sibling calls that do the same thing for one record or run
+ * after another (the reverse-map records of a removal, the runs of pfns of a
+ * mass memory failure): the first units are traced in full; once
+ * TRACED_UNITS in a row have had the same shape (the same `key`, the same
+ * calls by symbol, the same clock time and side effect count), the later
+ * units with that key are done quietly (Tracer.quietly: every call counted,
+ * the clock exact, the state changed as traced) and recorded as one summary
+ * span whose count is the calls it stands for and whose arguments run
+ * first..last. A quiet unit that turns out shaped otherwise is counted in
+ * the summary too, and ends it: the units after it are traced again.
+ */
+export class AlikeStretch {
+  private key: string | undefined;
+  /** the shape the last traced units had, and how many in a row had it */
+  private shape: { trail: Map<string, number>; dur: number; side: number; ret: string } | undefined;
+  private alike = 0;
+  private sum: Span | undefined;
+  private firstArgs: Args = {};
+  private lastArgs: Args = {};
+  private rets = new Set<string>();
+  private count = 0;
+
+  constructor(
+    private readonly tr: Tracer,
+    private readonly layer: Layer,
+    private readonly symbol: string,
+    /** a count of side effects that alike units share (log lines written, say) */
+    private readonly side: () => number = () => 0,
+  ) {}
+
+  /**
+   * One unit: `fn` makes the call(s) of `calls` calls of the stretch's
+   * symbol with arguments `args`; `key` is what must be equal for two units
+   * to be alike before they run (undefined: never alike).
+   */
+  unit<T>(key: string | undefined, args: Args, calls: number, fn: () => T, fmt: (r: T) => string = defaultFmt): T {
+    // inside a quiet stretch already (an outer one): nothing to trace or summarise
+    if (this.tr.quiet) return fn();
+    if (key !== this.key) {
+      this.end();
+      this.key = key;
+      this.alike = 0;
+      this.shape = undefined;
+    }
+    if (key !== undefined && this.alike >= TRACED_UNITS) return this.quiet(args, calls, fn, fmt);
+    const before = new Map(this.tr.calls);
+    const t = this.tr.now;
+    const s0 = this.side();
+    const r = fn();
+    const trail = new Map<string, number>();
+    for (const [sym, c] of this.tr.calls) {
+      const d = c - (before.get(sym) ?? 0);
+      if (d) trail.set(sym, d);
+    }
+    const shape = { trail, dur: this.tr.now - t, side: this.side() - s0, ret: fmt(r) };
+    this.alike = this.shape && sameShape(this.shape, shape) ? this.alike + 1 : 1;
+    this.shape = shape;
+    return r;
+  }
+
+  private quiet<T>(args: Args, calls: number, fn: () => T, fmt: (r: T) => string): T {
+    const tr = this.tr;
+    if (!this.sum) {
+      this.sum = tr.summary(this.layer, this.symbol, args, 0, tr.now, '');
+      this.firstArgs = args;
+      this.count = 0;
+      this.rets.clear();
+    }
+    const t = tr.now;
+    const s0 = this.side();
+    const outer = tr.quietAs;
+    tr.quietAs = this.sum;
+    let r: T;
+    try {
+      r = tr.quietly(fn);
+    } finally {
+      tr.quietAs = outer;
+    }
+    this.count += calls;
+    this.lastArgs = args;
+    const ret = fmt(r);
+    this.rets.add(ret);
+    const shape = { trail: tr.lastQuietTrail(), dur: tr.now - t, side: this.side() - s0, ret };
+    if (!sameShape(this.shape!, shape)) {
+      this.end();
+      this.alike = 0;
+      this.shape = undefined;
+    }
+    return r;
+  }
+
+  /** close the summary span of the units done quietly, if any */
+  end(): void {
+    const s = this.sum;
+    if (!s) return;
+    this.sum = undefined;
+    s.count = this.count;
+    if (this.count === 1) delete s.count;
+    s.dur = this.tr.now - s.t;
+    s.ret = [...this.rets].join(' | ');
+    const a: Args = {};
+    for (const key of Object.keys(this.firstArgs)) {
+      const x = this.firstArgs[key]!;
+      const y = this.lastArgs[key];
+      // arguments that are already runs (first..last) join end to end
+      a[key] = y === undefined || y === x ? x : `${String(x).split('..')[0]}..${String(y).split('..').pop()}`;
+    }
+    s.args = a;
+  }
+}
+
+function sameShape(a: { trail: ReadonlyMap<string, number>; dur: number; side: number; ret: string }, b: { trail: ReadonlyMap<string, number>; dur: number; side: number; ret: string }): boolean {
+  if (a.dur !== b.dur || a.side !== b.side || a.ret !== b.ret || a.trail.size !== b.trail.size) return false;
+  for (const [sym, c] of a.trail) if (b.trail.get(sym) !== c) return false;
+  return true;
 }
 
 /** the span a call made quietly gets: not in the trace (id 0, no parent) */

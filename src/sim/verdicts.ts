@@ -12,6 +12,7 @@
 // with every mapping that maps it, and each pair gets an outcome and the
 // decision that explains it. Nothing here changes the simulated state.
 
+import { sinceVersion } from './version';
 import type { Kernel } from './kernel';
 import type { AddressSpace, Inode, Task, Vma } from './mm/types';
 import type { ReportSignal, ReportVerdict, VerdictOutcome } from './report';
@@ -59,7 +60,7 @@ export class DecisionLog {
 
   /** the innermost open span, the one that is deciding */
   get span(): number | null {
-    return this.k.tr.current?.id ?? null;
+    return this.k.tr.decidingId;
   }
 
   begin(): void {
@@ -541,13 +542,15 @@ function verdictFor(k: Kernel, event: string, o: Owner, vma: Vma, a: number, b: 
   const inRange = overlapsOf(ix.collectsAt, ix.collects, vma, (d) => [d.pgoff, d.end])?.query(a, b) ?? [];
   const collect = inRange.length ? inRange : mine;
   const dropped = collect.find((d) => d.result === 'no-pte');
+  // 6.1 has one add_to_kill(); __add_to_kill is the later name of its body
+  const addToKill = sinceVersion(k.cfg, '6.2') ? '__add_to_kill' : 'add_to_kill';
   if (dropped)
     return say(
-      `Collected but dropped: __add_to_kill found no page-table entry for file page ${hex(dropped.pgoff)} at ${hex(vma.address(dropped.pgoff))} in this mapping (dev_pagemap_mapping_shift is 0), so there was nothing to signal.` +
+      `Collected but dropped: ${addToKill} found no page-table entry for file page ${hex(dropped.pgoff)} at ${hex(vma.address(dropped.pgoff))} in this mapping (dev_pagemap_mapping_shift is 0), so there was nothing to signal.` +
         (faultZap
           ? ` Its entry was zapped earlier in this event, when ${faultZap.by ? `${faultZap.by.comm}:${faultZap.by.pid}` : 'another task'} faulted in the shared (reflinked) page and dax_insert_entry() unmapped it from the file's other mappers.`
           : ''),
-      '__add_to_kill',
+      addToKill,
       dropped.span,
     );
   const late = collect.find((d) => d.result === 'late');
@@ -574,16 +577,19 @@ function verdictFor(k: Kernel, event: string, o: Owner, vma: Vma, a: number, b: 
           : k.cfg.design === 'page-mapping' || k.cfg.design === 'pagemap-failure'
             ? `The ${k.cfg.design} design goes straight to page->mapping. `
             : '';
+    // 6.1: dax_lock_page, and the marker of a copied-on-write page is PAGE_MAPPING_DAX_COW
+    const v61 = !sinceVersion(k.cfg, '6.2');
+    const lock = v61 ? 'dax_lock_page' : 'dax_lock_folio';
     if (pm.owner === 'shared') {
       const oops = ix.oops;
       return say(
-        `${why}Never reached: the page is shared by reflinked files (PAGE_MAPPING_DAX_SHARED), so page->mapping names no owner at all${oops ? ', and dax_lock_folio() oopsed on it: the event stopped with nobody told' : ''}.`,
-        'dax_lock_folio',
+        `${why}Never reached: ${v61 ? 'a copy-on-write fault marked the page PAGE_MAPPING_DAX_COW' : 'the page is shared by reflinked files (PAGE_MAPPING_DAX_SHARED)'}, so page->mapping names no owner at all${oops ? `, and ${lock}() oopsed on it: the event stopped with nobody told` : ''}.`,
+        lock,
         pm.span,
       );
     }
     if (pm.owner === 'none')
-      return say(`${why}Never reached: page->mapping of pfn ${hex(pm.pfn)} is NULL (no DAX fault has set it), so dax_lock_folio() locked nothing and the path gave up with -EBUSY.`, 'dax_lock_folio', pm.span);
+      return say(`${why}Never reached: page->mapping of pfn ${hex(pm.pfn)} is NULL (no DAX fault has set it), so ${lock}() locked nothing and the path gave up with -EBUSY.`, lock, pm.span);
     if (pm.mapping !== o.mapping) {
       const other = pm.mapping?.host;
       return say(

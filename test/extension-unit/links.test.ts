@@ -40,11 +40,13 @@ const nodeFs: TreeFs = {
 };
 
 /**
- * Span symbols allowed to have no definition to link to (none). The test
+ * Span symbols allowed to have no definition to link to. The test
  * fails when a span names a symbol that is neither in the table nor a
  * proposal's; a name added here while the table catches up is reported.
  */
-const KNOWN_UNRESOLVED = new Set<string>([]);
+// dax_lock_page / dax_unlock_page: 6.1's names (kernel.version 6.1 scenarios), not in the
+// 6.12 table; they resolve once a 6.1 symbol table exists (issue 15)
+const KNOWN_UNRESOLVED = new Set<string>(['dax_lock_page', 'dax_unlock_page']);
 
 /** every span of every built-in scenario and template under every design, and of every kind of hand event */
 function spanSymbols(): Map<string, { design: string; where: string }> {

@@ -1,6 +1,8 @@
-// The simulator against a real 6.12 kernel, through the kernel reports
-// recorded by `npm run oracle` (oracle/recorded/*.report.json, each with a
-// .meta.json naming the scenario and the command that recorded it). Fast: no
+// The simulator against the real 6.12 and 6.1 kernels, through the kernel
+// reports recorded by `npm run oracle` (oracle/recorded/*.report.json for
+// 6.12, oracle/recorded-6.1/ for 6.1 with the simulator run at
+// kernel.version 6.1; each with a .meta.json naming the scenario and the
+// command that recorded it). Fast: no
 // QEMU here. Each recorded scenario is run in the simulator over the events
 // the kernel ran and compared (oracle/src/compare.ts says what is compared
 // and why); a disagreement fails with a readable diff.
@@ -12,6 +14,8 @@ import * as path from 'node:path';
 import { loadScenario } from '../../src/sim/scenario/load';
 import { compareWithSimulator, formatDisagreements, type Disagreement, type KernelReport } from '../../oracle/src/compare';
 import { scenarioHash } from '../../oracle/src/hash';
+import { underVersion } from '../../oracle/src/main';
+import type { KernelVersion } from '../../src/sim/version';
 import { inFamily, normalizeLine, shutdownFromLines, type Translator } from '../../oracle/src/dmesg';
 
 function repoRoot(): string {
@@ -26,6 +30,11 @@ function repoRoot(): string {
 
 const ROOT = repoRoot();
 const RECORDED = path.join(ROOT, 'oracle', 'recorded');
+/** each version's recordings; 6.12's are the ones above */
+const RECORDED_BY_VERSION: [KernelVersion, string][] = [
+  ['6.12', RECORDED],
+  ['6.1', path.join(ROOT, 'oracle', 'recorded-6.1')],
+];
 
 interface Meta {
   scenario: string;
@@ -36,8 +45,8 @@ interface Meta {
   eventsRun: string[];
 }
 
-/** simulator bugs already reported: shown as TODO, not failures (the file says why) */
-const KNOWN: { scenario: string; where: string; what: string; why: string }[] = JSON.parse(
+/** simulator bugs already reported: shown as TODO, not failures (the file says why); kernel absent = 6.12 */
+const KNOWN: { scenario: string; kernel?: KernelVersion; where: string; what: string; why: string }[] = JSON.parse(
   fs.readFileSync(path.join(ROOT, 'oracle', 'known-disagreements.json'), 'utf8'),
 ).entries;
 
@@ -53,29 +62,33 @@ test('recordings exist for the built-in scenarios', () => {
   if (missing.length) console.log(`# not recorded yet (npm run oracle -- <file>): ${missing.join(', ')}`);
 });
 
-for (const m of metas) {
-  const meta: Meta = JSON.parse(fs.readFileSync(path.join(RECORDED, m), 'utf8'));
-  const stem = m.replace(/\.meta\.json$/, '');
-  const reportPath = path.join(RECORDED, `${stem}.report.json`);
-  if (!fs.existsSync(reportPath)) continue; // the kernel could not run it (meta.refused says why)
-  test(`simulator matches the kernel: ${meta.scenario}`, (t) => {
-    const file = path.join(ROOT, meta.scenario);
-    assert.ok(fs.existsSync(file), `${meta.scenario} (recorded by \`${meta.command}\`) no longer exists`);
-    const text = fs.readFileSync(file, 'utf8');
-    const s = loadScenario(text, meta.scenario);
-    // stale only when the machine or the events changed (not the name, description or expectations)
-    assert.equal(scenarioHash(s), meta.scenarioHash, `${meta.scenario}: its machine or events changed since it was recorded: re-record with \`${meta.command}\``);
-    const report: KernelReport = JSON.parse(fs.readFileSync(reportPath, 'utf8'));
-    if (report.notRun.length) t.diagnostic(`the kernel did not run: ${report.notRun.map((n) => `${n.id} (${n.reason})`).join('; ')}`);
-    const ds = compareWithSimulator(s, report);
-    const known = KNOWN.filter((k) => k.scenario === meta.scenario);
-    const isKnown = (d: Disagreement) => known.some((k) => k.where === d.where && k.what === d.what);
-    const unexpected = ds.filter((d) => !isKnown(d));
-    assert.ok(unexpected.length === 0, formatDisagreements(meta.scenario, unexpected));
-    const fixed = known.filter((k) => !ds.some((d) => d.where === k.where && d.what === k.what));
-    assert.ok(fixed.length === 0, `${meta.scenario}: the simulator now agrees with the kernel on ${fixed.map((k) => `${k.where} ${k.what}`).join(', ')}: delete those entries from oracle/known-disagreements.json`);
-    if (ds.length) t.todo(`known simulator bugs (oracle/known-disagreements.json):\n${formatDisagreements(meta.scenario, ds)}`);
-  });
+for (const [version, dir] of RECORDED_BY_VERSION) {
+  const vmetas = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.meta.json')).sort() : [];
+  for (const m of vmetas) {
+    const meta: Meta = JSON.parse(fs.readFileSync(path.join(dir, m), 'utf8'));
+    const stem = m.replace(/\.meta\.json$/, '');
+    const reportPath = path.join(dir, `${stem}.report.json`);
+    if (!fs.existsSync(reportPath)) continue; // the kernel could not run it (meta.refused says why)
+    test(`simulator matches the kernel${version === '6.12' ? '' : ` ${version}`}: ${meta.scenario}`, (t) => {
+      const file = path.join(ROOT, meta.scenario);
+      assert.ok(fs.existsSync(file), `${meta.scenario} (recorded by \`${meta.command}\`) no longer exists`);
+      const text = fs.readFileSync(file, 'utf8');
+      const s0 = loadScenario(text, meta.scenario);
+      const s = underVersion(s0, version);
+      // stale only when the machine or the events changed (not the name, description or expectations)
+      assert.equal(scenarioHash(s0), meta.scenarioHash, `${meta.scenario}: its machine or events changed since it was recorded: re-record with \`${meta.command}\``);
+      const report: KernelReport = JSON.parse(fs.readFileSync(reportPath, 'utf8'));
+      if (report.notRun.length) t.diagnostic(`the kernel did not run: ${report.notRun.map((n) => `${n.id} (${n.reason})`).join('; ')}`);
+      const ds = compareWithSimulator(s, report);
+      const known = KNOWN.filter((k) => k.scenario === meta.scenario && (k.kernel ?? '6.12') === version);
+      const isKnown = (d: Disagreement) => known.some((k) => k.where === d.where && k.what === d.what);
+      const unexpected = ds.filter((d) => !isKnown(d));
+      assert.ok(unexpected.length === 0, formatDisagreements(meta.scenario, unexpected));
+      const fixed = known.filter((k) => !ds.some((d) => d.where === k.where && d.what === k.what));
+      assert.ok(fixed.length === 0, `${meta.scenario}: the simulator now agrees with the kernel on ${fixed.map((k) => `${k.where} ${k.what}`).join(', ')}: delete those entries from oracle/known-disagreements.json`);
+      if (ds.length) t.todo(`known simulator bugs (oracle/known-disagreements.json):\n${formatDisagreements(meta.scenario, ds)}`);
+    });
+  }
 }
 
 // the translation of guest lines, without QEMU

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { RangeMap, RangeSet } from '../../src/sim/intervals';
+import { RangeMap, RangeSet, setNaiveIntervals } from '../../src/sim/intervals';
 import { BadBlocks } from '../../src/sim/nvdimm/badblocks';
 
 test('RangeSet add/remove merges and splits', () => {
@@ -62,6 +62,111 @@ test('badblocks: check reports the first bad sector and its run; show splits at 
   assert.deepEqual(bb.show(), [[42, 8], [1000, 512], [1512, 512], [2024, 176]]);
   bb.clear(44, 2);
   assert.deepEqual(bb.show().slice(0, 2), [[42, 2], [46, 4]]);
+});
+
+// Strided runs: ranges whose values advance in step (a file of equally long
+// extents one block apart: ptes, DAX entries and page owners) are held as one
+// entry, and every query answers as if each range were stored alone.
+type Lin = { pfn: number; tag: number };
+const linOps = {
+  split: (v: Lin, d: number): Lin => (v.pfn < 0 ? v : { ...v, pfn: v.pfn + d }),
+  eq: (a: Lin, b: Lin) => a.pfn === b.pfn && a.tag === b.tag,
+  step: (a: Lin, b: Lin) => (a.tag !== b.tag || a.pfn < 0 !== b.pfn < 0 ? undefined : a.pfn < 0 ? (a.pfn === b.pfn ? 0 : undefined) : b.pfn - a.pfn),
+};
+
+test('RangeMap strided runs: alike ranges in arithmetic progression are one entry, answered member by member', () => {
+  const m = new RangeMap<Lin>(linOps);
+  // 1000 extents of 4 pages, one page apart on the device, mapped back to back
+  for (let i = 0; i < 1000; i++) m.set(i * 4, i * 4 + 4, { pfn: 5000 + i * 5, tag: 0 });
+  assert.equal(m.stored, 1);
+  assert.equal(m.size, 1000);
+  assert.deepEqual(m.get(4 * 7 + 2), { pfn: 5000 + 7 * 5 + 2, tag: 0 });
+  assert.deepEqual(m.rangeAt(4 * 7 + 2), { start: 28, end: 32, value: { pfn: 5035, tag: 0 } });
+  assert.deepEqual(m.query(6, 10), [
+    { start: 6, end: 8, value: { pfn: 5007, tag: 0 } },
+    { start: 8, end: 10, value: { pfn: 5010, tag: 0 } },
+  ]);
+  assert.equal(m.covered(2, 4001), 3998);
+  // a break in the progression: a member of another value splits the run in three
+  m.set(40, 44, { pfn: 9, tag: 0 });
+  assert.equal(m.stored, 3);
+  assert.equal(m.size, 1000);
+  // putting the member back joins them again
+  m.set(40, 44, { pfn: 5050, tag: 0 });
+  assert.equal(m.stored, 1);
+  // a linear continuation of the last member peels it off and grows it
+  m.set(4000, 4004, { pfn: 5000 + 999 * 5 + 4, tag: 0 });
+  assert.equal(m.size, 1000);
+  assert.deepEqual(m.rangeAt(3999), { start: 3996, end: 4004, value: { pfn: 9995, tag: 0 } });
+  // gaps in the keys: page owners of extents one pfn apart
+  const o = new RangeMap<Lin>(linOps);
+  for (let i = 0; i < 100; i++) o.set(100 + i * 5, 104 + i * 5, { pfn: i * 4, tag: 1 });
+  assert.equal(o.stored, 1);
+  assert.equal(o.get(104), undefined);
+  assert.deepEqual(o.get(105), { pfn: 4, tag: 1 });
+  assert.equal(o.firstIn(104, 105), undefined);
+  assert.deepEqual(o.firstIn(104, 107), { start: 105, end: 107, value: { pfn: 4, tag: 1 } });
+  assert.equal(o.covered(), 400);
+  // clearing a gap changes nothing, clearing across members splits them
+  o.clear(104, 105);
+  assert.equal(o.stored, 1);
+  o.clear(102, 112);
+  assert.deepEqual(o.query(100, 116), [
+    { start: 100, end: 102, value: { pfn: 0, tag: 1 } },
+    { start: 112, end: 114, value: { pfn: 10, tag: 1 } },
+    { start: 115, end: 116, value: { pfn: 12, tag: 1 } },
+  ]);
+});
+
+test('RangeMap agrees with its per-unit reference under strided runs, breaks and mixed sizes (property)', () => {
+  const op = fc.record({
+    kind: fc.constantFrom('set', 'set', 'set', 'clear', 'runs'),
+    a: fc.integer({ min: 0, max: 150 }),
+    n: fc.integer({ min: 1, max: 6 }),
+    gap: fc.integer({ min: 0, max: 3 }),
+    count: fc.integer({ min: 1, max: 8 }),
+    pfn: fc.integer({ min: -1, max: 60 }),
+    vstep: fc.integer({ min: -3, max: 9 }),
+    tag: fc.integer({ min: 0, max: 1 }),
+  });
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 40 }), fc.array(fc.tuple(fc.integer({ min: 0, max: 240 }), fc.integer({ min: 0, max: 30 })), { maxLength: 8 }), (ops, probes) => {
+      const maps = [false, true].map((naive) => {
+        setNaiveIntervals(naive);
+        try {
+          return new RangeMap<Lin>(linOps);
+        } finally {
+          setNaiveIntervals(false);
+        }
+      });
+      for (const o of ops) {
+        for (const m of maps) {
+          const v = (j: number): Lin => ({ pfn: o.pfn < 0 ? -1 : 1000 + o.pfn + j * o.vstep, tag: o.tag });
+          if (o.kind === 'clear') m.clear(o.a, o.a + o.n);
+          else if (o.kind === 'set') m.set(o.a, o.a + o.n, v(0));
+          // a run of equally long members, `gap` apart, values advancing by vstep
+          else for (let j = 0; j < o.count; j++) m.set(o.a + j * (o.n + o.gap), o.a + j * (o.n + o.gap) + o.n, v(j));
+        }
+      }
+      const [fast, ref] = maps as [RangeMap<Lin>, RangeMap<Lin>];
+      assert.deepEqual(fast.all(), ref.all());
+      assert.equal(fast.size, ref.size);
+      assert.ok(fast.stored <= fast.size);
+      for (let u = 0; u < 240; u++) {
+        assert.deepEqual(fast.get(u), ref.get(u), `get ${u}`);
+        assert.deepEqual(fast.rangeAt(u), ref.rangeAt(u), `rangeAt ${u}`);
+      }
+      for (const [s, len] of probes) {
+        assert.deepEqual(fast.query(s, s + len), ref.query(s, s + len), `query ${s}+${len}`);
+        assert.deepEqual(fast.firstIn(s, s + len), ref.firstIn(s, s + len), `firstIn ${s}+${len}`);
+        assert.equal(fast.covered(s, s + len), ref.covered(s, s + len), `covered ${s}+${len}`);
+      }
+      const c = fast.clone();
+      c.clear(0, 1000);
+      assert.deepEqual(fast.all(), ref.all());
+    }),
+    { numRuns: 400 },
+  );
 });
 
 test('badblocks: the table holds MAX_BADBLOCKS (512) entries, filled in address order; a range that adds nothing fails', () => {

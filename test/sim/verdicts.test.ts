@@ -537,6 +537,116 @@ const EXPECTED: Record<string, string[]> = {
     "e2 7500/m0 /mnt/pmem/src[0x1000,0x2000) AR kill_proc",
     "e6 7500/m0 /mnt/pmem/src[0x2000,0x3000) AR kill_proc",
   ],
+  // the 6.1 scenarios (kernel.version 6.1, docs/kernel-notes.md §13)
+  "ext4-dax-generic-path-6.1 upstream": [
+    "e1 3100/m0 /mnt/pmem/data[0x1000,0x2000) AR kill_proc",
+    "e1 3101/m0 /mnt/pmem/data[0x1000,0x2000) AO kill_proc",
+    "e1 3102/m0 /mnt/pmem/data[0x1000,0x2000) unmapped only task_early_kill",
+    "e2 3100/m0 /mnt/pmem/data[0x0,0x10000) none kill_dax",
+    "e2 3101/m0 /mnt/pmem/data[0x0,0x10000) none kill_dax",
+    "e2 3102/m0 /mnt/pmem/data[0x0,0x10000) none kill_dax",
+    "e4 3102/m0 /mnt/pmem/data[0x3000,0x4000) SIGBUS do_sigbus",
+  ],
+  "ext4-dax-generic-path-6.1 page-mapping": [
+    "e1 3100/m0 /mnt/pmem/data[0x1000,0x2000) AR kill_proc",
+    "e1 3101/m0 /mnt/pmem/data[0x1000,0x2000) AO kill_proc",
+    "e1 3102/m0 /mnt/pmem/data[0x1000,0x2000) unmapped only task_early_kill",
+    "e2 3100/m0 /mnt/pmem/data[0x0,0x10000) none kill_dax",
+    "e2 3101/m0 /mnt/pmem/data[0x0,0x10000) none kill_dax",
+    "e2 3102/m0 /mnt/pmem/data[0x0,0x10000) none kill_dax",
+    "e4 3102/m0 /mnt/pmem/data[0x3000,0x4000) SIGBUS do_sigbus",
+  ],
+  "ext4-dax-generic-path-6.1 corrupted-range": [
+    "e1 3100/m0 /mnt/pmem/data[0x1000,0x2000) AR kill_proc",
+    "e1 3101/m0 /mnt/pmem/data[0x1000,0x2000) AO kill_proc",
+    "e1 3102/m0 /mnt/pmem/data[0x1000,0x2000) unmapped only task_early_kill",
+    "e2 3100/m0 /mnt/pmem/data[0x0,0x10000) none kill_dax",
+    "e2 3101/m0 /mnt/pmem/data[0x0,0x10000) none kill_dax",
+    "e2 3102/m0 /mnt/pmem/data[0x0,0x10000) none kill_dax",
+    "e4 3102/m0 /mnt/pmem/data[0x3000,0x4000) SIGBUS do_sigbus",
+  ],
+  "ext4-dax-generic-path-6.1 pagemap-failure": [
+    "e1 3100/m0 /mnt/pmem/data[0x1000,0x2000) AR kill_proc",
+    "e1 3101/m0 /mnt/pmem/data[0x1000,0x2000) AO kill_proc",
+    "e1 3102/m0 /mnt/pmem/data[0x1000,0x2000) unmapped only task_early_kill",
+    "e2 3100/m0 /mnt/pmem/data[0x0,0x10000) unmapped only task_early_kill",
+    "e2 3101/m0 /mnt/pmem/data[0x0,0x10000) AO kill_proc",
+    "e2 3102/m0 /mnt/pmem/data[0x0,0x10000) unmapped only task_early_kill",
+    "e3 3102/m0 /mnt/pmem/data[0x3000,0x4000) SIGBUS do_sigbus",
+    "e4 3102/m0 /mnt/pmem/data[0x3000,0x4000) SIGBUS do_sigbus",
+  ],
+  "madvise-hwpoison-efault-6.1 upstream": [
+    "e2 7300/m0 /mnt/pmem/f[0x0,0x1000) AR kill_proc",
+    "e4 7300/m0 /mnt/pmem/f[0x0,0x10000) none task_early_kill",
+  ],
+  "madvise-hwpoison-efault-6.1 page-mapping": [
+    "e2 7300/m0 /mnt/pmem/f[0x0,0x1000) AR kill_proc",
+    "e4 7300/m0 /mnt/pmem/f[0x0,0x10000) none kill_dax",
+  ],
+  "madvise-hwpoison-efault-6.1 corrupted-range": [
+    "e2 7300/m0 /mnt/pmem/f[0x0,0x1000) AR kill_proc",
+    "e4 7300/m0 /mnt/pmem/f[0x0,0x10000) none kill_dax",
+  ],
+  "madvise-hwpoison-efault-6.1 pagemap-failure": [
+    "e2 7300/m0 /mnt/pmem/f[0x0,0x1000) AR kill_proc",
+    "e4 7300/m0 /mnt/pmem/f[0x0,0x10000) none task_early_kill",
+  ],
+  "reflink-both-mapped-6.1 upstream": [
+    "e1 1001/m0 /mnt/pmem/poisonfile[0x0,0x1000) AR kill_proc",
+    "e1 1002/m0 /mnt/pmem/poisonfile[0x0,0x1000) AO kill_proc",
+    "e1 1000/m0 /mnt/pmem/testfile[0x0,0x1000) AO kill_proc",
+  ],
+  "reflink-both-mapped-6.1 page-mapping": [
+    "e1 1001/m0 /mnt/pmem/poisonfile[0x0,0x1000) AR kill_proc",
+    "e1 1002/m0 /mnt/pmem/poisonfile[0x0,0x1000) AO kill_proc",
+    "e1 1000/m0 /mnt/pmem/testfile[0x0,0x1000) none mf_generic_kill_procs",
+  ],
+  "reflink-both-mapped-6.1 corrupted-range": [
+    "e1 1001/m0 /mnt/pmem/poisonfile[0x0,0x1000) AR kill_proc",
+    "e1 1002/m0 /mnt/pmem/poisonfile[0x0,0x1000) AO kill_proc",
+    "e1 1000/m0 /mnt/pmem/testfile[0x0,0x1000) AO kill_proc",
+  ],
+  "reflink-both-mapped-6.1 pagemap-failure": [
+    "e1 1001/m0 /mnt/pmem/poisonfile[0x0,0x1000) AR kill_proc",
+    "e1 1002/m0 /mnt/pmem/poisonfile[0x0,0x1000) AO kill_proc",
+    "e1 1000/m0 /mnt/pmem/testfile[0x0,0x1000) none mf_generic_kill_procs",
+  ],
+  "unbind-mounted-xfs-6.1 upstream": [
+    "e1 5000/m0 /mnt/pmem/a[0x0,0x4000) none task_early_kill",
+    "e1 5001/m0 /mnt/pmem/b[0x0,0x2000) AO kill_proc",
+  ],
+  "unbind-mounted-xfs-6.1 page-mapping": [
+    "e1 5000/m0 /mnt/pmem/a[0x0,0x4000) none kill_dax",
+    "e1 5001/m0 /mnt/pmem/b[0x0,0x2000) none kill_dax",
+  ],
+  "unbind-mounted-xfs-6.1 corrupted-range": [
+    "e1 5000/m0 /mnt/pmem/a[0x0,0x4000) none kill_dax",
+    "e1 5001/m0 /mnt/pmem/b[0x0,0x2000) none kill_dax",
+  ],
+  "unbind-mounted-xfs-6.1 pagemap-failure": [
+    "e1 5000/m0 /mnt/pmem/a[0x0,0x4000) none task_early_kill",
+    "e1 5001/m0 /mnt/pmem/b[0x0,0x2000) AO kill_proc",
+  ],
+  "xfs-dax-never-holder-6.1 upstream": [
+    "e1 7200/m0 /mnt/pmem/f[0x0,0x1000) none mf_dax_kill_procs",
+    "e3 7200/m0 /mnt/pmem/f[0x0,0x10000) none filemap_fault",
+  ],
+  "xfs-dax-never-holder-6.1 page-mapping": [
+    "e1 7200/m0 /mnt/pmem/f[0x0,0x1000) none dax_lock_page",
+    "e3 7200/m0 /mnt/pmem/f[0x0,0x10000) none kill_dax",
+  ],
+  "xfs-dax-never-holder-6.1 corrupted-range": [
+    "e1 7200/m0 /mnt/pmem/f[0x0,0x1000) none dax_lock_page",
+    "e3 7200/m0 /mnt/pmem/f[0x0,0x10000) none kill_dax",
+  ],
+  "xfs-dax-never-holder-6.1 pagemap-failure": [
+    "e1 7200/m0 /mnt/pmem/f[0x0,0x1000) none dax_lock_page",
+    "e3 7200/m0 /mnt/pmem/f[0x0,0x10000) none filemap_fault",
+  ],
+  "xfs-metadata-shutdown-6.1 upstream": [],
+  "xfs-metadata-shutdown-6.1 page-mapping": [],
+  "xfs-metadata-shutdown-6.1 corrupted-range": [],
+  "xfs-metadata-shutdown-6.1 pagemap-failure": [],
 };
 
 const files = readdirSync(DIR).filter((f) => /\.poison\.(ya?ml|json)$/.test(f)).sort();

@@ -13,16 +13,37 @@ import type { AddressSpace, Inode, Vma } from '../mm/types';
 import type { Iomap, SuperBlock } from './vfs';
 import { machineCheckKernelCopy } from '../arch/mce';
 import { copyUserFlushcache, type UserBuf } from '../arch/usercopy';
+import { sinceVersion } from '../version';
 
 export type VmFault = 'VM_FAULT_NOPAGE' | 'VM_FAULT_HWPOISON' | 'VM_FAULT_SIGBUS' | 'VM_FAULT_FALLBACK' | 'VM_FAULT_OOM';
 
 const PG_PMD_NR = PMD_SIZE / PAGE_SIZE;
 
-/** vmf_error(err) */
-export function vmfError(err: number): VmFault {
+/**
+ * vmf_error(err). 6.1's knows -ENOMEM only: every other error, a known-bad
+ * page's included, is VM_FAULT_SIGBUS (a plain BUS_ADRERR); -EHWPOISON →
+ * VM_FAULT_HWPOISON came after 6.1 (in 6.12; '6.2' stands for "after 6.1").
+ */
+export function vmfError(err: number, k?: Kernel): VmFault {
   if (err === -12) return 'VM_FAULT_OOM';
-  if (err === -EHWPOISON) return 'VM_FAULT_HWPOISON';
+  if (err === -EHWPOISON && (!k || sinceVersion(k.cfg, '6.2'))) return 'VM_FAULT_HWPOISON';
   return 'VM_FAULT_SIGBUS';
+}
+
+/** the error dax_direct_access gives for a known-bad range: -EHWPOISON, or 6.1's -EIO (__pmem_direct_access) */
+function badAccessErr(k: Kernel): number {
+  return sinceVersion(k.cfg, '6.2') ? -EHWPOISON : -EIO;
+}
+
+/**
+ * The entry's pages are shared (dax_insert_entry's `shared`, or 6.1's
+ * `cow`): after 6.1 any fault through an IOMAP_F_SHARED extent; in 6.1
+ * (dax_fault_is_cow) only a write fault through one, so a read fault of a
+ * reflinked page there associates the page with the faulting file like any
+ * other and unmaps nobody.
+ */
+function entryShared(k: Kernel, iomapShared: boolean, write: boolean): boolean {
+  return sinceVersion(k.cfg, '6.2') ? iomapShared : iomapShared && write;
 }
 
 /** dax_mem2blk_err(err): block-like users see EIO where memory-like users see EHWPOISON */
@@ -107,7 +128,9 @@ export function invalidateInodePages2Range(k: Kernel, mapping: AddressSpace, sta
 function daxInsertEntry(k: Kernel, vma: Vma, index: number, pfn: number, pmd: boolean, shared: boolean): void {
   const mapping = vma.mapping;
   const nr = pmd ? PG_PMD_NR : 1;
-  k.tr.call('fsdax', 'dax_insert_entry', { index: hex(index), pfn: hex(pfn), size: pmd ? 'PMD' : 'PTE', shared }, () => {
+  // 6.1 calls it `cow` (dax_fault_is_cow), later releases `shared`
+  const flag: Record<string, boolean> = sinceVersion(k.cfg, '6.2') ? { shared } : { cow: shared };
+  k.tr.call('fsdax', 'dax_insert_entry', { index: hex(index), pfn: hex(pfn), size: pmd ? 'PMD' : 'PTE', ...flag }, () => {
     const existing = mapping.entries.get(index);
     if (shared) unmapMappingPages(k, mapping, index, nr);
     if (shared || !existing) {
@@ -126,15 +149,18 @@ function daxInsertEntry(k: Kernel, vma: Vma, index: number, pfn: number, pmd: bo
  * their owner, the file's xarray gets the entries and the vma its page-table
  * entries, PTE or PMD. No trace: the run's first fault carries it.
  */
-export function daxBulkInsert(k: Kernel, vma: Vma, first: number, end: number, pmd: boolean, pfn: number, shared: boolean): void {
+export function daxBulkInsert(k: Kernel, vma: Vma, first: number, end: number, pmd: boolean, pfn: number, shared: boolean, empty = false): void {
+  // populate's faults are reads: 6.1 shares an entry on writes only (entryShared)
+  shared = entryShared(k, shared, false);
   const mapping = vma.mapping;
   const index = vma.pgoff + (first - vma.start) / PAGE_SIZE;
   const nr = (end - first) / PAGE_SIZE;
   // the run is homogeneous: every index has an entry already, or none does
-  const existing = mapping.entries.get(index) !== undefined;
+  // (`empty`: the caller knows none does)
+  const existing = !empty && mapping.entries.get(index) !== undefined;
   if (shared) zapFileRange(mapping, index, index + nr, k);
   if (shared || !existing) {
-    for (const r of mapping.entries.query(index, index + nr)) daxDisassociateEntry(k, r.value.pfn, r.end - r.start);
+    if (!empty) for (const r of mapping.entries.query(index, index + nr)) daxDisassociateEntry(k, r.value.pfn, r.end - r.start);
     daxAssociateEntry(k, mapping, index, pfn, nr, shared);
     mapping.entries.set(index, index + nr, { pfn, pmd, shared });
   }
@@ -195,7 +221,7 @@ function daxIomapPmdFault(k: Kernel, sb: SuperBlock, vma: Vma, inode: Inode, add
       if (devOff % PMD_SIZE !== 0) return { fault: 'VM_FAULT_FALLBACK' as VmFault };
       const da = daxDirectAccess(k, sb.daxDev!, daxIomapPgoff(iomap, pos), PG_PMD_NR, 'DAX_ACCESS');
       if (da.ret < PG_PMD_NR) return { fault: 'VM_FAULT_FALLBACK' as VmFault };
-      daxInsertEntry(k, vma, pgoff, da.pfn, true, iomap.shared);
+      daxInsertEntry(k, vma, pgoff, da.pfn, true, entryShared(k, iomap.shared, write));
       const vpn = haddr / PAGE_SIZE;
       vma.ptes.set(vpn, vpn + PG_PMD_NR, { pfn: da.pfn, shift: PMD_SHIFT, writable: write });
       return { fault: 'VM_FAULT_NOPAGE' as VmFault, pfn: da.pfn + (addr - haddr) / PAGE_SIZE };
@@ -215,7 +241,7 @@ function daxIomapPteFault(k: Kernel, sb: SuperBlock, vma: Vma, inode: Inode, add
       if (pgoff * PAGE_SIZE >= Math.ceil(inode.size / PAGE_SIZE) * PAGE_SIZE) return { fault: 'VM_FAULT_SIGBUS' as VmFault };
       const pos = pgoff * PAGE_SIZE;
       const iomap = write ? sb.iomapWrite(k, inode, pos, PAGE_SIZE) : sb.iomapRead(k, inode, pos, PAGE_SIZE);
-      if (typeof iomap === 'number') return { fault: vmfError(iomap) };
+      if (typeof iomap === 'number') return { fault: vmfError(iomap, k) };
       if (iomap.type !== 'IOMAP_MAPPED') {
         // dax_load_hole: the shared zero page, not device memory
         k.tr.call('fsdax', 'dax_load_hole', { index: hex(pgoff) }, () => 'VM_FAULT_NOPAGE');
@@ -229,9 +255,9 @@ function daxIomapPteFault(k: Kernel, sb: SuperBlock, vma: Vma, inode: Inode, add
       const da = daxIomapDirectAccess(k, sb, iomap, pos, PAGE_SIZE);
       if (da.ret < 0) {
         if (write) sb.iomapWriteEnd(k, inode, iomap, 0);
-        return { fault: vmfError(da.ret) };
+        return { fault: vmfError(da.ret, k) };
       }
-      daxInsertEntry(k, vma, pgoff, da.pfn, false, iomap.shared && !write);
+      daxInsertEntry(k, vma, pgoff, da.pfn, false, sinceVersion(k.cfg, '6.2') ? iomap.shared && !write : entryShared(k, iomap.shared, write));
       if (write && iomap.shared) {
         // the copy-on-write's new block gets the old one's page first; a bad
         // source fails the fault (dax_fault_return: VM_FAULT_SIGBUS for -EIO)
@@ -239,7 +265,7 @@ function daxIomapPteFault(k: Kernel, sb: SuperBlock, vma: Vma, inode: Inode, add
         const err = daxIomapCopyAround(k, sb, pos, PAGE_SIZE, PAGE_SIZE, iomap);
         if (err) {
           sb.iomapWriteEnd(k, inode, iomap, 0);
-          return { fault: vmfError(err) };
+          return { fault: vmfError(err, k) };
         }
       }
       if (write) sb.iomapWriteEnd(k, inode, iomap, PAGE_SIZE);
@@ -374,7 +400,7 @@ function daxIomapIter(k: Kernel, sb: SuperBlock, inode: Inode, iomap: Iomap, pos
       const pgoff = daxIomapPgoff(iomap, cur);
       let da = daxDirectAccess(k, sb.daxDev!, pgoff, size / PAGE_SIZE, 'DAX_ACCESS');
       let recovery = false;
-      if (da.ret === -EHWPOISON && write) {
+      if (da.ret === badAccessErr(k) && write) {
         da = daxDirectAccess(k, sb.daxDev!, pgoff, size / PAGE_SIZE, 'DAX_RECOVERY_WRITE');
         if (da.ret > 0) recovery = true;
       }

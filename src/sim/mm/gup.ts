@@ -19,7 +19,7 @@ import { naiveIntervals } from '../intervals';
 import { faultIn, sbOfVma } from './fault';
 import { daxBulkInsert, pmdFallsBackAtOnce } from '../fs/dax';
 import { devDaxBulkFault, devDaxFaultRun } from '../dax/device';
-import type { Task, Vma } from './types';
+import type { Inode, Task, Vma } from './types';
 import type { SuperBlock } from '../fs/vfs';
 import type { BadBlocks } from '../nvdimm/badblocks';
 
@@ -39,7 +39,19 @@ export function mmPopulate(k: Kernel, t: Task, vma: Vma): void {
   k.current = t;
   // a stretch of runs faulted quietly, to be written as one summary span
   let stretch: { t: number; from: number; to: number; faults: number; runs: number } | undefined;
+  // calls of known-shape runs, counted at the end of their stretch (the
+  // clock moves at once; nothing reads the counts in between)
+  const owed = new Map<ReadonlyMap<string, number>, number>();
+  const payOwed = (): void => {
+    for (const [trail, n] of owed) k.tr.repeatTrail(trail, n, 0);
+    owed.clear();
+  };
+  const repeatKnown = (known: { trail: ReadonlyMap<string, number>; dur: number }, n: number): void => {
+    owed.set(known.trail, (owed.get(known.trail) ?? 0) + n);
+    k.tr.now += known.dur * n;
+  };
   const endStretch = (): void => {
+    payOwed();
     if (!stretch) return;
     k.tr.summary('mm', 'do_user_addr_fault', { pid: t.pid, vma: vma.id, from: hex(stretch.from), to: hex(stretch.to), runs: stretch.runs, write: false }, stretch.faults, stretch.t, 'VM_FAULT_NOPAGE');
     stretch = undefined;
@@ -55,19 +67,39 @@ export function mmPopulate(k: Kernel, t: Task, vma: Vma): void {
     const bulk = !write && !naiveIntervals() ? bulkTarget(k, vma) : undefined;
     let runs = 0;
     // what one quiet PTE fault of each shape called, and its time
-    const shapes = new Map<string, { trail: Map<string, number>; dur: number }>();
+    const shapes = new Map<string, Shape>();
     const dd = !naiveIntervals() ? k.devdaxByMapping.get(vma.mapping) : undefined;
-    // the file's holes and unwritten extents, looked up once the first hole is met
+    // the file's holes and unwritten extents, looked up once the first unwritten page is met
     let holes: HoleMap | undefined;
+    const holesOf = (): HoleMap => (holes ??= holeMap(bulk!, vma));
+    // nothing mapped or entered from the quiet stage's start to the vma's
+    // end: each fault puts its entries behind the address it leaves at, so it
+    // stays so (checked once)
+    let clearAhead: boolean | undefined;
     let a = vma.start;
     while (a < vma.end) {
+      if (bulk && runs >= TRACED_RUNS && shapes.size) {
+        clearAhead ??= !vma.ptes.firstIn(a / PAGE_SIZE, vma.end / PAGE_SIZE) && !vma.mapping.entries.firstIn(vma.pgoff + (a - vma.start) / PAGE_SIZE, vma.pgoff + vma.pages);
+        // a run of a known shape, told without the look-ups below
+        const run = clearAhead ? knownRun(bulk, vma, a, shapes) : undefined;
+        if (run) {
+          const before = k.tr.now;
+          daxBulkInsert(k, vma, a, a + run.n * PAGE_SIZE, false, run.pfn, run.shared, true);
+          repeatKnown(run.known, run.n);
+          addToStretch(before, a, run.n);
+          runs++;
+          a += run.n * PAGE_SIZE;
+          stretch!.to = a - PAGE_SIZE;
+          continue;
+        }
+      }
       if (vma.ptes.get(a / PAGE_SIZE)) {
         a += PAGE_SIZE;
         continue;
       }
       // a hole or unwritten extent: dax_load_hole maps the zero page, page
       // after page alike until the piece, the 2 MiB window or the vma ends
-      const hole = bulk ? holeRun(bulk, vma, a, (holes ??= holeMap(bulk, vma))) : undefined;
+      const hole = bulk ? holeRun(bulk, vma, a, holesOf) : undefined;
       if (hole) {
         const quietHole = runs >= TRACED_RUNS;
         if (!quietHole) endStretch();
@@ -75,7 +107,7 @@ export function mmPopulate(k: Kernel, t: Task, vma: Vma): void {
         const known = quietHole && hole.key !== undefined ? shapes.get(hole.key) : undefined;
         if (known) {
           vma.ptes.set(a / PAGE_SIZE, a / PAGE_SIZE + hole.n, ZERO_PTE);
-          k.tr.repeatTrail(known.trail, hole.n, known.dur);
+          repeatKnown(known, hole.n);
         } else {
           const mark = k.tr.spans.length;
           const ok = quietHole ? k.tr.quietly(() => faultIn(k, t, vma, a, false, false)) : faultIn(k, t, vma, a, false, false);
@@ -106,9 +138,9 @@ export function mmPopulate(k: Kernel, t: Task, vma: Vma): void {
         if (n > 0) {
           const before = k.tr.now;
           const pos = (vma.pgoff + (a - vma.start) / PAGE_SIZE) * PAGE_SIZE;
-          const piece = bulk!.sb.mapQuiet(vma.mapping.host!, pos, PAGE_SIZE)!;
+          const piece = mapQuiet(bulk!, vma.mapping.host!, pos, PAGE_SIZE)!;
           daxBulkInsert(k, vma, a, a + n * PAGE_SIZE, false, (bulk!.sb.bdev.linearSpa! + piece.devOffset) / PAGE_SIZE, piece.shared);
-          k.tr.repeatTrail(known.trail, n, known.dur);
+          repeatKnown(known, n);
           addToStretch(before, a, n);
           runs++;
           a += n * PAGE_SIZE;
@@ -166,6 +198,47 @@ export function mmPopulate(k: Kernel, t: Task, vma: Vma): void {
   }
 }
 
+/** what one quiet PTE fault of a shape called, and its time */
+interface Shape {
+  trail: Map<string, number>;
+  dur: number;
+}
+
+/**
+ * The run of read faults from `a` that the general loop of mmPopulate would
+ * take as a known shape (holeRun finds a written page, cleanAhead passes,
+ * pteShape names a shape already faulted, sameRun counts the pages), told
+ * straight from the cached piece, for a vma with nothing mapped or entered
+ * from `a` on (so pteShape finds no DAX entry and sameRun no page-table or
+ * DAX entry in the way). Undefined where the general loop has to look.
+ */
+function knownRun(b: BulkTarget, vma: Vma, a: number, shapes: ReadonlyMap<string, Shape>): { n: number; known: Shape; pfn: number; shared: boolean } | undefined {
+  const inode = vma.mapping.host;
+  if (!inode) return undefined;
+  const pos = (vma.pgoff + (a - vma.start) / PAGE_SIZE) * PAGE_SIZE;
+  // cleanAhead: inside the file
+  if (pos >= inode.size) return undefined;
+  // holeRun: written here
+  const p = pieceAt(b, inode, pos);
+  if (!p) return undefined;
+  // pteShape: the PMD attempt falls back at once, no DAX entry here
+  if (!pmdFallsBackAtOnce(vma, inode, a, false)) return undefined;
+  const known = shapes.get(p.shared ? 'shared/none' : 'own/none');
+  if (!known) return undefined;
+  // sameRun from `a`: to the end of the vma, the file or the 2 MiB window,
+  // and a unit more than one page
+  const fileEnd = Math.ceil(inode.size / PAGE_SIZE) * PAGE_SIZE;
+  const limit = Math.min(vma.end - a, fileEnd - pos, a - (a % PMD_SIZE) + PMD_SIZE - a);
+  if (limit <= PAGE_SIZE) return undefined;
+  // cleanAhead's window is that same limit: its piece, clipped, has no bad sector
+  const plen = Math.min(limit, p.end - pos);
+  const dev = p.devOffset + (pos - p.pos);
+  if (b.bb.check(dev / 512, plen / 512).rc) return undefined;
+  const len = Math.floor(plen / PAGE_SIZE) * PAGE_SIZE;
+  if (len <= 0) return undefined;
+  return { n: len / PAGE_SIZE, known, pfn: (b.sb.bdev.linearSpa! + dev) / PAGE_SIZE, shared: p.shared };
+}
+
 /**
  * The shape of a PTE fault at `a` that cleanAhead passed, when it can be
  * told without faulting: its PMD attempt falls back at once, and the page is
@@ -177,7 +250,7 @@ function pteShape(b: BulkTarget, vma: Vma, a: number): string | undefined {
   const inode = vma.mapping.host!;
   if (!pmdFallsBackAtOnce(vma, inode, a, false)) return undefined;
   const pgoff = vma.pgoff + (a - vma.start) / PAGE_SIZE;
-  const piece = b.sb.mapQuiet(inode, pgoff * PAGE_SIZE, PAGE_SIZE);
+  const piece = mapQuiet(b, inode, pgoff * PAGE_SIZE, PAGE_SIZE);
   if (!piece) return undefined;
   const e = vma.mapping.entries.get(pgoff);
   return `${piece.shared ? 'shared' : 'own'}/${e ? (e.pmd ? 'pmd' : e.shared ? 'entry-shared' : 'entry') : 'none'}`;
@@ -194,7 +267,7 @@ function cleanAhead(k: Kernel, b: BulkTarget, vma: Vma, a: number): boolean {
   const pos = (vma.pgoff + (a - vma.start) / PAGE_SIZE) * PAGE_SIZE;
   if (pos >= inode.size) return false;
   const window = Math.min(PMD_SIZE - (a % PMD_SIZE), vma.end - a, Math.ceil(inode.size / PAGE_SIZE) * PAGE_SIZE - pos);
-  const piece = b.sb.mapQuiet(inode, pos, window);
+  const piece = mapQuiet(b, inode, pos, window);
   if (!piece) return false;
   return b.bb.check(piece.devOffset / 512, piece.length / 512).rc === 0;
 }
@@ -225,12 +298,15 @@ function holeMap(b: BulkTarget, vma: Vma): HoleMap {
  * hole, and whether the PMD attempt falls back at once or looks at a window
  * lying wholly in that piece. Undefined when `a` is not in a hole.
  */
-function holeRun(b: BulkTarget, vma: Vma, a: number, h: HoleMap): { n: number; key: string | undefined } | undefined {
+function holeRun(b: BulkTarget, vma: Vma, a: number, holes: () => HoleMap): { n: number; key: string | undefined } | undefined {
   const inode = vma.mapping.host;
   if (!inode) return undefined;
   const pos = (vma.pgoff + (a - vma.start) / PAGE_SIZE) * PAGE_SIZE;
   const fileEnd = Math.ceil(inode.size / PAGE_SIZE) * PAGE_SIZE;
   if (pos >= fileEnd) return undefined;
+  // a written page is no hole (mapQuiet knows written pieces only)
+  if (mapQuiet(b, inode, pos, PAGE_SIZE)) return undefined;
+  const h = holes();
   // the last extent starting at or before pos
   let lo = 0;
   let hi = h.starts.length;
@@ -244,8 +320,7 @@ function holeRun(b: BulkTarget, vma: Vma, a: number, h: HoleMap): { n: number; k
   let end: number;
   let kind: string;
   if (i >= 0 && pos < h.ends[i]!) {
-    // inside an extent: a hole run only when it is unwritten (mapQuiet knows written pieces only)
-    if (b.sb.mapQuiet(inode, pos, PAGE_SIZE)) return undefined;
+    // inside an extent, not written: unwritten
     [start, end, kind] = [h.starts[i]!, h.ends[i]!, 'unwritten'];
   } else {
     [start, end, kind] = [i >= 0 ? h.ends[i]! : 0, i + 1 < h.starts.length ? h.starts[i + 1]! : Infinity, 'hole'];
@@ -273,6 +348,31 @@ function holeRun(b: BulkTarget, vma: Vma, a: number, h: HoleMap): { n: number; k
 interface BulkTarget {
   sb: SuperBlock;
   bb: BadBlocks;
+  /** the written piece mapQuiet last found, whole (read faults leave the block map as it is) */
+  piece?: { pos: number; end: number; devOffset: number; shared: boolean };
+  /** where the vma's file range ends (bytes) */
+  until: number;
+}
+
+/**
+ * sb.mapQuiet(inode, pos, len) for the populated vma's file, asking the
+ * filesystem once per written piece: the piece is looked up to the end of
+ * the vma and later look-ups inside it are answered from it. Populate's
+ * read faults leave the block map as it is.
+ */
+function mapQuiet(b: BulkTarget, inode: Inode, pos: number, len: number): { devOffset: number; length: number; shared: boolean } | undefined {
+  const p = pieceAt(b, inode, pos);
+  if (!p) return undefined;
+  return { devOffset: p.devOffset + (pos - p.pos), length: Math.min(len, p.end - pos), shared: p.shared };
+}
+
+/** the whole written piece holding `pos` (to the vma's end at most), or undefined */
+function pieceAt(b: BulkTarget, inode: Inode, pos: number): BulkTarget['piece'] {
+  const p = b.piece;
+  if (p && pos >= p.pos && pos < p.end) return p;
+  const m = b.sb.mapQuiet(inode, pos, Math.max(PAGE_SIZE, b.until - pos));
+  if (!m) return undefined;
+  return (b.piece = { pos, end: pos + m.length, devOffset: m.devOffset, shared: m.shared });
 }
 
 /** a read-faulted DAX file on a live pmem disk whose badblocks the driver checks */
@@ -281,7 +381,7 @@ function bulkTarget(k: Kernel, vma: Vma): BulkTarget | undefined {
   const sb = sbOfVma(k, vma);
   if (!sb || !sb.dax || !sb.daxDev || !sb.daxDev.alive || sb.isShutdown() || sb.bdev.linearSpa === undefined) return undefined;
   const bb = (sb.daxDev.priv as { bb?: BadBlocks } | null)?.bb;
-  return bb ? { sb, bb } : undefined;
+  return bb ? { sb, bb, until: (vma.pgoff + (vma.end - vma.start) / PAGE_SIZE) * PAGE_SIZE } : undefined;
 }
 
 /**
@@ -304,7 +404,7 @@ function sameRun(k: Kernel, b: BulkTarget, vma: Vma, at: number, unit: number, f
   let limit = Math.min(vma.end - at, fileEnd - pos);
   if (unit === PAGE_SIZE) limit = Math.min(limit, at - (at % PMD_SIZE) + PMD_SIZE - at);
   if (limit <= unit) return 0;
-  const piece = b.sb.mapQuiet(inode, pos, limit);
+  const piece = mapQuiet(b, inode, pos, limit);
   if (!piece || (entry && piece.shared !== entry.shared)) return 0;
   // the piece starts at the unit just faulted
   let len = Math.floor(Math.min(limit, piece.length) / unit) * unit;

@@ -5,7 +5,7 @@
 // MF_SW_SIMULATED) or soft-offlined; the first error ends the loop. The media
 // stays good: this is a simulated failure.
 
-import { MF, type Kernel } from '../kernel';
+import { KernelBlocked, MF, type Kernel } from '../kernel';
 import { EOPNOTSUPP, EFAULT, ENOMEM } from '../errno';
 import { hex, PAGE_SHIFT, PAGE_SIZE } from '../units';
 import { naiveIntervals } from '../intervals';
@@ -13,6 +13,7 @@ import { genericFailureRun, memoryFailure, sameGenericFailures, softOfflinePage 
 import { handleMmFault } from './fault';
 import type { VmFault } from '../fs/dax';
 import type { Task } from './types';
+import { sinceVersion } from '../version';
 
 export function madviseInjectError(k: Kernel, task: Task, behavior: 'MADV_HWPOISON' | 'MADV_SOFT_OFFLINE', start: number, len: number): number {
   const saved = k.current;
@@ -26,6 +27,7 @@ export function madviseInjectError(k: Kernel, task: Task, behavior: 'MADV_HWPOIS
         const vma = task.mm!.findVma(a);
         if (!vma) return -EFAULT;
         const got = k.tr.call('mm', 'get_user_pages_fast', { start: hex(a), nr_pages: 1, gup_flags: 0 }, () => {
+          gupDeadPagemap(k, task, vma, a);
           const fault = faultInQuiet(k, task, a);
           return fault ? vmFaultToErrno(fault) : 1;
         });
@@ -43,7 +45,7 @@ export function madviseInjectError(k: Kernel, task: Task, behavior: 'MADV_HWPOIS
           ret = softOfflinePage(k, pfn, MF.COUNT_INCREASED);
         } else {
           k.log(`${INJECTING}${hex(pfn)} at process virtual address ${hex(a)}`);
-          ret = memoryFailure(k, pfn, FLAGS);
+          ret = memoryFailure(k, pfn, flagsOf(k));
           if (ret === -EOPNOTSUPP) ret = 0;
         }
         return ret;
@@ -81,6 +83,13 @@ export function madviseInjectError(k: Kernel, task: Task, behavior: 'MADV_HWPOIS
 
 const INJECTING = 'Injecting memory failure for pfn ';
 const FLAGS = MF.ACTION_REQUIRED | MF.COUNT_INCREASED | MF.SW_SIMULATED;
+/**
+ * 6.1's flags: no MF_ACTION_REQUIRED (added after 6.1; in 6.12). For a DAX
+ * page it changes nothing seen: mf_dax_kill_procs and mf_generic_kill_procs
+ * add MF_ACTION_REQUIRED | MF_MUST_KILL themselves.
+ */
+const FLAGS_6_1 = MF.COUNT_INCREASED | MF.SW_SIMULATED;
+const flagsOf = (k: Kernel): number => (sinceVersion(k.cfg, '6.2') ? FLAGS : FLAGS_6_1);
 /** a run of compound pages this long or longer is summarised */
 const RUN_MIN = 4;
 
@@ -101,7 +110,7 @@ function alikeInjections(k: Kernel, task: Task, a: number, end: number): [number
   const pfn = r.value.pfn + (Math.floor(a / PAGE_SIZE) - r.start);
   // turns whose page is in that run of entries, inside [a, end)
   const max = Math.min(Math.ceil((end - a) / size), Math.floor((r.end * PAGE_SIZE - a) / size));
-  return [sameGenericFailures(k, pfn, size / PAGE_SIZE, max, FLAGS), size];
+  return [sameGenericFailures(k, pfn, size / PAGE_SIZE, max, flagsOf(k)), size];
 }
 
 /**
@@ -110,6 +119,24 @@ function alikeInjections(k: Kernel, task: Task, a: number, end: number): [number
  * fault is an error return, not a signal. Returns the failed fault, or null
  * when the page is there.
  */
+/**
+ * 6.1: a present device-memory PTE whose dev_pagemap is gone (the mapping
+ * outlived an unbind: 6.1 zaps only the collected tasks' entries) gives
+ * get_user_pages no page (follow_page_pte: get_dev_pagemap fails), and the
+ * fault it then takes finds the PTE present and changes nothing, so
+ * __get_user_pages retries for good: the real 6.1 never returned from this
+ * madvise (oracle run of madvise-hwpoison-efault at 6.1, e5; the guest timed
+ * out). 6.12 was not seen in this state (its unbind zaps every mapper).
+ */
+function gupDeadPagemap(k: Kernel, task: Task, vma: NonNullable<ReturnType<NonNullable<Task['mm']>['findVma']>>, addr: number): void {
+  if (sinceVersion(k.cfg, '6.2')) return;
+  const pte = vma.ptes.get(Math.floor(addr / PAGE_SIZE));
+  if (!pte || pte.pfn < 0 || k.pgmapOf(pte.pfn) || !k.pgmaps.some((p) => pte.pfn >= p.startPfn && pte.pfn < p.endPfn)) return;
+  task.blockedIn = '__get_user_pages';
+  k.why.note({ kind: 'route-failed', symbol: 'get_user_pages_fast', ret: 'blocked', why: `get_user_pages found a present page-table entry for pfn ${hex(pte.pfn)}, whose dev_pagemap is gone (the device was unbound), so follow_page_pte gives no page and the fault finds the entry present: __get_user_pages retries for good and ${task.comm}:${task.pid} never returns.`, span: k.why.span });
+  throw new KernelBlocked(`get_user_pages(${hex(addr)}) of ${task.comm}:${task.pid} retries for good: a present PTE for pfn ${hex(pte.pfn)}, whose dev_pagemap is gone`, '__get_user_pages');
+}
+
 function faultInQuiet(k: Kernel, task: Task, addr: number): VmFault | null {
   const vma = task.mm!.findVma(addr)!;
   const pte = vma.ptes.get(Math.floor(addr / PAGE_SIZE));

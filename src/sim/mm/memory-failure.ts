@@ -6,9 +6,16 @@ import { KernelBlocked, KernelOops, KernelPanic, MF, mfFlagsName, type Kernel } 
 import { EBUSY, EIO, ENXIO, EOPNOTSUPP } from '../errno';
 import { hex, PAGE_SHIFT, PAGE_SIZE } from '../units';
 import { naiveIntervals } from '../intervals';
+import { AlikeStretch } from '../trace';
 import type { Decision } from '../verdicts';
 import { pgmapHasMemoryFailure, pgmapPfnValid, type DevPagemap } from './memremap';
 import type { AddressSpace, Mm, PageOwner, Task, Vma } from './types';
+import { sinceVersion } from '../version';
+
+/** dax_lock_page/dax_unlock_page in 6.1, dax_lock_folio/dax_unlock_folio after (renamed by the folio conversion; in 6.12) */
+function daxLockName(k: Kernel, op: 'lock' | 'unlock'): string {
+  return sinceVersion(k.cfg, '6.2') ? `dax_${op}_folio` : `dax_${op}_page`;
+}
 
 /** struct to_kill */
 export interface ToKill {
@@ -115,17 +122,20 @@ function mfGenericKillProcs(k: Kernel, pfn: number, flags: number, pgmap: DevPag
     // page carries mapping/index and the poison flag
     const headPfn = pgmap.align > PAGE_SIZE ? pgmap.startPfn + Math.floor((pfn - pgmap.startPfn) / (pgmap.align / PAGE_SIZE)) * (pgmap.align / PAGE_SIZE) : pfn;
     const owner = k.pageOwner.get(headPfn);
+    const v61 = !sinceVersion(k.cfg, '6.2');
     const cookie = k.tr.call(
       'fsdax',
-      'dax_lock_folio',
-      { pfn: hex(headPfn), mapping: owner ? (owner.kind === 'shared' ? 'PAGE_MAPPING_DAX_SHARED' : `inode ${owner.mapping.host?.ino ?? '?'}`) : 'NULL' },
+      daxLockName(k, 'lock'),
+      // 6.1's name for the marker is PAGE_MAPPING_DAX_COW (the same (void *)0x1)
+      { pfn: hex(headPfn), mapping: owner ? (owner.kind === 'shared' ? (v61 ? 'PAGE_MAPPING_DAX_COW' : 'PAGE_MAPPING_DAX_SHARED') : `inode ${owner.mapping.host?.ino ?? '?'}`) : 'NULL' },
       (span) => {
-        k.why.note({ kind: 'page-mapping', pfn, owner: owner ? (owner.kind === 'shared' ? 'shared' : 'file') : 'none', mapping: owner && owner.kind === 'file' ? owner.mapping : null, span: span.id });
+        k.why.note({ kind: 'page-mapping', pfn, owner: owner ? (owner.kind === 'shared' ? 'shared' : 'file') : 'none', mapping: owner && owner.kind === 'file' ? owner.mapping : null, span: span.id || k.tr.decidingId });
         return owner && owner.kind === 'file' && owner.mapping.dax ? 1 : 0;
       },
     );
     if (owner && owner.kind === 'shared') {
-      k.why.note({ kind: 'oops', symbol: 'dax_lock_folio', why: 'dax_lock_folio() took PAGE_MAPPING_DAX_SHARED for a mapping and oopsed in the consumer\'s context; the event stopped there and nobody was told.', span: k.why.span });
+      const sym = daxLockName(k, 'lock');
+      k.why.note({ kind: 'oops', symbol: sym, why: `${sym}() took ${v61 ? 'PAGE_MAPPING_DAX_COW' : 'PAGE_MAPPING_DAX_SHARED'} for a mapping and oopsed in the consumer's context; the event stopped there and nobody was told.`, span: k.why.span });
       // 6.12's dax_lock_folio takes PAGE_MAPPING_DAX_SHARED ((void *)0x1) for a
       // mapping and dereferences it: a page fault in kernel mode on a
       // not-present address below PAGE_SIZE, which page_fault_oops reports
@@ -137,13 +147,15 @@ function mfGenericKillProcs(k: Kernel, pfn: number, flags: number, pgmap: DevPag
     flags |= MF.ACTION_REQUIRED | MF.MUST_KILL;
     const toKill = collectProcsFile(k, owner.mapping, owner.index, true);
     unmapAndKill(k, toKill, pfn, owner.mapping, owner.index, flags);
-    k.tr.call('fsdax', 'dax_unlock_folio', { pfn: hex(headPfn) }, () => undefined);
+    k.tr.call('fsdax', daxLockName(k, 'unlock'), { pfn: hex(headPfn) }, () => undefined);
     return 0;
   });
 }
 
 /** where dax_lock_folio faults in Debian's 6.12.117 vmlinux: the RIP the recorded oops printed (oracle/recorded/reflink-no-rmapbt) */
 const DAX_LOCK_FOLIO_FAULT = 'dax_lock_folio+0x49/0x120';
+/** where 6.1's dax_lock_page faults in Debian's 6.1.0-57 vmlinux: the RIP the recorded oops printed (oracle/recorded-6.1/dax-cow-oops-6.1) */
+const DAX_LOCK_PAGE_FAULT = 'dax_lock_page+0x45/0x110';
 
 /**
  * page_fault_oops for the read of PAGE_MAPPING_DAX_SHARED->host in
@@ -158,27 +170,33 @@ const DAX_LOCK_FOLIO_FAULT = 'dax_lock_folio+0x49/0x120';
  */
 function daxLockFolioOops(k: Kernel): never {
   const address = '0000000000000001';
+  // 6.1: dax_lock_page and PAGE_MAPPING_DAX_COW (set by a write fault through
+  // a shared extent), and __die_header without its "Oops: " prefix
+  const v61 = !sinceVersion(k.cfg, '6.2');
+  const sym = daxLockName(k, 'lock');
+  const marker = v61 ? 'PAGE_MAPPING_DAX_COW' : 'PAGE_MAPPING_DAX_SHARED';
+  const rip = v61 ? DAX_LOCK_PAGE_FAULT : DAX_LOCK_FOLIO_FAULT;
   k.log(`BUG: kernel NULL pointer dereference, address: ${address}`);
   k.log('#PF: supervisor read access in kernel mode');
   k.log('#PF: error_code(0x0000) - not-present page');
-  k.log(`Oops: Oops: 0000 [#${++k.dieCounter}] PREEMPT SMP NOPTI`);
-  k.log(`RIP: 0010:${DAX_LOCK_FOLIO_FAULT}`);
+  k.log(`${v61 ? '' : 'Oops: '}Oops: 0000 [#${++k.dieCounter}] PREEMPT SMP NOPTI`);
+  k.log(`RIP: 0010:${rip}`);
   k.log(`CR2: ${address}`);
   k.log('---[ end trace 0000000000000000 ]---');
   // the executive summary: the registers of the first oops
-  k.log(`RIP: 0010:${DAX_LOCK_FOLIO_FAULT}`);
+  k.log(`RIP: 0010:${rip}`);
   if (k.cfg.panicOnOops) {
     k.log('Kernel panic - not syncing: Fatal exception');
-    throw new KernelPanic('Fatal exception (panic_on_oops): oops in dax_lock_folio on a reflinked DAX page (PAGE_MAPPING_DAX_SHARED)');
+    throw new KernelPanic(`Fatal exception (panic_on_oops): oops in ${sym} on a reflinked DAX page (${marker})`);
   }
   const t = k.current;
   const context = t ? `${t.comm}:${t.pid}` : 'a kworker';
   k.mfMutexHolder = { event: k.event, context };
   k.tr.call('process', 'make_task_dead', { pid: t ? t.pid : 'kworker', signr: 'SIGKILL' }, () => {
-    if (t) t.oopsedIn = 'dax_lock_folio';
-    if (t) k.queueSignalAs(t, { signo: 'SIGKILL', code: 'none' }, 'make_task_dead', 'The oops in dax_lock_folio() killed the task it ran in (oops_end → make_task_dead(SIGKILL)), inside memory_failure() with mf_mutex held');
+    if (t) t.oopsedIn = sym;
+    if (t) k.queueSignalAs(t, { signo: 'SIGKILL', code: 'none' }, 'make_task_dead', `The oops in ${sym}() killed the task it ran in (oops_end → make_task_dead(SIGKILL)), inside memory_failure() with mf_mutex held`);
   });
-  throw new KernelOops(`Oops in dax_lock_folio: a reflinked DAX page (PAGE_MAPPING_DAX_SHARED) reached mf_generic_kill_procs; ${context} was killed with mf_mutex held`, 'dax_lock_folio');
+  throw new KernelOops(`Oops in ${sym}: a reflinked DAX page (${marker}) reached mf_generic_kill_procs; ${context} was killed with mf_mutex held`, sym);
 }
 
 export function setPageHWPoison(k: Kernel, pfn: number): void {
@@ -197,6 +215,13 @@ export function mfDaxKillProcs(k: Kernel, mapping: AddressSpace, index: number, 
     const preRemove = (mfFlags & MF.MEM_PRE_REMOVE) !== 0;
     mfFlags |= MF.ACTION_REQUIRED | MF.MUST_KILL;
     const end = index + count;
+    if (!mapping.dax && count > 0) {
+      // a page-cache file (only 6.1's xfs_dax_failure_fn asks about one):
+      // dax_lock_mapping_entry sees !dax_mapping and gives no cookie
+      k.tr.call('fsdax', 'dax_lock_mapping_entry', { index: hex(index) }, () => 0);
+      k.why.note({ kind: 'route-failed', symbol: 'mf_dax_kill_procs', ret: '-EBUSY', why: 'mf_dax_kill_procs() was asked about a file that is not accessed through DAX: dax_lock_mapping_entry() found no DAX mapping, so it returned -EBUSY and the reverse-map walk stopped there.', span: k.why.span });
+      return -EBUSY;
+    }
     if (naiveIntervals()) {
       // the naive reference: every index, one by one
       for (let i = index; i < end; i++) daxKillIndex(k, mapping, i, mfFlags, preRemove);
@@ -210,21 +235,46 @@ export function mfDaxKillProcs(k: Kernel, mapping: AddressSpace, index: number, 
         k.tr.countOnly('dax_unlock_mapping_entry', to - pos);
       }
     };
+    // the runs of indices, one after another: after the first few of a
+    // shape, alike ones are done quietly under one summary span
+    const stretch = new AlikeStretch(k.tr, 'fsdax', 'dax_lock_mapping_entry', () => k.dmesg.length);
     for (const r of mapping.dax ? mapping.entries.query(index, end) : []) {
       skip(r.start);
-      for (let i = r.start; i < r.end; ) {
-        const n = sameKill(mapping, i, r.end);
-        const t = n >= KILL_RUN_MIN ? 0 : pmdUnmapped(mapping, i, r.end);
+      // one unit: a run of alike PTE-sized indices, a single index, or the
+      // indices of one PMD entry (its head first, then its tail)
+      const indices = (i: number, to: number): number => {
+        const n = sameKill(mapping, i, to);
+        const t = n >= KILL_RUN_MIN ? 0 : pmdUnmapped(mapping, i, to);
         if (n >= KILL_RUN_MIN) daxKillRun(k, mapping, i, n, mfFlags, preRemove);
         else if (t >= KILL_RUN_MIN) {
           // the same PMD page for every index, and nobody maps any of them
           // any more: locked, poisoned (its head), nobody collected, alike
           replayAlike(k, t, headOfPmd(mapping, i), mapping, i, () => false, () => daxKillIndex(k, mapping, i, mfFlags, preRemove), 1, undefined, { index: 1, pgoff: 1 });
         } else daxKillIndex(k, mapping, i, mfFlags, preRemove);
-        i += n >= KILL_RUN_MIN ? n : t >= KILL_RUN_MIN ? t : 1;
+        return n >= KILL_RUN_MIN ? n : t >= KILL_RUN_MIN ? t : 1;
+      };
+      for (let i = r.start; i < r.end; ) {
+        const at = i;
+        if (r.value.pmd) {
+          const to = Math.min(r.end, at - (at % 512) + 512);
+          const key = `pmd ${at % 512} ${to - at} ${mapping.mapped.query(at, to - 1).length}`;
+          stretch.unit(key, { index: `${hex(at)}..${hex(to - 1)}` }, to - at, () => {
+            for (let j = at; j < to; ) j += indices(j, to);
+          });
+          i = to;
+          continue;
+        }
+        const n = sameKill(mapping, i, r.end);
+        const len = n >= KILL_RUN_MIN ? n : 1;
+        stretch.unit(`pte ${len} ${mapping.mapped.query(at, at + len - 1).length}`, { index: len > 1 ? `${hex(at)}..${hex(at + len - 1)}` : hex(at) }, len, () => {
+          if (n >= KILL_RUN_MIN) daxKillRun(k, mapping, at, n, mfFlags, preRemove);
+          else daxKillIndex(k, mapping, at, mfFlags, preRemove);
+        });
+        i += len;
       }
       pos = r.end;
     }
+    stretch.end();
     skip(end);
     return 0;
   });
@@ -360,13 +410,22 @@ function replayAlike(
   const startNow = k.tr.now;
   const logMark = k.dmesg.length;
   const stats = { ...k.mfStats };
+  // inside a quiet stretch there are no spans: the first member's calls are its quiet trail
+  const quiet = k.tr.quiet;
+  const trail0 = quiet ? k.tr.lastQuietTrail() : undefined;
   const decided = k.why.capture(first);
   const logged = k.dmesg.slice(logMark);
   if (poisonsRest()) {
     if (step === 1) k.hwpoison.add(pfn + 1, pfn + n);
     else for (let j = 1; j < n; j++) k.hwpoison.add(pfn + j * step, pfn + j * step + 1);
   }
-  const unmap = k.tr.spans.slice(mark).find((s) => s.symbol === 'unmap_mapping_range');
+  let trail: Map<string, number> | undefined;
+  if (trail0) {
+    trail = new Map();
+    for (const [sym, c] of k.tr.lastQuietTrail()) if (c - (trail0.get(sym) ?? 0)) trail.set(sym, c - (trail0.get(sym) ?? 0));
+  }
+  // a quiet run is one page a member (the stretches of mass failures and removals), so the unmap is the page's
+  const unmap = trail ? (trail.has('unmap_mapping_range') ? { args: { start: hex(index * PAGE_SIZE), len: hex(PAGE_SIZE) } } : undefined) : k.tr.spans.slice(mark).find((s) => s.symbol === 'unmap_mapping_range');
   if (unmap) {
     // each member unmapped the range the first did, `step` pages further on
     const at = step === 1 ? index * PAGE_SIZE : parseInt(String(unmap.args.start), 16);
@@ -404,6 +463,10 @@ function replayAlike(
         k.why.note({ ...x, addr, queued: false, detail: x.detail.replace(` at ${hex(x.addr)} `, ` at ${hex(addr)} `) });
       }
     }
+  }
+  if (trail) {
+    k.tr.repeatTrail(trail, n - 1, k.tr.now - startNow);
+    return;
   }
   k.tr.replayRun(mark, n, startNow, (s) => {
     const a: Record<string, string> = {};
@@ -561,8 +624,7 @@ function addToKill(k: Kernel, list: ToKill[], tsk: Task, vma: Vma, addr: number,
 
 /** note what collection decided for one mapper of one file page */
 function noteCollect(k: Kernel, result: 'late' | 'no-pte' | 'collected', vma: Vma, pgoff: number, preRemove: boolean, why: string): void {
-  const cur = k.tr.current;
-  k.why.note({ kind: 'collect', result, vma, pgoff, end: pgoff + 1, why, preRemove, span: cur?.id ?? null, symbol: cur?.symbol ?? 'collect_procs' });
+  k.why.note({ kind: 'collect', result, vma, pgoff, end: pgoff + 1, why, preRemove, span: k.tr.decidingId, symbol: k.tr.deciding().symbol ?? 'collect_procs' });
 }
 
 /** a task that task_early_kill() passed over: note each of its vmas that map the page */
@@ -693,9 +755,8 @@ export function zapVpnRange(vma: Vma, vlo: number, vhi: number, k?: Kernel): voi
   }
   if (k) {
     const pages = vma.ptes.covered(a, b);
-    const cur = k.tr.current;
-    const parent = cur && cur.parent !== null ? k.tr.spans[cur.parent - 1] : undefined;
-    if (pages) k.why.note({ kind: 'zap', vma, vlo: a, vhi: b, pages, span: cur?.id ?? null, symbol: cur?.symbol ?? 'unmap_mapping_range', within: parent?.symbol ?? '', by: k.current });
+    const d = k.tr.deciding();
+    if (pages) k.why.note({ kind: 'zap', vma, vlo: a, vhi: b, pages, span: k.tr.decidingId, symbol: d.symbol ?? 'unmap_mapping_range', within: d.within ?? '', by: k.current });
   }
   vma.ptes.clear(a, b);
 }
@@ -859,16 +920,43 @@ export function devPagemapFailure(k: Kernel, pgmap: DevPagemap): void {
       return;
     }
     let pos = first;
-    for (const r of k.pageOwner.query(first, end)) {
-      if (r.start > pos) unownedRun(k, pos, r.start);
-      for (let p = r.start; p < r.end; ) {
-        const n = pgmap.align === PAGE_SIZE && k.cfg.recovery ? sameFailure(k, p, r.end) : 1;
+    const runs = pgmap.align === PAGE_SIZE && k.cfg.recovery;
+    // pfns [a, b) of one owner: runs alike, and a PMD entry's pfns as one unit
+    // of a stretch (its head, then its tail nobody maps any more)
+    const owned = (a: number, b: number): void => {
+      for (let p = a; p < b; ) {
+        const n = runs ? sameFailure(k, p, b) : 1;
         if (n >= KILL_RUN_MIN) memoryFailureRun(k, p, n, MF.MEM_REMOVE);
         else memoryFailure(k, p, MF.MEM_REMOVE);
         p += n >= KILL_RUN_MIN ? n : 1;
       }
-      pos = r.end;
+    };
+    // each owner's pfns (and the unowned ones before them) are one unit of a
+    // stretch: the extents of files mapped alike fail alike
+    const outer = new AlikeStretch(k.tr, 'mm', 'memory_failure', () => k.dmesg.length);
+    for (const r of k.pageOwner.query(first, end)) {
+      const a = Math.max(r.start, first);
+      const b = Math.min(r.end, end);
+      const o = r.value;
+      const pmd = o.kind === 'file' && o.mapping.entries.rangeAt(o.index + (a - r.start))?.value.pmd === true;
+      const mappers = o.kind === 'file' ? o.mapping.mapped.query(o.index + (a - r.start), o.index + (b - 1 - r.start)).length : 0;
+      const from = pos;
+      outer.unit(`${a - from} ${b - a} ${o.kind} ${pmd ? 'pmd' : 'pte'} ${mappers}`, { pfn: `${hex(from)}..${hex(b - 1)}`, flags: mfFlagsName(MF.MEM_REMOVE) }, b - from, () => {
+        if (a > from) unownedRun(k, from, a);
+        if (!pmd || !runs || o.kind !== 'file') return owned(a, b);
+        const inner = new AlikeStretch(k.tr, 'mm', 'memory_failure', () => k.dmesg.length);
+        for (let p = a; p < b; ) {
+          const index = o.index + (p - r.start);
+          const to = Math.min(b, p + 512 - (index % 512));
+          const at = p;
+          inner.unit(`pmd ${index % 512} ${to - at} ${o.mapping.mapped.query(index, index + (to - at) - 1).length}`, { pfn: `${hex(at)}..${hex(to - 1)}`, flags: mfFlagsName(MF.MEM_REMOVE) }, to - at, () => owned(at, to));
+          p = to;
+        }
+        inner.end();
+      });
+      pos = b;
     }
+    outer.end();
     if (pos < end) unownedRun(k, pos, end);
   });
 }
@@ -884,6 +972,7 @@ function sameFailure(k: Kernel, p: number, end: number): number {
   if (!r || r.value.kind !== 'file') return 1;
   const index = r.value.index + (p - r.start);
   let n = Math.min(end, r.end) - p;
+  const mapping = r.value.mapping;
   // PageHWPoison decides memory_failure()'s path (a page already poisoned
   // goes to kill_accessing_process): a run never mixes the two
   if (k.hwpoison.has(p)) n = Math.min(n, k.hwpoison.query(p, p + n)[0]![1] - p);
@@ -891,7 +980,14 @@ function sameFailure(k: Kernel, p: number, end: number): number {
     const next = k.hwpoison.firstIn(p, p + n);
     if (next) n = next[0] - p;
   }
-  return Math.min(n, sameKill(r.value.mapping, index, index + n));
+  // the tail of a PMD entry whose head unmapped it from everyone: the same
+  // page locked, nobody collected, for every pfn
+  const e = mapping.entries.rangeAt(index);
+  if (e?.value.pmd) {
+    const t = pmdUnmapped(mapping, index, index + n);
+    return t >= KILL_RUN_MIN ? Math.min(n, t) : 1;
+  }
+  return Math.min(n, sameKill(mapping, index, index + n));
 }
 
 /**
@@ -920,8 +1016,8 @@ function unownedRun(k: Kernel, a: number, b: number): void {
   k.tr.run('mm', 'memory_failure', { pfn: pfns, flags }, n, () =>
     k.tr.run('dev_pagemap', 'memory_failure_dev_pagemap', { pfn: pfns, flags, type: 'MEMORY_DEVICE_FS_DAX' }, n, () => {
       k.tr.run('mm', 'mf_generic_kill_procs', { pfn: pfns, flags }, n, () => {
-        k.tr.run('fsdax', 'dax_lock_folio', { pfn: pfns, mapping: 'NULL' }, n, (span) => {
-          k.why.note({ kind: 'page-mapping', pfn: a, end: b, owner: 'none', mapping: null, span: span.id });
+        k.tr.run('fsdax', daxLockName(k, 'lock'), { pfn: pfns, mapping: 'NULL' }, n, (span) => {
+          k.why.note({ kind: 'page-mapping', pfn: a, end: b, owner: 'none', mapping: null, span: span.id || k.tr.decidingId });
           return 0;
         });
         return -EBUSY;

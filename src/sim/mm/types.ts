@@ -17,6 +17,7 @@ export interface Pte {
 export const pteOps = {
   split: (v: Pte, d: number): Pte => (v.pfn < 0 ? v : { ...v, pfn: v.pfn + d }),
   eq: (a: Pte, b: Pte): boolean => a.pfn === b.pfn && a.shift === b.shift && a.writable === b.writable,
+  step: (a: Pte, b: Pte): number | undefined => (a.shift !== b.shift || a.writable !== b.writable || a.pfn < 0 !== b.pfn < 0 ? undefined : a.pfn < 0 ? (a.pfn === b.pfn ? 0 : undefined) : b.pfn - a.pfn),
 };
 
 /** A DAX xarray entry of an address space, keyed by file page index. */
@@ -32,6 +33,7 @@ export interface DaxEntry {
 export const daxEntryOps = {
   split: (v: DaxEntry, d: number): DaxEntry => ({ ...v, pfn: v.pfn + d }),
   eq: (a: DaxEntry, b: DaxEntry): boolean => a.pfn === b.pfn && a.pmd === b.pmd && a.shared === b.shared,
+  step: (a: DaxEntry, b: DaxEntry): number | undefined => (a.pmd === b.pmd && a.shared === b.shared ? b.pfn - a.pfn : undefined),
 };
 
 export interface Inode {
@@ -196,4 +198,6 @@ export const pageOwnerOps = {
   split: (v: PageOwner, d: number): PageOwner => (v.kind === 'file' ? { ...v, index: v.index + d } : v),
   eq: (a: PageOwner, b: PageOwner): boolean =>
     a.kind === 'file' && b.kind === 'file' ? a.mapping === b.mapping && a.index === b.index : a.kind === 'shared' && b.kind === 'shared' && a.share === b.share,
+  step: (a: PageOwner, b: PageOwner): number | undefined =>
+    a.kind === 'file' && b.kind === 'file' ? (a.mapping === b.mapping ? b.index - a.index : undefined) : a.kind === 'shared' && b.kind === 'shared' && a.share === b.share ? 0 : undefined,
 };

@@ -13,6 +13,7 @@ import type { NamespaceSpec } from '../scenario/types';
 import { DaxDevice, daxHolderNotifyFailure, killDax, type DaxAccessMode, type DaxOperations } from '../dax/super';
 import { DevPagemap } from '../mm/memremap';
 import { EHWPOISON, EIO, EOPNOTSUPP } from '../errno';
+import { sinceVersion } from '../version';
 import { hex, PAGE_SIZE, SECTOR_SIZE, PFN_PHYS, alignUp } from '../units';
 import { machineCheckKernelCopy } from '../arch/mce';
 
@@ -139,7 +140,9 @@ function pmemDirectAccess(k: Kernel, dax: DaxDevice, pgoff: number, nrPages: num
     if (pmem.bb.count) {
       const c = pmem.bb.check(sector, num);
       if (c.rc) {
-        if (mode !== 'DAX_RECOVERY_WRITE') return -EHWPOISON;
+        // 6.1 says -EIO here; -EHWPOISON came later, with dax_mem2blk_err
+        // (in 6.12; '6.2' stands for "after 6.1", the release is not pinned)
+        if (mode !== 'DAX_RECOVERY_WRITE') return sinceVersion(k.cfg, '6.2') ? -EHWPOISON : -EIO;
         const actual = alignUp((c.firstBad - sector) * SECTOR_SIZE, PAGE_SIZE) / PAGE_SIZE;
         return actual || 1;
       }
@@ -313,7 +316,10 @@ export function pmemReleaseDisk(k: Kernel, pmem: PmemDevice, preRemove?: Paramet
     k.tr.call('dax', 'put_dax', { dax: pmem.name }, () => undefined);
     k.tr.call('block', 'del_gendisk', { disk: pmem.name }, () => {
       pmem.diskAlive = false;
-      if (pmem.onMarkDead) pmem.onMarkDead(k);
+      // blk_mark_disk_dead → fs_bdev_mark_dead (6.6): before it (6.1's
+      // del_gendisk only syncs and invalidates the bdev) the filesystem on
+      // top is not told, and does not shut down
+      if (pmem.onMarkDead && sinceVersion(k.cfg, '6.6')) pmem.onMarkDead(k);
     });
   });
   if (pmem.pgmap) {

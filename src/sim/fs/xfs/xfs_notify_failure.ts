@@ -2,16 +2,24 @@
 // registers on its data (and log) device. A failed device byte range becomes
 // daddrs, then AG blocks; the reverse map says who owns them; metadata means
 // shutdown, an in-core DAX file means mf_dax_kill_procs on its page range.
+// 6.1 (kernel.version 6.1) has the same walk without MF_MEM_PRE_REMOVE (no
+// freeze, no forced unmount, no invalidation: an unbind is a failure of every
+// block), translates the range inline (no xfs_dax_translate_range), and shuts
+// down at once on any failure of an external log device
+// (xfs_dax_notify_logdev_failure came later).
 
 import { MF, mfFlagsName, type Kernel } from '../../kernel';
 import type { DaxDevice, DaxHolderOperations } from '../../dax/super';
 import { EFSCORRUPTED, EIO, ENXIO, EOPNOTSUPP, retName } from '../../errno';
 import { BTOBB, hex, PAGE_SHIFT, U64_MAX } from '../../units';
 import { daxKillIndex, mfDaxKillProcs } from '../../mm/memory-failure';
+import { naiveIntervals } from '../../intervals';
+import { AlikeStretch, type Args } from '../../trace';
 import { invalidateInodePages2Range } from '../dax';
 import type { XfsSuperBlock } from './xfs_super';
 import type { RmapRec } from './xfs_model_adapter';
 import { isNonInodeOwner, ownerName } from './xfs_model_adapter';
+import { sinceVersion } from '../../version';
 
 /** struct xfs_failure_info */
 interface FailureInfo {
@@ -35,13 +43,20 @@ function xfsDaxNotifyFailure(k: Kernel, dax: DaxDevice, offset: number, len: num
       k.log(`${mp.logPrefix}filesystem is not ready for notify_failure()!`);
       return -EIO;
     }
-    if (mp.logDax === dax && mp.logDax !== mp.ddevDax) return xfsDaxNotifyLogdevFailure(k, mp, offset, len, mfFlags);
+    const v61 = !sinceVersion(k.cfg, '6.2');
+    if (mp.logDax === dax && mp.logDax !== mp.ddevDax) {
+      if (!v61) return xfsDaxNotifyLogdevFailure(k, mp, offset, len, mfFlags);
+      // 6.1: any failure of the external log device, whatever the range
+      k.log(`${mp.logPrefix}ondisk log corrupt, shutting down fs!`);
+      mp.forceShutdown(k, 'SHUTDOWN_CORRUPT_ONDISK', 'xfs_dax_notify_failure', mp.lines.logdevShutdown);
+      return -EFSCORRUPTED;
+    }
     if (!mp.spec.rmapbt) {
       // xfs_debug: not in dmesg at the default log level
       k.why.note({ kind: 'holder-declined', symbol: 'xfs_dax_notify_failure', ret: '-EOPNOTSUPP', span: k.why.span });
       return -EOPNOTSUPP;
     }
-    const t = xfsDaxTranslateRange(k, mp.bdev.size, offset, len);
+    const t = v61 ? translateRange61(mp.bdev.size, offset, len) : xfsDaxTranslateRange(k, mp.bdev.size, offset, len);
     if (typeof t === 'number') return t;
     return xfsDaxNotifyDdevFailure(k, mp, t.daddr, t.bblen, mfFlags);
   });
@@ -76,6 +91,25 @@ function xfsDaxTranslateRange(k: Kernel, devLen: number, offset: number, len: nu
     },
     (r) => (typeof r === 'number' ? String(r) : `daddr ${hex(r.daddr)} bblen ${r.bblen}`),
   );
+}
+
+/**
+ * 6.1's inline form of the translation in xfs_dax_notify_failure: the same
+ * clipping to the data device, (0, U64_MAX) included, without a function
+ * of its own.
+ */
+function translateRange61(devLen: number, offset: number, len: number): { daddr: number; bblen: number } | number {
+  const devStart = 0; // bt_dax_part_off: no partitions on pmem here
+  const devEnd = devStart + devLen - 1;
+  if (offset + len - 1 < devStart) return -ENXIO;
+  if (offset > devEnd) return -ENXIO;
+  if (offset > devStart) offset -= devStart;
+  else {
+    len -= devStart - offset;
+    offset = 0;
+  }
+  if (offset + len - 1 > devEnd) len = devEnd - offset + 1;
+  return { daddr: BTOBB(offset), bblen: BTOBB(len) };
 }
 
 /** xfs_dax_notify_logdev_failure: the external log is all metadata */
@@ -126,9 +160,18 @@ function xfsDaxNotifyDdevFailure(k: Kernel, mp: XfsSuperBlock, daddr: number, bb
       if (error) break;
       notify.startblock = lowAgbno;
       notify.blockcount = rangeAgend + 1 - lowAgbno;
-      error = k.tr.call('rmap', 'xfs_rmap_query_range', { agno, low: lowAgbno, high: highAgbno === 0xffffffff ? 'max' : highAgbno }, () =>
-        x.rmapQueryRange(agno, lowAgbno, highAgbno, (rec) => xfsDaxFailureFn(k, mp, agno, rec, notify)),
-      );
+      error = k.tr.call('rmap', 'xfs_rmap_query_range', { agno, low: lowAgbno, high: highAgbno === 0xffffffff ? 'max' : highAgbno }, () => {
+        // records handled alike one after another (the extents of files mapped
+        // the same way) are traced for the first few, then summarised
+        const stretch = naiveIntervals() ? undefined : new AlikeStretch(k.tr, 'rmap', 'xfs_dax_failure_fn', () => k.dmesg.length);
+        try {
+          return x.rmapQueryRange(agno, lowAgbno, highAgbno, (rec) =>
+            stretch ? stretch.unit(recordShape(mp, rec, notify), failureFnArgs(agno, rec), 1, () => xfsDaxFailureFn(k, mp, agno, rec, notify)) : xfsDaxFailureFn(k, mp, agno, rec, notify),
+          );
+        } finally {
+          stretch?.end();
+        }
+      });
       if (error) break;
       fsbno = x.agbToFsb(agno + 1, 0);
     }
@@ -156,7 +199,7 @@ function xfsDaxFailureFn(k: Kernel, mp: XfsSuperBlock, agno: number, rec: RmapRe
   return k.tr.call(
     'rmap',
     'xfs_dax_failure_fn',
-    { agno, startblock: rec.startblock, blockcount: rec.blockcount, owner: ownerName(rec.owner), offset: rec.offset, flags: rmapFlags(rec) },
+    failureFnArgs(agno, rec),
     () => {
       if (isNonInodeOwner(rec.owner) || rec.attrFork || rec.bmbtBlock) {
         if (notify.mfFlags & MF.MEM_PRE_REMOVE) return 0;
@@ -169,30 +212,65 @@ function xfsDaxFailureFn(k: Kernel, mp: XfsSuperBlock, agno: number, rec: RmapRe
         'xfs_iget',
         { ino: rec.owner, flags: 'XFS_IGET_INCORE' },
         (span) => {
-          igetSpan = span.id;
+          igetSpan = span.id || k.tr.decidingId;
           return mp.igetIncore(rec.owner);
         },
         (r) => (r ? `inode ${rec.owner}` : '-ENODATA'),
       );
       const blockSize = mp.model.blockSize;
-      let pos = rec.offset * blockSize;
-      if (notify.startblock > rec.startblock) pos += (notify.startblock - rec.startblock) * blockSize;
-      const pgoff = Math.floor(pos / 2 ** PAGE_SHIFT);
-      const startCross = Math.max(rec.startblock, notify.startblock);
-      const endCross = Math.min(rec.startblock + rec.blockcount, notify.startblock + notify.blockcount);
-      const pgcnt = Math.floor(((endCross - startCross) * blockSize) / 2 ** PAGE_SHIFT);
+      const { pos, pgoff, pgcnt, startCross, endCross } = failedPages(mp, rec, notify);
       if (!ip) {
         // -ENODATA: not cached, nobody can have it mapped
         k.why.note({ kind: 'inode-skip', sb: mp, ino: rec.owner, why: 'not-incore', fileStart: pos, fileEnd: pos + (endCross - startCross) * blockSize, span: igetSpan, symbol: 'xfs_iget' });
         return 0;
       }
       let error = 0;
-      if (!ip.mapping.dax) k.why.note({ kind: 'inode-skip', sb: mp, ino: rec.owner, why: 'not-dax', fileStart: pos, fileEnd: pos + (endCross - startCross) * blockSize, span: k.why.span, symbol: 'xfs_dax_failure_fn' });
-      if (ip.mapping.dax) error = mfDaxKillProcs(k, ip.mapping, pgoff, pgcnt, notify.mfFlags);
+      // 6.1 asks mf_dax_kill_procs about any in-core file, DAX or not (the
+      // dax_mapping() check came later): for a page-cache file its
+      // dax_lock_mapping_entry finds no DAX mapping and the walk stops with
+      // -EBUSY, which shuts the filesystem down as corrupt
+      const v61 = !sinceVersion(k.cfg, '6.2');
+      if (!ip.mapping.dax && !v61) k.why.note({ kind: 'inode-skip', sb: mp, ino: rec.owner, why: 'not-dax', fileStart: pos, fileEnd: pos + (endCross - startCross) * blockSize, span: k.why.span, symbol: 'xfs_dax_failure_fn' });
+      if (ip.mapping.dax || v61) error = mfDaxKillProcs(k, ip.mapping, pgoff, pgcnt, notify.mfFlags);
       if (notify.mfFlags & MF.MEM_PRE_REMOVE) invalidateInodePages2Range(k, ip.mapping, pgoff, pgoff + pgcnt - 1);
       return error;
     },
   );
+}
+
+function failureFnArgs(agno: number, rec: RmapRec): Args {
+  return { agno, startblock: rec.startblock, blockcount: rec.blockcount, owner: ownerName(rec.owner), offset: rec.offset, flags: rmapFlags(rec) };
+}
+
+/** the file pages of a record that the failed range covers, as xfs_dax_failure_fn works them out */
+function failedPages(mp: XfsSuperBlock, rec: RmapRec, notify: FailureInfo): { pos: number; pgoff: number; pgcnt: number; startCross: number; endCross: number } {
+  const blockSize = mp.model.blockSize;
+  let pos = rec.offset * blockSize;
+  if (notify.startblock > rec.startblock) pos += (notify.startblock - rec.startblock) * blockSize;
+  const pgoff = Math.floor(pos / 2 ** PAGE_SHIFT);
+  const startCross = Math.max(rec.startblock, notify.startblock);
+  const endCross = Math.min(rec.startblock + rec.blockcount, notify.startblock + notify.blockcount);
+  const pgcnt = Math.floor(((endCross - startCross) * blockSize) / 2 ** PAGE_SHIFT);
+  return { pos, pgoff, pgcnt, startCross, endCross };
+}
+
+/**
+ * What xfs_dax_failure_fn will do with a record, as far as can be told
+ * before doing it: metadata, an inode not in the cache, a file without DAX,
+ * or a DAX file's pages, with how many there are, how many vmas map them,
+ * and whether their first entry is a PMD (and where they start in it). Two records
+ * of a stretch with the same shape are expected to be handled alike (the
+ * stretch checks that they were).
+ */
+function recordShape(mp: XfsSuperBlock, rec: RmapRec, notify: FailureInfo): string {
+  if (isNonInodeOwner(rec.owner) || rec.attrFork || rec.bmbtBlock) return 'meta';
+  const ip = mp.igetIncore(rec.owner);
+  if (!ip) return 'not-incore';
+  const { pgoff, pgcnt } = failedPages(mp, rec, notify);
+  if (!ip.mapping.dax) return `not-dax ${pgcnt}`;
+  const m = ip.mapping;
+  const e = m.entries.rangeAt(pgoff);
+  return `dax ${pgcnt} ${m.i_mmap.query(pgoff, pgoff + Math.max(pgcnt, 1) - 1).length} ${e ? (e.value.pmd ? `pmd ${pgoff % 512}` : 'pte') : 'none'}`;
 }
 
 function rmapFlags(rec: RmapRec): string {

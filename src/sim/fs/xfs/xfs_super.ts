@@ -14,6 +14,7 @@ import { hex, SECTOR_SIZE } from '../../units';
 import { xfsDaxHolderOperations, xfsFsCorruptedRange } from './xfs_notify_failure';
 import { createXfsModel, isNonInodeOwner, type XfsModelApi } from './xfs_model_adapter';
 import { InputError } from '../../errors';
+import { kernelVersion } from '../../version';
 
 /** SHUTDOWN_* flags, fs/xfs/xfs_mount.h */
 export const SHUTDOWN = {
@@ -53,6 +54,30 @@ export const XFS_SHUTDOWN_CALLERS: Record<number, string> = {
   [XFS_SHUTDOWN_LINES.deviceRemoved]: 'xfs_fs_shutdown+0x26/0x30 [xfs]',
 };
 
+/**
+ * The same call sites in 6.1.192 (issue 15): xfs_dax_notify_ddev_failure's
+ * corruption shutdown (line 169) and xfs_dax_notify_failure's external-log
+ * one (line 201). 6.1 has no pre-remove shutdown (MF_MEM_PRE_REMOVE came in
+ * 6.7) and no device-removal one (fs_bdev_mark_dead came in 6.6): 0.
+ */
+export const XFS_SHUTDOWN_LINES_6_1: typeof XFS_SHUTDOWN_LINES = {
+  logdevShutdown: 201,
+  preRemoveShutdown: 0,
+  corruptShutdown: 169,
+  deviceRemoved: 0,
+};
+
+/**
+ * %pS of the 6.1 call sites in Debian's 6.1.0-57 xfs.ko: the static
+ * xfs_dax_notify_ddev_failure is inlined into xfs_dax_notify_failure there,
+ * so the line-169 shutdown prints that function, as the kernel printed it
+ * (oracle/recorded-6.1/unbind-mounted-xfs meta). The line-201 one is in the
+ * same function; its offset was not observed, so the name is printed alone.
+ */
+export const XFS_SHUTDOWN_CALLERS_6_1: Record<number, string> = {
+  [XFS_SHUTDOWN_LINES_6_1.corruptShutdown]: 'xfs_dax_notify_failure+0x3d7/0x430 [xfs]',
+};
+
 export class XfsSuperBlock extends SuperBlock {
   readonly model: XfsModelApi;
   /** SB_BORN: mount finished */
@@ -64,12 +89,17 @@ export class XfsSuperBlock extends SuperBlock {
   /** the external log device's dax device, when the log is external and DAX-capable */
   logDax: DaxDevice | null = null;
   logSize = 0;
-  readonly lines = XFS_SHUTDOWN_LINES;
+  readonly lines: typeof XFS_SHUTDOWN_LINES;
+  /** %pS of each call site, by line, in the modelled release's xfs.ko */
+  private readonly callers: Record<number, string>;
   private nextMapping = 1;
   private byIno = new Map<number, Inode>();
 
   constructor(k: Kernel, spec: FilesystemSpec, bdev: BlockDev, readonly logBdev?: BlockDev) {
     super(spec, bdev);
+    const v61 = kernelVersion(k.cfg) === '6.1';
+    this.lines = v61 ? XFS_SHUTDOWN_LINES_6_1 : XFS_SHUTDOWN_LINES;
+    this.callers = v61 ? XFS_SHUTDOWN_CALLERS_6_1 : XFS_SHUTDOWN_CALLERS;
     this.model = createXfsModel(spec, bdev.size, logBdev?.size);
     this.logSize = logBdev ? logBdev.size : 0;
     k.tr.call('fs', 'xfs_fs_fill_super', { dev: bdev.name, dax: spec.dax, rmapbt: spec.rmapbt, reflink: spec.reflink }, () => {
@@ -123,8 +153,8 @@ export class XfsSuperBlock extends SuperBlock {
                 : 'Metadata I/O Error';
       const file = caller.startsWith('xfs_dax') ? 'fs/xfs/xfs_notify_failure.c' : 'fs/xfs/xfs_super.c';
       const at = line ? `${file}:${line}` : file; // a proposal's function has no line in any release
-      // %pS of the call site in the 6.12.117 build; a proposal's function has none
-      const ps = line ? (XFS_SHUTDOWN_CALLERS[line] ?? caller) : caller;
+      // %pS of the call site in the modelled release's build; a proposal's function has none
+      const ps = line ? (this.callers[line] ?? caller) : caller;
       k.log(`${this.logPrefix}${why} (${hex(SHUTDOWN[flag])}) detected at ${ps} (${at}).  Shutting down filesystem.`);
       k.log(`${this.logPrefix}Please unmount the filesystem and rectify the problem(s)`);
       return 'shut down';
@@ -178,7 +208,8 @@ export class XfsSuperBlock extends SuperBlock {
   /** xfs_iget(..., XFS_IGET_INCORE): the in-core inode, or null (-ENODATA) */
   igetIncore(ino: number): Inode | null {
     const inode = this.byIno.get(ino);
-    return inode && this.model.igetIncore(ino) ? inode : null;
+    // what xfs_iget(XFS_IGET_INCORE) answers, without copying the inode's extent lists
+    return inode && this.model.inodes.get(ino)?.incore ? inode : null;
   }
 
   /** xfs_iget without XFS_IGET_INCORE: any inode of this filesystem (read in if need be) */

@@ -1,0 +1,96 @@
+// Unbind of a populated machine shaped like the bench's used machine
+// (bench/machine.ts), on a 320 MiB namespace (the page-by-page reference
+// holds a file owner as a set of bytes, so the files stay small): small
+// files in many 4-block extents mapped with PTEs by two processes, one
+// partly, and a PMD-aligned 16 MiB file in two extents mapped by four
+// processes (early, default, late). The reverse-map records, the PMD entries
+// and the owners' pfns are done in shape-alike stretches (AlikeStretch: the
+// first traced, the rest quiet under one summary span); calls, clock,
+// signals, dmesg, hwpoison and verdicts must equal the page-by-page
+// reference under every design.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadScenario } from '../../src/sim/scenario/load';
+import { runScenarioFull } from '../../src/sim/run';
+import { setNaiveIntervals } from '../../src/sim/intervals';
+import { DESIGNS, type Design } from '../../src/sim/scenario/types';
+import { expandDmesg } from './helpers';
+
+const SMALL = 6;
+const smallFiles = Array.from({ length: SMALL }, (_, i) => `  - { path: /mnt/pmem/s${i}, size: 160KiB, fill: 0x6${i}, extents: [ { offset: 0, block: ${9000 + i * 100}, length: 4, count: 10, stride: 5 } ] }`).join('\n');
+const maps = (from: number, to: number) =>
+  Array.from({ length: to - from }, (_, j) => `{ id: s${from + j}, file: /mnt/pmem/s${from + j}, length: 160KiB, addr: ${`0x7f00${(from + j).toString(16).padStart(2, '0')}000000`}, populate: true }`).join(', ');
+
+const SCENARIO = (design: Design) => `
+version: 1
+name: a used machine at 64 MiB, unbound
+kernel: { design: ${design} }
+platform:
+  regions: [ { id: region0, spa: 0x240000000, size: 320MiB } ]
+  namespaces: [ { id: namespace0.0, region: region0, mode: fsdax, device: pmem0, align: 2MiB } ]
+filesystems:
+  - { device: pmem0, type: xfs, mount: /mnt/pmem, rmapbt: true, reflink: true, agcount: 2 }
+files:
+${smallFiles}
+  - { path: /mnt/pmem/db, size: 16MiB, fill: 0x64, extents: [ { offset: 0, block: 16384, length: 2048 }, { offset: 2048, block: 82176, length: 2048 } ] }
+processes:
+  - { pid: 100, comm: a, mceKill: early, mappings: [ ${maps(0, 3)} ] }
+  - { pid: 101, comm: b, mappings: [ ${maps(3, SMALL - 1)}, { id: part, file: /mnt/pmem/s${SMALL - 1}, offset: 8KiB, length: 64KiB, populate: true } ] }
+  - { pid: 200, comm: db0, mceKill: early, mappings: [ { id: db, file: /mnt/pmem/db, length: 16MiB, addr: 0x7e0000000000, populate: true } ] }
+  - { pid: 201, comm: db1, mappings: [ { id: db, file: /mnt/pmem/db, length: 16MiB, addr: 0x7e0000000000, populate: true } ] }
+  - { pid: 202, comm: db2, mappings: [ { id: db, file: /mnt/pmem/db, length: 16MiB, addr: 0x7e0000000000, populate: true } ] }
+  - { pid: 203, comm: db3, mceKill: late, mappings: [ { id: db, file: /mnt/pmem/db, length: 16MiB, addr: 0x7e0000000000, populate: true } ] }
+events:
+  - { do: unbind, namespace: namespace0.0 }
+`;
+
+function run(design: Design, naive: boolean) {
+  setNaiveIntervals(naive);
+  try {
+    const { machine, report } = runScenarioFull(loadScenario(SCENARIO(design), 'used-64m.poison.yaml'));
+    const e = report.events[report.events.length - 1]!;
+    return {
+      spans: report.spans.filter((s) => s.event === e.id),
+      state: {
+        events: report.events.map((x) => ({ id: x.id, at: x.at, result: x.result })),
+        signals: report.signals,
+        dmesg: expandDmesg(report.dmesg),
+        calls: report.calls,
+        hwpoison: report.hwpoison,
+        filesystems: report.filesystems,
+        verdicts: report.verdicts.map(({ span: _s, ...v }) => v),
+        now: machine.k.tr.now,
+      },
+    };
+  } finally {
+    setNaiveIntervals(false);
+  }
+}
+
+for (const design of DESIGNS) {
+  test(`unbind of a populated machine in shape-alike stretches equals page by page (${design})`, () => {
+    const bulk = run(design, false);
+    const naive = run(design, true);
+    assert.deepEqual(bulk.state, naive.state);
+    if (design === 'upstream' || design === 'pagemap-failure') {
+      assert.ok(bulk.state.calls.kill_proc! > 100, `${bulk.state.calls.kill_proc} kill_proc`);
+      assert.ok(bulk.spans.length * 20 < naive.spans.length, `summarised: ${bulk.spans.length} spans vs ${naive.spans.length}`);
+      // a summary of a quiet stretch: a count, first..last arguments, no children
+      const sym = design === 'upstream' ? 'xfs_dax_failure_fn' : 'memory_failure';
+      const sums = bulk.spans.filter((s) => s.symbol === sym && (s.count ?? 1) > 1 && !bulk.spans.some((c) => c.parent === s.id));
+      assert.ok(sums.length > 0, `a summary ${sym} span`);
+      assert.match(String(design === 'upstream' ? sums[0]!.args.startblock : sums[0]!.args.pfn), /^0x[0-9a-f]+\.\.0x[0-9a-f]+$|^\d+\.\.\d+$/);
+      // the spans' counts add up to the calls for the stretch's symbol
+      const counted = bulk.spans.filter((s) => s.symbol === sym).reduce((n, s) => n + (s.count ?? 1), 0);
+      assert.equal(counted, bulk.state.calls[sym]);
+    }
+  });
+}
+
+test('a stretch broken by a differently mapped record traces again after it (upstream)', () => {
+  const bulk = run('upstream', false);
+  // the partly mapped file breaks the small files' stretch: its records are traced in full
+  const traced = bulk.spans.filter((s) => s.symbol === 'xfs_dax_failure_fn' && bulk.spans.some((c) => c.parent === s.id && c.symbol === 'mf_dax_kill_procs'));
+  assert.ok(traced.length >= 4, `${traced.length} records traced in full`);
+  assert.ok(traced.some((s) => s.args.owner !== traced[0]!.args.owner), 'records of more than one file traced');
+});

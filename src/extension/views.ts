@@ -7,7 +7,8 @@ import { mdFence, mdText } from './model/markdown';
 import * as vscode from 'vscode';
 import type { Lab } from './lab';
 import type { DeviceNode } from './model/devices';
-import { mapperLabel, type MapperEntry, type OwnerEntry, type OwnersResult } from './model/owners';
+import { mapperLabel } from './model/owners';
+import type { MapperEntry, OwnerItem, OwnersAnswer } from '../protocol/sim';
 import { eventRows, eventSpanTrees, expectationText, signalText, type EventRow, type SpanNode } from './model/route';
 import { formatSpanCall } from '../sim/render';
 import { hex } from '../sim/units';
@@ -80,13 +81,13 @@ export class DevicesProvider implements vscode.TreeDataProvider<DeviceNode> {
 
 type OwnersItem =
   | { type: 'note'; text: string; tooltip?: string }
-  | { type: 'owner'; entry: OwnerEntry }
-  | { type: 'mapper'; mapper: MapperEntry; entry: OwnerEntry };
+  | { type: 'owner'; entry: OwnerItem }
+  | { type: 'mapper'; mapper: MapperEntry; entry: OwnerItem };
 
 export class OwnersProvider implements vscode.TreeDataProvider<OwnersItem> {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
-  result: OwnersResult | undefined;
+  result: OwnersAnswer | undefined;
   view: vscode.TreeView<OwnersItem> | undefined;
   /** the event whose verdicts mark the mappings: the selected one (the views share it), else the last one run */
   selectedEvent: () => string | null | undefined = () => undefined;
@@ -130,10 +131,10 @@ export class OwnersProvider implements vscode.TreeDataProvider<OwnersItem> {
   private async compute(gen: number): Promise<void> {
     const s = this.lab.session;
     const q = this.lab.ownersQuery;
-    let result: OwnersResult | undefined;
+    let result: OwnersAnswer | undefined;
     let failed: string | undefined;
     try {
-      result = s && q ? await this.lab.query<OwnersResult>('ownersOf', q) : undefined;
+      result = s && q ? await this.lab.query<OwnersAnswer>('ownersOf', q) : undefined;
     } catch (e) {
       failed = `The owners could not be listed: ${(e as Error).message}`;
     }
@@ -171,10 +172,10 @@ export class OwnersProvider implements vscode.TreeDataProvider<OwnersItem> {
       const e = item.entry;
       const t = new vscode.TreeItem(e.label, e.mappers.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
       t.description = e.description;
-      t.tooltip = new vscode.MarkdownString([mdFence(e.line), e.record?.shared ? 'shared with another owner (reflink): the rmap walk reaches each' : ''].join('\n'));
-      const ic: Record<OwnerEntry['kind'], [string, string | undefined]> = {
+      t.tooltip = new vscode.MarkdownString([mdFence(e.line), e.shared ? 'shared with another owner (reflink): the rmap walk reaches each' : ''].join('\n'));
+      const ic: Record<OwnerItem['kind'], [string, string | undefined]> = {
         metadata: ['symbol-structure', 'list.warningForeground'],
-        inode: ['file', e.record?.shared ? 'charts.blue' : undefined],
+        inode: ['file', e.shared ? 'charts.blue' : undefined],
         free: ['circle-large-outline', 'disabledForeground'],
         reserve: ['symbol-array', undefined],
         nofs: ['question', undefined],
@@ -192,7 +193,7 @@ export class OwnersProvider implements vscode.TreeDataProvider<OwnersItem> {
     const s = this.lab.session;
     const e = item.entry;
     const range: [number, number] | undefined = e.fileStart !== undefined && e.fileEnd !== undefined ? [e.fileStart, e.fileEnd] : undefined;
-    const v = ev && s ? verdictForMapping(s.report, ev, m.pid, m.mapping, e.record?.path ?? undefined, range) : undefined;
+    const v = ev && s ? verdictForMapping(s.report, ev, m.pid, m.mapping, e.path, range) : undefined;
     t.description = v ? `${v.outcome} (${ev}) · ${l.description}` : l.description;
     t.tooltip = new vscode.MarkdownString(
       [

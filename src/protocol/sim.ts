@@ -88,6 +88,7 @@ export type QueryName =
   | 'fileSize'
   | 'deviceSize'
   | 'ownersOf'
+  | 'whatIf'
   | 'hover';
 
 export type SimEnvelope = SimRequest & { id: number };
@@ -164,4 +165,65 @@ export interface HoverAnswer {
 /** The worker's data at start: the cancel flag it shares with the extension. */
 export interface SimWorkerData {
   cancel: SharedArrayBuffer;
+}
+
+// ---------------------------------------------------------------- owners
+// What the Owners view shows of a range (src/extension/model/owners.ts
+// computes it in the worker from the machine; this is its plain form, made
+// of strings and numbers only, so it can be posted).
+
+export interface OwnersQuery {
+  spa: number;
+  len: number;
+  /** what was selected: "pmem0 sector 42 +8", "pfn 0x240a01" */
+  title: string;
+}
+
+export type KillMode = 'early' | 'late';
+
+/** a mapping of a process that maps (part of) an owner's range */
+export interface MapperEntry {
+  pid: number;
+  comm: string;
+  alive: boolean;
+  /** the mapping's id in the scenario (m0) */
+  mapping: string;
+  /** the part of the mapping that maps the owner's range */
+  start: number;
+  end: number;
+  prot: string;
+  flags: string;
+  kill: KillMode;
+  /** why early or late: prctl(PR_MCE_KILL) or vm.memory_failure_early_kill */
+  killWhy: string;
+  /** pages of the range with a present page-table entry */
+  ptePages: number;
+  pages: number;
+}
+
+export type OwnerKind = 'metadata' | 'inode' | 'free' | 'reserve' | 'nofs' | 'page';
+
+/** one owner of the range, as sent */
+export interface OwnerItem {
+  kind: OwnerKind;
+  label: string;
+  description: string;
+  /** the fsmap line (xfs_io -c 'fsmap -v' form) */
+  line: string;
+  /** the file's path, for an inode owner the scenario created (the verdicts name it) */
+  path?: string;
+  /** another owner covers some of the same blocks (reflink) */
+  shared?: boolean;
+  /** file byte range of the query inside this owner (inode owners) */
+  fileStart?: number;
+  fileEnd?: number;
+  mappers: MapperEntry[];
+}
+
+/** the owners of a range, as the worker answers the `ownersOf` query */
+export interface OwnersAnswer {
+  query: OwnersQuery;
+  entries: OwnerItem[];
+  /** one-line summary of why the list is what it is, when it is not a plain fsmap */
+  note?: string;
 }

@@ -8,7 +8,8 @@ import { LabError, LabSession, toLabError } from '../model/session';
 import { buildDevicesTree } from '../model/devices';
 import { badMemory } from '../model/feedback';
 import { foldDmesg } from '../model/dmesg';
-import { ownersOf } from '../model/owners';
+import { ownersAnswer, ownersOf } from '../model/owners';
+import { whatIf } from '../model/whatif';
 import { hoverAddress } from '../model/scenarioText';
 import { unitRows, unitsMarkdown } from '../model/addresses';
 import { sessionToScenario } from '../model/save';
@@ -57,8 +58,10 @@ export const QUERIES: Record<QueryName, Query> = {
   boundNamespaces: (m) => m.namespaces.filter((n) => n.bound).map((n) => ({ id: n.id, detail: `${n.spec.mode} ${n.spec.device} on ${n.region.id}` })),
   fileSize: (m, _s, path) => m.lookup(path)?.inode.size,
   deviceSize: (m, _s, dev) => m.bdev(String(dev))?.size,
-  // NOT YET SENDABLE: the result holds machine objects (the place's devices, the entries' mappings), which structured clone refuses; the Owners view shows that error
-  ownersOf: (m, _s, q) => ownersOf(m, q),
+  // the plain form: the result itself holds machine objects (the place's devices, the records' inodes), which cannot be posted
+  ownersOf: (m, _s, q) => ownersAnswer(ownersOf(m, q)),
+  // on a copy of the session (whatIf opens one): the session is not changed
+  whatIf: (_m, s, t, kind) => whatIf(s, t, kind),
   hover: (m, s, text, offset) => hoverOn(m, text, offset, `the lab session, after ${s.cursor} of ${s.events.length} events`),
 };
 

@@ -74,8 +74,8 @@ export class LabSession {
     readonly text: string,
     /** its name (path or URI), for diagnostics and for the format */
     readonly file: string,
-    /** how the loader reads the files the scenario names (extentsFile:) */
-    private readonly options: LoadOptions = {},
+    /** how the loader reads the files the scenario names (extentsFile:); a copy of the session (a what-if) reads them the same way */
+    readonly options: LoadOptions = {},
   ) {
     this.built = this.build(0);
   }

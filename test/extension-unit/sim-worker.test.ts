@@ -16,7 +16,9 @@ import { SimHost, type FileReader } from '../../src/extension/sim/host';
 import { SimEngine } from '../../src/extension/sim/engine';
 import { LabError } from '../../src/extension/model/session';
 import { InternalError } from '../../src/sim/errors';
-import type { SessionSnapshot, SimReply } from '../../src/protocol/sim';
+import type { OwnersAnswer, SessionSnapshot, SimReply } from '../../src/protocol/sim';
+import { ownersText } from '../../src/extension/model/owners';
+import type { WhatIfAnswer } from '../../src/extension/model/whatif';
 import type { Choice } from '../../src/extension/model/actions';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
@@ -171,4 +173,53 @@ test('Run to End stops between two events when cancelled, with progress before e
     assert.equal(r.snapshot!.cursor, 2);
     assert.ok(r.snapshot!.scenario.events.length > 2);
   }
+});
+
+test('the owners of a range come back from the worker in their plain form: files, mappers, reflink sharing, the path the verdicts name', async () => {
+  const h = host();
+  try {
+    await h.request({ op: 'open', ...scenario('reflink-both-mapped') });
+    await h.request({ op: 'runToEnd' });
+    // the first data page of /mnt/pmem (both reflinked files own it)
+    const r = await h.request<OwnersAnswer>({ op: 'query', name: 'ownersOf', args: [{ spa: 0x241218000, len: 4096, title: 'first page' }] });
+    const o = r.value;
+    assert.equal(o.query.title, 'first page');
+    const files = o.entries.filter((e) => e.kind === 'inode');
+    assert.deepEqual(files.map((e) => [e.label, e.path, e.shared]), [
+      ['/mnt/pmem/testfile', '/mnt/pmem/testfile', true],
+      ['/mnt/pmem/poisonfile', '/mnt/pmem/poisonfile', true],
+    ]);
+    assert.deepEqual(files[1]!.mappers.map((m) => `${m.comm}:${m.pid} ${m.mapping} ${m.kill}`), ['injector:1001 m0 early', 'watcher:1002 m0 early']);
+    assert.equal(files[1]!.fileEnd, 4096);
+    // strings, numbers and booleans only: nothing of the machine crossed
+    assert.deepEqual(JSON.parse(JSON.stringify(o)), o);
+    assert.match(ownersText(o), /owners of first page\n/);
+  } finally {
+    h.dispose();
+  }
+});
+
+test('a what-if asked of the worker runs on a copy: the session steps on exactly as without it', async () => {
+  const run = async (ask: boolean) => {
+    const h = host();
+    try {
+      await h.request({ op: 'open', ...scenario('reflink-both-mapped') });
+      await h.request({ op: 'step' });
+      let answer: WhatIfAnswer | undefined;
+      if (ask) answer = (await h.request<WhatIfAnswer>({ op: 'query', name: 'whatIf', args: [{ spa: 0x241218000, len: 4096, title: 'first page' }, 'consumed'] })).value;
+      const end = await h.request({ op: 'runToEnd' });
+      return { answer, report: end.snapshot!.report, cursor: end.snapshot!.cursor, events: end.snapshot!.scenario.events.length };
+    } finally {
+      h.dispose();
+    }
+  };
+  const plain = await run(false);
+  const asked = await run(true);
+  const a = asked.answer!;
+  assert.equal(a.event.do, 'load');
+  assert.equal(a.after, 1);
+  // the first mapper by pid loads it (nothing is poisoned yet after one event: the load is quiet)
+  assert.equal(a.event.process, 1000);
+  assert.match(a.outcome, /^what-if load/);
+  assert.deepEqual({ report: asked.report, cursor: asked.cursor, events: asked.events }, { report: plain.report, cursor: plain.cursor, events: plain.events });
 });

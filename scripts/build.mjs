@@ -2,6 +2,8 @@
 // (src/sim) is pure TypeScript and is bundled into all of them.
 //   dist/cli.js            the command line (Node)
 //   dist/extension.js      the extension, Node extension host (package.json "main")
+//   dist/sim-worker.js     the extension's simulator worker (a worker_threads Worker the
+//                          Node extension host starts from dist/extension.js: src/protocol/sim.ts)
 //   dist/web/extension.js  the same extension for the web extension host (package.json "browser"):
 //                          no Node built-ins may be reached from src/extension or src/sim
 //   dist/webview/{routing,timeline,comparison}.js
@@ -39,13 +41,21 @@ await Promise.all([
   }),
   esbuild.build({
     ...common,
+    entryPoints: ['src/extension/sim/worker.ts'],
+    outfile: 'dist/sim-worker.js',
+    platform: 'node',
+    format: 'cjs',
+  }),
+  esbuild.build({
+    ...common,
     target: 'es2022',
     entryPoints: ['src/extension/extension.ts'],
     outfile: 'dist/web/extension.js',
     platform: 'browser',
     format: 'cjs',
     mainFields: ['browser', 'module', 'main'],
-    external: ['vscode'],
+    // the web extension host has no worker threads: the simulator runs in-process there (src/extension/sim/host.ts)
+    external: ['vscode', 'node:worker_threads'],
     define: { 'process.env.NODE_ENV': '"production"' },
   }),
   esbuild.build({

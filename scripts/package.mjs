@@ -15,8 +15,8 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const VSCE = join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
-const ALLOWED = [/^dist\/(extension|cli)\.js$/, /^dist\/web\/extension\.js$/, /^dist\/webview\/(routing|timeline|comparison)\.js$/, /^dist\/webview\/lab\.css$/, /^dist\/webview\/codicons\/codicon\.(css|ttf)$/, /^media\/[^/]+$/, /^schema\/scenario\.schema\.json$/, /^scenarios\/[^/]+\.poison\.yaml$/, /^package\.json$/, /^README\.md$/, /^LICENSE(\.txt|\.md)?$/];
-const REQUIRED = ['dist/extension.js', 'dist/web/extension.js', 'dist/webview/routing.js', 'dist/webview/timeline.js', 'dist/webview/comparison.js', 'dist/webview/lab.css', 'dist/webview/codicons/codicon.css', 'dist/webview/codicons/codicon.ttf', 'schema/scenario.schema.json', 'package.json', 'media/lab.svg', 'media/icon.png'];
+const ALLOWED = [/^dist\/(extension|cli|sim-worker)\.js$/, /^dist\/web\/extension\.js$/, /^dist\/webview\/(routing|timeline|comparison)\.js$/, /^dist\/webview\/lab\.css$/, /^dist\/webview\/codicons\/codicon\.(css|ttf)$/, /^media\/[^/]+$/, /^schema\/scenario\.schema\.json$/, /^scenarios\/[^/]+\.poison\.yaml$/, /^package\.json$/, /^README\.md$/, /^LICENSE(\.txt|\.md)?$/];
+const REQUIRED = ['dist/extension.js', 'dist/sim-worker.js', 'dist/web/extension.js', 'dist/webview/routing.js', 'dist/webview/timeline.js', 'dist/webview/comparison.js', 'dist/webview/lab.css', 'dist/webview/codicons/codicon.css', 'dist/webview/codicons/codicon.ttf', 'schema/scenario.schema.json', 'package.json', 'media/lab.svg', 'media/icon.png'];
 
 function run(cmd, args, capture = false) {
   const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', stdio: capture ? ['ignore', 'pipe', 'inherit'] : 'inherit' });

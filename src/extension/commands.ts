@@ -7,28 +7,15 @@
 import * as vscode from 'vscode';
 import { confineTarget, outcomeReporters, type Lab, type Outcome } from './lab';
 import { LabError, type RawEvent } from './model/session';
-import { sessionToScenario } from './model/save';
 import { TEMPLATES } from './model/templates';
+import { machineQueries } from './sim/queries';
 import {
   POISON_KINDS,
   TARGET_FORMS,
-  accessEvent,
-  checkLength,
-  checkValue,
-  defaultLength,
   describeRaw,
   formsFor,
-  ioEvent,
   kindTakesLength,
-  namespaceEvent,
-  objectsFor,
   parseAmount,
-  removedObjects,
-  unboundBy,
-  poisonEvent,
-  punchEvent,
-  scrubEvent,
-  valuePrompt,
   type PoisonKind,
   type PoisonRequest,
   type TargetAnswer,
@@ -40,14 +27,13 @@ import { eventOutcome, fsState, verdictCounts } from './model/feedback';
 import type { DeviceNode } from './model/devices';
 import type { Prompter, PickItem } from './prompter';
 import { LabDocuments, SCHEME, type KernelSource } from './kernelSource';
-import { fileNameOf, toVsDiagnostic, type ScenarioDiagnostics } from './editor';
-import { loadScenario, positionOf } from '../sim/scenario/load';
+import { fileNameOf, placeDiagnostics, toVsDiagnostic, type ScenarioDiagnostics } from './editor';
+import { positionOf } from '../sim/scenario/load';
+import type { RunDesignResult } from '../protocol/sim';
 import { MAX_INPUT_BYTES, decodeText, tooLargeMessage } from '../sim/scenario/bytes';
-import { runScenario } from '../sim/run';
 import { renderCheck, renderCompare, type CompareRun } from '../sim/render';
 import { DESIGNS, type Design } from '../sim/scenario/types';
 import { MODELLED_DESIGNS } from '../sim/designs';
-import { InputError, ScenarioErrors, formatDiagnostic } from '../sim/errors';
 import { hex, PAGE_SIZE } from '../sim/units';
 import { DEFAULT_KERNEL_VERSION, KERNEL_VERSIONS, type KernelVersion } from '../sim/version';
 import { kernelRelease } from '../kernel/releases';
@@ -101,12 +87,9 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     else void vscode.window.showInformationMessage(m);
     return { ok: true, message: msg };
   };
-  /** the namespaces unbound so far, and by which event */
-  const gone = () => {
-    const s = lab.need();
-    return unboundBy(s.events, s.cursor);
-  };
   const cancelled: Outcome = { ok: false, error: 'cancelled' };
+  /** the questions the prompts ask about the session's machine, answered by the simulator */
+  const q = machineQueries(lab);
   const p = () => ctx.prompter();
 
   // ---------------------------------------------------------- opening
@@ -151,14 +134,14 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       return refuse(`cannot read ${uri.fsPath || uri.toString()}: ${(e as Error).message}`);
     }
     try {
-      lab.open(text, uri);
+      await lab.open(text, uri);
     } catch (e) {
       if (e instanceof LabError) {
         // the session stays as it was; the editor shows where the problems are
         if (show) {
           const doc = await vscode.workspace.openTextDocument(uri);
           await vscode.window.showTextDocument(doc, { preview: false });
-          ctx.diagnostics.collection.set(doc.uri, e.diagnostics.map((d) => toVsDiagnostic(doc, d)));
+          ctx.diagnostics.collection.set(doc.uri, await placeDiagnostics(ctx.diagnostics.collection, doc, e.diagnostics));
         }
         return refuse(`${uri.path.replace(/^.*\//, '')} does not load, the session is unchanged: ${e.message}`);
       }
@@ -200,12 +183,12 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     if (!t) return arg !== undefined ? refuse(`no template ${JSON.stringify(arg)} (templates: ${TEMPLATES.map((x) => x.id).join(', ')})`) : cancelled;
     const doc = await vscode.workspace.openTextDocument({ language: 'yaml', content: t.text });
     await vscode.window.showTextDocument(doc, { preview: false });
-    lab.open(t.text, doc.uri);
+    await lab.open(t.text, doc.uri);
     return { ok: true, message: `new scenario from ${t.id}` };
   });
 
   const saveScenario = guard(async (arg?: vscode.Uri | string): Promise<Outcome> => {
-    const s = lab.need();
+    lab.need();
     let target: vscode.Uri | undefined;
     if (arg !== undefined && arg !== '') {
       if (!(arg instanceof vscode.Uri) && typeof arg !== 'string') return refuse(`Save Session as Scenario: the argument must be a file URI or a path, not ${JSON.stringify(arg)}`);
@@ -226,7 +209,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       if (!target) return cancelled;
     }
     const name = target.path;
-    const out = sessionToScenario(s, /\.poison\.(ya?ml|json)$/.test(name) ? name : `${name}`);
+    const out = await lab.save(/\.poison\.(ya?ml|json)$/.test(name) ? name : `${name}`);
     await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(target, '..'));
     await vscode.workspace.fs.writeFile(target, encoder.encode(out.text));
     const msg = `DAX Poison Lab: saved ${target.path.replace(/^.*\//, '')}: ${out.generated} expectation${out.generated === 1 ? '' : 's'} written${out.dropped.length ? `, ${out.dropped.length} that no longer held removed` : ''}; all ${out.report.expectations.length} hold.`;
@@ -250,7 +233,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
   const step = guard(async (): Promise<Outcome> => {
     if (lab.need().atEnd) return atEndNotice();
     const before = fsState(lab.need().report);
-    const r = lab.step();
+    const r = await lab.step();
     if (!r) return atEndNotice();
     const s = lab.need();
     return done(`${eventOutcome(s.report, r.event.id, { before })} (${s.cursor} of ${s.events.length} run)`, !!s.report.panic);
@@ -265,7 +248,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       return { ok: false, error: msg };
     }
     const undone = s0.events[s0.cursor - 1]!;
-    lab.stepBack();
+    await lab.stepBack();
     const s = lab.need();
     return done(`stepped back over ${undone.id} ${undone.do}: ${s.cursor} of ${s.events.length} events run (replayed)`);
   });
@@ -278,15 +261,15 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     if (doc && doc.getText() !== s.text) {
       const knobs = s.kernelOverrides;
       try {
-        lab.open(doc.getText(), doc.uri);
+        await lab.open(doc.getText(), doc.uri);
       } catch (e) {
         if (e instanceof LabError) return refuse(`the edited scenario does not load, the session is unchanged: ${e.message}`);
         throw e;
       }
-      if (Object.keys(knobs).length) lab.setKernel(knobs);
+      if (Object.keys(knobs).length) await lab.setKernel(knobs);
       return { ok: true, message: 'reloaded from the editor' };
     }
-    lab.reset();
+    await lab.reset();
     return { ok: true, message: 'reset' };
   });
 
@@ -327,7 +310,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       const o = await reset();
       if (!o.ok) return o;
     }
-    lab.goTo(count ?? 0);
+    await lab.goTo(count ?? 0);
     const s = lab.need();
     if (s.stoppedBy) return refuse(s.stoppedBy.message);
     return { ok: true, message: `${s.cursor} event(s) run` };
@@ -347,7 +330,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       ]));
     if (!choice) return false;
     if (choice === 'run') await lab.runToEnd();
-    else lab.discardPending();
+    else await lab.discardPending();
     return true;
   }
 
@@ -355,7 +338,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     if (!raw) return cancelled;
     if (!(await readyToAct(pending))) return cancelled;
     const before = fsState(lab.need().report);
-    const r = lab.act(raw);
+    const r = await lab.act(raw);
     const s = lab.need();
     return done(eventOutcome(s.report, r.event.id, { what: describeRaw(raw), before, hand: true }), !!s.report.panic || newlyShut(before));
   }
@@ -369,7 +352,6 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
 
   async function askTarget(kind: PoisonKind, preset?: TargetAnswer): Promise<TargetAnswer | undefined> {
     if (preset) return preset;
-    const m = lab.need().machine;
     const forms = formsFor(kind);
     const form =
       forms.length === 1
@@ -377,10 +359,9 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
         : await p().pick<TargetForm>('Target', TARGET_FORMS.filter((f) => forms.includes(f.id)).map((f) => ({ label: f.label, detail: f.detail, value: f.id })));
     if (!form) return undefined;
     let object: string | number | undefined;
-    const unbound = gone();
     if (form !== 'spa') {
-      const objs = objectsFor(m, form);
-      const removed = removedObjects(m, form, unbound);
+      const objs = await q.objectsFor(form);
+      const removed = await q.removedObjects(form);
       if (!objs.length) {
         refuse(`nothing to target by ${form}: ${removed.length ? `${removed.map((x) => x.detail).join('; ')}` : 'the machine has none'}`);
         return undefined;
@@ -393,10 +374,10 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       if (o === undefined) return undefined;
       object = form === 'process' ? Number(o) : o;
     }
-    const vp = valuePrompt(m, form, object);
-    const text = await p().input(TARGET_FORMS.find((f) => f.id === form)!.label, { prompt: vp.prompt, value: vp.placeholder, validate: (t) => { const c = checkValue(m, form, object, t, kind, unbound); return c.ok ? undefined : c.reason; } });
+    const vp = await q.valuePrompt(form, object);
+    const text = await p().input(TARGET_FORMS.find((f) => f.id === form)!.label, { prompt: vp.prompt, value: vp.placeholder, validate: async (t) => { const c = await q.checkValue(form, object, t, kind); return c.ok ? undefined : c.reason; } });
     if (text === undefined) return undefined;
-    const v = checkValue(m, form, object, text, kind, unbound);
+    const v = await q.checkValue(form, object, text, kind);
     if (!v.ok) {
       refuse(v.reason);
       return undefined;
@@ -405,8 +386,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
   }
 
   const injectPoison = guard(async (arg?: DeviceNode | PoisonArg): Promise<Outcome> => {
-    const s = lab.need();
-    const m = s.machine;
+    lab.need();
     const a: PoisonArg = isNode(arg) ? (arg.target ? { target: { form: 'spa', value: arg.target.spa } } : {}) : (arg ?? {});
     const interactive = !a.kind;
     const kind = a.kind ?? (await p().pick<PoisonKind>('Inject poison: kind', POISON_KINDS.map((k) => ({ label: k.label, detail: k.detail, value: k.id }))));
@@ -422,11 +402,11 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     if (length === undefined && kindTakesLength(kind) && interactive) {
       const text = await p().input('Length', {
         prompt: `Bytes to ${kind === 'madvise-hwpoison' ? 'poison (rounded up to pages)' : 'mark bad'}`,
-        value: String(defaultLength(m, kind, target)),
-        validate: (t) => { const c = checkLength(m, kind, target, t); return c.ok ? undefined : c.reason; },
+        value: String(await q.defaultLength(kind, target)),
+        validate: async (t) => { const c = await q.checkLength(kind, target, t); return c.ok ? undefined : c.reason; },
       });
       if (text === undefined) return cancelled;
-      const c = checkLength(m, kind, target, text);
+      const c = await q.checkLength(kind, target, text);
       if (!c.ok) return refuse(c.reason);
       length = c.value;
     }
@@ -446,17 +426,17 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       ]);
       if (sync === undefined) return cancelled;
     }
-    const ev = poisonEvent(m, { kind, target, length, notify, sync }, gone());
+    const ev = await q.poisonEvent({ kind, target, length, notify, sync });
     if (!ev.ok) return refuse(ev.reason);
     return act(ev.value, a.pending);
   });
 
   const consume = guard(async (arg?: { do?: 'load' | 'store'; process?: number; addr?: number | string; length?: number; pending?: 'discard' | 'run' }): Promise<Outcome> => {
-    const m = lab.need().machine;
+    lab.need();
     const a = arg ?? {};
     let pid = a.process;
     if (pid === undefined) {
-      const o = await p().pick('Consume: which process', objectsFor(m, 'process').map((x) => ({ label: x.label, detail: x.detail, value: Number(x.id) })));
+      const o = await p().pick('Consume: which process', (await q.objectsFor('process')).map((x) => ({ label: x.label, detail: x.detail, value: Number(x.id) })));
       if (o === undefined) return cancelled;
       pid = o;
     }
@@ -471,31 +451,31 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       if (!op) return cancelled;
     }
     if (!addr) {
-      const vp = valuePrompt(m, 'process', pid);
+      const vp = await q.valuePrompt('process', pid);
       const kindOp = op;
-      const text = await p().input('Address', { prompt: vp.prompt, value: vp.placeholder, validate: (t) => { const c = parseAmount(t, 'address'); if (!c.ok) return c.reason; const e = accessEvent(m, { do: kindOp, process: pid!, addr: c.value }); return e.ok ? undefined : e.reason; } });
+      const text = await p().input('Address', { prompt: vp.prompt, value: vp.placeholder, validate: async (t) => { const c = parseAmount(t, 'address'); if (!c.ok) return c.reason; const e = await q.accessEvent({ do: kindOp, process: pid!, addr: c.value }); return e.ok ? undefined : e.reason; } });
       if (text === undefined) return cancelled;
       addr = parseAmount(text, 'address');
       if (!addr.ok) return refuse(addr.reason);
     }
-    const ev = accessEvent(m, { do: op, process: pid, addr: addr.value, length: a.length });
+    const ev = await q.accessEvent({ do: op, process: pid, addr: addr.value, length: a.length });
     if (!ev.ok) return refuse(ev.reason);
     return act(ev.value, a.pending);
   });
 
   const readWrite = guard(async (arg?: { do?: 'read' | 'write'; process?: number; file?: string; device?: string; offset?: number; length?: number; direct?: boolean; pending?: 'discard' | 'run' }): Promise<Outcome> => {
-    const m = lab.need().machine;
+    lab.need();
     const a = arg ?? {};
     const op = a.do ?? (await p().pick('Read or write', [{ label: 'read', detail: 'pread()', value: 'read' as const }, { label: 'write', detail: 'pwrite()', value: 'write' as const }]));
     if (!op) return cancelled;
-    const pid = a.process ?? (await p().pick(`${op}: which process`, objectsFor(m, 'process').map((x) => ({ label: x.label, detail: x.detail, value: Number(x.id) }))));
+    const pid = a.process ?? (await p().pick(`${op}: which process`, (await q.objectsFor('process')).map((x) => ({ label: x.label, detail: x.detail, value: Number(x.id) }))));
     if (pid === undefined) return cancelled;
     let file = a.file;
     let device = a.device;
     if (file === undefined && device === undefined) {
       const t = await p().pick(`${op}: which file or device`, [
-        ...objectsFor(m, 'file').map((x) => ({ label: x.label, detail: x.detail, value: { file: x.id } as { file?: string; device?: string } })),
-        ...objectsFor(m, 'device').map((x) => ({ label: `/dev/${x.label}`, detail: x.detail, value: { device: x.id } as { file?: string; device?: string } })),
+        ...(await q.objectsFor('file')).map((x) => ({ label: x.label, detail: x.detail, value: { file: x.id } as { file?: string; device?: string } })),
+        ...(await q.objectsFor('device')).map((x) => ({ label: `/dev/${x.label}`, detail: x.detail, value: { device: x.id } as { file?: string; device?: string } })),
       ]);
       if (!t) return cancelled;
       file = t.file;
@@ -507,7 +487,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       const c = parseAmount(text, what);
       return c.ok ? c.value : undefined;
     };
-    const size = file !== undefined ? m.lookup(file)?.inode.size : m.bdev(String(device))?.size;
+    const size = file !== undefined ? await lab.query<number | undefined>('fileSize', file) : await lab.query<number | undefined>('deviceSize', String(device));
     const offset = a.offset ?? (await ask('Offset', '0', (v) => (size !== undefined && op === 'read' && v > size ? `offset ${hex(v)} is past the end (${hex(size)})` : undefined)));
     if (offset === undefined) return cancelled;
     const length = a.length ?? (await ask('Length', String(PAGE_SIZE), () => undefined));
@@ -520,19 +500,19 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
         if (direct === undefined) return cancelled;
       }
     }
-    const ev = ioEvent(m, { do: op, process: pid, file, device, offset, length, direct });
+    const ev = await q.ioEvent({ do: op, process: pid, file, device, offset, length, direct });
     if (!ev.ok) return refuse(ev.reason);
     return act(ev.value, a.pending);
   });
 
   const punchHole = guard(async (arg?: { process?: number; file?: string; offset?: number; length?: number; pending?: 'discard' | 'run' }): Promise<Outcome> => {
-    const m = lab.need().machine;
+    lab.need();
     const a = arg ?? {};
-    const pid = a.process ?? (await p().pick('Punch hole: which process', objectsFor(m, 'process').map((x) => ({ label: x.label, detail: x.detail, value: Number(x.id) }))));
+    const pid = a.process ?? (await p().pick('Punch hole: which process', (await q.objectsFor('process')).map((x) => ({ label: x.label, detail: x.detail, value: Number(x.id) }))));
     if (pid === undefined) return cancelled;
-    const file = a.file ?? (await p().pick('Punch hole: which file', objectsFor(m, 'file').map((x) => ({ label: x.label, detail: x.detail, value: x.id }))));
+    const file = a.file ?? (await p().pick('Punch hole: which file', (await q.objectsFor('file')).map((x) => ({ label: x.label, detail: x.detail, value: x.id }))));
     if (file === undefined) return cancelled;
-    const size = m.lookup(file)?.inode.size ?? 0;
+    const size = (await lab.query<number | undefined>('fileSize', file)) ?? 0;
     const num = async (what: string, def: string, check: (v: number) => string | undefined) => {
       const t = await p().input(what, { prompt: `${what} in bytes (file size ${hex(size)})`, value: def, validate: (x) => { const c = parseAmount(x, what); return c.ok ? check(c.value) : c.reason; } });
       if (t === undefined) return undefined;
@@ -543,13 +523,13 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     if (offset === undefined) return cancelled;
     const length = a.length ?? (await num('Length', String(PAGE_SIZE), (v) => (v <= 0 ? 'length must be at least 1 byte' : undefined)));
     if (length === undefined) return cancelled;
-    const ev = punchEvent(m, { process: pid, file, offset, length });
+    const ev = await q.punchEvent({ process: pid, file, offset, length });
     if (!ev.ok) return refuse(ev.reason);
     return act(ev.value, a.pending);
   });
 
   const scrub = guard(async (arg?: DeviceNode | { region?: string; all?: boolean; pending?: 'discard' | 'run' }): Promise<Outcome> => {
-    const m = lab.need().machine;
+    lab.need();
     let region: string | undefined;
     let pending: 'discard' | 'run' | undefined;
     if (isNode(arg)) region = arg.ref?.region;
@@ -558,21 +538,22 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       region = arg.all ? undefined : arg.region;
       pending = arg.pending;
     } else {
+      const regions = await lab.query<{ id: string; start: number; size: number }[]>('regions');
       const r = await p().pick('Scrub (ARS)', [
         { label: 'All regions', detail: 'ndctl start-scrub && ndctl wait-scrub', value: '' },
-        ...m.k.platform.regions.map((x) => ({ label: x.id, detail: `[${hex(x.ndrStart)}, ${hex(x.ndrStart + x.ndrSize)})`, value: x.id })),
+        ...regions.map((x) => ({ label: x.id, detail: `[${hex(x.start)}, ${hex(x.start + x.size)})`, value: x.id })),
       ]);
       if (r === undefined) return cancelled;
       region = r || undefined;
     }
-    const ev = scrubEvent(m, region);
+    const ev = await q.scrubEvent(region);
     if (!ev.ok) return refuse(ev.reason);
     return act(ev.value, pending);
   });
 
   const nsAction = (kind: 'clear-errors' | 'unbind') =>
     guard(async (arg?: DeviceNode | { namespace?: string; pending?: 'discard' | 'run' }): Promise<Outcome> => {
-      const m = lab.need().machine;
+      lab.need();
       let ns: string | undefined;
       let pending: 'discard' | 'run' | undefined;
       if (isNode(arg)) ns = arg.ref?.namespace;
@@ -580,15 +561,14 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
         ns = arg.namespace;
         pending = arg.pending;
       }
-      const unbound = gone();
       if (ns === undefined) {
-        const items = m.namespaces.filter((n) => n.bound).map((n) => ({ label: n.id, detail: `${n.spec.mode} ${n.spec.device} on ${n.region.id}`, value: n.id }));
-        const removed = removedObjects(m, 'namespace', unbound);
+        const items = (await lab.query<{ id: string; detail: string }[]>('boundNamespaces')).map((n) => ({ label: n.id, detail: n.detail, value: n.id }));
+        const removed = await q.removedObjects('namespace');
         if (!items.length) return refuse(`every namespace has been unbound: ${removed.map((x) => x.detail).join('; ')}`);
         ns = await p().pick(`${kind === 'unbind' ? 'Unbind which namespace' : 'Clear the errors of which namespace'}${removed.length ? ` (not offered: ${removed.map((x) => `${x.label}, ${x.detail.replace(/^\S+ was /, '')}`).join('; ')})` : ''}`, items);
         if (ns === undefined) return cancelled;
       }
-      const ev = namespaceEvent(m, kind, ns, unbound);
+      const ev = await q.namespaceEvent(kind, ns);
       if (!ev.ok) return refuse(ev.reason);
       return act(ev.value, pending);
     });
@@ -614,7 +594,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       if (design === undefined) return cancelled;
     }
     if (!(DESIGNS as readonly string[]).includes(design)) return refuse(`no design ${JSON.stringify(design)} (designs: ${DESIGNS.join(', ')})`);
-    lab.setKernel({ design: design as Design });
+    await lab.setKernel({ design: design as Design });
     return done(knobOutcome(`design ${design}`));
   });
 
@@ -641,7 +621,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       if (version === undefined) return cancelled;
     }
     if (!(KERNEL_VERSIONS as readonly string[]).includes(version)) return refuse(`no kernel version ${JSON.stringify(version)} (versions: ${KERNEL_VERSIONS.join(', ')})`);
-    lab.setKernel({ version: version as KernelVersion });
+    await lab.setKernel({ version: version as KernelVersion });
     return done(knobOutcome(`kernel ${version} (${kernelRelease(version)})`));
   });
 
@@ -677,7 +657,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       if (value === undefined) return cancelled;
     }
     if (!['earlyKill', 'recovery', 'reporting', 'design'].includes(knob)) return refuse(`no kernel knob ${JSON.stringify(knob)} (knobs: earlyKill, recovery, reporting, design)`);
-    lab.setKernel({ [knob]: value });
+    await lab.setKernel({ [knob]: value });
     return done(knobOutcome(`${knob} = ${String(value)}`));
   });
 
@@ -695,30 +675,37 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
 
   const compareDesigns = guard(async (uri?: vscode.Uri): Promise<Outcome> => {
     const src = await scenarioText(uri);
-    let scenario;
-    try {
-      scenario = loadScenario(src.text, src.file);
-    } catch (e) {
-      if (e instanceof ScenarioErrors) return refuse(`${src.name} does not load: ${e.diagnostics.map(formatDiagnostic).join('; ')}`);
-      throw e;
-    }
     const runs: CompareRun[] = [];
+    let name = src.name;
+    // each design runs in the scratch simulator (off the extension host's event loop); Cancel stops before the next design
+    let failed: string | undefined;
+    const runOf = async (x: typeof src, design?: string): Promise<RunDesignResult> => {
+      try {
+        return (await lab.scratch.request<RunDesignResult>({ op: 'runDesign', text: x.text, file: x.file, design })).value;
+      } catch (e) {
+        if (e instanceof LabError) failed = `${x.name} does not load: ${e.message}`;
+        throw e;
+      }
+    };
     const done = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `DAX Poison Lab: comparing designs on ${src.name}`, cancellable: true }, async (progress, token) => {
       for (const design of DESIGNS) {
         if (token.isCancellationRequested) return false;
         progress.report({ message: design, increment: 100 / DESIGNS.length });
-        await new Promise((r) => setTimeout(r, 0));
-        try {
-          runs.push({ design, report: runScenario(scenario, { design }) });
-        } catch (e) {
-          if (e instanceof InputError) runs.push({ design, error: e.message });
-          else throw e;
-        }
+        const r = await runOf(src, design);
+        name = r.name;
+        runs.push(r.report ? { design, report: r.report } : { design, error: r.error ?? 'no report' });
       }
       return true;
-    });
+    }).then(
+      (v) => v,
+      (e) => {
+        if (failed) return undefined;
+        throw e;
+      },
+    );
+    if (done === undefined) return refuse(failed!);
     if (!done) return cancelled;
-    const text = renderCompare(scenario.name, runs);
+    const text = renderCompare(name, runs);
     const uriDoc = vscode.Uri.from({ scheme: SCHEME, path: `/compare/${src.name.replace(/\.poison\.(ya?ml|json)$/, '')}.txt` });
     ctx.docs.set(uriDoc, text.split('\n').map((t) => ({ text: t })));
     const doc = await vscode.workspace.openTextDocument(uriDoc);
@@ -748,26 +735,27 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
   const checkScenario = guard(async (uri?: vscode.Uri): Promise<Outcome> => {
     const target = uri ?? (lab.session ? undefined : vscode.window.activeTextEditor?.document.uri);
     const src = await scenarioText(target);
-    let report;
+    // loaded and run by the scratch simulator (a LabError names where it does not load)
+    let run: RunDesignResult;
     try {
-      report = runScenario(loadScenario(src.text, src.file));
+      run = (await lab.scratch.request<RunDesignResult>({ op: 'runDesign', text: src.text, file: src.file })).value;
     } catch (e) {
-      if (e instanceof ScenarioErrors) return refuse(`${src.name} does not load: ${e.diagnostics.map(formatDiagnostic).join('; ')}`);
-      if (e instanceof InputError) return refuse(`${src.name}: ${e.message}`);
+      if (e instanceof LabError) return refuse(`${src.name} does not load: ${e.message}`);
       throw e;
     }
+    if (run.error || !run.report) return refuse(`${src.name}: ${run.error ?? 'no report'}`);
+    const report = run.report;
     const text = renderCheck([{ file: src.name, report }]);
     lab.results.append(text);
     lab.results.show(true);
     // failed expectations as warnings where they are written
     if (target) {
       const doc = await vscode.workspace.openTextDocument(target);
-      const sc = loadScenario(src.text, src.file);
-      const paths = [...sc.events.flatMap((e) => e.expect), ...sc.expect];
+      const paths = run.expectPaths;
       const warn: vscode.Diagnostic[] = [];
       report.expectations.forEach((x, i) => {
         if (x.ok) return;
-        const path = paths[i]?.path ?? '';
+        const path = paths[i] ?? '';
         const at = positionOf(src.text, src.file, path);
         warn.push(toVsDiagnostic(doc, { file: src.file, line: at.line, column: at.column, path, field: Object.keys(x.expect as object)[0] ?? '', value: x.expect, message: `expectation failed at ${x.where}: ${x.detail}` }, vscode.DiagnosticSeverity.Warning));
       });
@@ -787,6 +775,8 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     const q = isNode(arg) ? arg.target : arg ? { spa: arg.spa, len: arg.len ?? PAGE_SIZE, title: arg.title ?? hex(arg.spa) } : undefined;
     if (!q) return refuse('pick a device, range or page in the Devices view');
     lab.showOwners(q);
+    // the owners come from the simulator: the command is done when the view has them
+    await lab.ownersReady();
     await vscode.commands.executeCommand('daxPoisonLab.owners.focus');
     return { ok: true, message: q.title };
   });

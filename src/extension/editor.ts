@@ -7,11 +7,13 @@
 import { mdText } from './model/markdown';
 import * as vscode from 'vscode';
 import type { Lab } from './lab';
-import { LabError, LabSession } from './model/session';
+import { LabError } from './model/session';
+import { InternalError } from '../sim/errors';
+import type { SimHost } from './sim/host';
+import type { HoverAnswer } from '../protocol/sim';
 import type { Diagnostic as SimDiagnostic } from '../sim/errors';
-import { eventLines, hoverAddress, isScenarioFile, tokenEnd } from './model/scenarioText';
-import { unitRows, unitsMarkdown } from './model/addresses';
-import type { Machine } from '../sim/machine';
+import { positionOf } from '../sim/scenario/load';
+import { eventLines, isScenarioFile, tokenEnd } from './model/scenarioText';
 
 export function isScenarioDocument(doc: vscode.TextDocument): boolean {
   return isScenarioFile(doc.uri.path) || isScenarioFile(doc.fileName);
@@ -33,6 +35,35 @@ export function toVsDiagnostic(doc: vscode.TextDocument, d: SimDiagnostic, sever
   return diag;
 }
 
+/**
+ * The diagnostics of a scenario document that does not load, where they were
+ * written: a problem of a file the scenario names (a line of an extents file)
+ * is placed at that line of that file, and also at the scenario's field that
+ * names it (saying which line); the others in the scenario. Returns the
+ * scenario's, and publishes the other files' in `collection`.
+ */
+export async function placeDiagnostics(collection: vscode.DiagnosticCollection, doc: vscode.TextDocument, ds: readonly SimDiagnostic[]): Promise<vscode.Diagnostic[]> {
+  const own: vscode.Diagnostic[] = [];
+  const others = new Map<string, SimDiagnostic[]>();
+  const file = fileNameOf(doc);
+  for (const d of ds) {
+    if (d.file && d.file !== file && /^([\\/]|[A-Za-z]:[\\/])/.test(d.file)) {
+      others.set(d.file, [...(others.get(d.file) ?? []), d]);
+      const at = positionOf(doc.getText(), file, d.path);
+      own.push(toVsDiagnostic(doc, { ...d, file, line: at.line, column: at.column, message: `${d.file.replace(/^.*[\\/]/, '')}:${d.line}:${d.column}: ${d.message}` }));
+    } else own.push(toVsDiagnostic(doc, d));
+  }
+  for (const [f, list] of others) {
+    try {
+      const other = await vscode.workspace.openTextDocument(vscode.Uri.file(f));
+      collection.set(other.uri, list.map((d) => toVsDiagnostic(other, d)));
+    } catch {
+      /* the file cannot be opened: the scenario's diagnostic says where */
+    }
+  }
+  return own;
+}
+
 /** Diagnostics for every open scenario document, refreshed as it is edited. */
 export class ScenarioDiagnostics implements vscode.Disposable {
   readonly collection = vscode.languages.createDiagnosticCollection('dax-poison-lab');
@@ -45,7 +76,12 @@ export class ScenarioDiagnostics implements vscode.Disposable {
   /** the last checks' outcomes by document text (a reopened or reverted text is not run again) */
   private readonly results = new Map<string, LabError | null>();
 
-  constructor() {
+  /** `sim`: the simulator that loads and runs a document's scenario (not the session's: a scratch one, src/extension/sim/host.ts) */
+  constructor(
+    private readonly sim: SimHost,
+    /** an internal error while checking (not the document's fault: no diagnostic; reported here) */
+    private readonly internal: (e: InternalError) => void = () => {},
+  ) {
     this.subs.push(
       this.collection,
       vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)),
@@ -90,12 +126,15 @@ export class ScenarioDiagnostics implements vscode.Disposable {
       const t0 = Date.now();
       error = null;
       try {
-        const s = LabSession.open(text, file);
-        // the run-time checks too: an event the simulator refuses is bad input
-        if (s.events.length <= 5000) {
-          await s.runToEnd();
-        }
+        // loaded and run by the simulator, off the extension host's event loop; the run-time checks too: an event the simulator refuses is bad input
+        await this.sim.request({ op: 'check', text, file, maxEvents: 5000 });
       } catch (e) {
+        if (e instanceof InternalError) {
+          // not the document's fault: no diagnostic; reported as an internal error
+          this.internal(e);
+          this.collection.delete(doc.uri);
+          return [];
+        }
         if (!(e instanceof LabError)) throw e;
         error = e;
       }
@@ -105,7 +144,7 @@ export class ScenarioDiagnostics implements vscode.Disposable {
     }
     if (error) {
       const e = error;
-      diags = e.diagnostics.length ? e.diagnostics.map((d) => toVsDiagnostic(doc, d)) : [new vscode.Diagnostic(new vscode.Range(0, 0, 0, 1), e.message, vscode.DiagnosticSeverity.Error)];
+      diags = e.diagnostics.length ? await placeDiagnostics(this.collection, doc, e.diagnostics) : [new vscode.Diagnostic(new vscode.Range(0, 0, 0, 1), e.message, vscode.DiagnosticSeverity.Error)];
     }
     if (doc.version === version && !doc.isClosed) this.collection.set(doc.uri, diags);
     return diags;
@@ -161,40 +200,28 @@ export class ScenarioCodeLens implements vscode.CodeLensProvider, vscode.Disposa
   }
 }
 
-/** Addresses in every unit the stack knows, on hover. */
+/** Addresses in every unit the stack knows, on hover: the simulator places them on the session's machine, or on the document's machine as set up. */
 export class AddressHover implements vscode.HoverProvider {
-  private cache: { key: string; machine: Machine } | undefined;
-
   constructor(private readonly lab: Lab) {}
 
-  private machineFor(doc: vscode.TextDocument): { machine: Machine; when: string } | undefined {
+  async provideHover(doc: vscode.TextDocument, pos: vscode.Position): Promise<vscode.Hover | undefined> {
+    if (!isScenarioDocument(doc)) return undefined;
     const s = this.lab.session;
     const text = doc.getText();
-    if (s && this.lab.source?.toString() === doc.uri.toString() && s.text === text) {
-      return { machine: s.machine, when: `the lab session, after ${s.cursor} of ${s.events.length} events` };
+    const offset = doc.offsetAt(pos);
+    let h: HoverAnswer | undefined;
+    try {
+      if (s && this.lab.source?.toString() === doc.uri.toString() && s.text === text) h = await this.lab.query<HoverAnswer | undefined>('hover', text, offset);
+      else h = (await this.lab.scratch.request<HoverAnswer | undefined>({ op: 'hoverText', text, file: fileNameOf(doc), offset, key: `${doc.uri.toString()}@${doc.version}` })).value;
+    } catch {
+      return undefined;
     }
-    const key = `${doc.uri.toString()}@${doc.version}`;
-    if (this.cache?.key !== key) {
-      try {
-        this.cache = { key, machine: LabSession.open(text, fileNameOf(doc)).machine };
-      } catch {
-        return undefined;
-      }
-    }
-    return { machine: this.cache.machine, when: 'the machine as set up, before any event' };
-  }
-
-  provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
-    if (!isScenarioDocument(doc)) return undefined;
-    const m = this.machineFor(doc);
-    if (!m) return undefined;
-    const h = hoverAddress(m.machine, doc.getText(), doc.offsetAt(pos));
     if (!h) return undefined;
     const range = new vscode.Range(doc.positionAt(h.range[0]), doc.positionAt(h.range[1]));
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**${mdText(h.what)}**\n\n`);
-    if (h.error || h.spa === undefined) md.appendMarkdown(`does not resolve: ${mdText(h.error ?? 'unknown')}\n`);
-    else md.appendMarkdown(unitsMarkdown(unitRows(m.machine, h.spa, h.len ?? 1)) + `\n\n_${m.when}_`);
+    if (h.error || !h.units) md.appendMarkdown(`does not resolve: ${mdText(h.error ?? 'unknown')}\n`);
+    else md.appendMarkdown(h.units);
     return new vscode.Hover(md, range);
   }
 }

@@ -44,12 +44,12 @@ export interface DaxPoisonLabApi {
 }
 
 export function activate(context: vscode.ExtensionContext): DaxPoisonLabApi {
-  const lab = new Lab();
+  const lab = new Lab(context.extensionUri);
   const kernel = new KernelSource();
   // links go to the session's kernel version (6.1's own definitions in a 6.1 session)
   kernel.series = () => (lab.session ? kernelVersion(lab.session.kernel) : DEFAULT_KERNEL_VERSION);
   const docs = new LabDocuments(kernel);
-  const diagnostics = new ScenarioDiagnostics();
+  const diagnostics = new ScenarioDiagnostics(lab.scratch, (e) => lab.reportOnce(e));
   const expectations = vscode.languages.createDiagnosticCollection('dax-poison-lab-expectations');
   const codeLens = new ScenarioCodeLens(lab);
   const devices = new DevicesProvider(lab);

@@ -12,7 +12,7 @@ import type { LabDocuments } from './kernelSource';
 import { SCHEME } from './kernelSource';
 import type { DeviceNode } from './model/devices';
 import { LabError } from './model/session';
-import { WHAT_IF_QUESTION, whatIf, whatIfMarkdown, type WhatIfKind, type WhatIfTarget } from './model/whatif';
+import { WHAT_IF_QUESTION, whatIfMarkdown, type WhatIfAnswer, type WhatIfKind, type WhatIfTarget } from './model/whatif';
 
 async function readFolder(root: vscode.Uri): Promise<MachineFiles> {
   const out: MachineFiles = new Map();
@@ -100,9 +100,10 @@ export function registerImportCommands(lab: Lab, docs: LabDocuments, messages: s
       const s = lab.need();
       const t: WhatIfTarget | undefined = isNode(arg) ? arg.target : arg && typeof arg === 'object' && 'spa' in arg ? arg : undefined;
       if (!t) return refuse(`${WHAT_IF_QUESTION[kind]} needs a bad range: use it on a badblock, media error or poison record in the Devices view`);
-      let a;
+      let a: WhatIfAnswer;
       try {
-        a = whatIf(s, t, kind);
+        // the simulator asks it on a copy of the session (src/extension/model/whatif.ts): the session is not changed
+        a = await lab.query<WhatIfAnswer>('whatIf', { spa: t.spa, len: t.len, title: t.title }, kind);
       } catch (e) {
         if (e instanceof LabError) return refuse(e.message);
         throw e;

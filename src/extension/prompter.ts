@@ -16,8 +16,8 @@ export interface InputOptions {
   prompt: string;
   value?: string;
   placeholder?: string;
-  /** the reason an answer is refused, or undefined to accept it */
-  validate?: (text: string) => string | undefined;
+  /** the reason an answer is refused, or undefined to accept it (the simulator may answer: then a promise) */
+  validate?: (text: string) => string | undefined | Promise<string | undefined>;
 }
 
 export interface Prompter {
@@ -41,7 +41,7 @@ export class VsCodePrompter implements Prompter {
       value: opts.value,
       placeHolder: opts.placeholder,
       ignoreFocusOut: true,
-      validateInput: (text) => opts.validate?.(text) ?? null,
+      validateInput: async (text) => (await opts.validate?.(text)) ?? null,
     });
   }
 }
@@ -74,7 +74,7 @@ export class ScriptedPrompter implements Prompter {
     for (;;) {
       const a = this.answers.shift();
       if (a === undefined) return undefined;
-      const why = opts.validate?.(a);
+      const why = await opts.validate?.(a);
       if (!why) return a;
       this.refusals.push(why);
     }

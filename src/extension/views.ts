@@ -6,13 +6,13 @@
 import { mdFence, mdText } from './model/markdown';
 import * as vscode from 'vscode';
 import type { Lab } from './lab';
-import { buildDevicesTree, type DeviceNode } from './model/devices';
-import { mapperLabel, ownersOf, type MapperEntry, type OwnerEntry, type OwnersResult } from './model/owners';
+import type { DeviceNode } from './model/devices';
+import { mapperLabel } from './model/owners';
+import type { MapperEntry, OwnerItem, OwnersAnswer } from '../protocol/sim';
 import { eventRows, eventSpanTrees, expectationText, signalText, type EventRow, type SpanNode } from './model/route';
 import { formatSpanCall } from '../sim/render';
 import { hex } from '../sim/units';
 import { lookupSymbol } from '../kernel/links';
-import { unboundBy } from './model/actions';
 import { verdictForMapping, verdictIcon, verdictRows, OUTCOME_MEANING, type VerdictRow } from './model/feedback';
 import { runOf, runRows, runRowText, runSummary, type RunInfo, type RunRow } from '../protocol/runs';
 
@@ -35,7 +35,8 @@ export class DevicesProvider implements vscode.TreeDataProvider<DeviceNode> {
 
   private rebuild(): void {
     const s = this.lab.session;
-    this.roots = s ? buildDevicesTree(s.machine, unboundBy(s.events, s.cursor)) : [];
+    // built by the simulator from its machine (src/extension/sim/engine.ts)
+    this.roots = s ? s.devices : [];
     this.parents.clear();
     const walk = (n: DeviceNode, parent: DeviceNode | undefined) => {
       this.parents.set(n.id, parent);
@@ -80,19 +81,20 @@ export class DevicesProvider implements vscode.TreeDataProvider<DeviceNode> {
 
 type OwnersItem =
   | { type: 'note'; text: string; tooltip?: string }
-  | { type: 'owner'; entry: OwnerEntry }
-  | { type: 'mapper'; mapper: MapperEntry; entry: OwnerEntry };
+  | { type: 'owner'; entry: OwnerItem }
+  | { type: 'mapper'; mapper: MapperEntry; entry: OwnerItem };
 
 export class OwnersProvider implements vscode.TreeDataProvider<OwnersItem> {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
-  result: OwnersResult | undefined;
+  result: OwnersAnswer | undefined;
   view: vscode.TreeView<OwnersItem> | undefined;
   /** the event whose verdicts mark the mappings: the selected one (the views share it), else the last one run */
   selectedEvent: () => string | null | undefined = () => undefined;
 
   constructor(private readonly lab: Lab) {
     lab.onDidChange(() => this.recompute());
+    lab.ownersReady = () => this.settled;
   }
 
   /** the event the mappings are marked for, if it has run */
@@ -113,14 +115,35 @@ export class OwnersProvider implements vscode.TreeDataProvider<OwnersItem> {
     this.changed.fire();
   }
 
+  private generation = 0;
+  private computing: Promise<void> = Promise.resolve();
+
+  /** the owners of the query as the session is now (the simulator answers them) */
+  get settled(): Promise<void> {
+    return this.computing;
+  }
+
   private recompute(): void {
+    const gen = ++this.generation;
+    this.computing = this.compute(gen);
+  }
+
+  private async compute(gen: number): Promise<void> {
     const s = this.lab.session;
     const q = this.lab.ownersQuery;
-    this.result = s && q ? ownersOf(s.machine, q) : undefined;
+    let result: OwnersAnswer | undefined;
+    let failed: string | undefined;
+    try {
+      result = s && q ? await this.lab.query<OwnersAnswer>('ownersOf', q) : undefined;
+    } catch (e) {
+      failed = `The owners could not be listed: ${(e as Error).message}`;
+    }
+    if (gen !== this.generation) return;
+    this.result = result;
     if (this.view) {
       const ev = this.verdictEvent();
       this.view.description = q ? `${q.title}${ev ? ` · verdicts of ${ev}` : ''}` : undefined;
-      this.view.message = s ? (q ? undefined : 'Select a device, a bad range or a poisoned page in Devices to see who owns it.') : undefined;
+      this.view.message = failed ?? (s ? (q ? undefined : 'Select a device, a bad range or a poisoned page in Devices to see who owns it.') : undefined);
     }
     this.changed.fire();
   }
@@ -149,10 +172,10 @@ export class OwnersProvider implements vscode.TreeDataProvider<OwnersItem> {
       const e = item.entry;
       const t = new vscode.TreeItem(e.label, e.mappers.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
       t.description = e.description;
-      t.tooltip = new vscode.MarkdownString([mdFence(e.line), e.record?.shared ? 'shared with another owner (reflink): the rmap walk reaches each' : ''].join('\n'));
-      const ic: Record<OwnerEntry['kind'], [string, string | undefined]> = {
+      t.tooltip = new vscode.MarkdownString([mdFence(e.line), e.shared ? 'shared with another owner (reflink): the rmap walk reaches each' : ''].join('\n'));
+      const ic: Record<OwnerItem['kind'], [string, string | undefined]> = {
         metadata: ['symbol-structure', 'list.warningForeground'],
-        inode: ['file', e.record?.shared ? 'charts.blue' : undefined],
+        inode: ['file', e.shared ? 'charts.blue' : undefined],
         free: ['circle-large-outline', 'disabledForeground'],
         reserve: ['symbol-array', undefined],
         nofs: ['question', undefined],
@@ -170,7 +193,7 @@ export class OwnersProvider implements vscode.TreeDataProvider<OwnersItem> {
     const s = this.lab.session;
     const e = item.entry;
     const range: [number, number] | undefined = e.fileStart !== undefined && e.fileEnd !== undefined ? [e.fileStart, e.fileEnd] : undefined;
-    const v = ev && s ? verdictForMapping(s.report, ev, m.pid, m.mapping, e.record?.path ?? undefined, range) : undefined;
+    const v = ev && s ? verdictForMapping(s.report, ev, m.pid, m.mapping, e.path, range) : undefined;
     t.description = v ? `${v.outcome} (${ev}) · ${l.description}` : l.description;
     t.tooltip = new vscode.MarkdownString(
       [

@@ -106,3 +106,21 @@ export function boundMessage(message: string, max = MAX_MESSAGE_CHARS): string {
   const head = max - tail;
   return `${message.slice(0, head)}… (${(message.length - head - tail).toLocaleString('en-US')} characters cut) …${message.slice(message.length - tail)}`;
 }
+
+/**
+ * Not bad input: the lab itself failed (a bug in the simulator, or the
+ * extension's simulator worker died). Reported as such, with what was done
+ * about the session; never shown as a positioned diagnostic.
+ */
+export class InternalError extends Error {
+  constructor(
+    message: string,
+    /** the stack of what failed, where there is one */
+    readonly detail?: string,
+    /** what became of the session (replayed, closed) */
+    readonly recovery?: string,
+  ) {
+    super(message);
+    this.name = 'InternalError';
+  }
+}

@@ -143,7 +143,7 @@ export async function run({ page, artifacts, log, checks = [] }) {
   await page.screenshot({ path: join(artifacts, 'sidebar-after-unbind.png') });
   ok('after the unbind: the namespace says which event unbound it, and both rows stay right');
   // the status bar: media errors, badblock sectors, poisoned pages
-  await page.locator('.statusbar-item', { hasText: /media 512B · 1 badblock sector · 2 poisoned pages/ }).first().waitFor({ timeout: 20_000 });
+  await page.locator('.statusbar-item', { hasText: /bad media 512B · 1 badblock sector · 2 poisoned pages/ }).first().waitFor({ timeout: 20_000 });
   ok('the status bar counts media errors, badblock sectors and poisoned pages with units');
   await command(page, 'Preferences: Color Theme');
   await answer(page, 'Dark Modern');

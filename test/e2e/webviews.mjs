@@ -415,6 +415,20 @@ export async function run({ page, artifacts, log, checks = [] }) {
   await palette(page, 'DAX Poison Lab: Step');
   await page.locator('.statusbar-item:has-text("1 poisoned")').first().waitFor({ timeout: 60_000 });
 
+  // ---- Owners of the poisoned page (answered by the simulator worker), beside the Devices tree
+  await page.locator('.activitybar [aria-label^="DAX Poison Lab"]').first().click();
+  await page.locator('.monaco-list-row:has-text("pfn 0x241218")').first().click();
+  const ownersPane = page.locator('.pane:has(.pane-header:has-text("Owners"))').first();
+  await ownersPane.locator('.monaco-list-row:has-text("/mnt/pmem/poisonfile")').first().waitFor({ timeout: 30_000 }).catch(async () => {
+    throw new Error(`Owners: the poisoned page's owners are not shown: ${(await ownersPane.textContent())?.replace(/\s+/g, ' ').slice(0, 400)}`);
+  });
+  const ownerRows = await ownersPane.locator('.monaco-list-row').allTextContents();
+  if (!ownerRows.some((r) => /watcher:1002/.test(r))) throw new Error(`Owners: no mapper watcher:1002 under the files: ${ownerRows.join(' | ')}`);
+  await shot('owners-devices');
+  // back to the Explorer, as the checks below expect the workbench
+  await page.locator('.activitybar [aria-label^="Explorer"]').first().click();
+  ok(`Owners of pfn 0x241218 from the worker: ${ownerRows.length} rows (${ownerRows.slice(0, 3).map((r) => r.replace(/\s+/g, ' ').slice(0, 40)).join(' | ')})`);
+
   // ---- Layer Routing on e1
   await palette(page, 'DAX Poison Lab: Open Layer Routing');
   let routing = await viewFrame(page, 'routing');

@@ -108,17 +108,29 @@ test('the real verdicts of reflink-both-mapped e1: the watcher is told nothing, 
 test('status bar: media errors (bytes), badblock sectors and PageHWPoison pages, each with its unit', () => {
   const s = open('reflink-both-mapped');
   let b = badMemory(s.machine, s.report);
-  assert.equal(statusText('upstream', b), 'upstream · media 0B · 0 badblock sectors · 0 poisoned pages');
+  assert.equal(statusText('upstream', b), 'upstream · no bad media · 0 badblock sectors · 0 poisoned pages');
   s.step(); // MADV_HWPOISON: one page
   s.act({ do: 'inject-error', namespace: 'namespace0.0', block: 200, count: 1, notify: true });
   s.act({ do: 'media-error', spa: '0x241230000', length: 64 });
   b = badMemory(s.machine, s.report);
   assert.deepEqual([b.media, b.badblocks.sectors, b.hwpoison.pages], [{ ranges: 2, bytes: 576 }, 1, 1]);
   assert.equal(b.text, '2 media errors (576B) · 1 badblock sector (512B) · 1 PageHWPoison page');
-  assert.equal(statusText('upstream', b), 'upstream · media 576B · 1 badblock sector · 1 poisoned page');
+  assert.equal(statusText('upstream', b), 'upstream · bad media 576B · 1 badblock sector · 1 poisoned page');
   assert.match(b.tooltip[0]!, /^\*\*media errors\*\*: 2 ranges, 576B — /);
   assert.match(b.tooltip[1]!, /1 sector of 512 B \(512B\) in 1 range on pmem0 \(200 1\)/);
   assert.match(b.tooltip[2]!, /1 page of 4KiB \(pfn 0x241218\) — struct pages with PG_hwpoison/);
+});
+
+test('status bar: bad media outside any NVDIMM region (CXL RAM, a memdev\'s poison) is counted too', () => {
+  const s = open('cxl-ram-skip-poison-list');
+  while (!s.atEnd) s.step();
+  let all = 0;
+  for (const [a, e] of s.machine.k.platform.media.query(0, Number.MAX_SAFE_INTEGER)) all += e - a;
+  const inRegions = s.machine.k.platform.regions.reduce((n, r) => n + [...s.machine.k.platform.media.query(r.ndrStart, r.ndrStart + r.ndrSize)].reduce((x, [a, e]) => x + e - a, 0), 0);
+  assert.ok(all > inRegions, `some bad media lies outside the NVDIMM regions (${all} B in all, ${inRegions} B in them)`);
+  const b = badMemory(s.machine, s.report);
+  assert.equal(b.media.bytes, all);
+  assert.match(statusText('upstream', b), new RegExp(`^upstream · bad media ${all}B · `));
 });
 
 test('after an unbind: the namespace and its device are not offered, and answers naming them are refused', () => {

@@ -68,7 +68,7 @@ suite('feedback', () => {
     assert.ok((await exec('daxPoisonLab.openScenario', 'reflink-both-mapped')).ok);
     await exec('daxPoisonLab.runToEnd');
     assert.ok((await exec('daxPoisonLab.injectPoison', { kind: 'inject-error', target: { form: 'device', object: 'pmem0', value: 200 }, length: 1024, notify: true })).ok);
-    assert.match(a.lab.statusText, /upstream on 6.12 · media 1KiB · 2 badblock sectors · 1 poisoned page$/);
+    assert.match(a.lab.statusText, /upstream on 6.12 · bad media 1KiB · 2 badblock sectors · 1 poisoned page$/);
     const tip = a.lab.statusTooltip;
     assert.match(tip, /\*\*media errors\*\*: 1 range, 1KiB — what the media really holds bad/);
     assert.match(tip, /\*\*badblocks\*\*: 2 sectors of 512 B \(1KiB\) in 1 range on pmem0 \(200 2\)/);

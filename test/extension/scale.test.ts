@@ -5,9 +5,10 @@
 // are used; each answers within the issue's budget (1 s on this machine).
 // The figures are printed: the extension host's time for each view's state,
 // the Events tree's expansions and item counts, the hover, each design of
-// the comparison (computed a design per turn of the event loop, the view
-// told how far it is at once) and the longest the extension host's event
-// loop was held.
+// the comparison (run in the simulator's worker, the view told how far it
+// is after each design) and the longest the extension host's event loop was
+// held in each phase: under the budget in every one, the simulator's open,
+// step and runs included (they run in the worker, src/protocol/sim.ts).
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { appendFileSync, writeFileSync } from 'node:fs';
@@ -91,8 +92,11 @@ suite('at scale', () => {
       phase = 'step';
       const step = await timed('step e1 unbind (the simulator)', () => exec('daxPoisonLab.step'));
       assert.ok(step.v.ok, step.v.error);
+      // the simulator's open and step ran in its worker, long enough to show a progress notification
+      log(`progress notifications shown: ${a.lab.progressShown}`);
+      assert.ok(a.lab.progressShown >= 1, 'a progress notification while the machine was built or the unbind ran');
       const r = a.lab.session!.report;
-      log(`report: ${r.spans.length} spans, ${r.dmesg.length} dmesg lines, ${r.calls.memory_failure} memory_failure calls`);
+      log(`report: ${r.spans.length} spans, ${a.lab.session!.dmesgLines} dmesg lines (${r.dmesg.length} folded), ${r.calls.memory_failure} memory_failure calls`);
       assert.ok(r.calls.memory_failure! > PAGES);
 
       // ---- the Events tree: the event, its route as a call tree, a run expanded to its members
@@ -167,7 +171,7 @@ suite('at scale', () => {
       });
       const ts = await timed('Timeline: the state', () => a.webviews.timelineState());
       const tsBytes = JSON.stringify(ts.v).length;
-      log(`Timeline: ${ts.v.report!.spans.length} spans, ${tsBytes} bytes of state (no dmesg: the report has ${r.dmesg.length} lines)`);
+      log(`Timeline: ${ts.v.report!.spans.length} spans, ${tsBytes} bytes of state (no dmesg: the report has ${a.lab.session!.dmesgLines} lines)`);
       assert.ok(ts.ms < BUDGET_MS);
       assert.deepEqual(Object.keys(ts.v.report!).sort(), ['events', 'signals', 'spans']);
       assert.ok(tsBytes < 8_000_000, `${tsBytes} bytes`);
@@ -213,7 +217,7 @@ suite('at scale', () => {
       clearInterval(probe);
       for (const [k, v] of lag) log(`event loop held at most ${Math.max(0, v)} ms during ${k}`);
     }
-    // the views' own work never holds the loop past the budget (the simulator's open and step, and each design's run, are the simulator's)
-    for (const k of ['tree', 'timeline', 'hover']) assert.ok((lag.get(k) ?? 0) < BUDGET_MS * MARGIN, `${k}: the event loop was held ${lag.get(k)} ms`);
+    // the simulator runs in its worker: no phase holds the extension host's event loop past the budget (open, step, each design's run included)
+    for (const k of ['open', 'step', 'tree', 'routing', 'timeline', 'comparison', 'hover']) assert.ok((lag.get(k) ?? 0) < BUDGET_MS, `${k}: the event loop was held ${lag.get(k)} ms`);
   });
 });

@@ -184,13 +184,13 @@ function hwpoisonRuns(m: Machine): number {
 }
 
 export function badMemory(m: Machine, report: RunReport): BadMemorySummary {
+  // every bad range of the platform's media, by SPA: NVDIMM regions and CXL memory alike (a CXL RAM
+  // region or a memdev's poison is media too, though no NVDIMM region holds it)
   let mediaRanges = 0;
   let mediaBytes = 0;
-  for (const r of m.k.platform.regions) {
-    for (const [s, e] of m.k.platform.media.query(r.ndrStart, r.ndrStart + r.ndrSize)) {
-      mediaRanges++;
-      mediaBytes += e - s;
-    }
+  for (const [s, e] of m.k.platform.media.query(0, Number.MAX_SAFE_INTEGER)) {
+    mediaRanges++;
+    mediaBytes += e - s;
   }
   // the block devices' badblocks (pmem, from the data start), not the region's copy of the same sectors
   const devs = Object.entries(report.badblocks).filter(([d, rs]) => rs.length && !/^region/.test(d));
@@ -212,7 +212,12 @@ export function badMemory(m: Machine, report: RunReport): BadMemorySummary {
   return { media: { ranges: mediaRanges, bytes: mediaBytes }, badblocks: { devices: devs.length, ranges: bbRanges, sectors: bbSectors }, hwpoison: { pages }, text, tooltip };
 }
 
-/** The status item's short text: design and the three counts, each with a unit. */
+/**
+ * The status item's short text: design (and kernel version) and the three
+ * counts, each with a unit. The media count says what it is: the bytes of
+ * bad media ("bad media 64B"), or "no bad media" (a bare "media 0B" read as
+ * the size of the media).
+ */
 export function statusText(design: string, b: BadMemorySummary, kernel?: string): string {
-  return `${design}${kernel ? ` on ${kernel}` : ''} · media ${bytesText(b.media.bytes)} · ${plural(b.badblocks.sectors, 'badblock sector')} · ${plural(b.hwpoison.pages, 'poisoned page')}`;
+  return `${design}${kernel ? ` on ${kernel}` : ''} · ${b.media.bytes ? `bad media ${bytesText(b.media.bytes)}` : 'no bad media'} · ${plural(b.badblocks.sectors, 'badblock sector')} · ${plural(b.hwpoison.pages, 'poisoned page')}`;
 }

@@ -14,37 +14,12 @@ import { hex, PAGE_SIZE, SECTOR_SIZE, formatSize } from '../../sim/units';
 import { VmaIntervalTree } from '../../sim/mm/interval-tree';
 import { placeSpa, type SpaPlace } from './addresses';
 import { fsmap, fsmapLine, xfsModelOf, type FsmapRecord } from './xfsView';
+import type { KillMode, MapperEntry, OwnerItem, OwnerKind, OwnersAnswer, OwnersQuery } from '../../protocol/sim';
 
-export interface OwnersQuery {
-  spa: number;
-  len: number;
-  /** what was selected: "pmem0 sector 42 +8", "pfn 0x240a01" */
-  title: string;
-}
-
-export type KillMode = 'early' | 'late';
-
-export interface MapperEntry {
-  pid: number;
-  comm: string;
-  alive: boolean;
-  /** the mapping's id in the scenario (m0) */
-  mapping: string;
-  /** the part of the mapping that maps the owner's range */
-  start: number;
-  end: number;
-  prot: string;
-  flags: string;
-  kill: KillMode;
-  /** why early or late: prctl(PR_MCE_KILL) or vm.memory_failure_early_kill */
-  killWhy: string;
-  /** pages of the range with a present page-table entry */
-  ptePages: number;
-  pages: number;
-}
+export type { OwnersQuery, KillMode, MapperEntry } from '../../protocol/sim';
 
 export interface OwnerEntry {
-  kind: 'metadata' | 'inode' | 'free' | 'reserve' | 'nofs' | 'page';
+  kind: OwnerKind;
   label: string;
   description: string;
   /** the fsmap line (xfs_io -c 'fsmap -v' form) */
@@ -62,6 +37,19 @@ export interface OwnersResult {
   entries: OwnerEntry[];
   /** one-line summary of why the list is what it is, when it is not a plain fsmap */
   note?: string;
+}
+
+/** The owners in their plain form (strings and numbers), which the worker sends and the Owners view shows. */
+export function ownersAnswer(r: OwnersResult): OwnersAnswer {
+  const entries = r.entries.map((e): OwnerItem => {
+    const o: OwnerItem = { kind: e.kind, label: e.label, description: e.description, line: e.line, mappers: e.mappers.map((x) => ({ ...x })) };
+    if (e.record?.path !== undefined) o.path = e.record.path;
+    if (e.record?.shared) o.shared = true;
+    if (e.fileStart !== undefined) o.fileStart = e.fileStart;
+    if (e.fileEnd !== undefined) o.fileEnd = e.fileEnd;
+    return o;
+  });
+  return { query: { spa: r.query.spa, len: r.query.len, title: r.query.title }, entries, ...(r.note !== undefined ? { note: r.note } : {}) };
 }
 
 /** tsk early kill, as task_early_kill() decides it without force_early */
@@ -302,7 +290,7 @@ function pageEntries(m: Machine, spa: number, len: number): OwnerEntry[] {
 }
 
 /** The whole result as text (for copying, and for the tests). */
-export function ownersText(r: OwnersResult): string {
+export function ownersText(r: OwnersResult | OwnersAnswer): string {
   const out = [`owners of ${r.query.title}`];
   if (r.note) out.push(`  ${r.note}`);
   for (const e of r.entries) {

@@ -6,7 +6,7 @@
 // Pure: no VS Code and no Node APIs.
 
 import { Scalar, parseDocument, isMap, isScalar, isSeq, visit, type Document } from 'yaml';
-import { loadScenario, diagnosticFromInputError, positionOf } from '../../sim/scenario/load';
+import { loadScenario, diagnosticFromInputError, positionOf, type LoadOptions } from '../../sim/scenario/load';
 import { Session } from '../../sim/run';
 import { InputError, ScenarioErrors, formatDiagnostic, type Diagnostic } from '../../sim/errors';
 import type { EventSpec, KernelConfig, Scenario } from '../../sim/scenario/types';
@@ -75,13 +75,15 @@ export class LabSession {
     readonly text: string,
     /** its name (path or URI), for diagnostics and for the format */
     readonly file: string,
+    /** how the loader reads the files the scenario names (extentsFile:); a copy of the session (a what-if) reads them the same way */
+    readonly options: LoadOptions = {},
   ) {
     this.built = this.build(0);
   }
 
   /** Load a scenario. Throws LabError when it does not load or its machine cannot be built. */
-  static open(text: string, file: string): LabSession {
-    return new LabSession(text, file);
+  static open(text: string, file: string, options: LoadOptions = {}): LabSession {
+    return new LabSession(text, file, options);
   }
 
   get scenario(): Scenario {
@@ -167,7 +169,7 @@ export class LabSession {
   private load(added: RawEvent[], overrides: KernelOverrides): Scenario {
     const text = this.composeText(added, overrides);
     try {
-      return loadScenario(text, this.file);
+      return loadScenario(text, this.file, this.options);
     } catch (e) {
       if (e instanceof ScenarioErrors && text !== this.text) {
         // place the problems in the source as the user wrote it
@@ -302,7 +304,7 @@ export class LabSession {
     const composed = this.composeText(added);
     let scenario: Scenario;
     try {
-      scenario = loadScenario(composed, this.file);
+      scenario = loadScenario(composed, this.file, this.options);
     } catch (err) {
       if (err instanceof ScenarioErrors) {
         const mine = err.diagnostics.filter((d) => d.path === `/events/${index}` || d.path.startsWith(`/events/${index}/`));

@@ -101,7 +101,7 @@ export function whatIf(session: LabSession, t: WhatIfTarget, kind: WhatIfKind): 
     seq.items.push(node);
   }
   const answer: WhatIfAnswer = { kind, question: WHAT_IF_QUESTION[kind], target: t, event, why, after, outcome: '', told: [], notTold: [], signals: [], shutdowns: [], dmesg: [] };
-  const copy = LabSession.open(documentText(doc, session.file), session.file);
+  const copy = LabSession.open(documentText(doc, session.file), session.file, session.options);
   while (copy.cursor < after && !copy.atEnd) copy.step();
   const before = fsState(copy.report);
   const dmesgFrom = copy.report.dmesg.length;

@@ -10,17 +10,13 @@ import type { KernelSource } from '../kernelSource';
 import type { EventsItem, EventsProvider } from '../views';
 import { VIEW_TYPES, timelineReport, type ComparisonState, type RoutingState, type Selection, type TimelineState, type ViewKind, type ViewState, type WebviewMessage } from '../../protocol/messages';
 import { diffRoutes, routeView, type RouteView } from '../../protocol/routing';
-import { comparisonView, dmesgKeys } from '../../protocol/comparison';
 import { LabPanel, createPanel } from './panel';
-import { loadScenario } from '../../sim/scenario/load';
-import { runScenario } from '../../sim/run';
-import { runMeasured, type DesignRun } from '../../sim/compare';
 import { toChromeTrace } from '../../sim/perfetto';
 import { perfettoDefault } from '../model/paths';
 import { DESIGNS, type Design } from '../../sim/scenario/types';
-import { InputError, ScenarioErrors } from '../../sim/errors';
 import { KERNEL_VERSIONS, type KernelVersion } from '../../sim/version';
-import { withoutExpectations } from '../../sim/scenario/versions';
+import { LabError } from '../model/session';
+import type { CompareResult, RunDesignResult } from '../../protocol/sim';
 import type { RunReport } from '../../sim/report';
 
 const SAVED_SESSION = 'daxPoisonLab.webviews.session';
@@ -240,25 +236,27 @@ export class LabWebviews implements vscode.Disposable {
     if (!this.otherRunJobs.has(key)) {
       this.otherRunJobs.add(key);
       const file = s.file;
-      void tick().then(() => {
-        this.otherRunJobs.delete(key);
+      // run by the scratch simulator, off the extension host's event loop
+      void (async () => {
         const t0 = Date.now();
         let out: { report?: RunReport; error?: string };
         try {
-          out = { report: runScenario(loadScenario(text, file), { design }) };
+          const r = (await this.lab.scratch.request<RunDesignResult>({ op: 'runDesign', text, file, design })).value;
+          out = r.report ? { report: r.report } : { error: r.error ?? 'no report' };
         } catch (e) {
-          if (e instanceof InputError || e instanceof ScenarioErrors) out = { error: e.message };
+          if (e instanceof LabError) out = { error: e.message };
           else {
             this.log.error(`running the scenario under ${design} for the routing view: ${(e as Error).stack ?? String(e)}`);
             out = { error: `internal error: ${(e as Error).message}` };
           }
         }
+        this.otherRunJobs.delete(key);
         this.timed({ view: 'routing', ms: Date.now() - t0, what: `run under ${design}` });
         if (this.otherRuns.size > 16) this.otherRuns.clear();
         this.otherRuns.set(key, out);
         const p = this.panel('routing');
         if (p && this.compareWithValue === design) p.post({ type: 'state', state: this.routingState() });
-      });
+      })();
     }
     return { pending: true };
   }
@@ -341,35 +339,24 @@ export class LabWebviews implements vscode.Disposable {
     let state: ComparisonState;
     await tick();
     try {
-      const loaded = loadScenario(text, file);
-      // versions side by side: each design under each kernel, expectations left out (they hold one kernel's outcome)
-      const scenario = kernels.length ? withoutExpectations(loaded) : loaded;
-      const runs: (DesignRun & { kernel?: string })[] = [];
-      const plan: { d: Design; k?: KernelVersion }[] = kernels.length ? DESIGNS.flatMap((d) => kernels.map((k) => ({ d, k }))) : DESIGNS.map((d) => ({ d }));
-      for (const { d, k } of plan) {
-        if (!current()) return;
-        const t0 = Date.now();
-        const what = k ? `${d} · ${k}` : d;
-        try {
-          const r = runMeasured(scenario, d, undefined, k);
-          dmesgKeys(r.report.dmesg);
-          runs.push({ design: d, ...(k ? { kernel: k } : {}), ...r });
-        } catch (e) {
-          if (e instanceof InputError) runs.push({ design: d, ...(k ? { kernel: k } : {}), error: e.message });
-          else throw e;
-        }
-        this.timed({ view: 'comparison', ms: Date.now() - t0, what: `run under ${what}` });
-        job.done.push(what);
-        this.panel('comparison')?.post({ type: 'state', state: this.comparisonProgress(name) });
-        await tick();
-      }
+      // every run is in the scratch simulator, off the extension host's event loop; the view is told after each.
+      // Versions side by side: each design under each kernel, expectations left out (they hold one kernel's outcome)
+      const r = await this.lab.scratch.request<CompareResult>(
+        { op: 'compare', text, file, name, design, designs: [...DESIGNS], kernels, sessionKernel },
+        {
+          onProgress: (_done, _total, d) => {
+            if (!current() || !d) return;
+            job.done.push(d);
+            this.panel('comparison')?.post({ type: 'state', state: this.comparisonProgress(name) });
+          },
+        },
+      );
       if (!current()) return;
-      const t0 = Date.now();
-      state = { kind: 'comparison', view: comparisonView(name, design, runs, sessionKernel), kernels: this.kernelsState() };
-      this.timed({ view: 'comparison', ms: Date.now() - t0, what: 'the comparison view' });
+      for (const t of r.value.ms) this.timed({ view: 'comparison', ms: t.ms, what: `${t.what} (in the worker)` });
+      state = { kind: 'comparison', view: r.value.view, kernels: this.kernelsState() };
     } catch (e) {
       if (!current()) return;
-      if (e instanceof InputError || e instanceof ScenarioErrors) state = { kind: 'comparison', view: null, empty: `${name} does not run: ${e.message}` };
+      if (e instanceof LabError) state = { kind: 'comparison', view: null, empty: `${name} does not run: ${e.message}` };
       else {
         this.log.error(`the design comparison: ${(e as Error).stack ?? String(e)}`);
         state = { kind: 'comparison', view: null, empty: `${name}: internal error while comparing the designs: ${(e as Error).message}` };
@@ -457,8 +444,8 @@ export class LabWebviews implements vscode.Disposable {
       return;
     }
     try {
-      this.lab.open(saved.text, vscode.Uri.parse(saved.source));
-      if (saved.cursor > 0) this.lab.goTo(saved.cursor);
+      await this.lab.open(saved.text, vscode.Uri.parse(saved.source));
+      if (saved.cursor > 0) await this.lab.goTo(saved.cursor);
       this.log.info(`restored the session on ${saved.source} (${saved.cursor} event(s) run) for the reopened views`);
     } catch (e) {
       this.log.warn(`could not restore the session on ${saved.source}: ${(e as Error).message}`);

@@ -78,6 +78,29 @@ function colgroup(n: number, first: string): HTMLElement {
   return cg;
 }
 
+/**
+ * Once laid out, widen the grid until no token is wider than its cell: the
+ * fixed minimum holds the identifiers in the editor fonts tried, but a
+ * marked cell ("≠" and its bar) or another monospace font needs more. The
+ * page then scrolls sideways (the row headers stay), never clips.
+ */
+function fitTokens(table: HTMLElement, columns: number, headShare: number): void {
+  requestAnimationFrame(() => {
+    if (!table.isConnected) return;
+    let need = 0;
+    for (const t of table.querySelectorAll<HTMLElement>('td .tok')) {
+      const td = t.closest('td');
+      if (!td) continue;
+      const over = t.getBoundingClientRect().right - td.getBoundingClientRect().right + 8;
+      if (over > need) need = over;
+    }
+    if (need <= 0) return;
+    const now = table.getBoundingClientRect().width;
+    // each of the columns grows by `need`; the row-header column keeps its share of the table
+    table.style.minWidth = `${Math.ceil(now + (need * columns) / (1 - headShare))}px`;
+  });
+}
+
 function grid(v: ComparisonView): HTMLElement {
   const sec = h('section', { class: 'cmp-section', id: 'grid', 'aria-label': 'what each design did' });
   sec.append(h('h2', {}, 'What each design did'));
@@ -87,6 +110,7 @@ function grid(v: ComparisonView): HTMLElement {
   // narrower than this, the page scrolls sideways (the row headers stay) rather than clip a token
   // eight columns (four designs under two kernels) keep a width that holds SHUTDOWN_DEVICE_REMOVED whole: the page scrolls sideways below it
   table.style.minWidth = `${260 + v.columns.length * 190}px`;
+  fitTokens(table, v.columns.length, v.columns.length > 4 ? 0.17 : 0.26);
   const head = h('tr', {}, h('th', { scope: 'col' }, h('span', { class: 'tok' }, 'compared with'), ' ', h('span', { class: 'tok' }, v.baseline)));
   for (const c of v.columns) head.append(columnHead(c, v));
   table.append(h('thead', {}, head));

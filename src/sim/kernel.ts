@@ -135,6 +135,21 @@ export class Kernel {
     this.dmesg.push(line);
   }
 
+  /**
+   * printk of the lines of `count` members of a run, member after member: the
+   * same as `k.log` of each line of `member(0)`, then of `member(1)`, ... A
+   * caller promises that the members differ only in numbers that advance in
+   * step (a pfn, an address, a pgoff), so that a log store may keep the run as
+   * one pattern; `count` is how many members there are, not how many lines.
+   */
+  logRun(count: number, member: (j: number) => string | readonly string[]): void {
+    for (let j = 0; j < count; j++) {
+      const m = member(j);
+      if (typeof m === 'string') this.log(m);
+      else for (const l of m) this.log(l);
+    }
+  }
+
   /** tasks by pid, rebuilt when a task is added (tasks are only ever appended) */
   private byPid = new Map<number, Task>();
   private byPidLength = 0;

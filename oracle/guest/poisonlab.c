@@ -1456,8 +1456,10 @@ static void run_plan(FILE *plan)
 				if (ask(p, buf, sizeof buf, "mcekill %s", tok[4]) > 0)
 					ret = strtoll(buf + 3, NULL, 0);
 			} else if (!strcmp(kind, "sysctl") && n >= 5) {
-				int err;
-				write_sys(tok[3], tok[4], &err);
+				/* sysctl PATH VALUE [PATH VALUE ...]: in order, the first failure is the result */
+				int err = 0;
+				for (int t = 3; t + 1 < n && !err; t += 2)
+					write_sys(tok[t], tok[t + 1], &err);
 				ret = -err;
 			} else if (!strcmp(kind, "notrun")) {
 				ran = 0;

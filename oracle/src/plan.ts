@@ -6,7 +6,7 @@
 // machine's state would no longer be the scenario's.
 
 import { kernelVersion } from '../../src/sim/version';
-import type { EventSpec, MappingSpec, ProcessSpec, Scenario, Target } from '../../src/sim/scenario/types';
+import type { EventSpec, HwpoisonFilterConfig, MappingSpec, ProcessSpec, Scenario, Target } from '../../src/sim/scenario/types';
 import { xfsMkfsGeometry } from '../../src/sim/fs/xfs/xfs_mkfs';
 
 export const GUEST_REGION_SIZE = 1024 * 1024 * 1024;
@@ -273,6 +273,7 @@ export function buildPlan(s: Scenario): Plan {
   sh.push(`echo ${s.kernel.earlyKill ? 1 : 0} > /proc/sys/vm/memory_failure_early_kill`);
   sh.push(`echo ${s.kernel.recovery ? 1 : 0} > /proc/sys/vm/memory_failure_recovery`);
   if (s.kernel.panicOnOops !== undefined) sh.push(`echo ${s.kernel.panicOnOops ? 1 : 0} > /proc/sys/kernel/panic_on_oops`);
+  for (const [path, value] of filterWrites(s.kernel.hwpoisonFilter)) sh.push(`echo ${value} > ${path} || fail hwpoison-filter /dev/null`);
   sh.push('dmesg > /tmp/dmesg.setup; emit setup-dmesg /tmp/dmesg.setup');
   plan.setupSh = sh.join('\n') + '\n';
 
@@ -409,6 +410,9 @@ function eventLine(s: Scenario, e: EventSpec, plan: Plan): string | { notRun: st
         if (e.kernel.recovery !== undefined) parts.push(`sysctl /proc/sys/vm/memory_failure_recovery ${e.kernel.recovery ? 1 : 0}`);
         if (e.kernel.hwErrorScrub !== undefined) return { notRun: "hw_error_scrub starts ACPI address range scrub after a machine check, which QEMU's NVDIMM does not implement" };
         if (e.kernel.panicOnOops !== undefined) parts.push(`sysctl /proc/sys/kernel/panic_on_oops ${e.kernel.panicOnOops ? 1 : 0}`);
+        // the filter knobs of one set are written in one step, in the order the kernel's debugfs files are listed
+        const filter = filterWrites(e.kernel.hwpoisonFilter);
+        if (filter.length) parts.push(`sysctl ${filter.map(([p, v]) => `${p} ${v}`).join(' ')}`);
       }
       if (parts.length > 1) return { notRun: 'set with more than one knob at once is not split in the guest yet' };
       return parts[0] ?? 'sysctl /proc/sys/vm/memory_failure_early_kill ' + (s.kernel.earlyKill ? 1 : 0);
@@ -467,4 +471,26 @@ export function placedFileAt(plan: Plan, devOff: number): { path: string; offset
 
 export function processOf(s: Scenario, pid: number): ProcessSpec | undefined {
   return s.processes.find((p) => p.pid === pid);
+}
+
+/** debugfs files of the hwpoison filter (mm/hwpoison-inject.c), and the value each field writes */
+const FILTER_FILES: [keyof HwpoisonFilterConfig, string][] = [
+  ['devMajor', 'corrupt-filter-dev-major'],
+  ['devMinor', 'corrupt-filter-dev-minor'],
+  ['flagsMask', 'corrupt-filter-flags-mask'],
+  ['flagsValue', 'corrupt-filter-flags-value'],
+  ['memcg', 'corrupt-filter-memcg'],
+  ['enable', 'corrupt-filter-enable'],
+];
+
+/** the writes that set these filter knobs: the values first, enable last */
+export function filterWrites(f: HwpoisonFilterConfig | undefined): [string, string][] {
+  const out: [string, string][] = [];
+  if (!f) return out;
+  for (const [field, file] of FILTER_FILES) {
+    const v = f[field];
+    if (v === undefined) continue;
+    out.push([`/sys/kernel/debug/hwpoison/${file}`, typeof v === 'boolean' ? (v ? '1' : '0') : String(v)]);
+  }
+  return out;
 }

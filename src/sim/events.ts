@@ -340,7 +340,12 @@ export function runEvent(m: Machine, e: EventSpec): EventResult {
         const t = liveTask(m, e, e.process);
         if (e.mceKill) t.mceKill = e.mceKill;
       }
-      if (e.kernel) k.cfg = { ...k.cfg, ...e.kernel };
+      if (e.kernel) {
+        // each filter field is its own debugfs file: the others keep their values
+        const filter = e.kernel.hwpoisonFilter ? { ...k.cfg.hwpoisonFilter, ...e.kernel.hwpoisonFilter } : k.cfg.hwpoisonFilter;
+        k.cfg = { ...k.cfg, ...e.kernel };
+        if (filter) k.cfg.hwpoisonFilter = filter;
+      }
       return { ret: 0 };
     }
     case 'cxl-inject-poison':

@@ -4,6 +4,7 @@
 
 import { KernelBlocked, KernelOops, KernelPanic, MF, mfFlagsName, type Kernel } from '../kernel';
 import { EBUSY, EIO, ENXIO, EOPNOTSUPP } from '../errno';
+import { filterPagePfn, hwpoisonFilter } from './hwpoison-filter';
 import { hex, PAGE_SHIFT, PAGE_SIZE } from '../units';
 import { naiveIntervals } from '../intervals';
 import { AlikeStretch } from '../trace';
@@ -143,6 +144,11 @@ function mfGenericKillProcs(k: Kernel, pfn: number, flags: number, pgmap: DevPag
       daxLockFolioOops(k);
     }
     if (!cookie || !owner || owner.kind !== 'file') return -EBUSY;
+    // pages protected from a test by the debugfs filter (corrupt-filter-*)
+    if (hwpoisonFilter(k, filterPagePfn(k, pfn, headPfn), pgmap, owner)) {
+      k.tr.call('fsdax', daxLockName(k, 'unlock'), { pfn: hex(headPfn) }, () => undefined);
+      return -EOPNOTSUPP;
+    }
     setPageHWPoison(k, headPfn);
     flags |= MF.ACTION_REQUIRED | MF.MUST_KILL;
     const toKill = collectProcsFile(k, owner.mapping, owner.index, true);

@@ -45,6 +45,8 @@ export interface Inode {
   mapping: AddressSpace;
   /** character device (device-dax) */
   chr: boolean;
+  /** the block device of the inode's filesystem (i_sb->s_dev, by name); absent for the device-dax inode */
+  sbDev?: string;
 }
 
 export class AddressSpace {

@@ -11,6 +11,7 @@ import type {
   FileSpec,
   FilesystemSpec,
   KernelConfig,
+  HwpoisonFilterConfig,
   MappingSpec,
   NamespaceSpec,
   ProcessSpec,
@@ -32,6 +33,7 @@ import {
   type Num,
   type RawEvent,
   type RawExpectation,
+  type RawHwpoisonFilter,
   type RawFile,
   type RawMapping,
   type RawProcess,
@@ -41,7 +43,9 @@ import { PlatformLayout } from './layout';
 
 export class Normalizer extends PlatformLayout {
   scenario(raw: RawScenario): Scenario {
-    const kernel: KernelConfig = { ...KERNEL_DEFAULTS, ...(raw.kernel ?? {}) };
+    const { hwpoisonFilter: rawFilter, ...rawKernel } = raw.kernel ?? {};
+    const kernel: KernelConfig = { ...KERNEL_DEFAULTS, ...rawKernel };
+    if (rawFilter) kernel.hwpoisonFilter = this.hwpoisonFilter(rawFilter, '/kernel/hwpoisonFilter');
     const regions = this.regionList(raw.platform.regions);
     const cxl = raw.platform.cxl ? this.cxlPlatform(raw.platform.cxl, regions) : undefined;
     if (!regions.length && !cxl?.memdevs.length) {
@@ -481,9 +485,29 @@ export class Normalizer extends PlatformLayout {
   }
 
   protected setEvent(raw: RawEvent, path: string, state: EventState): EventBody {
-    const kernel = compact<Partial<KernelConfig>>({ design: raw.design, earlyKill: raw.earlyKill, recovery: raw.recovery, reporting: raw.reporting, panicOnOops: raw.panicOnOops, hwErrorScrub: raw.hwErrorScrub });
+    const kernel = compact<Partial<KernelConfig>>({ design: raw.design, earlyKill: raw.earlyKill, recovery: raw.recovery, reporting: raw.reporting, panicOnOops: raw.panicOnOops, hwErrorScrub: raw.hwErrorScrub, hwpoisonFilter: raw.hwpoisonFilter && this.hwpoisonFilter(raw.hwpoisonFilter, `${path}/hwpoisonFilter`) });
     const process = raw.process === undefined ? undefined : this.requireProcess(raw.process, `${path}/process`, state);
     return compact({ do: 'set' as const, kernel: Object.keys(kernel).length ? kernel : undefined, process, mceKill: raw.mceKill });
+  }
+
+  /**
+   * The hwpoison filter knobs (docs/hwpoison-filter.md): the two device
+   * numbers are u32 debugfs files (4294967295, ~0U, means any), the flags and
+   * the memcg u64 ones, kept exactly up to 2^53.
+   */
+  protected hwpoisonFilter(raw: RawHwpoisonFilter, path: string): HwpoisonFilterConfig {
+    const u32 = (field: 'devMajor' | 'devMinor'): number | undefined => {
+      const v = raw[field];
+      if (v === undefined) return undefined;
+      const n = this.size(v, `${path}/${field}`);
+      if (n > 0xffffffff) {
+        this.problems.bad(`${path}/${field}`, v, `is too large for corrupt-filter-${field === 'devMajor' ? 'dev-major' : 'dev-minor'}, a u32 (at most 4294967295, which means any)`);
+        return undefined;
+      }
+      return n;
+    };
+    const u64 = (field: 'flagsMask' | 'flagsValue' | 'memcg'): number | undefined => (raw[field] === undefined ? undefined : this.size(raw[field]!, `${path}/${field}`));
+    return compact<HwpoisonFilterConfig>({ enable: raw.enable, devMajor: u32('devMajor'), devMinor: u32('devMinor'), flagsMask: u64('flagsMask'), flagsValue: u64('flagsValue'), memcg: u64('memcg') });
   }
 
   // ---- expectations ----

@@ -36,7 +36,7 @@ export interface RawScenario {
   name?: string;
   description?: string;
   seed?: number;
-  kernel?: Partial<KernelConfig>;
+  kernel?: Partial<Omit<KernelConfig, 'hwpoisonFilter'>> & { hwpoisonFilter?: RawHwpoisonFilter };
   platform: { regions: RawRegion[]; namespaces?: RawNamespace[]; dm?: RawDm[]; cxl?: RawCxl };
   filesystems?: RawFilesystem[];
   files?: RawFile[];
@@ -155,9 +155,20 @@ export interface RawEvent extends RawMapping {
   reporting?: KernelConfig['reporting'];
   panicOnOops?: boolean;
   hwErrorScrub?: boolean;
+  hwpoisonFilter?: RawHwpoisonFilter;
   mceKill?: 'default' | 'early' | 'late';
   memdev?: string;
   dpa?: Num;
+}
+
+/** kernel.hwpoisonFilter and set's hwpoisonFilter, numbers unparsed */
+export interface RawHwpoisonFilter {
+  enable?: boolean;
+  devMajor?: Num;
+  devMinor?: Num;
+  flagsMask?: Num;
+  flagsValue?: Num;
+  memcg?: Num;
 }
 
 export interface RawExpectation {

@@ -37,10 +37,37 @@ export interface KernelConfig {
    */
   hwErrorScrub?: boolean;
   /**
+   * extension (docs/hwpoison-filter.md): the hwpoison_inject module's
+   * debugfs filter knobs (/sys/kernel/debug/hwpoison/corrupt-filter-*), read
+   * by hwpoison_filter() and by hwpoison_inject(). Absent means the module's
+   * defaults (filter off), so that recorded scenarios keep their hashes; a
+   * `set` event changes the fields it names and keeps the others.
+   */
+  hwpoisonFilter?: HwpoisonFilterConfig;
+  /**
    * the kernel release modelled (issue 15, src/sim/version.ts); absent
    * means 6.12, so that recorded scenarios keep their hashes
    */
   version?: KernelVersion;
+}
+
+/**
+ * The debugfs knobs of mm/hwpoison-inject.c, each a field the kernel keeps
+ * in mm/memory-failure.c. Every field absent means the kernel's initial value.
+ */
+export interface HwpoisonFilterConfig {
+  /** corrupt-filter-enable (hwpoison_filter_enable, u32): nonzero turns the filter on; default off */
+  enable?: boolean;
+  /** corrupt-filter-dev-major (hwpoison_filter_dev_major, u32); default ~0U (any) */
+  devMajor?: number;
+  /** corrupt-filter-dev-minor (hwpoison_filter_dev_minor, u32); default ~0U (any) */
+  devMinor?: number;
+  /** corrupt-filter-flags-mask (hwpoison_filter_flags_mask, u64, /proc/kpageflags bits); default 0 (no flag test) */
+  flagsMask?: number;
+  /** corrupt-filter-flags-value (hwpoison_filter_flags_value, u64) */
+  flagsValue?: number;
+  /** corrupt-filter-memcg (hwpoison_filter_memcg, u64: a memory cgroup's inode number); default 0 (no test) */
+  memcg?: number;
 }
 
 export interface RegionSpec {

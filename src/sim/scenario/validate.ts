@@ -275,7 +275,7 @@ function explainAlternatives(e: ErrorObject, problems: Problems): void {
       return problems.add(at, pick(value, ['memdev', 'region']), `needs exactly one of memdev or region (found ${both ? 'both' : 'neither'})`);
     }
     case 'event-set':
-      return problems.add(at, value, 'set changes nothing (expected design, earlyKill, recovery, reporting, panicOnOops, hwErrorScrub, or process + mceKill)');
+      return problems.add(at, value, 'set changes nothing (expected design, earlyKill, recovery, reporting, panicOnOops, hwErrorScrub, hwpoisonFilter, or process + mceKill)');
     case 'resultExpectation':
       return problems.add(at, value, 'a result expectation needs errno, bytes, ret or stopped');
     default:

@@ -281,7 +281,7 @@ export class Ext4SuperBlock extends SuperBlock {
     }
     const ino = this.nextIno++;
     const mapping = new AddressSpace(this.nextMapping++, null, this.dax);
-    const inode: Inode = { ino, path: f.path, size: f.size, mapping, chr: false };
+    const inode: Inode = { ino, path: f.path, size: f.size, mapping, chr: false, sbDev: this.bdev.name };
     mapping.host = inode;
     this.byIno.set(ino, { ino, map, inode });
     void k;

@@ -241,7 +241,7 @@ export class XfsSuperBlock extends SuperBlock {
     }
     if (!f.cached) this.model.setIncore(ino, false);
     const mapping = new AddressSpace(this.nextMapping++, null, this.dax);
-    const inode: Inode = { ino, path: f.path, size: this.model.fileSize(ino), mapping, chr: false };
+    const inode: Inode = { ino, path: f.path, size: this.model.fileSize(ino), mapping, chr: false, sbDev: this.bdev.name };
     mapping.host = inode;
     this.byIno.set(ino, inode);
     void k;

@@ -1072,6 +1072,18 @@ static void run_plan(FILE *plan)
 			ns_start = read_hex_file(tok[2]);
 			have_layout = 1;
 			rec("layout", "dataStart", 'x', data_start, "nsStart", 'x', ns_start, NULL);
+			{
+				/* the kernel's zero page (my_zero_pfn): a read of an untouched anonymous private page maps it */
+				volatile char *z = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+				if (z != MAP_FAILED) {
+					uint64_t e;
+					(void)z[0];
+					e = pagemap_entry((unsigned long long)(uintptr_t)z);
+					if (e >> 63)
+						rec("zeropfn", "pfn", 'x', (unsigned long long)(e & ((1ULL << 55) - 1)), NULL);
+					munmap((void *)z, 4096);
+				}
+			}
 		} else if (!strcmp(tok[0], "dmlinear") && n >= 4) {
 			if (ndm < MAXDM) {
 				dmtab[ndm].start = num(tok[1]);

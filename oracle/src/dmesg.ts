@@ -3,12 +3,12 @@
 
 /**
  * The families compared: memory-failure (mm/memory-failure.c, madvise and
- * debugfs injection), the fault path's "MCE: Killing", the x86 MCE handler's
+ * debugfs injection, soft offline's own "Soft offline: " prefix), the fault path's "MCE: Killing", the x86 MCE handler's
  * "mce: " lines except the "[Hardware Error]" dump of the machine-check
  * registers (it describes QEMU's injected bank values, not a kernel decision),
  * XFS and ext4/jbd2 messages, and the first line of a kernel crash (oops).
  */
-export const FAMILY = /^(Memory failure: |Injecting memory failure|Soft offlining pfn|MCE: Killing|mce: (?!\[Hardware Error\])|XFS \(|EXT4-fs \(|Aborting journal|BUG: |Oops: |general protection fault|kernel BUG at )/;
+export const FAMILY = /^(Memory failure: |Soft offline: |soft_offline_page: |Injecting memory failure|Soft offlining pfn|MCE: Killing|mce: (?!\[Hardware Error\])|XFS \(|EXT4-fs \(|Aborting journal|BUG: |Oops: |general protection fault|kernel BUG at )/;
 
 export function inFamily(line: string): boolean {
   return FAMILY.test(line);
@@ -45,7 +45,9 @@ export function normalizeLine(line: string, t: Translator, eventPid?: number): s
   s = dropSymbolOffsets(s);
   s = s.replace(/^(Injecting memory failure for pfn |Soft offlining pfn )(0x[0-9a-f]+)( at process virtual address )(0x[0-9a-f]+)/, (_m, a, p, b, v) => a + h(t.pfn(hx(p))) + b + h(t.addr(eventPid, hx(v))));
   s = s.replace(/^(Injecting memory failure at pfn )(0x[0-9a-f]+)/, (_m, a, p) => a + h(t.pfn(hx(p))));
-  s = s.replace(/^(Memory failure: )(0x[0-9a-f]+)(:)/, (_m, a, p, b) => a + h(t.pfn(hx(p))) + b);
+  s = s.replace(/^(Memory failure: |Soft offline: )(0x[0-9a-f]+)(:)/, (_m, a, p, b) => a + h(t.pfn(hx(p))) + b);
+  // 6.1's soft_offline_page prints __func__ and the pfn with no prefix of its own
+  s = s.replace(/^(soft_offline_page: )(0x[0-9a-f]+)( )/, (_m, a, p, b) => a + h(t.pfn(hx(p))) + b);
   s = s.replace(/^(MCE: Killing )(.+):(\d+)( due to hardware memory corruption fault at )([0-9a-f]+)/, (_m, a, comm, gpid, b, v) => {
     const sp = t.pid(Number(gpid));
     return `${a}${comm}:${sp ?? gpid}${b}${t.addr(sp, hx(v)).toString(16)}`;

@@ -17,6 +17,7 @@ import { evaluateExpectation } from '../../src/sim/expect';
 import type { GuestRecord } from './qemu';
 import type { NotRun, Plan } from './plan';
 import { inFamily, normalizeLine, shutdownFromLines, type Translator } from './dmesg';
+import { ZERO_PFN } from '../../src/sim/mm/types';
 
 export interface OracleReport extends RunReport {
   /** extension: events the kernel did not run, and why */
@@ -75,6 +76,8 @@ export function buildReport(s: Scenario, plan: Plan, records: GuestRecord[], opt
   const layout = of('layout')[0];
   const gData = layout ? BigInt(String(layout.dataStart)) : 0n;
   const gNs = layout ? BigInt(String(layout.nsStart)) : 0n;
+  const zero = of('zeropfn')[0];
+  const gZero = zero ? BigInt(String(zero.pfn)) : undefined;
   const sData = BigInt(plan.scenarioDataStart);
   const sNs = BigInt(plan.scenarioNsStart);
   const pidOf = new Map<number, number>();
@@ -102,6 +105,8 @@ export function buildReport(s: Scenario, plan: Plan, records: GuestRecord[], opt
       return g >= gData ? sData + (g - gData) : sNs + (g - gNs);
     },
     pfn(g) {
+      // the kernel's zero page (a hole's read fault maps it): KASLR places it anew each boot, the lab at ZERO_PFN
+      if (gZero !== undefined && g === gZero) return BigInt(ZERO_PFN);
       return t.phys(g << 12n) >> 12n;
     },
     addr(spid, g) {

@@ -245,7 +245,7 @@ function daxIomapPteFault(k: Kernel, sb: SuperBlock, vma: Vma, inode: Inode, add
       if (iomap.type !== 'IOMAP_MAPPED') {
         // dax_load_hole: the shared zero page, not device memory
         k.tr.call('fsdax', 'dax_load_hole', { index: hex(pgoff) }, () => 'VM_FAULT_NOPAGE');
-        vma.ptes.set(vaddr / PAGE_SIZE, vaddr / PAGE_SIZE + 1, { pfn: -1, shift: PAGE_SHIFT, writable: false });
+        vma.ptes.set(vaddr / PAGE_SIZE, vaddr / PAGE_SIZE + 1, { pfn: -1, shift: PAGE_SHIFT, writable: false, zero: true });
         return { fault: 'VM_FAULT_NOPAGE' as VmFault, pfn: -1 };
       }
       if (write && (iomap.isNew || iomap.shared)) {

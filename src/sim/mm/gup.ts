@@ -273,7 +273,7 @@ function cleanAhead(k: Kernel, b: BulkTarget, vma: Vma, a: number): boolean {
 }
 
 /** the PTE dax_load_hole leaves: the shared zero page, read-only, not device memory */
-const ZERO_PTE = { pfn: -1, shift: PAGE_SHIFT, writable: false } as const;
+const ZERO_PTE = { pfn: -1, shift: PAGE_SHIFT, writable: false, zero: true } as const;
 
 /** the file's written-or-unwritten extents in file order (byte offsets), to find its holes by search */
 interface HoleMap {

@@ -35,6 +35,7 @@ export const KPF = {
   COMPOUND_HEAD: 15,
   COMPOUND_TAIL: 16,
   HWPOISON: 19,
+  ZERO_PAGE: 24,
   RESERVED: 32,
 } as const;
 
@@ -66,9 +67,11 @@ export function superblockDev(bdev: string | undefined): { major: number; minor:
  * each page is a head or a tail. A DAX mapping takes no mapcount in 6.12, so
  * KPF_MMAP is never set, nor LRU, dirty, uptodate or a memcg's bits.
  */
-export function stablePageFlags(k: Kernel, pfn: number, pgmap: DevPagemap): number {
+export function stablePageFlags(k: Kernel, pfn: number, pgmap: DevPagemap | null): number {
   let u = 2 ** KPF.RESERVED;
-  if (pgmap.align > 4096) {
+  // null: the zero page, a reserved page of the kernel image (KPF_ZERO_PAGE)
+  if (!pgmap) u += 2 ** KPF.ZERO_PAGE;
+  else if (pgmap.align > 4096) {
     const per = pgmap.align / 4096;
     u += 2 ** ((pfn - pgmap.startPfn) % per === 0 ? KPF.COMPOUND_HEAD : KPF.COMPOUND_TAIL);
   }
@@ -85,9 +88,10 @@ function and64(a: number, b: number): number {
  * hwpoison_filter(page): 0 when the page passes (or the filter is off),
  * -EINVAL when one of the dev, flags or memcg tests rejects it. `owner` is
  * what page->mapping says (folio_mapping()); `pfn` the page asked about (6.12
- * passes the folio's head page, 6.1 the page itself).
+ * passes the folio's head page, 6.1 the page itself); `pgmap` null for the
+ * zero page, which no file maps and no memory cgroup is charged for.
  */
-export function hwpoisonFilter(k: Kernel, pfn: number, pgmap: DevPagemap, owner: PageOwner | undefined): number {
+export function hwpoisonFilter(k: Kernel, pfn: number, pgmap: DevPagemap | null, owner: PageOwner | undefined): number {
   return k.tr.call('mm', 'hwpoison_filter', { pfn: hex(pfn) }, () => {
     const f = filterKnobs(k);
     if (!f.enable) return 0;

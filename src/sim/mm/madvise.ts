@@ -12,7 +12,7 @@ import { naiveIntervals } from '../intervals';
 import { genericFailureRun, memoryFailure, sameGenericFailures, softOfflinePage } from './memory-failure';
 import { handleMmFault } from './fault';
 import type { VmFault } from '../fs/dax';
-import type { Task } from './types';
+import { ZERO_PFN, type Task } from './types';
 import { sinceVersion } from '../version';
 
 export function madviseInjectError(k: Kernel, task: Task, behavior: 'MADV_HWPOISON' | 'MADV_SOFT_OFFLINE', start: number, len: number): number {
@@ -33,8 +33,11 @@ export function madviseInjectError(k: Kernel, task: Task, behavior: 'MADV_HWPOIS
         });
         if (got !== 1) return got;
         const pte = vma.ptes.get(Math.floor(a / PAGE_SIZE))!;
-        if (pte.pfn < 0) return -EFAULT; // not device memory: outside this model
-        const pfn = pte.pfn;
+        // a hole's zero page is a page like any other to get_user_pages
+        // (follow_page_pte hands out the zero page); other RAM pages (the
+        // page cache of a non-DAX file) are outside this model
+        if (pte.pfn < 0 && !pte.zero) return -EFAULT;
+        const pfn = pte.zero ? ZERO_PFN : pte.pfn;
         // page_size(compound_head(page)): fsdax pages are base pages, device-dax
         // pages compound pages of the device's alignment
         const pg = k.pgmapOf(pfn);

@@ -3,14 +3,14 @@
 // mf_dax_kill_procs, process collection, unmapping and signalling.
 
 import { KernelBlocked, KernelOops, KernelPanic, MF, mfFlagsName, type Kernel } from '../kernel';
-import { EBUSY, EIO, ENXIO, EOPNOTSUPP } from '../errno';
+import { EBUSY, EHWPOISON, EIO, ENXIO, EOPNOTSUPP } from '../errno';
 import { filterPagePfn, hwpoisonFilter } from './hwpoison-filter';
 import { hex, PAGE_SHIFT, PAGE_SIZE } from '../units';
 import { naiveIntervals } from '../intervals';
 import { AlikeStretch } from '../trace';
 import type { Decision } from '../verdicts';
 import { pgmapHasMemoryFailure, pgmapPfnValid, type DevPagemap } from './memremap';
-import type { AddressSpace, Mm, PageOwner, Task, Vma } from './types';
+import { ZERO_PFN, type AddressSpace, type Mm, type PageOwner, type Task, type Vma } from './types';
 import { sinceVersion } from '../version';
 
 /** dax_lock_page/dax_unlock_page in 6.1, dax_lock_folio/dax_unlock_folio after (renamed by the folio conversion; in 6.12) */
@@ -64,6 +64,8 @@ export function memoryFailure(k: Kernel, pfn: number, flags: number): number {
       k.why.note({ kind: 'route-failed', symbol: 'memory_failure', ret: 'blocked', why: `memory_failure() blocked in mutex_lock(&mf_mutex) (${who}): the mutex is still held by ${h.context}, which oopsed in ${h.event}; nothing after it runs and nobody is told.`, span: k.why.span });
       throw new KernelBlocked(`memory_failure(${hex(pfn)}) blocked in mutex_lock(&mf_mutex), held since the oops in ${h.event} (${h.context})`, 'mutex_lock(&mf_mutex)');
     }
+    // the one page of System RAM the lab has: a hole's zero page (pfn_to_online_page finds it)
+    if (pfn === ZERO_PFN) return memoryFailureZeroPage(k, pfn, flags);
     const pgmap = k.pgmapOf(pfn);
     if (pgmap) return memoryFailureDevPagemap(k, pfn, flags, pgmap);
     k.log(`${mfPrefix}${hex(pfn)}: memory outside kernel control`);
@@ -827,7 +829,7 @@ function earlyWhy(k: Kernel, t: Task): string {
  */
 export function actionResult(k: Kernel, pfn: number, type: string, result: MfResult): number {
   return k.tr.call('mm', 'action_result', { pfn: hex(pfn), type, result }, () => {
-    if (type !== 'already poisoned') {
+    if (type !== 'already poisoned page') {
       k.mfStats.total++;
       const key = ACTION_NAME[result].toLowerCase() as keyof MfStats;
       k.mfStats[key]++;
@@ -889,6 +891,20 @@ export function memoryFailureWorkFunc(k: Kernel, ctx: Task | null = null): void 
  */
 export function softOfflinePage(k: Kernel, pfn: number, flags: number): number {
   return k.tr.call('mm', 'soft_offline_page', { pfn: hex(pfn), flags: mfFlagsName(flags) }, () => {
+    if (pfn === ZERO_PFN) {
+      // an online page (vm.enable_soft_offline is 1): one already poisoned
+      // is done; otherwise get_hwpoison_page() cannot take a reserved page
+      // (-EIO, "unhandlable page."), and the filter may still say
+      // -EOPNOTSUPP after it
+      if (k.hwpoison.has(pfn)) {
+        // soft_offline_page's own pr_fmt: "Soft offline: " at 6.12, none at 6.1 (which prints __func__)
+        k.log(sinceVersion(k.cfg, '6.2') ? `Soft offline: ${hex(pfn)}: page already poisoned` : `soft_offline_page: ${hex(pfn)} page already poisoned`);
+        return 0;
+      }
+      const ret = getHwpoisonPage(k, pfn, flags | MF.SOFT_OFFLINE);
+      if (hwpoisonFilter(k, pfn, null, undefined)) return -EOPNOTSUPP;
+      return ret;
+    }
     if (!k.pgmapOf(pfn)) return -ENXIO; // no memmap: !pfn_valid
     return -EIO; // "Only online pages can be soft-offlined"
 
@@ -1036,4 +1052,88 @@ function unownedRun(k: Kernel, a: number, b: number): void {
   k.mfStats.recovered += n;
   for (let p = a; p < Math.min(b, a + RUN_LINES); p++) k.log(`${mfPrefix}${hex(p)}: recovery action for dax page: Recovered`);
   if (n > RUN_LINES) k.log(`${mfPrefix}[${hex(a + RUN_LINES)}-${hex(b - 1)}]: recovery action for dax page: Recovered (${n - RUN_LINES} more lines, one per pfn)`);
+}
+
+/**
+ * memory_failure() on the zero page, the one online (System RAM) page the
+ * lab has: a read fault on a hole in a DAX file maps it (dax_load_hole), and
+ * madvise(MADV_HWPOISON) hands it to memory_failure() like any page
+ * get_user_pages returns. It is not hugetlb; the first time its PG_hwpoison
+ * is set (and stays: nothing clears it), and as a reserved kernel page off
+ * every LRU it goes straight to identify_page_state(), whose first state,
+ * reserved, is me_kernel(): "reserved kernel page: Ignored", -EBUSY. Without
+ * MF_COUNT_INCREASED (corrupt-pfn) get_hwpoison_page() fails first
+ * ("unhandlable page.", then "get hwpoison page: Ignored"; 6.1 says "unknown
+ * page"). A second time the page is already poisoned: with
+ * MF_ACTION_REQUIRED kill_accessing_process() walks the current task's page
+ * tables for a PTE of the pfn and sends it BUS_MCEERR_AR there (its result,
+ * -EHWPOISON, or 0 when no PTE maps the page, is memory_failure()'s), and
+ * "already poisoned page: Failed" is printed; 6.1 prints "already hardware
+ * poisoned" instead and, since its madvise passes no MF_ACTION_REQUIRED,
+ * returns -EHWPOISON. The lab's tasks map nothing but the scenario's
+ * mappings, so the walk sees those only.
+ */
+function memoryFailureZeroPage(k: Kernel, pfn: number, flags: number): number {
+  const v612 = sinceVersion(k.cfg, '6.2');
+  if (k.hwpoison.has(pfn)) {
+    if (!v612) k.log(`${mfPrefix}${hex(pfn)}: already hardware poisoned`);
+    let res = -EHWPOISON;
+    if (flags & MF.ACTION_REQUIRED && k.current) res = killAccessingProcess(k, k.current, pfn, flags);
+    if (v612) actionResult(k, pfn, 'already poisoned page', 'MF_FAILED');
+    return res;
+  }
+  setPageHWPoison(k, pfn);
+  if (!(flags & MF.COUNT_INCREASED)) {
+    // get_hwpoison_page() < 0: the page cannot be taken
+    getHwpoisonPage(k, pfn, flags);
+    return actionResult(k, pfn, v612 ? 'get hwpoison page' : 'unknown page', 'MF_IGNORED');
+  }
+  if (hwpoisonFilter(k, pfn, null, undefined)) {
+    k.hwpoison.remove(pfn, pfn + 1); // ClearPageHWPoison
+    return -EOPNOTSUPP;
+  }
+  k.tr.call('mm', v612 ? 'shake_folio' : 'shake_page', { pfn: hex(pfn) }, () => undefined);
+  return k.tr.call('mm', 'identify_page_state', { pfn: hex(pfn), state: 'reserved' }, () => {
+    k.why.note({ kind: 'route-failed', symbol: 'me_kernel', ret: '-EBUSY', why: `pfn ${hex(pfn)} is the kernel's zero page (a read fault on a hole mapped it), a reserved kernel page: memory_failure() marked it and left it (me_kernel: Ignored); no task was told.`, span: k.why.span });
+    const r = k.tr.call('mm', 'me_kernel', { pfn: hex(pfn) }, () => 'MF_IGNORED' as MfResult);
+    return actionResult(k, pfn, 'reserved kernel page', r);
+  });
+}
+
+/**
+ * get_hwpoison_page() → get_any_page() on a page that is neither on an LRU
+ * nor a free buddy page (HWPoisonHandlable() is false): three tries with
+ * shake_page() between them, then -EIO and "unhandlable page.".
+ */
+function getHwpoisonPage(k: Kernel, pfn: number, flags: number): number {
+  return k.tr.call('mm', 'get_hwpoison_page', { pfn: hex(pfn), flags: mfFlagsName(flags) }, () =>
+    k.tr.call('mm', 'get_any_page', { pfn: hex(pfn), flags: mfFlagsName(flags) }, () => {
+      for (let pass = 0; pass < 3; pass++) k.tr.call('mm', 'shake_page', { pfn: hex(pfn) }, () => undefined);
+      k.log(`${mfPrefix}${hex(pfn)}: unhandlable page.`);
+      return -EIO;
+    }),
+  );
+}
+
+/**
+ * kill_accessing_process(p, pfn, flags): walk_page_range over the task's
+ * whole address space in address order; the first present entry of the pfn
+ * (for the zero page: an entry dax_load_hole left) is the address kill_proc()
+ * signals. -EHWPOISON when one was found, 0 when none.
+ */
+function killAccessingProcess(k: Kernel, task: Task, pfn: number, flags: number): number {
+  return k.tr.call('mm', 'kill_accessing_process', { pid: task.pid, pfn: hex(pfn) }, () => {
+    if (!task.mm) return -14;
+    const vmas = [...task.mm.vmas].sort((a, b) => a.start - b.start);
+    for (const vma of vmas) {
+      for (const r of vma.ptes.query(vma.start / PAGE_SIZE, vma.end / PAGE_SIZE)) {
+        const hit = pfn === ZERO_PFN ? r.value.zero === true : r.value.pfn >= 0 && pfn >= r.value.pfn && pfn < r.value.pfn + (r.end - r.start);
+        if (!hit) continue;
+        const vpn = pfn === ZERO_PFN ? r.start : r.start + (pfn - r.value.pfn);
+        killProc(k, { tsk: task, addr: vpn * PAGE_SIZE, sizeShift: PAGE_SHIFT }, pfn, flags);
+        return -EHWPOISON;
+      }
+    }
+    return 0;
+  });
 }

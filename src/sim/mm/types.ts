@@ -12,12 +12,23 @@ export interface Pte {
   /** PAGE_SHIFT, PMD_SHIFT or PUD_SHIFT: the size of the entry that maps it */
   shift: number;
   writable: boolean;
+  /** (pfn -1) the kernel's shared zero page, which dax_load_hole maps for a read fault on a hole: my_zero_pfn() is ZERO_PFN */
+  zero?: true;
 }
+
+/**
+ * my_zero_pfn(): the pfn of empty_zero_page, a page of the kernel image's
+ * .bss in System RAM. The lab places it at physical 0x3c05000 (an x86-64
+ * 6.12 image loaded at 16 MiB without KASLR has its .bss there about); the
+ * oracle translates the guest's own zero pfn, which KASLR moves every boot,
+ * to this one.
+ */
+export const ZERO_PFN = 0x3c05;
 
 export const pteOps = {
   split: (v: Pte, d: number): Pte => (v.pfn < 0 ? v : { ...v, pfn: v.pfn + d }),
-  eq: (a: Pte, b: Pte): boolean => a.pfn === b.pfn && a.shift === b.shift && a.writable === b.writable,
-  step: (a: Pte, b: Pte): number | undefined => (a.shift !== b.shift || a.writable !== b.writable || a.pfn < 0 !== b.pfn < 0 ? undefined : a.pfn < 0 ? (a.pfn === b.pfn ? 0 : undefined) : b.pfn - a.pfn),
+  eq: (a: Pte, b: Pte): boolean => a.pfn === b.pfn && a.shift === b.shift && a.writable === b.writable && a.zero === b.zero,
+  step: (a: Pte, b: Pte): number | undefined => (a.shift !== b.shift || a.writable !== b.writable || a.zero !== b.zero || a.pfn < 0 !== b.pfn < 0 ? undefined : a.pfn < 0 ? (a.pfn === b.pfn ? 0 : undefined) : b.pfn - a.pfn),
 };
 
 /** A DAX xarray entry of an address space, keyed by file page index. */

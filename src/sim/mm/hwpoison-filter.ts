@@ -6,13 +6,13 @@
 // A filtered page makes memory_failure() return -EOPNOTSUPP with nothing
 // done: on pmem only mf_generic_kill_procs asks (after dax_lock_folio), so a
 // holder that claims the page (XFS with rmapbt) is never filtered.
-// memory_failure_dev_pagemap prints no action_result for -EOPNOTSUPP,
+// memory_failure_dev_pagemap prints no action_result for -EOPNOTSUPP (6.1
+// does: "dax page: Failed"),
 // madvise(MADV_HWPOISON) and corrupt-pfn turn it into 0, and kill_me_maybe
 // returns without a signal.
 
 import type { Kernel } from '../kernel';
 import type { HwpoisonFilterConfig } from '../scenario/types';
-import { sinceVersion } from '../version';
 import { hex } from '../units';
 import type { DevPagemap } from './memremap';
 import type { PageOwner } from './types';
@@ -87,8 +87,8 @@ function and64(a: number, b: number): number {
 /**
  * hwpoison_filter(page): 0 when the page passes (or the filter is off),
  * -EINVAL when one of the dev, flags or memcg tests rejects it. `owner` is
- * what page->mapping says (folio_mapping()); `pfn` the page asked about (6.12
- * passes the folio's head page, 6.1 the page itself); `pgmap` null for the
+ * what page->mapping says (folio_mapping()); `pfn` the page asked about (the
+ * compound head on the device path, in 6.12 and 6.1 alike); `pgmap` null for the
  * zero page, which no file maps and no memory cgroup is charged for.
  */
 export function hwpoisonFilter(k: Kernel, pfn: number, pgmap: DevPagemap | null, owner: PageOwner | undefined): number {
@@ -125,9 +125,4 @@ export function hwpoisonFilter(k: Kernel, pfn: number, pgmap: DevPagemap | null,
 function why(k: Kernel, pfn: number, test: string): number {
   k.why.note({ kind: 'route-failed', symbol: 'hwpoison_filter', ret: '-EINVAL', why: `hwpoison_filter() filtered pfn ${hex(pfn)}: ${test}. memory_failure() returns -EOPNOTSUPP with nothing done and nothing printed; the callers that inject (madvise, corrupt-pfn) report success.`, span: k.why.span });
   return -22;
-}
-
-/** 6.12 filters the folio's head page in mf_generic_kill_procs, 6.1 the page itself */
-export function filterPagePfn(k: Kernel, pfn: number, headPfn: number): number {
-  return sinceVersion(k.cfg, '6.2') ? headPfn : pfn;
 }

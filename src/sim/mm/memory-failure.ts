@@ -4,7 +4,7 @@
 
 import { KernelBlocked, KernelOops, KernelPanic, MF, mfFlagsName, type Kernel } from '../kernel';
 import { EBUSY, EHWPOISON, EIO, ENXIO, EOPNOTSUPP } from '../errno';
-import { filterPagePfn, hwpoisonFilter } from './hwpoison-filter';
+import { hwpoisonFilter } from './hwpoison-filter';
 import { hex, PAGE_SHIFT, PAGE_SIZE } from '../units';
 import { naiveIntervals } from '../intervals';
 import { AlikeStretch } from '../trace';
@@ -96,7 +96,8 @@ function memoryFailureDevPagemap(k: Kernel, pfn: number, flags: number, pgmap: D
     }
     // dev_pagemap_failure: removal always counts as recovered (the pagemap-failure patch)
     if (flags & MF.MEM_REMOVE) rc = 0;
-    if (rc !== -EOPNOTSUPP) actionResult(k, pfn, 'dax page', rc ? 'MF_FAILED' : 'MF_RECOVERED');
+    // 6.1 reports every result, a filtered page's -EOPNOTSUPP too ("Failed"; the skip came later)
+    if (rc !== -EOPNOTSUPP || !sinceVersion(k.cfg, '6.2')) actionResult(k, pfn, 'dax page', rc ? 'MF_FAILED' : 'MF_RECOVERED');
     return rc;
   });
 }
@@ -147,7 +148,8 @@ function mfGenericKillProcs(k: Kernel, pfn: number, flags: number, pgmap: DevPag
     }
     if (!cookie || !owner || owner.kind !== 'file') return -EBUSY;
     // pages protected from a test by the debugfs filter (corrupt-filter-*)
-    if (hwpoisonFilter(k, filterPagePfn(k, pfn, headPfn), pgmap, owner)) {
+    // both releases filter the compound head (6.12 &folio->page, 6.1 compound_head(page))
+    if (hwpoisonFilter(k, headPfn, pgmap, owner)) {
       k.tr.call('fsdax', daxLockName(k, 'unlock'), { pfn: hex(headPfn) }, () => undefined);
       return -EOPNOTSUPP;
     }

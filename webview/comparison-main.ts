@@ -11,7 +11,7 @@
 
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { ComparisonState, HostMessage } from '../src/protocol/messages';
-import { checkComparisonView, MARKER_GLYPH, type Cell, type ComparisonView, type DesignColumn, type VerdictCell, type VerdictRow } from '../src/protocol/comparison';
+import { checkComparisonView, designGroups, kernelLayout, MARKER_GLYPH, stackCells, type Cell, type ComparisonView, type DesignColumn, type DesignGroup, type KernelLayout, type StackedCell, type VerdictCell, type VerdictRow } from '../src/protocol/comparison';
 import { bootstrap, codicon, connect, getState, h, onThemeChange, post, setState } from './common/host';
 import { applyPalette } from './comparison/palette';
 import { patternDefs, renderChart, swatch } from './comparison/chart';
@@ -21,6 +21,8 @@ interface Persisted {
   /** the selected verdict cell: row id and design */
   verdict?: { row: string; design: string };
   onlyDiffering?: boolean;
+  /** with kernels side by side: every kernel inside its design's column, or a column per design and kernel */
+  kernelLayout?: KernelLayout;
 }
 
 const boot = bootstrap('comparison');
@@ -101,7 +103,51 @@ function fitTokens(table: HTMLElement, columns: number, headShare: number): void
   });
 }
 
+/** The session's kernel, when kernels are compared (the column the ≠ marks compare with). */
+function sessionKernel(v: ComparisonView): string | undefined {
+  return state.kernels?.session ?? v.columns.find((c) => c.baseline)?.kernel;
+}
+
+function stackedHead(g: DesignGroup, v: ComparisonView): HTMLElement {
+  const first = v.columns[g.columns[0]!]!;
+  const errs = g.columns.map((i) => v.columns[i]!).filter((c) => c.error);
+  const all = errs.length === g.columns.length;
+  const tag = g.current ? 'session' : g.baseline ? 'baseline' : '';
+  const kernels = g.kernels.join(' and ');
+  const th = h('th', {
+    scope: 'col',
+    class: g.current ? 'current-col' : undefined,
+    'data-design': g.design,
+    title: `${g.design} under ${kernels}${g.current ? `: the session\u2019s design (on ${g.currentKernel ?? sessionKernel(v)})` : ''}; a value shown once is the same under every kernel${errs.length ? `\n${errs.map((c) => `${c.label}: ${c.error}`).join('\n')}` : ''}`,
+    'aria-label': `${g.design} under ${kernels}${g.current ? ', the session\u2019s design' : ''}${errs.length ? `, did not run under ${errs.map((c) => c.kernel).join(' and ')}` : ''}`,
+  });
+  th.append(h('span', { class: `col-head${all ? ' error' : ''}` }, all ? codicon('warning') : swatch(first), h('span', { class: 'tok' }, g.design), tag ? h('span', { class: 'tag tok' }, `(${tag}${g.current && g.currentKernel ? ` on ${g.currentKernel}` : ''})`) : null));
+  return th;
+}
+
+/**
+ * A design's cell holding every kernel's value: once when they agree; a line
+ * per kernel (its version first, ≠ on the value that differs from the
+ * session's kernel) when they do not.
+ */
+function stackedCell(sc: StackedCell, g: DesignGroup, against: string): HTMLElement {
+  const one = sc.parts.length === 1 ? sc.parts[0]!.cell : null;
+  const td = h('td', { class: `${one?.quiet ? 'quiet' : ''}${sc.differs ? ' diff kdiff' : ''}`.trim() || undefined, title: sc.differs ? `${sc.title}\n(≠: differs from ${against})` : `${sc.title}\n(the same under ${g.kernels.join(' and ')})`, 'data-design': g.design });
+  if (one) {
+    td.append(...toks(one.tokens));
+    return td;
+  }
+  for (const p of sc.parts) {
+    const val = h('span', { class: `kval${p.cell.quiet ? ' quiet' : ''}` });
+    if (p.cell.diff) val.append(h('span', { class: 'diff-mark', 'aria-label': `differs from ${against}:` }, '≠'));
+    val.append(...toks(p.cell.tokens));
+    td.append(h('div', { class: 'kpart', 'data-kernels': p.kernels.join(' ') }, h('span', { class: 'kver tok', 'aria-label': `kernel ${p.kernels.join(' and ')}:` }, p.kernels.join('+')), val));
+  }
+  return td;
+}
+
 function grid(v: ComparisonView): HTMLElement {
+  if (kernelLayout(v, persisted.kernelLayout) === 'stacked') return stackedGrid(v);
   const sec = h('section', { class: 'cmp-section', id: 'grid', 'aria-label': 'what each design did' });
   sec.append(h('h2', {}, 'What each design did'));
   const table = h('table', { class: 'cmp-grid', 'aria-label': `what each design did: rows are results, signals, shutdowns, owners, dmesg, pages, cost and calls; columns are the designs` });
@@ -124,6 +170,39 @@ function grid(v: ComparisonView): HTMLElement {
       th.append(...toks(r.label));
       tr.append(th);
       r.cells.forEach((c, i) => tr.append(gridCell(c, v.columns[i]!.label, comparedWith(v, i))));
+      tb.append(tr);
+    }
+    table.append(tb);
+  }
+  sec.append(table);
+  return sec;
+}
+
+/** The grid with every kernel inside its design's column: four designs fit the width, the kernels' differences marked in place. */
+function stackedGrid(v: ComparisonView): HTMLElement {
+  const groups = designGroups(v);
+  const k = sessionKernel(v) ?? '';
+  const sec = h('section', { class: 'cmp-section', id: 'grid', 'aria-label': 'what each design did under each kernel' });
+  sec.append(h('h2', {}, `What each design did under ${v.kernels.join(' and ')}`));
+  const table = h('table', { class: 'cmp-grid stacked', 'aria-label': `what each design did: rows are results, signals, shutdowns, owners, dmesg, pages, cost and calls; columns are the designs, each cell every kernel's value (once when they agree)` });
+  table.append(colgroup(groups.length, '24%'));
+  table.style.minWidth = `${260 + groups.length * 215}px`;
+  fitTokens(table, groups.length, 0.24);
+  const head = h('tr', {}, h('th', { scope: 'col' }, h('span', { class: 'tok' }, 'each design under'), ' ', h('span', { class: 'tok' }, v.kernels.join(' and '))));
+  for (const g of groups) head.append(stackedHead(g, v));
+  table.append(h('thead', {}, head));
+  for (const s of v.sections) {
+    const tb = h('tbody', { 'aria-label': s.title });
+    tb.append(h('tr', { class: 'section' }, h('th', { scope: 'rowgroup', colspan: String(groups.length + 1) }, h('span', { class: 'tok' }, s.title), s.note ? h('span', { class: 'note' }, ...toks(s.note.split(' '))) : null)));
+    for (const r of s.rows) {
+      const cells = groups.map((g) => stackCells(r.cells, g));
+      const differs = cells.some((c) => c.differs);
+      const tr = h('tr', { 'data-row': r.id, class: differs ? 'differs' : undefined });
+      const th = h('th', { scope: 'row', title: differs ? `${r.title}\n(the kernels differ)` : r.title });
+      if (differs) th.append(h('span', { class: 'row-diff', 'aria-label': 'the kernels differ:' }, '≠'));
+      th.append(...toks(r.label));
+      tr.append(th);
+      cells.forEach((c, i) => tr.append(stackedCell(c, groups[i]!, `${groups[i]!.design} · ${k}`)));
       tb.append(tr);
     }
     table.append(tb);
@@ -327,6 +406,19 @@ function render(): void {
     box.checked = kernels.compared.length > 1;
     box.addEventListener('change', () => post({ type: 'compareKernels', versions: box.checked ? kernels.available : [] }));
     toolbar.append(h('label', { for: 'all-kernels', class: 'kernel-toggle', title: `each design under ${kernels.available.join(' and ')}; a cell marked ≠ differs from the same design under ${kernels.session} (the session\u2019s kernel)` }, box, ` Kernels side by side (${kernels.available.join(', ')})`));
+    if (box.checked) {
+      // how the kernels are laid out: inside each design's column (fits the width) or a column each
+      const cols = h('input', { type: 'checkbox', id: 'kernel-columns' }) as HTMLInputElement;
+      cols.checked = state.view ? kernelLayout(state.view, persisted.kernelLayout) === 'columns' : persisted.kernelLayout === 'columns';
+      cols.addEventListener('change', () => {
+        save({ kernelLayout: cols.checked ? 'columns' : 'stacked' });
+        const y = window.scrollY;
+        render();
+        window.scrollTo(0, y);
+        document.getElementById('kernel-columns')?.focus();
+      });
+      toolbar.append(h('label', { for: 'kernel-columns', class: 'kernel-toggle', title: 'a column per design and kernel (wider than the view with four designs: the grid scrolls sideways); unchecked, every kernel inside its design\u2019s column' }, cols, ' a column per kernel'));
+    }
     toolbar.append(h('span', { class: 'note', id: 'kernel-note' }, `session: kernel ${kernels.session}`));
   }
   root.append(toolbar);
@@ -341,7 +433,8 @@ function render(): void {
     return;
   }
   root.append(patternDefs());
-  root.append(h('p', { class: 'cmp-key' }, h('span', {}, h('span', { class: 'diff-mark' }, '≠'), byKernel ? ` differs from the same design under kernel ${kernels?.session ?? v.kernels[v.kernels.length - 1]}` : ` differs from ${v.baseline}${v.columns.find((c) => c.baseline)?.current ? ' (the session\u2019s design)' : ''}`), h('span', {}, 'times are simulated (ns, µs, ms)'), h('span', {}, 'hover a cell for its full value')));
+  const stacked = kernelLayout(v, persisted.kernelLayout) === 'stacked';
+  root.append(h('p', { class: 'cmp-key' }, h('span', {}, h('span', { class: 'diff-mark' }, '≠'), byKernel ? ` differs from the same design under kernel ${kernels?.session ?? v.kernels[v.kernels.length - 1]}` : ` differs from ${v.baseline}${v.columns.find((c) => c.baseline)?.current ? ' (the session\u2019s design)' : ''}`), stacked ? h('span', { id: 'stacked-key' }, `a value shown once is the same under ${v.kernels.join(' and ')}; where the kernels differ, a line per kernel`) : null, h('span', {}, 'times are simulated (ns, µs, ms)'), h('span', {}, 'hover a cell for its full value')));
   root.append(grid(v));
   root.append(verdicts(v));
   chartHost = h('div', { class: 'charts-host' });

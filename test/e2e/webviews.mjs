@@ -837,8 +837,8 @@ export async function run({ page, artifacts, log, checks = [] }) {
   }
   ok('Design Comparison of unbind-mounted-xfs in light, dark and high contrast: SHUTDOWN_* flags whole, layout and contrast checked');
 
-  // ---- kernel versions (issue 15): the toggle puts each design under 6.1 and 6.12 side by side
-  // eight columns need the width the side bar takes (the grid scrolls sideways, row headers fixed, below ~1450 px)
+  // ---- kernel versions (issue 15): the toggle puts each design under 6.1 and 6.12 side by side,
+  // both kernels inside each design's column (four columns: no sideways scroll at 1600 px); a column per kernel on demand
   const sideBarClosed = await palette(page, 'View: Close Primary Side Bar').then(() => true, () => false);
   {
     let k = await viewFrame(page, 'comparison');
@@ -846,23 +846,31 @@ export async function run({ page, artifacts, log, checks = [] }) {
     await toggle.waitFor({ timeout: 30_000 });
     if (await toggle.isChecked()) throw new Error('kernel versions: the comparison starts with both kernels');
     await toggle.check();
+    const clippedTokens = (f) => f.locator('body').evaluate(() => [...document.querySelectorAll('table.cmp-grid td .tok, table.vgrid td .tok')].filter((t) => t.getBoundingClientRect().right > t.closest('td').getBoundingClientRect().right + 1).map((t) => t.textContent));
     for (const [name, theme, cls] of [THEMES[1], THEMES[0], THEMES[2]]) {
       await palette(page, 'Preferences: Color Theme', theme, { type: false });
       k = await viewFrame(page, 'comparison');
       await k.locator(`body.${cls}`).waitFor({ timeout: 30_000 });
-      await k.locator('table.cmp-grid thead th', { hasText: 'upstream · 6.1' }).first().waitFor({ timeout: 60_000 });
+      await k.locator('table.cmp-grid.stacked .kpart').first().waitFor({ timeout: 60_000 });
       const heads = await k.locator('table.cmp-grid thead th .col-head').evaluateAll((els) => els.map((e) => [...e.querySelectorAll('.tok:not(.tag)')].map((t) => t.textContent).join(' ')));
-      const want = ['upstream · 6.1', 'upstream · 6.12', 'page-mapping · 6.1', 'page-mapping · 6.12', 'corrupted-range · 6.1', 'corrupted-range · 6.12', 'pagemap-failure · 6.1', 'pagemap-failure · 6.12'];
+      const want = ['upstream', 'page-mapping', 'corrupted-range', 'pagemap-failure'];
       if (heads.join('|') !== want.join('|')) throw new Error(`kernel versions (${name}): the columns are ${heads.join(', ')}`);
       const title = await k.locator('h1.title').textContent();
       if (!/Design and kernel comparison/.test(title ?? '')) throw new Error(`kernel versions (${name}): the title is ${title}`);
       const key = await k.locator('.cmp-key').textContent();
-      if (!/differs from the same design under kernel 6\.12/.test(key ?? '')) throw new Error(`kernel versions (${name}): the key says ${key}`);
-      if (!(await k.locator('table.cmp-grid thead th.current-col', { hasText: 'upstream · 6.12' }).count())) throw new Error(`kernel versions (${name}): upstream · 6.12 is not the session's column`);
+      if (!/differs from the same design under kernel 6\.12/.test(key ?? '') || !/a value shown once is the same under 6\.1 and 6\.12/.test(key ?? '')) throw new Error(`kernel versions (${name}): the key says ${key}`);
+      if (!/upstream\s*\(session on 6\.12\)/.test((await k.locator('table.cmp-grid thead th.current-col').textContent()) ?? '')) throw new Error(`kernel versions (${name}): upstream on 6.12 is not the session's column`);
+      // the upgrade's shutdown difference: a line per kernel in upstream's cell, ≠ on 6.1's; an agreeing cell shows its value once
+      const shut = await k.locator('table.cmp-grid tr[data-row="shutdown:/mnt/pmem"] td[data-design="upstream"]').evaluate((td) => [...td.querySelectorAll('.kpart')].map((p) => `${p.querySelector('.kver').textContent}:${p.querySelector('.diff-mark') ? '≠' : ''}${[...p.querySelectorAll('.kval .tok')].map((t) => t.textContent).join(' ')}`));
+      if (shut.join('|') !== '6.1:≠SHUTDOWN_CORRUPT_ONDISK|6.12:SHUTDOWN_FORCE_UMOUNT') throw new Error(`kernel versions (${name}): upstream's shutdown cell reads ${shut.join(' | ')}`);
+      const reached = await k.locator('table.cmp-grid tr[data-row="owners:reached"] td[data-design="upstream"]').evaluate((td) => ({ parts: td.querySelectorAll('.kpart').length, text: td.textContent.trim() }));
+      if (reached.parts || reached.text !== '2 owners') throw new Error(`kernel versions (${name}): an agreeing cell is not shown once: ${JSON.stringify(reached)}`);
       await page.waitForTimeout(300);
-      await checkComparisonLayout(k, `unbind-mounted-xfs on 6.1 and 6.12, ${name}`, { scroll: true });
-      const clipped = await k.locator('body').evaluate(() => [...document.querySelectorAll('table.cmp-grid td .tok, table.vgrid td .tok')].filter((t) => t.getBoundingClientRect().right > t.closest('td').getBoundingClientRect().right + 1).map((t) => t.textContent));
+      // four designs within the width: no sideways scroll of the page or a grid, no token clipped
+      const lay = await checkComparisonLayout(k, `unbind-mounted-xfs on 6.1 and 6.12, ${name}`);
+      const clipped = await clippedTokens(k);
       if (clipped.length) throw new Error(`kernel versions (${name}): ${clipped.length} token(s) wider than their cell: ${clipped.slice(0, 4).join(' | ')}`);
+      if (lay.overflow > 0) throw new Error(`kernel versions (${name}): the page scrolls sideways by ${lay.overflow} px`);
       await k.locator('body').evaluate(() => window.scrollTo(0, 0));
       await shot(`comparison-kernels-${name}`);
       await k.locator('body').evaluate(() => document.querySelector('tbody[aria-label="dmesg"]')?.scrollIntoView());
@@ -870,13 +878,28 @@ export async function run({ page, artifacts, log, checks = [] }) {
       await k.locator('body').evaluate(() => document.getElementById('verdicts')?.scrollIntoView());
       await shot(`comparison-kernels-${name}-verdicts`);
     }
+    // a column per design and kernel, where the user picks it: eight columns, the page may scroll sideways, never clips
+    await k.locator('#kernel-columns').check();
+    await k.locator('table.cmp-grid:not(.stacked) thead th', { hasText: 'upstream · 6.1' }).first().waitFor({ timeout: 30_000 });
+    const heads8 = await k.locator('table.cmp-grid thead th .col-head').evaluateAll((els) => els.map((e) => [...e.querySelectorAll('.tok:not(.tag)')].map((t) => t.textContent).join(' ')));
+    const want8 = ['upstream · 6.1', 'upstream · 6.12', 'page-mapping · 6.1', 'page-mapping · 6.12', 'corrupted-range · 6.1', 'corrupted-range · 6.12', 'pagemap-failure · 6.1', 'pagemap-failure · 6.12'];
+    if (heads8.join('|') !== want8.join('|')) throw new Error(`kernel versions, a column per kernel: the columns are ${heads8.join(', ')}`);
+    if (!(await k.locator('table.cmp-grid thead th.current-col', { hasText: 'upstream · 6.12' }).count())) throw new Error('kernel versions, a column per kernel: upstream · 6.12 is not the session\'s column');
+    await page.waitForTimeout(300);
+    await checkComparisonLayout(k, 'unbind-mounted-xfs, a column per kernel', { scroll: true });
+    const clipped8 = await clippedTokens(k);
+    if (clipped8.length) throw new Error(`kernel versions, a column per kernel: ${clipped8.length} token(s) wider than their cell: ${clipped8.slice(0, 4).join(' | ')}`);
+    await k.locator('body').evaluate(() => window.scrollTo(0, 0));
+    await shot('comparison-kernels-columns');
+    await k.locator('#kernel-columns').uncheck();
+    await k.locator('table.cmp-grid.stacked').waitFor({ timeout: 30_000 });
     await k.locator('#all-kernels').uncheck();
     await k.locator('table.cmp-grid thead th', { hasText: /^upstream/ }).first().waitFor({ timeout: 60_000 });
-    for (const t0 = Date.now(); (await k.locator('table.cmp-grid thead th .col-head').count()) !== 4; ) {
+    for (const t0 = Date.now(); (await k.locator('table.cmp-grid:not(.stacked) thead th .col-head').count()) !== 4; ) {
       if (Date.now() - t0 > 60_000) throw new Error('kernel versions: unchecking the toggle did not go back to the four designs');
       await page.waitForTimeout(250);
     }
-    ok('Design Comparison with kernels side by side: each design under 6.1 and 6.12 (8 columns), the session\'s the baseline, layout and contrast checked in dark, light and high contrast; unchecked, back to 4');
+    ok('Design Comparison with kernels side by side: each design\'s column holds 6.1 and 6.12 (agreeing values once, a line per kernel where they differ, ≠ on 6.1\'s), no sideways scroll at 1600 px, layout and contrast checked in dark, light and high contrast; a column per kernel on demand (8 columns, no token clipped); unchecked, back to 4');
   }
   if (sideBarClosed) await palette(page, 'View: Toggle Primary Side Bar Visibility').catch(() => {});
   await palette(page, 'Preferences: Color Theme', 'Dark Modern', { type: false });

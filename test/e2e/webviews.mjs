@@ -517,6 +517,39 @@ export async function run({ page, artifacts, log, checks = [] }) {
     });
     log('    (the design was set on the select element: its option list did not open)');
   }
+  // the comparison starts as a one-line strip below the session's route: the route keeps the height, its rows marked
+  await routing.locator('#compare-strip', { hasText: 'page-mapping' }).waitFor({ timeout: 30_000 });
+  if (await routing.locator('.route-right').count()) throw new Error('compare: the other design\'s route is open before it is asked for');
+  const onlyUp = await routing.locator('.route-left .node.diff-only').count();
+  const gapsUp = await routing.locator('.route-left .node.gap').count();
+  if (!onlyUp || !gapsUp) throw new Error(`compare: the session's route should mark the calls only upstream makes and leave a gap for those only page-mapping makes, got ${onlyUp} and ${gapsUp}`);
+  const closed = await checkRoutingLayout(routing, 'compared, its route closed');
+  const room = await routing.locator('body').evaluate(() => {
+    const d = document.querySelector('.route-left').getBoundingClientRect();
+    const s = document.getElementById('compare-strip');
+    const r = s.getBoundingClientRect();
+    const out = [...s.querySelectorAll('h2, .route-meta, .badge, button, .diff-pos')].filter((e) => {
+      const b = e.getBoundingClientRect();
+      return b.left < r.left - 0.5 || b.right > r.right + 0.5 || b.top < r.top - 0.5 || b.bottom > r.bottom + 0.5 || e.scrollWidth > e.clientWidth + 1;
+    }).map((e) => e.textContent.trim());
+    return { diagram: Math.round(d.height), strip: Math.round(r.height), bottom: Math.round(r.bottom), h: innerHeight, w: innerWidth, right: Math.round(r.right), out, text: s.textContent.replace(/\s+/g, ' ').trim() };
+  });
+  if (room.diagram < room.h * 0.5) throw new Error(`compare: the session's route has ${room.diagram} px of ${room.h}: the comparison still squeezes it (strip ${room.strip} px)`);
+  if (room.strip > 72 || room.bottom > room.h || room.right > room.w) throw new Error(`compare: the strip is ${room.strip} px tall, bottom ${room.bottom}, right ${room.right} in ${room.w}x${room.h}`);
+  if (room.out.length) throw new Error(`compare: strip text cut or outside it: ${room.out.join(' | ')}`);
+  if (!/SIGBUS AR lsb 12 → injector:1001/.test(room.text) || !/\d+ of \d+ rows differ: \d+ only upstream, \d+ only page-mapping/.test(room.text)) throw new Error(`compare: the strip says ${room.text}`);
+  // next difference: selects the first row that differs and says where it is
+  await routing.locator('.diagram').first().evaluate((el) => el.scrollTo(0, 0));
+  await routing.locator('#diff-next').click();
+  const pos = await routing.locator('#diff-pos').textContent();
+  if (!/^difference \d+ of \d+$/.test(pos ?? '')) throw new Error(`compare: next difference says ${pos}`);
+  const marked = await routing.locator('.route-left .row.diff-current').count();
+  if (marked !== 1) throw new Error(`compare: next difference marked ${marked} rows`);
+  await shot('routing-compare-strip');
+  ok(`another design, page-mapping, as a ${room.strip} px strip: the session's route keeps ${room.diagram} of ${room.h} px, ${onlyUp} calls only upstream makes marked, ${gapsUp} gaps for page-mapping's own, fits (${closed.zoom}); next difference: ${pos}`);
+
+  // its route on demand, below the first, aligned call for call
+  await routing.locator('#compare-open').click();
   await routing.locator('.route-right .node').first().waitFor({ timeout: 30_000 });
   const onlyLeft = await routing.locator('.route-left .node.diff-only').count();
   const onlyRight = await routing.locator('.route-right .node.diff-only').count();
@@ -524,7 +557,7 @@ export async function run({ page, artifacts, log, checks = [] }) {
   const rightHead = await routing.locator('.route-col-right h2').textContent();
   if (!/page-mapping/.test(rightHead ?? '')) throw new Error(`compare: the right column is ${rightHead}`);
   await shot('routing-two-designs');
-  ok(`another design beside it: ${onlyLeft} hop(s) only upstream takes, ${onlyRight} only page-mapping takes, highlighted`);
+  ok(`another design's route below it: ${onlyLeft} hop(s) only upstream takes, ${onlyRight} only page-mapping takes, highlighted`);
 
   // both designs in the viewport, their rows aligned call for call, the differences marked with a word, not colour alone
   const two = await checkRoutingLayout(routing, 'two designs');
@@ -538,6 +571,10 @@ export async function run({ page, artifacts, log, checks = [] }) {
   const markWords = await routing.locator('.route-left .mark-only .mark-text').allTextContents();
   if (!markWords.length || markWords.some((w) => w !== 'only')) throw new Error(`compare: the rows only one design makes are not marked in words: ${markWords.join(',')}`);
   ok(`two designs in one viewport, ${tops.l.length} aligned rows, ${markWords.length} marked "only"`);
+  // closed again: back to the strip (the later views start from it)
+  await routing.locator('#compare-open').click();
+  await routing.locator('#compare-strip:not(.open)').waitFor({ timeout: 10_000 });
+  if (await routing.locator('.route-right').count()) throw new Error('compare: hiding its route left it open');
 
   // ---- Design Comparison, and switching the session's design
   await palette(page, 'DAX Poison Lab: Open Design Comparison');
@@ -797,7 +834,15 @@ export async function run({ page, artifacts, log, checks = [] }) {
     const au = await checkRoutingLayout(ub, `unbind ${name}`);
     if (!(await ub.locator('.route-col-left.tall .minimap svg').count())) throw new Error(`unbind ${name}: no mini-map for a route taller than the view`);
     await shot(`routing-unbind-${name}`);
-    log(`    unbind ${name}: fits (${au.zoom}), ${au.textChecked} texts and ${au.lineChecked} lines meet AA`);
+    // the compared design's route opened below: both fit, nothing cut, AA
+    await ub.locator('#compare-open').click();
+    await ub.locator('.route-right .node').first().waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(300);
+    const ao = await checkRoutingLayout(ub, `unbind ${name}, both routes`);
+    await shot(`routing-unbind-${name}-open`);
+    await ub.locator('#compare-open').click();
+    await ub.locator('#compare-strip:not(.open)').waitFor({ timeout: 10_000 });
+    log(`    unbind ${name}: fits (${au.zoom}; both routes ${ao.zoom}), ${au.textChecked} texts and ${au.lineChecked} lines meet AA`);
   }
   await palette(page, 'Preferences: Color Theme', 'Dark Modern', { type: false });
   if (maximised2) await palette(page, 'View: Toggle Maximize Editor Group');
@@ -811,8 +856,8 @@ export async function run({ page, artifacts, log, checks = [] }) {
   const t2 = await viewFrame(page, 'timeline', 60_000);
   await t2.locator('canvas').first().waitFor({ timeout: 30_000 });
   // the design it was compared with came back too (the webview's setState, handed to the serializer)
-  await r2.locator('.route-right .node').first().waitFor({ timeout: 30_000 });
-  const right2 = await r2.locator('.route-col-right h2').textContent();
+  await r2.locator('#compare-strip').first().waitFor({ timeout: 30_000 });
+  const right2 = await r2.locator('#compare-strip h2').textContent();
   if (!/page-mapping/.test(right2 ?? '')) throw new Error(`after the reload the routing view compares with ${right2}, not page-mapping`);
   await page.waitForTimeout(1000);
   await shot('after-reload');

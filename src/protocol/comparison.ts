@@ -792,6 +792,33 @@ export function stackCells(cells: readonly Cell[], g: DesignGroup): StackedCell 
   return { parts, differs: parts.length > 1, title };
 }
 
+/** A design's verdict under each kernel: one part when the kernels decide alike (outcome, signal, range), else a part per decision. */
+export interface StackedVerdict {
+  parts: { kernels: string[]; cell: VerdictCell; columns: number[] }[];
+  differs: boolean;
+}
+
+export function stackVerdicts(cells: readonly VerdictCell[], g: DesignGroup): StackedVerdict {
+  const key = (c: VerdictCell) => [c.outcome ?? '-', c.badge, ...c.signal, c.range ?? ''].join('\u0000');
+  const parts: StackedVerdict['parts'] = [];
+  const byKey = new Map<string, StackedVerdict['parts'][number]>();
+  g.columns.forEach((ci, i) => {
+    const c = cells[ci];
+    if (!c) return;
+    const hit = byKey.get(key(c));
+    if (hit) {
+      hit.kernels.push(g.kernels[i]!);
+      hit.columns.push(ci);
+      if (c.diff) hit.cell = { ...hit.cell, diff: true };
+      return;
+    }
+    const part = { kernels: [g.kernels[i]!], cell: c, columns: [ci] };
+    byKey.set(key(c), part);
+    parts.push(part);
+  });
+  return { parts, differs: parts.length > 1 };
+}
+
 // ------------------------------------------------------------ the webview's check of what it was sent
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);

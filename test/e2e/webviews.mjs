@@ -910,6 +910,11 @@ export async function run({ page, artifacts, log, checks = [] }) {
       if (shut.join('|') !== '6.1:≠SHUTDOWN_CORRUPT_ONDISK|6.12:SHUTDOWN_FORCE_UMOUNT') throw new Error(`kernel versions (${name}): upstream's shutdown cell reads ${shut.join(' | ')}`);
       const reached = await k.locator('table.cmp-grid tr[data-row="owners:reached"] td[data-design="upstream"]').evaluate((td) => ({ parts: td.querySelectorAll('.kpart').length, text: td.textContent.trim() }));
       if (reached.parts || reached.text !== '2 owners') throw new Error(`kernel versions (${name}): an agreeing cell is not shown once: ${JSON.stringify(reached)}`);
+      // the verdicts the same way: four design columns, the late mapper of /mnt/pmem/a not told on 6.1 (≠), told AO on 6.12
+      const vheads = await k.locator('table.vgrid thead th .col-head').evaluateAll((els) => els.map((e) => e.querySelector('.tok:not(.tag)').textContent));
+      if (vheads.join('|') !== want.join('|')) throw new Error(`kernel versions (${name}): the verdict columns are ${vheads.join(', ')}`);
+      const late = await k.locator('table.vgrid tbody tr').filter({ hasText: 'pid 5000 late-reader' }).first().locator('td[data-design="upstream"]').evaluate((td) => [...td.querySelectorAll('.kpart')].map((p) => `${p.querySelector('.kver').textContent}:${p.querySelector('.diff-mark') ? '≠' : ''}${p.querySelector('.outcome').textContent}`));
+      if (late.join('|') !== '6.1:≠○ not told|6.12:▲ SIGBUS AO') throw new Error(`kernel versions (${name}): upstream's verdict for the late reader reads ${late.join(' | ')}`);
       await page.waitForTimeout(300);
       // four designs within the width: no sideways scroll of the page or a grid, no token clipped
       const lay = await checkComparisonLayout(k, `unbind-mounted-xfs on 6.1 and 6.12, ${name}`);

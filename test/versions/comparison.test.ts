@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { loadScenario } from '../../src/sim/scenario/load';
 import { runMeasured } from '../../src/sim/compare';
 import { withoutExpectations } from '../../src/sim/scenario/versions';
-import { checkComparisonView, comparisonView, designGroups, kernelLayout, stackCells, type DesignRunLike } from '../../src/protocol/comparison';
+import { checkComparisonView, comparisonView, designGroups, kernelLayout, stackCells, stackVerdicts, type DesignRunLike } from '../../src/protocol/comparison';
 import { parseWebviewMessage } from '../../src/protocol/messages';
 import { InputError } from '../../src/sim/errors';
 
@@ -106,6 +106,17 @@ test('kernels inside each design\'s column: a group per design in kernel order, 
   const reached = stackCells(row('owners:reached').cells, groups[0]!);
   assert.equal(reached.differs, false);
   assert.deepEqual(reached.parts.map((p) => [p.kernels, p.cell.tokens, p.cell.diff]), [[['6.1', '6.12'], ['2 owners'], false]]);
+  // the verdicts too: 6.1 does not tell the late mapper of /mnt/pmem/a (no pre-remove), 6.12 sends it SIGBUS AO; the early mapper of b is told alike
+  const late = v.verdicts.rows.find((r) => r.event === 'e1' && r.owner[0] === '/mnt/pmem/a' && r.pid === 5000)!;
+  const lv = stackVerdicts(late.cells, groups[0]!);
+  assert.equal(lv.differs, true);
+  assert.deepEqual(lv.parts.map((p) => [p.kernels, p.cell.outcome, p.cell.diff, p.columns]), [
+    [['6.1'], 'none', true, [0]],
+    [['6.12'], 'AO', false, [1]],
+  ]);
+  const early = v.verdicts.rows.find((r) => r.event === 'e1' && r.owner[0] === '/mnt/pmem/b' && r.pid === 5001)!;
+  const ev = stackVerdicts(early.cells, groups[0]!);
+  assert.deepEqual(ev.parts.map((p) => [p.kernels, p.cell.outcome, p.cell.diff, p.columns]), [[['6.1', '6.12'], 'AO', false, [0, 1]]]);
   // every row: the parts hold each kernel exactly once, and a row differs in a group exactly when one of its cells is marked
   for (const r of v.sections.flatMap((s) => s.rows))
     for (const g of groups) {

@@ -2,11 +2,16 @@
 // by lane, fitted to the width, its outcomes as badges; repeated runs and
 // subtrees folded; the selected call in full in a detail strip below, and
 // beside it the verdicts (who was told, and why). Another design's route
-// of the same event goes below the first, its rows aligned call for call
-// and the differing calls marked (an icon and a word, not colour alone).
+// of the same event is compared call for call: the session's route keeps
+// the height, its rows marked where they differ (an icon and a word, not
+// colour alone) and a gap row where only the other design makes a call;
+// the other design is a one-line strip below it (its outcomes, how many
+// rows differ, previous/next difference) whose route opens on demand
+// below the first, its rows aligned with it.
 // Keyboard: Up/Down move between calls, Left/Right between the two designs,
 // Home/End, Enter opens the symbol (or expands a fold), Space selects, M
-// shows or hides a summarised run's first and last members;
+// shows or hides a summarised run's first and last members, N and P go to
+// the next and previous difference from the compared design;
 // + / - / 0 zoom when the diagram has the focus, Ctrl/Cmd +/-/0 anywhere.
 // The extension opens every link.
 
@@ -34,6 +39,8 @@ interface Persisted {
   /** the summarised runs whose members are shown, by span id */
   runs?: { left: number[]; right: number[] };
   rightSpan: number | null;
+  /** the compared design's route is shown (else only its summary strip) */
+  compareOpen?: boolean;
 }
 
 const boot = bootstrap('routing');
@@ -41,6 +48,9 @@ let state = boot.state as RoutingState;
 const saved = getState<Persisted>();
 let subtree = saved.subtree === true;
 let foldOn = saved.fold !== false;
+let compareOpen = saved.compareOpen === true;
+/** the aligned row last gone to by previous/next difference */
+let diffCursor = -1;
 let zoomMode: 'fit' | number = typeof saved.zoom === 'number' && saved.zoom > 0 ? saved.zoom : 'fit';
 let zoom = 1;
 let selection: Selection = state.selection;
@@ -68,6 +78,7 @@ function persist(): void {
     expanded: { left: [...expanded.left], right: [...expanded.right] },
     runs: { left: [...runsOpen.left], right: [...runsOpen.right] },
     rightSpan,
+    compareOpen,
   });
 }
 
@@ -209,10 +220,10 @@ function paneModels(): PaneModel[] {
   const rr = rowsOf('right');
   aligned = alignRows(lr, rr);
   const marks: DiffMark[] = aligned.map((a) => a.mark);
-  return [
-    { side: 'left', view: left, rows: aligned.map((a) => a.left), marks, others: aligned.map((a) => a.right), otherDesign: right.design, runsOpen: runsOpen.left },
-    { side: 'right', view: right, rows: aligned.map((a) => a.right), marks, others: aligned.map((a) => a.left), otherDesign: left.design, runsOpen: runsOpen.right },
-  ];
+  // the session's route keeps the alignment (its marks, a gap where only the other design calls) with the other's route closed too
+  const first: PaneModel = { side: 'left', view: left, rows: aligned.map((a) => a.left), marks, others: aligned.map((a) => a.right), otherDesign: right.design, runsOpen: runsOpen.left };
+  if (!compareOpen) return [first];
+  return [first, { side: 'right', view: right, rows: aligned.map((a) => a.right), marks, others: aligned.map((a) => a.left), otherDesign: left.design, runsOpen: runsOpen.right }];
 }
 
 const panelHandlers: PanelHandlers = {
@@ -316,6 +327,7 @@ function markSelection(scrollSide: Side | null): void {
     }
     if (!any && side === focusSide && boxes[0]) boxes[0].setAttribute('tabindex', '0');
   }
+  updateDiffNav();
 }
 
 /** Scroll a pane (and so its aligned partner) so that the box is in view, centred when it was out. */
@@ -449,6 +461,15 @@ function onKey(e: KeyboardEvent): void {
       selectSpan(side, Number(box.dataset.span), false);
       return;
     }
+    case 'n':
+    case 'N':
+    case 'p':
+    case 'P': {
+      if (!state.right) return;
+      e.preventDefault();
+      gotoDiff(e.key.toLowerCase() === 'n' ? 1 : -1);
+      return;
+    }
     default:
       return;
   }
@@ -460,6 +481,117 @@ function onKey(e: KeyboardEvent): void {
   scrollIntoView(nextPane, next);
   focusSide = nextPane.model.side;
   selectSpan(focusSide, Number(next.dataset.span), false);
+}
+
+// ------------------------------------------------------------ the compared design
+
+/** how the aligned rows differ: calls only the session's design makes, only the other, and calls with other values */
+function diffCounts(): { onlyLeft: number; onlyRight: number; changed: number } {
+  let onlyLeft = 0;
+  let onlyRight = 0;
+  let changed = 0;
+  for (const a of aligned) {
+    if (a.mark === 'changed') changed++;
+    else if (a.mark === 'only') {
+      if (a.left) onlyLeft++;
+      else onlyRight++;
+    }
+  }
+  return { onlyLeft, onlyRight, changed };
+}
+
+/** the aligned rows that differ, in order */
+function diffRows(): number[] {
+  const out: number[] = [];
+  aligned.forEach((a, i) => {
+    if (a.mark !== 'same') out.push(i);
+  });
+  return out;
+}
+
+/** the row the selection (or the last difference gone to) is on */
+function currentRow(): number {
+  const p = panes.find((x) => x.model.side === focusSide) ?? panes[0];
+  const span = spanOf(p?.model.side ?? 'left');
+  const box = p && span !== null ? paneBoxes(p).find((b) => Number(b.dataset.span) === span) : undefined;
+  return box ? Number(box.dataset.row) : diffCursor;
+}
+
+/** Go to the next (dir 1) or previous (-1) row that differs: select its call, or bring a gap or fold into view. */
+function gotoDiff(dir: 1 | -1): void {
+  const rows = diffRows();
+  if (!rows.length) return;
+  const cur = currentRow();
+  const at = dir > 0 ? rows.find((r) => r > cur) : [...rows].reverse().find((r) => r < cur);
+  if (at === undefined) return;
+  diffCursor = at;
+  const a = aligned[at]!;
+  const side: Side = a.left ? 'left' : compareOpen ? 'right' : 'left';
+  const row = side === 'left' ? a.left : a.right;
+  const p = panes.find((x) => x.model.side === side) ?? panes[0]!;
+  for (const q of panes) for (const r of q.rowEls) r.classList.toggle('diff-current', Number(r.dataset.row) === at);
+  if (row?.kind === 'node') {
+    selectSpan(side, row.node.span, true);
+    paneBoxes(p).find((b) => Number(b.dataset.span) === row.node.span)?.focus({ preventScroll: true });
+  } else {
+    // a fold, or a call only the other design makes (a gap here): into view, a fold focused
+    const el = p.rowEls[at];
+    if (el) {
+      const d = p.diagram;
+      const top = el.offsetTop * zoom;
+      if (top < d.scrollTop || top + el.offsetHeight * zoom > d.scrollTop + d.clientHeight) d.scrollTop = Math.max(0, top - d.clientHeight / 3);
+      el.querySelector<HTMLElement>('.node.fold')?.focus({ preventScroll: true });
+    }
+  }
+  updateDiffNav();
+}
+
+function updateDiffNav(): void {
+  const rows = diffRows();
+  const cur = currentRow();
+  const prev = document.getElementById('diff-prev') as HTMLButtonElement | null;
+  const next = document.getElementById('diff-next') as HTMLButtonElement | null;
+  if (prev) prev.disabled = !rows.some((r) => r < cur);
+  if (next) next.disabled = !rows.some((r) => r > cur);
+  const pos = document.getElementById('diff-pos');
+  if (pos) {
+    const i = rows.indexOf(cur);
+    pos.textContent = rows.length ? (i >= 0 ? `difference ${i + 1} of ${rows.length}` : `${rows.length} differences`) : 'no differences';
+  }
+}
+
+function setCompareOpen(open: boolean): void {
+  compareOpen = open;
+  if (!open) focusSide = 'left';
+  render();
+  document.getElementById('compare-open')?.focus();
+  persist();
+}
+
+/**
+ * The compared design in one line: its name, outcomes, how many aligned rows
+ * differ and how, previous/next difference, and the button that opens its
+ * route below the session's (or closes it).
+ */
+function compareStrip(right: RouteView): HTMLElement {
+  const { onlyLeft, onlyRight, changed } = diffCounts();
+  const left = state.left!.design;
+  const n = onlyLeft + onlyRight + changed;
+  const parts = [onlyLeft ? `${onlyLeft} only ${left}` : '', onlyRight ? `${onlyRight} only ${right.design}` : '', changed ? `${changed} ≠` : ''].filter(Boolean);
+  const strip = h('section', { class: `compare-strip${compareOpen ? ' open' : ''}`, id: 'compare-strip', 'aria-label': `compared with ${right.design}` });
+  const toggle = button('compare-open', compareOpen ? `hide the route under ${right.design}` : `show the route under ${right.design} below, aligned call for call`, compareOpen ? `Hide ${right.design}'s route (its differences stay marked in ${left}'s)` : `Show ${right.design}'s route below ${left}'s, aligned call for call`, [codicon(compareOpen ? 'chevron-down' : 'chevron-right'), compareOpen ? ' hide its route' : ' show its route'], () => setCompareOpen(!compareOpen));
+  toggle.setAttribute('aria-expanded', String(compareOpen));
+  strip.append(
+    toggle,
+    h('h2', {}, codicon('split-vertical'), ` compared with ${right.design}`),
+    h('span', { class: 'route-meta' }, `${right.nodes.length} calls${right.hidden ? `, ${right.hidden} more not drawn` : ''} · ${n ? `${n} of ${aligned.length} rows differ: ${parts.join(', ')}` : `the same ${aligned.length} rows`}`),
+  );
+  // its outcomes here while its route is closed (the route's own head has them when open)
+  if (!compareOpen) strip.append(badges(right));
+  const prev = button('diff-prev', 'previous difference', 'Previous difference (P in the diagram)', [codicon('arrow-up')], () => gotoDiff(-1));
+  const next = button('diff-next', 'next difference', 'Next difference (N in the diagram)', [codicon('arrow-down')], () => gotoDiff(1));
+  strip.append(h('span', { class: 'diff-nav', role: 'group', 'aria-label': 'differences' }, prev, next, h('span', { class: 'diff-pos', id: 'diff-pos', 'aria-live': 'polite' }, '')));
+  return strip;
 }
 
 // ------------------------------------------------------------ render
@@ -484,7 +616,7 @@ function render(opts: RenderOpts = {}): void {
     persist();
     return;
   }
-  if (!state.right) focusSide = 'left';
+  if (!state.right || !compareOpen) focusSide = 'left';
   root.style.setProperty('--mark-w', state.right ? `${MARK_W}px` : '0px');
   root.append(toolbar(), legend());
   if (state.empty) root.append(h('p', { class: 'warning', role: 'status' }, state.empty));
@@ -492,10 +624,11 @@ function render(opts: RenderOpts = {}): void {
   for (const m of paneModels()) {
     const v = m.view;
     const differing = m.marks ? m.marks.filter((x, i) => x !== 'same' && m.rows[i]).length : 0;
-    const meta = `${m.marks ? '' : `${v.event} ${v.do} · `}${v.nodes.length} calls${v.hidden ? `, ${v.hidden} more not drawn` : ''} · ${m.rows.filter(Boolean).length} rows${m.marks ? ` · ${differing} differ` : ''}`;
+    // with the other route closed, the strip below says how the rows differ
+    const meta = `${m.marks ? '' : `${v.event} ${v.do} · `}${v.nodes.length} calls${v.hidden ? `, ${v.hidden} more not drawn` : ''} · ${m.rows.filter(Boolean).length} rows${m.marks && compareOpen ? ` · ${differing} differ` : ''}`;
     panes.push(buildPane(m, handlers, [h('h2', {}, codicon('circuit-board'), ` ${v.design}`), h('span', { class: 'route-meta' }, meta), badges(v)]));
   }
-  const paneWrap = h('div', { class: `routes${state.right ? ' two' : ''}` }, ...panes.map((p) => p.section));
+  const paneWrap = h('div', { class: `routes${panes.length > 1 ? ' two' : ''}` }, panes[0]!.section, ...(state.right ? [compareStrip(state.right)] : []), ...panes.slice(1).map((p) => p.section));
   paneWrap.addEventListener('keydown', onKey);
   const main = h('div', { class: 'route-main' }, paneWrap, h('section', { class: 'details' }));
   const workspace = h('div', { class: 'workspace' }, main, h('aside', { class: 'verdicts' }));

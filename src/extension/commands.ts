@@ -643,10 +643,13 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       { label: 'recovery', detail: `vm.memory_failure_recovery (now ${k.recovery ? 1 : 0}); off panics on any memory failure`, value: 'recovery' },
       { label: 'reporting', detail: `how a consumed poison reaches the kernel (now ${k.reporting})`, value: 'reporting' },
       { label: 'design', detail: `routing design (now ${k.design})`, value: 'design' },
+      { label: 'version', detail: `kernel version (now ${s.kernelVersion}, ${kernelRelease(s.kernelVersion)}): Switch Kernel Version`, value: 'version' },
     ];
     const knob = arg?.knob ?? (await p().pick('Kernel knob', knobs));
     if (!knob) return cancelled;
     let value = arg?.value;
+    // the kernel version is a knob too: the same replay, and the same refusal leaving the session unchanged
+    if (knob === 'version') return switchKernelVersion(value === undefined ? undefined : String(value));
     if (value === undefined) {
       if (knob === 'design') return switchDesign();
       const options: PickItem<unknown>[] =
@@ -656,7 +659,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       value = await p().pick(knob, options);
       if (value === undefined) return cancelled;
     }
-    if (!['earlyKill', 'recovery', 'reporting', 'design'].includes(knob)) return refuse(`no kernel knob ${JSON.stringify(knob)} (knobs: earlyKill, recovery, reporting, design)`);
+    if (!['earlyKill', 'recovery', 'reporting', 'design'].includes(knob)) return refuse(`no kernel knob ${JSON.stringify(knob)} (knobs: earlyKill, recovery, reporting, design, version)`);
     await lab.setKernel({ [knob]: value });
     return done(knobOutcome(`${knob} = ${String(value)}`));
   });

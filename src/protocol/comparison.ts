@@ -691,6 +691,134 @@ export function comparisonView(scenario: string, current: string, runs: readonly
   };
 }
 
+// ------------------------------------------------------------ kernels inside each design's column
+
+/**
+ * How the view lays out kernels compared side by side (issue 15): 'stacked'
+ * puts every kernel inside its design's column (one column per design, a
+ * value shown once where the kernels agree, a line per kernel where they do
+ * not), which keeps four designs within the width; 'columns' gives each
+ * design · kernel its own column (what one design under two kernels reads
+ * best as, or what a user picks).
+ */
+export type KernelLayout = 'stacked' | 'columns';
+
+/** The layout to draw: the one picked, else stacked when more than one design runs under more than one kernel. */
+export function kernelLayout(v: Pick<ComparisonView, 'columns' | 'kernels'>, picked?: KernelLayout): KernelLayout {
+  const designs = new Set(v.columns.map((c) => c.design)).size;
+  if (v.kernels.length < 2 || designs === v.columns.length) return 'columns';
+  if (picked) return picked;
+  return designs > 1 ? 'stacked' : 'columns';
+}
+
+/** One design's column in the stacked layout: its runs' column indices, in kernel order. */
+export interface DesignGroup {
+  design: string;
+  /** indices into the view's columns, in the order of view.kernels */
+  columns: number[];
+  /** the kernel of each of those columns */
+  kernels: string[];
+  series: number;
+  /** one of its runs is the session's */
+  current: boolean;
+  /** one of its runs is the baseline */
+  baseline: boolean;
+  /** the session's kernel when it is among this design's runs */
+  currentKernel?: string;
+}
+
+/** The designs of a view with kernel columns, in the order the columns first name them. */
+export function designGroups(v: Pick<ComparisonView, 'columns' | 'kernels'>): DesignGroup[] {
+  const out = new Map<string, DesignGroup>();
+  v.columns.forEach((c, i) => {
+    let g = out.get(c.design);
+    if (!g) {
+      g = { design: c.design, columns: [], kernels: [], series: c.series, current: false, baseline: false };
+      out.set(c.design, g);
+    }
+    g.columns.push(i);
+    g.kernels.push(c.kernel ?? '');
+    if (c.current) {
+      g.current = true;
+      if (c.kernel) g.currentKernel = c.kernel;
+    }
+    if (c.baseline) g.baseline = true;
+  });
+  const rank = (k: string) => (v.kernels.indexOf(k) < 0 ? v.kernels.length : v.kernels.indexOf(k));
+  for (const g of out.values()) {
+    const order = g.columns.map((c, i) => i).sort((a, b) => rank(g.kernels[a]!) - rank(g.kernels[b]!));
+    g.columns = order.map((i) => g.columns[i]!);
+    g.kernels = order.map((i) => g.kernels[i]!);
+  }
+  return [...out.values()];
+}
+
+/** A value of a stacked cell and the kernels that give it. */
+export interface KernelPart {
+  kernels: string[];
+  cell: Cell;
+}
+
+/** A design's cell with every kernel's value: one part when they all agree, else a part per distinct value (in kernel order). */
+export interface StackedCell {
+  parts: KernelPart[];
+  /** the kernels give different values */
+  differs: boolean;
+  /** the full value per kernel (the tooltip) */
+  title: string;
+}
+
+/** Merge a design's cells under each kernel: identical values (tokens and quietness) become one part naming all their kernels. */
+export function stackCells(cells: readonly Cell[], g: DesignGroup): StackedCell {
+  const key = (c: Cell) => `${c.quiet ? '~' : ''}${c.tokens.join('\u0000')}`;
+  const parts: KernelPart[] = [];
+  const byKey = new Map<string, KernelPart>();
+  g.columns.forEach((ci, i) => {
+    const c = cells[ci];
+    if (!c) return;
+    const k = key(c);
+    const hit = byKey.get(k);
+    if (hit) {
+      hit.kernels.push(g.kernels[i]!);
+      // the part differs when any of its kernels' cells differs from the session kernel's
+      if (c.diff) hit.cell = { ...hit.cell, diff: true };
+      return;
+    }
+    const part = { kernels: [g.kernels[i]!], cell: { ...c, tokens: [...c.tokens] } };
+    byKey.set(k, part);
+    parts.push(part);
+  });
+  const title = parts.length === 1 ? parts[0]!.cell.title : g.columns.map((ci, i) => `${g.kernels[i]}: ${cells[ci]?.title ?? ''}`).join('\n');
+  return { parts, differs: parts.length > 1, title };
+}
+
+/** A design's verdict under each kernel: one part when the kernels decide alike (outcome, signal, range), else a part per decision. */
+export interface StackedVerdict {
+  parts: { kernels: string[]; cell: VerdictCell; columns: number[] }[];
+  differs: boolean;
+}
+
+export function stackVerdicts(cells: readonly VerdictCell[], g: DesignGroup): StackedVerdict {
+  const key = (c: VerdictCell) => [c.outcome ?? '-', c.badge, ...c.signal, c.range ?? ''].join('\u0000');
+  const parts: StackedVerdict['parts'] = [];
+  const byKey = new Map<string, StackedVerdict['parts'][number]>();
+  g.columns.forEach((ci, i) => {
+    const c = cells[ci];
+    if (!c) return;
+    const hit = byKey.get(key(c));
+    if (hit) {
+      hit.kernels.push(g.kernels[i]!);
+      hit.columns.push(ci);
+      if (c.diff) hit.cell = { ...hit.cell, diff: true };
+      return;
+    }
+    const part = { kernels: [g.kernels[i]!], cell: c, columns: [ci] };
+    byKey.set(key(c), part);
+    parts.push(part);
+  });
+  return { parts, differs: parts.length > 1 };
+}
+
 // ------------------------------------------------------------ the webview's check of what it was sent
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);

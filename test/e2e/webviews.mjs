@@ -517,6 +517,39 @@ export async function run({ page, artifacts, log, checks = [] }) {
     });
     log('    (the design was set on the select element: its option list did not open)');
   }
+  // the comparison starts as a one-line strip below the session's route: the route keeps the height, its rows marked
+  await routing.locator('#compare-strip', { hasText: 'page-mapping' }).waitFor({ timeout: 30_000 });
+  if (await routing.locator('.route-right').count()) throw new Error('compare: the other design\'s route is open before it is asked for');
+  const onlyUp = await routing.locator('.route-left .node.diff-only').count();
+  const gapsUp = await routing.locator('.route-left .node.gap').count();
+  if (!onlyUp || !gapsUp) throw new Error(`compare: the session's route should mark the calls only upstream makes and leave a gap for those only page-mapping makes, got ${onlyUp} and ${gapsUp}`);
+  const closed = await checkRoutingLayout(routing, 'compared, its route closed');
+  const room = await routing.locator('body').evaluate(() => {
+    const d = document.querySelector('.route-left').getBoundingClientRect();
+    const s = document.getElementById('compare-strip');
+    const r = s.getBoundingClientRect();
+    const out = [...s.querySelectorAll('h2, .route-meta, .badge, button, .diff-pos')].filter((e) => {
+      const b = e.getBoundingClientRect();
+      return b.left < r.left - 0.5 || b.right > r.right + 0.5 || b.top < r.top - 0.5 || b.bottom > r.bottom + 0.5 || e.scrollWidth > e.clientWidth + 1;
+    }).map((e) => e.textContent.trim());
+    return { diagram: Math.round(d.height), strip: Math.round(r.height), bottom: Math.round(r.bottom), h: innerHeight, w: innerWidth, right: Math.round(r.right), out, text: s.textContent.replace(/\s+/g, ' ').trim() };
+  });
+  if (room.diagram < room.h * 0.5) throw new Error(`compare: the session's route has ${room.diagram} px of ${room.h}: the comparison still squeezes it (strip ${room.strip} px)`);
+  if (room.strip > 72 || room.bottom > room.h || room.right > room.w) throw new Error(`compare: the strip is ${room.strip} px tall, bottom ${room.bottom}, right ${room.right} in ${room.w}x${room.h}`);
+  if (room.out.length) throw new Error(`compare: strip text cut or outside it: ${room.out.join(' | ')}`);
+  if (!/SIGBUS AR lsb 12 → injector:1001/.test(room.text) || !/\d+ of \d+ rows differ: \d+ only upstream, \d+ only page-mapping/.test(room.text)) throw new Error(`compare: the strip says ${room.text}`);
+  // next difference: selects the first row that differs and says where it is
+  await routing.locator('.diagram').first().evaluate((el) => el.scrollTo(0, 0));
+  await routing.locator('#diff-next').click();
+  const pos = await routing.locator('#diff-pos').textContent();
+  if (!/^difference \d+ of \d+$/.test(pos ?? '')) throw new Error(`compare: next difference says ${pos}`);
+  const marked = await routing.locator('.route-left .row.diff-current').count();
+  if (marked !== 1) throw new Error(`compare: next difference marked ${marked} rows`);
+  await shot('routing-compare-strip');
+  ok(`another design, page-mapping, as a ${room.strip} px strip: the session's route keeps ${room.diagram} of ${room.h} px, ${onlyUp} calls only upstream makes marked, ${gapsUp} gaps for page-mapping's own, fits (${closed.zoom}); next difference: ${pos}`);
+
+  // its route on demand, below the first, aligned call for call
+  await routing.locator('#compare-open').click();
   await routing.locator('.route-right .node').first().waitFor({ timeout: 30_000 });
   const onlyLeft = await routing.locator('.route-left .node.diff-only').count();
   const onlyRight = await routing.locator('.route-right .node.diff-only').count();
@@ -524,7 +557,7 @@ export async function run({ page, artifacts, log, checks = [] }) {
   const rightHead = await routing.locator('.route-col-right h2').textContent();
   if (!/page-mapping/.test(rightHead ?? '')) throw new Error(`compare: the right column is ${rightHead}`);
   await shot('routing-two-designs');
-  ok(`another design beside it: ${onlyLeft} hop(s) only upstream takes, ${onlyRight} only page-mapping takes, highlighted`);
+  ok(`another design's route below it: ${onlyLeft} hop(s) only upstream takes, ${onlyRight} only page-mapping takes, highlighted`);
 
   // both designs in the viewport, their rows aligned call for call, the differences marked with a word, not colour alone
   const two = await checkRoutingLayout(routing, 'two designs');
@@ -538,6 +571,10 @@ export async function run({ page, artifacts, log, checks = [] }) {
   const markWords = await routing.locator('.route-left .mark-only .mark-text').allTextContents();
   if (!markWords.length || markWords.some((w) => w !== 'only')) throw new Error(`compare: the rows only one design makes are not marked in words: ${markWords.join(',')}`);
   ok(`two designs in one viewport, ${tops.l.length} aligned rows, ${markWords.length} marked "only"`);
+  // closed again: back to the strip (the later views start from it)
+  await routing.locator('#compare-open').click();
+  await routing.locator('#compare-strip:not(.open)').waitFor({ timeout: 10_000 });
+  if (await routing.locator('.route-right').count()) throw new Error('compare: hiding its route left it open');
 
   // ---- Design Comparison, and switching the session's design
   await palette(page, 'DAX Poison Lab: Open Design Comparison');
@@ -797,7 +834,15 @@ export async function run({ page, artifacts, log, checks = [] }) {
     const au = await checkRoutingLayout(ub, `unbind ${name}`);
     if (!(await ub.locator('.route-col-left.tall .minimap svg').count())) throw new Error(`unbind ${name}: no mini-map for a route taller than the view`);
     await shot(`routing-unbind-${name}`);
-    log(`    unbind ${name}: fits (${au.zoom}), ${au.textChecked} texts and ${au.lineChecked} lines meet AA`);
+    // the compared design's route opened below: both fit, nothing cut, AA
+    await ub.locator('#compare-open').click();
+    await ub.locator('.route-right .node').first().waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(300);
+    const ao = await checkRoutingLayout(ub, `unbind ${name}, both routes`);
+    await shot(`routing-unbind-${name}-open`);
+    await ub.locator('#compare-open').click();
+    await ub.locator('#compare-strip:not(.open)').waitFor({ timeout: 10_000 });
+    log(`    unbind ${name}: fits (${au.zoom}; both routes ${ao.zoom}), ${au.textChecked} texts and ${au.lineChecked} lines meet AA`);
   }
   await palette(page, 'Preferences: Color Theme', 'Dark Modern', { type: false });
   if (maximised2) await palette(page, 'View: Toggle Maximize Editor Group');
@@ -811,8 +856,8 @@ export async function run({ page, artifacts, log, checks = [] }) {
   const t2 = await viewFrame(page, 'timeline', 60_000);
   await t2.locator('canvas').first().waitFor({ timeout: 30_000 });
   // the design it was compared with came back too (the webview's setState, handed to the serializer)
-  await r2.locator('.route-right .node').first().waitFor({ timeout: 30_000 });
-  const right2 = await r2.locator('.route-col-right h2').textContent();
+  await r2.locator('#compare-strip').first().waitFor({ timeout: 30_000 });
+  const right2 = await r2.locator('#compare-strip h2').textContent();
   if (!/page-mapping/.test(right2 ?? '')) throw new Error(`after the reload the routing view compares with ${right2}, not page-mapping`);
   await page.waitForTimeout(1000);
   await shot('after-reload');
@@ -837,8 +882,8 @@ export async function run({ page, artifacts, log, checks = [] }) {
   }
   ok('Design Comparison of unbind-mounted-xfs in light, dark and high contrast: SHUTDOWN_* flags whole, layout and contrast checked');
 
-  // ---- kernel versions (issue 15): the toggle puts each design under 6.1 and 6.12 side by side
-  // eight columns need the width the side bar takes (the grid scrolls sideways, row headers fixed, below ~1450 px)
+  // ---- kernel versions (issue 15): the toggle puts each design under 6.1 and 6.12 side by side,
+  // both kernels inside each design's column (four columns: no sideways scroll at 1600 px); a column per kernel on demand
   const sideBarClosed = await palette(page, 'View: Close Primary Side Bar').then(() => true, () => false);
   {
     let k = await viewFrame(page, 'comparison');
@@ -846,23 +891,36 @@ export async function run({ page, artifacts, log, checks = [] }) {
     await toggle.waitFor({ timeout: 30_000 });
     if (await toggle.isChecked()) throw new Error('kernel versions: the comparison starts with both kernels');
     await toggle.check();
+    const clippedTokens = (f) => f.locator('body').evaluate(() => [...document.querySelectorAll('table.cmp-grid td .tok, table.vgrid td .tok')].filter((t) => t.getBoundingClientRect().right > t.closest('td').getBoundingClientRect().right + 1).map((t) => t.textContent));
     for (const [name, theme, cls] of [THEMES[1], THEMES[0], THEMES[2]]) {
       await palette(page, 'Preferences: Color Theme', theme, { type: false });
       k = await viewFrame(page, 'comparison');
       await k.locator(`body.${cls}`).waitFor({ timeout: 30_000 });
-      await k.locator('table.cmp-grid thead th', { hasText: 'upstream · 6.1' }).first().waitFor({ timeout: 60_000 });
+      await k.locator('table.cmp-grid.stacked .kpart').first().waitFor({ timeout: 60_000 });
       const heads = await k.locator('table.cmp-grid thead th .col-head').evaluateAll((els) => els.map((e) => [...e.querySelectorAll('.tok:not(.tag)')].map((t) => t.textContent).join(' ')));
-      const want = ['upstream · 6.1', 'upstream · 6.12', 'page-mapping · 6.1', 'page-mapping · 6.12', 'corrupted-range · 6.1', 'corrupted-range · 6.12', 'pagemap-failure · 6.1', 'pagemap-failure · 6.12'];
+      const want = ['upstream', 'page-mapping', 'corrupted-range', 'pagemap-failure'];
       if (heads.join('|') !== want.join('|')) throw new Error(`kernel versions (${name}): the columns are ${heads.join(', ')}`);
       const title = await k.locator('h1.title').textContent();
       if (!/Design and kernel comparison/.test(title ?? '')) throw new Error(`kernel versions (${name}): the title is ${title}`);
       const key = await k.locator('.cmp-key').textContent();
-      if (!/differs from the same design under kernel 6\.12/.test(key ?? '')) throw new Error(`kernel versions (${name}): the key says ${key}`);
-      if (!(await k.locator('table.cmp-grid thead th.current-col', { hasText: 'upstream · 6.12' }).count())) throw new Error(`kernel versions (${name}): upstream · 6.12 is not the session's column`);
+      if (!/differs from the same design under kernel 6\.12/.test(key ?? '') || !/a value shown once is the same under 6\.1 and 6\.12/.test(key ?? '')) throw new Error(`kernel versions (${name}): the key says ${key}`);
+      if (!/upstream\s*\(session on 6\.12\)/.test((await k.locator('table.cmp-grid thead th.current-col').textContent()) ?? '')) throw new Error(`kernel versions (${name}): upstream on 6.12 is not the session's column`);
+      // the upgrade's shutdown difference: a line per kernel in upstream's cell, ≠ on 6.1's; an agreeing cell shows its value once
+      const shut = await k.locator('table.cmp-grid tr[data-row="shutdown:/mnt/pmem"] td[data-design="upstream"]').evaluate((td) => [...td.querySelectorAll('.kpart')].map((p) => `${p.querySelector('.kver').textContent}:${p.querySelector('.diff-mark') ? '≠' : ''}${[...p.querySelectorAll('.kval .tok')].map((t) => t.textContent).join(' ')}`));
+      if (shut.join('|') !== '6.1:≠SHUTDOWN_CORRUPT_ONDISK|6.12:SHUTDOWN_FORCE_UMOUNT') throw new Error(`kernel versions (${name}): upstream's shutdown cell reads ${shut.join(' | ')}`);
+      const reached = await k.locator('table.cmp-grid tr[data-row="owners:reached"] td[data-design="upstream"]').evaluate((td) => ({ parts: td.querySelectorAll('.kpart').length, text: td.textContent.trim() }));
+      if (reached.parts || reached.text !== '2 owners') throw new Error(`kernel versions (${name}): an agreeing cell is not shown once: ${JSON.stringify(reached)}`);
+      // the verdicts the same way: four design columns, the late mapper of /mnt/pmem/a not told on 6.1 (≠), told AO on 6.12
+      const vheads = await k.locator('table.vgrid thead th .col-head').evaluateAll((els) => els.map((e) => e.querySelector('.tok:not(.tag)').textContent));
+      if (vheads.join('|') !== want.join('|')) throw new Error(`kernel versions (${name}): the verdict columns are ${vheads.join(', ')}`);
+      const late = await k.locator('table.vgrid tbody tr').filter({ hasText: 'pid 5000 late-reader' }).first().locator('td[data-design="upstream"]').evaluate((td) => [...td.querySelectorAll('.kpart')].map((p) => `${p.querySelector('.kver').textContent}:${p.querySelector('.diff-mark') ? '≠' : ''}${p.querySelector('.outcome').textContent}`));
+      if (late.join('|') !== '6.1:≠○ not told|6.12:▲ SIGBUS AO') throw new Error(`kernel versions (${name}): upstream's verdict for the late reader reads ${late.join(' | ')}`);
       await page.waitForTimeout(300);
-      await checkComparisonLayout(k, `unbind-mounted-xfs on 6.1 and 6.12, ${name}`, { scroll: true });
-      const clipped = await k.locator('body').evaluate(() => [...document.querySelectorAll('table.cmp-grid td .tok, table.vgrid td .tok')].filter((t) => t.getBoundingClientRect().right > t.closest('td').getBoundingClientRect().right + 1).map((t) => t.textContent));
+      // four designs within the width: no sideways scroll of the page or a grid, no token clipped
+      const lay = await checkComparisonLayout(k, `unbind-mounted-xfs on 6.1 and 6.12, ${name}`);
+      const clipped = await clippedTokens(k);
       if (clipped.length) throw new Error(`kernel versions (${name}): ${clipped.length} token(s) wider than their cell: ${clipped.slice(0, 4).join(' | ')}`);
+      if (lay.overflow > 0) throw new Error(`kernel versions (${name}): the page scrolls sideways by ${lay.overflow} px`);
       await k.locator('body').evaluate(() => window.scrollTo(0, 0));
       await shot(`comparison-kernels-${name}`);
       await k.locator('body').evaluate(() => document.querySelector('tbody[aria-label="dmesg"]')?.scrollIntoView());
@@ -870,13 +928,28 @@ export async function run({ page, artifacts, log, checks = [] }) {
       await k.locator('body').evaluate(() => document.getElementById('verdicts')?.scrollIntoView());
       await shot(`comparison-kernels-${name}-verdicts`);
     }
+    // a column per design and kernel, where the user picks it: eight columns, the page may scroll sideways, never clips
+    await k.locator('#kernel-columns').check();
+    await k.locator('table.cmp-grid:not(.stacked) thead th', { hasText: 'upstream · 6.1' }).first().waitFor({ timeout: 30_000 });
+    const heads8 = await k.locator('table.cmp-grid thead th .col-head').evaluateAll((els) => els.map((e) => [...e.querySelectorAll('.tok:not(.tag)')].map((t) => t.textContent).join(' ')));
+    const want8 = ['upstream · 6.1', 'upstream · 6.12', 'page-mapping · 6.1', 'page-mapping · 6.12', 'corrupted-range · 6.1', 'corrupted-range · 6.12', 'pagemap-failure · 6.1', 'pagemap-failure · 6.12'];
+    if (heads8.join('|') !== want8.join('|')) throw new Error(`kernel versions, a column per kernel: the columns are ${heads8.join(', ')}`);
+    if (!(await k.locator('table.cmp-grid thead th.current-col', { hasText: 'upstream · 6.12' }).count())) throw new Error('kernel versions, a column per kernel: upstream · 6.12 is not the session\'s column');
+    await page.waitForTimeout(300);
+    await checkComparisonLayout(k, 'unbind-mounted-xfs, a column per kernel', { scroll: true });
+    const clipped8 = await clippedTokens(k);
+    if (clipped8.length) throw new Error(`kernel versions, a column per kernel: ${clipped8.length} token(s) wider than their cell: ${clipped8.slice(0, 4).join(' | ')}`);
+    await k.locator('body').evaluate(() => window.scrollTo(0, 0));
+    await shot('comparison-kernels-columns');
+    await k.locator('#kernel-columns').uncheck();
+    await k.locator('table.cmp-grid.stacked').waitFor({ timeout: 30_000 });
     await k.locator('#all-kernels').uncheck();
     await k.locator('table.cmp-grid thead th', { hasText: /^upstream/ }).first().waitFor({ timeout: 60_000 });
-    for (const t0 = Date.now(); (await k.locator('table.cmp-grid thead th .col-head').count()) !== 4; ) {
+    for (const t0 = Date.now(); (await k.locator('table.cmp-grid:not(.stacked) thead th .col-head').count()) !== 4; ) {
       if (Date.now() - t0 > 60_000) throw new Error('kernel versions: unchecking the toggle did not go back to the four designs');
       await page.waitForTimeout(250);
     }
-    ok('Design Comparison with kernels side by side: each design under 6.1 and 6.12 (8 columns), the session\'s the baseline, layout and contrast checked in dark, light and high contrast; unchecked, back to 4');
+    ok('Design Comparison with kernels side by side: each design\'s column holds 6.1 and 6.12 (agreeing values once, a line per kernel where they differ, ≠ on 6.1\'s), no sideways scroll at 1600 px, layout and contrast checked in dark, light and high contrast; a column per kernel on demand (8 columns, no token clipped); unchecked, back to 4');
   }
   if (sideBarClosed) await palette(page, 'View: Toggle Primary Side Bar Visibility').catch(() => {});
   await palette(page, 'Preferences: Color Theme', 'Dark Modern', { type: false });

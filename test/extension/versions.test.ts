@@ -51,6 +51,43 @@ suite('kernel versions', () => {
     assert.match(a.lab.statusText, /upstream on 6\.12 · /);
   });
 
+  test('Change Kernel Knob lists the kernel version: picking it switches as Switch Kernel Version does, and a refusal leaves the session unchanged', async () => {
+    const a = await api();
+    assert.ok((await exec('daxPoisonLab.openScenario', 'reflink-both-mapped')).ok);
+    assert.ok((await exec('daxPoisonLab.step')).ok);
+    const asked = new a.ScriptedPrompter(['version', '6.1']);
+    a.usePrompter(asked);
+    const o = await exec('daxPoisonLab.setKernelKnob');
+    a.usePrompter(undefined);
+    assert.ok(o.ok, o.error);
+    assert.deepEqual(asked.refusals, []);
+    assert.deepEqual(asked.asked, ['Kernel knob', 'Kernel version (now 6.12)']);
+    assert.match(o.message!, /^kernel 6\.1 \(6\.1\.192\): replayed 1 of \d+ events? · /);
+    assert.equal(a.lab.session!.kernelVersion, '6.1');
+    assert.equal(a.lab.session!.report.kernel?.release, '6.1.192');
+    assert.match(a.lab.statusText, /upstream on 6\.1 · /);
+    // by argument, as the knob's value
+    assert.ok((await exec('daxPoisonLab.setKernelKnob', { knob: 'version', value: '6.12' })).ok);
+    assert.equal(a.lab.session!.kernelVersion, '6.12');
+    const bogus = await exec('daxPoisonLab.setKernelKnob', { knob: 'version', value: '5.10' });
+    assert.equal(bogus.ok, false);
+    assert.match(bogus.error!, /no kernel version "5\.10" \(versions: 6\.1, 6\.12\)/);
+    assert.equal(a.lab.session!.kernelVersion, '6.12');
+    // a scenario expecting pre-remove: the knob is refused exactly as the command is, the session as it was
+    assert.ok((await exec('daxPoisonLab.openScenario', 'unbind-mounted-xfs')).ok);
+    assert.ok((await exec('daxPoisonLab.step')).ok);
+    const report = a.lab.session!.report;
+    a.usePrompter(new a.ScriptedPrompter(['version', '6.1']));
+    const r = await exec('daxPoisonLab.setKernelKnob');
+    a.usePrompter(undefined);
+    assert.equal(r.ok, false);
+    assert.match(r.error!, /expecting "XFS \(pmem0\): Device is about to be removed!" needs .*arrived in 6\.7; kernel\.version 6\.1 does not have it/);
+    assert.equal(a.lab.session!.kernelVersion, '6.12');
+    assert.equal(a.lab.session!.report, report);
+    assert.equal(a.lab.session!.cursor, 1);
+    assert.match(a.lab.statusText, /upstream on 6\.12 · /);
+  });
+
   test('links follow the session\'s version: a 6.1 session opens dax_lock_folio as 6.1\'s dax_lock_page', async function () {
     const a = await api();
     const tree = kernelTree();

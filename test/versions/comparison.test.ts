@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { loadScenario } from '../../src/sim/scenario/load';
 import { runMeasured } from '../../src/sim/compare';
 import { withoutExpectations } from '../../src/sim/scenario/versions';
-import { checkComparisonView, comparisonView, type DesignRunLike } from '../../src/protocol/comparison';
+import { checkComparisonView, comparisonView, designGroups, kernelLayout, stackCells, stackVerdicts, type DesignRunLike } from '../../src/protocol/comparison';
 import { parseWebviewMessage } from '../../src/protocol/messages';
 import { InputError } from '../../src/sim/errors';
 
@@ -78,4 +78,59 @@ test('the webview\'s compareKernels message is checked', () => {
   assert.equal(parseWebviewMessage({ type: 'compareKernels', versions: ['6.1; rm'] }).ok, false);
   assert.equal(parseWebviewMessage({ type: 'compareKernels', versions: '6.1' }).ok, false);
   assert.equal(parseWebviewMessage({ type: 'compareKernels', versions: [], x: 1 }).ok, false);
+});
+
+test('kernels inside each design\'s column: a group per design in kernel order, agreeing values once, differing ones a part per kernel with ≠ on the one that differs from the session\'s kernel', () => {
+  // page-mapping's runs in the other order: its group follows the view's kernel order
+  const list = runs('unbind-mounted-xfs', ['upstream', 'page-mapping'], ['6.1', '6.12']);
+  [list[2], list[3]] = [list[3]!, list[2]!];
+  const v = comparisonView('unbind', 'upstream', list, '6.12');
+  assert.deepEqual(v.kernels, ['6.1', '6.12']);
+  assert.equal(kernelLayout(v), 'stacked');
+  assert.equal(kernelLayout(v, 'columns'), 'columns');
+  const groups = designGroups(v);
+  assert.deepEqual(groups.map((g) => [g.design, g.columns, g.kernels, g.current, g.currentKernel]), [
+    ['upstream', [0, 1], ['6.1', '6.12'], true, '6.12'],
+    ['page-mapping', [3, 2], ['6.1', '6.12'], false, undefined],
+  ]);
+  const row = (id: string) => v.sections.flatMap((s) => s.rows).find((r) => r.id === id)!;
+  // 6.1's unbind under mounted XFS is a media failure of every block: a corrupt shutdown, 6.12 a forced unmount
+  const shut = stackCells(row('shutdown:/mnt/pmem').cells, groups[0]!);
+  assert.equal(shut.differs, true);
+  assert.deepEqual(shut.parts.map((p) => [p.kernels, p.cell.tokens, p.cell.diff]), [
+    [['6.1'], ['SHUTDOWN_CORRUPT_ONDISK'], true],
+    [['6.12'], ['SHUTDOWN_FORCE_UMOUNT'], false],
+  ]);
+  assert.equal(shut.title, '6.1: /mnt/pmem: SHUTDOWN_CORRUPT_ONDISK\n6.12: /mnt/pmem: SHUTDOWN_FORCE_UMOUNT');
+  // the same under both kernels: one part naming both, not marked
+  const reached = stackCells(row('owners:reached').cells, groups[0]!);
+  assert.equal(reached.differs, false);
+  assert.deepEqual(reached.parts.map((p) => [p.kernels, p.cell.tokens, p.cell.diff]), [[['6.1', '6.12'], ['2 owners'], false]]);
+  // the verdicts too: 6.1 does not tell the late mapper of /mnt/pmem/a (no pre-remove), 6.12 sends it SIGBUS AO; the early mapper of b is told alike
+  const late = v.verdicts.rows.find((r) => r.event === 'e1' && r.owner[0] === '/mnt/pmem/a' && r.pid === 5000)!;
+  const lv = stackVerdicts(late.cells, groups[0]!);
+  assert.equal(lv.differs, true);
+  assert.deepEqual(lv.parts.map((p) => [p.kernels, p.cell.outcome, p.cell.diff, p.columns]), [
+    [['6.1'], 'none', true, [0]],
+    [['6.12'], 'AO', false, [1]],
+  ]);
+  const early = v.verdicts.rows.find((r) => r.event === 'e1' && r.owner[0] === '/mnt/pmem/b' && r.pid === 5001)!;
+  const ev = stackVerdicts(early.cells, groups[0]!);
+  assert.deepEqual(ev.parts.map((p) => [p.kernels, p.cell.outcome, p.cell.diff, p.columns]), [[['6.1', '6.12'], 'AO', false, [0, 1]]]);
+  // every row: the parts hold each kernel exactly once, and a row differs in a group exactly when one of its cells is marked
+  for (const r of v.sections.flatMap((s) => s.rows))
+    for (const g of groups) {
+      const sc = stackCells(r.cells, g);
+      assert.deepEqual(sc.parts.flatMap((p) => p.kernels).sort(), ['6.1', '6.12']);
+      assert.equal(sc.differs, g.columns.some((i) => r.cells[i]!.diff), `${r.id} under ${g.design}`);
+    }
+});
+
+test('the per-kernel columns stay where they read best: one design under two kernels, or one kernel', () => {
+  const one = comparisonView('unbind', 'upstream', runs('unbind-mounted-xfs', ['upstream'], ['6.1', '6.12']), '6.12');
+  assert.equal(kernelLayout(one), 'columns');
+  assert.equal(kernelLayout(one, 'stacked'), 'stacked');
+  const plain = comparisonView('unbind', 'upstream', runs('unbind-mounted-xfs', ['upstream', 'page-mapping'], ['6.12']).map(({ kernel: _k, ...r }) => r));
+  assert.equal(kernelLayout(plain), 'columns');
+  assert.equal(kernelLayout(plain, 'stacked'), 'columns');
 });

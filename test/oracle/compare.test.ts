@@ -66,8 +66,8 @@ test('recordings exist for the built-in scenarios', () => {
 });
 
 for (const [version, dir] of RECORDED_BY_VERSION) {
-  // and the randomized differential's recordings, in random/ (6.12 only)
-  const vmetas = [...metaFiles(dir, ''), ...(version === '6.12' ? metaFiles(path.join(dir, 'random'), 'random/') : [])];
+  // and the randomized differential's recordings, in random/
+  const vmetas = [...metaFiles(dir, ''), ...metaFiles(path.join(dir, 'random'), 'random/')];
   for (const m of vmetas) {
     const meta: Meta = JSON.parse(fs.readFileSync(path.join(dir, m), 'utf8'));
     const stem = m.replace(/\.meta\.json$/, '');

@@ -22,22 +22,25 @@ const PG_PMD_NR = PMD_SIZE / PAGE_SIZE;
 /**
  * vmf_error(err). 6.1's knows -ENOMEM only: every other error, a known-bad
  * page's included, is VM_FAULT_SIGBUS (a plain BUS_ADRERR); -EHWPOISON →
- * VM_FAULT_HWPOISON came after 6.1 (in 6.12; '6.2' stands for "after 6.1").
+ * VM_FAULT_HWPOISON came with "dax: enable dax fault handler to report
+ * VM_FAULT_HWPOISON" (1ea7ca1b0901, libnvdimm-for-6.5): 6.5.
  */
 export function vmfError(err: number, k?: Kernel): VmFault {
   if (err === -12) return 'VM_FAULT_OOM';
-  if (err === -EHWPOISON && (!k || sinceVersion(k.cfg, '6.2'))) return 'VM_FAULT_HWPOISON';
+  if (err === -EHWPOISON && (!k || sinceVersion(k.cfg, '6.5'))) return 'VM_FAULT_HWPOISON';
   return 'VM_FAULT_SIGBUS';
 }
 
-/** the error dax_direct_access gives for a known-bad range: -EHWPOISON, or 6.1's -EIO (__pmem_direct_access) */
+/** the error dax_direct_access gives for a known-bad range: -EHWPOISON (6.5, 1ea7ca1b0901), or 6.1's -EIO (__pmem_direct_access) */
 function badAccessErr(k: Kernel): number {
-  return sinceVersion(k.cfg, '6.2') ? -EHWPOISON : -EIO;
+  return sinceVersion(k.cfg, '6.5') ? -EHWPOISON : -EIO;
 }
 
 /**
  * The entry's pages are shared (dax_insert_entry's `shared`, or 6.1's
- * `cow`): after 6.1 any fault through an IOMAP_F_SHARED extent; in 6.1
+ * `cow`): from 6.2 ("fsdax: introduce page->share for fsdax in reflink
+ * mode" and "fsdax,xfs: set the shared flag when file extent is shared",
+ * xfs-6.2-merge-9) any fault through an IOMAP_F_SHARED extent; in 6.1
  * (dax_fault_is_cow) only a write fault through one, so a read fault of a
  * reflinked page there associates the page with the faulting file like any
  * other and unmaps nobody.

@@ -351,6 +351,13 @@ function evaluateExpectations(s: Scenario, r: OracleReport): ExpectationResult[]
     };
     for (const x of e.expect) if (observable(x)) out.push(evaluateExpectation(x, snap, e.id));
   }
+  // an event that never returned meets a result expectation of `stopped: blocked` only
+  const hung = r.notRun.find((n) => n.reason.startsWith(HUNG));
+  for (const x of s.events.find((e) => e.id === hung?.id)?.expect ?? []) {
+    if (!('result' in x)) continue;
+    const ok = (x as { result: { stopped?: string } }).result.stopped === 'blocked';
+    out.push({ where: hung!.id, expect: x, ok, detail: ok ? '' : `${hung!.id} never returned (${hung!.reason})` } as ExpectationResult);
+  }
   if (r.notRun.length === 0) for (const x of s.expect) if (observable(x)) out.push(evaluateExpectation(x, r, 'end'));
   return out;
 }

@@ -16,14 +16,16 @@
 //   - the badblocks of every device and region the kernel showed;
 //   - the call counts of COMPARED_CALLS that the kernel's function tracer
 //     could see.
+// An event the kernel never finished is compared by how it ended: an oops
+// (its first line) or a hang (the simulator's event blocks for good).
 // Not compared: hwpoison (not observable for ZONE_DEVICE pages), spans, the
 // simulated times.
 
 import type { RunReport } from '../../src/sim/report';
 import type { Scenario } from '../../src/sim/scenario/types';
 import { Session } from '../../src/sim/run';
-import { dropSymbolOffsets, inFamily } from './dmesg';
-import { OOPS } from './report';
+import { WARNING, comparable, inFamily } from './dmesg';
+import { HUNG, OOPS } from './report';
 
 /**
  * Functions whose call counts are compared: the routing decisions, one call
@@ -65,7 +67,7 @@ export interface KernelReport extends RunReport {
 }
 
 export interface Disagreement {
-  /** event id, or "end" */
+  /** event id, "setup" (its warnings), or "end" */
   where: string;
   what: 'result' | 'signals' | 'dmesg' | 'shutdown' | 'badblocks' | 'calls' | 'simulator';
   kernel: string[];
@@ -84,6 +86,14 @@ export function compareWithSimulator(s: Scenario, k: KernelReport): Disagreement
     session = new Session(s);
   } catch (e) {
     return [{ where: 'setup', what: 'simulator', kernel: ['(the kernel built the machine)'], simulator: [`threw: ${(e as Error).message}`] }];
+  }
+  // warnings are compared when the recording looked for them (it has setup's, maybe none)
+  const warnings = Array.isArray(k.dmesgByEvent.setup);
+  const compared = (l: string) => inFamily(l) && (warnings || !WARNING.test(l));
+  if (warnings) {
+    const kw = k.dmesgByEvent.setup!.map(comparable);
+    const sw = session.report.dmesg.filter((l) => WARNING.test(l)).map(comparable);
+    if (kw.join('\n') !== sw.join('\n')) out.push({ where: 'setup', what: 'dmesg', kernel: kw, simulator: sw });
   }
   const byId = new Map(s.events.map((e) => [e.id, e]));
   for (const kev of k.events) {
@@ -104,14 +114,16 @@ export function compareWithSimulator(s: Scenario, k: KernelReport): Disagreement
     const ks = k.signals.filter((x) => x.event === e.id).map(sigKey).sort();
     const ss = session.report.signals.filter((x) => x.event === e.id).map(sigKey).sort();
     if (ks.join('\n') !== ss.join('\n')) out.push({ where: e.id, what: 'signals', kernel: ks, simulator: ss });
-    const kd = (k.dmesgByEvent[e.id] ?? []).filter(inFamily);
     // the recorded kernel lines have their %pS offsets dropped (dmesg.ts normalizeLine); so do the simulator's
-    const sd = session.report.dmesg.slice(before).filter(inFamily).map(dropSymbolOffsets);
+    const kd = (k.dmesgByEvent[e.id] ?? []).filter(compared).map(comparable);
+    const sd = session.report.dmesg.slice(before).filter(compared).map(comparable);
     if (kd.join('\n') !== sd.join('\n')) out.push({ where: e.id, what: 'dmesg', kernel: kd, simulator: sd });
   }
   // an event that crashed the kernel (the guest lists it as not run, with the oops)
+  // or that never returned (the guest went silent in it and was stopped: report.ts HUNG)
   for (const n of k.notRun) {
-    if (!n.reason.startsWith('kernel oops')) continue;
+    const hung = n.reason.startsWith(HUNG);
+    if (!n.reason.startsWith('kernel oops') && !hung) continue;
     const e = byId.get(n.id);
     if (!e) continue;
     let got: string;
@@ -119,9 +131,14 @@ export function compareWithSimulator(s: Scenario, k: KernelReport): Disagreement
     try {
       const sev = session.step(e);
       got = resKey(sev.result);
+      // the simulator agrees with a hung event when the event blocks for good there too
+      if (hung) {
+        if (sev.result.stopped?.reason === 'blocked') got = n.reason;
+        else if (sev.result.stopped) got = `stopped: ${sev.result.stopped.reason} in ${sev.result.stopped.in}`;
+      }
       // the simulator models the oops too: it agrees when its first oops line is the kernel's
       const line = session.report.dmesg.slice(from).find((l) => OOPS.test(l));
-      if (line !== undefined) got = `kernel oops: ${line}`;
+      if (line !== undefined && !hung) got = `kernel oops: ${line}`;
     } catch (err) {
       got = `threw: ${(err as Error).message}`;
     }

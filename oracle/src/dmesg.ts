@@ -8,10 +8,29 @@
  * registers (it describes QEMU's injected bank values, not a kernel decision),
  * XFS and ext4/jbd2 messages, and the first line of a kernel crash (oops).
  */
-export const FAMILY = /^(Memory failure: |Soft offline: |soft_offline_page: |Injecting memory failure|Soft offlining pfn|MCE: Killing|mce: (?!\[Hardware Error\])|XFS \(|EXT4-fs \(|Aborting journal|BUG: |Oops: |general protection fault|kernel BUG at )/;
+export const FAMILY = /^(Memory failure: |Soft offline: |soft_offline_page: |Injecting memory failure|Soft offlining pfn|MCE: Killing|mce: (?!\[Hardware Error\])|XFS \(|EXT4-fs \(|Aborting journal|BUG: |Oops: |general protection fault|kernel BUG at |WARNING: )/;
 
 export function inFamily(line: string): boolean {
   return FAMILY.test(line);
+}
+
+/**
+ * The first line of a kernel warning (__warn: `WARNING: CPU: <cpu> PID: <pid>
+ * at <file>:<line> <caller>`), the one line of a WARN splat compared. Setup's
+ * warnings are compared too (a reflinked page faulted in by its second file
+ * warns on 6.1 while the guest populates the mappings); a recording made
+ * before warnings were recorded has no `setup` entry in dmesgByEvent, and
+ * its WARNING lines are compared on neither side.
+ */
+export const WARNING = /^WARNING: /;
+
+/**
+ * A line as compared: the %pS offsets and the CPU a warning names dropped
+ * (the build's and the scheduler's, not the code path's: the oracle's guest
+ * has one or two CPUs, the simulator prints CPU 0).
+ */
+export function comparable(line: string): string {
+  return dropSymbolOffsets(line).replace(/^WARNING: CPU: \d+ /, 'WARNING: CPU: * ');
 }
 
 export interface Translator {
@@ -48,6 +67,7 @@ export function normalizeLine(line: string, t: Translator, eventPid?: number): s
   s = s.replace(/^(Memory failure: |Soft offline: )(0x[0-9a-f]+)(:)/, (_m, a, p, b) => a + h(t.pfn(hx(p))) + b);
   // 6.1's soft_offline_page prints __func__ and the pfn with no prefix of its own
   s = s.replace(/^(soft_offline_page: )(0x[0-9a-f]+)( )/, (_m, a, p, b) => a + h(t.pfn(hx(p))) + b);
+  s = s.replace(/^(WARNING: CPU: \d+ PID: )(\d+)( at )/, (_m, a, gpid, b) => `${a}${t.pid(Number(gpid)) ?? gpid}${b}`);
   s = s.replace(/^(MCE: Killing )(.+):(\d+)( due to hardware memory corruption fault at )([0-9a-f]+)/, (_m, a, comm, gpid, b, v) => {
     const sp = t.pid(Number(gpid));
     return `${a}${comm}:${sp ?? gpid}${b}${t.addr(sp, hx(v)).toString(16)}`;

@@ -181,8 +181,12 @@ export async function runOracle(file: string, command: string, kernel: OracleKer
       log(`${rel}: the guest panicked during a machine check; retrying once`);
       continue;
     }
-    if (!ended && !b.panicked) throw new Error(`${rel}: the guest stopped before the end (see ${path.relative(ROOT, runDir)}/console.log)`);
-    const { report, meta } = buildReport(s, plan, b.records, { kernel: KVER, panicked: b.panicked, console: b.console });
+    // an event that never returned (the guest went silent in the middle of the events, or ran out of time there): recorded as hung
+    const began = b.records.some((r) => r.t === 'begin');
+    const hung = !ended && !b.panicked && began && (b.stalled || b.timedOut) ? { seconds: Math.round(b.seconds) } : undefined;
+    if (hung) log(`${rel}: an event never returned: recorded as hung`);
+    if (!ended && !b.panicked && !hung) throw new Error(`${rel}: the guest stopped before the end (see ${path.relative(ROOT, runDir)}/console.log)`);
+    const { report, meta } = buildReport(s, plan, b.records, { kernel: KVER, panicked: b.panicked, console: b.console, hung });
     return {
       refused: null,
       report,

@@ -32,6 +32,12 @@ export interface BootResult {
   console: string;
   exitCode: number | null;
   timedOut: boolean;
+  /**
+   * the guest stopped answering in the middle of the events: no record for
+   * stallSec after the last one (and no machine check pending), so an event
+   * never returned; the guest was stopped
+   */
+  stalled: boolean;
   panicked: boolean;
   seconds: number;
   qemuArgs: string[];
@@ -45,6 +51,12 @@ export interface BootOptions {
   /** MCi_MISC of every injected machine check (default MCE_MISC: LSB 6) */
   mceMisc?: string;
   timeoutSec: number;
+  /**
+   * once the events began, how long the guest may send nothing before an
+   * event is taken to have hung (default 60 s; a pending machine check, whose
+   * spin lasts up to 90 s, does not count)
+   */
+  stallSec?: number;
   log: (s: string) => void;
 }
 
@@ -87,6 +99,11 @@ export async function boot(o: BootOptions): Promise<BootResult> {
   let consumed = 0;
   let partial = '';
   let timedOut = false;
+  let stalled = false;
+  let began = false;
+  let ended = false;
+  let mcePending = false;
+  let lastRecordAt = Date.now();
   let exited = false;
   let exitCode: number | null = null;
   const exitP = new Promise<void>((res) =>
@@ -146,6 +163,11 @@ export async function boot(o: BootOptions): Promise<BootResult> {
         continue;
       }
       records.push(r);
+      lastRecordAt = Date.now();
+      if (r.t === 'begin') began = true;
+      if (r.t === 'end') ended = true;
+      if (r.t === 'mce-request') mcePending = true;
+      if (r.t === 'mce-done' || r.t === 'mce-skipped') mcePending = false;
       if (r.t === 'event' || r.t === 'notrun') o.log(`  ${r.event}: ${r.t === 'event' ? `ret ${r.ret}${r.errno ? ` (${r.errno})` : ''}` : `not run: ${r.reason}`}`);
       if (r.t === 'note' && r.key === 'setup-failed') o.log(`  setup failed: ${r.text}`);
       if (r.t === 'mce-request') await injectMce(String(r.phys), r.kind === undefined ? undefined : String(r.kind));
@@ -159,6 +181,11 @@ export async function boot(o: BootOptions): Promise<BootResult> {
       timedOut = true;
       child.kill('SIGKILL');
       await exitP;
+    } else if (!exited && began && !ended && !mcePending && Date.now() - lastRecordAt > (o.stallSec ?? 60) * 1000) {
+      stalled = true;
+      o.log(`  the guest sent nothing for ${o.stallSec ?? 60} s in the middle of the events: an event never returned; stopping the guest`);
+      child.kill('SIGKILL');
+      await exitP;
     }
   }
   await poll();
@@ -170,6 +197,7 @@ export async function boot(o: BootOptions): Promise<BootResult> {
     console: consoleText,
     exitCode,
     timedOut,
+    stalled,
     panicked: /Kernel panic/.test(consoleText),
     seconds: (Date.now() - t0) / 1000,
     qemuArgs: args,

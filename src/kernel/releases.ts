@@ -27,3 +27,17 @@ export function kernelRelease(series: string): string {
   if (!p) throw new Error(`no pinned release for kernel series ${JSON.stringify(series)}`);
   return p.version;
 }
+
+/**
+ * The name a series' pinned release has for a function of the lab's (6.12)
+ * list: releases.json's `renamed` entry, or the name itself. For a rename
+ * that came with a stable backport rather than a mainline release
+ * (`copy_user_flushcache`: mainline 809b997a5ce9, after 7.0, in 6.12.y but
+ * not in 6.1.192), the pinned release is the only thing that decides.
+ */
+export function seriesSymbol(series: string, name: string): string {
+  if (series === '6.12') return name;
+  const r = (releases as Record<string, unknown>)[series] as { renamed?: Record<string, string | { name: string }> } | undefined;
+  const to = r && typeof r === 'object' && r.renamed && Object.prototype.hasOwnProperty.call(r.renamed, name) ? r.renamed[name] : undefined;
+  return to === undefined ? name : typeof to === 'string' ? to : to.name;
+}

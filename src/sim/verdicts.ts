@@ -542,8 +542,9 @@ function verdictFor(k: Kernel, event: string, o: Owner, vma: Vma, a: number, b: 
   const inRange = overlapsOf(ix.collectsAt, ix.collects, vma, (d) => [d.pgoff, d.end])?.query(a, b) ?? [];
   const collect = inRange.length ? inRange : mine;
   const dropped = collect.find((d) => d.result === 'no-pte');
-  // 6.1 has one add_to_kill(); __add_to_kill is the later name of its body
-  const addToKill = sinceVersion(k.cfg, '6.2') ? '__add_to_kill' : 'add_to_kill';
+  // 6.1 has one add_to_kill(); __add_to_kill is the name of its body since
+  // "mm: memory-failure: refactor add_to_kill()" (4f775086a6ee): 6.4
+  const addToKill = sinceVersion(k.cfg, '6.4') ? '__add_to_kill' : 'add_to_kill';
   if (dropped)
     return say(
       `Collected but dropped: ${addToKill} found no page-table entry for file page ${hex(dropped.pgoff)} at ${hex(vma.address(dropped.pgoff))} in this mapping (dev_pagemap_mapping_shift is 0), so there was nothing to signal.` +
@@ -577,9 +578,10 @@ function verdictFor(k: Kernel, event: string, o: Owner, vma: Vma, a: number, b: 
           : k.cfg.design === 'page-mapping' || k.cfg.design === 'pagemap-failure'
             ? `The ${k.cfg.design} design goes straight to page->mapping. `
             : '';
-    // 6.1: dax_lock_page, and the marker of a copied-on-write page is PAGE_MAPPING_DAX_COW
+    // before 6.2 the marker of a copied-on-write page is PAGE_MAPPING_DAX_COW;
+    // dax_lock_page until 6.7 (dax_lock_folio)
     const v61 = !sinceVersion(k.cfg, '6.2');
-    const lock = v61 ? 'dax_lock_page' : 'dax_lock_folio';
+    const lock = sinceVersion(k.cfg, '6.7') ? 'dax_lock_folio' : 'dax_lock_page';
     if (pm.owner === 'shared') {
       const oops = ix.oops;
       return say(

@@ -36,3 +36,13 @@ export function versionAtLeast(a: string, b: string): boolean {
 export function sinceVersion(cfg: { version?: KernelVersion }, since: string): boolean {
   return versionAtLeast(kernelVersion(cfg), since);
 }
+
+/**
+ * A change mainline release `since` made that reached some earlier series by
+ * a stable backport: true from that mainline release on, and for the series
+ * in `backportedTo`, whose pinned release (src/kernel/releases.ts) has it
+ * (e.g. xfs_dax_notify_logdev_failure: mainline 6.14, in 6.12.y).
+ */
+export function sinceVersionOrBackport(cfg: { version?: KernelVersion }, since: string, backportedTo: readonly KernelVersion[]): boolean {
+  return sinceVersion(cfg, since) || backportedTo.includes(kernelVersion(cfg));
+}

@@ -59,6 +59,18 @@ test('each committed random scenario has its kernel recording', () => {
   }
 });
 
+test('each 6.1 recording of the random set is of a committed random scenario, as it is now', () => {
+  const dir = path.join(ROOT, 'oracle', 'recorded-6.1', 'random');
+  const metas = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.meta.json')) : [];
+  for (const m of metas) {
+    const stem = m.replace(/\.meta\.json$/, '');
+    assert.ok(committed.includes(`${stem}.poison.yaml`), `recorded-6.1/random/${m} has no oracle/random/${stem}.poison.yaml`);
+    const meta = JSON.parse(fs.readFileSync(path.join(dir, m), 'utf8'));
+    assert.equal(meta.scenario, `oracle/random/${stem}.poison.yaml`);
+    assert.match(meta.kernel, /^6\.1\./, `${m}: recorded on ${meta.kernel}`);
+  }
+});
+
 test('generated scenarios cover the machines and events the differential is for', () => {
   const machines = new Set<string>();
   const events = new Set<string>();

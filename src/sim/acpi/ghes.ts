@@ -17,7 +17,7 @@ import { MF, type Kernel } from '../kernel';
 import { hex, PAGE_SIZE } from '../units';
 import { memoryFailureQueue, memoryFailureWorkFunc } from '../mm/memory-failure';
 import type { Task } from '../mm/types';
-import { sinceVersion } from '../version';
+import { sinceVersionOrBackport } from '../version';
 
 /** ghes_do_proc → ghes_handle_memory_failure → ghes_do_memory_failure, then the worker */
 export function ghesMemoryError(k: Kernel, spa: number, sync: boolean, consumer: Task | null): void {
@@ -40,8 +40,10 @@ export function ghesMemoryError(k: Kernel, spa: number, sync: boolean, consumer:
       });
       if (sync && !queued && consumer) {
         // dev_err(ghes->dev, HW_ERR GHES_PFX ...): the driver and device names lead the line;
-        // 6.1's is pr_err(GHES_PFX ...), with neither the device nor HW_ERR
-        if (sinceVersion(k.cfg, '6.2')) k.log(`${GHES_DEV}: [Hardware Error]: GHES: ${consumer.kcomm}:${consumer.pid}: synchronous unrecoverable error (SIGBUS)`);
+        // 6.1's is pr_err(GHES_PFX ...), with neither the device nor HW_ERR. The force kill
+        // is mainline 79a5ae3c4c5e (6.17), backported to 6.12.y (dev_err) and to 6.1.y
+        // (pr_err: 6.1's struct ghes has no dev)
+        if (sinceVersionOrBackport(k.cfg, '6.17', ['6.12'])) k.log(`${GHES_DEV}: [Hardware Error]: GHES: ${consumer.kcomm}:${consumer.pid}: synchronous unrecoverable error (SIGBUS)`);
         else k.log(`GHES: ${consumer.kcomm}:${consumer.pid}: synchronous unrecoverable error (SIGBUS)`);
         k.tr.call('process', 'force_sig', { sig: 'SIGBUS', pid: consumer.pid }, () =>
           k.queueSignalAs(consumer, { signo: 'SIGBUS', code: 'SI_KERNEL' }, 'ghes_do_proc', 'A synchronous GHES error that could not be queued for memory_failure(): ghes_do_proc() sent the consumer a plain SIGBUS'),

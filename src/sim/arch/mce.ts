@@ -183,7 +183,8 @@ export function machineCheckUser(k: Kernel, task: Task, spa: number): void {
   if (!usable) args.usable = false;
   // 6.1's do_machine_check queues kill_me_maybe whatever mce_usable_address()
   // says (kill_me_now only without RIPV); the check before queue_task_work came later
-  const killNow = !usable && sinceVersion(k.cfg, '6.2');
+  // x86/MCE: Check a hw error's address to determine proper recovery action (e40879b6d7d8): 6.5
+  const killNow = !usable && sinceVersion(k.cfg, '6.5');
   k.tr.call('mce', 'do_machine_check', args, () => {
     queueTaskWork(k, task, addr, killNow ? 'kill_me_now' : 'kill_me_maybe', SEVERITY_MSG.user);
   });

@@ -6,6 +6,8 @@
 // machine check on poisoned memory behind a present page (MCE_IN_KERNEL_COPYIN).
 
 import type { Kernel } from '../kernel';
+import { seriesSymbol } from '../../kernel/releases';
+import { kernelVersion } from '../version';
 import { CACHELINE, PAGE_SIZE, alignDown, hex } from '../units';
 import type { Task } from '../mm/types';
 import { handleMmFault } from '../mm/fault';
@@ -135,8 +137,10 @@ function kernelFixup(k: Kernel, task: Task, addr: number, fault: string): false 
 /**
  * copy_user_flushcache(dst, src, size) for a DAX write: the bytes copied
  * from the user buffer into pmem at kernel address offset dstOff (only its
- * alignment matters).
+ * alignment matters). 6.1.192 calls it __copy_user_flushcache (the rename,
+ * mainline 809b997a5ce9 after 7.0, reached 6.12.y as a stable backport):
+ * the span carries the modelled release's name.
  */
 export function copyUserFlushcache(k: Kernel, buf: UserBuf, srcAddr: number, dstOff: number, size: number): number {
-  return k.tr.call('mm', 'copy_user_flushcache', { src: hex(srcAddr), size, pid: buf.task.pid }, () => size - copyToNontemporal(dstOff, srcAddr, size, (a, n) => userLoad(k, buf.task, a, n)));
+  return k.tr.call('mm', seriesSymbol(kernelVersion(k.cfg), 'copy_user_flushcache'), { src: hex(srcAddr), size, pid: buf.task.pid }, () => size - copyToNontemporal(dstOff, srcAddr, size, (a, n) => userLoad(k, buf.task, a, n)));
 }

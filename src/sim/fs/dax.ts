@@ -22,22 +22,25 @@ const PG_PMD_NR = PMD_SIZE / PAGE_SIZE;
 /**
  * vmf_error(err). 6.1's knows -ENOMEM only: every other error, a known-bad
  * page's included, is VM_FAULT_SIGBUS (a plain BUS_ADRERR); -EHWPOISON →
- * VM_FAULT_HWPOISON came after 6.1 (in 6.12; '6.2' stands for "after 6.1").
+ * VM_FAULT_HWPOISON came with "dax: enable dax fault handler to report
+ * VM_FAULT_HWPOISON" (1ea7ca1b0901, libnvdimm-for-6.5): 6.5.
  */
 export function vmfError(err: number, k?: Kernel): VmFault {
   if (err === -12) return 'VM_FAULT_OOM';
-  if (err === -EHWPOISON && (!k || sinceVersion(k.cfg, '6.2'))) return 'VM_FAULT_HWPOISON';
+  if (err === -EHWPOISON && (!k || sinceVersion(k.cfg, '6.5'))) return 'VM_FAULT_HWPOISON';
   return 'VM_FAULT_SIGBUS';
 }
 
-/** the error dax_direct_access gives for a known-bad range: -EHWPOISON, or 6.1's -EIO (__pmem_direct_access) */
+/** the error dax_direct_access gives for a known-bad range: -EHWPOISON (6.5, 1ea7ca1b0901), or 6.1's -EIO (__pmem_direct_access) */
 function badAccessErr(k: Kernel): number {
-  return sinceVersion(k.cfg, '6.2') ? -EHWPOISON : -EIO;
+  return sinceVersion(k.cfg, '6.5') ? -EHWPOISON : -EIO;
 }
 
 /**
  * The entry's pages are shared (dax_insert_entry's `shared`, or 6.1's
- * `cow`): after 6.1 any fault through an IOMAP_F_SHARED extent; in 6.1
+ * `cow`): from 6.2 ("fsdax: introduce page->share for fsdax in reflink
+ * mode" and "fsdax,xfs: set the shared flag when file extent is shared",
+ * xfs-6.2-merge-9) any fault through an IOMAP_F_SHARED extent; in 6.1
  * (dax_fault_is_cow) only a write fault through one, so a read fault of a
  * reflinked page there associates the page with the faulting file like any
  * other and unmaps nobody.
@@ -66,6 +69,7 @@ function daxAssociateEntry(k: Kernel, mapping: AddressSpace, index: number, pfn:
   // which handles poison the same way) a page had exactly one page->mapping:
   // the last file to fault it in.
   if (!shared || k.cfg.design === 'page-mapping' || k.cfg.design === 'pagemap-failure') {
+    if (!shared) warnOnAssociatedPage(k, pfn, nr);
     k.pageOwner.set(pfn, pfn + nr, { kind: 'file', mapping, index });
     return;
   }
@@ -78,6 +82,39 @@ function daxAssociateEntry(k: Kernel, mapping: AddressSpace, index: number, pfn:
     const share = cur && cur.kind === 'shared' ? cur.share + 1 : cur ? 2 : 1;
     k.pageOwner.set(piece.start, piece.end, { kind: 'shared', share });
   }
+}
+
+/** where 6.1's dax_associate_entry warns, inlined in dax_insert_entry of Debian's 6.1.0-57 vmlinux (the RIP the real 6.1 printed: oracle/recorded-6.1/reflink-both-mapped-6.1, setup) */
+const DAX_ASSOCIATE_WARN_6_1 = { file: 'fs/dax.c', line: 380, rip: 'dax_insert_entry+0x227/0x320' };
+
+/** WARN_ON_ONCE's `__already_done` of that site, per booted kernel */
+const warnedAssociate = new WeakSet<Kernel>();
+
+/**
+ * 6.1's dax_associate_entry, for an entry that is not a CoW one:
+ * WARN_ON_ONCE(page->mapping) before it takes the page over. A reflinked
+ * page is associated with the first file that faults it in; 6.1 shares an
+ * entry on write faults only (entryShared), so the other file's read fault
+ * (its MAP_POPULATE, a load, get_user_pages) finds page->mapping set and
+ * warns, once per boot, then overwrites it. report_bug → __warn prints the
+ * cut line, the WARNING line (CPU, pid, file:line, the caller as %pS), the
+ * modules, the CPU/Comm/taint and Hardware lines, the registers and the call
+ * trace, then the end-of-trace marker: the lines that do not depend on the
+ * machine are modelled (the lab's contexts run on CPU 0; the comparison with
+ * the real kernel ignores the CPU number, oracle/src/dmesg.ts comparable).
+ * 6.12 has the same WARN_ON_ONCE (fs/dax.c:372) but a fault through a shared
+ * extent makes a shared entry there (since 6.2): a reflinked page never
+ * reaches it.
+ */
+function warnOnAssociatedPage(k: Kernel, pfn: number, nr: number): void {
+  if (sinceVersion(k.cfg, '6.2') || warnedAssociate.has(k)) return;
+  if (!k.pageOwner.overlaps(pfn, pfn + nr)) return;
+  warnedAssociate.add(k);
+  const w = DAX_ASSOCIATE_WARN_6_1;
+  k.log('------------[ cut here ]------------');
+  k.log(`WARNING: CPU: 0 PID: ${k.current ? k.current.pid : 0} at ${w.file}:${w.line} ${w.rip}`);
+  k.log(`RIP: 0010:${w.rip}`);
+  k.log('---[ end trace 0000000000000000 ]---');
 }
 
 /** dax_disassociate_entry: drop the owner (or one share) of an entry's pages */

@@ -87,12 +87,13 @@ export function madviseInjectError(k: Kernel, task: Task, behavior: 'MADV_HWPOIS
 const INJECTING = 'Injecting memory failure for pfn ';
 const FLAGS = MF.ACTION_REQUIRED | MF.COUNT_INCREASED | MF.SW_SIMULATED;
 /**
- * 6.1's flags: no MF_ACTION_REQUIRED (added after 6.1; in 6.12). For a DAX
- * page it changes nothing seen: mf_dax_kill_procs and mf_generic_kill_procs
- * add MF_ACTION_REQUIRED | MF_MUST_KILL themselves.
+ * 6.1's flags: no MF_ACTION_REQUIRED ("mm/madvise: add MF_ACTION_REQUIRED to
+ * madvise(MADV_HWPOISON)", Jane Chu: 6.11). For a DAX page it changes nothing
+ * seen: mf_dax_kill_procs and mf_generic_kill_procs add MF_ACTION_REQUIRED |
+ * MF_MUST_KILL themselves.
  */
 const FLAGS_6_1 = MF.COUNT_INCREASED | MF.SW_SIMULATED;
-const flagsOf = (k: Kernel): number => (sinceVersion(k.cfg, '6.2') ? FLAGS : FLAGS_6_1);
+const flagsOf = (k: Kernel): number => (sinceVersion(k.cfg, '6.11') ? FLAGS : FLAGS_6_1);
 /** a run of compound pages this long or longer is summarised */
 const RUN_MIN = 4;
 
@@ -128,11 +129,13 @@ function alikeInjections(k: Kernel, task: Task, a: number, end: number): [number
  * get_user_pages no page (follow_page_pte: get_dev_pagemap fails), and the
  * fault it then takes finds the PTE present and changes nothing, so
  * __get_user_pages retries for good: the real 6.1 never returned from this
- * madvise (oracle run of madvise-hwpoison-efault at 6.1, e5; the guest timed
- * out). 6.12 was not seen in this state (its unbind zaps every mapper).
+ * madvise (oracle/recorded-6.1/madvise-hwpoison-efault{,-6.1}, e5: the guest
+ * went silent and was stopped). From 6.7 (MF_MEM_PRE_REMOVE) the unbind zaps
+ * every mapper, so no mapping outlives it; whether a later gup would still
+ * retry is not known (6.12 was not seen in this state).
  */
 function gupDeadPagemap(k: Kernel, task: Task, vma: NonNullable<ReturnType<NonNullable<Task['mm']>['findVma']>>, addr: number): void {
-  if (sinceVersion(k.cfg, '6.2')) return;
+  if (sinceVersion(k.cfg, '6.7')) return;
   const pte = vma.ptes.get(Math.floor(addr / PAGE_SIZE));
   if (!pte || pte.pfn < 0 || k.pgmapOf(pte.pfn) || !k.pgmaps.some((p) => pte.pfn >= p.startPfn && pte.pfn < p.endPfn)) return;
   task.blockedIn = '__get_user_pages';

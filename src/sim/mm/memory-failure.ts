@@ -11,11 +11,12 @@ import { AlikeStretch } from '../trace';
 import type { Decision } from '../verdicts';
 import { pgmapHasMemoryFailure, pgmapPfnValid, type DevPagemap } from './memremap';
 import { ZERO_PFN, type AddressSpace, type Mm, type PageOwner, type Task, type Vma } from './types';
-import { sinceVersion } from '../version';
+import { kernelVersion, sinceVersion } from '../version';
 
 /** dax_lock_page/dax_unlock_page in 6.1, dax_lock_folio/dax_unlock_folio after (renamed by the folio conversion; in 6.12) */
 function daxLockName(k: Kernel, op: 'lock' | 'unlock'): string {
-  return sinceVersion(k.cfg, '6.2') ? `dax_${op}_folio` : `dax_${op}_page`;
+  // mm: convert DAX lock/unlock page to lock/unlock folio (91e79d22be75): 6.7 (and 6.6.11 by backport)
+  return sinceVersion(k.cfg, '6.7') ? `dax_${op}_folio` : `dax_${op}_page`;
 }
 
 /** struct to_kill */
@@ -182,14 +183,17 @@ function daxLockFolioOops(k: Kernel): never {
   const address = '0000000000000001';
   // 6.1: dax_lock_page and PAGE_MAPPING_DAX_COW (set by a write fault through
   // a shared extent), and __die_header without its "Oops: " prefix
+  // the marker's name: PAGE_MAPPING_DAX_COW until fsdax's page->share (6.2);
+  // __die_header's uniform "Oops: " prefix: 6.10 (f9f62a877da1); the RIP's
+  // offsets are the pinned build's, as its recording printed them
   const v61 = !sinceVersion(k.cfg, '6.2');
   const sym = daxLockName(k, 'lock');
   const marker = v61 ? 'PAGE_MAPPING_DAX_COW' : 'PAGE_MAPPING_DAX_SHARED';
-  const rip = v61 ? DAX_LOCK_PAGE_FAULT : DAX_LOCK_FOLIO_FAULT;
+  const rip = kernelVersion(k.cfg) === '6.1' ? DAX_LOCK_PAGE_FAULT : DAX_LOCK_FOLIO_FAULT;
   k.log(`BUG: kernel NULL pointer dereference, address: ${address}`);
   k.log('#PF: supervisor read access in kernel mode');
   k.log('#PF: error_code(0x0000) - not-present page');
-  k.log(`${v61 ? '' : 'Oops: '}Oops: 0000 [#${++k.dieCounter}] PREEMPT SMP NOPTI`);
+  k.log(`${sinceVersion(k.cfg, '6.10') ? 'Oops: ' : ''}Oops: 0000 [#${++k.dieCounter}] PREEMPT SMP NOPTI`);
   k.log(`RIP: 0010:${rip}`);
   k.log(`CR2: ${address}`);
   k.log('---[ end trace 0000000000000000 ]---');

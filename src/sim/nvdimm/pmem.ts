@@ -140,9 +140,9 @@ function pmemDirectAccess(k: Kernel, dax: DaxDevice, pgoff: number, nrPages: num
     if (pmem.bb.count) {
       const c = pmem.bb.check(sector, num);
       if (c.rc) {
-        // 6.1 says -EIO here; -EHWPOISON came later, with dax_mem2blk_err
-        // (in 6.12; '6.2' stands for "after 6.1", the release is not pinned)
-        if (mode !== 'DAX_RECOVERY_WRITE') return sinceVersion(k.cfg, '6.2') ? -EHWPOISON : -EIO;
+        // 6.1 says -EIO here; -EHWPOISON came with dax_mem2blk_err in "dax:
+        // enable dax fault handler to report VM_FAULT_HWPOISON" (1ea7ca1b0901, 6.5)
+        if (mode !== 'DAX_RECOVERY_WRITE') return sinceVersion(k.cfg, '6.5') ? -EHWPOISON : -EIO;
         const actual = alignUp((c.firstBad - sector) * SECTOR_SIZE, PAGE_SIZE) / PAGE_SIZE;
         return actual || 1;
       }
@@ -316,10 +316,12 @@ export function pmemReleaseDisk(k: Kernel, pmem: PmemDevice, preRemove?: Paramet
     k.tr.call('dax', 'put_dax', { dax: pmem.name }, () => undefined);
     k.tr.call('block', 'del_gendisk', { disk: pmem.name }, () => {
       pmem.diskAlive = false;
-      // blk_mark_disk_dead → fs_bdev_mark_dead (6.6): before it (6.1's
+      // blk_mark_disk_dead → the holder's mark_dead → ->shutdown (the bdev holder
+      // ops and sops->shutdown, block updates for 6.5; fs_bdev_mark_dead is 6.6's
+      // name of the holder op): before it (6.1's
       // del_gendisk only syncs and invalidates the bdev) the filesystem on
       // top is not told, and does not shut down
-      if (pmem.onMarkDead && sinceVersion(k.cfg, '6.6')) pmem.onMarkDead(k);
+      if (pmem.onMarkDead && sinceVersion(k.cfg, '6.5')) pmem.onMarkDead(k);
     });
   });
   if (pmem.pgmap) {

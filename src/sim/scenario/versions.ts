@@ -29,7 +29,7 @@ export const FEATURES = {
   cxlList: { what: 'the CXL poison list (sysfs trigger_poison_list, cxl_trigger_poison_list)', since: '6.4', symbol: 'cxl_trigger_poison_list' },
   cxlTrace: { what: 'the cxl_poison trace event (cxl_get_poison_by_endpoint, cxl_mem_get_poison)', since: '6.4', symbol: 'cxl_mem_get_poison' },
   preRemove: { what: "the holder's pre-remove notification (MF_MEM_PRE_REMOVE, XFS \"Device is about to be removed!\")", since: '6.7', symbol: 'MF_MEM_PRE_REMOVE' },
-  deviceRemoved: { what: 'the XFS shutdown flag SHUTDOWN_DEVICE_REMOVED (xfs_fs_mark_dead through fs_holder_ops)', since: '6.6', symbol: 'SHUTDOWN_DEVICE_REMOVED' },
+  deviceRemoved: { what: 'the XFS shutdown flag SHUTDOWN_DEVICE_REMOVED (xfs_fs_shutdown through fs_holder_ops: "xfs: wire up sops->shutdown", block updates for 6.5)', since: '6.5', symbol: 'SHUTDOWN_DEVICE_REMOVED' },
 } as const satisfies Record<string, VersionFeature>;
 
 /** one use of a feature: where it is written */

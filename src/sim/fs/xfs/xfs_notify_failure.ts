@@ -19,7 +19,7 @@ import { invalidateInodePages2Range } from '../dax';
 import type { XfsSuperBlock } from './xfs_super';
 import type { RmapRec } from './xfs_model_adapter';
 import { isNonInodeOwner, ownerName } from './xfs_model_adapter';
-import { sinceVersion } from '../../version';
+import { sinceVersion, sinceVersionOrBackport } from '../../version';
 
 /** struct xfs_failure_info */
 interface FailureInfo {
@@ -43,7 +43,10 @@ function xfsDaxNotifyFailure(k: Kernel, dax: DaxDevice, offset: number, len: num
       k.log(`${mp.logPrefix}filesystem is not ready for notify_failure()!`);
       return -EIO;
     }
-    const v61 = !sinceVersion(k.cfg, '6.2');
+    // xfs_dax_translate_range and xfs_dax_notify_logdev_failure: "xfs: dont shut
+    // down the filesystem for media failures beyond end of log" (f4ed93037966),
+    // mainline 6.14, in 6.12.y by backport (6.12.117 has it; 6.1.192 does not)
+    const v61 = !sinceVersionOrBackport(k.cfg, '6.14', ['6.12']);
     if (mp.logDax === dax && mp.logDax !== mp.ddevDax) {
       if (!v61) return xfsDaxNotifyLogdevFailure(k, mp, offset, len, mfFlags);
       // 6.1: any failure of the external log device, whatever the range
@@ -229,7 +232,8 @@ function xfsDaxFailureFn(k: Kernel, mp: XfsSuperBlock, agno: number, rec: RmapRe
       // dax_mapping() check came later): for a page-cache file its
       // dax_lock_mapping_entry finds no DAX mapping and the walk stops with
       // -EBUSY, which shuts the filesystem down as corrupt
-      const v61 = !sinceVersion(k.cfg, '6.2');
+      // the dax_mapping() check came with MF_MEM_PRE_REMOVE (6.7)
+      const v61 = !sinceVersion(k.cfg, '6.7');
       if (!ip.mapping.dax && !v61) k.why.note({ kind: 'inode-skip', sb: mp, ino: rec.owner, why: 'not-dax', fileStart: pos, fileEnd: pos + (endCross - startCross) * blockSize, span: k.why.span, symbol: 'xfs_dax_failure_fn' });
       if (ip.mapping.dax || v61) error = mfDaxKillProcs(k, ip.mapping, pgoff, pgcnt, notify.mfFlags);
       if (notify.mfFlags & MF.MEM_PRE_REMOVE) invalidateInodePages2Range(k, ip.mapping, pgoff, pgoff + pgcnt - 1);

@@ -58,7 +58,8 @@ export const XFS_SHUTDOWN_CALLERS: Record<number, string> = {
  * The same call sites in 6.1.192 (issue 15): xfs_dax_notify_ddev_failure's
  * corruption shutdown (line 169) and xfs_dax_notify_failure's external-log
  * one (line 201). 6.1 has no pre-remove shutdown (MF_MEM_PRE_REMOVE came in
- * 6.7) and no device-removal one (fs_bdev_mark_dead came in 6.6): 0.
+ * 6.7) and no device-removal one (sops->shutdown through the bdev holder ops came in
+ * 6.5): 0.
  */
 export const XFS_SHUTDOWN_LINES_6_1: typeof XFS_SHUTDOWN_LINES = {
   logdevShutdown: 201,

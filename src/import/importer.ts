@@ -9,7 +9,7 @@
 // two machines); then the scenario is written and loaded with the project's
 // own loader, and its machine built, so that what comes out always runs.
 
-import { dpaOffsetToHpaOffset } from '../sim/cxl/interleave';
+import { dpaOffsetToHpaOffset, hpaOffsetToDpaOffset } from '../sim/cxl/interleave';
 import { ImportError, echo, textOf } from './errors';
 import {
   type BadRange,
@@ -81,6 +81,57 @@ interface Ctx {
   folder: string;
   errors: CollectError[];
   report: ImportReport;
+}
+
+interface ResolvedMediaError {
+  memdev: string;
+  dpa: number;
+  length: number;
+  source?: string;
+  overflow?: boolean;
+  /** listed under a region: its name and the offset it printed */
+  region?: string;
+  hpaOffset?: number;
+  file: string;
+  line: number;
+}
+
+/**
+ * The media errors as (memdev, DPA). `cxl list --media-errors` (ndctl v80
+ * and later, and -vvv) prints each record under the memdev, "offset" being
+ * the DPA, and again under each region that maps it, "offset" being the HPA
+ * minus the region's resource and no memdev named (cxl/json.c,
+ * poison_event_to_json). A region's record is decoded through the region's
+ * interleave (position, then that position's endpoint decoder's DPA base)
+ * and dropped when its memdev listed it too; the same record in
+ * cxl-list.json and cxl-media-errors.json is one.
+ */
+function resolveMediaErrors(cxl: CxlListing, fileOf: Map<object, string>, F: (f: string) => string): ResolvedMediaError[] {
+  const out: ResolvedMediaError[] = [];
+  const seen = new Set<string>();
+  const add = (e: ResolvedMediaError) => {
+    const k = `${e.memdev} ${e.dpa} ${e.length}`;
+    if (seen.has(k)) return;
+    seen.add(k);
+    out.push(e);
+  };
+  const byMemdev = cxl.mediaErrors.filter((e) => e.memdev !== undefined);
+  const byRegion = cxl.mediaErrors.filter((e) => e.region !== undefined);
+  for (const e of byMemdev) add({ memdev: e.memdev!, dpa: e.dpa!, length: e.length, source: e.source, overflow: e.overflow, file: fileOf.get(e) ?? 'cxl-list.json', line: e.line });
+  for (const e of byRegion) {
+    const file = fileOf.get(e) ?? 'cxl-list.json';
+    const r = cxl.regions.find((x) => x.region === e.region)!;
+    if (e.hpaOffset! + e.length > r.size)
+      throw new ImportError(F(file), e.line, 'offset', hex(e.hpaOffset!), `a media error at offset ${hex(e.hpaOffset!)} +${e.length} of ${r.region}, which is ${size(r.size)}: past its end`);
+    const { pos, dpaOffset } = hpaOffsetToDpaOffset(e.hpaOffset!, r.ways, r.granularity);
+    const t = r.targets.find((x) => x.position === pos);
+    const dec = t && cxl.decoders.find((d) => d.decoder === t.decoder);
+    const memdev = t?.memdev ?? dec?.memdev;
+    if (!t || !dec || !memdev)
+      throw new ImportError(F(file), e.line, 'offset', hex(e.hpaOffset!), `a media error at offset ${hex(e.hpaOffset!)} of ${r.region} falls on interleave position ${pos}, whose endpoint decoder or memdev cxl list does not show (collect with cxl list -vvv)`);
+    add({ memdev, dpa: dec.dpa + dpaOffset, length: e.length, source: e.source, overflow: e.overflow, region: r.region, hpaOffset: e.hpaOffset, file, line: e.line });
+  }
+  return out;
 }
 
 function has(c: Ctx, f: string): boolean {
@@ -185,7 +236,8 @@ export function importMachine(files: MachineFiles, folder: string): ImportResult
     const more = parseCxl(F('cxl-media-errors.json'), text(c, 'cxl-media-errors.json')).mediaErrors;
     for (const e of more) meFile.set(e, 'cxl-media-errors.json');
     cxl.mediaErrors.push(...more);
-  }
+  } else if (cxl.memdevs.length && !cxl.mediaErrors.length)
+    missingPiece(c, 'cxl-media-errors.json', "the CXL devices' media errors are unknown (cxl list --media-errors, ndctl v80 or later): no CXL poison is imported");
   if (has(c, 'daxctl-list.json') && text(c, 'daxctl-list.json').trim() !== '') {
     const dax = parseDaxctl(F('daxctl-list.json'), text(c, 'daxctl-list.json'));
     const known = new Set(regions.flatMap((r) => r.namespaces.map((n) => n.chardev)).filter(Boolean));
@@ -338,21 +390,23 @@ export function importMachine(files: MachineFiles, folder: string): ImportResult
       anyBad = true;
     }
   }
-  for (const e of cxl.mediaErrors) {
+  for (const e of resolveMediaErrors(cxl, meFile, F)) {
     const granules = Math.max(1, Math.ceil(e.length / 64));
-    const ef = meFile.get(e) ?? 'cxl-media-errors.json';
+    const ef = e.file;
     if (granules > 4096) throw new ImportError(F(ef), e.line, 'length', e.length, `a media error of ${e.length} bytes on ${e.memdev}: more than 4096 64-byte granules, which the importer will not recreate one by one`);
     const first = eventNo + 1;
-    for (let g = 0; g < granules; g++) events.push(`  - { id: imported-${++eventNo}, do: cxl-inject-poison, memdev: ${e.memdev}, dpa: ${hex(e.dpa + g * 64)} }   # ${ef} line ${e.line}${e.source ? ` (source ${e.source})` : ''}`);
+    const where = e.region ? `${e.region} offset ${hex(e.hpaOffset!)} → ${e.memdev} DPA ${hex(e.dpa)}` : `${e.memdev} DPA ${hex(e.dpa)}`;
+    for (let g = 0; g < granules; g++) events.push(`  - { id: imported-${++eventNo}, do: cxl-inject-poison, memdev: ${e.memdev}, dpa: ${hex(e.dpa + g * 64)} }   # ${ef} line ${e.line}: ${where}${e.source ? `, source ${e.source}` : ''}`);
     // its host physical address, when a region decodes it
     let spa: number | undefined;
     for (const r of cxl.regions) {
       const pos = r.targets.findIndex((t) => t.memdev === e.memdev || cxl.decoders.find((d) => d.decoder === t.decoder)?.memdev === e.memdev);
       const dec = cxl.decoders.find((d) => d.decoder === r.targets[pos]?.decoder);
-      if (pos >= 0 && dec && dec.dpa <= e.dpa && e.dpa < dec.dpa + dec.size) spa = r.resource + dpaOffsetToHpaOffset(e.dpa - dec.dpa, r.ways, r.granularity, pos);
+      if (pos >= 0 && dec && dec.dpa <= e.dpa && e.dpa < dec.dpa + dec.size) spa = r.resource + dpaOffsetToHpaOffset(e.dpa - dec.dpa, r.ways, r.granularity, r.targets[pos]!.position);
     }
     report.targets.push({ label: `${e.memdev} DPA ${hex(e.dpa)}+${e.length}`, event: `imported-${first}`, length: e.length, ...(spa !== undefined ? { spa } : {}) });
-    report.approximations.push(`${e.memdev} media error at DPA ${hex(e.dpa)}: recreated through the debugfs poison injection (listed with source Injected${e.source ? `, not ${e.source}` : ''})`);
+    report.approximations.push(`${e.memdev} media error at DPA ${hex(e.dpa)}: recreated through the debugfs poison injection (listed with source Injected${e.source && e.source !== 'Injected' ? `, not ${e.source}` : ''})`);
+    if (e.overflow) report.approximations.push(`${e.memdev}: its poison list overflowed (${ef} line ${e.line}, flags Overflow): the device holds more media errors than it listed; only the listed ones are imported`);
   }
   if (anyBad) {
     const exp: string[] = [];

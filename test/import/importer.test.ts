@@ -78,6 +78,23 @@ test('CXL: memdevs, explicit endpoint decoders, a 2-way interleaved pmem region,
   assert.ok(report.approximations.some((a) => /source Injected, not Internal/.test(a)));
 });
 
+test('CXL media errors in the shape of ndctl v80+: a record listed only under its region is decoded to the memdev at its interleave position; past the region it is refused', () => {
+  // the memdev listings without their records: only region0 lists the poison, at offset 0xa01000 from its resource
+  const dropMemdev = (t: string) => t.replace(/("host": "0000:0e:00.0"),\n\s*"media_errors": \[[^\]]*\]/g, '$1');
+  let files = edit(folder('cxl-interleave'), 'cxl-list.json', dropMemdev);
+  files = edit(files, 'cxl-media-errors.json', dropMemdev);
+  assert.doesNotMatch(Buffer.from(files.get('cxl-list.json')!).toString(), /"offset": 5242880/);
+  const { scenario: s, report, yaml } = imp('cxl-interleave', files);
+  assert.deepEqual(s.events.map((e) => (e.do === 'cxl-inject-poison' ? [e.memdev, e.dpa] : e.do)), [['mem1', 0x500000], ['mem1', 0x500040]]);
+  assert.match(yaml, /# cxl-list\.json line \d+: region0 offset 0xa01000 → mem1 DPA 0x500000, source Internal/);
+  assert.deepEqual(report.targets.map((t) => [t.label, t.spa]), [['mem1 DPA 0x500000+128', 0x1000a01000]]);
+  // an offset past the 512 MiB region
+  const past = (t: string) => t.replace(/"offset": 10489856/g, '"offset": 536870848');
+  const bad = edit(edit(files, 'cxl-list.json', past), 'cxl-media-errors.json', past);
+  const line = Buffer.from(bad.get('cxl-list.json')!).toString().split('\n').findIndex((l) => l.includes('536870848')) ;
+  refuses(bad, 'cxl-list.json', line, /offset 0x1fffffc0 \+128 of region0, which is 512MiB: past its end/);
+});
+
 test('ext4 placed from filefrag; a 6.1 kernel; the missing cxl listing makes the scenario say INCOMPLETE', () => {
   const { scenario: s, report, yaml } = imp('ext4-filefrag');
   assert.equal(s.kernel.version, '6.1');

@@ -213,6 +213,10 @@ export function importMachine(files: MachineFiles, folder: string): ImportResult
     regions = parseNdctl(F('ndctl-list.json'), t);
     ars = /"scrub_state"/.test(t);
   } else if (!has(c, 'ndctl-list.json')) missingPiece(c, 'ndctl-list.json', 'no NVDIMM regions or namespaces are imported');
+  // what memory_failure() already did (dmesg): a badblock on a bus without ARS whose page it handled was born of a machine check
+  const dmesg = has(c, 'dmesg-tail.txt') ? parseDmesg(F('dmesg-tail.txt'), text(c, 'dmesg-tail.txt')) : undefined;
+  const mfPfns = new Set((dmesg?.failures ?? []).map((x) => x.pfn));
+  const recreatedPfns = new Set<number>();
   const sysfs = has(c, 'sysfs-nd.txt') ? parseSysfsNd(F('sysfs-nd.txt'), text(c, 'sysfs-nd.txt')) : undefined;
   if (!sysfs && regions.length) missingPiece(c, 'sysfs-nd.txt', 'physical addresses and data offsets are not known exactly: regions are placed from /proc/iomem or packed from 0x240000000, data offsets computed');
   const sysAttr = (dev: string, a: string): { v: number; line: number } | undefined => {
@@ -251,6 +255,7 @@ export function importMachine(files: MachineFiles, folder: string): ImportResult
   const deviceOf = new Map<string, { ns: string; region: string; dataStart: number; nsStart: number; mode: string; dataSize: number }>();
   let nextSpa = 0x240000000;
   const regionSpa = new Map<string, number>();
+  const platArs = new Map<string, { i: number }>();
   for (const r of regions) {
     if (r.type !== 'pmem') {
       report.approximations.push(`${r.dev} is a ${r.type} region (ndctl-list.json line ${r.line}): not imported`);
@@ -273,8 +278,9 @@ export function importMachine(files: MachineFiles, folder: string): ImportResult
     regionSpa.set(r.dev, spa);
     nextSpa = Math.max(nextSpa, spa + r.size);
     if (!cxlR) {
-      plat.push(`    - { id: ${r.dev}, spa: ${hex(spa)}, size: ${size(r.size)}, ars: ${ars || r.badblocks.length > 0} }   # ndctl-list.json line ${r.line}`);
-      if (!ars && r.badblocks.length) report.approximations.push(`${r.dev}: the bus reports no scrub (no ARS), but the region has badblocks: ARS is turned on so that a scrub can recreate them`);
+      // ars: true, or turned on below when badblocks must be recreated by a scrub
+      platArs.set(r.dev, { i: plat.length });
+      plat.push(`    - { id: ${r.dev}, spa: ${hex(spa)}, size: ${size(r.size)}, ars: ${ars} }   # ndctl-list.json line ${r.line}`);
     }
     let packed = 0;
     for (const n of r.namespaces) {
@@ -368,11 +374,33 @@ export function importMachine(files: MachineFiles, folder: string): ImportResult
   if (!bbDevs.length && regions.length) missingPiece(c, 'badblocks', 'the kernel\'s badblocks are unknown: no known poison is imported (ndctl\'s media errors are used where listed)');
   for (const r of regions) if (!regionBad.has(r.dev) && r.badblocks.length) regionBad.set(r.dev, r.badblocks);
   let anyBad = false;
+  const scrubbed = new Set<string>();
+  /**
+   * A badblock range on a bus without ARS, one sector per 64-byte granule at
+   * most, whose page memory_failure() handled (dmesg): the NFIT machine-check
+   * notifier recorded it (nfit_handle_mce), as a consumed or patrol-scrubbed
+   * error does. Recreated as that machine check (patrol-scrub: the badblock,
+   * and memory_failure(pfn, 0) leaving the page PageHWPoison and unmapped);
+   * any other range as a media error that a scrub finds.
+   */
+  const bornOfMce = (region: string, spa: number, b: BadRange) => !ars && b.length <= 64 && mfPfns.has(Math.floor(spa / 4096));
+  const recreate = (region: string, spa: number, b: BadRange, target: (sector: number) => string, media: string, from: string): string => {
+    const id = `imported-${++eventNo}`;
+    if (bornOfMce(region, spa, b)) {
+      for (let i = 0; i < b.length; i++)
+        events.push(`  - { id: ${i ? `imported-${++eventNo}` : id}, do: patrol-scrub, ${target(b.offset + i)}, length: 64 }   # ${from}: sectors ${b.offset}+${b.length}, a machine check (dmesg-tail.txt: memory_failure of pfn ${hex(Math.floor(spa / 4096))})`);
+      recreatedPfns.add(Math.floor(spa / 4096));
+    } else {
+      events.push(`  - { id: ${id}, do: media-error, ${media} }   # ${from}: sectors ${b.offset}+${b.length}`);
+      scrubbed.add(region);
+    }
+    return id;
+  };
   for (const [region, ranges] of regionBad) {
     for (const b of ranges) {
-      const id = `imported-${++eventNo}`;
-      events.push(`  - { id: ${id}, do: media-error, region: ${region}, offset: ${hex(b.offset * 512)}, length: ${b.offset >= 0 ? b.length * 512 : 0} }   # badblocks/${region} line ${b.line}: sectors ${b.offset}+${b.length}`);
-      report.targets.push({ label: `${region} sectors ${b.offset}+${b.length}`, event: id, region, offset: b.offset * 512, spa: regionSpa.get(region)! + b.offset * 512, length: b.length * 512 });
+      const spa = regionSpa.get(region)! + b.offset * 512;
+      const id = recreate(region, spa, b, (sec) => `region: ${region}, offset: ${hex(sec * 512)}`, `region: ${region}, offset: ${hex(b.offset * 512)}, length: ${b.offset >= 0 ? b.length * 512 : 0}`, `badblocks/${region} line ${b.line}`);
+      report.targets.push({ label: `${region} sectors ${b.offset}+${b.length}`, event: id, region, offset: b.offset * 512, spa, length: b.length * 512 });
       anyBad = true;
     }
   }
@@ -384,12 +412,19 @@ export function importMachine(files: MachineFiles, folder: string): ImportResult
       const rb = regionBad.get(d.region) ?? [];
       const rs = regionSpa.get(d.region)!;
       if (rb.some((x) => rs + x.offset * 512 <= spa && spa + b.length * 512 <= rs + (x.offset + x.length) * 512)) continue;
-      const id = `imported-${++eventNo}`;
-      events.push(`  - { id: ${id}, do: media-error, device: ${dev}, sector: ${b.offset}, length: ${b.length * 512} }   # badblocks/${dev} line ${b.line}`);
+      const id = recreate(d.region, spa, b, (sec) => `device: ${dev}, sector: ${sec}`, `device: ${dev}, sector: ${b.offset}, length: ${b.length * 512}`, `badblocks/${dev} line ${b.line}`);
       report.targets.push({ label: `${dev} sectors ${b.offset}+${b.length}`, event: id, spa, length: b.length * 512 });
       anyBad = true;
     }
   }
+  // the regions whose badblocks a scrub recreates need ARS
+  for (const [dev, a] of platArs)
+    if (!ars && scrubbed.has(dev)) {
+      plat[a.i] = plat[a.i]!.replace(/ars: false/, 'ars: true');
+      report.approximations.push(`${dev}: the bus reports no scrub (no ARS), but the region has badblocks that no machine check in dmesg-tail.txt accounts for: ARS is turned on so that a scrub can recreate them`);
+    }
+  if (recreatedPfns.size)
+    report.approximations.push(`badblocks of ${recreatedPfns.size} page(s) a machine check recorded (${[...recreatedPfns].map(hex).join(', ')}): recreated as a patrol-scrub machine check; the processes it signals now are not necessarily the ones the original consumption signalled`);
   for (const e of resolveMediaErrors(cxl, meFile, F)) {
     const granules = Math.max(1, Math.ceil(e.length / 64));
     const ef = e.file;
@@ -412,7 +447,15 @@ export function importMachine(files: MachineFiles, folder: string): ImportResult
     const exp: string[] = [];
     for (const [region, ranges] of regionBad) if (ranges.length) exp.push(`      - badblocks: { device: ${region}, ranges: [${ranges.map((b) => `[${b.offset}, ${b.length}]`).join(', ')}] }`);
     for (const [dev, ranges] of deviceBad) exp.push(`      - badblocks: { device: ${dev}, ranges: [${ranges.map((b) => `[${b.offset}, ${b.length}]`).join(', ')}] }`);
-    events.push(`  - id: imported-scrub   # the kernel learnt of them: ARS found them (ndctl start-scrub)`, `    do: scrub`, ...(exp.length ? ['    expect:   # the badblocks the machine had', ...exp] : []));
+    if (scrubbed.size)
+      events.push(`  - id: imported-scrub   # the kernel learnt of them: ARS found them (ndctl start-scrub)`, `    do: scrub`, ...(exp.length ? ['    expect:   # the badblocks the machine had', ...exp] : []));
+    else if (exp.length) {
+      // every range was a machine check's: the last one carries the expectations
+      let i = events.length - 1;
+      while (i >= 0 && !/do: patrol-scrub/.test(events[i]!)) i--;
+      const m = /^ {2}- \{ (.*) \}( {3}# .*)$/.exec(events[i]!)!;
+      events.splice(i, 1, `  - ${m[1]!.replace(/, /g, '\n    ')}${m[2]}`, '    expect:   # the badblocks the machine had', ...exp);
+    }
   }
 
   // ---- filesystems
@@ -615,9 +658,8 @@ export function importMachine(files: MachineFiles, folder: string): ImportResult
   }
 
   // ---- what already happened
-  if (has(c, 'dmesg-tail.txt')) {
-    const d = parseDmesg(F('dmesg-tail.txt'), text(c, 'dmesg-tail.txt'));
-    const pfns = [...new Set(d.failures.map((x) => x.pfn))];
+  if (dmesg) {
+    const pfns = [...mfPfns].filter((p) => !recreatedPfns.has(p));
     if (pfns.length) report.approximations.push(`dmesg-tail.txt: memory_failure() already ran for ${pfns.length} pfn(s) (${pfns.slice(0, 8).map(hex).join(', ')}${pfns.length > 8 ? ', …' : ''}): PageHWPoison and the signals it sent are history, not recreated`);
   } else missingPiece(c, 'dmesg-tail.txt', 'earlier memory failures are unknown');
 

@@ -10,7 +10,7 @@
 // own loader, and its machine built, so that what comes out always runs.
 
 import { dpaOffsetToHpaOffset, hpaOffsetToDpaOffset } from '../sim/cxl/interleave';
-import { ImportError, echo, textOf } from './errors';
+import { ImportError, echo, intAt, textOf } from './errors';
 import {
   type BadRange,
   type CollectError,
@@ -23,6 +23,8 @@ import {
   parseCxl,
   parseDaxctl,
   parseDmesg,
+  parseDmTable,
+  type DmTableLine,
   parseDumpe2fs,
   parseFilefrag,
   parseFindmnt,
@@ -458,6 +460,84 @@ export function importMachine(files: MachineFiles, folder: string): ImportResult
     }
   }
 
+  // ---- device-mapper: dm-linear and dm-striped over imported pmem devices (src/sim/md)
+  const dmOut: string[] = [];
+  const dmSize = new Map<string, number>();
+  const dmOfName = new Map<string, string>();
+  if (has(c, 'dmsetup-table.txt') || has(c, 'dm-sysfs.txt')) {
+    if (!has(c, 'dm-sysfs.txt')) missingPiece(c, 'dm-sysfs.txt', 'the device-mapper devices cannot be named (dm-N) nor their devices resolved: none is imported');
+    else if (!has(c, 'dmsetup-table.txt')) missingPiece(c, 'dmsetup-table.txt', 'the device-mapper tables are unknown: no dm device is imported, nor a filesystem on one');
+    else {
+      const ds = parseSysfsNd(F('dm-sysfs.txt'), text(c, 'dm-sysfs.txt'));
+      const table = parseDmTable(F('dmsetup-table.txt'), text(c, 'dmsetup-table.txt'));
+      const byMajMin = new Map<string, string>();
+      for (const [dev, attrs] of ds.devs) {
+        const mm = attrs.get('dev');
+        if (mm) byMajMin.set(mm.v.trim(), dev);
+        const nm = attrs.get('name');
+        if (nm) dmOfName.set(nm.v.trim(), dev);
+      }
+      const names = [...new Set(table.map((t) => t.name))];
+      for (const name of names) {
+        const lines = table.filter((t) => t.name === name);
+        const dmDev = dmOfName.get(name);
+        if (!dmDev) throw new ImportError(F('dmsetup-table.txt'), lines[0]!.line, 'name', name, `dm device ${echo(name)} is not in dm-sysfs.txt (no /sys/block/dm-*/dm/name says it): the two were collected at different times`);
+        // a table device: major:minor (dmsetup's default) or a /dev path, which must be an imported pmem device
+        const devOf = (l: DmTableLine, a: string | undefined): string | { skip: string } => {
+          const d = a === undefined ? undefined : /^\d+:\d+$/.test(a) ? byMajMin.get(a) : a.replace(/^\/dev\//, '');
+          if (!d) return { skip: `its device ${a ?? '(none)'} (dmsetup-table.txt line ${l.line}) is not in dm-sysfs.txt` };
+          const ns = deviceOf.get(d);
+          if (!ns || !/^pmem/.test(d)) return { skip: `it sits on ${d} (dmsetup-table.txt line ${l.line}), not on an imported pmem device` };
+          if (ns.mode !== 'fsdax' && ns.mode !== 'raw') return { skip: `it sits on ${d}, a ${ns.mode} namespace` };
+          return d;
+        };
+        const rows: string[] = [];
+        let skip: string | undefined;
+        let end = 0;
+        for (const l of lines) {
+          if (l.start !== end) {
+            skip = `its table has a hole or overlap at sector ${l.start} (dmsetup-table.txt line ${l.line})`;
+            break;
+          }
+          end = l.start + l.length;
+          if (l.target === 'linear') {
+            if (l.args.length !== 2) throw new ImportError(F('dmsetup-table.txt'), l.line, 'linear', l.args.join(' '), 'a linear line takes "<device> <offset>"');
+            const d = devOf(l, l.args[0]);
+            if (typeof d !== 'string') { skip = d.skip; break; }
+            const off = intAt(F('dmsetup-table.txt'), l.line, 'offset', l.args[1]!);
+            rows.push(`        - { start: ${l.start}, length: ${l.length}, target: linear, device: ${d}, offset: ${off} }   # dmsetup-table.txt line ${l.line}`);
+          } else if (l.target === 'striped') {
+            const n = intAt(F('dmsetup-table.txt'), l.line, 'stripes', l.args[0] ?? '');
+            const chunk = intAt(F('dmsetup-table.txt'), l.line, 'chunk', l.args[1] ?? '');
+            if (n < 1 || l.args.length !== 2 + 2 * n) throw new ImportError(F('dmsetup-table.txt'), l.line, 'striped', l.args.join(' '), `a striped line of ${n} stripes takes "<stripes> <chunk>" and ${n} "<device> <offset>" pairs`);
+            const devs: string[] = [];
+            const offs: number[] = [];
+            for (let i = 0; i < n && !skip; i++) {
+              const d = devOf(l, l.args[2 + 2 * i]);
+              if (typeof d !== 'string') skip = d.skip;
+              else {
+                devs.push(d);
+                offs.push(intAt(F('dmsetup-table.txt'), l.line, 'offset', l.args[3 + 2 * i]!));
+              }
+            }
+            if (skip) break;
+            rows.push(`        - { start: ${l.start}, length: ${l.length}, target: striped, chunk: ${chunk}, devices: [${devs.join(', ')}]${offs.some((o) => o) ? `, offsets: [${offs.join(', ')}]` : ''} }   # dmsetup-table.txt line ${l.line}`);
+          } else {
+            skip = `its target ${l.target} (dmsetup-table.txt line ${l.line}) is not modelled (the lab has dm-linear and dm-striped)`;
+            break;
+          }
+        }
+        if (skip) {
+          report.approximations.push(`${dmDev} (${name}) is not imported, nor a filesystem on it: ${skip}`);
+          continue;
+        }
+        dmOut.push(`    - id: ${dmDev}   # ${name}; dmsetup-table.txt, dm-sysfs.txt`, '      table:', ...rows);
+        dmSize.set(dmDev, end * 512);
+      }
+      if (dmOut.length) report.sources.push({ part: 'platform.dm', from: 'dmsetup-table.txt, dm-sysfs.txt' });
+    }
+  }
+
   // ---- filesystems
   const fsOut: string[] = [];
   const filesOut: FileOut[] = [];
@@ -489,13 +569,13 @@ export function importMachine(files: MachineFiles, folder: string): ImportResult
   for (const fsEntry of fsList) {
     const m = mounts?.find((x) => x.target === fsEntry.mount);
     if (!m) throw new ImportError(F('filesystems.txt'), fsEntry.line, 'mount', fsEntry.mount, `${fsEntry.mount} is not in findmnt.json: the two were collected at different times or on different machines`);
-    const dm = /^\/dev\/(pmem\d+(?:\.\d+)?)$/.exec(m.source);
-    if (!dm) {
-      report.approximations.push(`${m.target} is on ${m.source} (findmnt.json line ${m.line}): only filesystems directly on a pmem device are imported (device-mapper tables are not collected)`);
+    const src0 = /^\/dev\/(pmem\d+(?:\.\d+)?|dm-\d+|mapper\/(\S+))$/.exec(m.source);
+    const dev = src0 ? (src0[2] !== undefined ? dmOfName.get(src0[2]) ?? `mapper/${src0[2]}` : src0[1]!) : undefined;
+    if (!src0 || !dev || (/^(dm-|mapper\/)/.test(dev) && !dmSize.has(dev))) {
+      report.approximations.push(`${m.target} is on ${m.source} (findmnt.json line ${m.line}): only filesystems on a pmem device or on an imported dm-linear/dm-striped stack of them are imported`);
       continue;
     }
-    const dev = dm[1]!;
-    const d = deviceOf.get(dev);
+    const d = deviceOf.get(dev) ?? (dmSize.has(dev) ? { dataSize: dmSize.get(dev)! } : undefined);
     if (!d) throw new ImportError(F('findmnt.json'), m.line, 'source', m.source, `${m.target} is mounted from ${m.source}, which ndctl-list.json does not list: the files are from different machines`);
     const opts = m.options.split(',');
     let dax: 'always' | 'never' = 'never';
@@ -685,6 +765,7 @@ export function importMachine(files: MachineFiles, folder: string): ImportResult
   out.push(`kernel: { ${kernel.join(', ')} }   # ${['uname-r.txt', 'sysctl-vm.txt'].filter((f) => has(c, f)).join(', ') || 'defaults'}`);
   out.push('platform:', ...(plat.length ? ['  regions:', ...plat] : ['  regions: []']));
   out.push(...(nsOut.length ? ['  namespaces:', ...nsOut] : []));
+  if (dmOut.length) out.push('  dm:', ...dmOut);
   out.push(...cxlOut);
   if (fsOut.length) out.push('filesystems:', ...fsOut);
   if (filesOut.length) {

@@ -660,3 +660,32 @@ export function parseManifest(file: string, text: string): Map<string, string> {
   }
   return out;
 }
+
+// ------------------------------------------------------- device-mapper
+
+export interface DmTableLine {
+  name: string;
+  start: number;
+  length: number;
+  target: string;
+  args: string[];
+  line: number;
+}
+
+/** `dmsetup table`: "<name>: <start> <length> <target> <args…>" per line (sectors); "No devices found" when there is none */
+export function parseDmTable(file: string, text: string): DmTableLine[] {
+  endsWithNewline(file, text);
+  const out: DmTableLine[] = [];
+  const ls = linesOf(text);
+  tooMany(file, ls.length, ls.length, 'table lines');
+  for (const { n, s } of ls) {
+    if (s === 'No devices found') continue;
+    const m = /^(\S+): (\S+) (\S+) ([a-z][\w-]*)(?: (.*))?$/.exec(s);
+    if (!m) throw new ImportError(file, n, 'line', s, `expected "<name>: <start> <length> <target> <args>", got ${echo(s)}`);
+    const start = intAt(file, n, 'start', m[2]!);
+    const length = intAt(file, n, 'length', m[3]!);
+    if (length === 0) throw new ImportError(file, n, 'length', 0, 'a table line of 0 sectors');
+    out.push({ name: m[1]!, start, length, target: m[4]!, args: (m[5] ?? '').split(' ').filter(Boolean), line: n });
+  }
+  return out;
+}

@@ -95,6 +95,35 @@ test('CXL media errors in the shape of ndctl v80+: a record listed only under it
   refuses(bad, 'cxl-list.json', line, /offset 0x1fffffc0 \+128 of region0, which is 512MiB: past its end/);
 });
 
+test('device-mapper: XFS on a dm-linear over pmem0 (/dev/mapper name → dm-0 through dm-sysfs.txt); dm-striped; other targets and other devices are listed, not imported; a bad table line is refused at its line', () => {
+  const { scenario: s, report, yaml } = imp('dm-linear');
+  assert.deepEqual(s.platform.dm.map((d) => [d.id, d.table.map(({ path: _p, ...t }) => t)]), [['dm-0', [{ start: 0, length: 2060288, target: 'linear', device: 'pmem0', offset: 0 }]]]);
+  assert.deepEqual(s.filesystems.map((f) => [f.device, f.mount]), [['dm-0', '/mnt/pmem']]);
+  assert.match(yaml, /- id: dm-0 {3}# pmemlin; dmsetup-table\.txt, dm-sysfs\.txt/);
+  assert.ok(s.files.some((f) => f.path === '/mnt/pmem/testfile'));
+  assert.ok(s.processes.some((p) => p.pid === 1000 && p.mappings.length === 2));
+  assert.ok(report.sources.some((x) => x.part === 'platform.dm'));
+  // the poison under the stack still runs: the imported session's badblocks, through dm-0
+  const run = new Session(s);
+  for (const e of s.events) run.step(e);
+  assert.deepEqual(run.report.badblocks.pmem0, [[192, 8]]);
+  // one stripe over pmem0, 256-sector chunks
+  const striped = imp('dm-linear', edit(folder('dm-linear'), 'dmsetup-table.txt', () => 'pmemlin: 0 2060288 striped 1 256 259:0 0\n')).scenario;
+  assert.deepEqual(striped.platform.dm[0]!.table.map(({ path: _p, ...t }) => t), [{ start: 0, length: 2060288, target: 'striped', chunk: 256, devices: ['pmem0'], offsets: [0] }]);
+  // a target the lab does not model: the dm device and its filesystem are listed, not imported
+  const crypt = imp('dm-linear', edit(folder('dm-linear'), 'dmsetup-table.txt', () => 'pmemlin: 0 2060288 crypt aes-xts-plain64 :64:logon:k 0 259:0 0\n'));
+  assert.deepEqual(crypt.scenario.platform.dm, []);
+  assert.deepEqual(crypt.scenario.filesystems, []);
+  assert.ok(crypt.report.approximations.some((a) => /dm-0 \(pmemlin\) is not imported, nor a filesystem on it: its target crypt \(dmsetup-table\.txt line 1\) is not modelled/.test(a)), crypt.report.approximations.join('\n'));
+  // over a device that is not an imported pmem device (a disk)
+  const disk = imp('dm-linear', edit(folder('dm-linear'), 'dmsetup-table.txt', () => 'pmemlin: 0 2060288 linear 254:1 0\n'));
+  assert.ok(disk.report.approximations.some((a) => /its device 254:1 \(dmsetup-table\.txt line 1\) is not in dm-sysfs\.txt/.test(a)), disk.report.approximations.join('\n'));
+  // truncated or garbled
+  refuses(edit(folder('dm-linear'), 'dmsetup-table.txt', () => 'pmemlin: 0 2060288 linear 259:0\n'), 'dmsetup-table.txt', 1, /a linear line takes "<device> <offset>"/);
+  refuses(edit(folder('dm-linear'), 'dmsetup-table.txt', () => 'pmemlin 0 2060288 linear 259:0 0\n'), 'dmsetup-table.txt', 1, /expected "<name>: <start> <length> <target> <args>"/);
+  refuses(edit(folder('dm-linear'), 'dmsetup-table.txt', () => 'other: 0 8 linear 259:0 0\n'), 'dmsetup-table.txt', 1, /dm device "other" is not in dm-sysfs\.txt/);
+});
+
 test('ext4 placed from filefrag; a 6.1 kernel; the missing cxl listing makes the scenario say INCOMPLETE', () => {
   const { scenario: s, report, yaml } = imp('ext4-filefrag');
   assert.equal(s.kernel.version, '6.1');

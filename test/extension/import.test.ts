@@ -98,7 +98,7 @@ suite('import machine', () => {
     assert.match(rm.message!, /Device is about to be removed!/);
     const sc = await exec('daxPoisonLab.whatIfScrubbed', node);
     assert.ok(sc.ok, sc.error);
-    assert.match(sc.message!, /do:scrub,region:region0/);
+    assert.match(sc.message!, /do: scrub, region: region0/);
     const none = await exec('daxPoisonLab.whatIfConsumed');
     assert.equal(none.ok, false);
     assert.match(none.error!, /needs a bad range/);

@@ -164,7 +164,7 @@ export function whatIfMarkdown(a: WhatIfAnswer, sessionName: string, eventCount:
   else L.push('Nobody: no process receives a signal or loses a mapping.');
   L.push('', `## Who is not told (${a.notTold.length})`, '');
   if (a.notTold.length) L.push(...verdictList(a.notTold));
-  else L.push('Every owner\'s mapper is told.');
+  else L.push(a.told.length ? 'Every owner\'s mapper is told.' : 'No owner is involved: the event reaches no mapping.');
   L.push('', '## Signals', '');
   L.push(...(a.signals.length ? a.signals.map((s) => `- ${mdText(signalText(s))}`) : ['- none']));
   L.push('', '## Filesystems', '');

@@ -14,7 +14,7 @@
 #            filesystem (default 8)
 #   FILE     files whose extents and mappers to collect
 #
-# POSIX sh and standard tools only (ndctl, daxctl, cxl, findmnt, xfs_info,
+# POSIX sh and standard tools only (ndctl, daxctl, cxl, dmsetup, findmnt, xfs_info,
 # xfs_io, filefrag, dmesg, find, sort, sed); any of them may be missing.
 set -u
 
@@ -154,6 +154,31 @@ if [ -r /proc/iomem ]; then
 	fi
 else
 	note iomem.txt "cat /proc/iomem" "not readable"
+fi
+
+# device-mapper stacks: each dm device's table (devices as major:minor) and,
+# from sysfs, its name, its major:minor and the devices under it; and every
+# pmem device's major:minor, so the table's devices can be named
+dm=
+for d in /sys/block/dm-*; do
+	[ -d "$d" ] && dm=1
+done
+if [ -n "$dm" ]; then
+	run dmsetup-table.txt dmsetup table
+	: >"$OUT/dm-sysfs.txt"
+	for d in /sys/block/dm-* /sys/block/pmem*; do
+		[ -r "$d/dev" ] || continue
+		n=${d##*/}
+		printf '%s dev %s\n' "$n" "$(cat "$d/dev")" >>"$OUT/dm-sysfs.txt"
+		[ -r "$d/dm/name" ] && printf '%s name %s\n' "$n" "$(cat "$d/dm/name")" >>"$OUT/dm-sysfs.txt"
+		if [ -d "$d/slaves" ]; then
+			sl=
+			for x in "$d"/slaves/*; do
+				[ -e "$x" ] && sl="$sl${x##*/} "
+			done
+			printf '%s slaves %s\n' "$n" "$sl" >>"$OUT/dm-sysfs.txt"
+		fi
+	done
 fi
 
 run findmnt.json findmnt -J -o TARGET,SOURCE,FSTYPE,OPTIONS,MAJ:MIN

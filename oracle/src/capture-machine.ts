@@ -49,9 +49,12 @@ function collectorCpio(runDir: string): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const [file, outDir] = argv.filter((a) => !a.startsWith('--'));
-  if (!file || !outDir) {
-    log('usage: node oracle/run.mjs capture-machine <scenario> <out-dir>');
+  // --after <event id>: collect after that event ran (a machine that already has poison), not before the first
+  const ai = argv.indexOf('--after');
+  const after = ai >= 0 ? argv[ai + 1] : undefined;
+  const [file, outDir] = argv.filter((a, i) => !a.startsWith('--') && !(ai >= 0 && i === ai + 1));
+  if (!file || !outDir || (ai >= 0 && !after)) {
+    log('usage: node oracle/run.mjs capture-machine <scenario> <out-dir> [--after <event id>]');
     return 2;
   }
   const text = fs.readFileSync(file, 'utf8');
@@ -64,9 +67,13 @@ export async function main(argv: string[]): Promise<number> {
   }
   const collect = `sh /plan/collect-machine.sh -o /tmp/machine -n 8 >/dev/null 2>&1; cd /tmp/machine && find . -type f | sort | while read -r f; do echo "${MARK}$f"; cat "$f"; done`;
   const lines = plan.planTxt.split('\n');
-  const at = lines.indexOf('begin');
-  if (at < 0) throw new Error('internal: the plan has no begin line');
+  const at = after === undefined ? lines.indexOf('begin') : lines.findIndex((l) => l.startsWith(`ev ${tok(after)} `)) + 1;
+  if (at < 1) throw new Error(after === undefined ? 'internal: the plan has no begin line' : `${rel}: no event ${after} the guest runs (events: ${s.events.map((e) => e.id).join(', ')})`);
   lines.splice(at, 0, `run machine ${tok(collect)}`);
+  // after the run (the report is built from the records before this): does a write to the disk's badblocks file add a range?
+  const end = lines.indexOf('end');
+  if (end >= 0 && plan.scenarioDevice)
+    lines.splice(end + 1, 0, `run bbwrite ${tok(`{ echo '2000000 8' > /sys/block/${plan.scenarioDevice}/badblocks; echo "write rc=$?"; echo "${plan.scenarioDevice}:"; cat /sys/block/${plan.scenarioDevice}/badblocks; echo "region:"; cat /sys/bus/nd/devices/region*/badblocks; }`)}`);
   const p = paths(ROOT);
   ensureHostTools(p, log);
   const h = buildGuestProgram(p, log);
@@ -98,9 +105,19 @@ export async function main(argv: string[]): Promise<number> {
   // each scenario pid's guest pid: the guest children are forked in the scenario's order
   const pids: Record<string, number> = {};
   for (const r of b.records) if (r.t === 'proc' && typeof r.pid === 'number' && typeof r.gpid === 'number') pids[String(r.pid)] = r.gpid;
+  // collected after an event: the traced calls of the events that ran after the collection (the import recreates the state, not the calls)
+  const afterIds = after === undefined ? undefined : new Set(s.events.slice(s.events.findIndex((e) => e.id === after) + 1).map((e) => e.id));
+  const callsAfter: Record<string, number> = {};
+  if (afterIds) {
+    for (const fn of Object.keys(report.calls)) callsAfter[fn] = 0;
+    for (const r of b.records) if (r.t === 'calls' && afterIds.has(String(r.event))) callsAfter[String(r.fn)] = (callsAfter[String(r.fn)] ?? 0) + Number(r.n);
+  }
+  const bbwrite = b.records.find((r) => r.t === 'file' && r.key === 'bbwrite');
   const kernel = {
     scenario: rel,
-    command: `node oracle/run.mjs capture-machine ${rel} ${path.relative(ROOT, path.resolve(outDir))}`,
+    command: `node oracle/run.mjs capture-machine ${rel} ${path.relative(ROOT, path.resolve(outDir))}${after !== undefined ? ` --after ${after}` : ''}`,
+    ...(after !== undefined ? { collectedAfter: after, callsAfter } : {}),
+    ...(bbwrite && typeof bbwrite.text === 'string' ? { badblocksWrite: { command: `echo '2000000 8' > /sys/block/${plan.scenarioDevice}/badblocks (after the run)`, output: bbwrite.text.split('\n').filter(Boolean) } } : {}),
     kernel: KVER,
     recordedAt: new Date().toISOString(),
     guest: meta.guest,

@@ -78,8 +78,12 @@ const sigKey = (s: { pid: number; signo: string; code: string; addr?: string; ls
   `pid ${s.pid} ${s.signo} ${s.code}${s.addr !== undefined ? ` addr ${s.addr}` : ''}${s.lsb !== undefined ? ` lsb ${s.lsb}` : ''}`;
 const resKey = (r: { ret: number; errno?: string }) => (r.errno ? `${r.ret} (${r.errno})` : String(r.ret));
 
-/** Run the simulator over the events the kernel ran and compare. */
-export function compareWithSimulator(s: Scenario, k: KernelReport): Disagreement[] {
+/**
+ * Run the simulator over the events the kernel ran and compare. `prelude`:
+ * events of the scenario run first and not compared (an imported machine's
+ * recreated state); the calls they make are not counted.
+ */
+export function compareWithSimulator(s: Scenario, k: KernelReport, opts: { prelude?: string[] } = {}): Disagreement[] {
   const out: Disagreement[] = [];
   let session: Session;
   try {
@@ -96,6 +100,15 @@ export function compareWithSimulator(s: Scenario, k: KernelReport): Disagreement
     if (kw.join('\n') !== sw.join('\n')) out.push({ where: 'setup', what: 'dmesg', kernel: kw, simulator: sw });
   }
   const byId = new Map(s.events.map((e) => [e.id, e]));
+  const preludeCalls: Record<string, number> = {};
+  for (const id of opts.prelude ?? []) {
+    try {
+      session.step(byId.get(id)!);
+    } catch (err) {
+      return [{ where: id, what: 'simulator', kernel: ['(the machine as collected)'], simulator: [`threw: ${(err as Error).message}`] }];
+    }
+  }
+  Object.assign(preludeCalls, session.report.calls);
   for (const kev of k.events) {
     const e = byId.get(kev.id);
     if (!e) {
@@ -165,7 +178,7 @@ export function compareWithSimulator(s: Scenario, k: KernelReport): Disagreement
   for (const fn of COMPARED_CALLS) {
     if (!k.oracle.traced.includes(fn)) continue;
     const a = k.calls[fn] ?? 0;
-    const b = r.calls[fn] ?? 0;
+    const b = (r.calls[fn] ?? 0) - (preludeCalls[fn] ?? 0);
     if (a !== b) {
       kc.push(`${fn} ${a}`);
       sc.push(`${fn} ${b}`);

@@ -114,8 +114,8 @@ export function registerImportCommands(lab: Lab, docs: LabDocuments, messages: s
       docs.set(
         uri,
         md.replace(/\n$/, '').split('\n').map((text) => {
-          const sym = /\| `([\w.]+)` \|$/.exec(text);
-          return sym ? { text, symbol: sym[1], symbolAt: text.length - sym[1]!.length - 3 } : { text };
+          const sym = /Decided by `([\w.]+)`$/.exec(text);
+          return sym ? { text, symbol: sym[1], symbolAt: text.length - sym[1]!.length - 1 } : { text };
         }),
       );
       const doc = await vscode.workspace.openTextDocument(uri);

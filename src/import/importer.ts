@@ -9,8 +9,8 @@
 // two machines); then the scenario is written and loaded with the project's
 // own loader, and its machine built, so that what comes out always runs.
 
-import { dpaOffsetToHpaOffset } from '../sim/cxl/interleave';
-import { ImportError, echo, textOf } from './errors';
+import { dpaOffsetToHpaOffset, hpaOffsetToDpaOffset } from '../sim/cxl/interleave';
+import { ImportError, echo, intAt, textOf } from './errors';
 import {
   type BadRange,
   type CollectError,
@@ -23,6 +23,8 @@ import {
   parseCxl,
   parseDaxctl,
   parseDmesg,
+  parseDmTable,
+  type DmTableLine,
   parseDumpe2fs,
   parseFilefrag,
   parseFindmnt,
@@ -81,6 +83,57 @@ interface Ctx {
   folder: string;
   errors: CollectError[];
   report: ImportReport;
+}
+
+interface ResolvedMediaError {
+  memdev: string;
+  dpa: number;
+  length: number;
+  source?: string;
+  overflow?: boolean;
+  /** listed under a region: its name and the offset it printed */
+  region?: string;
+  hpaOffset?: number;
+  file: string;
+  line: number;
+}
+
+/**
+ * The media errors as (memdev, DPA). `cxl list --media-errors` (ndctl v80
+ * and later, and -vvv) prints each record under the memdev, "offset" being
+ * the DPA, and again under each region that maps it, "offset" being the HPA
+ * minus the region's resource and no memdev named (cxl/json.c,
+ * poison_event_to_json). A region's record is decoded through the region's
+ * interleave (position, then that position's endpoint decoder's DPA base)
+ * and dropped when its memdev listed it too; the same record in
+ * cxl-list.json and cxl-media-errors.json is one.
+ */
+function resolveMediaErrors(cxl: CxlListing, fileOf: Map<object, string>, F: (f: string) => string): ResolvedMediaError[] {
+  const out: ResolvedMediaError[] = [];
+  const seen = new Set<string>();
+  const add = (e: ResolvedMediaError) => {
+    const k = `${e.memdev} ${e.dpa} ${e.length}`;
+    if (seen.has(k)) return;
+    seen.add(k);
+    out.push(e);
+  };
+  const byMemdev = cxl.mediaErrors.filter((e) => e.memdev !== undefined);
+  const byRegion = cxl.mediaErrors.filter((e) => e.region !== undefined);
+  for (const e of byMemdev) add({ memdev: e.memdev!, dpa: e.dpa!, length: e.length, source: e.source, overflow: e.overflow, file: fileOf.get(e) ?? 'cxl-list.json', line: e.line });
+  for (const e of byRegion) {
+    const file = fileOf.get(e) ?? 'cxl-list.json';
+    const r = cxl.regions.find((x) => x.region === e.region)!;
+    if (e.hpaOffset! + e.length > r.size)
+      throw new ImportError(F(file), e.line, 'offset', hex(e.hpaOffset!), `a media error at offset ${hex(e.hpaOffset!)} +${e.length} of ${r.region}, which is ${size(r.size)}: past its end`);
+    const { pos, dpaOffset } = hpaOffsetToDpaOffset(e.hpaOffset!, r.ways, r.granularity);
+    const t = r.targets.find((x) => x.position === pos);
+    const dec = t && cxl.decoders.find((d) => d.decoder === t.decoder);
+    const memdev = t?.memdev ?? dec?.memdev;
+    if (!t || !dec || !memdev)
+      throw new ImportError(F(file), e.line, 'offset', hex(e.hpaOffset!), `a media error at offset ${hex(e.hpaOffset!)} of ${r.region} falls on interleave position ${pos}, whose endpoint decoder or memdev cxl list does not show (collect with cxl list -vvv)`);
+    add({ memdev, dpa: dec.dpa + dpaOffset, length: e.length, source: e.source, overflow: e.overflow, region: r.region, hpaOffset: e.hpaOffset, file, line: e.line });
+  }
+  return out;
 }
 
 function has(c: Ctx, f: string): boolean {
@@ -162,6 +215,10 @@ export function importMachine(files: MachineFiles, folder: string): ImportResult
     regions = parseNdctl(F('ndctl-list.json'), t);
     ars = /"scrub_state"/.test(t);
   } else if (!has(c, 'ndctl-list.json')) missingPiece(c, 'ndctl-list.json', 'no NVDIMM regions or namespaces are imported');
+  // what memory_failure() already did (dmesg): a badblock on a bus without ARS whose page it handled was born of a machine check
+  const dmesg = has(c, 'dmesg-tail.txt') ? parseDmesg(F('dmesg-tail.txt'), text(c, 'dmesg-tail.txt')) : undefined;
+  const mfPfns = new Set((dmesg?.failures ?? []).map((x) => x.pfn));
+  const recreatedPfns = new Set<number>();
   const sysfs = has(c, 'sysfs-nd.txt') ? parseSysfsNd(F('sysfs-nd.txt'), text(c, 'sysfs-nd.txt')) : undefined;
   if (!sysfs && regions.length) missingPiece(c, 'sysfs-nd.txt', 'physical addresses and data offsets are not known exactly: regions are placed from /proc/iomem or packed from 0x240000000, data offsets computed');
   const sysAttr = (dev: string, a: string): { v: number; line: number } | undefined => {
@@ -185,7 +242,8 @@ export function importMachine(files: MachineFiles, folder: string): ImportResult
     const more = parseCxl(F('cxl-media-errors.json'), text(c, 'cxl-media-errors.json')).mediaErrors;
     for (const e of more) meFile.set(e, 'cxl-media-errors.json');
     cxl.mediaErrors.push(...more);
-  }
+  } else if (cxl.memdevs.length && !cxl.mediaErrors.length)
+    missingPiece(c, 'cxl-media-errors.json', "the CXL devices' media errors are unknown (cxl list --media-errors, ndctl v80 or later): no CXL poison is imported");
   if (has(c, 'daxctl-list.json') && text(c, 'daxctl-list.json').trim() !== '') {
     const dax = parseDaxctl(F('daxctl-list.json'), text(c, 'daxctl-list.json'));
     const known = new Set(regions.flatMap((r) => r.namespaces.map((n) => n.chardev)).filter(Boolean));
@@ -199,6 +257,7 @@ export function importMachine(files: MachineFiles, folder: string): ImportResult
   const deviceOf = new Map<string, { ns: string; region: string; dataStart: number; nsStart: number; mode: string; dataSize: number }>();
   let nextSpa = 0x240000000;
   const regionSpa = new Map<string, number>();
+  const platArs = new Map<string, { i: number }>();
   for (const r of regions) {
     if (r.type !== 'pmem') {
       report.approximations.push(`${r.dev} is a ${r.type} region (ndctl-list.json line ${r.line}): not imported`);
@@ -221,8 +280,9 @@ export function importMachine(files: MachineFiles, folder: string): ImportResult
     regionSpa.set(r.dev, spa);
     nextSpa = Math.max(nextSpa, spa + r.size);
     if (!cxlR) {
-      plat.push(`    - { id: ${r.dev}, spa: ${hex(spa)}, size: ${size(r.size)}, ars: ${ars || r.badblocks.length > 0} }   # ndctl-list.json line ${r.line}`);
-      if (!ars && r.badblocks.length) report.approximations.push(`${r.dev}: the bus reports no scrub (no ARS), but the region has badblocks: ARS is turned on so that a scrub can recreate them`);
+      // ars: true, or turned on below when badblocks must be recreated by a scrub
+      platArs.set(r.dev, { i: plat.length });
+      plat.push(`    - { id: ${r.dev}, spa: ${hex(spa)}, size: ${size(r.size)}, ars: ${ars} }   # ndctl-list.json line ${r.line}`);
     }
     let packed = 0;
     for (const n of r.namespaces) {
@@ -316,11 +376,33 @@ export function importMachine(files: MachineFiles, folder: string): ImportResult
   if (!bbDevs.length && regions.length) missingPiece(c, 'badblocks', 'the kernel\'s badblocks are unknown: no known poison is imported (ndctl\'s media errors are used where listed)');
   for (const r of regions) if (!regionBad.has(r.dev) && r.badblocks.length) regionBad.set(r.dev, r.badblocks);
   let anyBad = false;
+  const scrubbed = new Set<string>();
+  /**
+   * A badblock range on a bus without ARS, one sector per 64-byte granule at
+   * most, whose page memory_failure() handled (dmesg): the NFIT machine-check
+   * notifier recorded it (nfit_handle_mce), as a consumed or patrol-scrubbed
+   * error does. Recreated as that machine check (patrol-scrub: the badblock,
+   * and memory_failure(pfn, 0) leaving the page PageHWPoison and unmapped);
+   * any other range as a media error that a scrub finds.
+   */
+  const bornOfMce = (region: string, spa: number, b: BadRange) => !ars && b.length <= 64 && mfPfns.has(Math.floor(spa / 4096));
+  const recreate = (region: string, spa: number, b: BadRange, target: (sector: number) => string, media: string, from: string): string => {
+    const id = `imported-${++eventNo}`;
+    if (bornOfMce(region, spa, b)) {
+      for (let i = 0; i < b.length; i++)
+        events.push(`  - { id: ${i ? `imported-${++eventNo}` : id}, do: patrol-scrub, ${target(b.offset + i)}, length: 64 }   # ${from}: sectors ${b.offset}+${b.length}, a machine check (dmesg-tail.txt: memory_failure of pfn ${hex(Math.floor(spa / 4096))})`);
+      recreatedPfns.add(Math.floor(spa / 4096));
+    } else {
+      events.push(`  - { id: ${id}, do: media-error, ${media} }   # ${from}: sectors ${b.offset}+${b.length}`);
+      scrubbed.add(region);
+    }
+    return id;
+  };
   for (const [region, ranges] of regionBad) {
     for (const b of ranges) {
-      const id = `imported-${++eventNo}`;
-      events.push(`  - { id: ${id}, do: media-error, region: ${region}, offset: ${hex(b.offset * 512)}, length: ${b.offset >= 0 ? b.length * 512 : 0} }   # badblocks/${region} line ${b.line}: sectors ${b.offset}+${b.length}`);
-      report.targets.push({ label: `${region} sectors ${b.offset}+${b.length}`, event: id, region, offset: b.offset * 512, spa: regionSpa.get(region)! + b.offset * 512, length: b.length * 512 });
+      const spa = regionSpa.get(region)! + b.offset * 512;
+      const id = recreate(region, spa, b, (sec) => `region: ${region}, offset: ${hex(sec * 512)}`, `region: ${region}, offset: ${hex(b.offset * 512)}, length: ${b.offset >= 0 ? b.length * 512 : 0}`, `badblocks/${region} line ${b.line}`);
+      report.targets.push({ label: `${region} sectors ${b.offset}+${b.length}`, event: id, region, offset: b.offset * 512, spa, length: b.length * 512 });
       anyBad = true;
     }
   }
@@ -332,33 +414,128 @@ export function importMachine(files: MachineFiles, folder: string): ImportResult
       const rb = regionBad.get(d.region) ?? [];
       const rs = regionSpa.get(d.region)!;
       if (rb.some((x) => rs + x.offset * 512 <= spa && spa + b.length * 512 <= rs + (x.offset + x.length) * 512)) continue;
-      const id = `imported-${++eventNo}`;
-      events.push(`  - { id: ${id}, do: media-error, device: ${dev}, sector: ${b.offset}, length: ${b.length * 512} }   # badblocks/${dev} line ${b.line}`);
+      const id = recreate(d.region, spa, b, (sec) => `device: ${dev}, sector: ${sec}`, `device: ${dev}, sector: ${b.offset}, length: ${b.length * 512}`, `badblocks/${dev} line ${b.line}`);
       report.targets.push({ label: `${dev} sectors ${b.offset}+${b.length}`, event: id, spa, length: b.length * 512 });
       anyBad = true;
     }
   }
-  for (const e of cxl.mediaErrors) {
+  // the regions whose badblocks a scrub recreates need ARS
+  for (const [dev, a] of platArs)
+    if (!ars && scrubbed.has(dev)) {
+      plat[a.i] = plat[a.i]!.replace(/ars: false/, 'ars: true');
+      report.approximations.push(`${dev}: the bus reports no scrub (no ARS), but the region has badblocks that no machine check in dmesg-tail.txt accounts for: ARS is turned on so that a scrub can recreate them`);
+    }
+  if (recreatedPfns.size)
+    report.approximations.push(`badblocks of ${recreatedPfns.size} page(s) a machine check recorded (${[...recreatedPfns].map(hex).join(', ')}): recreated as a patrol-scrub machine check; the processes it signals now are not necessarily the ones the original consumption signalled`);
+  for (const e of resolveMediaErrors(cxl, meFile, F)) {
     const granules = Math.max(1, Math.ceil(e.length / 64));
-    const ef = meFile.get(e) ?? 'cxl-media-errors.json';
+    const ef = e.file;
     if (granules > 4096) throw new ImportError(F(ef), e.line, 'length', e.length, `a media error of ${e.length} bytes on ${e.memdev}: more than 4096 64-byte granules, which the importer will not recreate one by one`);
     const first = eventNo + 1;
-    for (let g = 0; g < granules; g++) events.push(`  - { id: imported-${++eventNo}, do: cxl-inject-poison, memdev: ${e.memdev}, dpa: ${hex(e.dpa + g * 64)} }   # ${ef} line ${e.line}${e.source ? ` (source ${e.source})` : ''}`);
+    const where = e.region ? `${e.region} offset ${hex(e.hpaOffset!)} → ${e.memdev} DPA ${hex(e.dpa)}` : `${e.memdev} DPA ${hex(e.dpa)}`;
+    for (let g = 0; g < granules; g++) events.push(`  - { id: imported-${++eventNo}, do: cxl-inject-poison, memdev: ${e.memdev}, dpa: ${hex(e.dpa + g * 64)} }   # ${ef} line ${e.line}: ${where}${e.source ? `, source ${e.source}` : ''}`);
     // its host physical address, when a region decodes it
     let spa: number | undefined;
     for (const r of cxl.regions) {
       const pos = r.targets.findIndex((t) => t.memdev === e.memdev || cxl.decoders.find((d) => d.decoder === t.decoder)?.memdev === e.memdev);
       const dec = cxl.decoders.find((d) => d.decoder === r.targets[pos]?.decoder);
-      if (pos >= 0 && dec && dec.dpa <= e.dpa && e.dpa < dec.dpa + dec.size) spa = r.resource + dpaOffsetToHpaOffset(e.dpa - dec.dpa, r.ways, r.granularity, pos);
+      if (pos >= 0 && dec && dec.dpa <= e.dpa && e.dpa < dec.dpa + dec.size) spa = r.resource + dpaOffsetToHpaOffset(e.dpa - dec.dpa, r.ways, r.granularity, r.targets[pos]!.position);
     }
     report.targets.push({ label: `${e.memdev} DPA ${hex(e.dpa)}+${e.length}`, event: `imported-${first}`, length: e.length, ...(spa !== undefined ? { spa } : {}) });
-    report.approximations.push(`${e.memdev} media error at DPA ${hex(e.dpa)}: recreated through the debugfs poison injection (listed with source Injected${e.source ? `, not ${e.source}` : ''})`);
+    report.approximations.push(`${e.memdev} media error at DPA ${hex(e.dpa)}: recreated through the debugfs poison injection (listed with source Injected${e.source && e.source !== 'Injected' ? `, not ${e.source}` : ''})`);
+    if (e.overflow) report.approximations.push(`${e.memdev}: its poison list overflowed (${ef} line ${e.line}, flags Overflow): the device holds more media errors than it listed; only the listed ones are imported`);
   }
   if (anyBad) {
     const exp: string[] = [];
     for (const [region, ranges] of regionBad) if (ranges.length) exp.push(`      - badblocks: { device: ${region}, ranges: [${ranges.map((b) => `[${b.offset}, ${b.length}]`).join(', ')}] }`);
     for (const [dev, ranges] of deviceBad) exp.push(`      - badblocks: { device: ${dev}, ranges: [${ranges.map((b) => `[${b.offset}, ${b.length}]`).join(', ')}] }`);
-    events.push(`  - id: imported-scrub   # the kernel learnt of them: ARS found them (ndctl start-scrub)`, `    do: scrub`, ...(exp.length ? ['    expect:   # the badblocks the machine had', ...exp] : []));
+    if (scrubbed.size)
+      events.push(`  - id: imported-scrub   # the kernel learnt of them: ARS found them (ndctl start-scrub)`, `    do: scrub`, ...(exp.length ? ['    expect:   # the badblocks the machine had', ...exp] : []));
+    else if (exp.length) {
+      // every range was a machine check's: the last one carries the expectations
+      let i = events.length - 1;
+      while (i >= 0 && !/do: patrol-scrub/.test(events[i]!)) i--;
+      const m = /^ {2}- \{ (.*) \}( {3}# .*)$/.exec(events[i]!)!;
+      events.splice(i, 1, `  - ${m[1]!.replace(/, /g, '\n    ')}${m[2]}`, '    expect:   # the badblocks the machine had', ...exp);
+    }
+  }
+
+  // ---- device-mapper: dm-linear and dm-striped over imported pmem devices (src/sim/md)
+  const dmOut: string[] = [];
+  const dmSize = new Map<string, number>();
+  const dmOfName = new Map<string, string>();
+  if (has(c, 'dmsetup-table.txt') || has(c, 'dm-sysfs.txt')) {
+    if (!has(c, 'dm-sysfs.txt')) missingPiece(c, 'dm-sysfs.txt', 'the device-mapper devices cannot be named (dm-N) nor their devices resolved: none is imported');
+    else if (!has(c, 'dmsetup-table.txt')) missingPiece(c, 'dmsetup-table.txt', 'the device-mapper tables are unknown: no dm device is imported, nor a filesystem on one');
+    else {
+      const ds = parseSysfsNd(F('dm-sysfs.txt'), text(c, 'dm-sysfs.txt'));
+      const table = parseDmTable(F('dmsetup-table.txt'), text(c, 'dmsetup-table.txt'));
+      const byMajMin = new Map<string, string>();
+      for (const [dev, attrs] of ds.devs) {
+        const mm = attrs.get('dev');
+        if (mm) byMajMin.set(mm.v.trim(), dev);
+        const nm = attrs.get('name');
+        if (nm) dmOfName.set(nm.v.trim(), dev);
+      }
+      const names = [...new Set(table.map((t) => t.name))];
+      for (const name of names) {
+        const lines = table.filter((t) => t.name === name);
+        const dmDev = dmOfName.get(name);
+        if (!dmDev) throw new ImportError(F('dmsetup-table.txt'), lines[0]!.line, 'name', name, `dm device ${echo(name)} is not in dm-sysfs.txt (no /sys/block/dm-*/dm/name says it): the two were collected at different times`);
+        // a table device: major:minor (dmsetup's default) or a /dev path, which must be an imported pmem device
+        const devOf = (l: DmTableLine, a: string | undefined): string | { skip: string } => {
+          const d = a === undefined ? undefined : /^\d+:\d+$/.test(a) ? byMajMin.get(a) : a.replace(/^\/dev\//, '');
+          if (!d) return { skip: `its device ${a ?? '(none)'} (dmsetup-table.txt line ${l.line}) is not in dm-sysfs.txt` };
+          const ns = deviceOf.get(d);
+          if (!ns || !/^pmem/.test(d)) return { skip: `it sits on ${d} (dmsetup-table.txt line ${l.line}), not on an imported pmem device` };
+          if (ns.mode !== 'fsdax' && ns.mode !== 'raw') return { skip: `it sits on ${d}, a ${ns.mode} namespace` };
+          return d;
+        };
+        const rows: string[] = [];
+        let skip: string | undefined;
+        let end = 0;
+        for (const l of lines) {
+          if (l.start !== end) {
+            skip = `its table has a hole or overlap at sector ${l.start} (dmsetup-table.txt line ${l.line})`;
+            break;
+          }
+          end = l.start + l.length;
+          if (l.target === 'linear') {
+            if (l.args.length !== 2) throw new ImportError(F('dmsetup-table.txt'), l.line, 'linear', l.args.join(' '), 'a linear line takes "<device> <offset>"');
+            const d = devOf(l, l.args[0]);
+            if (typeof d !== 'string') { skip = d.skip; break; }
+            const off = intAt(F('dmsetup-table.txt'), l.line, 'offset', l.args[1]!);
+            rows.push(`        - { start: ${l.start}, length: ${l.length}, target: linear, device: ${d}, offset: ${off} }   # dmsetup-table.txt line ${l.line}`);
+          } else if (l.target === 'striped') {
+            const n = intAt(F('dmsetup-table.txt'), l.line, 'stripes', l.args[0] ?? '');
+            const chunk = intAt(F('dmsetup-table.txt'), l.line, 'chunk', l.args[1] ?? '');
+            if (n < 1 || l.args.length !== 2 + 2 * n) throw new ImportError(F('dmsetup-table.txt'), l.line, 'striped', l.args.join(' '), `a striped line of ${n} stripes takes "<stripes> <chunk>" and ${n} "<device> <offset>" pairs`);
+            const devs: string[] = [];
+            const offs: number[] = [];
+            for (let i = 0; i < n && !skip; i++) {
+              const d = devOf(l, l.args[2 + 2 * i]);
+              if (typeof d !== 'string') skip = d.skip;
+              else {
+                devs.push(d);
+                offs.push(intAt(F('dmsetup-table.txt'), l.line, 'offset', l.args[3 + 2 * i]!));
+              }
+            }
+            if (skip) break;
+            rows.push(`        - { start: ${l.start}, length: ${l.length}, target: striped, chunk: ${chunk}, devices: [${devs.join(', ')}]${offs.some((o) => o) ? `, offsets: [${offs.join(', ')}]` : ''} }   # dmsetup-table.txt line ${l.line}`);
+          } else {
+            skip = `its target ${l.target} (dmsetup-table.txt line ${l.line}) is not modelled (the lab has dm-linear and dm-striped)`;
+            break;
+          }
+        }
+        if (skip) {
+          report.approximations.push(`${dmDev} (${name}) is not imported, nor a filesystem on it: ${skip}`);
+          continue;
+        }
+        dmOut.push(`    - id: ${dmDev}   # ${name}; dmsetup-table.txt, dm-sysfs.txt`, '      table:', ...rows);
+        dmSize.set(dmDev, end * 512);
+      }
+      if (dmOut.length) report.sources.push({ part: 'platform.dm', from: 'dmsetup-table.txt, dm-sysfs.txt' });
+    }
   }
 
   // ---- filesystems
@@ -392,13 +569,13 @@ export function importMachine(files: MachineFiles, folder: string): ImportResult
   for (const fsEntry of fsList) {
     const m = mounts?.find((x) => x.target === fsEntry.mount);
     if (!m) throw new ImportError(F('filesystems.txt'), fsEntry.line, 'mount', fsEntry.mount, `${fsEntry.mount} is not in findmnt.json: the two were collected at different times or on different machines`);
-    const dm = /^\/dev\/(pmem\d+(?:\.\d+)?)$/.exec(m.source);
-    if (!dm) {
-      report.approximations.push(`${m.target} is on ${m.source} (findmnt.json line ${m.line}): only filesystems directly on a pmem device are imported (device-mapper tables are not collected)`);
+    const src0 = /^\/dev\/(pmem\d+(?:\.\d+)?|dm-\d+|mapper\/(\S+))$/.exec(m.source);
+    const dev = src0 ? (src0[2] !== undefined ? dmOfName.get(src0[2]) ?? `mapper/${src0[2]}` : src0[1]!) : undefined;
+    if (!src0 || !dev || (/^(dm-|mapper\/)/.test(dev) && !dmSize.has(dev))) {
+      report.approximations.push(`${m.target} is on ${m.source} (findmnt.json line ${m.line}): only filesystems on a pmem device or on an imported dm-linear/dm-striped stack of them are imported`);
       continue;
     }
-    const dev = dm[1]!;
-    const d = deviceOf.get(dev);
+    const d = deviceOf.get(dev) ?? (dmSize.has(dev) ? { dataSize: dmSize.get(dev)! } : undefined);
     if (!d) throw new ImportError(F('findmnt.json'), m.line, 'source', m.source, `${m.target} is mounted from ${m.source}, which ndctl-list.json does not list: the files are from different machines`);
     const opts = m.options.split(',');
     let dax: 'always' | 'never' = 'never';
@@ -561,9 +738,8 @@ export function importMachine(files: MachineFiles, folder: string): ImportResult
   }
 
   // ---- what already happened
-  if (has(c, 'dmesg-tail.txt')) {
-    const d = parseDmesg(F('dmesg-tail.txt'), text(c, 'dmesg-tail.txt'));
-    const pfns = [...new Set(d.failures.map((x) => x.pfn))];
+  if (dmesg) {
+    const pfns = [...mfPfns].filter((p) => !recreatedPfns.has(p));
     if (pfns.length) report.approximations.push(`dmesg-tail.txt: memory_failure() already ran for ${pfns.length} pfn(s) (${pfns.slice(0, 8).map(hex).join(', ')}${pfns.length > 8 ? ', …' : ''}): PageHWPoison and the signals it sent are history, not recreated`);
   } else missingPiece(c, 'dmesg-tail.txt', 'earlier memory failures are unknown');
 
@@ -589,6 +765,7 @@ export function importMachine(files: MachineFiles, folder: string): ImportResult
   out.push(`kernel: { ${kernel.join(', ')} }   # ${['uname-r.txt', 'sysctl-vm.txt'].filter((f) => has(c, f)).join(', ') || 'defaults'}`);
   out.push('platform:', ...(plat.length ? ['  regions:', ...plat] : ['  regions: []']));
   out.push(...(nsOut.length ? ['  namespaces:', ...nsOut] : []));
+  if (dmOut.length) out.push('  dm:', ...dmOut);
   out.push(...cxlOut);
   if (fsOut.length) out.push('filesystems:', ...fsOut);
   if (filesOut.length) {

@@ -154,11 +154,26 @@ export interface CxlRegion {
   line: number;
 }
 
+/**
+ * One media-error record of `cxl list --media-errors` (ndctl v80 and later,
+ * also turned on by -vvv): cxl/json.c util_cxl_poison_list_to_json and
+ * poison_event_to_json print, under a memdev, "offset" = the DPA; under a
+ * region, "offset" = the HPA minus the region's resource (no memdev named);
+ * "length" = the record's DPA length in bytes, "source" one of Unknown,
+ * External, Internal, Injected, Vendor Specific, and "flags" ("More,",
+ * "Scanning,", "Overflow,") and "overflow_t" only when set.
+ */
 export interface CxlMediaError {
-  memdev: string;
-  dpa: number;
+  /** listed under this memdev: dpa is set */
+  memdev?: string;
+  dpa?: number;
+  /** listed under this region: hpaOffset is set */
+  region?: string;
+  hpaOffset?: number;
   length: number;
   source?: string;
+  /** the poison list overflowed: the device holds more records than it listed */
+  overflow?: boolean;
   line: number;
 }
 
@@ -169,7 +184,25 @@ export interface CxlListing {
   mediaErrors: CxlMediaError[];
 }
 
-/** `cxl list -vvv` (and `--media-errors`): memdevs, endpoint decoders, regions and the poison each memdev lists */
+const POISON_SOURCES = new Set(['Unknown', 'External', 'Internal', 'Injected', 'Reserved', 'Vendor Specific']);
+
+/** an object's "media_errors" records (see CxlMediaError); ndctl leaves the field out when the list is empty */
+function mediaErrorsOf(file: string, o: JVal): { offset: number; rest: { length: number; source?: string; overflow?: boolean; line: number } }[] {
+  const me = field(o, 'media_errors');
+  if (!me) return [];
+  if (me.t !== 'arr') throw new ImportError(file, me.line, 'media_errors', jsonEcho(me), 'expected an array of media-error records (cxl list --media-errors of ndctl v80 or later)');
+  return me.v.map((e) => {
+    if (e.t !== 'obj') throw new ImportError(file, e.line, 'media_errors', jsonEcho(e), 'expected a media-error record object');
+    if (!field(e, 'offset') && field(e, 'dpa'))
+      throw new ImportError(file, e.line, 'dpa', 'dpa', 'a media-error record with "dpa" and no "offset": the shape of an unreleased cxl list patch, not of ndctl v80 or later ("offset", "length", "source")');
+    const source = str(file, e, 'source');
+    if (source !== undefined && !POISON_SOURCES.has(source)) throw new ImportError(file, field(e, 'source')!.line, 'source', source, `not a media-error source (Unknown, External, Internal, Injected, Vendor Specific)`);
+    const flags = str(file, e, 'flags') ?? '';
+    return { offset: int(file, e, 'offset') ?? missing(file, e, 'offset'), rest: { length: int(file, e, 'length') ?? missing(file, e, 'length'), source, ...(/Overflow/.test(flags) ? { overflow: true } : {}), line: e.line } };
+  });
+}
+
+/** `cxl list -vvv` (and `--media-errors`): memdevs, endpoint decoders, regions, and the media errors listed under memdevs (by DPA) and regions (by region offset) */
 export function parseCxl(file: string, text: string): CxlListing {
   const root = parseJson(file, text);
   const out: CxlListing = { memdevs: [], decoders: [], regions: [], mediaErrors: [] };
@@ -182,10 +215,7 @@ export function parseCxl(file: string, text: string): CxlListing {
         seen.add('m' + md.v);
         out.memdevs.push({ memdev: md.v, ram: int(file, o, 'ram_size') ?? 0, pmem: int(file, o, 'pmem_size') ?? 0, host: str(file, o, 'host'), line: o.line });
       }
-      const me = field(o, 'media_errors');
-      if (me)
-        for (const e of me.t === 'arr' ? me.v : arr(file, me, 'media_errors'))
-          out.mediaErrors.push({ memdev: md.v, dpa: int(file, e, 'offset') ?? int(file, e, 'dpa') ?? missing(file, e, 'offset'), length: int(file, e, 'length') ?? missing(file, e, 'length'), source: str(file, e, 'source'), line: e.line });
+      for (const e of mediaErrorsOf(file, o)) out.mediaErrors.push({ memdev: md.v, dpa: e.offset, ...e.rest });
     }
     const dec = field(o, 'decoder');
     if (dec && dec.t === 'str' && field(o, 'dpa_resource')) {
@@ -197,10 +227,11 @@ export function parseCxl(file: string, text: string): CxlListing {
       }
     }
     const reg = field(o, 'region');
-    if (reg && reg.t === 'str' && field(o, 'interleave_ways') && field(o, 'resource')) {
+    if (reg && reg.t === 'str' && !field(o, 'decoder') && field(o, 'interleave_ways') && field(o, 'resource')) {
       if (!/^region\d+$/.test(reg.v)) throw new ImportError(file, reg.line, 'region', reg.v, `region ${echo(reg.v)} is not regionN`);
       if (seen.has('r' + reg.v)) continue;
       seen.add('r' + reg.v);
+      for (const e of mediaErrorsOf(file, o)) out.mediaErrors.push({ region: reg.v, hpaOffset: e.offset, ...e.rest });
       const targets = arr(file, o, 'mappings').map((t) => ({ position: int(file, t, 'position') ?? missing(file, t, 'position'), decoder: str(file, t, 'decoder'), memdev: str(file, t, 'memdev') }));
       out.regions.push({
         region: reg.v,
@@ -626,6 +657,35 @@ export function parseManifest(file: string, text: string): Map<string, string> {
   for (const { s } of ls) {
     const m = /^([a-z_]+): ?(.*)$/.exec(s);
     if (m) out.set(m[1]!, m[2]!);
+  }
+  return out;
+}
+
+// ------------------------------------------------------- device-mapper
+
+export interface DmTableLine {
+  name: string;
+  start: number;
+  length: number;
+  target: string;
+  args: string[];
+  line: number;
+}
+
+/** `dmsetup table`: "<name>: <start> <length> <target> <args…>" per line (sectors); "No devices found" when there is none */
+export function parseDmTable(file: string, text: string): DmTableLine[] {
+  endsWithNewline(file, text);
+  const out: DmTableLine[] = [];
+  const ls = linesOf(text);
+  tooMany(file, ls.length, ls.length, 'table lines');
+  for (const { n, s } of ls) {
+    if (s === 'No devices found') continue;
+    const m = /^(\S+): (\S+) (\S+) ([a-z][\w-]*)(?: (.*))?$/.exec(s);
+    if (!m) throw new ImportError(file, n, 'line', s, `expected "<name>: <start> <length> <target> <args>", got ${echo(s)}`);
+    const start = intAt(file, n, 'start', m[2]!);
+    const length = intAt(file, n, 'length', m[3]!);
+    if (length === 0) throw new ImportError(file, n, 'length', 0, 'a table line of 0 sectors');
+    out.push({ name: m[1]!, start, length, target: m[4]!, args: (m[5] ?? '').split(' ').filter(Boolean), line: n });
   }
   return out;
 }

@@ -8,82 +8,7 @@
 // sees and throws with what was missing.
 
 import { join } from 'node:path';
-
-const THEMES = [
-  ['light', 'Light Modern'],
-  ['dark', 'Dark Modern'],
-  ['high-contrast', 'Dark High Contrast'],
-];
-
-/** Answer the open quick input: type `text`, wait for a row whose label contains it (picks) or none (inputs), press Enter. */
-async function answer(page, text, { pick = true } = {}) {
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ timeout: 20_000 });
-  await input.fill(text);
-  if (pick) await page.locator(`.quick-input-widget .monaco-list-row[aria-label*="${text}"]`).first().waitFor({ timeout: 20_000 });
-  else await page.waitForTimeout(300);
-  await page.keyboard.press('Enter');
-  await page.waitForTimeout(300);
-}
-
-async function command(page, title) {
-  await page.keyboard.press('Escape');
-  await page.locator('.part.sidebar .composite.title').first().click({ timeout: 5_000 }).catch(() => {});
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ timeout: 20_000 });
-  await input.fill(`>${title}`);
-  const rows = page.locator('.quick-input-widget .monaco-list-row');
-  await page.locator(`.quick-input-widget .monaco-list-row[aria-label^="${title}"]`).first().waitFor({ timeout: 20_000 });
-  const labels = await rows.evaluateAll((els) => els.map((e) => e.querySelector('.label-name')?.textContent?.trim() ?? ''));
-  const i = labels.indexOf(title);
-  if (i < 0) throw new Error(`palette: no "${title}" (rows: ${labels.join(' | ')})`);
-  await rows.nth(i).click();
-  await page.waitForTimeout(300);
-}
-
-/** the newest notification toast's text */
-async function toast(page, re) {
-  const t = page.locator('.notification-toast .notification-list-item-message', { hasText: re }).first();
-  await t.waitFor({ timeout: 30_000 });
-  return (await t.textContent())?.trim() ?? '';
-}
-
-/** A sidebar tree row whose text matches; the trees are virtualised, so scroll each one down until it shows. */
-async function row(page, re, timeout = 30_000) {
-  const r = page.locator('.part.sidebar .monaco-list-row', { hasText: re }).first();
-  const t0 = Date.now();
-  for (let i = 0; ; i++) {
-    if (await r.isVisible().catch(() => false)) return r;
-    if (Date.now() - t0 > timeout) {
-      const seen = await page.locator('.part.sidebar .monaco-list-row').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
-      throw new Error(`no sidebar row ${re} within ${timeout / 1000} s (rows: ${seen.join(' | ')})`);
-    }
-    // every few tries, scroll the trees a page down (wrapping to the top)
-    if (i % 4 === 3) {
-      for (const list of await page.locator('.part.sidebar .monaco-list').all()) {
-        const b = await list.boundingBox().catch(() => null);
-        if (!b || b.height < 20) continue;
-        await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
-        await page.mouse.wheel(0, i % 24 === 23 ? -5000 : 200);
-      }
-    }
-    await page.waitForTimeout(250);
-  }
-}
-
-/** Widen the sidebar by dragging its sash, so the rows' descriptions show. */
-async function widenSidebar(page, by) {
-  const box = await page.locator('.part.sidebar').boundingBox();
-  if (!box) return;
-  const x = box.x + box.width + 1;
-  const y = box.y + box.height / 2;
-  await page.mouse.move(x, y);
-  await page.mouse.down();
-  await page.mouse.move(x + by / 2, y, { steps: 5 });
-  await page.mouse.move(x + by, y, { steps: 5 });
-  await page.mouse.up();
-}
+import { THEMES, answer, command, row, setTheme, toast, widenSidebar } from './workbench.mjs';
 
 export async function run({ page, artifacts, log, checks = [] }) {
   const ok = (what) => {
@@ -126,10 +51,7 @@ export async function run({ page, artifacts, log, checks = [] }) {
   await (await row(page, /^pfn 0x24121c/)).click();
   await page.waitForTimeout(800);
   for (const [name, theme] of THEMES) {
-    await command(page, 'Preferences: Color Theme');
-    await answer(page, theme);
-    await page.waitForTimeout(800);
-    await page.keyboard.press('Escape');
+    await setTheme(page, theme, 800);
     await page.screenshot({ path: join(artifacts, `sidebar-${name}.png`) });
   }
   ok('sidebar screenshots in light, dark and high-contrast themes');
@@ -145,6 +67,5 @@ export async function run({ page, artifacts, log, checks = [] }) {
   // the status bar: media errors, badblock sectors, poisoned pages
   await page.locator('.statusbar-item', { hasText: /bad media 512B · 1 badblock sector · 2 poisoned pages/ }).first().waitFor({ timeout: 20_000 });
   ok('the status bar counts media errors, badblock sectors and poisoned pages with units');
-  await command(page, 'Preferences: Color Theme');
-  await answer(page, 'Dark Modern');
+  await setTheme(page, 'Dark Modern', 300);
 }

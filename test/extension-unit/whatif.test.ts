@@ -87,3 +87,19 @@ test('devdax: the consumer of the dax device is told; the CXL media error is a t
   assert.equal(ca.event.process, 2000);
   assert.ok(ca.told.some((v) => v.pid === 2000), JSON.stringify(ca));
 });
+
+test('the answer reads in half an editor: one list item per verdict, its reason and the deciding function on the line after', () => {
+  const s = imported('nvdimm-two-regions');
+  const node = badNodes(buildDevicesTree(s.machine)).find((n) => n.id === 'pmem0/bb/192')!;
+  const a = whatIf(s, node.target!, 'consumed');
+  const md = whatIfMarkdown(a, 'nvdimm-two-regions', s.events.length);
+  assert.match(md, /^\*\*pmem0 badblocks 192 8\*\* · SPA 0x241218000 \+4KiB · nvdimm-two-regions$/m);
+  assert.match(md, /^\*\*Event:\*\* `\{ id: what-if, do: load, process: 1000, addr: 0x7f0000000000, length: 8 \}` — /m);
+  const told = md.split('## Who is told')[1]!.split('## Who is not told')[0]!.split('\n').filter((l) => l.startsWith('- ') || l.startsWith('  '));
+  assert.equal(told.length, 2 * a.told.length, told.join('\n'));
+  for (let i = 0; i < told.length; i += 2) {
+    assert.match(told[i]!, /^- \*\*(AR|AO|SIGBUS|killed|unmapped)\*\* \S+:\d+ through m\d \\\[0x7f[0-9a-f]+, 0x7f[0-9a-f]+\\\), owner \//);
+    assert.match(told[i + 1]!, /^ {2}.+\. Decided by `[\w.]+`$/);
+  }
+  assert.doesNotMatch(md, /\| outcome \|/);
+});

@@ -78,6 +78,52 @@ test('CXL: memdevs, explicit endpoint decoders, a 2-way interleaved pmem region,
   assert.ok(report.approximations.some((a) => /source Injected, not Internal/.test(a)));
 });
 
+test('CXL media errors in the shape of ndctl v80+: a record listed only under its region is decoded to the memdev at its interleave position; past the region it is refused', () => {
+  // the memdev listings without their records: only region0 lists the poison, at offset 0xa01000 from its resource
+  const dropMemdev = (t: string) => t.replace(/("host": "0000:0e:00.0"),\n\s*"media_errors": \[[^\]]*\]/g, '$1');
+  let files = edit(folder('cxl-interleave'), 'cxl-list.json', dropMemdev);
+  files = edit(files, 'cxl-media-errors.json', dropMemdev);
+  assert.doesNotMatch(Buffer.from(files.get('cxl-list.json')!).toString(), /"offset": 5242880/);
+  const { scenario: s, report, yaml } = imp('cxl-interleave', files);
+  assert.deepEqual(s.events.map((e) => (e.do === 'cxl-inject-poison' ? [e.memdev, e.dpa] : e.do)), [['mem1', 0x500000], ['mem1', 0x500040]]);
+  assert.match(yaml, /# cxl-list\.json line \d+: region0 offset 0xa01000 → mem1 DPA 0x500000, source Internal/);
+  assert.deepEqual(report.targets.map((t) => [t.label, t.spa]), [['mem1 DPA 0x500000+128', 0x1000a01000]]);
+  // an offset past the 512 MiB region
+  const past = (t: string) => t.replace(/"offset": 10489856/g, '"offset": 536870848');
+  const bad = edit(edit(files, 'cxl-list.json', past), 'cxl-media-errors.json', past);
+  const line = Buffer.from(bad.get('cxl-list.json')!).toString().split('\n').findIndex((l) => l.includes('536870848')) ;
+  refuses(bad, 'cxl-list.json', line, /offset 0x1fffffc0 \+128 of region0, which is 512MiB: past its end/);
+});
+
+test('device-mapper: XFS on a dm-linear over pmem0 (/dev/mapper name → dm-0 through dm-sysfs.txt); dm-striped; other targets and other devices are listed, not imported; a bad table line is refused at its line', () => {
+  const { scenario: s, report, yaml } = imp('dm-linear');
+  assert.deepEqual(s.platform.dm.map((d) => [d.id, d.table.map(({ path: _p, ...t }) => t)]), [['dm-0', [{ start: 0, length: 2060288, target: 'linear', device: 'pmem0', offset: 0 }]]]);
+  assert.deepEqual(s.filesystems.map((f) => [f.device, f.mount]), [['dm-0', '/mnt/pmem']]);
+  assert.match(yaml, /- id: dm-0 {3}# pmemlin; dmsetup-table\.txt, dm-sysfs\.txt/);
+  assert.ok(s.files.some((f) => f.path === '/mnt/pmem/testfile'));
+  assert.ok(s.processes.some((p) => p.pid === 1000 && p.mappings.length === 2));
+  assert.ok(report.sources.some((x) => x.part === 'platform.dm'));
+  // the poison under the stack still runs: the imported session's badblocks, through dm-0
+  const run = new Session(s);
+  for (const e of s.events) run.step(e);
+  assert.deepEqual(run.report.badblocks.pmem0, [[192, 8]]);
+  // one stripe over pmem0, 256-sector chunks
+  const striped = imp('dm-linear', edit(folder('dm-linear'), 'dmsetup-table.txt', () => 'pmemlin: 0 2060288 striped 1 256 259:0 0\n')).scenario;
+  assert.deepEqual(striped.platform.dm[0]!.table.map(({ path: _p, ...t }) => t), [{ start: 0, length: 2060288, target: 'striped', chunk: 256, devices: ['pmem0'], offsets: [0] }]);
+  // a target the lab does not model: the dm device and its filesystem are listed, not imported
+  const crypt = imp('dm-linear', edit(folder('dm-linear'), 'dmsetup-table.txt', () => 'pmemlin: 0 2060288 crypt aes-xts-plain64 :64:logon:k 0 259:0 0\n'));
+  assert.deepEqual(crypt.scenario.platform.dm, []);
+  assert.deepEqual(crypt.scenario.filesystems, []);
+  assert.ok(crypt.report.approximations.some((a) => /dm-0 \(pmemlin\) is not imported, nor a filesystem on it: its target crypt \(dmsetup-table\.txt line 1\) is not modelled/.test(a)), crypt.report.approximations.join('\n'));
+  // over a device that is not an imported pmem device (a disk)
+  const disk = imp('dm-linear', edit(folder('dm-linear'), 'dmsetup-table.txt', () => 'pmemlin: 0 2060288 linear 254:1 0\n'));
+  assert.ok(disk.report.approximations.some((a) => /its device 254:1 \(dmsetup-table\.txt line 1\) is not in dm-sysfs\.txt/.test(a)), disk.report.approximations.join('\n'));
+  // truncated or garbled
+  refuses(edit(folder('dm-linear'), 'dmsetup-table.txt', () => 'pmemlin: 0 2060288 linear 259:0\n'), 'dmsetup-table.txt', 1, /a linear line takes "<device> <offset>"/);
+  refuses(edit(folder('dm-linear'), 'dmsetup-table.txt', () => 'pmemlin 0 2060288 linear 259:0 0\n'), 'dmsetup-table.txt', 1, /expected "<name>: <start> <length> <target> <args>"/);
+  refuses(edit(folder('dm-linear'), 'dmsetup-table.txt', () => 'other: 0 8 linear 259:0 0\n'), 'dmsetup-table.txt', 1, /dm device "other" is not in dm-sysfs\.txt/);
+});
+
 test('ext4 placed from filefrag; a 6.1 kernel; the missing cxl listing makes the scenario say INCOMPLETE', () => {
   const { scenario: s, report, yaml } = imp('ext4-filefrag');
   assert.equal(s.kernel.version, '6.1');

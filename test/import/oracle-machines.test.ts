@@ -6,6 +6,12 @@
 // the kernel did in that very run (<dir>.kernel.json): results, signals,
 // dmesg lines, shutdowns, badblocks, traced call counts.
 //
+// One machine was collected after a real machine check (guest-mce-badblock:
+// `capture-machine oracle/scenarios/mce-load-badblocks.poison.yaml … --after
+// e2`): its badblock is the kernel's own (nfit_handle_mce), the import
+// recreates it and memory_failure's work as a patrol-scrub machine check,
+// and only the events after e2 are compared (their traced calls too).
+//
 // The imported machine is the guest's own: its physical addresses, its pids.
 // So the kernel's side is taken in the guest's terms: the raw dmesg lines
 // (not translated into the scenario's addresses) and the signals with each
@@ -35,6 +41,10 @@ const DIR = path.join(ROOT, 'test', 'fixtures', 'machines');
 
 interface Captured {
   scenario: string;
+  /** the collector ran after this event (the machine already had poison): only the events after it are compared */
+  collectedAfter?: string;
+  /** the traced calls of the events after collectedAfter */
+  callsAfter?: Record<string, number>;
   pids: Record<string, number>;
   guest: { dataStart: string };
   rawDmesgByEvent: Record<string, string[]>;
@@ -85,16 +95,38 @@ for (const k of fixtures) {
       g.mceKill = p.mceKill;
       g.sigbus = p.sigbus;
     }
-    const events = translateEvents(orig, s, cap);
-    const run: Scenario = { ...s, events, expect: [] };
+    // collected after an event: the imported scenario's own events recreate the poison the machine had; the original events after it follow
+    const from = cap.collectedAfter === undefined ? 0 : orig.events.findIndex((e) => e.id === cap.collectedAfter) + 1;
+    assert.ok(from >= 0 && (cap.collectedAfter === undefined || from > 0), `no event ${cap.collectedAfter} in ${cap.scenario}`);
+    const events = translateEvents(orig, s, cap).slice(from);
+    const later = new Set(events.map((e) => e.id));
+    const run: Scenario = { ...s, events: [...s.events.map((e) => ({ ...e, expect: [] })), ...events], expect: [] };
     const toGuest = (p: number) => cap.pids[String(p)] ?? p;
     const kernel: KernelReport = {
       ...cap.report,
-      signals: cap.report.signals.map((x) => ({ ...x, pid: toGuest(x.pid) })),
+      events: cap.report.events.filter((e) => from === 0 || later.has(e.id)),
+      signals: cap.report.signals.filter((x) => from === 0 || later.has(x.event)).map((x) => ({ ...x, pid: toGuest(x.pid) })),
       dmesgByEvent: Object.fromEntries(Object.entries(cap.rawDmesgByEvent).map(([e, ls]) => [e, ls.filter(inFamily).map(dropSymbolOffsets)])),
+      calls: cap.callsAfter ?? cap.report.calls,
     };
     assert.ok(kernel.events.length >= 1, 'the kernel ran no event');
-    const ds = compareWithSimulator(run, kernel);
+    const ds = compareWithSimulator(run, kernel, { prelude: s.events.map((e) => e.id) });
     assert.deepEqual(ds, [], formatDisagreements(name, ds));
   });
 }
+
+test('guest-mce-badblock: the real kernel recorded a one-sector badblock for the consumed page; the import recreates it as a machine check; a write to the disk\'s badblocks file adds a range to the disk only', () => {
+  const name = 'guest-mce-badblock';
+  const cap = JSON.parse(fs.readFileSync(path.join(DIR, `${name}.kernel.json`), 'utf8'));
+  const files = readMachineFolder(path.join(DIR, name));
+  assert.equal(Buffer.from(files.get('badblocks/pmem0')!).toString(), '192 1\n');
+  assert.equal(Buffer.from(files.get('badblocks/region0')!).toString(), '37056 1\n');
+  assert.match(Buffer.from(files.get('dmesg-tail.txt')!).toString(), /mce: Uncorrected hardware memory error in user-access at 101218040/);
+  const { scenario: s, report } = importAndCheck(files, name, `${name}.poison.yaml`);
+  assert.equal(s.platform.regions[0]!.ars, false, 'QEMU\'s NFIT has no ARS: the import keeps it off');
+  assert.deepEqual(s.events.map((e) => e.do), ['patrol-scrub']);
+  assert.deepEqual(report.targets.map((t) => [t.label, t.spa]), [['region0 sectors 37056+1', 0x101218000]]);
+  assert.ok(report.approximations.some((a) => /recreated as a patrol-scrub machine check/.test(a)), report.approximations.join('\n'));
+  assert.deepEqual(cap.report.badblocks, { pmem0: [[192, 1]], region0: [[37056, 1]] });
+  assert.deepEqual(cap.badblocksWrite.output, ['write rc=0', 'pmem0:', '192 1', '2000000 8', 'region:', '37056 1']);
+});

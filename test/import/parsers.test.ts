@@ -92,7 +92,18 @@ test('daxctl and cxl listings: devices, memdevs, endpoint decoders, an interleav
   assert.deepEqual(c.decoders.filter((d) => d.size).map((d) => [d.decoder, d.port, d.dpa, d.size, d.mode, d.region]), [['decoder2.0', 2, 0, 268435456, 'pmem', 'region0'], ['decoder3.0', 3, 0, 268435456, 'pmem', 'region0']]);
   assert.deepEqual(c.regions.map((r) => [r.region, r.resource, r.size, r.ways, r.granularity, r.targets.map((t) => t.decoder)]), [['region0', 0x1000000000, 536870912, 2, 4096, ['decoder2.0', 'decoder3.0']]]);
   const me = parseCxl('m.json', read('cxl-interleave/cxl-media-errors.json')).mediaErrors;
-  assert.deepEqual(me.map((e) => [e.memdev, e.dpa, e.length, e.source]), [['mem1', 0x500000, 128, 'Internal']]);
+  // ndctl v80+ (cxl/json.c poison_event_to_json): under the region first (offset from its resource), then under the memdev (offset = DPA)
+  assert.deepEqual(me.map((e) => [e.region ?? e.memdev, e.region ? e.hpaOffset : e.dpa, e.length, e.source]), [['region0', 0xa01000, 128, 'Internal'], ['mem1', 0x500000, 128, 'Internal']]);
+});
+
+test('cxl --media-errors: the unreleased record shape, an unknown source, and a non-list are refused at their line', () => {
+  const memdev = (rec: string) => `[\n  {\n    "memdev":"mem0",\n    "pmem_size":268435456,\n    "ram_size":0,\n    "media_errors":[\n      ${rec}\n    ]\n  }\n]\n`;
+  refuses(() => parseCxl('m.json', memdev('{ "dpa":0, "dpa_length":64, "source":"Internal" }')), 'm.json', 7, /"dpa" and no "offset": the shape of an unreleased/);
+  refuses(() => parseCxl('m.json', memdev('{ "offset":0, "length":64, "source":"Cosmic" }')), 'm.json', 7, /not a media-error source/);
+  refuses(() => parseCxl('m.json', memdev('{ "offset":0, "source":"Internal" }')), 'm.json', 7, /has no length/);
+  refuses(() => parseCxl('m.json', '[{"memdev":"mem0","pmem_size":0,\n"media_errors":{"nr_poison_records":1}}]\n'), 'm.json', 2, /expected an array of media-error records/);
+  const ok = parseCxl('m.json', memdev('{ "offset":"0x40000000", "length":64, "source":"Injected", "flags":"Overflow,", "overflow_t":"0x17a2b" }')).mediaErrors;
+  assert.deepEqual(ok.map((e) => [e.memdev, e.dpa, e.length, e.source, e.overflow]), [['mem0', 0x40000000, 64, 'Injected', true]]);
 });
 
 test('sysfs-nd.txt, badblocks, /proc/iomem (the guest)', () => {

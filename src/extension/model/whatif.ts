@@ -6,13 +6,13 @@
 // so an imported machine stays as it was imported. Pure.
 
 import { isSeq } from 'yaml';
-import { hex, PAGE_SIZE } from '../../sim/units';
+import { formatSize, hex, PAGE_SIZE } from '../../sim/units';
 import type { ReportSignal, ReportVerdict } from '../../sim/report';
 import { LabError, LabSession, documentText, type RawEvent } from './session';
 import { ownersOf, type MapperEntry } from './owners';
 import { placeSpa } from './addresses';
 import { OUTCOME_MEANING, eventOutcome, fsState, newShutdowns, ownerText, verdictsOf } from './feedback';
-import { mdText } from './markdown';
+import { mdCode, mdText } from './markdown';
 import { signalText } from './route';
 
 export type WhatIfKind = 'consumed' | 'scrubbed' | 'removed';
@@ -125,32 +125,46 @@ export function whatIf(session: LabSession, t: WhatIfTarget, kind: WhatIfKind): 
   return answer;
 }
 
-const cell = (s: string) => mdText(s).replace(/\|/g, '\\|');
+/** the event as a scenario's flow mapping writes it: { id: what-if, do: load, … } */
+export function eventText(e: RawEvent): string {
+  return `{ ${Object.entries(e).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(', ')} }`;
+}
 
-function verdictTable(vs: readonly ReportVerdict[]): string[] {
-  const L = ['| outcome | process | mapping | owner range | why | decided by |', '|---|---|---|---|---|---|'];
-  for (const v of vs)
-    L.push(`| **${v.outcome}** | ${v.pid !== null ? cell(`${v.comm ?? '?'}:${v.pid}`) : 'nobody maps it'} | ${v.mapping ? cell(`${v.mapping}${v.addr ? ` [${v.addr[0]}, ${v.addr[1]})` : ''}`) : '—'} | ${cell(ownerText(v))} | ${cell(v.reason)} | \`${v.symbol}\` |`);
+/**
+ * One verdict as a list item: outcome, who, through which mapping, of what;
+ * then why, and the kernel function that decided it (the line ends with it,
+ * so the source document links it to the kernel tree). A list, not a wide
+ * table: the answer opens beside the scenario, in half the editor's width.
+ */
+function verdictList(vs: readonly ReportVerdict[]): string[] {
+  const L: string[] = [];
+  for (const v of vs) {
+    const who = v.pid !== null ? `${v.comm ?? '?'}:${v.pid}` : 'nobody maps it';
+    const via = v.mapping ? ` through ${v.mapping}${v.addr ? ` [${v.addr[0]}, ${v.addr[1]})` : ''}` : '';
+    L.push(`- **${v.outcome}** ${mdText(who)}${mdText(via)}, owner ${mdText(ownerText(v))}  `);
+    L.push(`  ${mdText(v.reason.replace(/\.?$/, '.'))} Decided by \`${v.symbol}\``);
+  }
   return L;
 }
 
 /** The answer as a markdown document (the extension opens it beside the scenario). */
 export function whatIfMarkdown(a: WhatIfAnswer, sessionName: string, eventCount: number): string {
-  const L = [`# ${a.question}`, '', `**${mdText(a.target.title)}** (${hex(a.target.spa)}, ${a.target.len} bytes) in ${mdText(sessionName)}.`, ''];
+  const L = [`# ${a.question}`, '', `**${mdText(a.target.title)}** · SPA ${hex(a.target.spa)} +${formatSize(a.target.len).replace(/\d$/, '$&B')} · ${mdText(sessionName)}`, ''];
+  // the answer first, then how it was asked
+  if (!a.refused) L.push(`**Result:** ${mdText(a.outcome)}`, '');
+  L.push(`**Event:** ${mdCode(eventText(a.event))} — ${mdText(a.why)}.`, '');
   L.push(`Run on a copy of the session after ${a.after} of its ${eventCount} event${eventCount === 1 ? '' : 's'}; the session itself is unchanged.`, '');
-  L.push(`**Event:** \`${mdText(JSON.stringify(a.event).replace(/"/g, ''))}\` — ${mdText(a.why)}.`, '');
   if (a.refused) {
     L.push(`**Refused by the simulator:** ${mdText(a.refused)}`);
     return L.join('\n') + '\n';
   }
-  L.push(`**Result:** ${mdText(a.outcome)}`, '');
   if (a.panic) L.push(`**The kernel panics:** ${mdText(a.panic)}`, '');
   L.push(`## Who is told (${a.told.length})`, '');
-  if (a.told.length) L.push(...verdictTable(a.told));
+  if (a.told.length) L.push(...verdictList(a.told));
   else L.push('Nobody: no process receives a signal or loses a mapping.');
   L.push('', `## Who is not told (${a.notTold.length})`, '');
-  if (a.notTold.length) L.push(...verdictTable(a.notTold));
-  else L.push('Every owner\'s mapper is told.');
+  if (a.notTold.length) L.push(...verdictList(a.notTold));
+  else L.push(a.told.length ? 'Every owner\'s mapper is told.' : 'No owner is involved: the event reaches no mapping.');
   L.push('', '## Signals', '');
   L.push(...(a.signals.length ? a.signals.map((s) => `- ${mdText(signalText(s))}`) : ['- none']));
   L.push('', '## Filesystems', '');

@@ -1,0 +1,115 @@
+// The workbench steps the browser checks share (test/e2e/sidebar.mjs,
+// test/e2e/whatif.mjs): the command palette, quick picks and inputs,
+// notification toasts, the lab's sidebar tree rows, the sidebar's width, the
+// color theme. Each waits for what a user sees and throws with what was
+// missing. code-server itself is started by scripts/code-server.mjs, which
+// hands each check module the page.
+
+/** [file-name part, the theme's label in the Color Theme picker] */
+export const THEMES = [
+  ['light', 'Light Modern'],
+  ['dark', 'Dark Modern'],
+  ['high-contrast', 'Dark High Contrast'],
+];
+
+/** Run a command from the palette: the row whose label is exactly `title` (others may start with it). */
+export async function command(page, title) {
+  await page.keyboard.press('Escape');
+  // a webview or an editor may hold the keyboard: give it back to the workbench first
+  await page.locator('.part.sidebar .composite.title').first().click({ timeout: 5_000 }).catch(() => {});
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 20_000 });
+  await input.fill(`>${title}`);
+  const rows = page.locator('.quick-input-widget .monaco-list-row');
+  await page.locator(`.quick-input-widget .monaco-list-row[aria-label^="${title}"]`).first().waitFor({ timeout: 20_000 });
+  const labels = await rows.evaluateAll((els) => els.map((e) => e.querySelector('.label-name')?.textContent?.trim() ?? ''));
+  const i = labels.indexOf(title);
+  if (i < 0) throw new Error(`palette: no "${title}" (rows: ${labels.join(' | ')})`);
+  await rows.nth(i).click();
+  await page.waitForTimeout(300);
+}
+
+/** Answer the open quick input: type `text`, wait for a row whose label contains it (picks) or none (inputs), press Enter. */
+export async function answer(page, text, { pick = true } = {}) {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 20_000 });
+  await input.fill(text);
+  if (pick) await page.locator(`.quick-input-widget .monaco-list-row[aria-label*="${text}"]`).first().waitFor({ timeout: 20_000 });
+  else await page.waitForTimeout(300);
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(300);
+}
+
+/** Switch the color theme through the palette and let the workbench repaint. */
+export async function setTheme(page, theme, settle = 1000) {
+  await command(page, 'Preferences: Color Theme');
+  await answer(page, theme);
+  await page.waitForTimeout(settle);
+  await page.keyboard.press('Escape');
+}
+
+/** code-server's simple file dialog: type a path, accept it. */
+export async function fileDialog(page, path) {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 20_000 });
+  await input.fill(path);
+  await page.waitForTimeout(600);
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(600);
+  // a folder typed without a trailing slash may only have been navigated into: accept with the OK button if the dialog is still up
+  if (await input.isVisible().catch(() => false)) {
+    const okButton = page.locator('.quick-input-widget .monaco-button', { hasText: /^(Import|OK|Save)$/ }).first();
+    if (await okButton.isVisible().catch(() => false)) await okButton.click();
+    else await page.keyboard.press('Enter');
+    await page.waitForTimeout(600);
+  }
+}
+
+/** The newest notification toast matching `re`, its text. */
+export async function toast(page, re, timeout = 30_000) {
+  const t = page.locator('.notification-toast .notification-list-item-message', { hasText: re }).first();
+  await t.waitFor({ timeout });
+  return (await t.textContent())?.trim() ?? '';
+}
+
+/** A sidebar tree row whose text matches; the trees are virtualised, so scroll each one down until it shows. */
+export async function row(page, re, timeout = 30_000) {
+  const r = page.locator('.part.sidebar .monaco-list-row', { hasText: re }).first();
+  const t0 = Date.now();
+  for (let i = 0; ; i++) {
+    if (await r.isVisible().catch(() => false)) return r;
+    if (Date.now() - t0 > timeout) {
+      const seen = await page.locator('.part.sidebar .monaco-list-row').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
+      throw new Error(`no sidebar row ${re} within ${timeout / 1000} s (rows: ${seen.join(' | ')})`);
+    }
+    // every few tries, scroll the trees a page down (wrapping to the top)
+    if (i % 4 === 3) {
+      for (const list of await page.locator('.part.sidebar .monaco-list').all()) {
+        const b = await list.boundingBox().catch(() => null);
+        if (!b || b.height < 20) continue;
+        await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
+        await page.mouse.wheel(0, i % 24 === 23 ? -5000 : 200);
+      }
+    }
+    await page.waitForTimeout(250);
+  }
+}
+
+/** Open a tree row's children. */
+export async function expand(r) {
+  if ((await r.getAttribute('aria-expanded')) === 'false') await r.locator('.monaco-tl-twistie').click();
+}
+
+/** Widen the sidebar by dragging its sash, so the rows' descriptions show. */
+export async function widenSidebar(page, by) {
+  const box = await page.locator('.part.sidebar').boundingBox();
+  if (!box) return;
+  const x = box.x + box.width + 1;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(x + by / 2, y, { steps: 5 });
+  await page.mouse.move(x + by, y, { steps: 5 });
+  await page.mouse.up();
+}

@@ -107,7 +107,7 @@ function canonical(r: RunReport) {
   return {
     events: r.events.map((e) => ({ id: e.id, do: e.do, at: e.at, result: e.result })),
     signals: r.signals,
-    dmesg: r.dmesg,
+    dmesg: [...r.dmesg],
     hwpoison: r.hwpoison,
     calls: r.calls,
     verdicts: r.verdicts.map((v) => ({ ...v, span: undefined })),

@@ -79,7 +79,10 @@ function benchDesign(used: Scenario, design: string, unbind: boolean, scale: num
   const ucpu = process.cpuUsage(u0);
   const cpuMs = (ucpu.user + ucpu.system) / 1000;
   const spans = s.report.spans.length - spans0;
-  const what = `${s.report.calls.memory_failure ?? 0} memory_failure, ${s.report.calls.kill_proc ?? 0} kill_proc, ${spans} spans, ${s.machine.k.dmesg.length} dmesg lines`;
+  const what = `${s.report.calls.memory_failure ?? 0} memory_failure, ${s.report.calls.kill_proc ?? 0} kill_proc, ${spans} spans, ${s.machine.k.dmesg.length} dmesg lines in ${s.machine.k.dmesg.entryCount} runs and chunks`;
+  // the machine and its log after the unbind: the log holds runs, not a line per page
+  const heldAfter = heapMB() - h0;
+  line('  heap the machine holds after the unbind (after gc)', `${heldAfter.toFixed(0)} MB`, '≤ 500 MB', heldAfter <= 500);
   if (scale === 1) line(`  unbind (${design}): ${what}`, `${ub.toFixed(0)} ms`, '≤ 1000 ms', ub <= 1000);
   else {
     line(`  unbind (${design}) at ${scale}: ${what}`, `${ub.toFixed(0)} ms`, `(cpu ${cpuMs.toFixed(0)} ms)`, true);

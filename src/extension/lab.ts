@@ -114,6 +114,8 @@ export class Lab implements vscode.Disposable {
   readonly results: vscode.OutputChannel;
   private readonly status: vscode.StatusBarItem;
   private dmesgShown = 0;
+  /** the last line written to the dmesg channel (its fold changes when a run grows) */
+  private dmesgLast: string | undefined;
   /** the simulator of the session (a worker thread in the Node extension host) */
   readonly sim: SimHost;
   /** a second simulator for work that is not the session's (a document's diagnostics and hovers, other designs' runs), so that it never waits behind a step */
@@ -383,13 +385,15 @@ export class Lab implements vscode.Disposable {
     const s = this.sessionValue;
     // the report's dmesg comes folded from the simulator (runs of per-pfn lines as one line)
     const lines = s?.report.dmesg ?? [];
-    if (replayed || lines.length < this.dmesgShown) {
+    // a run that the last event extended is folded anew: the channel is written again
+    if (replayed || lines.length < this.dmesgShown || (this.dmesgShown > 0 && lines[this.dmesgShown - 1] !== this.dmesgLast)) {
       this.dmesg.clear();
       this.dmesgShown = 0;
       if (s) this.dmesg.info(`— ${s.scenario.name}: design ${s.design}, kernel ${s.kernelVersion}, ${s.cursor} of ${s.events.length} events run`);
     }
     for (let i = this.dmesgShown; i < lines.length; i++) this.dmesg[dmesgLevel(lines[i]!)](lines[i]!);
     this.dmesgShown = lines.length;
+    this.dmesgLast = lines[lines.length - 1];
     this.refresh();
     void vscode.commands.executeCommand('setContext', 'daxPoisonLab.hasSession', !!s);
     void vscode.commands.executeCommand('setContext', 'daxPoisonLab.atEnd', !s || s.atEnd);

@@ -13,6 +13,7 @@
 // bundle does not pull in the simulator.
 
 import type { ReportEvent, ReportFilesystem, ReportSignal, ReportVerdict, VerdictOutcome, VerdictOwner } from '../sim/report';
+import type { DmesgLines, LogPiece } from '../sim/dmesg';
 
 export interface OwnerRefLike {
   event: string;
@@ -35,7 +36,7 @@ export interface ReportLike {
   events: Pick<ReportEvent, 'id' | 'do' | 'result'>[];
   signals: ReportSignal[];
   verdicts?: ReportVerdict[];
-  dmesg: string[];
+  dmesg: DmesgLines;
   filesystems: ReportFilesystem[];
 }
 
@@ -349,11 +350,11 @@ function mfLine(line: string): { a: number; b: number; rest: string; n: number }
   return { a: pa, b: b === a ? pa : parseInt(b, 16), rest, n };
 }
 
-/** the folded dmesg of each report's dmesg array (a report is not changed once run): the extension folds each design's as it runs, the view reuses it */
-const keysOf = new WeakMap<readonly string[], DmesgKey[]>();
+/** the folded dmesg of each report's dmesg (a report is not changed once run): the extension folds each design's as it runs, the view reuses it */
+const keysOf = new WeakMap<DmesgLines, DmesgKey[]>();
 
 /** Fold the dmesg into its kinds of line, in the order they first appear: the per-pfn "Memory failure:" lines become one per kind with their pfn range and count. */
-export function dmesgKeys(dmesg: readonly string[]): DmesgKey[] {
+export function dmesgKeys(dmesg: DmesgLines): DmesgKey[] {
   const hit = keysOf.get(dmesg);
   if (hit) return hit.map((k) => ({ ...k, pfns: k.pfns ? [k.pfns[0], k.pfns[1]] : null }));
   const keys = foldDmesgKeys(dmesg);
@@ -361,36 +362,55 @@ export function dmesgKeys(dmesg: readonly string[]): DmesgKey[] {
   return keys.map((k) => ({ ...k, pfns: k.pfns ? [k.pfns[0], k.pfns[1]] : null }));
 }
 
-function foldDmesgKeys(dmesg: readonly string[]): DmesgKey[] {
+/** the log's lines and runs (a plain array is all lines); the store's runs are never written out */
+function* piecesOf(dmesg: DmesgLines): Generator<LogPiece> {
+  if (dmesg.pieces) yield* dmesg.pieces();
+  else for (const line of dmesg) yield { kind: 'line', line };
+}
+
+function foldDmesgKeys(dmesg: DmesgLines): DmesgKey[] {
   const out = new Map<string, DmesgKey>();
   /** the key of the last per-pfn line, by its message: a run of them finds it without building the template */
   let lastRest = '';
   let lastKey: DmesgKey | undefined;
-  for (const line of dmesg) {
-    const m = mfLine(line);
-    if (!m) {
-      const k = out.get(line);
-      if (k) k.lines++;
-      else out.set(line, { template: line, pfns: null, lines: 1 });
-      continue;
-    }
-    const { a, b, n } = m;
-    let k = lastKey && m.rest === lastRest ? lastKey : undefined;
+  const other = (template: string, n: number): void => {
+    const k = out.get(template);
+    if (k) k.lines += n;
+    else out.set(template, { template, pfns: null, lines: n });
+  };
+  const perPfn = (a: number, b: number, rest: string, n: number): void => {
+    let k = lastKey && rest === lastRest ? lastKey : undefined;
     if (!k) {
-      const template = `${MF_PREFIX}‹pfn›${m.rest}`;
+      const template = `${MF_PREFIX}‹pfn›${rest}`;
       k = out.get(template);
       if (!k) {
         k = { template, pfns: [a, b], lines: 0 };
         out.set(template, k);
       }
       lastKey = k;
-      lastRest = m.rest;
+      lastRest = rest;
     }
     k.lines += n;
     if (!k.pfns) k.pfns = [a, b];
     else {
       if (a < k.pfns[0]) k.pfns[0] = a;
       if (b > k.pfns[1]) k.pfns[1] = b;
+    }
+  };
+  for (const p of piecesOf(dmesg)) {
+    if (p.kind === 'line') {
+      const m = mfLine(p.line);
+      if (!m) other(p.line, 1);
+      else perPfn(m.a, m.b, m.rest, m.n);
+      continue;
+    }
+    // a run: each line of its members is one kind, its numbers advancing
+    for (const t of p.templates) {
+      const f = t.fields[0];
+      if (f && f.hex && t.fields.length === 1 && t.parts[0] === `${MF_PREFIX}0x` && t.parts[1]!.startsWith(': ')) {
+        const last = f.base + f.step * (p.count - 1);
+        perPfn(Math.min(f.base, last), Math.max(f.base, last), t.parts[1]!, p.count);
+      } else other(t.parts.join('‹n›'), p.count);
     }
   }
   return [...out.values()];

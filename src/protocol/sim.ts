@@ -109,7 +109,7 @@ export interface SessionSnapshot {
   composedText?: string;
   scenario: Scenario;
   /** the report so far; its dmesg is folded as the log channel shows it (runs of per-pfn lines as one line, src/extension/model/dmesg.ts) */
-  report: RunReport;
+  report: RunReport & { dmesg: string[] };
   /** how many dmesg lines the kernel printed (report.dmesg is folded) */
   dmesgLines: number;
   cursor: number;

@@ -15,7 +15,8 @@
 //   region, in any order (sysfs prints them sorted); a name with no entry has
 //   none. Ranges are not merged: [42, 4] + [46, 4] is not [42, 8].
 // - dmesg: contains / notContains are substring checks line by line (a needle
-//   with a newline in it is looked for in the whole log).
+//   with a newline in it is looked for in the whole log); a run of the log
+//   store is matched inside its pattern (src/sim/dmesg-match.ts), exactly.
 // - fs: shutdown "none" means the filesystem is up; a SHUTDOWN_* name must be
 //   one of the |-joined flags the filesystem was shut down with.
 // - calls: exact count; a symbol never called has count 0.
@@ -36,6 +37,7 @@ import type { ReportVerdict } from './report';
 import { ULLONG_MAX_HEX } from './cxl/interleave';
 import { errnoByName, retName } from './errno';
 import { hex } from './units';
+import { matchLog } from './dmesg-match';
 
 /** The parts of the run report an expectation can look at, as of one moment. */
 export type ReportSnapshot = Pick<
@@ -276,20 +278,19 @@ function quote(s: string): string {
 
 function checkDmesg(x: { contains?: string; notContains?: string }, snap: ReportSnapshot): string {
   const lines = snap.dmesg;
-  const found = (needle: string): string[] =>
-    needle.includes('\n') ? (lines.join('\n').includes(needle) ? [lines.join('\n')] : []) : lines.filter((l) => l.includes(needle));
   const fails: string[] = [];
-  if (x.contains !== undefined && !found(x.contains).length) {
-    const log = lines.length
-      ? `dmesg (${lines.length} line${lines.length === 1 ? '' : 's'}): ${limitList(lines.map(quote), ' | ')}`
+  if (x.contains !== undefined && !matchLog(lines, x.contains).count) {
+    const n = lines.length;
+    const log = n
+      ? `dmesg (${n} line${n === 1 ? '' : 's'}): ${limitList(lines.slice(0, LIST_LIMIT + 1).map(quote), ' | ', n)}`
       : 'dmesg is empty';
     fails.push(`expected a dmesg line containing ${quote(x.contains)}; no line does; ${log}`);
   }
   if (x.notContains !== undefined) {
-    const hits = found(x.notContains);
-    if (hits.length) {
+    const hits = matchLog(lines, x.notContains);
+    if (hits.count) {
       fails.push(
-        `expected no dmesg line containing ${quote(x.notContains)}; found ${hits.length === 1 ? 'it in' : `${hits.length} lines, first`}: ${quote(hits[0]!)}`,
+        `expected no dmesg line containing ${quote(x.notContains)}; found ${hits.count === 1 ? 'it in' : `${hits.count} lines, first`}: ${quote(hits.first!)}`,
       );
     }
   }
@@ -415,7 +416,7 @@ function checkVerdict(x: VerdictExpect, snap: ReportSnapshot, where: string): st
 
 // ---------------------------------------------------------------- helpers
 
-function limitList(items: string[], sep: string): string {
-  if (items.length <= LIST_LIMIT) return items.join(sep);
-  return items.slice(0, LIST_LIMIT).join(sep) + `${sep}and ${items.length - LIST_LIMIT} more`;
+function limitList(items: string[], sep: string, total = items.length): string {
+  if (total <= LIST_LIMIT) return items.join(sep);
+  return items.slice(0, LIST_LIMIT).join(sep) + `${sep}and ${total - LIST_LIMIT} more`;
 }

@@ -9,6 +9,7 @@ import { RangeMap, RangeSet } from './intervals';
 import { pageOwnerOps, type PageOwner, type PendingSignal, Task } from './mm/types';
 import type { ReportSignal } from './report';
 import { hex } from './units';
+import { KernelLog } from './dmesg';
 import type { Platform } from './platform/acpi-nfit';
 import type { DevPagemap } from './mm/memremap';
 import type { SuperBlock } from './fs/vfs';
@@ -84,7 +85,8 @@ export class Kernel {
   readonly tr: Tracer;
   /** the decisions of the running event that say who is told and why (src/sim/verdicts.ts) */
   readonly why: DecisionLog;
-  readonly dmesg: string[] = [];
+  /** the kernel log: lines, and runs of members that print alike (src/sim/dmesg.ts) */
+  readonly dmesg = new KernelLog();
   readonly signals: ReportSignal[] = [];
   readonly tasks: Task[] = [];
   /** the task in whose context the code runs; null for a kworker or an irq with no user task */
@@ -143,11 +145,16 @@ export class Kernel {
    * one pattern; `count` is how many members there are, not how many lines.
    */
   logRun(count: number, member: (j: number) => string | readonly string[]): void {
-    for (let j = 0; j < count; j++) {
-      const m = member(j);
+    if (count <= 0) return;
+    if (this.openRecord !== null) {
+      // the first line finalizes the open record: member 0 line by line (the store takes it into the run)
+      const m = member(0);
       if (typeof m === 'string') this.log(m);
       else for (const l of m) this.log(l);
+      this.dmesg.pushRun(count - 1, (j) => member(j + 1));
+      return;
     }
+    this.dmesg.pushRun(count, member);
   }
 
   /** tasks by pid, rebuilt when a task is added (tasks are only ever appended) */

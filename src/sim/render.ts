@@ -7,6 +7,7 @@ import { hwpoisonPages, type ExpectationResult, type ReportEvent, type ReportSig
 import { describeSignal } from './expect';
 import { hex } from './units';
 import { dmesgKeys } from '../protocol/comparison';
+import { foldedRun, logPieces } from './dmesg';
 import { DEFAULT_KERNEL_VERSION } from './version';
 
 export interface RenderOptions {
@@ -459,7 +460,11 @@ export function writeRouting(report: RunReport, emit: (chunk: string) => void, o
 
   out.push('', p.bold('dmesg'));
   if (!report.dmesg.length) out.push(`    ${p.dim('empty')}`);
-  for (const l of report.dmesg) out.push(`    ${l}`);
+  // a run of the log store as one line per line of its members: the count, each number first..last
+  for (const piece of logPieces(report.dmesg)) {
+    if (piece.kind === 'line') out.push(`    ${piece.line}`);
+    else for (const l of foldedRun(piece)) out.push(`    ${l}`);
+  }
 
   out.push('', p.bold('badblocks'));
   const bb = Object.entries(report.badblocks ?? {});

@@ -2,6 +2,8 @@
 // field order here is the order JSON.stringify writes, so two runs of the same
 // scenario give byte-identical reports.
 
+import type { DmesgLines } from './dmesg';
+
 export type Layer =
   | 'syscall'
   | 'platform'
@@ -136,7 +138,11 @@ export interface RunReport {
   signals: ReportSignal[];
   /** extension (docs/verdicts.md): who was told, who was not, and why, per event */
   verdicts: ReportVerdict[];
-  dmesg: string[];
+  /**
+   * the kernel log, a line each; held as the log store's runs (src/sim/dmesg.ts),
+   * written out as the array of its lines
+   */
+  dmesg: DmesgLines;
   /** device or region name -> [sector, count] list, as sysfs badblocks prints it */
   badblocks: Record<string, [number, number][]>;
   /**

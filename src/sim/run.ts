@@ -183,7 +183,7 @@ function emptyReport(s: Scenario): RunReport {
 function fill(r: RunReport, m: Machine): void {
   const k = m.k;
   r.signals = k.signals.map((s) => ({ ...s }));
-  r.dmesg = [...k.dmesg];
+  r.dmesg = k.dmesg.view();
   const bb: Record<string, [number, number][]> = {};
   for (const ns of m.namespaces) if (ns.pmem) bb[ns.pmem.name] = ns.pmem.bb.show();
   for (const reg of k.platform.regions) bb[reg.id] = reg.bb.show();

@@ -34,3 +34,22 @@ test('writeJson: every built-in scenario\'s run report, byte for byte, in bounde
     assert.ok(s.longest < (1 << 16) * 2, `${f}: a chunk of ${s.longest} characters`);
   }
 });
+
+test('writeJson: the kernel log held as runs is written line by line, in bounded chunks, as the array of its lines', async () => {
+  const { KernelLog } = await import('../../src/sim/dmesg');
+  const log = new KernelLog();
+  log.push('nd_pmem pfn0.0: DAX active at remove, "trigger" mass memory failure');
+  log.pushRun(200_000, (j) => [`Memory failure: 0x${(0x1000000 + j).toString(16)}: Sending SIGBUS to db:100 due to hardware memory corruption`, `Memory failure: 0x${(0x1000000 + j).toString(16)}: recovery action for dax page: Recovered`]);
+  log.push('last\tline');
+  assert.equal(log.entryCount, 3);
+  const lines = [...log];
+  // as a run report has it, and deeper, as compare --json has it (designs -> report -> dmesg)
+  const report = { version: 1, dmesg: log.view(), spans: [], empty: new KernelLog().view() };
+  const s = streamed(report);
+  assert.equal(s.text, JSON.stringify({ ...report, dmesg: lines, empty: [] }, null, 2) + '\n');
+  assert.ok(s.longest < (1 << 16) * 2, `a chunk of ${s.longest} characters`);
+  const deep = { designs: { upstream: report, other: { ...report, dmesg: log.view(1, 11) } }, metrics: {} };
+  const d = streamed(deep);
+  assert.equal(d.text, JSON.stringify({ designs: { upstream: { ...report, dmesg: lines, empty: [] }, other: { ...report, dmesg: lines.slice(1, 11), empty: [] } }, metrics: {} }, null, 2) + '\n');
+  assert.ok(d.longest < (1 << 16) * 2, `a chunk of ${d.longest} characters`);
+});

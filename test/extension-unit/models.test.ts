@@ -282,7 +282,7 @@ test('event rows and routes', () => {
 test('dmesg lines get a log level', () => {
   const s = open('xfs-metadata-shutdown');
   s.step();
-  const levels = new Map(s.report.dmesg.map((l) => [l, dmesgLevel(l)]));
+  const levels = new Map([...s.report.dmesg].map((l) => [l, dmesgLevel(l)]));
   assert.ok([...levels].some(([l, v]) => /Shutting down filesystem/.test(l) && v === 'error'), JSON.stringify([...levels]));
   assert.equal(dmesgLevel('Memory failure: 0x241218: recovery action for dax page: Recovered'), 'warn');
   assert.equal(dmesgLevel('pmem0: detected capacity change'), 'info');

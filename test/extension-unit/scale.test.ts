@@ -109,10 +109,11 @@ for (const design of ['upstream', 'pagemap-failure'] as const) {
     const r = s.report;
     // the report keeps a dmesg line per page (the kernel prints one per page)...
     assert.ok(r.dmesg.length > PAGES, `${r.dmesg.length} dmesg lines`);
-    // ...the channel shows each run as RUN_LINES lines and one folded line
+    // ...the channel shows each run of the log store as one line with its count and
+    // first..last (and a run printed line by line as RUN_LINES lines and one folded line)
     const folded = foldDmesg(r.dmesg);
     assert.ok(folded.length < 100, `${folded.length} folded lines`);
-    assert.ok(folded.some((l) => /^Memory failure: \[0x[0-9a-f]+-0x[0-9a-f]+\]: .* \(\d+ more lines, one per pfn\)$/.test(l)), folded.join('\n'));
+    assert.ok(folded.some((l) => /^Memory failure: 0x[0-9a-f]+\.\.0x[0-9a-f]+ \(×[0-9,]+\): |^Memory failure: \[0x[0-9a-f]+-0x[0-9a-f]+\]: .* \(\d+ more lines, one per pfn\)$/.test(l)), folded.join('\n'));
     // the Events tree: the event's spans as trees, a few dozen nodes whatever the page count
     const trees = eventSpanTrees(r, 'e1');
     const nodes = flattenSpans(trees);

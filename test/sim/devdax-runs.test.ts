@@ -61,15 +61,15 @@ test('device-dax with 1 GiB alignment: PUD entries, populate in runs, madvise ov
     ],
   );
   // the log, page by page as the kernel prints it
-  const inj = r.dmesg.filter((l) => l.startsWith('Injecting memory failure'));
+  const inj = [...r.dmesg].filter((l) => l.startsWith('Injecting memory failure'));
   assert.deepEqual(
     inj,
     [0, 1, 2, 3, 4, 5, 6].map((j) => `Injecting memory failure for pfn 0x${(data + j * 262144).toString(16)} at process virtual address 0x${(BASE + j * GiB).toString(16)}`),
   );
-  assert.equal(r.dmesg.filter((l) => / Sending SIGBUS to db:100 /.test(l)).length, 7);
-  assert.equal(r.dmesg.filter((l) => / Sending SIGBUS to backup:101 /.test(l)).length, 7);
-  assert.equal(r.dmesg.filter((l) => l.endsWith('recovery action for dax page: Recovered')).length, 7);
-  assert.equal(r.dmesg.filter((l) => / Sending SIGBUS to late:102 /.test(l)).length, 0, 'the late-kill task is passed over');
+  assert.equal([...r.dmesg].filter((l) => / Sending SIGBUS to db:100 /.test(l)).length, 7);
+  assert.equal([...r.dmesg].filter((l) => / Sending SIGBUS to backup:101 /.test(l)).length, 7);
+  assert.equal([...r.dmesg].filter((l) => l.endsWith('recovery action for dax page: Recovered')).length, 7);
+  assert.equal([...r.dmesg].filter((l) => / Sending SIGBUS to late:102 /.test(l)).length, 0, 'the late-kill task is passed over');
   // PageHWPoison on each compound page's head
   assert.deepEqual(r.hwpoison, [0, 1, 2, 3, 4, 5, 6].map((j) => `0x${(data + j * 262144).toString(16)}`));
   // unmap_and_kill unmapped the whole PUD from every mapper, the late one too
@@ -107,7 +107,7 @@ function canonical(r: RunReport) {
   return {
     events: r.events.map((e) => ({ id: e.id, do: e.do, at: e.at, result: e.result })),
     signals: r.signals,
-    dmesg: r.dmesg,
+    dmesg: [...r.dmesg],
     hwpoison: r.hwpoison,
     calls: r.calls,
     verdicts: r.verdicts.map((v) => ({ ...v, span: undefined })),

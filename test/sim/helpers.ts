@@ -21,7 +21,7 @@ export function runPrefix(s: Scenario): { session: Session; rejected: EventSpec 
 }
 
 /** write out the abbreviated runs of identical log lines ("[0xa-0xb]: ... (N more lines, one per pfn)"), one per pfn */
-export function expandDmesg(lines: string[]): string[] {
+export function expandDmesg(lines: Iterable<string>): string[] {
   const out: string[] = [];
   for (const l of lines) {
     const m = /^Memory failure: \[0x([0-9a-f]+)-0x([0-9a-f]+)\]: (.*) \((\d+) more lines, one per pfn\)$/.exec(l);

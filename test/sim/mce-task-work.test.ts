@@ -45,7 +45,7 @@ test('queue_task_work: machine checks of one page are counted and kill_me_never 
   assert.equal(k.tr.calls.get('kill_me_never') ?? 0, 0);
   mceTaskWorkRun(k, t);
   assert.equal(k.tr.calls.get('kill_me_never'), 1);
-  assert.ok(k.dmesg.includes(`mce: Kernel accessed poison in user space at ${(spa + 64).toString(16)}`));
+  assert.ok([...k.dmesg].includes(`mce: Kernel accessed poison in user space at ${(spa + 64).toString(16)}`));
   // the count starts again after the task work ran
   machineCheckCopyin(k, t, spa + 4096);
   mceTaskWorkRun(k, t);
@@ -56,8 +56,8 @@ test('queue_task_work: an eleventh machine check before the task work runs panic
   const { k, t, spa } = setup();
   for (let i = 0; i < 10; i++) machineCheckCopyin(k, t, spa);
   assert.throws(() => machineCheckCopyin(k, t, spa), (e: unknown) => e instanceof KernelPanic && /Too many consecutive machine checks while accessing user data/.test(e.message));
-  assert.ok(k.dmesg.includes('Kernel panic - not syncing: Too many consecutive machine checks while accessing user data'));
-  assert.ok(k.dmesg.includes('mce: [Hardware Error]: Machine check: Action required: data load in error recoverable area of kernel'));
+  assert.ok([...k.dmesg].includes('Kernel panic - not syncing: Too many consecutive machine checks while accessing user data'));
+  assert.ok([...k.dmesg].includes('mce: [Hardware Error]: Machine check: Action required: data load in error recoverable area of kernel'));
 });
 
 test('queue_task_work: a second machine check in another page before the task work runs panics', () => {

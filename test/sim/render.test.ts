@@ -13,6 +13,7 @@ import {
   renderRouting,
 } from '../../src/sim/render';
 import type { RunReport } from '../../src/sim/report';
+import { KernelLog } from '../../src/sim/dmesg';
 function sampleReport(): RunReport {
   return {
     version: 1,
@@ -83,6 +84,20 @@ test('renderRouting: signals, dmesg, badblocks, filesystems, calls, expectations
   assert.match(text, /ok +e1 +signal: \{ pid: 1001, addr: 0x7f0000001000 \}/);
   assert.match(text, /FAIL +end +calls: \{ symbol: memory_failure, count: 2 \}\n +expected memory_failure to be called 2 times; it was called once/);
   assert.match(text, /1 passed, 1 failed\n$/);
+});
+
+test('renderRouting: a run of the log store is one line with its count and its first and last members', () => {
+  const r = sampleReport();
+  const log = new KernelLog();
+  log.push('nd_pmem pfn0.0: DAX active at remove, trigger mass memory failure');
+  log.pushRun(1 << 20, (j) => `Memory failure: 0x${(0x1000000 + j).toString(16)}: recovery action for dax page: Recovered`);
+  log.push('XFS (pmem0): Please unmount the filesystem and rectify the problem(s)');
+  r.dmesg = log.view();
+  const text = renderRouting(r);
+  assert.match(
+    text,
+    /^dmesg\n {4}nd_pmem pfn0\.0: DAX active at remove, trigger mass memory failure\n {4}Memory failure: 0x1000000\.\.0x10fffff \(×1,048,576\): recovery action for dax page: Recovered\n {4}XFS \(pmem0\): Please unmount the filesystem and rectify the problem\(s\)\n\nbadblocks$/m,
+  );
 });
 
 test('renderRouting: empty sections and panic', () => {

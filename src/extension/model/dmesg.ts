@@ -6,7 +6,12 @@
 // shown as the simulator prints its own long runs (dev_pagemap_failure): the
 // first RUN_LINES lines as printed, then one line for the rest,
 // "Memory failure: [0x…-0x…]: <message> (N more lines, one per pfn)".
-// The report keeps every line; only the channel folds them. Pure.
+// A run the log store holds as a pattern (src/sim/dmesg.ts) is drawn as
+// the CLI draws it, one line per line of its members with each number as
+// first..last and the count, and is never written out. The report keeps
+// every line; only the channel folds them. Pure.
+
+import { foldedRun, logPieces, type DmesgLines } from '../../sim/dmesg';
 
 /** lines of a run shown as printed before the rest is folded (as src/sim/mm/memory-failure.ts does) */
 export const RUN_LINES = 8;
@@ -27,12 +32,29 @@ const hex = (n: number) => `0x${n.toString(16)}`;
 
 /**
  * The lines from `from` on, with every run of per-pfn lines longer than
- * RUN_LINES folded: its first RUN_LINES lines, then one line for the rest.
- * The output is bounded by the number of runs, not of pages.
+ * RUN_LINES folded: its first RUN_LINES lines, then one line for the rest;
+ * a run of the log store as its folded lines. The output is bounded by the
+ * number of runs, not of pages.
  */
-export function foldDmesg(lines: readonly string[], from = 0): string[] {
+export function foldDmesg(log: DmesgLines, from = 0): string[] {
   const out: string[] = [];
-  let i = Math.max(0, from);
+  let lines: string[] = [];
+  for (const p of logPieces(log, Math.max(0, from))) {
+    if (p.kind === 'line') {
+      lines.push(p.line);
+      continue;
+    }
+    foldLines(lines, out);
+    lines = [];
+    out.push(...foldedRun(p));
+  }
+  foldLines(lines, out);
+  return out;
+}
+
+/** lines printed one by one, their runs of per-pfn lines folded */
+function foldLines(lines: readonly string[], out: string[]): void {
+  let i = 0;
   while (i < lines.length) {
     const line = lines[i]!;
     const p = perPfn(line);
@@ -56,5 +78,4 @@ export function foldDmesg(lines: readonly string[], from = 0): string[] {
     if (n > RUN_LINES) out.push(`Memory failure: [${hex(pfn + RUN_LINES)}-${hex(pfn + n - 1)}]${rest} (${n - RUN_LINES} more lines, one per pfn)`);
     i = j;
   }
-  return out;
 }

@@ -16,6 +16,7 @@ import type { Expectation, Scenario } from '../../sim/scenario/types';
 import { expectationAsWritten } from '../../sim/expect';
 import { formatExpectation } from '../../sim/render';
 import { hex } from '../../sim/units';
+import { logPieces, memberLines, type DmesgLines } from '../../sim/dmesg';
 import { LabError, createNode, documentText, toLabError, type LabSession } from './session';
 
 export interface DroppedExpectation {
@@ -38,11 +39,25 @@ export interface SaveResult {
 /** dmesg lines worth pinning in a regression case */
 const KEY_DMESG = /recovery action for|Sending SIGBUS|Killing |Shutting down filesystem|Device is about to be removed|ondisk log corrupt|Memory error not recovered|kill_me_now|is about to be removed/;
 
+/**
+ * The first `max` distinct key lines of an event's log. A run of the log
+ * store is read from its first members only: they say what its other
+ * members say, for other pages.
+ */
+function keyLines(log: DmesgLines, max: number): string[] {
+  const out = new Set<string>();
+  for (const p of logPieces(log)) {
+    const lines = p.kind === 'line' ? [p.line] : Array.from({ length: Math.min(p.count, max) }, (_, j) => memberLines(p, j)).flat();
+    for (const l of lines) if (KEY_DMESG.test(l) && out.add(l).size >= max) return [...out];
+  }
+  return [...out];
+}
+
 interface FullRun {
   scenario: Scenario;
   report: RunReport;
-  /** event id -> the dmesg lines it logged */
-  dmesgOf: Map<string, string[]>;
+  /** event id -> the dmesg lines it logged (a view of the log store) */
+  dmesgOf: Map<string, DmesgLines>;
 }
 
 function runFull(text: string, file: string): FullRun {
@@ -52,7 +67,7 @@ function runFull(text: string, file: string): FullRun {
   } catch (e) {
     throw toLabError(e, text, file);
   }
-  const dmesgOf = new Map<string, string[]>();
+  const dmesgOf = new Map<string, DmesgLines>();
   let session: Session;
   try {
     session = new Session(scenario);
@@ -60,7 +75,7 @@ function runFull(text: string, file: string): FullRun {
       if (session.report.panic) break;
       const before = session.machine.k.dmesg.length;
       session.step(e);
-      dmesgOf.set(e.id, session.machine.k.dmesg.slice(before));
+      dmesgOf.set(e.id, session.machine.k.dmesg.view(before));
     }
   } catch (e) {
     throw toLabError(e, text, file);
@@ -105,8 +120,7 @@ export function expectationsForEvent(run: FullRun, eventId: string, doKind: stri
   }
   const signalled = new Set(sigs.map((s) => s.pid));
   for (const p of run.scenario.processes) if (!signalled.has(p.pid)) out.push({ noSignal: { pid: p.pid } });
-  const lines = (run.dmesgOf.get(eventId) ?? []).filter((l) => KEY_DMESG.test(l));
-  for (const l of [...new Set(lines)].slice(0, 4)) out.push({ dmesg: { contains: l } });
+  for (const l of keyLines(run.dmesgOf.get(eventId) ?? [], 4)) out.push({ dmesg: { contains: l } });
   return out;
 }
 

@@ -14,6 +14,7 @@ import { placeSpa } from './addresses';
 import { OUTCOME_MEANING, eventOutcome, fsState, newShutdowns, ownerText, verdictsOf } from './feedback';
 import { mdCode, mdText } from './markdown';
 import { signalText } from './route';
+import { foldDmesg } from './dmesg';
 
 export type WhatIfKind = 'consumed' | 'scrubbed' | 'removed';
 
@@ -45,6 +46,7 @@ export interface WhatIfAnswer {
   notTold: ReportVerdict[];
   signals: ReportSignal[];
   shutdowns: string[];
+  /** the event's kernel lines, runs folded (src/extension/model/dmesg.ts) */
   dmesg: string[];
   panic?: string;
 }
@@ -119,7 +121,8 @@ export function whatIf(session: LabSession, t: WhatIfTarget, kind: WhatIfKind): 
   answer.notTold = vs.filter((v) => v.outcome === 'none');
   answer.signals = r.signals.filter((s) => s.event === WHAT_IF_ID);
   answer.shutdowns = newShutdowns(before, fsState(r));
-  answer.dmesg = r.dmesg.slice(dmesgFrom);
+  // the event's lines, runs folded: the answer does not grow with pages
+  answer.dmesg = foldDmesg(r.dmesg, dmesgFrom);
   answer.outcome = eventOutcome(r, WHAT_IF_ID, { what: String(event.do), before });
   if (r.panic) answer.panic = r.panic;
   return answer;

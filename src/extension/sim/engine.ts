@@ -245,7 +245,9 @@ export class SimEngine {
         const expectPaths = [...sc.events.flatMap((e) => e.expect), ...sc.expect].map((x) => x.path);
         let value: RunDesignResult;
         try {
-          value = { name: sc.name, expectPaths, report: runScenario(sc, req.design ? { design: req.design as Design } : {}) };
+          const report = runScenario(sc, req.design ? { design: req.design as Design } : {});
+          // the dmesg folded (runs as one line each): nothing sent grows with pages
+          value = { name: sc.name, expectPaths, report: { ...report, dmesg: foldDmesg(report.dmesg) } };
         } catch (e) {
           if (e instanceof InputError) value = { name: sc.name, expectPaths, error: e.message };
           else throw e;

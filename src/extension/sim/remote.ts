@@ -36,7 +36,7 @@ export class RemoteSession {
     return this.snap.scenario;
   }
   /** the report so far (its dmesg folded: runs of per-pfn lines as one line) */
-  get report(): RunReport {
+  get report(): RunReport & { dmesg: string[] } {
     return this.snap.report;
   }
   get cursor(): number {

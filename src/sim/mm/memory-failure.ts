@@ -459,12 +459,14 @@ function replayAlike(
     else if (x.kind === 'zap') k.why.note({ ...x, vlo: x.vlo + 1, vhi: x.vhi + n - 1, pages: x.pages * (n - 1) });
     else if (x.kind === 'failed') k.why.failed(x.pfn + 1, x.end + n - 1);
   }
+  // the other members' lines, as one run (the log store keeps it as a pattern)
+  if (logged.length)
+    k.logRun(n - 1, (i) => {
+      const j = i + 1;
+      return logged.map((l) => (l.startsWith(head) ? `${mfPrefix}${hex(pfn + j * step)}: ${l.slice(head.length)}` : (lines?.(l, j) ?? l)));
+    });
   for (let j = 1; j < n; j++) {
     const d = j * step;
-    for (const l of logged) {
-      if (l.startsWith(head)) k.dmesg.push(`${mfPrefix}${hex(pfn + d)}: ${l.slice(head.length)}`);
-      else k.dmesg.push(lines?.(l, j) ?? l);
-    }
     for (const x of decided) {
       if (single(x)) continue;
       if (x.kind === 'collect') k.why.note({ ...x, pgoff: x.pgoff + d, end: x.end + d });

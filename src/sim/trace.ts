@@ -369,6 +369,29 @@ export class AlikeStretch {
     return r;
   }
 
+  /** the last unit was done quietly and alike: a summary is open that more members may join */
+  get summarising(): boolean {
+    return this.sum !== undefined;
+  }
+
+  /**
+   * Members alike to the last unit done quietly (summarising), done in bulk
+   * by `fn` with `calls` calls of the stretch's symbol in all and `args` the
+   * last one's arguments: they join the summary.
+   */
+  more(calls: number, args: Args, fn: () => void): void {
+    const tr = this.tr;
+    const outer = tr.quietAs;
+    tr.quietAs = this.sum;
+    try {
+      tr.quietly(fn);
+    } finally {
+      tr.quietAs = outer;
+    }
+    this.count += calls;
+    this.lastArgs = args;
+  }
+
   /** close the summary span of the units done quietly, if any */
   end(): void {
     const s = this.sum;

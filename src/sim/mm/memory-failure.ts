@@ -8,6 +8,7 @@ import { hwpoisonFilter } from './hwpoison-filter';
 import { hex, PAGE_SHIFT, PAGE_SIZE } from '../units';
 import { naiveIntervals } from '../intervals';
 import { AlikeStretch } from '../trace';
+import { alikeMembers, applyMembers, recordMember, type Recorded } from './bulk';
 import type { Decision } from '../verdicts';
 import { pgmapHasMemoryFailure, pgmapPfnValid, type DevPagemap } from './memremap';
 import { ZERO_PFN, type AddressSpace, type Mm, type PageOwner, type Task, type Vma } from './types';
@@ -272,10 +273,25 @@ export function mfDaxKillProcs(k: Kernel, mapping: AddressSpace, index: number, 
         if (r.value.pmd) {
           const to = Math.min(r.end, at - (at % 512) + 512);
           const key = `pmd ${at % 512} ${to - at} ${mapping.mapped.query(at, to - 1).length}`;
+          const outerQuiet = k.tr.quiet;
+          const member = { mapping, index: at, pages: to - at, pfn: r.value.pfn + (at - r.start), pfns: to - at };
+          let rec: Recorded | undefined;
           stretch.unit(key, { index: `${hex(at)}..${hex(to - 1)}` }, to - at, () => {
-            for (let j = at; j < to; ) j += indices(j, to);
+            rec = recordMember(k, member, () => {
+              for (let j = at; j < to; ) j += indices(j, to);
+            }).rec;
           });
           i = to;
+          // done quietly and alike: the whole PMD entries after it that are in its state, in bulk
+          if (rec && to - at === 512 && (outerQuiet || stretch.summarising)) {
+            const n = alikeMembers(k, rec, 512, 512, Math.floor((r.end - to) / 512));
+            if (n > 0) {
+              const bulk = () => applyMembers(k, rec!, n, 512, 512);
+              if (outerQuiet) bulk();
+              else stretch.more(n * 512, { index: `${hex(at + n * 512)}..${hex(to - 1 + n * 512)}` }, bulk);
+              i = to + n * 512;
+            }
+          }
           continue;
         }
         const n = sameKill(mapping, i, r.end);
@@ -964,27 +980,61 @@ export function devPagemapFailure(k: Kernel, pgmap: DevPagemap): void {
     // each owner's pfns (and the unowned ones before them) are one unit of a
     // stretch: the extents of files mapped alike fail alike
     const outer = new AlikeStretch(k.tr, 'mm', 'memory_failure', () => k.dmesg.length);
-    for (const r of k.pageOwner.query(first, end)) {
+    const pieces = k.pageOwner.query(first, end);
+    for (let q = 0; q < pieces.length; q++) {
+      const r = pieces[q]!;
+      if (r.end <= pos) continue;
       const a = Math.max(r.start, first);
       const b = Math.min(r.end, end);
       const o = r.value;
       const pmd = o.kind === 'file' && o.mapping.entries.rangeAt(o.index + (a - r.start))?.value.pmd === true;
       const mappers = o.kind === 'file' ? o.mapping.mapped.query(o.index + (a - r.start), o.index + (b - 1 - r.start)).length : 0;
       const from = pos;
+      let rec: Recorded | undefined;
       outer.unit(`${a - from} ${b - a} ${o.kind} ${pmd ? 'pmd' : 'pte'} ${mappers}`, { pfn: `${hex(from)}..${hex(b - 1)}`, flags: mfFlagsName(MF.MEM_REMOVE) }, b - from, () => {
+        if (o.kind !== 'file' || pmd) return one();
+        rec = recordMember(k, { mapping: o.mapping, index: o.index + (a - r.start), pages: b - a, pfn: from, pfns: b - from }, one).rec;
+      });
+      pos = b;
+      // done quietly and alike: the next owners' pfns, as far as they are its own shifted, in bulk
+      const nx = pieces[q + 1];
+      if (rec && nx && outer.summarising && nx.value.kind === 'file' && o.kind === 'file' && nx.value.mapping === o.mapping && nx.end - b === b - from) {
+        const dIndex = nx.value.index - (o.index + (a - r.start));
+        const n = dIndex > 0 ? alikeMembers(k, rec, dIndex, b - from, Math.floor((end - b) / (b - from))) : 0;
+        if (n > 0) {
+          const last = b + (n - 1) * (b - from);
+          outer.more(n * (b - from), { pfn: `${hex(last)}..${hex(last + (b - from) - 1)}`, flags: mfFlagsName(MF.MEM_REMOVE) }, () => applyMembers(k, rec!, n, dIndex, b - from));
+          pos = b + n * (b - from);
+        }
+      }
+      continue;
+      function one(): void {
         if (a > from) unownedRun(k, from, a);
         if (!pmd || !runs || o.kind !== 'file') return owned(a, b);
         const inner = new AlikeStretch(k.tr, 'mm', 'memory_failure', () => k.dmesg.length);
+        const outerQuiet = k.tr.quiet;
         for (let p = a; p < b; ) {
           const index = o.index + (p - r.start);
           const to = Math.min(b, p + 512 - (index % 512));
           const at = p;
-          inner.unit(`pmd ${index % 512} ${to - at} ${o.mapping.mapped.query(index, index + (to - at) - 1).length}`, { pfn: `${hex(at)}..${hex(to - 1)}`, flags: mfFlagsName(MF.MEM_REMOVE) }, to - at, () => owned(at, to));
+          let rec: Recorded | undefined;
+          inner.unit(`pmd ${index % 512} ${to - at} ${o.mapping.mapped.query(index, index + (to - at) - 1).length}`, { pfn: `${hex(at)}..${hex(to - 1)}`, flags: mfFlagsName(MF.MEM_REMOVE) }, to - at, () => {
+            rec = recordMember(k, { mapping: o.mapping, index, pages: to - at, pfn: at, pfns: to - at }, () => owned(at, to)).rec;
+          });
           p = to;
+          // done quietly and alike: the whole PMD entries after it in its state, in bulk
+          if (rec && to - at === 512 && (outerQuiet || inner.summarising)) {
+            const n = alikeMembers(k, rec, 512, 512, Math.floor((b - to) / 512));
+            if (n > 0) {
+              const bulk = () => applyMembers(k, rec!, n, 512, 512);
+              if (outerQuiet) bulk();
+              else inner.more(n * 512, { pfn: `${hex(at + n * 512)}..${hex(to - 1 + n * 512)}`, flags: mfFlagsName(MF.MEM_REMOVE) }, bulk);
+              p = to + n * 512;
+            }
+          }
         }
         inner.end();
-      });
-      pos = b;
+      }
     }
     outer.end();
     if (pos < end) unownedRun(k, pos, end);

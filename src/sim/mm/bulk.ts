@@ -1,0 +1,282 @@
+// Members of a stretch applied in bulk. Inside a quiet stretch (AlikeStretch,
+// src/sim/trace.ts) the units after the first ones run with no spans of
+// their own, one after another; most of them are members of a run that
+// advances in step (the PMD entries of one extent, the extents of one file,
+// the owners' pfns of a mass failure): the same file, the same mappers, the
+// same state at every member, only the file index and the pfn moved on by a
+// fixed step. One member is done for real and recorded (its calls, clock,
+// decisions, log lines and the page state it changed); the others whose
+// state before is that member's shifted by their step get the same done to
+// them in bulk: the counts and the clock times n, the log lines as one run
+// (Kernel.logRun), the decisions and the page state shifted, page-table
+// entries, DAX entries and page owners cleared in one go where the members
+// touch. A member whose state differs is left to the caller, which does it
+// one by one.
+
+import type { Kernel } from '../kernel';
+import type { Decision } from '../verdicts';
+import type { MfStats } from './memory-failure';
+import type { AddressSpace, Vma } from './types';
+import { hex, PAGE_SIZE } from '../units';
+
+/** what a member is about: file pages [index, index + pages) of `mapping`, and pfns [pfn, pfn + pfns) */
+export interface Member {
+  mapping: AddressSpace;
+  index: number;
+  pages: number;
+  pfn: number;
+  pfns: number;
+}
+
+/** one member done for real, as the others are to be done */
+export interface Recorded {
+  m: Member;
+  /** the member's state before, relative to its index and pfn */
+  sig: string;
+  decided: Decision[];
+  lines: string[];
+  trail: Map<string, number>;
+  dur: number;
+  stats: MfStats;
+  /** pfns poisoned, relative to m.pfn */
+  poison: [number, number][];
+  /** page-table entries cleared, relative to the vma's page of m.index */
+  zaps: { vma: Vma; lo: number; hi: number }[];
+  /** the member's DAX entries removed */
+  entriesCleared: boolean;
+  /** the member's pfns lost their owner */
+  ownerCleared: boolean;
+}
+
+const mfPrefix = 'Memory failure: ';
+const LINE = /^Memory failure: 0x([0-9a-f]+): /;
+
+/** the first virtual page of a vma that maps file page `index` (possibly outside the vma) */
+const vbase = (vma: Vma, index: number): number => vma.start / PAGE_SIZE + (index - vma.pgoff);
+
+/**
+ * The state a member's handling depends on, with positions relative to the
+ * member: its DAX entries, its pfns' owners and poison, and each mapper of
+ * its file pages with that mapper's page-table entries over them.
+ */
+export function memberState(k: Kernel, m: Member): string {
+  const out: string[] = [];
+  for (const r of m.mapping.entries.query(m.index, m.index + m.pages)) out.push(`e${r.start - m.index},${r.end - m.index},${r.value.pmd ? 1 : 0}${r.value.shared ? 's' : ''},${r.value.pfn - m.pfn}`);
+  for (const r of k.pageOwner.query(m.pfn, m.pfn + m.pfns)) {
+    const o = r.value;
+    out.push(`o${r.start - m.pfn},${r.end - m.pfn},${o.kind === 'file' ? `${o.mapping.id},${o.index - m.index}` : `s${o.share}`}`);
+  }
+  for (const [a, b] of k.hwpoison.query(m.pfn, m.pfn + m.pfns)) out.push(`h${a - m.pfn},${b - m.pfn}`);
+  for (const vma of m.mapping.i_mmap.query(m.index, m.index + m.pages - 1)) {
+    const lo = Math.max(m.index, vma.pgoff);
+    const hi = Math.min(m.index + m.pages, vma.pgoff + vma.pages);
+    const base = vbase(vma, m.index);
+    const ptes = vma.ptes.query(base + (lo - m.index), base + (hi - m.index));
+    // where a huge entry maps it, its alignment there decides how much an unmap takes
+    let align = 1;
+    for (const p of ptes) align = Math.max(align, 2 ** (p.value.shift - 12));
+    out.push(`v${vma.id}@${vma.mm.owner.pid},${lo - m.index},${hi - m.index},${((base % align) + align) % align}`);
+    for (const p of ptes) out.push(`p${p.start - base},${p.end - base},${p.value.shift},${p.value.writable ? 1 : 0},${p.value.pfn < 0 ? p.value.pfn : p.value.pfn - m.pfn}`);
+  }
+  return out.join(' ');
+}
+
+function covered(vma: Vma, m: Member): number {
+  const lo = Math.max(m.index, vma.pgoff);
+  const hi = Math.min(m.index + m.pages, vma.pgoff + vma.pages);
+  if (lo >= hi) return 0;
+  const base = vbase(vma, m.index);
+  return vma.ptes.covered(base + (lo - m.index), base + (hi - m.index));
+}
+
+/**
+ * Do member `m` with `fn` (inside a quiet stretch: Tracer.quietly), and
+ * record what it did, when that is something the members after it can have
+ * done to them in bulk: calls and clock, decisions about its own pages,
+ * log lines about its own pfns, signals already pending, and page state
+ * that it only cleared or poisoned within its own range. Otherwise the
+ * record is undefined (the member is done all the same).
+ */
+export function recordMember<T>(k: Kernel, m: Member, fn: () => T): { r: T; rec: Recorded | undefined } {
+  if (!k.tr.quiet || m.pages <= 0 || m.pfns <= 0) return { r: fn(), rec: undefined };
+  const sig = memberState(k, m);
+  const vmas = m.mapping.i_mmap.query(m.index, m.index + m.pages - 1);
+  const ptesBefore = vmas.map((v) => covered(v, m));
+  const entriesBefore = m.mapping.entries.covered(m.index, m.index + m.pages);
+  const ownersBefore = k.pageOwner.covered(m.pfn, m.pfn + m.pfns);
+  const poisonBefore = k.hwpoison.covered(m.pfn, m.pfn + m.pfns);
+  const trail0 = k.tr.lastQuietTrail();
+  const t0 = k.tr.now;
+  const logMark = k.dmesg.length;
+  const stats0 = { ...k.mfStats };
+  let r!: T;
+  const decided = k.why.capture(() => {
+    r = fn();
+  });
+  const rec = ((): Recorded | undefined => {
+    const lines = k.dmesg.slice(logMark);
+    for (const l of lines) {
+      const x = LINE.exec(l);
+      if (!x) return undefined;
+      const p = parseInt(x[1]!, 16);
+      if (p < m.pfn || p >= m.pfn + m.pfns) return undefined;
+    }
+    const zapped = new Map<Vma, number>();
+    for (const d of decided) {
+      switch (d.kind) {
+        case 'collect':
+        case 'no-entry':
+          if (d.pgoff < m.index || d.end > m.index + m.pages) return undefined;
+          break;
+        case 'zap': {
+          if (d.vma.mapping !== m.mapping) return undefined;
+          const base = vbase(d.vma, m.index);
+          if (d.vlo < base || d.vhi > base + m.pages) return undefined;
+          zapped.set(d.vma, (zapped.get(d.vma) ?? 0) + d.pages);
+          break;
+        }
+        case 'signal':
+          if (d.queued || d.addr === undefined) return undefined;
+          break;
+        case 'failed':
+          if (d.pfn < m.pfn || d.end > m.pfn + m.pfns) return undefined;
+          break;
+        case 'page-mapping':
+          if (d.pfn < m.pfn || (d.end ?? d.pfn + 1) > m.pfn + m.pfns) return undefined;
+          break;
+        default:
+          return undefined;
+      }
+    }
+    // page-table entries: cleared only by the zaps noted, within the member
+    const now = m.mapping.i_mmap.query(m.index, m.index + m.pages - 1);
+    if (now.length !== vmas.length || now.some((v, i) => v !== vmas[i])) return undefined;
+    for (let i = 0; i < vmas.length; i++) {
+      const v = vmas[i]!;
+      const after = covered(v, m);
+      if (after !== 0 && after !== ptesBefore[i]) return undefined;
+      if (ptesBefore[i]! - after !== (zapped.get(v) ?? 0)) return undefined;
+    }
+    const zaps: Recorded['zaps'] = [];
+    for (const d of decided) if (d.kind === 'zap' && d.pages > 0) zaps.push({ vma: d.vma, lo: d.vlo - vbase(d.vma, m.index), hi: d.vhi - vbase(d.vma, m.index) });
+    const entriesAfter = m.mapping.entries.covered(m.index, m.index + m.pages);
+    if (entriesAfter !== 0 && entriesAfter !== entriesBefore) return undefined;
+    const ownersAfter = k.pageOwner.covered(m.pfn, m.pfn + m.pfns);
+    if (ownersAfter !== 0 && ownersAfter !== ownersBefore) return undefined;
+    // owners kept must be kept as they were (a share count going down is not a clearing)
+    const entriesCleared = entriesAfter === 0 && entriesBefore > 0;
+    const ownerCleared = ownersAfter === 0 && ownersBefore > 0;
+    const poison: [number, number][] = [];
+    if (k.hwpoison.covered(m.pfn, m.pfn + m.pfns) !== poisonBefore) {
+      // what was poisoned before stays poisoned: the new pieces are the difference
+      const add = (a: number, b: number): void => {
+        if (b > a) poison.push([a - m.pfn, b - m.pfn]);
+      };
+      const before = sig.split(' ').filter((s) => s.startsWith('h')).map((s) => s.slice(1).split(',').map((x) => Number(x) + m.pfn) as [number, number]);
+      for (const [a, b] of k.hwpoison.query(m.pfn, m.pfn + m.pfns)) {
+        let s = a;
+        for (const [c, d] of before) {
+          if (d <= s || c >= b) continue;
+          add(s, c);
+          s = Math.max(s, d);
+        }
+        add(s, b);
+      }
+    }
+    const trail1 = k.tr.lastQuietTrail();
+    const trail = new Map<string, number>();
+    for (const [sym, c] of trail1) {
+      const dc = c - (trail0.get(sym) ?? 0);
+      if (dc) trail.set(sym, dc);
+    }
+    const stats = { ...k.mfStats };
+    for (const key of Object.keys(stats) as (keyof MfStats)[]) stats[key] -= stats0[key];
+    return { m, sig, decided, lines, trail, dur: k.tr.now - t0, stats, poison, zaps, entriesCleared, ownerCleared };
+  })();
+  return { r, rec };
+}
+
+/** member j of a run whose member 0 is rec's, the index and pfn moving on by dIndex and dPfn */
+function shifted(rec: Recorded, j: number, dIndex: number, dPfn: number): Member {
+  const m = rec.m;
+  return { mapping: m.mapping, index: m.index + j * dIndex, pages: m.pages, pfn: m.pfn + j * dPfn, pfns: m.pfns };
+}
+
+/**
+ * How many of members 1, 2, ..., max (each dIndex file pages and dPfn pfns
+ * after the one before) are in the state rec's member was in, shifted: the
+ * ones that can be done in bulk, from the first on.
+ */
+export function alikeMembers(k: Kernel, rec: Recorded, dIndex: number, dPfn: number, max: number): number {
+  if (dIndex < rec.m.pages || dPfn < rec.m.pfns) return 0;
+  let n = 0;
+  while (n < max && memberState(k, shifted(rec, n + 1, dIndex, dPfn)) === rec.sig) n++;
+  return n;
+}
+
+/**
+ * Members 1..n of rec's run (found alike by alikeMembers) done as rec's
+ * member was: every call counted and the clock advanced n times over, the
+ * log lines printed as one run, the decisions noted and the page state
+ * changed for each, shifted by its step.
+ */
+export function applyMembers(k: Kernel, rec: Recorded, n: number, dIndex: number, dPfn: number): void {
+  if (n <= 0) return;
+  const m = rec.m;
+  // page state: in one go where the members' ranges touch
+  const each = (len: number, step: number, first: number, fn: (a: number, b: number) => void): void => {
+    if (len >= step) fn(first + step, first + n * step + len);
+    else for (let j = 1; j <= n; j++) fn(first + j * step, first + j * step + len);
+  };
+  for (const [a, b] of rec.poison) {
+    if (b - a >= dPfn) k.hwpoison.add(m.pfn + a + dPfn, m.pfn + a + n * dPfn + (b - a));
+    else for (let j = 1; j <= n; j++) k.hwpoison.add(m.pfn + a + j * dPfn, m.pfn + b + j * dPfn);
+  }
+  for (const z of rec.zaps) {
+    const base = vbase(z.vma, m.index);
+    if (z.hi - z.lo >= dIndex) z.vma.ptes.clear(base + z.lo + dIndex, base + z.lo + n * dIndex + (z.hi - z.lo));
+    else for (let j = 1; j <= n; j++) z.vma.ptes.clear(base + z.lo + j * dIndex, base + z.hi + j * dIndex);
+  }
+  if (rec.entriesCleared) each(m.pages, dIndex, m.index, (a, b) => m.mapping.entries.clear(a, b));
+  if (rec.ownerCleared) each(m.pfns, dPfn, m.pfn, (a, b) => k.pageOwner.clear(a, b));
+  for (const key of Object.keys(rec.stats) as (keyof MfStats)[]) k.mfStats[key] += rec.stats[key] * n;
+  // decisions, member after member, as noting them one by one would merge them
+  for (let j = 1; j <= n; j++) {
+    const di = j * dIndex;
+    const dp = j * dPfn;
+    for (const x of rec.decided) {
+      switch (x.kind) {
+        case 'collect':
+          k.why.note({ ...x, pgoff: x.pgoff + di, end: x.end + di });
+          break;
+        case 'no-entry':
+          k.why.note({ ...x, pgoff: x.pgoff + di, end: x.end + di });
+          break;
+        case 'zap':
+          k.why.note({ ...x, vlo: x.vlo + di, vhi: x.vhi + di });
+          break;
+        case 'signal': {
+          const addr = x.addr! + di * PAGE_SIZE;
+          k.why.note({ ...x, addr, detail: x.detail.replace(` at ${hex(x.addr!)} `, ` at ${hex(addr)} `) });
+          break;
+        }
+        case 'failed':
+          k.why.failed(x.pfn + dp, x.end + dp);
+          break;
+        case 'page-mapping':
+          k.why.note(x.end === undefined ? { ...x, pfn: x.pfn + dp } : { ...x, pfn: x.pfn + dp, end: x.end + dp });
+          break;
+        default:
+          break;
+      }
+    }
+  }
+  if (rec.lines.length) {
+    const parsed = rec.lines.map((l) => {
+      const x = LINE.exec(l)!;
+      return { pfn: parseInt(x[1]!, 16), rest: l.slice(x[0].length) };
+    });
+    k.logRun(n, (j) => parsed.map((p) => `${mfPrefix}${hex(p.pfn + (j + 1) * dPfn)}: ${p.rest}`));
+  }
+  k.tr.repeatTrail(rec.trail, n, rec.dur);
+}

@@ -96,7 +96,7 @@ export function compareWithSimulator(s: Scenario, k: KernelReport, opts: { prelu
   const compared = (l: string) => inFamily(l) && (warnings || !WARNING.test(l));
   if (warnings) {
     const kw = k.dmesgByEvent.setup!.map(comparable);
-    const sw = session.report.dmesg.filter((l) => WARNING.test(l)).map(comparable);
+    const sw = session.report.dmesg.slice().filter((l) => WARNING.test(l)).map(comparable);
     if (kw.join('\n') !== sw.join('\n')) out.push({ where: 'setup', what: 'dmesg', kernel: kw, simulator: sw });
   }
   const byId = new Map(s.events.map((e) => [e.id, e]));

@@ -53,7 +53,7 @@ test('zero page: MADV_HWPOISON marks it and leaves it (reserved kernel page: Ign
   assert.deepEqual(r.events[2]!.result, { ret: -16, errno: 'EBUSY' });
   assert.deepEqual(r.signals, []);
   assert.ok(r.hwpoison.includes(z));
-  assert.ok(r.dmesg.includes(`Memory failure: ${z}: recovery action for reserved kernel page: Ignored`));
+  assert.ok([...r.dmesg].includes(`Memory failure: ${z}: recovery action for reserved kernel page: Ignored`));
   assert.deepEqual(r.events[3]!.result, { ret: 0 });
   assert.equal(r.dmesg.at(-1), `Soft offline: ${z}: page already poisoned`);
 });
@@ -71,8 +71,8 @@ test('zero page: a second MADV_HWPOISON finds it poisoned and kill_accessing_pro
 test('zero page: a write fault replaces it, and the reader then maps the new pmem page', () => {
   const r = run(['  - { do: store, process: 101, addr: 0x7f0000001000 }', '  - { do: load, process: 100, addr: 0x7f0000001000 }', hw].join('\n'));
   assert.deepEqual(r.events[4]!.result, { ret: 0 });
-  assert.ok(r.dmesg.at(-1)!.endsWith('recovery action for dax page: Recovered'), r.dmesg.join('\n'));
-  assert.ok(!r.dmesg.some((l) => l.includes(z)));
+  assert.ok(r.dmesg.at(-1)!.endsWith('recovery action for dax page: Recovered'), [...r.dmesg].join('\n'));
+  assert.ok(![...r.dmesg].some((l) => l.includes(z)));
 });
 
 test('zero page at 6.1: "already hardware poisoned", no MF_ACTION_REQUIRED from madvise, so EHWPOISON and no signal', () => {
@@ -80,6 +80,6 @@ test('zero page at 6.1: "already hardware poisoned", no MF_ACTION_REQUIRED from 
   assert.deepEqual(r.events[2]!.result, { ret: -16, errno: 'EBUSY' });
   assert.deepEqual(r.events[3]!.result, { ret: -133, errno: 'EHWPOISON' });
   assert.deepEqual(r.signals, []);
-  assert.ok(r.dmesg.includes(`Memory failure: ${z}: already hardware poisoned`));
+  assert.ok([...r.dmesg].includes(`Memory failure: ${z}: already hardware poisoned`));
   assert.equal(r.dmesg.at(-1), `soft_offline_page: ${z} page already poisoned`);
 });

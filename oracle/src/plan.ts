@@ -153,6 +153,7 @@ export function buildPlan(s: Scenario): Plan {
   // --- the machine
   if (s.kernel.design !== 'upstream') return refuse(`kernel.design is ${s.kernel.design}: the real ${kernelVersion(s.kernel)} kernel has the upstream design only`);
   if (s.kernel.hwErrorScrub) return refuse("kernel.hwErrorScrub: a machine check would start ACPI address range scrub, which QEMU's NVDIMM does not implement");
+  if (s.platform.cxl) return refuse('the oracle guest has no CXL memory devices (QEMU pc machine, NVDIMM only)');
   if (s.platform.regions.length !== 1) return refuse(`the guest has one NVDIMM region; the scenario has ${s.platform.regions.length}`);
   const region = s.platform.regions[0]!;
   if (region.size !== GUEST_REGION_SIZE) return refuse(`the guest's region is 1 GiB; the scenario's is ${region.size} bytes`);

@@ -87,7 +87,7 @@ export class Session {
       const res = runEvent(m, e);
       finishEvent(m);
       ev = { id: e.id, do: e.do, at, result: res, span: rootSpan(m, before.spans) };
-      this.report.verdicts.push(...eventVerdicts(m.k, e.id, m.k.why.take(), devdaxOf(m)));
+      for (const v of eventVerdicts(m.k, e.id, m.k.why.take(), devdaxOf(m))) this.report.verdicts.push(v);
     } catch (err) {
       if (err instanceof KernelOops || err instanceof KernelBlocked) {
         // the context never returns: an oops killed it (its SIGKILL is
@@ -100,11 +100,11 @@ export class Session {
         }
         const stopped = { reason: err instanceof KernelOops ? ('oops' as const) : ('blocked' as const), in: err.symbol };
         ev = { id: e.id, do: e.do, at, result: { ret: 0, stopped }, span: rootSpan(m, before.spans) };
-        this.report.verdicts.push(...eventVerdicts(m.k, e.id, m.k.why.take(), devdaxOf(m)));
+        for (const v of eventVerdicts(m.k, e.id, m.k.why.take(), devdaxOf(m))) this.report.verdicts.push(v);
       } else if (err instanceof KernelPanic) {
         this.report.panic = err.message;
         ev = { id: e.id, do: e.do, at, result: { ret: 0 }, span: rootSpan(m, before.spans) };
-        this.report.verdicts.push(...eventVerdicts(m.k, e.id, m.k.why.take(), devdaxOf(m)));
+        for (const v of eventVerdicts(m.k, e.id, m.k.why.take(), devdaxOf(m))) this.report.verdicts.push(v);
       } else {
         m.k.why.take();
         if (err instanceof InputError) {

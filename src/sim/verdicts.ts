@@ -84,7 +84,7 @@ export class DecisionLog {
       fn();
     } finally {
       this.captured = outer;
-      if (outer) outer.push(...mine);
+      if (outer) for (const d of mine) outer.push(d);
     }
     return mine;
   }
@@ -272,7 +272,8 @@ function ownersOf(k: Kernel, failed: RangeSet, devdax: readonly DevDax[], decisi
               const e = Math.min(b * PAGE_SIZE, base + sb.bdev.size) - base;
               const got = sb.ownersQuiet(s, e - s);
               if (!got) return undefined;
-              all.push(...got);
+              // a device's worth of reverse-map records (10^6 at terabyte scale): no spread into a call
+              for (const o of got) all.push(o);
             }
             return all;
           })();

@@ -18,11 +18,17 @@ export function kernelVersion(cfg: { version?: KernelVersion }): KernelVersion {
   return cfg.version ?? DEFAULT_KERNEL_VERSION;
 }
 
-/** "6.12" → [6, 12] */
+const parsedVersions = new Map<string, [number, number]>();
+
+/** "6.12" → [6, 12] (asked on every gated decision, so each string is parsed once) */
 export function versionParts(v: string): [number, number] {
+  const known = parsedVersions.get(v);
+  if (known) return known;
   const m = /^(\d+)\.(\d+)$/.exec(v);
   if (!m) throw new Error(`not a kernel version: ${v}`);
-  return [Number(m[1]), Number(m[2])];
+  const parts: [number, number] = [Number(m[1]), Number(m[2])];
+  parsedVersions.set(v, parts);
+  return parts;
 }
 
 /** a is the same release as b or a later one */

@@ -653,7 +653,18 @@ export async function run({ page, artifacts, log, checks = [] }) {
   // ---- Timeline at 1600x1000 in Light, Dark and High Contrast: axis labels distinct at the full view and zoomed in,
   // the idle gap between the setup and e1 (1 ms later) cut and marked, the list following the view, the palette's contrast
   await palette(page, 'DAX Poison Lab: Open Timeline');
+  // maximise the timeline's group; the toggle is a toggle, and a step above may have left a group
+  // maximised (opening a source file from a maximised group can leave it so): if the timeline got
+  // narrower, toggle once more. Un-maximised again at the end (the selection checks below need the
+  // routing view beside it)
+  const tlWidth = async () => (await viewFrame(page, 'timeline')).locator('canvas.dax-tl-canvas').first().evaluate((c) => c.getBoundingClientRect().width).catch(() => 0);
+  const tlWidth0 = await tlWidth();
   const tlMaximised = await palette(page, 'View: Toggle Maximize Editor Group').then(() => true, () => false);
+  await page.waitForTimeout(500);
+  if (tlMaximised && (await tlWidth()) < tlWidth0) {
+    await palette(page, 'View: Toggle Maximize Editor Group');
+    await page.waitForTimeout(500);
+  }
   const TL_UNIT = /^(\d+(?:\.\d+)?) (ns|µs|ms|s)$/;
   const tlScale = { ns: 1, 'µs': 1e3, ms: 1e6, s: 1e9 };
   const checkLabels = (labels, what) => {
@@ -746,9 +757,11 @@ export async function run({ page, artifacts, log, checks = [] }) {
   // ---- one selection: a span picked in the timeline is selected in the routing view and its event in the Events view
   await page.locator('.activitybar [aria-label^="DAX Poison Lab"]').first().click();
   await page.locator('.monaco-list-row[aria-label*="e1 madvise-hwpoison"]').first().waitFor({ timeout: 30_000 });
-  const filter = tl.locator('input[placeholder*="symbol"]').first();
+  // found again: the webview frames' order changes as groups are maximised and restored
+  const tlSel = await viewFrame(page, 'timeline');
+  const filter = tlSel.locator('input[placeholder*="symbol"]').first();
   await filter.fill('xfs_dax_failure_fn');
-  const opt = tl.locator('[role="option"]', { hasText: 'xfs_dax_failure_fn' }).first();
+  const opt = tlSel.locator('[role="option"]', { hasText: 'xfs_dax_failure_fn' }).first();
   await opt.waitFor({ timeout: 20_000 });
   await opt.click();
   routing = await viewFrame(page, 'routing');

@@ -45,6 +45,9 @@ export class SimHost {
   private nextId = 1;
   private readonly cancelBuffer: SharedArrayBuffer | undefined = typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(4) : undefined;
   private localCancel = false;
+  /** Run to End requests answered, and the one a cancel was asked for (the run pending, or the next to start) */
+  private runsDone = 0;
+  private cancelForRun = -1;
   /** called when the worker died (with the error every request it held was failed with) */
   onCrash: ((e: InternalError) => void) | undefined;
   /** how many requests are answered (for tests) */
@@ -61,7 +64,9 @@ export class SimHost {
   async request<T = unknown>(req: SimRequest, opts: RequestOptions = {}): Promise<SimAnswer<T>> {
     let files: FileTexts | undefined = 'files' in req ? req.files : undefined;
     for (let round = 0; ; round++) {
-      const r = await this.send(files ? ({ ...req, files } as SimRequest) : req, opts);
+      const r = await this.send(files ? ({ ...req, files } as SimRequest) : req, opts).finally(() => {
+        if (req.op === 'runToEnd') this.runsDone++;
+      });
       if (r.ok) return { value: r.value as T, snapshot: r.snapshot, steps: r.steps, cancelled: r.cancelled };
       const e = r.error;
       if (e.kind === 'needFiles' && round < 4 && 'text' in req) {
@@ -76,6 +81,7 @@ export class SimHost {
 
   /** stop a run between two events (Run to End) */
   cancel(): void {
+    this.cancelForRun = this.runsDone;
     if (this.cancelBuffer) Atomics.store(new Int32Array(this.cancelBuffer), 0, 1);
     this.localCancel = true;
   }
@@ -83,9 +89,12 @@ export class SimHost {
   private send(req: SimRequest, opts: RequestOptions): Promise<Extract<SimReply, { type: 'reply' }>> {
     const id = this.nextId++;
     if (req.op === 'runToEnd') {
-      // a cancel is for the run that starts now
-      if (this.cancelBuffer) Atomics.store(new Int32Array(this.cancelBuffer), 0, 0);
-      this.localCancel = false;
+      // a cancel left from a run already answered is not for this one; a cancel asked for
+      // while this run was being started (Run to End's progress opening) is
+      if (this.cancelForRun !== this.runsDone) {
+        if (this.cancelBuffer) Atomics.store(new Int32Array(this.cancelBuffer), 0, 0);
+        this.localCancel = false;
+      }
     }
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, onProgress: opts.onProgress });

@@ -58,6 +58,11 @@ export class Session {
   readonly done: EventSpec[] = [];
   private finished = false;
 
+  /** the event's decisions, as verdicts appended to the report (a loop: an unbind's may be many, never spread into a call) */
+  private takeVerdicts(m: Machine, id: string): void {
+    for (const v of eventVerdicts(m.k, id, m.k.why.take(), devdaxOf(m))) this.report.verdicts.push(v);
+  }
+
   constructor(s: Scenario, opts: RunOptions = {}) {
     this.scenario = opts.design || opts.version ? { ...s, kernel: { ...s.kernel, ...(opts.design ? { design: opts.design } : {}), ...(opts.version ? { version: opts.version } : {}) } } : s;
     checkDesign(this.scenario.kernel.design, '/kernel/design');
@@ -87,7 +92,7 @@ export class Session {
       const res = runEvent(m, e);
       finishEvent(m);
       ev = { id: e.id, do: e.do, at, result: res, span: rootSpan(m, before.spans) };
-      for (const v of eventVerdicts(m.k, e.id, m.k.why.take(), devdaxOf(m))) this.report.verdicts.push(v);
+      this.takeVerdicts(m, e.id);
     } catch (err) {
       if (err instanceof KernelOops || err instanceof KernelBlocked) {
         // the context never returns: an oops killed it (its SIGKILL is
@@ -100,11 +105,11 @@ export class Session {
         }
         const stopped = { reason: err instanceof KernelOops ? ('oops' as const) : ('blocked' as const), in: err.symbol };
         ev = { id: e.id, do: e.do, at, result: { ret: 0, stopped }, span: rootSpan(m, before.spans) };
-        for (const v of eventVerdicts(m.k, e.id, m.k.why.take(), devdaxOf(m))) this.report.verdicts.push(v);
+        this.takeVerdicts(m, e.id);
       } else if (err instanceof KernelPanic) {
         this.report.panic = err.message;
         ev = { id: e.id, do: e.do, at, result: { ret: 0 }, span: rootSpan(m, before.spans) };
-        for (const v of eventVerdicts(m.k, e.id, m.k.why.take(), devdaxOf(m))) this.report.verdicts.push(v);
+        this.takeVerdicts(m, e.id);
       } else {
         m.k.why.take();
         if (err instanceof InputError) {

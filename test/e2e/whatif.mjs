@@ -36,7 +36,7 @@ export async function run({ page, artifacts, log, checks = [] }) {
   await page.locator('.activitybar [aria-label^="DAX Poison Lab"]').first().waitFor({ timeout: 120_000 });
   await page.locator('.activitybar [aria-label^="DAX Poison Lab"]').first().click();
   await command(page, 'DAX Poison Lab: Import Machine…');
-  await fileDialog(page, folder);
+  await fileDialog(page, folder, { folder: true });
   await fileDialog(page, join(workspace, 'machine-a.poison.yaml'));
   log(`    ${await toast(page, /imported machine-a: 2 poison targets/, 60_000)}`);
   ok('Import Machine… through the folder and save dialogs: the session is the imported machine');

@@ -49,28 +49,74 @@ export async function setTheme(page, theme, settle = 1000) {
   await page.keyboard.press('Escape');
 }
 
-/** code-server's simple file dialog: type a path, accept it. */
-export async function fileDialog(page, path) {
+/**
+ * code-server's simple file dialog: type a path, accept it, and wait until the
+ * dialog is gone (it throws with what the dialog still shows). A folder
+ * (`folder: true`) is typed with a trailing slash, so the dialog lists its
+ * contents, and accepted with the OK button: Enter on a typed folder name may
+ * navigate into it or accept the highlighted entry instead.
+ */
+export async function fileDialog(page, path, { folder = false, timeout = 30_000 } = {}) {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ timeout: 20_000 });
-  await input.fill(path);
-  await page.waitForTimeout(600);
-  await page.keyboard.press('Enter');
-  await page.waitForTimeout(600);
-  // a folder typed without a trailing slash may only have been navigated into: accept with the OK button if the dialog is still up
-  if (await input.isVisible().catch(() => false)) {
-    const okButton = page.locator('.quick-input-widget .monaco-button', { hasText: /^(Import|OK|Save)$/ }).first();
-    if (await okButton.isVisible().catch(() => false)) await okButton.click();
-    else await page.keyboard.press('Enter');
-    await page.waitForTimeout(600);
+  const titleOf = () => page.locator('.quick-input-widget .quick-input-title').first().innerText().catch(() => '');
+  const title = await titleOf();
+  const want = folder ? path.replace(/\/*$/, '/') : path;
+  await input.fill(want);
+  // the dialog completes and validates what was typed asynchronously (a remote stat per keystroke): wait until the value settles on the path
+  const t0 = Date.now();
+  let last = '';
+  for (let same = 0; same < 3 && Date.now() - t0 < 10_000; ) {
+    await page.waitForTimeout(250);
+    const v = await input.inputValue().catch(() => '');
+    same = v === last && v === want ? same + 1 : 0;
+    last = v;
   }
+  const okButton = page.locator('.quick-input-widget .monaco-button', { hasText: /^(Import|OK|Save|Open)$/ }).first();
+  const accept = async () => {
+    if (folder && (await okButton.isVisible().catch(() => false))) await okButton.click().catch(() => {});
+    else await page.keyboard.press('Enter');
+  };
+  await accept();
+  while (Date.now() - t0 < timeout) {
+    await page.waitForTimeout(500);
+    // gone, or the next dialog (another title) took its place
+    if (!(await input.isVisible().catch(() => false)) || (await titleOf()) !== title) return;
+    if ((await input.inputValue().catch(() => '')) !== want) await input.fill(want);
+    await accept();
+  }
+  const shown = await page.locator('.quick-input-widget').first().innerText().catch(() => '');
+  throw new Error(`file dialog: ${want} not accepted within ${timeout / 1000} s (value ${JSON.stringify(await input.inputValue().catch(() => ''))}; the dialog shows: ${shown.replace(/\s+/g, ' ').slice(0, 300)})`);
 }
 
-/** The newest notification toast matching `re`, its text. */
+/** The texts of the notifications on screen (toasts) and, when `center`, in the notification center. */
+async function notificationTexts(page, center) {
+  const sel = center ? '.notifications-center .notification-list-item-message' : '.notification-toast .notification-list-item-message';
+  return page.locator(sel).evaluateAll((els) => els.map((e) => (e.textContent ?? '').trim()));
+}
+
+/**
+ * The newest notification matching `re`, its text: a toast, or, when the
+ * workbench shows no toast for it (at most three toasts fit; others go
+ * straight to the notification center), the notification center's entry.
+ * Throws with every notification it saw.
+ */
 export async function toast(page, re, timeout = 30_000) {
   const t = page.locator('.notification-toast .notification-list-item-message', { hasText: re }).first();
-  await t.waitFor({ timeout });
-  return (await t.textContent())?.trim() ?? '';
+  try {
+    await t.waitFor({ timeout: Math.max(1000, timeout - 8000) });
+    return (await t.textContent())?.trim() ?? '';
+  } catch {
+    /* look in the notification center */
+  }
+  const toasts = await notificationTexts(page, false).catch(() => []);
+  await command(page, 'Notifications: Show Notifications').catch(() => {});
+  const c = page.locator('.notifications-center .notification-list-item-message', { hasText: re }).first();
+  const found = await c.waitFor({ timeout: 5000 }).then(() => c.textContent(), () => null);
+  const all = found === null ? await notificationTexts(page, true).catch(() => []) : [];
+  await command(page, 'Notifications: Hide Notifications').catch(() => {});
+  if (found !== null) return `${found.trim()} (in the notification center)`;
+  throw new Error(`no notification ${re} within ${timeout / 1000} s (toasts: ${toasts.join(' | ') || 'none'}; notification center: ${all.join(' | ') || 'empty'})`);
 }
 
 /** A sidebar tree row whose text matches; the trees are virtualised, so scroll each one down until it shows. */

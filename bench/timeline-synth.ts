@@ -8,18 +8,7 @@
 // deterministic for a seed.
 
 import type { Layer, ReportEvent, ReportSignal, RunReport, Span } from '../src/sim/report';
-
-/** mulberry32: a small seeded PRNG in [0, 1), shared with the timeline's tests */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../src/sim/prng';
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 

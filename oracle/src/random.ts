@@ -18,6 +18,7 @@
 
 import { loadScenario } from '../../src/sim/scenario/load';
 import { buildMachine } from '../../src/sim/machine';
+import { mulberry32 } from '../../src/sim/prng';
 
 const PAGE = 4096;
 const MIB = 1024 * 1024;
@@ -27,17 +28,8 @@ export const RANDOM_MMAP_BASE = 0x7f0000000000;
 /** the region's SPA in every generated scenario (as the built-in ones) */
 const REGION_SPA = 0x240000000;
 
-/** mulberry32: a small, well-mixed 32-bit PRNG; the whole scenario follows from its seed */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (src/sim/prng.ts): the whole scenario follows from its seed */
+export const prng = mulberry32;
 
 type Rng = () => number;
 const int = (r: Rng, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1)); // inclusive

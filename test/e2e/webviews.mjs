@@ -8,14 +8,10 @@
 
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
+import { THEMES as WORKBENCH_THEMES, answer, command, toast } from './workbench.mjs';
 
-const THEMES = [
-  // [file name, the theme's label in the Color Theme picker, the webview body's class]
-  ['light', 'Light Modern', 'vscode-light'],
-  ['dark', 'Dark Modern', 'vscode-dark'],
-  ['high-contrast', 'Dark High Contrast', 'vscode-high-contrast'],
-  ['high-contrast-light', 'Light High Contrast', 'vscode-high-contrast-light'],
-];
+// [file name, the theme's label in the Color Theme picker, the webview body's class]
+const THEMES = [...WORKBENCH_THEMES, ['high-contrast-light', 'Light High Contrast']].map(([name, label]) => [name, label, `vscode-${name}`]);
 
 /** The content frame of the lab webview showing `view`, waiting for it to be there. */
 async function viewFrame(page, view, timeout = 60_000) {
@@ -32,38 +28,12 @@ async function viewFrame(page, view, timeout = 60_000) {
   }
 }
 
+/** Run a command from the palette; with `pick`, take that row of the command's own picker (clicked where `type` is false). */
 async function palette(page, title, pick, { type = true } = {}) {
-  await page.keyboard.press('Escape');
-  // a webview may hold the keyboard: give it back to the workbench first
-  await page.locator('.part.sidebar .composite.title').first().click({ timeout: 5_000 }).catch(() => {});
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ timeout: 20_000 });
-  await input.fill(`>${title}`);
-  await page.locator(`.quick-input-widget .monaco-list-row[aria-label^="${title}"]`).first().waitFor({ timeout: 20_000 });
-  // the row whose label is exactly the title (others may start with it)
-  const rows = page.locator('.quick-input-widget .monaco-list-row');
-  const labels = await rows.evaluateAll((els) => els.map((e) => e.querySelector('.label-name')?.textContent?.trim() ?? ''));
-  const i = labels.indexOf(title);
-  if (i >= 0) await rows.nth(i).click();
-  else await page.keyboard.press('Enter');
-  if (pick) {
-    // the command's own picker replaces the palette (its input no longer starts with ">"); filter it (a long list is virtualised), then take the row
-    await page.waitForFunction(() => {
-      const i = document.querySelector('.quick-input-widget input');
-      return i && !i.value.startsWith('>') && document.querySelector('.quick-input-widget .monaco-list-row');
-    }, null, { timeout: 20_000 });
-    await input.fill(pick);
-    const row = page.locator(`.quick-input-widget .monaco-list-row[aria-label*="${pick}"]`).first();
-    const found = await row.waitFor({ timeout: 20_000 }).then(() => true, () => false);
-    if (!found) {
-      const rows = await page.locator('.quick-input-widget .monaco-list-row').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
-      throw new Error(`${title}: no "${pick}" to pick (rows: ${rows.join(' | ') || 'none'})`);
-    }
-    // Enter takes the first row; in some pickers (Color Theme) that can be the marketplace search, which this machine cannot reach
-    if (type) await page.keyboard.press('Enter');
-    else await row.click();
-  }
+  await command(page, title);
+  if (pick) await answer(page, pick, { click: !type }).catch((e) => {
+    throw new Error(`${title}: ${e.message}`);
+  });
 }
 
 /** An editor tab on `file` is active and shows a line with `text`. */
@@ -296,7 +266,7 @@ export async function runScale({ page, artifacts, log, ok, shot }) {
   await palette(page, 'View: Close All Editors');
   await palette(page, 'Preferences: Color Theme', 'Dark Modern', { type: false });
   await timed('scale: Open Scenario to the status bar (machine built, 262144 pages faulted in)', async () => {
-    await palette(page, 'DAX Poison Lab: Open Scenario', 'populated-1g');
+    await palette(page, 'DAX Poison Lab: Open Scenario…', 'populated-1g');
     await page.locator('.statusbar-item:has-text("pagemap-failure")').first().waitFor({ timeout: 120_000 });
   });
   await timed('scale: Step to the status bar (the unbind run)', async () => {
@@ -410,7 +380,7 @@ export async function run({ page, artifacts, log, checks = [] }) {
   // open the default scenario from the palette and run its first event
   await page.locator('.activitybar [aria-label^="DAX Poison Lab"]').first().waitFor({ timeout: 120_000 });
   await page.locator('.monaco-workbench').first().click({ position: { x: 700, y: 400 } }).catch(() => {});
-  await palette(page, 'DAX Poison Lab: Open Scenario', 'reflink-both-mapped');
+  await palette(page, 'DAX Poison Lab: Open Scenario…', 'reflink-both-mapped');
   await page.locator('.statusbar-item:has-text("upstream")').first().waitFor({ timeout: 60_000 });
   await palette(page, 'DAX Poison Lab: Step');
   await page.locator('.statusbar-item:has-text("1 poisoned")').first().waitFor({ timeout: 60_000 });
@@ -584,13 +554,13 @@ export async function run({ page, artifacts, log, checks = [] }) {
   if (!/upstream/.test(cur ?? '')) throw new Error(`comparison: the current design is ${cur}`);
   const bars = await cmp.locator('#chart-calls svg.bars g.group').count();
   if (bars < 10) throw new Error(`comparison: only ${bars} symbols in the calls chart`);
-  await palette(page, 'DAX Poison Lab: Switch Design', 'page-mapping');
+  await palette(page, 'DAX Poison Lab: Switch Design…', 'page-mapping');
   cmp = await viewFrame(page, 'comparison');
   await cmp.locator('table.cmp-grid thead th.current-col', { hasText: 'page-mapping' }).waitFor({ timeout: 30_000 });
   await page.locator('.statusbar-item:has-text("page-mapping")').first().waitFor({ timeout: 30_000 });
   await shot('comparison');
   ok(`Design Comparison: a column per design, ${bars} symbols charted; switching the design to page-mapping moved the current mark`);
-  await palette(page, 'DAX Poison Lab: Switch Design', 'upstream');
+  await palette(page, 'DAX Poison Lab: Switch Design…', 'upstream');
   await page.locator('.statusbar-item:has-text("upstream")').first().waitFor({ timeout: 30_000 });
 
   // the comparison as a table, at 1600x1000 with its group maximised, in Light, Dark and High Contrast
@@ -814,7 +784,7 @@ export async function run({ page, artifacts, log, checks = [] }) {
   ok('screenshots in light, dark, high-contrast and high-contrast-light themes');
 
   // ---- a long route: unbinding pmem under a mounted XFS folds its loops; a fold expands on click and on Enter
-  await palette(page, 'DAX Poison Lab: Open Scenario', 'unbind-mounted-xfs');
+  await palette(page, 'DAX Poison Lab: Open Scenario…', 'unbind-mounted-xfs');
   await palette(page, 'DAX Poison Lab: Step');
   await palette(page, 'DAX Poison Lab: Open Layer Routing');
   const maximised2 = await palette(page, 'View: Toggle Maximize Editor Group').then(() => true, () => false);
@@ -879,7 +849,7 @@ export async function run({ page, artifacts, log, checks = [] }) {
   // ---- the comparison of unbind-mounted-xfs (shutdown flags, a mass memory failure) in Light, Dark and High Contrast
   // one comparison panel (a restored one that is not visible yet would be revived beside a new one)
   await palette(page, 'View: Close All Editors');
-  await palette(page, 'DAX Poison Lab: Open Scenario', 'unbind-mounted-xfs');
+  await palette(page, 'DAX Poison Lab: Open Scenario…', 'unbind-mounted-xfs');
   await palette(page, 'DAX Poison Lab: Open Design Comparison');
   const unbindMax = await palette(page, 'View: Toggle Maximize Editor Group').then(() => true, () => false);
   for (const [name, theme, cls] of THEMES.slice(0, 3)) {
@@ -969,15 +939,15 @@ export async function run({ page, artifacts, log, checks = [] }) {
   if (unbindMax) await palette(page, 'View: Toggle Maximize Editor Group');
 
   // ---- Switch Kernel Version: refused for a scenario expecting pre-remove, then 6.1 in the status bar
-  await palette(page, 'DAX Poison Lab: Switch Kernel Version', '6.1');
-  await page.locator('.notifications-toasts .notification-toast', { hasText: 'arrived in 6.7' }).first().waitFor({ timeout: 30_000 });
+  await palette(page, 'DAX Poison Lab: Switch Kernel Version…', '6.1');
+  await toast(page, /arrived in 6\.7/);
   await page.locator('.statusbar-item:has-text("upstream on 6.12")').first().waitFor({ timeout: 30_000 });
   await palette(page, 'Notifications: Clear All Notifications').catch(() => {});
-  await palette(page, 'DAX Poison Lab: Open Scenario', 'reflink-both-mapped');
-  await palette(page, 'DAX Poison Lab: Switch Kernel Version', '6.1');
+  await palette(page, 'DAX Poison Lab: Open Scenario…', 'reflink-both-mapped');
+  await palette(page, 'DAX Poison Lab: Switch Kernel Version…', '6.1');
   await page.locator('.statusbar-item:has-text("upstream on 6.1 ")').first().waitFor({ timeout: 30_000 });
   await shot('kernel-6.1-status');
-  await palette(page, 'DAX Poison Lab: Switch Kernel Version', '6.12');
+  await palette(page, 'DAX Poison Lab: Switch Kernel Version…', '6.12');
   await page.locator('.statusbar-item:has-text("upstream on 6.12")').first().waitFor({ timeout: 30_000 });
   ok('Switch Kernel Version: refused for unbind-mounted-xfs (pre-remove, 6.7) with the status bar unchanged; reflink-both-mapped switched to 6.1 and back, shown beside the design');
 

@@ -1,5 +1,5 @@
 // The workbench steps the browser checks share (test/e2e/sidebar.mjs,
-// test/e2e/whatif.mjs): the command palette, quick picks and inputs,
+// test/e2e/whatif.mjs, test/e2e/webviews.mjs): the command palette, quick picks and inputs,
 // notification toasts, the lab's sidebar tree rows, the sidebar's width, the
 // color theme. Each waits for what a user sees and throws with what was
 // missing. code-server itself is started by scripts/code-server.mjs, which
@@ -30,14 +30,37 @@ export async function command(page, title) {
   await page.waitForTimeout(300);
 }
 
-/** Answer the open quick input: type `text`, wait for a row whose label contains it (picks) or none (inputs), press Enter. */
-export async function answer(page, text, { pick = true } = {}) {
+/**
+ * Answer the open quick input: type `text`, wait for a row whose label
+ * contains it (picks) or none (inputs), and take it with Enter, or with a
+ * click on the row (`click`: in some pickers, Color Theme, Enter can take the
+ * marketplace search, which this machine cannot reach). A pick first waits for
+ * the command's own picker to replace the palette (its input no longer starts
+ * with ">"), and throws with the rows it shows when none has `text`.
+ */
+export async function answer(page, text, { pick = true, click = false } = {}) {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ timeout: 20_000 });
+  if (pick) {
+    await page.waitForFunction(() => {
+      const i = document.querySelector('.quick-input-widget input');
+      return i && !i.value.startsWith('>') && document.querySelector('.quick-input-widget .monaco-list-row');
+    }, null, { timeout: 20_000 });
+  }
   await input.fill(text);
-  if (pick) await page.locator(`.quick-input-widget .monaco-list-row[aria-label*="${text}"]`).first().waitFor({ timeout: 20_000 });
-  else await page.waitForTimeout(300);
-  await page.keyboard.press('Enter');
+  if (pick) {
+    // filtered (a long list is virtualised), then the row is there to take
+    const row = page.locator(`.quick-input-widget .monaco-list-row[aria-label*="${text}"]`).first();
+    if (!(await row.waitFor({ timeout: 20_000 }).then(() => true, () => false))) {
+      const rows = await page.locator('.quick-input-widget .monaco-list-row').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
+      throw new Error(`no "${text}" to pick (rows: ${rows.join(' | ') || 'none'})`);
+    }
+    if (click) await row.click();
+    else await page.keyboard.press('Enter');
+  } else {
+    await page.waitForTimeout(300);
+    await page.keyboard.press('Enter');
+  }
   await page.waitForTimeout(300);
 }
 

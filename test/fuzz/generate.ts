@@ -9,19 +9,13 @@
 
 import { Document, parse as parseYaml, stringify as stringifyYaml, isMap, isSeq, visit } from 'yaml';
 import { DESIGNS } from '../../src/sim/scenario/types';
+import { mulberry32 } from '../../src/sim/prng';
 
-/** mulberry32: a small, fast, seeded generator (the same sequence on every machine) */
+/** mulberry32 (src/sim/prng.ts), with the draws the generator makes */
 export class Rng {
-  private s: number;
+  readonly next: () => number;
   constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = mulberry32(seed);
   }
   int(n: number): number {
     return Math.floor(this.next() * n);

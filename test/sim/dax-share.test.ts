@@ -8,17 +8,10 @@ import assert from 'node:assert/strict';
 import { loadScenario } from '../../src/sim/scenario/load';
 import { Session } from '../../src/sim/run';
 import { PAGE_SIZE } from '../../src/sim/units';
+import { fsdaxHead } from './helpers';
 
 const SCENARIO = `
-version: 1
-name: share count
-platform:
-  regions:
-    - { id: region0, spa: 0x240000000, size: 1GiB }
-  namespaces:
-    - { id: namespace0.0, region: region0, mode: fsdax, device: pmem0 }
-filesystems:
-  - { device: pmem0, type: xfs, mount: /mnt/pmem }
+${fsdaxHead({ name: 'share count' })}
 files:
   - { path: /mnt/pmem/a, size: 8KiB, fill: 0x61 }
   - { path: /mnt/pmem/b, reflink: /mnt/pmem/a }
@@ -31,7 +24,8 @@ events:
   - { do: punch-hole, process: 100, file: /mnt/pmem/b, offset: 0, length: 4096 }
 `;
 
-test('dax_page_share_get: a page mapped regularly by another file becomes shared with a count of 2', () => {
+/** the session before its events, file a and the pfn of a's (and b's) first block */
+function setup() {
   const s = loadScenario(SCENARIO, 'share.poison.yaml');
   const session = new Session(s);
   const k = session.machine.k;
@@ -39,6 +33,11 @@ test('dax_page_share_get: a page mapped regularly by another file becomes shared
   const a = sb.files.get('/mnt/pmem/a')!;
   const pmem = (sb.daxDev!.priv as { dataStart: number });
   const pfn = (pmem.dataStart + sb.bmapQuiet(a, 0)!) / PAGE_SIZE;
+  return { s, session, k, a, pfn };
+}
+
+test('dax_page_share_get: a page mapped regularly by another file becomes shared with a count of 2', () => {
+  const { s, session, k, a, pfn } = setup();
   // file a faulted the block in before it was shared: page->mapping = a, index 0
   k.pageOwner.set(pfn, pfn + 1, { kind: 'file', mapping: a.mapping, index: 0 });
   session.step(s.events[0]!);
@@ -49,13 +48,7 @@ test('dax_page_share_get: a page mapped regularly by another file becomes shared
 });
 
 test('dax_page_share_get: an unowned page becomes shared with a count of 1, and each further sharer adds one', () => {
-  const s = loadScenario(SCENARIO, 'share.poison.yaml');
-  const session = new Session(s);
-  const k = session.machine.k;
-  const sb = k.superblocks[0]!;
-  const a = sb.files.get('/mnt/pmem/a')!;
-  const pmem = (sb.daxDev!.priv as { dataStart: number });
-  const pfn = (pmem.dataStart + sb.bmapQuiet(a, 0)!) / PAGE_SIZE;
+  const { s, session, k, pfn } = setup();
   assert.equal(k.pageOwner.get(pfn), undefined);
   session.step(s.events[0]!);
   assert.deepEqual(k.pageOwner.get(pfn), { kind: 'shared', share: 1 });

@@ -1,8 +1,31 @@
 // Shared by the simulator's property tests.
 import { Session } from '../../src/sim/run';
-import type { EventSpec, Scenario } from '../../src/sim/scenario/types';
+import type { Design, EventSpec, Scenario } from '../../src/sim/scenario/types';
 import { InputError } from '../../src/sim/errors';
 import type { RangeMap } from '../../src/sim/intervals';
+
+/**
+ * The head of a scenario on one fsdax namespace, as the tests write it:
+ * version, name, the kernel (its fields, written inside `{ }`; none, no kernel
+ * line), region0 of `size` at 0x240000000, namespace0.0 in fsdax mode on pmem0
+ * (`align` where given), and one filesystem on pmem0 mounted on /mnt/pmem
+ * (type `fs`, then `options`); no line break after it. The caller writes
+ * files, processes and events on the lines after it.
+ */
+export function fsdaxHead(o: { name: string; kernel?: string; size?: string; align?: string; fs?: string; options?: string }): string {
+  return `version: 1
+name: ${o.name}
+${o.kernel ? `kernel: { ${o.kernel} }\n` : ''}platform:
+  regions: [ { id: region0, spa: 0x240000000, size: ${o.size ?? '1GiB'} } ]
+  namespaces: [ { id: namespace0.0, region: region0, mode: fsdax, device: pmem0${o.align ? `, align: ${o.align}` : ''} } ]
+filesystems:
+  - { device: pmem0, type: ${o.fs ?? 'xfs'}, mount: /mnt/pmem${o.options ? `, ${o.options}` : ''} }`;
+}
+
+/** fsdaxHead under `design` with a 2 MiB-aligned namespace and XFS with rmapbt and reflink in two allocation groups (the populate and unbind tests' machine) */
+export function alignedXfsHead(name: string, design: Design, size = '256MiB'): string {
+  return fsdaxHead({ name, kernel: `design: ${design}`, size, align: '2MiB', options: 'rmapbt: true, reflink: true, agcount: 2' });
+}
 
 /** run as far as the events are valid; a rejected event ends the run (unfinished, as it stood) */
 export function runPrefix(s: Scenario): { session: Session; rejected: EventSpec | null } {

@@ -7,19 +7,10 @@ import assert from 'node:assert/strict';
 import { loadScenario } from '../../src/sim/scenario/load';
 import { runScenario } from '../../src/sim/run';
 import { ScenarioErrors } from '../../src/sim/errors';
+import { fsdaxHead } from './helpers';
 
 const base = (fs: string, filter: string, events: string, version = '') => `
-version: 1
-name: filter
-kernel:
-  hwpoisonFilter: ${filter}${version ? `\n  version: "${version}"` : ''}
-platform:
-  regions:
-    - { id: region0, spa: 0x240000000, size: 1GiB }
-  namespaces:
-    - { id: namespace0.0, region: region0, mode: fsdax, device: pmem0 }
-filesystems:
-  - { device: pmem0, type: ${fs}, mount: /mnt/pmem }
+${fsdaxHead({ name: 'filter', kernel: `hwpoisonFilter: ${filter}${version ? `, version: "${version}"` : ''}`, fs })}
 files:
   - { path: /mnt/pmem/data, size: 64KiB, fill: 0x61 }
 processes:

@@ -10,17 +10,10 @@ import { loadScenario } from '../../src/sim/scenario/load';
 import { Session } from '../../src/sim/run';
 import { KernelPanic } from '../../src/sim/kernel';
 import { machineCheckCopyin, mceTaskWorkRun } from '../../src/sim/arch/mce';
+import { fsdaxHead } from './helpers';
 
 const SCENARIO = `
-version: 1
-name: task work
-platform:
-  regions:
-    - { id: region0, spa: 0x240000000, size: 1GiB }
-  namespaces:
-    - { id: namespace0.0, region: region0, mode: fsdax, device: pmem0 }
-filesystems:
-  - { device: pmem0, type: xfs, mount: /mnt/pmem }
+${fsdaxHead({ name: 'task work' })}
 files:
   - { path: /mnt/pmem/f, size: 64KiB, fill: 0x61 }
 processes:

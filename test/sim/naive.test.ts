@@ -12,22 +12,14 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { loadScenario } from '../../src/sim/scenario/load';
 import { runScenario } from '../../src/sim/run';
-import { expandDmesg } from './helpers';
+import { expandDmesg, fsdaxHead } from './helpers';
 import { setNaiveIntervals } from '../../src/sim/intervals';
 import { InputError } from '../../src/sim/errors';
 import type { RunReport } from '../../src/sim/report';
 import { DESIGNS } from '../../src/sim/scenario/types';
 
 const BASE = `
-version: 1
-name: differential
-platform:
-  regions:
-    - { id: region0, spa: 0x240000000, size: 64MiB }
-  namespaces:
-    - { id: namespace0.0, region: region0, mode: fsdax, device: pmem0 }
-filesystems:
-  - { device: pmem0, type: xfs, mount: /mnt/pmem, agcount: 2 }
+${fsdaxHead({ name: 'differential', size: '64MiB', options: 'agcount: 2' })}
 files:
   - { path: /mnt/pmem/a, size: 64KiB }
   - { path: /mnt/pmem/b, reflink: /mnt/pmem/a }

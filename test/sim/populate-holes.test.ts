@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadScenario } from '../../src/sim/scenario/load';
 import { Session } from '../../src/sim/run';
-import { expandDmesg, flat } from './helpers';
+import { alignedXfsHead, expandDmesg, flat } from './helpers';
 import { setNaiveIntervals } from '../../src/sim/intervals';
 import type { Design } from '../../src/sim/scenario/types';
 import type { XfsSuperBlock } from '../../src/sim/fs/xfs/xfs_super';
@@ -23,14 +23,7 @@ import type { XfsSuperBlock } from '../../src/sim/fs/xfs/xfs_super';
 const MANY = Array.from({ length: 24 }, (_, i) => `{ offset: ${i * 16}, block: ${40000 + i * 9}, length: 8 }`).join(', ');
 
 const SCENARIO = (design: Design, events: string) => `
-version: 1
-name: sparse populate as runs
-kernel: { design: ${design} }
-platform:
-  regions: [ { id: region0, spa: 0x240000000, size: 256MiB } ]
-  namespaces: [ { id: namespace0.0, region: region0, mode: fsdax, device: pmem0, align: 2MiB } ]
-filesystems:
-  - { device: pmem0, type: xfs, mount: /mnt/pmem, rmapbt: true, reflink: true, agcount: 2 }
+${alignedXfsHead('sparse populate as runs', design)}
 files:
   - { path: /mnt/pmem/sparse, size: 8MiB, fill: 0x61, extents: [ { offset: 0, block: 9000, length: 16 }, { offset: 512, block: 12288, length: 512 }, { offset: 1600, block: 16000, length: 8 } ] }
   - { path: /mnt/pmem/unw, size: 4MiB, fill: 0x62, extents: [ { offset: 0, block: 36864, length: 1024 } ] }

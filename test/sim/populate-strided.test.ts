@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadScenario } from '../../src/sim/scenario/load';
 import { runScenarioFull } from '../../src/sim/run';
-import { expandDmesg, flat } from './helpers';
+import { alignedXfsHead, expandDmesg, flat } from './helpers';
 import { setNaiveIntervals } from '../../src/sim/intervals';
 import type { Design } from '../../src/sim/scenario/types';
 
@@ -32,14 +32,7 @@ const PROG = [
 const WIDE = progression(200, 0, 40000, 3, 1).join(', ');
 
 const SCENARIO = (design: Design) => `
-version: 1
-name: strided populate
-kernel: { design: ${design} }
-platform:
-  regions: [ { id: region0, spa: 0x240000000, size: 256MiB } ]
-  namespaces: [ { id: namespace0.0, region: region0, mode: fsdax, device: pmem0, align: 2MiB } ]
-filesystems:
-  - { device: pmem0, type: xfs, mount: /mnt/pmem, rmapbt: true, reflink: true, agcount: 2 }
+${alignedXfsHead('strided populate', design)}
 files:
   - { path: /mnt/pmem/prog, size: 400KiB, fill: 0x61, extents: [ ${PROG} ] }
   - { path: /mnt/pmem/wide, size: 2400KiB, fill: 0x62, extents: [ ${WIDE} ] }

@@ -7,19 +7,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadScenario } from '../../src/sim/scenario/load';
 import { runScenarioFull } from '../../src/sim/run';
-import { expandDmesg, flat } from './helpers';
+import { alignedXfsHead, expandDmesg, flat } from './helpers';
 import { setNaiveIntervals } from '../../src/sim/intervals';
 import type { Design } from '../../src/sim/scenario/types';
 
 const SCENARIO = (design: Design, events: string) => `
-version: 1
-name: populate as runs
-kernel: { design: ${design} }
-platform:
-  regions: [ { id: region0, spa: 0x240000000, size: 256MiB } ]
-  namespaces: [ { id: namespace0.0, region: region0, mode: fsdax, device: pmem0, align: 2MiB } ]
-filesystems:
-  - { device: pmem0, type: xfs, mount: /mnt/pmem, rmapbt: true, reflink: true, agcount: 2 }
+${alignedXfsHead('populate as runs', design)}
 files:
   - { path: /mnt/pmem/big, size: 4MiB, fill: 0x61 }
   - { path: /mnt/pmem/clone, reflink: /mnt/pmem/big }
@@ -141,14 +134,7 @@ test(`unbind over populated mappings: runs killed alike equal page by page (${de
 // mapping and a private writable one.
 const EXTENTS = Array.from({ length: 48 }, (_, i) => `{ offset: ${i * 2}, block: ${20000 + i * 3}, length: 2 }`).join(', ');
 const MANY = (design: Design) => `
-version: 1
-name: quiet populate
-kernel: { design: ${design} }
-platform:
-  regions: [ { id: region0, spa: 0x240000000, size: 256MiB } ]
-  namespaces: [ { id: namespace0.0, region: region0, mode: fsdax, device: pmem0, align: 2MiB } ]
-filesystems:
-  - { device: pmem0, type: xfs, mount: /mnt/pmem, rmapbt: true, reflink: true, agcount: 2 }
+${alignedXfsHead('quiet populate', design)}
 files:
   - { path: /mnt/pmem/many, size: 384KiB, fill: 0x61, extents: [ ${EXTENTS} ] }
   - { path: /mnt/pmem/copy, reflink: /mnt/pmem/many }

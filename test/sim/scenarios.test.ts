@@ -11,7 +11,7 @@ import { loadScenario } from '../../src/sim/scenario/load';
 import { runScenario, Session } from '../../src/sim/run';
 import type { Scenario } from '../../src/sim/scenario/types';
 import { InputError, ScenarioErrors } from '../../src/sim/errors';
-import { runPrefix } from './helpers';
+import { fsdaxHead, runPrefix } from './helpers';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const DIR = join(ROOT, 'scenarios');
@@ -42,15 +42,7 @@ for (const f of files) {
 // ---- property tests over random event sequences ----------------------------
 
 const BASE = `
-version: 1
-name: property base
-platform:
-  regions:
-    - { id: region0, spa: 0x240000000, size: 1GiB }
-  namespaces:
-    - { id: namespace0.0, region: region0, mode: fsdax, device: pmem0 }
-filesystems:
-  - { device: pmem0, type: xfs, mount: /mnt/pmem }
+${fsdaxHead({ name: 'property base' })}
 files:
   - { path: /mnt/pmem/a, size: 64KiB }
   - { path: /mnt/pmem/b, reflink: /mnt/pmem/a }

@@ -14,7 +14,7 @@ import { loadScenario } from '../../src/sim/scenario/load';
 import { runScenarioFull } from '../../src/sim/run';
 import { setNaiveIntervals } from '../../src/sim/intervals';
 import { DESIGNS, type Design } from '../../src/sim/scenario/types';
-import { expandDmesg } from './helpers';
+import { alignedXfsHead, expandDmesg } from './helpers';
 
 const SMALL = 6;
 const smallFiles = Array.from({ length: SMALL }, (_, i) => `  - { path: /mnt/pmem/s${i}, size: 160KiB, fill: 0x6${i}, extents: [ { offset: 0, block: ${9000 + i * 100}, length: 4, count: 10, stride: 5 } ] }`).join('\n');
@@ -22,14 +22,7 @@ const maps = (from: number, to: number) =>
   Array.from({ length: to - from }, (_, j) => `{ id: s${from + j}, file: /mnt/pmem/s${from + j}, length: 160KiB, addr: ${`0x7f00${(from + j).toString(16).padStart(2, '0')}000000`}, populate: true }`).join(', ');
 
 const SCENARIO = (design: Design) => `
-version: 1
-name: a used machine at 64 MiB, unbound
-kernel: { design: ${design} }
-platform:
-  regions: [ { id: region0, spa: 0x240000000, size: 320MiB } ]
-  namespaces: [ { id: namespace0.0, region: region0, mode: fsdax, device: pmem0, align: 2MiB } ]
-filesystems:
-  - { device: pmem0, type: xfs, mount: /mnt/pmem, rmapbt: true, reflink: true, agcount: 2 }
+${alignedXfsHead('a used machine at 64 MiB, unbound', design, '320MiB')}
 files:
 ${smallFiles}
   - { path: /mnt/pmem/db, size: 16MiB, fill: 0x64, extents: [ { offset: 0, block: 16384, length: 2048 }, { offset: 2048, block: 82176, length: 2048 } ] }
@@ -106,14 +99,7 @@ test('a stretch broken by a differently mapped record traces again after it (ups
 // and a reflinked pair of files last on the device (its pages are shared: the
 // designs that go through page->mapping oops there, after everything else).
 const BULK_SHAPES = (design: Design) => `
-version: 1
-name: bulk members of every shape, unbound
-kernel: { design: ${design} }
-platform:
-  regions: [ { id: region0, spa: 0x240000000, size: 320MiB } ]
-  namespaces: [ { id: namespace0.0, region: region0, mode: fsdax, device: pmem0, align: 2MiB } ]
-filesystems:
-  - { device: pmem0, type: xfs, mount: /mnt/pmem, rmapbt: true, reflink: true, agcount: 2 }
+${alignedXfsHead('bulk members of every shape, unbound', design, '320MiB')}
 files:
 ${Array.from({ length: 4 }, (_, i) => `  - { path: /mnt/pmem/s${i}, size: 96KiB, fill: 0x6${i}, extents: [ { offset: 0, block: ${9000 + i * 100}, length: 4, count: 6, stride: 5 } ] }`).join('\n')}
   - { path: /mnt/pmem/db, size: 16MiB, fill: 0x64, extents: [ { offset: 0, block: 16384, length: 4096 } ] }

@@ -10,6 +10,7 @@ import { runScenario, Session } from '../../src/sim/run';
 import type { Design, Scenario } from '../../src/sim/scenario/types';
 import type { ReportVerdict, RunReport } from '../../src/sim/report';
 import { InputError } from '../../src/sim/errors';
+import { fsdaxHead } from './helpers';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const DIR = join(ROOT, 'scenarios');
@@ -896,14 +897,7 @@ test('no ->rmap under dm-striped: the corrupted-range design stops at dm_blk_cor
 });
 
 const INCORE = `
-version: 1
-name: an owner whose inode is not in core
-kernel: { design: upstream }
-platform:
-  regions: [ { id: region0, spa: 0x240000000, size: 1GiB } ]
-  namespaces: [ { id: namespace0.0, region: region0, mode: fsdax, device: pmem0 } ]
-filesystems:
-  - { device: pmem0, type: xfs, mount: /mnt/pmem, rmapbt: true, reflink: true, agcount: 4 }
+${fsdaxHead({ name: 'an owner whose inode is not in core', kernel: 'design: upstream', options: 'rmapbt: true, reflink: true, agcount: 4' })}
 files:
   - { path: /mnt/pmem/hot, size: 16KiB, fill: 0x61 }
   - { path: /mnt/pmem/cold, size: 16KiB, fill: 0x62, cached: false }

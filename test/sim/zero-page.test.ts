@@ -8,17 +8,10 @@ import assert from 'node:assert/strict';
 import { loadScenario } from '../../src/sim/scenario/load';
 import { runScenario } from '../../src/sim/run';
 import { ZERO_PFN } from '../../src/sim/mm/types';
+import { fsdaxHead } from './helpers';
 
 const scenario = (events: string, version = '') => `
-version: 1
-name: zero page${version ? `\nkernel: { version: "${version}" }` : ''}
-platform:
-  regions:
-    - { id: region0, spa: 0x240000000, size: 1GiB }
-  namespaces:
-    - { id: namespace0.0, region: region0, mode: fsdax, device: pmem0 }
-filesystems:
-  - { device: pmem0, type: xfs, mount: /mnt/pmem }
+${fsdaxHead({ name: 'zero page', kernel: version && `version: "${version}"` })}
 files:
   - { path: /mnt/pmem/data, size: 16KiB, fill: 0x61 }
 processes:

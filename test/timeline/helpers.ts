@@ -7,7 +7,7 @@ import type { TimelineModel } from '../../webview/timeline/core/model';
 import { rowTop, type Layout, type TimelineView } from '../../webview/timeline/core/view';
 import type { Viewport } from '../../webview/timeline/core/viewport';
 
-import { mulberry32 } from '../../bench/timeline-synth';
+import { mulberry32 } from '../../src/sim/prng';
 
 /** the seeded PRNG the benchmark's synthetic reports use */
 export const rng = mulberry32;

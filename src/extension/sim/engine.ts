@@ -163,6 +163,16 @@ export class SimEngine {
     }
   }
 
+  /** the request's scenario, loaded with its files; a ScenarioErrors becomes the LabError the extension shows */
+  private loadRequest(req: { text: string; file: string; files?: FileTexts }): Scenario {
+    try {
+      return this.withFiles(req.files, (o) => loadScenario(req.text, req.file, o));
+    } catch (e) {
+      if (e instanceof ScenarioErrors) throw toLabError(e, req.text, req.file);
+      throw e;
+    }
+  }
+
   private dispatch(req: SimEnvelope): SimReply {
     const ok = (extra: Partial<Extract<SimReply, { type: 'reply'; ok: true }>> = {}): SimReply => ({ type: 'reply', id: req.id, ok: true, ...extra });
     switch (req.op) {
@@ -235,13 +245,7 @@ export class SimEngine {
         return ok();
       }
       case 'runDesign': {
-        let sc: Scenario;
-        try {
-          sc = this.withFiles(req.files, (o) => loadScenario(req.text, req.file, o));
-        } catch (e) {
-          if (e instanceof ScenarioErrors) throw toLabError(e, req.text, req.file);
-          throw e;
-        }
+        const sc = this.loadRequest(req);
         const expectPaths = [...sc.events.flatMap((e) => e.expect), ...sc.expect].map((x) => x.path);
         let value: RunDesignResult;
         try {
@@ -255,13 +259,7 @@ export class SimEngine {
         return ok({ value });
       }
       case 'compare': {
-        let sc: Scenario;
-        try {
-          sc = this.withFiles(req.files, (o) => loadScenario(req.text, req.file, o));
-        } catch (e) {
-          if (e instanceof ScenarioErrors) throw toLabError(e, req.text, req.file);
-          throw e;
-        }
+        const sc = this.loadRequest(req);
         const kernels = (req.kernels ?? []) as KernelVersion[];
         const scenario = kernels.length ? withoutExpectations(sc) : sc;
         const runs: (DesignRun & { kernel?: string })[] = [];

@@ -189,6 +189,20 @@ export class KernelLog implements DmesgLines {
     this.addRun(count, templates);
   }
 
+  /**
+   * `count` members given by their templates (member j: each field at base +
+   * step * j), for a caller that knows the pattern already: the same as
+   * pushRun of the lines they print, without deriving it again.
+   */
+  pushTemplates(count: number, templates: LineTemplate[]): void {
+    if (count <= 0 || !templates.length) return;
+    if (count < RUN_MIN) {
+      for (let j = 0; j < count; j++) for (const t of templates) this.push(templateLine(t, j));
+      return;
+    }
+    this.addRun(count, templates);
+  }
+
   private addRun(count: number, templates: LineTemplate[]): void {
     const m = templates.length;
     const last = this.entries[this.entries.length - 1];

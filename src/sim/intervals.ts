@@ -404,6 +404,55 @@ export class RangeMap<V> {
     return n;
   }
 
+  /**
+   * How many of the windows [w0 + j*period, w0 + j*period + len), j = 1, 2,
+   * ..., max, hold what window 0 holds, shifted: the same pieces (as query
+   * gives them) at the same offsets, each value `alike` the window-0 piece's
+   * for window j; counted from j = 1 up to the first that differs. `alike`
+   * must compare what a split keeps and test the rest as an offset growing
+   * linearly with j. A run of windows that only meets plain entries going on
+   * through it and strided entries of the windows' period is alike when its
+   * first and last windows are, so the cost is the stored entries the
+   * windows meet, not the windows. `p0`: what window 0 held, when it held
+   * something else before (the pieces query gave then).
+   */
+  repeats(w0: number, len: number, period: number, max: number, alike: (v0: V, v: V, j: number) => boolean, p0: readonly Range<V>[] = this.query(w0, w0 + len)): number {
+    if (max <= 0 || len <= 0) return 0;
+    const matches = (j: number): boolean => {
+      const ws = w0 + j * period;
+      const p = this.query(ws, ws + len);
+      if (p.length !== p0.length) return false;
+      for (let i = 0; i < p.length; i++) {
+        const a = p0[i]!;
+        const b = p[i]!;
+        if (b.start - ws !== a.start - w0 || b.end - ws !== a.end - w0 || !alike(a.value, b.value, j)) return false;
+      }
+      return true;
+    };
+    let j = 1;
+    if (this.units || period < len) {
+      while (j <= max && matches(j)) j++;
+      return j - 1;
+    }
+    const r = this.r;
+    while (j <= max) {
+      if (!matches(j)) return j - 1;
+      const ws = w0 + j * period;
+      const we = ws + len;
+      // windows j .. j + run - 1: as far as every entry meeting window j goes on alike
+      let run = max - j + 1;
+      let i = this.firstEndingAfter(ws);
+      for (; i < r.length && r[i]!.start < we; i++) {
+        const e = r[i]!;
+        run = e.n === 1 || e.period === period ? Math.min(run, Math.floor((e.end - ws) / period)) : 1;
+      }
+      // and before the next entry begins
+      if (i < r.length) run = Math.min(run, Math.floor((r[i]!.start - ws) / period));
+      j += run > 1 && matches(j + run - 1) ? run : 1;
+    }
+    return max;
+  }
+
   all(): Range<V>[] {
     if (this.units) return this.fold();
     return this.query(-Infinity, Infinity);
@@ -449,6 +498,10 @@ export class RangeSet {
   }
   covered(start?: number, end?: number): number {
     return this.m.covered(start, end);
+  }
+  /** RangeMap.repeats for the set's ranges */
+  repeats(w0: number, len: number, period: number, max: number, p0?: readonly [number, number][]): number {
+    return this.m.repeats(w0, len, period, max, () => true, p0?.map(([start, end]) => ({ start, end, value: true as const })));
   }
   clone(): RangeSet {
     const s = new RangeSet();

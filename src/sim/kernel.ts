@@ -9,7 +9,7 @@ import { RangeMap, RangeSet } from './intervals';
 import { pageOwnerOps, type PageOwner, type PendingSignal, Task } from './mm/types';
 import type { ReportSignal } from './report';
 import { hex } from './units';
-import { KernelLog } from './dmesg';
+import { KernelLog, type LineTemplate } from './dmesg';
 import type { Platform } from './platform/acpi-nfit';
 import type { DevPagemap } from './mm/memremap';
 import type { SuperBlock } from './fs/vfs';
@@ -155,6 +155,14 @@ export class Kernel {
       return;
     }
     this.dmesg.pushRun(count, member);
+  }
+
+  /** logRun of members whose lines the caller has as templates (KernelLog.pushTemplates) */
+  logTemplates(count: number, templates: LineTemplate[]): void {
+    if (count <= 0) return;
+    if (this.openRecord !== null) this.dmesg.push(this.openRecord);
+    this.openRecord = null;
+    this.dmesg.pushTemplates(count, templates);
   }
 
   /** tasks by pid, rebuilt when a task is added (tasks are only ever appended) */

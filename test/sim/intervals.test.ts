@@ -193,3 +193,55 @@ test('badblocks: the table holds MAX_BADBLOCKS (512) entries, filled in address 
   assert.deepEqual(bb2.show().slice(-1), [[100000, 512]]);
   assert.equal(bb2.set(5105, 2), false);
 });
+
+test('RangeMap.repeats agrees with comparing window after window, over strided runs, long ranges and breaks (property)', () => {
+  const op = fc.record({
+    kind: fc.constantFrom('set', 'clear', 'runs', 'runs'),
+    a: fc.integer({ min: 0, max: 150 }),
+    n: fc.integer({ min: 1, max: 6 }),
+    gap: fc.integer({ min: 0, max: 3 }),
+    count: fc.integer({ min: 1, max: 30 }),
+    pfn: fc.integer({ min: -1, max: 60 }),
+    vstep: fc.integer({ min: -3, max: 9 }),
+    tag: fc.integer({ min: 0, max: 1 }),
+  });
+  const window = fc.record({ from: fc.integer({ min: 0, max: 39 }), off: fc.integer({ min: 0, max: 8 }), len: fc.integer({ min: 1, max: 9 }), extra: fc.integer({ min: 0, max: 3 }), c: fc.integer({ min: -3, max: 12 }), max: fc.integer({ min: 1, max: 60 }) });
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 25 }), fc.array(window, { maxLength: 6 }), (ops, windows) => {
+      const m = new RangeMap<Lin>(linOps);
+      for (const o of ops) {
+        const v = (j: number): Lin => ({ pfn: o.pfn < 0 ? -1 : 1000 + o.pfn + j * o.vstep, tag: o.tag });
+        if (o.kind === 'clear') m.clear(o.a, o.a + o.n);
+        else if (o.kind === 'set') m.set(o.a, o.a + o.n * o.count, v(0));
+        else for (let j = 0; j < o.count; j++) m.set(o.a + j * (o.n + o.gap), o.a + j * (o.n + o.gap) + o.n, v(j));
+      }
+      for (const w of windows) {
+        // windows laid over a run of the ops (its period, or a multiple of its member), or anywhere
+        const o = ops[w.from % Math.max(1, ops.length)];
+        const period = o ? (o.kind === 'runs' ? o.n + o.gap : o.n) * (1 + (w.extra % 2)) : w.len;
+        const len = Math.min(period, w.len);
+        const w0 = (o ? o.a : 0) + w.off;
+        const alike = (a: Lin, b: Lin, j: number): boolean => a.tag === b.tag && (a.pfn < 0 ? b.pfn === a.pfn : b.pfn - a.pfn === j * w.c);
+        const p0 = m.query(w0, w0 + len);
+        let brute = 0;
+        for (let j = 1; j <= w.max; j++) {
+          const p = m.query(w0 + j * period, w0 + j * period + len);
+          const same = p.length === p0.length && p.every((x, i) => x.start - j * period === p0[i]!.start && x.end - j * period === p0[i]!.end && alike(p0[i]!.value, x.value, j));
+          if (!same) break;
+          brute = j;
+        }
+        assert.equal(m.repeats(w0, len, period, w.max, alike), brute, `repeats ${w0}+${len} every ${period}, step ${w.c}, max ${w.max}`);
+        // window 0 as it was before (here: another window's content) is what the others are compared with
+        const other = m.query(w0 + period, w0 + period + len).map((x) => ({ ...x, start: x.start - period, end: x.end - period, value: { ...x.value, pfn: x.value.pfn < 0 ? -1 : x.value.pfn - w.c } }));
+        let brute2 = 0;
+        for (let j = 1; j <= w.max; j++) {
+          const p = m.query(w0 + j * period, w0 + j * period + len);
+          if (!(p.length === other.length && p.every((x, i) => x.start - j * period === other[i]!.start && x.end - j * period === other[i]!.end && alike(other[i]!.value, x.value, j)))) break;
+          brute2 = j;
+        }
+        assert.equal(m.repeats(w0, len, period, w.max, alike, other), brute2, `repeats from a given window 0, ${w0}+${len} every ${period}`);
+      }
+    }),
+    { numRuns: 600 },
+  );
+});

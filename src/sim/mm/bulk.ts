@@ -16,7 +16,8 @@
 import type { Kernel } from '../kernel';
 import type { Decision } from '../verdicts';
 import type { MfStats } from './memory-failure';
-import type { AddressSpace, Vma } from './types';
+import type { AddressSpace, DaxEntry, PageOwner, Pte, Vma } from './types';
+import type { Range } from '../intervals';
 import { hex, PAGE_SIZE } from '../units';
 
 /** what a member is about: file pages [index, index + pages) of `mapping`, and pfns [pfn, pfn + pfns) */
@@ -33,6 +34,8 @@ export interface Recorded {
   m: Member;
   /** the member's state before, relative to its index and pfn */
   sig: string;
+  /** the same, as the structures held it */
+  before: MemberPieces;
   decided: Decision[];
   lines: string[];
   trail: Map<string, number>;
@@ -54,19 +57,16 @@ const LINE = /^Memory failure: 0x([0-9a-f]+): /;
 /** the first virtual page of a vma that maps file page `index` (possibly outside the vma) */
 const vbase = (vma: Vma, index: number): number => vma.start / PAGE_SIZE + (index - vma.pgoff);
 
-/**
- * The state a member's handling depends on, with positions relative to the
- * member: its DAX entries, its pfns' owners and poison, and each mapper of
- * its file pages with that mapper's page-table entries over them.
- */
-export function memberState(k: Kernel, m: Member): string {
-  const out: string[] = [];
-  for (const r of m.mapping.entries.query(m.index, m.index + m.pages)) out.push(`e${r.start - m.index},${r.end - m.index},${r.value.pmd ? 1 : 0}${r.value.shared ? 's' : ''},${r.value.pfn - m.pfn}`);
-  for (const r of k.pageOwner.query(m.pfn, m.pfn + m.pfns)) {
-    const o = r.value;
-    out.push(`o${r.start - m.pfn},${r.end - m.pfn},${o.kind === 'file' ? `${o.mapping.id},${o.index - m.index}` : `s${o.share}`}`);
-  }
-  for (const [a, b] of k.hwpoison.query(m.pfn, m.pfn + m.pfns)) out.push(`h${a - m.pfn},${b - m.pfn}`);
+/** what memberState reads, as the structures hold it (absolute positions) */
+interface MemberPieces {
+  entries: Range<DaxEntry>[];
+  owners: Range<PageOwner>[];
+  poison: [number, number][];
+  vmas: { vma: Vma; lo: number; hi: number; base: number; align: number; ptes: Range<Pte>[] }[];
+}
+
+function memberPieces(k: Kernel, m: Member): MemberPieces {
+  const vmas: MemberPieces['vmas'] = [];
   for (const vma of m.mapping.i_mmap.query(m.index, m.index + m.pages - 1)) {
     const lo = Math.max(m.index, vma.pgoff);
     const hi = Math.min(m.index + m.pages, vma.pgoff + vma.pages);
@@ -75,6 +75,25 @@ export function memberState(k: Kernel, m: Member): string {
     // where a huge entry maps it, its alignment there decides how much an unmap takes
     let align = 1;
     for (const p of ptes) align = Math.max(align, 2 ** (p.value.shift - 12));
+    vmas.push({ vma, lo, hi, base, align, ptes });
+  }
+  return { entries: m.mapping.entries.query(m.index, m.index + m.pages), owners: k.pageOwner.query(m.pfn, m.pfn + m.pfns), poison: k.hwpoison.query(m.pfn, m.pfn + m.pfns), vmas };
+}
+
+/**
+ * The state a member's handling depends on, with positions relative to the
+ * member: its DAX entries, its pfns' owners and poison, and each mapper of
+ * its file pages with that mapper's page-table entries over them.
+ */
+export function memberState(k: Kernel, m: Member, pieces = memberPieces(k, m)): string {
+  const out: string[] = [];
+  for (const r of pieces.entries) out.push(`e${r.start - m.index},${r.end - m.index},${r.value.pmd ? 1 : 0}${r.value.shared ? 's' : ''},${r.value.pfn - m.pfn}`);
+  for (const r of pieces.owners) {
+    const o = r.value;
+    out.push(`o${r.start - m.pfn},${r.end - m.pfn},${o.kind === 'file' ? `${o.mapping.id},${o.index - m.index}` : `s${o.share}`}`);
+  }
+  for (const [a, b] of pieces.poison) out.push(`h${a - m.pfn},${b - m.pfn}`);
+  for (const { vma, lo, hi, base, align, ptes } of pieces.vmas) {
     out.push(`v${vma.id}@${vma.mm.owner.pid},${lo - m.index},${hi - m.index},${((base % align) + align) % align}`);
     for (const p of ptes) out.push(`p${p.start - base},${p.end - base},${p.value.shift},${p.value.writable ? 1 : 0},${p.value.pfn < 0 ? p.value.pfn : p.value.pfn - m.pfn}`);
   }
@@ -99,7 +118,8 @@ function covered(vma: Vma, m: Member): number {
  */
 export function recordMember<T>(k: Kernel, m: Member, fn: () => T): { r: T; rec: Recorded | undefined } {
   if (!k.tr.quiet || m.pages <= 0 || m.pfns <= 0) return { r: fn(), rec: undefined };
-  const sig = memberState(k, m);
+  const before = memberPieces(k, m);
+  const sig = memberState(k, m, before);
   const vmas = m.mapping.i_mmap.query(m.index, m.index + m.pages - 1);
   const ptesBefore = vmas.map((v) => covered(v, m));
   const entriesBefore = m.mapping.entries.covered(m.index, m.index + m.pages);
@@ -191,7 +211,7 @@ export function recordMember<T>(k: Kernel, m: Member, fn: () => T): { r: T; rec:
     }
     const stats = { ...k.mfStats };
     for (const key of Object.keys(stats) as (keyof MfStats)[]) stats[key] -= stats0[key];
-    return { m, sig, decided, lines, trail, dur: k.tr.now - t0, stats, poison, zaps, entriesCleared, ownerCleared };
+    return { m, sig, before, decided, lines, trail, dur: k.tr.now - t0, stats, poison, zaps, entriesCleared, ownerCleared };
   })();
   return { r, rec };
 }
@@ -209,8 +229,52 @@ function shifted(rec: Recorded, j: number, dIndex: number, dPfn: number): Member
  */
 export function alikeMembers(k: Kernel, rec: Recorded, dIndex: number, dPfn: number, max: number): number {
   if (dIndex < rec.m.pages || dPfn < rec.m.pfns) return 0;
-  let n = 0;
-  while (n < max && memberState(k, shifted(rec, n + 1, dIndex, dPfn)) === rec.sig) n++;
+  const n = alikeByRanges(k, rec, dIndex, dPfn, max);
+  if (n !== undefined) return n;
+  let j = 0;
+  while (j < max && memberState(k, shifted(rec, j + 1, dIndex, dPfn)) === rec.sig) j++;
+  return j;
+}
+
+/**
+ * alikeMembers by range arithmetic: each structure memberState reads,
+ * compared over members 1..max at once (RangeMap.repeats), the member's
+ * mappers by their file ranges. Undefined for the shapes it does not take
+ * (a mapper covering only part of the member, huge entries whose
+ * alignment moves from member to member): those are compared one by one.
+ */
+function alikeByRanges(k: Kernel, rec: Recorded, dIndex: number, dPfn: number, max: number): number | undefined {
+  const m = rec.m;
+  const was = rec.before;
+  // member 0 has been done: what it held before is in rec.before
+  let n = max;
+  n = Math.min(n, m.mapping.entries.repeats(m.index, m.pages, dIndex, n, (a, b, j) => a.pmd === b.pmd && a.shared === b.shared && b.pfn - a.pfn === j * dPfn, was.entries));
+  if (!n) return 0;
+  const owner = (a: PageOwner, b: PageOwner, j: number): boolean =>
+    a.kind === 'file' ? b.kind === 'file' && a.mapping === b.mapping && b.index - a.index === j * dIndex : b.kind === 'shared' && a.share === b.share;
+  n = Math.min(n, k.pageOwner.repeats(m.pfn, m.pfns, dPfn, n, owner, was.owners));
+  if (!n) return 0;
+  n = Math.min(n, k.hwpoison.repeats(m.pfn, m.pfns, dPfn, n, was.poison));
+  if (!n) return 0;
+  const first = m.index + m.pages; // the end of member 0's pages
+  for (const { vma, lo, hi } of was.vmas) {
+    // a mapper of all of member 0's pages: of member j's as long as the vma goes on
+    if (lo !== m.index || hi !== first) return undefined;
+    n = Math.min(n, Math.floor((vma.pgoff + vma.pages - first) / dIndex));
+  }
+  if (!n) return 0;
+  // a mapper that member 0 does not have: the members before it
+  for (const vma of m.mapping.i_mmap.query(first, m.index + n * dIndex + m.pages - 1)) {
+    if (was.vmas.some((v) => v.vma === vma)) continue;
+    n = Math.min(n, Math.floor((Math.max(vma.pgoff, first) - first) / dIndex));
+  }
+  if (!n) return 0;
+  const pte = (a: Pte, b: Pte, j: number): boolean => a.shift === b.shift && a.writable === b.writable && (a.pfn < 0 ? b.pfn === a.pfn : b.pfn - a.pfn === j * dPfn);
+  for (const { vma, base, align, ptes } of was.vmas) {
+    if (dIndex % align) return undefined;
+    n = Math.min(n, vma.ptes.repeats(base, m.pages, dIndex, n, pte, ptes));
+    if (!n) return 0;
+  }
   return n;
 }
 
@@ -240,43 +304,48 @@ export function applyMembers(k: Kernel, rec: Recorded, n: number, dIndex: number
   if (rec.entriesCleared) each(m.pages, dIndex, m.index, (a, b) => m.mapping.entries.clear(a, b));
   if (rec.ownerCleared) each(m.pfns, dPfn, m.pfn, (a, b) => k.pageOwner.clear(a, b));
   for (const key of Object.keys(rec.stats) as (keyof MfStats)[]) k.mfStats[key] += rec.stats[key] * n;
-  // decisions, member after member, as noting them one by one would merge them
+  // decisions, member after member, as noting them one by one would merge them;
+  // each decision's shifted copy made by a maker prepared once (the text of a
+  // signal's detail split around its address)
+  const makers = rec.decided.map((x): ((di: number, dp: number) => Decision) | undefined => {
+    switch (x.kind) {
+      case 'collect':
+        return (di) => ({ ...x, pgoff: x.pgoff + di, end: x.end + di });
+      case 'no-entry':
+        return (di) => ({ ...x, pgoff: x.pgoff + di, end: x.end + di });
+      case 'zap':
+        return (di) => ({ ...x, vlo: x.vlo + di, vhi: x.vhi + di });
+      case 'signal': {
+        const at = ` at ${hex(x.addr!)} `;
+        const cut = x.detail.indexOf(at);
+        const pre = cut < 0 ? '' : `${x.detail.slice(0, cut)} at `;
+        const post = cut < 0 ? '' : ` ${x.detail.slice(cut + at.length)}`;
+        return (di) => {
+          const addr = x.addr! + di * PAGE_SIZE;
+          return { ...x, addr, detail: cut < 0 ? x.detail : pre + hex(addr) + post };
+        };
+      }
+      case 'failed':
+        return (_di, dp) => ({ kind: 'failed', pfn: x.pfn + dp, end: x.end + dp });
+      case 'page-mapping':
+        return x.end === undefined ? (_di, dp) => ({ ...x, pfn: x.pfn + dp }) : (_di, dp) => ({ ...x, pfn: x.pfn + dp, end: x.end! + dp });
+      default:
+        return undefined;
+    }
+  });
+  const made = makers.filter((f) => f !== undefined);
   for (let j = 1; j <= n; j++) {
     const di = j * dIndex;
     const dp = j * dPfn;
-    for (const x of rec.decided) {
-      switch (x.kind) {
-        case 'collect':
-          k.why.note({ ...x, pgoff: x.pgoff + di, end: x.end + di });
-          break;
-        case 'no-entry':
-          k.why.note({ ...x, pgoff: x.pgoff + di, end: x.end + di });
-          break;
-        case 'zap':
-          k.why.note({ ...x, vlo: x.vlo + di, vhi: x.vhi + di });
-          break;
-        case 'signal': {
-          const addr = x.addr! + di * PAGE_SIZE;
-          k.why.note({ ...x, addr, detail: x.detail.replace(` at ${hex(x.addr!)} `, ` at ${hex(addr)} `) });
-          break;
-        }
-        case 'failed':
-          k.why.failed(x.pfn + dp, x.end + dp);
-          break;
-        case 'page-mapping':
-          k.why.note(x.end === undefined ? { ...x, pfn: x.pfn + dp } : { ...x, pfn: x.pfn + dp, end: x.end + dp });
-          break;
-        default:
-          break;
-      }
-    }
+    for (let i = 0; i < made.length; i++) k.why.note(made[i]!(di, dp));
   }
+  // the member's lines as one run of members of several lines, each line's pfn advancing by dPfn
   if (rec.lines.length) {
-    const parsed = rec.lines.map((l) => {
+    const templates = rec.lines.map((l) => {
       const x = LINE.exec(l)!;
-      return { pfn: parseInt(x[1]!, 16), rest: l.slice(x[0].length) };
+      return { parts: [`${mfPrefix}0x`, `: ${l.slice(x[0].length)}`], fields: [{ base: parseInt(x[1]!, 16) + dPfn, step: dPfn, hex: true }] };
     });
-    k.logRun(n, (j) => parsed.map((p) => `${mfPrefix}${hex(p.pfn + (j + 1) * dPfn)}: ${p.rest}`));
+    k.logTemplates(n, templates);
   }
   k.tr.repeatTrail(rec.trail, n, rec.dur);
 }

@@ -85,6 +85,14 @@ export function duration(ms: number): string {
   return `${(ms / 3_600_000).toFixed(1)} h`;
 }
 
+/** the widest a line's name is shown in the summary (the full line is printed above it) */
+export const WHAT_WIDTH = 60;
+
+/** `text` cut to `width` characters, an ellipsis marking the cut */
+export function clip(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
+}
+
 /**
  * The summary table: one row per recorded figure, grouped in the issue's
  * order, with the machine it ran on above it and the count of missed
@@ -99,7 +107,7 @@ export function formatSummary(records: readonly FigureRecord[], machine: string)
       rows.push([FIGURES[fig], 'not measured in this run', '', '', '-']);
       continue;
     }
-    mine.forEach((r, i) => rows.push([i === 0 ? FIGURES[fig] : '', r.what + (r.extrapolated ? ' (extrapolated)' : ''), r.value, r.target, r.ok ? 'ok' : 'MISS']));
+    mine.forEach((r, i) => rows.push([i === 0 ? FIGURES[fig] : '', clip(r.what, WHAT_WIDTH) + (r.extrapolated ? ' (extrapolated)' : ''), r.value, r.target, r.ok ? 'ok' : 'MISS']));
   }
   const width = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const fmt = (r: string[]) => r.map((cell, c) => (c === 2 ? cell.padStart(width[c]!) : cell.padEnd(width[c]!))).join('  ').trimEnd();

@@ -4,7 +4,7 @@
 // /usr/bin/time's line, and the summary table. No timing here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { extrapolate, speedup, duration, formatSummary, parseRecords, FIGURES, type FigureRecord } from '../../bench/figures';
+import { extrapolate, speedup, duration, formatSummary, parseRecords, clip, FIGURES, WHAT_WIDTH, type FigureRecord } from '../../bench/figures';
 import { pagesHandled, USED_MAPPED_PAGES, USED_DATA_PFNS } from '../../bench/naive';
 import { parseTime } from '../../bench/cli-json';
 
@@ -91,4 +91,14 @@ test('formatSummary: the figures in the issue\'s order, extrapolated ones marked
 test('parseRecords: one record a line, a torn last line skipped', () => {
   const a: FigureRecord = { fig: 'json', what: 'x', value: '1 ms', target: '-', ok: true };
   assert.deepEqual(parseRecords(`${JSON.stringify(a)}\n${JSON.stringify(a)}\n{"fig":"js`), [a, a]);
+});
+
+test('formatSummary: a long line name is clipped to the column, the ellipsis marking the cut', () => {
+  assert.equal(clip('abcdef', 4), 'abc…');
+  assert.equal(clip('abc', 4), 'abc');
+  const long = `unbind (page-mapping): ${'21 memory_failure, '.repeat(10)}`;
+  const text = formatSummary([{ fig: 'unbind', what: long, value: '12267 ms', target: '≤ 1000 ms', ok: false }], 'm');
+  const row = text.split('\n').find((l) => l.includes('unbind (page-mapping)'))!;
+  assert.ok(row.includes(`${long.slice(0, WHAT_WIDTH - 1)}…`));
+  assert.ok(!row.includes(long.trim()));
 });

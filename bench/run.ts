@@ -19,7 +19,6 @@ import { setNaiveIntervals } from '../src/sim/intervals';
 import { DESIGNS, type EventSpec } from '../src/sim/scenario/types';
 import { loadScenario } from '../src/sim/scenario/load';
 import { writeJson } from '../src/cli/json';
-import { usedMachine } from './machine';
 
 const ms = (ns: bigint | number) => Number(ns) / 1e6;
 const now = () => process.hrtime.bigint();
@@ -131,48 +130,6 @@ for (const design of DESIGNS) {
   line('  resident memory added', `${mem.toFixed(0)} MB`, '≤ 500 MB', mem <= 500);
 }
 
-// the naive page-by-page reference of section 4 (upstream): every page
-// faulted and killed one by one, at 1 GiB, against the range-based run,
-// and extrapolated by page count to the used machine's populated mappings
-// (4 × 900 GiB + 10^4 × 1.6 MiB, bench/used.ts)
-{
-  const runOnce = (naive: boolean) => {
-    setNaiveIntervals(naive);
-    try {
-      global.gc?.();
-      const t0 = now();
-      const s = new Session(loadScenario(populated('upstream'), 'populated.poison.yaml'));
-      s.step(s.scenario.events[0]!);
-      return { ms: ms(now() - t0), kills: s.report.calls.kill_proc ?? 0 };
-    } finally {
-      setNaiveIntervals(false);
-    }
-  };
-  const fast = runOnce(false);
-  const slow = runOnce(true);
-  const pages = 2 * (GiB / 4096);
-  const usedPages = 4 * ((900 * GiB) / 4096) + 10_000 * 400;
-  const ratio = slow.ms / fast.ms;
-  line('populated 1 GiB, load + unbind, naive page by page', `${slow.ms.toFixed(0)} ms`, `(${slow.kills} kill_proc)`, slow.kills === fast.kills);
-  line('  range-based, same run', `${fast.ms.toFixed(0)} ms`, '-', true);
-  line('  range-based speed-up at 1 GiB', `${ratio.toFixed(0)}x`, '-', true);
-  const naiveUsed = (slow.ms * usedPages) / pages;
-  line('  naive extrapolated to the used machine (by pages)', `${(naiveUsed / 1000 / 3600).toFixed(1)} h`, '-', true);
-  // the range-based unbind of the used machine, measured at a hundredth of it
-  // (same shape: 100-extent files, 9 GiB of PMD-aligned database) and
-  // extrapolated linearly in its records and PMD entries (bench/used.ts)
-  const SCALE = 0.01;
-  const scaled = usedMachine({ ...TERABYTE, populate: true, files: TERABYTE.files * SCALE, processes: TERABYTE.processes * SCALE }, 900 * SCALE * GiB);
-  global.gc?.();
-  const t0 = now();
-  const us = new Session(scaled);
-  const usedLoad = ms(now() - t0);
-  const c0 = process.cpuUsage();
-  us.step(ev(0, { do: 'unbind', namespace: 'namespace0.0' }));
-  const cpu = process.cpuUsage(c0);
-  const usedUnbind = (cpu.user + cpu.system) / 1000;
-  const rangeUsed = (usedLoad + usedUnbind) / SCALE;
-  line(`used machine at ${SCALE}: load + unbind (upstream, cpu)`, `${(usedLoad + usedUnbind).toFixed(0)} ms`, `(${us.report.calls.kill_proc ?? 0} kill_proc)`, true);
-  line('  range-based, extrapolated to the used machine', `${(rangeUsed / 1000).toFixed(0)} s`, '-', true);
-  line('  range-based speed-up at the used machine (extrapolated)', `${(naiveUsed / rangeUsed).toFixed(0)}x`, '≥ 1000x', naiveUsed / rangeUsed >= 1000);
-}
+// the naive page-by-page reference of a populated machine, extrapolated to
+// the used machine against its range-based load and unbind: section naive
+// (bench/naive.ts), with the growth of the naive cost checked linear

@@ -9,6 +9,7 @@ import { Session } from '../src/sim/run';
 import { DESIGNS, type EventSpec, type Scenario } from '../src/sim/scenario/types';
 import { usedMachine, DB_ADDR } from './machine';
 import { TERABYTE, GiB } from './scale';
+import { line } from './figures';
 
 const ms = (ns: bigint | number) => Number(ns) / 1e6;
 const now = () => process.hrtime.bigint();
@@ -20,9 +21,6 @@ const heapMB = () => {
 };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ev = (i: number, e: Record<string, unknown>): EventSpec => ({ id: `u${i}`, at: 0, expect: [], path: `/events/${i}`, ...e }) as unknown as EventSpec;
-function line(name: string, value: string, target: string, ok: boolean): void {
-  console.log(`${ok ? 'ok  ' : 'MISS'}  ${name.padEnd(58)} ${value.padStart(14)}   target ${target}`);
-}
 
 /**
  * `scale` below 1 builds the machine with that fraction of its small files,
@@ -55,10 +53,11 @@ function benchDesign(used: Scenario, design: string, unbind: boolean, scale: num
   // setup's faults: traced runs and quiet stretches each carry their count
   let faults = 0;
   for (const sp of s.report.spans) if (sp.parent === null && sp.symbol === 'do_user_addr_fault') faults += sp.count ?? 1;
-  line(`used machine: load (${design}), ${s.report.spans.length} spans, ${faults} faults`, `${load.toFixed(0)} ms`, '≤ 5000 ms', scale !== 1 || load <= 5000);
-  console.log(`        (cpu ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms: the wall time on a shared machine is more)`);
-  line('  resident memory added', `${mem.toFixed(0)} MB`, '≤ 500 MB', mem <= 500);
-  line('  heap the loaded machine holds (after gc)', `${held.toFixed(0)} MB`, '≤ 500 MB', held <= 500);
+  line(`used machine: load (${design}), ${s.report.spans.length} spans, ${faults} faults`, `${load.toFixed(0)} ms`, '≤ 5000 ms', scale !== 1 || load <= 5000, scale === 1 ? 'load' : undefined);
+  const loadCpu = (cpu.user + cpu.system) / 1000;
+  line(`  load (${design}), CPU time: the wall time on a shared machine is more`, `${loadCpu.toFixed(0)} ms`, '≤ 5000 ms', scale !== 1 || loadCpu <= 5000, scale === 1 ? 'load' : undefined);
+  line('  resident memory added', `${mem.toFixed(0)} MB`, '≤ 500 MB', mem <= 500, scale === 1 ? 'load' : undefined);
+  line('  heap the loaded machine holds (after gc)', `${held.toFixed(0)} MB`, '≤ 500 MB', held <= 500, scale === 1 ? 'load' : undefined);
   const route: number[] = [];
   for (let i = 0; i < 21; i++) {
     // a page of the database, consumed by its early-kill reader's MADV_HWPOISON
@@ -69,8 +68,14 @@ function benchDesign(used: Scenario, design: string, unbind: boolean, scale: num
   }
   const m = median(route);
   const target = design === 'upstream' ? 1 : 10;
-  line(`  route one poison (${design}), median of 21`, `${m.toFixed(3)} ms`, `≤ ${target} ms`, m <= target);
+  line(`  route one poison (${design}), median of 21`, `${m.toFixed(3)} ms`, `≤ ${target} ms`, m <= target, scale === 1 ? 'route' : undefined);
   if (!unbind) return;
+  // USED_UNBIND_SCALED=upstream,pagemap-failure (scripts/bench.mjs): those designs' full-size
+  // unbind takes minutes, so it is measured in a run at USED_SCALE instead (extrapolated)
+  if (scale === 1 && (process.env.USED_UNBIND_SCALED ?? '').split(',').includes(design)) {
+    console.log(`        unbind (${design}): not run at full size (minutes); measured at USED_SCALE below and extrapolated`);
+    return;
+  }
   t = now();
   const u0 = process.cpuUsage();
   const spans0 = s.report.spans.length;
@@ -83,11 +88,11 @@ function benchDesign(used: Scenario, design: string, unbind: boolean, scale: num
   // the machine and its log after the unbind: the log holds runs, not a line per page
   const heldAfter = heapMB() - h0;
   line('  heap the machine holds after the unbind (after gc)', `${heldAfter.toFixed(0)} MB`, '≤ 500 MB', heldAfter <= 500);
-  if (scale === 1) line(`  unbind (${design}): ${what}`, `${ub.toFixed(0)} ms`, '≤ 1000 ms', ub <= 1000);
+  if (scale === 1) line(`  unbind (${design}): ${what}`, `${ub.toFixed(0)} ms`, '≤ 1000 ms', ub <= 1000, 'unbind');
   else {
     line(`  unbind (${design}) at ${scale}: ${what}`, `${ub.toFixed(0)} ms`, `(cpu ${cpuMs.toFixed(0)} ms)`, true);
     const x = cpuMs / scale;
-    line(`  unbind (${design}) extrapolated to the used machine (cpu)`, `${x.toFixed(0)} ms`, '≤ 1000 ms', x <= 1000);
+    line(`  unbind (${design}) extrapolated to the used machine (cpu)`, `${x.toFixed(0)} ms`, '≤ 1000 ms', x <= 1000, 'unbind', true);
   }
 }
 

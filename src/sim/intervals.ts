@@ -79,6 +79,19 @@ export class RangeMap<V> {
     return out;
   }
 
+  /** the units of [start, end) folded into pieces, as query() clips fold()'s ranges (naive mode) */
+  private foldIn(start: number, end: number): Range<V>[] {
+    const out: Range<V>[] = [];
+    for (let k = start; k < end; k++) {
+      const v = this.units!.get(k);
+      if (v === undefined) continue;
+      const last = out[out.length - 1];
+      if (last && last.end === k && this.same(this.splitValue(last.value, k - last.start), v)) last.end = k + 1;
+      else out.push({ start: k, end: k + 1, value: v });
+    }
+    return out;
+  }
+
   /** the number of ranges held (each member of a strided entry counts) */
   get size(): number {
     if (this.units) return this.fold().length;
@@ -317,6 +330,9 @@ export class RangeMap<V> {
   query(start: number, end: number): Range<V>[] {
     const res: Range<V>[] = [];
     if (this.units) {
+      // a window smaller than the map is walked unit by unit (as a page-by-page
+      // store would), so a query per page does not fold the whole map each time
+      if (end > start && end - start <= this.units.size) return this.foldIn(start, end);
       for (const e of this.fold()) {
         if (e.end <= start || e.start >= end) continue;
         const s = Math.max(e.start, start);

@@ -161,7 +161,8 @@ export function eventVerdicts(k: Kernel, event: string, decisions: Decision[], d
   for (const o of owners) {
     const pgS = Math.floor(o.start / PAGE_SIZE);
     const pgE = Math.ceil(o.end / PAGE_SIZE);
-    const vmas = [...o.mapping.i_mmap.query(pgS, pgE - 1), ...(gone.get(o.mapping) ?? []).filter((v) => !o.mapping.i_mmap.has(v))];
+    const went = gone.get(o.mapping);
+    const vmas = went ? [...o.mapping.i_mmap.query(pgS, pgE - 1), ...went.filter((v) => !o.mapping.i_mmap.has(v))] : o.mapping.i_mmap.query(pgS, pgE - 1);
     let any = false;
     for (const vma of vmas) {
       const a = Math.max(pgS, vma.pgoff);
@@ -207,15 +208,21 @@ export function eventVerdicts(k: Kernel, event: string, decisions: Decision[], d
     if (i === undefined) seen.set(key, out.push(v) - 1);
     else out[i] = v;
   }
-  out.sort(
+  // in localeCompare's order (the same collator, made once), each owner's key made once: an
+  // unbind's verdicts are one per mapper of the device
+  const keyed = out.map((v) => ({ v, key: ownerKey(v) }));
+  keyed.sort(
     (x, y) =>
-      ownerKey(x).localeCompare(ownerKey(y)) ||
-      x.owner.start - y.owner.start ||
-      (x.pid ?? -1) - (y.pid ?? -1) ||
-      (x.mapping ?? '').localeCompare(y.mapping ?? ''),
+      COLLATOR.compare(x.key, y.key) ||
+      x.v.owner.start - y.v.owner.start ||
+      (x.v.pid ?? -1) - (y.v.pid ?? -1) ||
+      COLLATOR.compare(x.v.mapping ?? '', y.v.mapping ?? ''),
   );
-  return out;
+  return keyed.map((x) => x.v);
 }
+
+/** String.prototype.localeCompare without locales or options compares as this collator does */
+const COLLATOR = new Intl.Collator();
 
 function ownerKey(v: ReportVerdict): string {
   return 'file' in v.owner ? `f${v.owner.file}` : `d${v.owner.device}`;
@@ -530,6 +537,7 @@ class Index {
   }
 
   skipFor(o: Owner): Extract<Decision, { kind: 'inode-skip' }> | undefined {
+    if (!this.skips.size) return undefined;
     const host = o.mapping.host;
     if (!host) return undefined;
     const d = o.sb ? this.skips.get(`${o.sb.mount}:${host.ino}`) : undefined;

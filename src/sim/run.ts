@@ -16,7 +16,7 @@ import { evaluateExpectation, type ReportSnapshot } from './expect';
 import { InputError } from './errors';
 import { MODELLED_DESIGNS } from './designs';
 import type { CostModel } from './trace';
-import { eventVerdicts } from './verdicts';
+import { eventVerdicts, type OwnerLookup } from './verdicts';
 import { khungtaskd } from './hung-task';
 import type { DevDax } from './dax/device';
 import { kernelVersion, KERNEL_VERSIONS, type KernelVersion } from './version';
@@ -28,6 +28,8 @@ export interface RunOptions {
   /** the kernel release, overriding the scenario's kernel.version (`--kernel`, Switch Kernel Version) */
   version?: KernelVersion;
   cost?: CostModel;
+  /** how a failure's file owners are looked up (verdicts.ts; every way gives the same verdicts): for tests */
+  ownerLookup?: OwnerLookup;
 }
 
 export interface Run {
@@ -57,16 +59,18 @@ export class Session {
   /** events run so far */
   readonly done: EventSpec[] = [];
   private finished = false;
+  private readonly ownerLookup: OwnerLookup;
 
   /** the event's decisions, as verdicts appended to the report (a loop: an unbind's may be many, never spread into a call) */
   private takeVerdicts(m: Machine, id: string): void {
-    for (const v of eventVerdicts(m.k, id, m.k.why.take(), devdaxOf(m))) this.report.verdicts.push(v);
+    for (const v of eventVerdicts(m.k, id, m.k.why.take(), devdaxOf(m), this.ownerLookup)) this.report.verdicts.push(v);
   }
 
   constructor(s: Scenario, opts: RunOptions = {}) {
     this.scenario = opts.design || opts.version ? { ...s, kernel: { ...s.kernel, ...(opts.design ? { design: opts.design } : {}), ...(opts.version ? { version: opts.version } : {}) } } : s;
     checkDesign(this.scenario.kernel.design, '/kernel/design');
     checkKernelVersion(this.scenario);
+    this.ownerLookup = opts.ownerLookup ?? 'auto';
     this.machine = buildMachine(this.scenario, opts.cost);
     this.report = emptyReport(this.scenario);
     fill(this.report, this.machine);

@@ -146,11 +146,11 @@ const OUTCOME_RANK: Record<VerdictOutcome, number> = { killed: 6, AR: 5, AO: 4, 
  * left it. `devdax` lists the device-dax devices (their pages belong to the
  * device inode, not to a filesystem).
  */
-export function eventVerdicts(k: Kernel, event: string, decisions: Decision[], devdax: readonly DevDax[]): ReportVerdict[] {
+export function eventVerdicts(k: Kernel, event: string, decisions: Decision[], devdax: readonly DevDax[], lookup: OwnerLookup = 'auto'): ReportVerdict[] {
   const failed = new RangeSet();
   for (const d of decisions) if (d.kind === 'failed') failed.add(d.pfn, d.end);
   if (!failed.count && !decisions.some((d) => d.kind === 'signal')) return [];
-  const owners = ownersOf(k, failed, devdax, decisions);
+  const owners = ownersOf(k, failed, devdax, decisions, lookup);
   const ix = new Index(decisions);
   const out: ReportVerdict[] = [];
   // mappers: every vma of the owner's file, and those that went away in this event
@@ -161,7 +161,8 @@ export function eventVerdicts(k: Kernel, event: string, decisions: Decision[], d
   for (const o of owners) {
     const pgS = Math.floor(o.start / PAGE_SIZE);
     const pgE = Math.ceil(o.end / PAGE_SIZE);
-    const vmas = [...o.mapping.i_mmap.query(pgS, pgE - 1), ...(gone.get(o.mapping) ?? []).filter((v) => !o.mapping.i_mmap.has(v))];
+    const went = gone.get(o.mapping);
+    const vmas = went ? [...o.mapping.i_mmap.query(pgS, pgE - 1), ...went.filter((v) => !o.mapping.i_mmap.has(v))] : o.mapping.i_mmap.query(pgS, pgE - 1);
     let any = false;
     for (const vma of vmas) {
       const a = Math.max(pgS, vma.pgoff);
@@ -207,15 +208,21 @@ export function eventVerdicts(k: Kernel, event: string, decisions: Decision[], d
     if (i === undefined) seen.set(key, out.push(v) - 1);
     else out[i] = v;
   }
-  out.sort(
+  // in localeCompare's order (the same collator, made once), each owner's key made once: an
+  // unbind's verdicts are one per mapper of the device
+  const keyed = out.map((v) => ({ v, key: ownerKey(v) }));
+  keyed.sort(
     (x, y) =>
-      ownerKey(x).localeCompare(ownerKey(y)) ||
-      x.owner.start - y.owner.start ||
-      (x.pid ?? -1) - (y.pid ?? -1) ||
-      (x.mapping ?? '').localeCompare(y.mapping ?? ''),
+      COLLATOR.compare(x.key, y.key) ||
+      x.v.owner.start - y.v.owner.start ||
+      (x.v.pid ?? -1) - (y.v.pid ?? -1) ||
+      COLLATOR.compare(x.v.mapping ?? '', y.v.mapping ?? ''),
   );
-  return out;
+  return keyed.map((x) => x.v);
 }
+
+/** String.prototype.localeCompare without locales or options compares as this collator does */
+const COLLATOR = new Intl.Collator();
 
 function ownerKey(v: ReportVerdict): string {
   return 'file' in v.owner ? `f${v.owner.file}` : `d${v.owner.device}`;
@@ -237,13 +244,24 @@ function ownerOf(o: Owner): ReportVerdict['owner'] {
 }
 
 /**
+ * How the owners of a filesystem with a reverse map are found: 'records'
+ * walks the reverse-map records of the failed ranges (cost grows with the
+ * records there), 'files' asks each wanted file for its summary
+ * (SuperBlock.ownedQuiet: cost grows with the files, and with the extents
+ * of a file only partly failed); 'auto' takes the files when more pages
+ * failed than the filesystem has files. All three give the same owners.
+ */
+export type OwnerLookup = 'auto' | 'records' | 'files';
+
+/**
  * The owners of the failed pfns: for each filesystem, the files whose
  * extents lie on them (only files someone maps, or that a decision names:
  * the others cannot have a verdict), and the device-dax devices. A
- * filesystem with a reverse map on a linear device answers from it; the
- * others are walked file by file.
+ * filesystem with a reverse map on a linear device answers from it (record
+ * by record, or file by file when much failed); the others are walked
+ * file by file.
  */
-function ownersOf(k: Kernel, failed: RangeSet, devdax: readonly DevDax[], decisions: Decision[]): Owner[] {
+function ownersOf(k: Kernel, failed: RangeSet, devdax: readonly DevDax[], decisions: Decision[], lookup: OwnerLookup): Owner[] {
   const out: Owner[] = [];
   if (!failed.count) return out;
   const named = new Set<number>();
@@ -262,8 +280,14 @@ function ownersOf(k: Kernel, failed: RangeSet, devdax: readonly DevDax[], decisi
       r.add(s, e);
     };
     const base = sb.bdev.linearSpa;
+    const byFile =
+      base !== undefined &&
+      lookup !== 'records' &&
+      (lookup === 'files' || failed.covered(Math.floor(base / PAGE_SIZE), Math.ceil((base + sb.bdev.size) / PAGE_SIZE)) > sb.files.size) &&
+      ownersByFile(sb, base, failed, wanted, add);
+    if (!byFile) byInode.clear();
     const fromRmap =
-      base === undefined
+      base === undefined || byFile
         ? undefined
         : (() => {
             const all: { inode: Inode; fileOffset: number; length: number }[] = [];
@@ -277,7 +301,9 @@ function ownersOf(k: Kernel, failed: RangeSet, devdax: readonly DevDax[], decisi
             }
             return all;
           })();
-    if (fromRmap) {
+    if (byFile) {
+      // byInode holds them
+    } else if (fromRmap) {
       for (const o of fromRmap) add(o.inode, o.fileOffset, o.fileOffset + o.length);
     } else {
       for (const inode of sb.files.values()) {
@@ -309,6 +335,39 @@ function ownersOf(k: Kernel, failed: RangeSet, devdax: readonly DevDax[], decisi
     }
   }
   return out;
+}
+
+/**
+ * The reverse map's owners of the failed pfns on one filesystem (on a
+ * linear device at `base`), file by file from each wanted file's summary:
+ * a file whose blocks lie wholly on failed pfns and map its file range
+ * with no hole owns all of it, one whose blocks lie apart from them owns
+ * nothing, and only a file in between is walked extent by extent. False
+ * (nothing added) when the filesystem keeps no reverse map.
+ */
+function ownersByFile(sb: SuperBlock, base: number, failed: RangeSet, wanted: (i: Inode) => boolean, add: (inode: Inode, s: number, e: number) => void): boolean {
+  for (const inode of sb.files.values()) {
+    if (!wanted(inode)) continue;
+    const sum = sb.ownedQuiet(inode);
+    if (sum === undefined) return false;
+    if (!sum) continue;
+    const a = Math.floor((base + sum.devStart) / PAGE_SIZE);
+    const b = Math.ceil((base + sum.devEnd) / PAGE_SIZE);
+    if (!failed.overlaps(a, b)) continue;
+    if (sum.gapless && failed.covered(a, b) === b - a) {
+      add(inode, sum.fileStart, sum.fileEnd);
+      continue;
+    }
+    sum.each((fo, dev, n) => {
+      const spa = base + dev;
+      for (const [pa, pb] of failed.query(Math.floor(spa / PAGE_SIZE), Math.ceil((spa + n) / PAGE_SIZE))) {
+        const s = Math.max(pa * PAGE_SIZE, spa);
+        const e = Math.min(pb * PAGE_SIZE, spa + n);
+        if (s < e) add(inode, fo + (s - spa), fo + (e - spa));
+      }
+    });
+  }
+  return true;
 }
 
 /**
@@ -478,6 +537,7 @@ class Index {
   }
 
   skipFor(o: Owner): Extract<Decision, { kind: 'inode-skip' }> | undefined {
+    if (!this.skips.size) return undefined;
     const host = o.mapping.host;
     if (!host) return undefined;
     const d = o.sb ? this.skips.get(`${o.sb.mount}:${host.ino}`) : undefined;

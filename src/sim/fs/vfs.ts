@@ -52,6 +52,16 @@ export interface BlockDev {
   linearSpa?: number;
 }
 
+/** a file's blocks at a glance (SuperBlock.ownedQuiet) */
+export interface OwnedSummary {
+  devStart: number;
+  devEnd: number;
+  fileStart: number;
+  fileEnd: number;
+  gapless: boolean;
+  each(fn: (fileOffset: number, devOffset: number, length: number) => void): void;
+}
+
 export abstract class SuperBlock {
   /** the dax device the filesystem holds (or uses without holding), null when DAX is off */
   daxDev: DaxDevice | null = null;
@@ -102,6 +112,20 @@ export abstract class SuperBlock {
    * walks each file's block map). No trace, no state changed.
    */
   ownersQuiet(_devOffset: number, _len: number): { inode: Inode; fileOffset: number; length: number }[] | undefined {
+    return undefined;
+  }
+  /**
+   * One file's part of that reverse map at a glance, so that a failure of a
+   * large range can find its owners file by file instead of record by
+   * record (the same owners as ownersQuiet): the device bytes
+   * [devStart, devEnd) holding all of the file's blocks (a bound), the file
+   * bytes [fileStart, fileEnd) from its first mapped byte to its last, and
+   * whether its blocks map those bytes with no hole between; `each` walks
+   * its pieces (file offset, device offset, length). Undefined when the
+   * filesystem keeps no reverse map, null when the file owns no blocks. No
+   * trace, no state changed.
+   */
+  ownedQuiet(_inode: Inode): OwnedSummary | null | undefined {
     return undefined;
   }
   /**

@@ -42,6 +42,14 @@ const NO_EXTENTS = new Float64Array(0);
 export class XfsIfork {
   private a: Float64Array = NO_EXTENTS;
   private n = 0;
+  /** blocks mapped (the sum of the extents' blockcounts), kept as extents come and go */
+  private mappedBlocks = 0;
+  /**
+   * fsbs [lowBlock, highBlock) hold every extent: widened as extents are
+   * added, not narrowed as they go (a bound, exact while nothing was removed)
+   */
+  private lowBlock = Infinity;
+  private highBlock = -Infinity;
 
   constructor(
     private readonly journal: XfsJournal,
@@ -75,9 +83,36 @@ export class XfsIfork {
 
   /** blocks mapped */
   blocks(): number {
-    let b = 0;
-    for (let i = 0; i < this.n; i++) b += this.a[i * FW + 2]!;
-    return b;
+    return this.mappedBlocks;
+  }
+
+  /**
+   * The fork at a glance, without walking its extents: the fsbs
+   * [lowBlock, highBlock) that hold all of them (a bound, not narrowed by
+   * removals), the file blocks [startoff, endoff) from the first extent's
+   * start to the last one's end, and whether the extents cover those file
+   * blocks with no hole between. Undefined for an empty fork.
+   */
+  summary(): { lowBlock: number; highBlock: number; startoff: number; endoff: number; gapless: boolean } | undefined {
+    if (!this.n) return undefined;
+    const a = this.a;
+    const startoff = a[0]!;
+    const lo = (this.n - 1) * FW;
+    const endoff = a[lo]! + a[lo + 2]!;
+    return { lowBlock: this.lowBlock, highBlock: this.highBlock, startoff, endoff, gapless: endoff - startoff === this.mappedBlocks };
+  }
+
+  /** every extent, in file order, without copying: fn(startoff, startblock, blockcount) */
+  forEachRaw(fn: (startoff: number, startblock: number, blockcount: number) => void): void {
+    const a = this.a;
+    for (let i = 0, o = 0; i < this.n; i++, o += FW) fn(a[o]!, a[o + 1]!, a[o + 2]!);
+  }
+
+  /** an extent came: count its blocks and widen the bound */
+  private took(startblock: number, blockcount: number): void {
+    this.mappedBlocks += blockcount;
+    if (startblock < this.lowBlock) this.lowBlock = startblock;
+    if (startblock + blockcount > this.highBlock) this.highBlock = startblock + blockcount;
   }
 
   /** xfs_iext_lookup_extent: index of the first extent ending after off */
@@ -151,6 +186,7 @@ export class XfsIfork {
       this.a = na;
     }
     const a = this.a;
+    for (let k = 0; k < del; k++) this.mappedBlocks -= a[(at + k) * FW + 2]!;
     if (items.length !== del) a.copyWithin((at + items.length) * FW, (at + del) * FW, this.n * FW);
     let o = at * FW;
     for (const x of items) {
@@ -158,6 +194,7 @@ export class XfsIfork {
       a[o + 1] = x.startblock;
       a[o + 2] = x.blockcount;
       a[o + 3] = x.unwritten ? 1 : 0;
+      this.took(x.startblock, x.blockcount);
       o += FW;
     }
     this.n = n;
@@ -192,6 +229,7 @@ export class XfsIfork {
     a[o + 1] = startblock;
     a[o + 2] = blockcount;
     a[o + 3] = unwritten ? 1 : 0;
+    this.took(startblock, blockcount);
     this.n++;
   }
 
@@ -199,6 +237,9 @@ export class XfsIfork {
   clearRaw(): void {
     this.a = NO_EXTENTS;
     this.n = 0;
+    this.mappedBlocks = 0;
+    this.lowBlock = Infinity;
+    this.highBlock = -Infinity;
   }
 
   /** xfs_bmap_add_extent_hole_real: map `irec` into a hole, merging with contiguous neighbours */

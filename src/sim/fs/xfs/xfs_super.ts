@@ -4,7 +4,7 @@
 // punching, and forced shutdown with its log lines.
 
 import type { Kernel } from '../../kernel';
-import { SuperBlock, type BlockDev, type Iomap } from '../vfs';
+import { SuperBlock, type BlockDev, type Iomap, type OwnedSummary } from '../vfs';
 import type { FileSpec, FilesystemSpec } from '../../scenario/types';
 import { fsDaxGetByBdev, type DaxDevice } from '../../dax/super';
 import { AddressSpace, type Inode } from '../../mm/types';
@@ -197,6 +197,30 @@ export class XfsSuperBlock extends SuperBlock {
       });
     }
     return out;
+  }
+
+  /**
+   * A file's reverse-map records at a glance, from its data fork (every
+   * data-fork extent has its record: the same blocks and file offsets, past
+   * EOF and unwritten ones too), in O(1): the fork keeps its mapped block
+   * count and a bound on the blocks it holds as extents come and go (rmapbt only).
+   */
+  override ownedQuiet(inode: Inode): OwnedSummary | null | undefined {
+    if (!this.spec.rmapbt) return undefined;
+    const x = this.model;
+    const ip = x.inodes.get(inode.ino);
+    const sum = ip?.data.summary();
+    if (!ip || !sum) return null;
+    const bs = x.blockSize;
+    const dev = (fsb: number): number => x.fsbToDaddr(fsb) * SECTOR_SIZE;
+    return {
+      devStart: dev(sum.lowBlock),
+      devEnd: dev(sum.highBlock - 1) + bs,
+      fileStart: sum.startoff * bs,
+      fileEnd: sum.endoff * bs,
+      gapless: sum.gapless,
+      each: (fn) => ip.data.forEachRaw((off, fsb, len) => fn(off * bs, dev(fsb), len * bs)),
+    };
   }
 
   /** one piece of the file's block map, from the model's extent lookup (the same one ->iomap_begin reads) */

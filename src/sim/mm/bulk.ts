@@ -215,6 +215,17 @@ export function alikeMembers(k: Kernel, rec: Recorded, dIndex: number, dPfn: num
 }
 
 /**
+ * Whether member j of rec's run (each dIndex file pages and dPfn pfns after
+ * the one before) is in the state rec's member was in, shifted: for runs
+ * whose members come one at a time (the reverse-map records of a file), so
+ * they are checked as they come and applied together when the run ends.
+ */
+export function memberAlike(k: Kernel, rec: Recorded, j: number, dIndex: number, dPfn: number): boolean {
+  if (dIndex < rec.m.pages || dPfn < rec.m.pfns) return false;
+  return memberState(k, shifted(rec, j, dIndex, dPfn)) === rec.sig;
+}
+
+/**
  * Members 1..n of rec's run (found alike by alikeMembers) done as rec's
  * member was: every call counted and the clock advanced n times over, the
  * log lines printed as one run, the decisions noted and the page state

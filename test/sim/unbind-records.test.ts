@@ -8,7 +8,9 @@
 // the same run with every record done by itself; the runs must be broken
 // where the records or their pages stop being alike: a file mapped by one
 // process only in part, a file populated only in its first half, a file
-// whose extents change stride and length half way, a file not in the inode
+// whose extents change stride and length half way, a file whose records
+// leave holes in the file that its later records fill (members apart in
+// the file: their DAX entries cleared one by one), a file not in the inode
 // cache, two mappers of one file, and a file mapped read-only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -35,10 +37,11 @@ filesystems:
 files:
 ${small}
   - { path: /mnt/pmem/stride, size: 128KiB, fill: 0x70, extents: [ { offset: 0, block: 4000, length: 4, count: 4, stride: 5 }, { offset: 16, block: 4030, length: 4, count: 2, stride: 7 }, { offset: 24, block: 4050, length: 8 } ] }
+  - { path: /mnt/pmem/holes, size: 256KiB, fill: 0x72, extents: [ { offset: 0, block: 4200, length: 4, count: 8, stride: 5, offsetStride: 8 }, { offset: 4, block: 4300, length: 4, count: 8, stride: 5, offsetStride: 8 } ] }
   - { path: /mnt/pmem/cold, size: 128KiB, fill: 0x71, cached: false, extents: [ { offset: 0, block: 4100, length: 4, count: 8, stride: 5 } ] }
 processes:
   - { pid: 100, comm: a, mceKill: early, mappings: [ ${[0, 1, 2, 3].map((i) => map(i)).join(', ')} ] }
-  - { pid: 101, comm: b, mappings: [ ${[4, 5, 6, 7].map((i) => map(i)).join(', ')}, { id: half, file: /mnt/pmem/s8, length: 64KiB, addr: 0x7f0008000000, populate: true }, { id: stride, file: /mnt/pmem/stride, length: 128KiB, addr: 0x7f0010000000, populate: true } ] }
+  - { pid: 101, comm: b, mappings: [ ${[4, 5, 6, 7].map((i) => map(i)).join(', ')}, { id: half, file: /mnt/pmem/s8, length: 64KiB, addr: 0x7f0008000000, populate: true }, { id: stride, file: /mnt/pmem/stride, length: 128KiB, addr: 0x7f0010000000, populate: true }, { id: holes, file: /mnt/pmem/holes, length: 256KiB, addr: 0x7f0011000000, populate: true } ] }
   - { pid: 102, comm: c, mceKill: late, mappings: [ ${map(2)}, { id: part, file: /mnt/pmem/s9, offset: 24KiB, length: 40KiB, addr: 0x7f0009000000, populate: true }, ${map(6, ', prot: r')} ] }
 events:
   - { do: unbind, namespace: namespace0.0 }

@@ -46,6 +46,9 @@ export interface Recorded {
   entriesCleared: boolean;
   /** the member's pfns lost their owner */
   ownerCleared: boolean;
+  /** how many of the member's file pages had a DAX entry, and of its pfns an owner, before */
+  entriesBefore: number;
+  ownersBefore: number;
 }
 
 const mfPrefix = 'Memory failure: ';
@@ -158,7 +161,15 @@ export function recordMember<T>(k: Kernel, m: Member, fn: () => T): { r: T; rec:
       if (ptesBefore[i]! - after !== (zapped.get(v) ?? 0)) return undefined;
     }
     const zaps: Recorded['zaps'] = [];
-    for (const d of decided) if (d.kind === 'zap' && d.pages > 0) zaps.push({ vma: d.vma, lo: d.vlo - vbase(d.vma, m.index), hi: d.vhi - vbase(d.vma, m.index) });
+    for (const d of decided) {
+      if (d.kind !== 'zap' || d.pages <= 0) continue;
+      const lo = d.vlo - vbase(d.vma, m.index);
+      const hi = d.vhi - vbase(d.vma, m.index);
+      // a page at a time (an unmap per index): one piece per vma where they touch
+      const last = zaps.find((z) => z.vma === d.vma && z.hi === lo);
+      if (last) last.hi = hi;
+      else zaps.push({ vma: d.vma, lo, hi });
+    }
     const entriesAfter = m.mapping.entries.covered(m.index, m.index + m.pages);
     if (entriesAfter !== 0 && entriesAfter !== entriesBefore) return undefined;
     const ownersAfter = k.pageOwner.covered(m.pfn, m.pfn + m.pfns);
@@ -191,7 +202,7 @@ export function recordMember<T>(k: Kernel, m: Member, fn: () => T): { r: T; rec:
     }
     const stats = { ...k.mfStats };
     for (const key of Object.keys(stats) as (keyof MfStats)[]) stats[key] -= stats0[key];
-    return { m, sig, decided, lines, trail, dur: k.tr.now - t0, stats, poison, zaps, entriesCleared, ownerCleared };
+    return { m, sig, decided, lines, trail, dur: k.tr.now - t0, stats, poison, zaps, entriesCleared, ownerCleared, entriesBefore, ownersBefore };
   })();
   return { r, rec };
 }
@@ -248,9 +259,20 @@ export function applyMembers(k: Kernel, rec: Recorded, n: number, dIndex: number
     if (z.hi - z.lo >= dIndex) z.vma.ptes.clear(base + z.lo + dIndex, base + z.lo + n * dIndex + (z.hi - z.lo));
     else for (let j = 1; j <= n; j++) z.vma.ptes.clear(base + z.lo + j * dIndex, base + z.hi + j * dIndex);
   }
-  if (rec.entriesCleared) each(m.pages, dIndex, m.index, (a, b) => m.mapping.entries.clear(a, b));
-  if (rec.ownerCleared) each(m.pfns, dPfn, m.pfn, (a, b) => k.pageOwner.clear(a, b));
+  // members apart (a gap between one's pages and the next's) cleared in one go too when
+  // nothing in the gaps is there to clear: all that is in the span is the members'
+  const whole = (len: number, step: number, first: number, had: number, map: { covered(a: number, b: number): number; clear(a: number, b: number): void }): void => {
+    const lo = first + step;
+    const hi = first + n * step + len;
+    if (len < step && map.covered(lo, hi) === had * n) map.clear(lo, hi);
+    else each(len, step, first, (a, b) => map.clear(a, b));
+  };
+  if (rec.entriesCleared) whole(m.pages, dIndex, m.index, rec.entriesBefore, m.mapping.entries);
+  if (rec.ownerCleared) whole(m.pfns, dPfn, m.pfn, rec.ownersBefore, k.pageOwner);
   for (const key of Object.keys(rec.stats) as (keyof MfStats)[]) k.mfStats[key] += rec.stats[key] * n;
+  // a signal's detail names its address: written once, the member's put in its place
+  const at = new Map<Decision, string>();
+  for (const x of rec.decided) if (x.kind === 'signal' && x.addr !== undefined) at.set(x, ` at ${hex(x.addr)} `);
   // decisions, member after member, as noting them one by one would merge them
   for (let j = 1; j <= n; j++) {
     const di = j * dIndex;
@@ -268,7 +290,7 @@ export function applyMembers(k: Kernel, rec: Recorded, n: number, dIndex: number
           break;
         case 'signal': {
           const addr = x.addr! + di * PAGE_SIZE;
-          k.why.note({ ...x, addr, detail: x.detail.replace(` at ${hex(x.addr!)} `, ` at ${hex(addr)} `) });
+          k.why.note({ ...x, addr, detail: x.detail.replace(at.get(x)!, ` at ${hex(addr)} `) });
           break;
         }
         case 'failed':

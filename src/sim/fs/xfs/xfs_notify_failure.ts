@@ -262,6 +262,9 @@ export function setRecordRuns(on: boolean): void {
   recordRuns = on;
 }
 
+/** the largest record (in pages) a run is made of */
+const RECORD_RUN_PAGES = 512;
+
 class RecordRun {
   private base: { rec: RmapRec; member: Recorded } | undefined;
   /** blocks and file blocks from one member to the next (from the first member after the base) */
@@ -307,7 +310,9 @@ class RecordRun {
     if (!ip || !ip.mapping.dax) return undefined;
     const { pgoff, pgcnt } = failedPages(this.mp, rec, this.notify);
     const e = ip.mapping.entries.rangeAt(pgoff);
-    if (!e || pgcnt <= 0) return undefined;
+    // a record of more than a PMD's pages (a database's extents) is its own run of PMD
+    // entries inside mf_dax_kill_procs: recording its state would cost as much as it
+    if (!e || pgcnt <= 0 || pgcnt > RECORD_RUN_PAGES) return undefined;
     return { mapping: ip.mapping, index: pgoff, pages: pgcnt, pfn: e.value.pfn + (pgoff - e.start), pfns: pgcnt };
   }
 

@@ -49,6 +49,9 @@ export interface Recorded {
   entriesCleared: boolean;
   /** the member's pfns lost their owner */
   ownerCleared: boolean;
+  /** how many of the member's file pages had a DAX entry, and of its pfns an owner, before */
+  entriesBefore: number;
+  ownersBefore: number;
 }
 
 const mfPrefix = 'Memory failure: ';
@@ -178,7 +181,15 @@ export function recordMember<T>(k: Kernel, m: Member, fn: () => T): { r: T; rec:
       if (ptesBefore[i]! - after !== (zapped.get(v) ?? 0)) return undefined;
     }
     const zaps: Recorded['zaps'] = [];
-    for (const d of decided) if (d.kind === 'zap' && d.pages > 0) zaps.push({ vma: d.vma, lo: d.vlo - vbase(d.vma, m.index), hi: d.vhi - vbase(d.vma, m.index) });
+    for (const d of decided) {
+      if (d.kind !== 'zap' || d.pages <= 0) continue;
+      const lo = d.vlo - vbase(d.vma, m.index);
+      const hi = d.vhi - vbase(d.vma, m.index);
+      // a page at a time (an unmap per index): one piece per vma where they touch
+      const last = zaps.find((z) => z.vma === d.vma && z.hi === lo);
+      if (last) last.hi = hi;
+      else zaps.push({ vma: d.vma, lo, hi });
+    }
     const entriesAfter = m.mapping.entries.covered(m.index, m.index + m.pages);
     if (entriesAfter !== 0 && entriesAfter !== entriesBefore) return undefined;
     const ownersAfter = k.pageOwner.covered(m.pfn, m.pfn + m.pfns);
@@ -211,7 +222,7 @@ export function recordMember<T>(k: Kernel, m: Member, fn: () => T): { r: T; rec:
     }
     const stats = { ...k.mfStats };
     for (const key of Object.keys(stats) as (keyof MfStats)[]) stats[key] -= stats0[key];
-    return { m, sig, before, decided, lines, trail, dur: k.tr.now - t0, stats, poison, zaps, entriesCleared, ownerCleared };
+    return { m, sig, before, decided, lines, trail, dur: k.tr.now - t0, stats, poison, zaps, entriesCleared, ownerCleared, entriesBefore, ownersBefore };
   })();
   return { r, rec };
 }
@@ -279,6 +290,17 @@ function alikeByRanges(k: Kernel, rec: Recorded, dIndex: number, dPfn: number, m
 }
 
 /**
+ * Whether member j of rec's run (each dIndex file pages and dPfn pfns after
+ * the one before) is in the state rec's member was in, shifted: for runs
+ * whose members come one at a time (the reverse-map records of a file), so
+ * they are checked as they come and applied together when the run ends.
+ */
+export function memberAlike(k: Kernel, rec: Recorded, j: number, dIndex: number, dPfn: number): boolean {
+  if (dIndex < rec.m.pages || dPfn < rec.m.pfns) return false;
+  return memberState(k, shifted(rec, j, dIndex, dPfn)) === rec.sig;
+}
+
+/**
  * Members 1..n of rec's run (found alike by alikeMembers) done as rec's
  * member was: every call counted and the clock advanced n times over, the
  * log lines printed as one run, the decisions noted and the page state
@@ -301,8 +323,16 @@ export function applyMembers(k: Kernel, rec: Recorded, n: number, dIndex: number
     if (z.hi - z.lo >= dIndex) z.vma.ptes.clear(base + z.lo + dIndex, base + z.lo + n * dIndex + (z.hi - z.lo));
     else for (let j = 1; j <= n; j++) z.vma.ptes.clear(base + z.lo + j * dIndex, base + z.hi + j * dIndex);
   }
-  if (rec.entriesCleared) each(m.pages, dIndex, m.index, (a, b) => m.mapping.entries.clear(a, b));
-  if (rec.ownerCleared) each(m.pfns, dPfn, m.pfn, (a, b) => k.pageOwner.clear(a, b));
+  // members apart (a gap between one's pages and the next's) cleared in one go too when
+  // nothing in the gaps is there to clear: all that is in the span is the members'
+  const whole = (len: number, step: number, first: number, had: number, map: { covered(a: number, b: number): number; clear(a: number, b: number): void }): void => {
+    const lo = first + step;
+    const hi = first + n * step + len;
+    if (len < step && map.covered(lo, hi) === had * n) map.clear(lo, hi);
+    else each(len, step, first, (a, b) => map.clear(a, b));
+  };
+  if (rec.entriesCleared) whole(m.pages, dIndex, m.index, rec.entriesBefore, m.mapping.entries);
+  if (rec.ownerCleared) whole(m.pfns, dPfn, m.pfn, rec.ownersBefore, k.pageOwner);
   for (const key of Object.keys(rec.stats) as (keyof MfStats)[]) k.mfStats[key] += rec.stats[key] * n;
   // decisions, member after member, as noting them one by one would merge them;
   // each decision's shifted copy made by a maker prepared once (the text of a

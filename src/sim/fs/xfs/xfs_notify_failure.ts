@@ -11,9 +11,10 @@
 import { MF, mfFlagsName, type Kernel } from '../../kernel';
 import type { DaxDevice, DaxHolderOperations } from '../../dax/super';
 import { EFSCORRUPTED, EIO, ENXIO, EOPNOTSUPP, retName } from '../../errno';
-import { BTOBB, hex, PAGE_SHIFT, U64_MAX } from '../../units';
+import { BTOBB, hex, PAGE_SHIFT, PAGE_SIZE, U64_MAX } from '../../units';
 import { daxKillIndex, mfDaxKillProcs } from '../../mm/memory-failure';
 import { naiveIntervals } from '../../intervals';
+import { applyMembers, memberAlike, recordMember, type Member, type Recorded } from '../../mm/bulk';
 import { AlikeStretch, type Args } from '../../trace';
 import { invalidateInodePages2Range } from '../dax';
 import type { XfsSuperBlock } from './xfs_super';
@@ -167,11 +168,12 @@ function xfsDaxNotifyDdevFailure(k: Kernel, mp: XfsSuperBlock, daddr: number, bb
         // records handled alike one after another (the extents of files mapped
         // the same way) are traced for the first few, then summarised
         const stretch = naiveIntervals() ? undefined : new AlikeStretch(k.tr, 'rmap', 'xfs_dax_failure_fn', () => k.dmesg.length);
+        // and the records of one file after one done quietly, advancing in step, in bulk
+        const run = stretch ? new RecordRun(k, mp, agno, notify, stretch) : undefined;
         try {
-          return x.rmapQueryRange(agno, lowAgbno, highAgbno, (rec) =>
-            stretch ? stretch.unit(recordShape(mp, rec, notify), failureFnArgs(agno, rec), 1, () => xfsDaxFailureFn(k, mp, agno, rec, notify)) : xfsDaxFailureFn(k, mp, agno, rec, notify),
-          );
+          return x.rmapQueryRange(agno, lowAgbno, highAgbno, (rec) => (run ? run.record(rec) : xfsDaxFailureFn(k, mp, agno, rec, notify)));
         } finally {
+          run?.flush();
           stretch?.end();
         }
       });
@@ -240,6 +242,126 @@ function xfsDaxFailureFn(k: Kernel, mp: XfsSuperBlock, agno: number, rec: RmapRe
       return error;
     },
   );
+}
+
+/**
+ * The reverse-map records of one DAX file that xfs_dax_failure_fn handles
+ * alike, one after another: blocks and file offset advancing by the same
+ * step from record to record (a file written extent after extent), the
+ * pages of each in the state the first one's were in, shifted (the same
+ * mappers, page-table entries, DAX entries and owners). The first one done
+ * quietly is done for real and recorded (src/sim/mm/bulk.ts); each record
+ * after it that is its member j is only checked as the query hands it over,
+ * and all of them are done together (calls, clock, log run, decisions,
+ * page state) when the run ends: at the first record that is not a member,
+ * or at the end of the query. They join the stretch's summary span.
+ */
+/** tests: every record done by itself (quietly after the first few alike), the run's reference */
+let recordRuns = true;
+export function setRecordRuns(on: boolean): void {
+  recordRuns = on;
+}
+
+/** the largest record (in pages) a run is made of */
+const RECORD_RUN_PAGES = 512;
+
+class RecordRun {
+  private base: { rec: RmapRec; member: Recorded } | undefined;
+  /** blocks and file blocks from one member to the next (from the first member after the base) */
+  private step: { blk: number; off: number; dIndex: number; dPfn: number } | undefined;
+  private n = 0;
+  private lastArgs: Args = {};
+  private outerQuiet = false;
+
+  constructor(
+    private readonly k: Kernel,
+    private readonly mp: XfsSuperBlock,
+    private readonly agno: number,
+    private readonly notify: FailureInfo,
+    private readonly stretch: AlikeStretch,
+  ) {}
+
+  /** the query's callback: one record, joined to the run or handled */
+  record(rec: RmapRec): number {
+    if (this.joins(rec)) return 0;
+    this.flush();
+    const { k, mp, agno, notify } = this;
+    const m = this.member(rec);
+    const outerQuiet = k.tr.quiet;
+    let recorded: Recorded | undefined;
+    const r = this.stretch.unit(recordShape(mp, rec, notify), failureFnArgs(agno, rec), 1, () => {
+      if (!m) return xfsDaxFailureFn(k, mp, agno, rec, notify);
+      const out = recordMember(k, m, () => xfsDaxFailureFn(k, mp, agno, rec, notify));
+      recorded = out.rec;
+      return out.r;
+    });
+    // done quietly (inside the stretch's summary, or an outer quiet stretch), and done cleanly
+    if (recordRuns && recorded && r === 0 && (outerQuiet || this.stretch.summarising)) {
+      this.base = { rec, member: recorded };
+      this.outerQuiet = outerQuiet;
+    }
+    return r;
+  }
+
+  /** the file pages and pfns a record's handling is about, when it is a DAX file's with its pages' entries in place */
+  private member(rec: RmapRec): Member | undefined {
+    if (isNonInodeOwner(rec.owner) || rec.attrFork || rec.bmbtBlock) return undefined;
+    const ip = this.mp.igetIncore(rec.owner);
+    if (!ip || !ip.mapping.dax) return undefined;
+    const { pgoff, pgcnt } = failedPages(this.mp, rec, this.notify);
+    const e = ip.mapping.entries.rangeAt(pgoff);
+    // a record of more than a PMD's pages (a database's extents) is its own run of PMD
+    // entries inside mf_dax_kill_procs: recording its state would cost as much as it
+    if (!e || pgcnt <= 0 || pgcnt > RECORD_RUN_PAGES) return undefined;
+    return { mapping: ip.mapping, index: pgoff, pages: pgcnt, pfn: e.value.pfn + (pgoff - e.start), pfns: pgcnt };
+  }
+
+  /** rec is the next member of the run, in the base's state shifted: noted, to be done at flush */
+  private joins(rec: RmapRec): boolean {
+    const b = this.base;
+    if (!b) return false;
+    const r0 = b.rec;
+    if (rec.owner !== r0.owner || rec.blockcount !== r0.blockcount || rec.attrFork !== r0.attrFork || rec.bmbtBlock !== r0.bmbtBlock || rec.unwritten !== r0.unwritten) return this.stop();
+    const j = this.n + 1;
+    if (!this.step) {
+      const blk = rec.startblock - r0.startblock;
+      const off = rec.offset - r0.offset;
+      const bs = this.mp.model.blockSize;
+      // whole pages a step, the members apart in the file and on the device
+      if (blk <= 0 || off <= 0 || (blk * bs) % PAGE_SIZE !== 0 || (off * bs) % PAGE_SIZE !== 0) return this.stop();
+      this.step = { blk, off, dIndex: (off * bs) / PAGE_SIZE, dPfn: (blk * bs) / PAGE_SIZE };
+    }
+    const st = this.step;
+    if (rec.startblock !== r0.startblock + j * st.blk || rec.offset !== r0.offset + j * st.off) return this.stop();
+    // the whole record in the failed range, as the base's was
+    const m = b.member.m;
+    const { pgoff, pgcnt } = failedPages(this.mp, rec, this.notify);
+    if (pgoff !== m.index + j * st.dIndex || pgcnt !== m.pages) return this.stop();
+    if (!memberAlike(this.k, b.member, j, st.dIndex, st.dPfn)) return this.stop();
+    this.n = j;
+    this.lastArgs = failureFnArgs(this.agno, rec);
+    return true;
+  }
+
+  /** the record does not continue the run: the members so far are done, and the run ends */
+  private stop(): false {
+    this.flush();
+    return false;
+  }
+
+  /** do the members joined so far, and end the run */
+  flush(): void {
+    const b = this.base;
+    const n = this.n;
+    const st = this.step;
+    this.base = undefined;
+    this.step = undefined;
+    this.n = 0;
+    if (!b || !st || n === 0) return;
+    const bulk = (): void => applyMembers(this.k, b.member, n, st.dIndex, st.dPfn);
+    if (this.outerQuiet) bulk();
+    else this.stretch.more(n, this.lastArgs, bulk);
+  }
 }
 
 function failureFnArgs(agno: number, rec: RmapRec): Args {

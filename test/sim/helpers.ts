@@ -3,6 +3,8 @@ import { Session } from '../../src/sim/run';
 import type { Design, EventSpec, Scenario } from '../../src/sim/scenario/types';
 import { InputError } from '../../src/sim/errors';
 import type { RangeMap } from '../../src/sim/intervals';
+import type { Kernel } from '../../src/sim/kernel';
+import type { RunReport } from '../../src/sim/report';
 
 /**
  * The head of a scenario on one fsdax namespace, as the tests write it:
@@ -78,4 +80,36 @@ export function flat<V extends object>(m: RangeMap<V>): unknown[] {
     out.push({ start: r.start, end: r.end, value: Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typeof x === 'object' && x !== null ? ((x as { id?: number }).id ?? 'obj') : x])) });
   }
   return out;
+}
+
+/**
+ * What a run reports that a bulk (range-based) run and its page-by-page
+ * reference must share: the events' results, signals, the log line by line,
+ * calls, PageHWPoison, filesystems, the owner verdicts (without their span).
+ */
+export function reportState(report: RunReport) {
+  return {
+    events: report.events.map((x) => ({ id: x.id, at: x.at, result: x.result })),
+    signals: report.signals,
+    dmesg: expandDmesg(report.dmesg),
+    calls: report.calls,
+    hwpoison: report.hwpoison,
+    filesystems: report.filesystems,
+    verdicts: report.verdicts.map(({ span: _s, ...v }) => v),
+  };
+}
+
+/**
+ * reportState and what an unbind leaves behind in the machine: the clock,
+ * memory_failure's statistics, every task's page tables, the page owners (a
+ * member done wrong in bulk shows here).
+ */
+export function unbindState(report: RunReport, k: Kernel) {
+  return {
+    ...reportState(report),
+    now: k.tr.now,
+    mfStats: { ...k.mfStats },
+    ptes: k.tasks.map((t) => [t.pid, (t.mm?.vmas ?? []).map((v) => [v.id, v.ptes.all()])]),
+    owners: k.pageOwner.all().map((r) => [r.start, r.end, r.value.kind === 'file' ? `${r.value.mapping.id}:${r.value.index}` : `shared ${r.value.share}`]),
+  };
 }

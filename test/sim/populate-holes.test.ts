@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadScenario } from '../../src/sim/scenario/load';
 import { Session } from '../../src/sim/run';
-import { alignedXfsHead, expandDmesg, flat } from './helpers';
+import { alignedXfsHead, flat, reportState } from './helpers';
 import { setNaiveIntervals } from '../../src/sim/intervals';
 import type { Design } from '../../src/sim/scenario/types';
 import type { XfsSuperBlock } from '../../src/sim/fs/xfs/xfs_super';
@@ -81,13 +81,7 @@ function run(design: Design, naive: boolean, events = EVENTS) {
     return {
       spans: report.spans.filter((x) => x.event && mmaps.has(x.event)),
       state: {
-        events: report.events.map((e) => ({ id: e.id, at: e.at, result: e.result })),
-        signals: report.signals,
-        dmesg: expandDmesg(report.dmesg),
-        calls: report.calls,
-        hwpoison: report.hwpoison,
-        filesystems: report.filesystems,
-        verdicts: report.verdicts.map(({ span: _s, ...v }) => v),
+        ...reportState(report),
         now: k.tr.now,
         ptes: k.tasks.flatMap((t) => (t.mm ? t.mm.vmas.map((v) => ({ pid: t.pid, id: v.id, ptes: flat(v.ptes) })) : [])),
         entries: k.superblocks.flatMap((sb) => [...sb.files.values()].map((i) => ({ path: i.path, entries: flat(i.mapping.entries) }))),

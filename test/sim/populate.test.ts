@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadScenario } from '../../src/sim/scenario/load';
 import { runScenarioFull } from '../../src/sim/run';
-import { alignedXfsHead, expandDmesg, flat } from './helpers';
+import { alignedXfsHead, expandDmesg, flat, reportState } from './helpers';
 import { setNaiveIntervals } from '../../src/sim/intervals';
 import type { Design } from '../../src/sim/scenario/types';
 
@@ -102,15 +102,7 @@ test(`unbind over populated mappings: runs killed alike equal page by page (${de
       const e = report.events[report.events.length - 1]!;
       return {
         spans: report.spans.filter((s) => s.event === e.id).length,
-        state: {
-          events: report.events.map((x) => ({ id: x.id, at: x.at, result: x.result })),
-          signals: report.signals,
-          dmesg: expandDmesg(report.dmesg),
-          calls: report.calls,
-          hwpoison: report.hwpoison,
-          filesystems: report.filesystems,
-          verdicts: report.verdicts.map(({ span: _s, ...v }) => v),
-        },
+        state: reportState(report),
       };
     } finally {
       setNaiveIntervals(false);

@@ -18,7 +18,7 @@ import { loadScenario } from '../../src/sim/scenario/load';
 import { runScenarioFull } from '../../src/sim/run';
 import { setNaiveIntervals } from '../../src/sim/intervals';
 import { setRecordRuns } from '../../src/sim/fs/xfs/xfs_notify_failure';
-import { expandDmesg } from './helpers';
+import { unbindState } from './helpers';
 
 const FILES = 10;
 // 8 records of 4 blocks each, one free block between them (the bench's layout)
@@ -56,19 +56,7 @@ function run(version: string, mode: 'runs' | 'one-by-one' | 'naive') {
     return {
       spans: report.spans.filter((s) => s.event === e.id),
       logEntries: machine.k.dmesg.entryCount,
-      state: {
-        events: report.events.map((x) => ({ id: x.id, at: x.at, result: x.result })),
-        signals: report.signals,
-        dmesg: expandDmesg(report.dmesg),
-        calls: report.calls,
-        hwpoison: report.hwpoison,
-        filesystems: report.filesystems,
-        verdicts: report.verdicts.map(({ span: _s, ...v }) => v),
-        now: machine.k.tr.now,
-        mfStats: { ...machine.k.mfStats },
-        ptes: machine.k.tasks.map((t) => [t.pid, (t.mm?.vmas ?? []).map((v) => [v.id, v.ptes.all()])]),
-        owners: machine.k.pageOwner.all().map((r) => [r.start, r.end, r.value.kind === 'file' ? `${r.value.mapping.id}:${r.value.index}` : `shared ${r.value.share}`]),
-      },
+      state: unbindState(report, machine.k),
     };
   } finally {
     setNaiveIntervals(false);

@@ -14,7 +14,7 @@ import { loadScenario } from '../../src/sim/scenario/load';
 import { runScenarioFull } from '../../src/sim/run';
 import { setNaiveIntervals } from '../../src/sim/intervals';
 import { DESIGNS, type Design } from '../../src/sim/scenario/types';
-import { alignedXfsHead, expandDmesg } from './helpers';
+import { alignedXfsHead, unbindState } from './helpers';
 
 const SMALL = 6;
 const smallFiles = Array.from({ length: SMALL }, (_, i) => `  - { path: /mnt/pmem/s${i}, size: 160KiB, fill: 0x6${i}, extents: [ { offset: 0, block: ${9000 + i * 100}, length: 4, count: 10, stride: 5 } ] }`).join('\n');
@@ -44,20 +44,7 @@ function run(design: Design, naive: boolean, scenario = SCENARIO) {
     const e = report.events[report.events.length - 1]!;
     return {
       spans: report.spans.filter((s) => s.event === e.id),
-      state: {
-        events: report.events.map((x) => ({ id: x.id, at: x.at, result: x.result })),
-        signals: report.signals,
-        dmesg: expandDmesg(report.dmesg),
-        calls: report.calls,
-        hwpoison: report.hwpoison,
-        filesystems: report.filesystems,
-        verdicts: report.verdicts.map(({ span: _s, ...v }) => v),
-        now: machine.k.tr.now,
-        mfStats: { ...machine.k.mfStats },
-        // what the unbind left mapped and owned: a member done wrong in bulk shows here
-        ptes: machine.k.tasks.map((t) => [t.pid, (t.mm?.vmas ?? []).map((v) => [v.id, v.ptes.all()])]),
-        owners: machine.k.pageOwner.all().map((r) => [r.start, r.end, r.value.kind === 'file' ? `${r.value.mapping.id}:${r.value.index}` : `shared ${r.value.share}`]),
-      },
+      state: unbindState(report, machine.k),
     };
   } finally {
     setNaiveIntervals(false);

@@ -301,21 +301,16 @@ function ownersOf(k: Kernel, failed: RangeSet, devdax: readonly DevDax[], decisi
             }
             return all;
           })();
-    if (byFile) {
-      // byInode holds them
-    } else if (fromRmap) {
+    // found file by file, byInode holds them already
+    if (fromRmap) {
       for (const o of fromRmap) add(o.inode, o.fileOffset, o.fileOffset + o.length);
-    } else {
+    } else if (!byFile) {
       for (const inode of sb.files.values()) {
         if (!wanted(inode)) continue;
         for (const ext of sb.extentsQuiet(inode)) {
           let fo = ext.fileOffset;
           for (const [spa, n] of sb.bdev.spaRanges(ext.devOffset, ext.length)) {
-            for (const [a, b] of failed.query(Math.floor(spa / PAGE_SIZE), Math.ceil((spa + n) / PAGE_SIZE))) {
-              const s = Math.max(a * PAGE_SIZE, spa);
-              const e = Math.min(b * PAGE_SIZE, spa + n);
-              if (s < e) add(inode, fo + (s - spa), fo + (e - spa));
-            }
+            addFailedPart(failed, inode, fo, spa, n, add);
             fo += n;
           }
         }
@@ -358,16 +353,18 @@ function ownersByFile(sb: SuperBlock, base: number, failed: RangeSet, wanted: (i
       add(inode, sum.fileStart, sum.fileEnd);
       continue;
     }
-    sum.each((fo, dev, n) => {
-      const spa = base + dev;
-      for (const [pa, pb] of failed.query(Math.floor(spa / PAGE_SIZE), Math.ceil((spa + n) / PAGE_SIZE))) {
-        const s = Math.max(pa * PAGE_SIZE, spa);
-        const e = Math.min(pb * PAGE_SIZE, spa + n);
-        if (s < e) add(inode, fo + (s - spa), fo + (e - spa));
-      }
-    });
+    sum.each((fo, dev, n) => addFailedPart(failed, inode, fo, base + dev, n, add));
   }
   return true;
+}
+
+/** the failed parts of one piece of a file (file offset fo, n bytes at physical address spa), added as the file's */
+function addFailedPart(failed: RangeSet, inode: Inode, fo: number, spa: number, n: number, add: (inode: Inode, s: number, e: number) => void): void {
+  for (const [a, b] of failed.query(Math.floor(spa / PAGE_SIZE), Math.ceil((spa + n) / PAGE_SIZE))) {
+    const s = Math.max(a * PAGE_SIZE, spa);
+    const e = Math.min(b * PAGE_SIZE, spa + n);
+    if (s < e) add(inode, fo + (s - spa), fo + (e - spa));
+  }
 }
 
 /**

@@ -123,7 +123,7 @@ export function recordMember<T>(k: Kernel, m: Member, fn: () => T): { r: T; rec:
   if (!k.tr.quiet || m.pages <= 0 || m.pfns <= 0) return { r: fn(), rec: undefined };
   const before = memberPieces(k, m);
   const sig = memberState(k, m, before);
-  const vmas = m.mapping.i_mmap.query(m.index, m.index + m.pages - 1);
+  const vmas = before.vmas.map((v) => v.vma);
   const ptesBefore = vmas.map((v) => covered(v, m));
   const entriesBefore = m.mapping.entries.covered(m.index, m.index + m.pages);
   const ownersBefore = k.pageOwner.covered(m.pfn, m.pfn + m.pfns);
@@ -203,10 +203,9 @@ export function recordMember<T>(k: Kernel, m: Member, fn: () => T): { r: T; rec:
       const add = (a: number, b: number): void => {
         if (b > a) poison.push([a - m.pfn, b - m.pfn]);
       };
-      const before = sig.split(' ').filter((s) => s.startsWith('h')).map((s) => s.slice(1).split(',').map((x) => Number(x) + m.pfn) as [number, number]);
       for (const [a, b] of k.hwpoison.query(m.pfn, m.pfn + m.pfns)) {
         let s = a;
-        for (const [c, d] of before) {
+        for (const [c, d] of before.poison) {
           if (d <= s || c >= b) continue;
           add(s, c);
           s = Math.max(s, d);

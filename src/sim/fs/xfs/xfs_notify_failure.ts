@@ -244,6 +244,15 @@ function xfsDaxFailureFn(k: Kernel, mp: XfsSuperBlock, agno: number, rec: RmapRe
   );
 }
 
+/** tests: every record done by itself (quietly after the first few alike), the run's reference */
+let recordRuns = true;
+export function setRecordRuns(on: boolean): void {
+  recordRuns = on;
+}
+
+/** the largest record (in pages) a run is made of */
+const RECORD_RUN_PAGES = 512;
+
 /**
  * The reverse-map records of one DAX file that xfs_dax_failure_fn handles
  * alike, one after another: blocks and file offset advancing by the same
@@ -256,15 +265,6 @@ function xfsDaxFailureFn(k: Kernel, mp: XfsSuperBlock, agno: number, rec: RmapRe
  * page state) when the run ends: at the first record that is not a member,
  * or at the end of the query. They join the stretch's summary span.
  */
-/** tests: every record done by itself (quietly after the first few alike), the run's reference */
-let recordRuns = true;
-export function setRecordRuns(on: boolean): void {
-  recordRuns = on;
-}
-
-/** the largest record (in pages) a run is made of */
-const RECORD_RUN_PAGES = 512;
-
 class RecordRun {
   private base: { rec: RmapRec; member: Recorded } | undefined;
   /** blocks and file blocks from one member to the next (from the first member after the base) */

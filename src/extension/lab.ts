@@ -221,7 +221,7 @@ export class Lab implements vscode.Disposable {
             };
             return finished;
           });
-        }, PROGRESS_AFTER_MS)
+        }, this.progressAfterMs)
       : undefined;
     try {
       return await f((done, total, event) => report?.(done, total, event));
@@ -234,6 +234,9 @@ export class Lab implements vscode.Disposable {
 
   /** how many progress notifications were shown (for tests) */
   progressShown = 0;
+
+  /** a request running longer than this shows a progress notification (tests lower it: how long a request takes depends on the machine) */
+  progressAfterMs = PROGRESS_AFTER_MS;
 
   /** the session's newer snapshot (null: the simulator has no session any more) */
   private take(snap: SessionSnapshot | null | undefined, resync = false): void {

@@ -23,20 +23,37 @@ import { hex, PAGE_SIZE } from './units';
 
 type Code = ReportSignal['code'];
 
+/**
+ * Members 1..n of a run done in bulk (src/sim/mm/bulk.ts), noted once:
+ * instance j (0 ≤ j < n) is the decision shifted by j·di file pages (and
+ * virtual pages, and di pages of signal address) and j·dp pfns. `block`
+ * is where the run's decisions start in the event's list and `q` this one's
+ * place among the decisions each member notes: instance j comes after
+ * every decision of instance j - 1, as noting them member by member would
+ * have put them.
+ */
+export interface Repeat {
+  n: number;
+  di: number;
+  dp: number;
+  block: number;
+  q: number;
+}
+
 /** What one kernel function decided, in the units it decided in. */
 export type Decision =
   /** pfns [pfn, end) failed in this event (memory_failure, a removal, a poisoned fault) */
-  | { kind: 'failed'; pfn: number; end: number }
+  | { kind: 'failed'; pfn: number; end: number; rep?: Repeat }
   /** collect_procs_*: a mapper of file pages [pgoff, end) was passed over, dropped or collected */
-  | { kind: 'collect'; result: 'late' | 'no-pte' | 'collected'; vma: Vma; pgoff: number; end: number; why: string; preRemove: boolean; span: number | null; symbol: string }
+  | { kind: 'collect'; result: 'late' | 'no-pte' | 'collected'; vma: Vma; pgoff: number; end: number; why: string; preRemove: boolean; span: number | null; symbol: string; rep?: Repeat }
   /** a signal was sent (or was already pending) */
-  | { kind: 'signal'; task: Task; signo: 'SIGBUS' | 'SIGKILL'; code: Code; addr?: number; lsb?: number; queued: boolean; via: string; detail: string; span: number | null }
+  | { kind: 'signal'; task: Task; signo: 'SIGBUS' | 'SIGKILL'; code: Code; addr?: number; lsb?: number; queued: boolean; via: string; detail: string; span: number | null; rep?: Repeat }
   /** page-table entries of a vma over virtual pages [vlo, vhi) were zapped (pages: how many were present) */
-  | { kind: 'zap'; vma: Vma; vlo: number; vhi: number; pages: number; span: number | null; symbol: string; within: string; by: Task | null }
+  | { kind: 'zap'; vma: Vma; vlo: number; vhi: number; pages: number; span: number | null; symbol: string; within: string; by: Task | null; rep?: Repeat }
   /** a task died at the end of the event; its mappings went with it */
   | { kind: 'exit'; task: Task; vmas: Vma[]; signo: string; span: number | null }
   /** mf_generic_kill_procs: what page->mapping said for pfn */
-  | { kind: 'page-mapping'; pfn: number; /** a run of pfns [pfn, end) alike */ end?: number; owner: 'file' | 'shared' | 'none'; mapping: AddressSpace | null; span: number | null }
+  | { kind: 'page-mapping'; pfn: number; /** a run of pfns [pfn, end) alike */ end?: number; owner: 'file' | 'shared' | 'none'; mapping: AddressSpace | null; span: number | null; rep?: Repeat }
   /** dax_holder_notify_failure: nobody holds the device (-EOPNOTSUPP), or it is dead (-ENXIO) */
   | { kind: 'no-holder'; dax: string; ret: string; span: number | null }
   /** the holder declined (-EOPNOTSUPP: no rmapbt), so the generic path ran */
@@ -46,11 +63,64 @@ export type Decision =
   /** kill_dax found no holder to tell before marking the device dead */
   | { kind: 'unheld-removal'; dax: string; held: boolean; span: number | null }
   /** mf_dax_kill_procs: file pages [pgoff, end) had no DAX entry (nobody had faulted them in) */
-  | { kind: 'no-entry'; mapping: AddressSpace; pgoff: number; end: number; span: number | null }
+  | { kind: 'no-entry'; mapping: AddressSpace; pgoff: number; end: number; span: number | null; rep?: Repeat }
   /** a step of the route failed and ended it (an errno that stops the walk) */
   | { kind: 'route-failed'; symbol: string; ret: string; why: string; span: number | null }
   /** the kernel oopsed and the event stopped */
   | { kind: 'oops'; symbol: string; why: string; span: number | null };
+
+/** the kinds of decision that are about a range, and can be shifted (and repeated) along a run */
+export type Shiftable = Extract<Decision, { kind: 'failed' | 'collect' | 'signal' | 'zap' | 'page-mapping' | 'no-entry' }>;
+
+export function shiftable(d: Decision): d is Shiftable {
+  return d.kind === 'failed' || d.kind === 'collect' || d.kind === 'signal' || d.kind === 'zap' || d.kind === 'page-mapping' || d.kind === 'no-entry';
+}
+
+/**
+ * d moved on by di file pages and dp pfns (its repeat, if any, kept). A
+ * signal's address moves with the file page, and its detail names the new
+ * address.
+ */
+export function shifted<D extends Shiftable>(d: D, di: number, dp: number): D {
+  switch (d.kind) {
+    case 'collect':
+    case 'no-entry':
+      return { ...d, pgoff: d.pgoff + di, end: d.end + di };
+    case 'zap':
+      return { ...d, vlo: d.vlo + di, vhi: d.vhi + di };
+    case 'failed':
+      return { ...d, pfn: d.pfn + dp, end: d.end + dp };
+    case 'page-mapping':
+      return d.end === undefined ? { ...d, pfn: d.pfn + dp } : { ...d, pfn: d.pfn + dp, end: d.end + dp };
+    case 'signal': {
+      if (d.addr === undefined) return { ...d };
+      const addr = d.addr + di * PAGE_SIZE;
+      return { ...d, addr, detail: signalDetailAt(d, addr) };
+    }
+  }
+  return d;
+}
+
+/** a signal's detail as it reads for another address (its address named in it as " at 0x… ") */
+function signalDetailAt(d: Extract<Decision, { kind: 'signal' }>, addr: number): string {
+  if (d.addr === undefined) return d.detail;
+  const at = ` at ${hex(d.addr)} `;
+  const cut = d.detail.indexOf(at);
+  return cut < 0 ? d.detail : `${d.detail.slice(0, cut)} at ${hex(addr)} ${d.detail.slice(cut + at.length)}`;
+}
+
+/** instance j of a repeated decision (itself when it is not repeated) */
+export function instance<D extends Shiftable>(d: D, j: number): D {
+  if (!d.rep) return d;
+  const x = shifted(d, j * d.rep.di, j * d.rep.dp);
+  delete x.rep;
+  return x;
+}
+
+/** how many decisions d stands for */
+export function instances(d: Decision): number {
+  return shiftable(d) && d.rep ? d.rep.n : 1;
+}
 
 /** The decisions of the running event. */
 export class DecisionLog {
@@ -91,41 +161,57 @@ export class DecisionLog {
 
   note(d: Decision): void {
     if (this.captured) this.captured.push({ ...d } as Decision);
-    // per-page decisions of one kind over one vma or mapping come in runs, interleaved
-    // over a few vmas: keep one record per run
-    for (let back = this.list.length - 1; back >= Math.max(0, this.list.length - 8); back--) {
-      const x = this.list[back]!;
-      if (d.kind === 'zap' && x.kind === 'zap' && x.vma === d.vma && x.symbol === d.symbol && x.span === d.span && d.vlo === x.vhi) {
-        x.vhi = d.vhi;
-        x.pages += d.pages;
-        return;
-      }
-      if (d.kind === 'collect' && x.kind === 'collect' && x.vma === d.vma && x.result === d.result && x.span === d.span && d.pgoff === x.end) {
-        x.end = d.end;
-        return;
-      }
-    }
-    const last = this.list[this.list.length - 1];
-    if (last && last.kind === d.kind) {
-      if (d.kind === 'failed' && last.kind === 'failed' && d.pfn === last.end) {
-        last.end = d.end;
-        return;
-      }
-      if (d.kind === 'collect' && last.kind === 'collect' && last.vma === d.vma && last.result === d.result && last.span === d.span && d.pgoff === last.end) {
-        last.end = d.end;
-        return;
-      }
-      if (d.kind === 'no-entry' && last.kind === 'no-entry' && last.mapping === d.mapping && d.pgoff === last.end) {
-        last.end = d.end;
-        return;
-      }
-    }
-    this.list.push(d);
+    if (!mergeDecision(this.list, d)) this.list.push(d);
   }
 
   failed(pfn: number, end: number): void {
     if (end > pfn) this.note({ kind: 'failed', pfn, end });
   }
+
+  /** where the next decision goes in the event's list (a Repeat's block) */
+  get mark(): number {
+    return this.list.length;
+  }
+}
+
+/**
+ * Merge d into the list's last entries when it continues one of them (a
+ * page-by-page decision of one kind over one vma or mapping), as the
+ * event's list keeps them; false: it is an entry of its own.
+ */
+export function mergeDecision(list: Decision[], d: Decision): boolean {
+  if (shiftable(d) && d.rep) return false;
+  // per-page decisions of one kind over one vma or mapping come in runs, interleaved
+  // over a few vmas: keep one record per run
+  for (let back = list.length - 1; back >= Math.max(0, list.length - 8); back--) {
+    const x = list[back]!;
+    if (shiftable(x) && x.rep) continue;
+    if (d.kind === 'zap' && x.kind === 'zap' && x.vma === d.vma && x.symbol === d.symbol && x.span === d.span && d.vlo === x.vhi) {
+      x.vhi = d.vhi;
+      x.pages += d.pages;
+      return true;
+    }
+    if (d.kind === 'collect' && x.kind === 'collect' && x.vma === d.vma && x.result === d.result && x.span === d.span && d.pgoff === x.end) {
+      x.end = d.end;
+      return true;
+    }
+  }
+  const last = list[list.length - 1];
+  if (last && last.kind === d.kind && !(shiftable(last) && last.rep)) {
+    if (d.kind === 'failed' && last.kind === 'failed' && d.pfn === last.end) {
+      last.end = d.end;
+      return true;
+    }
+    if (d.kind === 'collect' && last.kind === 'collect' && last.vma === d.vma && last.result === d.result && last.span === d.span && d.pgoff === last.end) {
+      last.end = d.end;
+      return true;
+    }
+    if (d.kind === 'no-entry' && last.kind === 'no-entry' && last.mapping === d.mapping && d.pgoff === last.end) {
+      last.end = d.end;
+      return true;
+    }
+  }
+  return false;
 }
 
 /** one owner of failed pfns: a file byte range, or a device-dax byte range */
@@ -148,7 +234,14 @@ const OUTCOME_RANK: Record<VerdictOutcome, number> = { killed: 6, AR: 5, AO: 4, 
  */
 export function eventVerdicts(k: Kernel, event: string, decisions: Decision[], devdax: readonly DevDax[], lookup: OwnerLookup = 'auto'): ReportVerdict[] {
   const failed = new RangeSet();
-  for (const d of decisions) if (d.kind === 'failed') failed.add(d.pfn, d.end);
+  for (const d of decisions) {
+    if (d.kind !== 'failed') continue;
+    const r = d.rep;
+    if (!r) failed.add(d.pfn, d.end);
+    // instances that touch or overlap: one range
+    else if (r.dp <= d.end - d.pfn) failed.add(d.pfn, d.end + (r.n - 1) * r.dp);
+    else for (let j = 0; j < r.n; j++) failed.add(d.pfn + j * r.dp, d.end + j * r.dp);
+  }
   if (!failed.count && !decisions.some((d) => d.kind === 'signal')) return [];
   const owners = ownersOf(k, failed, devdax, decisions, lookup);
   const ix = new Index(decisions);
@@ -192,21 +285,24 @@ export function eventVerdicts(k: Kernel, event: string, decisions: Decision[], d
   }
   // a signal whose address no failed owner explains (a fault on a dead device, kill_me_now)
   const told = new Set(out.filter((v) => v.outcome !== 'none' && v.outcome !== 'unmapped only').map((v) => v.pid));
-  for (const d of decisions) {
-    if (d.kind !== 'signal') continue;
-    if (told.has(d.task.pid)) continue;
-    const vma = d.addr !== undefined ? (d.task.mm?.findVma(d.addr) ?? goneVma(decisions, d.task, d.addr)) : undefined;
-    if (!vma) continue;
-    const pg = vma.pgoff + Math.floor((d.addr! - vma.start) / PAGE_SIZE);
-    const host = vma.mapping.host;
-    const o: Owner = host?.chr
-      ? { mapping: vma.mapping, start: pg * PAGE_SIZE, end: (pg + 1) * PAGE_SIZE, device: host.path.replace(/^\/dev\//, ''), sb: null }
-      : { mapping: vma.mapping, start: pg * PAGE_SIZE, end: (pg + 1) * PAGE_SIZE, file: host?.path ?? `mapping ${vma.mapping.id}`, sb: null };
-    const key = `${d.task.pid}/${vma.id}/${o.file ?? o.device}/${pg}`;
-    const v = verdictFor(k, event, o, vma, pg, pg + 1, ix);
-    const i = seen.get(key);
-    if (i === undefined) seen.set(key, out.push(v) - 1);
-    else out[i] = v;
+  for (const x of decisions) {
+    if (x.kind !== 'signal') continue;
+    if (told.has(x.task.pid)) continue;
+    for (let j = 0; j < instances(x); j++) {
+      const d = instance(x, j);
+      const vma = d.addr !== undefined ? (d.task.mm?.findVma(d.addr) ?? goneVma(decisions, d.task, d.addr)) : undefined;
+      if (!vma) continue;
+      const pg = vma.pgoff + Math.floor((d.addr! - vma.start) / PAGE_SIZE);
+      const host = vma.mapping.host;
+      const o: Owner = host?.chr
+        ? { mapping: vma.mapping, start: pg * PAGE_SIZE, end: (pg + 1) * PAGE_SIZE, device: host.path.replace(/^\/dev\//, ''), sb: null }
+        : { mapping: vma.mapping, start: pg * PAGE_SIZE, end: (pg + 1) * PAGE_SIZE, file: host?.path ?? `mapping ${vma.mapping.id}`, sb: null };
+      const key = `${d.task.pid}/${vma.id}/${o.file ?? o.device}/${pg}`;
+      const v = verdictFor(k, event, o, vma, pg, pg + 1, ix);
+      const i = seen.get(key);
+      if (i === undefined) seen.set(key, out.push(v) - 1);
+      else out[i] = v;
+    }
   }
   // in localeCompare's order (the same collator, made once), each owner's key made once: an
   // unbind's verdicts are one per mapper of the device
@@ -420,59 +516,164 @@ class Overlaps<T> {
   }
 }
 
-/** per key, the Overlaps of its list, built when first asked for */
-function overlapsOf<K, T>(cache: Map<K, Overlaps<T>>, lists: Map<K, T[]>, key: K, range: (t: T) => [number, number]): Overlaps<T> | undefined {
+/** a decision where the event noted it: its place in the list */
+interface Placed<D> {
+  d: D;
+  pos: number;
+}
+
+/** one instance of a (possibly repeated) decision, with its place in the order the decisions were made */
+interface Inst<D> {
+  d: D;
+  pos: number;
+  j: number;
+  q: number;
+}
+
+/** whether instance x was decided before instance y */
+function earlier(x: Inst<unknown>, y: Inst<unknown>): number {
+  return x.pos - y.pos || x.j - y.j || x.q - y.q;
+}
+
+/**
+ * The instances of placed decision p that meet [a, b), given the range
+ * [lo, hi) of its instance 0 in the query's units and how far an instance
+ * is from the one before in them: the first only (first = true), or all.
+ */
+function instancesIn<D extends Shiftable>(p: Placed<D>, a: number, b: number, lo: number, hi: number, stride: number, first: boolean): Inst<D>[] {
+  const r = p.d.rep;
+  if (!r) return lo < b && hi > a ? [{ d: p.d, pos: p.pos, j: 0, q: 0 }] : [];
+  // instance j meets [a, b) when lo + j·stride < b and hi + j·stride > a
+  const j0 = stride > 0 ? Math.max(0, Math.floor((a - hi) / stride) + 1) : 0;
+  const j1 = stride > 0 ? Math.min(r.n - 1, Math.ceil((b - lo) / stride) - 1) : r.n - 1;
+  const out: Inst<D>[] = [];
+  for (let j = j0; j <= j1; j++) {
+    if (lo + j * stride >= b || hi + j * stride <= a) continue;
+    // a repeated decision stands for members 1..n of its run: after the block's position
+    out.push({ d: instance(p.d, j), pos: r.block, j: j + 1, q: r.q });
+    if (first) break;
+  }
+  return out;
+}
+
+/** the range a placed decision's instances cover together, in its units */
+function spread(p: Placed<Shiftable>, lo: number, hi: number, stride: number): [number, number] {
+  const n = p.d.rep?.n ?? 1;
+  return [Math.min(lo, lo + (n - 1) * stride), Math.max(hi, hi + (n - 1) * stride)];
+}
+
+type Sig = Extract<Decision, { kind: 'signal' }>;
+type Col = Extract<Decision, { kind: 'collect' }>;
+type Zap = Extract<Decision, { kind: 'zap' }>;
+type NoEnt = Extract<Decision, { kind: 'no-entry' }>;
+type PgMap = Extract<Decision, { kind: 'page-mapping' }>;
+
+/** a signal's si_addr_lsb-wide page, in bytes (no address: every range) */
+function signalRange(d: Sig): [number, number] {
+  if (d.addr === undefined) return [-Infinity, Infinity];
+  const span = d.lsb ? 2 ** d.lsb : PAGE_SIZE;
+  const l = d.addr - (d.addr % span);
+  return [l, l + span];
+}
+
+/**
+ * Placed decisions of one key, searched by the range they are about: a
+ * repeated decision is one item over the range all its instances cover,
+ * and a query gives the instances that meet the range, in the order they
+ * were decided.
+ */
+class Ranged<D extends Shiftable> {
+  private tree: Overlaps<Placed<D>> | undefined;
+  constructor(
+    readonly list: Placed<D>[],
+    private readonly range: (d: D) => [number, number],
+    /** how far an instance is from the one before, in the range's units */
+    private readonly stride: (r: Repeat) => number,
+  ) {}
+  /** the instances that meet [a, b), in order (first: only each decision's first there) */
+  query(a: number, b: number, first = true): Inst<D>[] {
+    this.tree ??= new Overlaps(this.list, (p) => {
+      const [lo, hi] = this.range(p.d);
+      return p.d.rep ? spread(p, lo, hi, this.stride(p.d.rep)) : [lo, hi];
+    });
+    const out: Inst<D>[] = [];
+    for (const p of this.tree.query(a, b)) {
+      const [lo, hi] = this.range(p.d);
+      for (const x of instancesIn(p, a, b, lo, hi, p.d.rep ? this.stride(p.d.rep) : 0, first)) out.push(x);
+    }
+    return out.sort(earlier);
+  }
+}
+
+/** per key, the Ranged of its list, built when first asked for */
+function rangedOf<K, D extends Shiftable>(cache: Map<K, Ranged<D>>, lists: Map<K, Placed<D>[]>, key: K, range: (d: D) => [number, number], stride: (r: Repeat) => number): Ranged<D> | undefined {
   let o = cache.get(key);
   if (!o) {
     const l = lists.get(key);
     if (!l) return undefined;
-    cache.set(key, (o = new Overlaps(l, range)));
+    cache.set(key, (o = new Ranged(l, range, stride)));
   }
   return o;
 }
 
+const byPages = (r: Repeat): number => r.di;
+const byPfns = (r: Repeat): number => r.dp;
+const byAddr = (r: Repeat): number => r.di * PAGE_SIZE;
+
 /** The event's decisions, indexed by what they are about, so each owner/mapping pair looks up only its own. */
 class Index {
-  readonly signals = new Map<Task, Extract<Decision, { kind: 'signal' }>[]>();
-  readonly collects = new Map<Vma, Extract<Decision, { kind: 'collect' }>[]>();
-  readonly zaps = new Map<Vma, Extract<Decision, { kind: 'zap' }>[]>();
+  readonly signals = new Map<Task, Placed<Sig>[]>();
+  readonly collects = new Map<Vma, Placed<Col>[]>();
+  readonly zaps = new Map<Vma, Placed<Zap>[]>();
   readonly exits = new Map<Task, Extract<Decision, { kind: 'exit' }>>();
   readonly skips = new Map<string, Extract<Decision, { kind: 'inode-skip' }>>();
-  readonly noEntries = new Map<AddressSpace, Extract<Decision, { kind: 'no-entry' }>[]>();
-  readonly pageMappings: Extract<Decision, { kind: 'page-mapping' }>[] = [];
+  readonly noEntries = new Map<AddressSpace, Placed<NoEnt>[]>();
+  readonly pageMappings: Placed<PgMap>[] = [];
   readonly pfnsOf = new Map<Owner, RangeSet>();
   /** the same decisions, searched by the range they are about (built when first asked for) */
-  readonly signalsAt = new Map<Task, Overlaps<Extract<Decision, { kind: 'signal' }>>>();
-  readonly zapsAt = new Map<Vma, Overlaps<Extract<Decision, { kind: 'zap' }>>>();
-  readonly collectsAt = new Map<Vma, Overlaps<Extract<Decision, { kind: 'collect' }>>>();
-  readonly noEntriesAt = new Map<AddressSpace, Overlaps<Extract<Decision, { kind: 'no-entry' }>>>();
-  private pageMappingsAt: Overlaps<Extract<Decision, { kind: 'page-mapping' }>> | undefined;
+  private readonly signalsAt = new Map<Task, Ranged<Sig>>();
+  private readonly zapsAt = new Map<Vma, Ranged<Zap>>();
+  private readonly collectsAt = new Map<Vma, Ranged<Col>>();
+  private readonly noEntriesAt = new Map<AddressSpace, Ranged<NoEnt>>();
+  private pageMappingsAt: Ranged<PgMap> | undefined;
 
   /**
    * The signals to a task that may explain virtual bytes [lo, hi): those
    * whose si_addr_lsb-wide page meets it, and those with no address, in the
-   * order they were sent.
+   * order they were sent (of a repeated one, its first instance there).
    */
-  signalsFor(task: Task, lo: number, hi: number): Extract<Decision, { kind: 'signal' }>[] {
-    const all = this.signals.get(task);
-    if (!all) return [];
-    // a signal with no address is listed at -Infinity..Infinity: it meets every range
-    const o = overlapsOf(this.signalsAt, this.signals, task, (d) => {
-      if (d.addr === undefined) return [-Infinity, Infinity];
-      const span = d.lsb ? 2 ** d.lsb : PAGE_SIZE;
-      const l = d.addr - (d.addr % span);
-      return [l, l + span];
-    });
-    return o!.query(lo, hi);
+  signalsFor(task: Task, lo: number, hi: number): Sig[] {
+    return rangedOf(this.signalsAt, this.signals, task, signalRange, byAddr)?.query(lo, hi).map((x) => x.d) ?? [];
+  }
+
+  /** the zaps of vma's virtual pages that meet [vlo, vhi), in order */
+  zapsIn(vma: Vma, vlo: number, vhi: number): Zap[] {
+    return rangedOf(this.zapsAt, this.zaps, vma, (d) => [d.vlo, d.vhi], byPages)?.query(vlo, vhi).map((x) => x.d) ?? [];
+  }
+
+  /** the collection decisions about vma's file pages [a, b), in order; none there: every one about vma (of a repeated one, its first) */
+  collectsFor(vma: Vma, a: number, b: number): Col[] {
+    const r = rangedOf(this.collectsAt, this.collects, vma, (d) => [d.pgoff, d.end], byPages);
+    if (!r) return [];
+    const hit = r.query(a, b);
+    return hit.length ? hit.map((x) => x.d) : r.list.map((p) => instance(p.d, 0));
+  }
+
+  /** the first no-entry decision about the mapping's file pages [a, b) */
+  noEntryIn(mapping: AddressSpace, a: number, b: number): NoEnt | undefined {
+    return rangedOf(this.noEntriesAt, this.noEntries, mapping, (d) => [d.pgoff, d.end], byPages)?.query(a, b)[0]?.d;
   }
 
   /** the first page-mapping decision about a pfn of the set */
-  firstPageMappingIn(pfns: RangeSet): Extract<Decision, { kind: 'page-mapping' }> | undefined {
-    this.pageMappingsAt ??= new Overlaps(this.pageMappings, (d) => [d.pfn, d.end ?? d.pfn + 1]);
-    let first = Infinity;
-    for (const [a, b] of pfns.all()) first = Math.min(first, this.pageMappingsAt.queryAt(a, b)[0] ?? Infinity);
-    if (first === Infinity) return undefined;
-    const d = this.pageMappings[first]!;
+  firstPageMappingIn(pfns: RangeSet): PgMap | undefined {
+    this.pageMappingsAt ??= new Ranged(this.pageMappings, (d) => [d.pfn, d.end ?? d.pfn + 1], byPfns);
+    let best: Inst<PgMap> | undefined;
+    for (const [a, b] of pfns.all()) {
+      const x = this.pageMappingsAt.query(a, b)[0];
+      if (x && (!best || earlier(x, best) < 0)) best = x;
+    }
+    if (!best) return undefined;
+    const d = best.d;
     if (d.end === undefined) return d;
     // a run noted once: what it said for this owner's first pfn in it
     const hit = pfns.firstIn(d.pfn, d.end)!;
@@ -485,16 +686,17 @@ class Index {
   oops = false;
 
   constructor(decisions: Decision[]) {
-    for (const d of decisions) {
+    for (let pos = 0; pos < decisions.length; pos++) {
+      const d = decisions[pos]!;
       switch (d.kind) {
         case 'signal':
-          pushTo(this.signals, d.task, d);
+          pushTo(this.signals, d.task, { d, pos });
           break;
         case 'collect':
-          pushTo(this.collects, d.vma, d);
+          pushTo(this.collects, d.vma, { d, pos });
           break;
         case 'zap':
-          pushTo(this.zaps, d.vma, d);
+          pushTo(this.zaps, d.vma, { d, pos });
           break;
         case 'exit':
           if (!this.exits.has(d.task)) this.exits.set(d.task, d);
@@ -505,10 +707,10 @@ class Index {
           break;
         }
         case 'no-entry':
-          pushTo(this.noEntries, d.mapping, d);
+          pushTo(this.noEntries, d.mapping, { d, pos });
           break;
         case 'page-mapping':
-          this.pageMappings.push(d);
+          this.pageMappings.push({ d, pos });
           break;
         case 'no-holder':
           this.noHolder ??= d;
@@ -584,7 +786,7 @@ function verdictFor(k: Kernel, event: string, o: Owner, vma: Vma, a: number, b: 
   }
 
   // 2. not signalled: the decision that explains it
-  const zaps = (overlapsOf(ix.zapsAt, ix.zaps, vma, (d) => [d.vlo, d.vhi])?.query(vlo, vhi) ?? []).filter((d) => d.pages > 0 && d.vlo < vhi && d.vhi > vlo);
+  const zaps = ix.zapsIn(vma, vlo, vhi).filter((d) => d.pages > 0);
   // a fault on a shared extent (dax_insert_entry → unmap_mapping_pages) is not the failure's doing
   const zap = zaps.find((d) => d.symbol !== 'unmap_mapping_pages');
   const faultZap = zaps.find((d) => d.symbol === 'unmap_mapping_pages');
@@ -596,16 +798,16 @@ function verdictFor(k: Kernel, event: string, o: Owner, vma: Vma, a: number, b: 
   const say = (reason: string, symbol: string, span: number | null): ReportVerdict => ({ ...base, outcome, reason: reason + zapNote + stillNote, symbol, span });
 
   // collection decides per head page: a huge (PMD/PUD) page is collected at its head's index
-  const mine = ix.collects.get(vma) ?? [];
-  const inRange = overlapsOf(ix.collectsAt, ix.collects, vma, (d) => [d.pgoff, d.end])?.query(a, b) ?? [];
-  const collect = inRange.length ? inRange : mine;
+  const collect = ix.collectsFor(vma, a, b);
   const dropped = collect.find((d) => d.result === 'no-pte');
   // 6.1 has one add_to_kill(); __add_to_kill is the name of its body since
   // "mm: memory-failure: refactor add_to_kill()" (4f775086a6ee): 6.4
   const addToKill = sinceVersion(k.cfg, '6.4') ? '__add_to_kill' : 'add_to_kill';
+  // the first of this mapping's pages it dropped (a run noted as one decision may start before them)
+  const droppedAt = dropped && dropped.pgoff < a && dropped.end > a ? a : (dropped?.pgoff ?? a);
   if (dropped)
     return say(
-      `Collected but dropped: ${addToKill} found no page-table entry for file page ${hex(dropped.pgoff)} at ${hex(vma.address(dropped.pgoff))} in this mapping (dev_pagemap_mapping_shift is 0), so there was nothing to signal.` +
+      `Collected but dropped: ${addToKill} found no page-table entry for file page ${hex(droppedAt)} at ${hex(vma.address(droppedAt))} in this mapping (dev_pagemap_mapping_shift is 0), so there was nothing to signal.` +
         (faultZap
           ? ` Its entry was zapped earlier in this event, when ${faultZap.by ? `${faultZap.by.comm}:${faultZap.by.pid}` : 'another task'} faulted in the shared (reflinked) page and dax_insert_entry() unmapped it from the file's other mappers.`
           : ''),
@@ -659,7 +861,7 @@ function verdictFor(k: Kernel, event: string, o: Owner, vma: Vma, a: number, b: 
       );
     }
   }
-  const noEntry = overlapsOf(ix.noEntriesAt, ix.noEntries, o.mapping, (d) => [d.pgoff, d.end])?.query(a, b)[0];
+  const noEntry = ix.noEntryIn(o.mapping, a, b);
   if (noEntry && !vma.ptes.overlaps(vlo, vhi))
     return say(
       `Nothing to tell: mf_dax_kill_procs() found no DAX entry for file pages [${hex(Math.max(a, noEntry.pgoff))}, ${hex(Math.min(b, noEntry.end))}) (nobody has faulted them in), and this mapping holds no page-table entry there.`,

@@ -14,11 +14,11 @@
 // one by one.
 
 import type { Kernel } from '../kernel';
-import type { Decision } from '../verdicts';
+import { instance, instances, mergeDecision, shiftable, shifted as shiftedDecision, type Decision, type Shiftable } from '../verdicts';
 import type { MfStats } from './memory-failure';
 import type { AddressSpace, DaxEntry, PageOwner, Pte, Vma } from './types';
 import type { Range } from '../intervals';
-import { hex, PAGE_SIZE } from '../units';
+import { PAGE_SIZE } from '../units';
 
 /** what a member is about: file pages [index, index + pages) of `mapping`, and pfns [pfn, pfn + pfns) */
 export interface Member {
@@ -145,7 +145,9 @@ export function recordMember<T>(k: Kernel, m: Member, fn: () => T): { r: T; rec:
       if (p < m.pfn || p >= m.pfn + m.pfns) return undefined;
     }
     const zapped = new Map<Vma, number>();
-    for (const d of decided) {
+    for (const x of decided) {
+      // a repeated decision: each instance within the member (the first and the last)
+      for (const d of shiftable(x) && x.rep ? [instance(x, 0), instance(x, x.rep.n - 1)] : [x])
       switch (d.kind) {
         case 'collect':
         case 'no-entry':
@@ -155,7 +157,7 @@ export function recordMember<T>(k: Kernel, m: Member, fn: () => T): { r: T; rec:
           if (d.vma.mapping !== m.mapping) return undefined;
           const base = vbase(d.vma, m.index);
           if (d.vlo < base || d.vhi > base + m.pages) return undefined;
-          zapped.set(d.vma, (zapped.get(d.vma) ?? 0) + d.pages);
+          zapped.set(d.vma, (zapped.get(d.vma) ?? 0) + (d === x ? d.pages : d.pages * instances(x) / 2));
           break;
         }
         case 'signal':
@@ -181,14 +183,18 @@ export function recordMember<T>(k: Kernel, m: Member, fn: () => T): { r: T; rec:
       if (ptesBefore[i]! - after !== (zapped.get(v) ?? 0)) return undefined;
     }
     const zaps: Recorded['zaps'] = [];
-    for (const d of decided) {
-      if (d.kind !== 'zap' || d.pages <= 0) continue;
+    for (const x of decided) {
+      if (x.kind !== 'zap' || x.pages <= 0) continue;
+      // a member is a few hundred pages at most: its own repeated zaps are few
+      for (let j = 0; j < instances(x); j++) {
+      const d = instance(x, j);
       const lo = d.vlo - vbase(d.vma, m.index);
       const hi = d.vhi - vbase(d.vma, m.index);
       // a page at a time (an unmap per index): one piece per vma where they touch
       const last = zaps.find((z) => z.vma === d.vma && z.hi === lo);
       if (last) last.hi = hi;
       else zaps.push({ vma: d.vma, lo, hi });
+      }
     }
     const entriesAfter = m.mapping.entries.covered(m.index, m.index + m.pages);
     if (entriesAfter !== 0 && entriesAfter !== entriesBefore) return undefined;
@@ -288,15 +294,59 @@ function alikeByRanges(k: Kernel, rec: Recorded, dIndex: number, dPfn: number, m
   return n;
 }
 
+/** the decisions one member noted, merged as the event's list merges them (DecisionLog.note) */
+function coalesced(decided: readonly Decision[]): Decision[] {
+  const out: Decision[] = [];
+  for (const d of decided) if (!mergeDecision(out, d)) out.push({ ...d } as Decision);
+  return out;
+}
+
 /**
- * Whether member j of rec's run (each dIndex file pages and dPfn pfns after
- * the one before) is in the state rec's member was in, shifted: for runs
- * whose members come one at a time (the reverse-map records of a file), so
- * they are checked as they come and applied together when the run ends.
+ * The decisions of members 1..n of a run, each the recorded member's
+ * shifted by j·dIndex file pages and j·dPfn pfns, noted as noting them
+ * member by member would leave them, in a number of notes that does not
+ * grow with n: a range that joins up with the next member's (a
+ * collection or an unmap over file pages one member long) as the one
+ * range they merge into, every other one (a signal per member, pfns
+ * apart) as one repeated decision (Repeat).
  */
-export function memberAlike(k: Kernel, rec: Recorded, j: number, dIndex: number, dPfn: number): boolean {
-  if (dIndex < rec.m.pages || dPfn < rec.m.pfns) return false;
-  return memberState(k, shifted(rec, j, dIndex, dPfn)) === rec.sig;
+export function noteMembers(k: Kernel, decided: readonly Decision[], n: number, dIndex: number, dPfn: number): void {
+  if (n <= 0) return;
+  const own = coalesced(decided);
+  const block = k.why.mark;
+  let q = 0;
+  for (const x of own) {
+    if (!shiftable(x)) continue;
+    if (x.rep) {
+      // a run inside each member: one repeated decision per member
+      for (let j = 1; j <= n; j++) k.why.note({ ...shiftedDecision(x, j * dIndex, j * dPfn), rep: { ...x.rep, block: k.why.mark } });
+      continue;
+    }
+    const joined = joinsUp(x, own.length, n, dIndex, dPfn);
+    if (joined) k.why.note(joined);
+    else k.why.note({ ...shiftedDecision(x, dIndex, dPfn), rep: { n, di: dIndex, dp: dPfn, block, q: q++ } });
+  }
+}
+
+/**
+ * Members 1..n's copies of decision x as the one range noting them one
+ * by one merges into, when they do: ranges a member long, that the list
+ * merges within its last 8 entries (a member of at most 8 decisions) or
+ * with the entry just before (a member of one).
+ */
+function joinsUp(x: Shiftable, perMember: number, n: number, dIndex: number, dPfn: number): Decision | undefined {
+  switch (x.kind) {
+    case 'collect':
+      return x.end - x.pgoff === dIndex && perMember <= 8 ? { ...x, pgoff: x.pgoff + dIndex, end: x.end + n * dIndex } : undefined;
+    case 'zap':
+      return x.vhi - x.vlo === dIndex && perMember <= 8 ? { ...x, vlo: x.vlo + dIndex, vhi: x.vhi + n * dIndex, pages: x.pages * n } : undefined;
+    case 'no-entry':
+      return x.end - x.pgoff === dIndex && perMember === 1 ? { ...x, pgoff: x.pgoff + dIndex, end: x.end + n * dIndex } : undefined;
+    case 'failed':
+      return x.end - x.pfn === dPfn && perMember === 1 ? { ...x, pfn: x.pfn + dPfn, end: x.end + n * dPfn } : undefined;
+    default:
+      return undefined;
+  }
 }
 
 /**
@@ -333,41 +383,7 @@ export function applyMembers(k: Kernel, rec: Recorded, n: number, dIndex: number
   if (rec.entriesCleared) whole(m.pages, dIndex, m.index, rec.entriesBefore, m.mapping.entries);
   if (rec.ownerCleared) whole(m.pfns, dPfn, m.pfn, rec.ownersBefore, k.pageOwner);
   for (const key of Object.keys(rec.stats) as (keyof MfStats)[]) k.mfStats[key] += rec.stats[key] * n;
-  // decisions, member after member, as noting them one by one would merge them;
-  // each decision's shifted copy made by a maker prepared once (the text of a
-  // signal's detail split around its address)
-  const makers = rec.decided.map((x): ((di: number, dp: number) => Decision) | undefined => {
-    switch (x.kind) {
-      case 'collect':
-        return (di) => ({ ...x, pgoff: x.pgoff + di, end: x.end + di });
-      case 'no-entry':
-        return (di) => ({ ...x, pgoff: x.pgoff + di, end: x.end + di });
-      case 'zap':
-        return (di) => ({ ...x, vlo: x.vlo + di, vhi: x.vhi + di });
-      case 'signal': {
-        const at = ` at ${hex(x.addr!)} `;
-        const cut = x.detail.indexOf(at);
-        const pre = cut < 0 ? '' : `${x.detail.slice(0, cut)} at `;
-        const post = cut < 0 ? '' : ` ${x.detail.slice(cut + at.length)}`;
-        return (di) => {
-          const addr = x.addr! + di * PAGE_SIZE;
-          return { ...x, addr, detail: cut < 0 ? x.detail : pre + hex(addr) + post };
-        };
-      }
-      case 'failed':
-        return (_di, dp) => ({ kind: 'failed', pfn: x.pfn + dp, end: x.end + dp });
-      case 'page-mapping':
-        return x.end === undefined ? (_di, dp) => ({ ...x, pfn: x.pfn + dp }) : (_di, dp) => ({ ...x, pfn: x.pfn + dp, end: x.end! + dp });
-      default:
-        return undefined;
-    }
-  });
-  const made = makers.filter((f) => f !== undefined);
-  for (let j = 1; j <= n; j++) {
-    const di = j * dIndex;
-    const dp = j * dPfn;
-    for (let i = 0; i < made.length; i++) k.why.note(made[i]!(di, dp));
-  }
+  noteMembers(k, rec.decided, n, dIndex, dPfn);
   // the member's lines as one run of members of several lines, each line's pfn advancing by dPfn
   if (rec.lines.length) {
     const templates = rec.lines.map((l) => {

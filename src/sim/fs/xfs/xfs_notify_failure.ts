@@ -14,7 +14,7 @@ import { EFSCORRUPTED, EIO, ENXIO, EOPNOTSUPP, retName } from '../../errno';
 import { BTOBB, hex, PAGE_SHIFT, PAGE_SIZE, U64_MAX } from '../../units';
 import { daxKillIndex, mfDaxKillProcs } from '../../mm/memory-failure';
 import { naiveIntervals } from '../../intervals';
-import { applyMembers, memberAlike, recordMember, type Member, type Recorded } from '../../mm/bulk';
+import { alikeMembers, applyMembers, recordMember, type Member, type Recorded } from '../../mm/bulk';
 import { AlikeStretch, type Args } from '../../trace';
 import { invalidateInodePages2Range } from '../dax';
 import type { XfsSuperBlock } from './xfs_super';
@@ -268,7 +268,7 @@ const RECORD_RUN_PAGES = 512;
 class RecordRun {
   private base: { rec: RmapRec; member: Recorded } | undefined;
   /** blocks and file blocks from one member to the next (from the first member after the base) */
-  private step: { blk: number; off: number; dIndex: number; dPfn: number } | undefined;
+  private step: { blk: number; off: number; dIndex: number; dPfn: number; alike: number } | undefined;
   private n = 0;
   private lastArgs: Args = {};
   private outerQuiet = false;
@@ -329,7 +329,14 @@ class RecordRun {
       const bs = this.mp.model.blockSize;
       // whole pages a step, the members apart in the file and on the device
       if (blk <= 0 || off <= 0 || (blk * bs) % PAGE_SIZE !== 0 || (off * bs) % PAGE_SIZE !== 0) return this.stop();
-      this.step = { blk, off, dIndex: (off * bs) / PAGE_SIZE, dPfn: (blk * bs) / PAGE_SIZE };
+      const dIndex = (off * bs) / PAGE_SIZE;
+      const dPfn = (blk * bs) / PAGE_SIZE;
+      // how many members to come are in the base's state, shifted: nothing changes until the
+      // run is flushed, so what they hold now is what they hold when the query reaches them
+      const m = b.member.m;
+      const size = Math.ceil((b.member.m.mapping.host?.size ?? 0) / PAGE_SIZE);
+      const most = Math.max(0, Math.floor((size - m.index - m.pages) / dIndex));
+      this.step = { blk, off, dIndex, dPfn, alike: alikeMembers(this.k, b.member, dIndex, dPfn, most) };
     }
     const st = this.step;
     if (rec.startblock !== r0.startblock + j * st.blk || rec.offset !== r0.offset + j * st.off) return this.stop();
@@ -337,7 +344,7 @@ class RecordRun {
     const m = b.member.m;
     const { pgoff, pgcnt } = failedPages(this.mp, rec, this.notify);
     if (pgoff !== m.index + j * st.dIndex || pgcnt !== m.pages) return this.stop();
-    if (!memberAlike(this.k, b.member, j, st.dIndex, st.dPfn)) return this.stop();
+    if (j > st.alike) return this.stop();
     this.n = j;
     this.lastArgs = failureFnArgs(this.agno, rec);
     return true;

@@ -374,6 +374,11 @@ export class AlikeStretch {
     return this.sum !== undefined;
   }
 
+  /** the open summary's span id (the deciding span of what is done quietly in it) */
+  get summaryId(): number | undefined {
+    return this.sum?.id;
+  }
+
   /**
    * Members alike to the last unit done quietly (summarising), done in bulk
    * by `fn` with `calls` calls of the stretch's symbol in all and `args` the

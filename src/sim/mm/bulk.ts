@@ -18,7 +18,7 @@ import { instance, instances, mergeDecision, shiftable, shifted as shiftedDecisi
 import type { MfStats } from './memory-failure';
 import type { AddressSpace, DaxEntry, PageOwner, Pte, Vma } from './types';
 import type { Range } from '../intervals';
-import { PAGE_SIZE } from '../units';
+import { hex, PAGE_SIZE } from '../units';
 
 /** what a member is about: file pages [index, index + pages) of `mapping`, and pfns [pfn, pfn + pfns) */
 export interface Member {
@@ -232,6 +232,107 @@ export function recordMember<T>(k: Kernel, m: Member, fn: () => T): { r: T; rec:
   return { r, rec };
 }
 
+/**
+ * The state a member's handling depends on, as memberState reads it, with
+ * the member's own file and its mappers named by their place (M; v0, v1,
+ * ... in i_mmap order) instead of who they are: the same for a member of
+ * two files laid out, mapped and faulted in alike by the same tasks.
+ */
+export function memberShape(m: Member, pieces: MemberPieces): string {
+  const out: string[] = [`i${m.mapping.host?.size ?? -1},${m.index},${m.pages},${m.pfns}`];
+  for (const r of pieces.entries) out.push(`e${r.start - m.index},${r.end - m.index},${r.value.pmd ? 1 : 0}${r.value.shared ? 's' : ''},${r.value.pfn - m.pfn}`);
+  for (const r of pieces.owners) {
+    const o = r.value;
+    out.push(`o${r.start - m.pfn},${r.end - m.pfn},${o.kind === 'file' ? `${o.mapping === m.mapping ? 'M' : o.mapping.id},${o.index - m.index}` : `s${o.share}`}`);
+  }
+  for (const [a, b] of pieces.poison) out.push(`h${a - m.pfn},${b - m.pfn}`);
+  pieces.vmas.forEach(({ vma, lo, hi, base, align, ptes }, i) => {
+    out.push(`v${i}@${vma.mm.owner.pid},${vma.prot},${vma.flags},${vma.pgoff - m.index},${vma.pages},${lo - m.index},${hi - m.index},${((base % align) + align) % align}`);
+    for (const p of ptes) out.push(`p${p.start - base},${p.end - base},${p.value.shift},${p.value.writable ? 1 : 0},${p.value.pfn < 0 ? p.value.pfn : p.value.pfn - m.pfn}`);
+  });
+  return out.join(' ');
+}
+
+/** a member's handling recorded, with the shape of its state before (for rebind) */
+export interface Shaped {
+  rec: Recorded;
+  shape: string;
+}
+
+export function shaped(rec: Recorded): Shaped {
+  return { rec, shape: memberShape(rec.m, rec.before) };
+}
+
+/**
+ * The record of member m2 of another file, if its state is s's member's
+ * shifted and rebound (memberShape): its own file, mappers and pfns in
+ * place of the recorded member's, the decisions, log lines and page-state
+ * changes moved over to them. Undefined when the shapes differ, or when
+ * something recorded names the recorded member's file in a way that
+ * cannot be moved (a decision about another mapper, a signal's text naming
+ * the file).
+ */
+export function rebind(k: Kernel, s: Shaped, m2: Member): Recorded | undefined {
+  const rec = s.rec;
+  const m = rec.m;
+  if (m2.mapping === m.mapping || m2.pages !== m.pages || m2.pfns !== m.pfns) return undefined;
+  const before = memberPieces(k, m2);
+  if (memberShape(m2, before) !== s.shape) return undefined;
+  const vmas = new Map<Vma, Vma>();
+  /** virtual pages each recorded mapper moves by */
+  const dv = new Map<Vma, number>();
+  rec.before.vmas.forEach((v, i) => {
+    const w = before.vmas[i]!.vma;
+    vmas.set(v.vma, w);
+    dv.set(v.vma, vbase(w, m2.index) - vbase(v.vma, m.index));
+  });
+  const dI = m2.index - m.index;
+  const dP = m2.pfn - m.pfn;
+  const path = m.mapping.host?.path;
+  const decided: Decision[] = [];
+  for (const d of rec.decided) {
+    switch (d.kind) {
+      case 'collect': {
+        const w = vmas.get(d.vma);
+        if (!w) return undefined;
+        decided.push({ ...shiftedDecision(d, dI, 0), vma: w });
+        break;
+      }
+      case 'zap': {
+        const w = vmas.get(d.vma);
+        if (!w) return undefined;
+        decided.push({ ...shiftedDecision(d, dv.get(d.vma)!, 0), vma: w });
+        break;
+      }
+      case 'no-entry':
+        if (d.mapping !== m.mapping) return undefined;
+        decided.push({ ...shiftedDecision(d, dI, 0), mapping: m2.mapping });
+        break;
+      case 'signal': {
+        if (d.addr === undefined || (path !== undefined && d.detail.includes(path))) return undefined;
+        const v = rec.before.vmas.find((x) => d.addr! >= x.vma.start && d.addr! < x.vma.end);
+        if (!v) return undefined;
+        decided.push(shiftedDecision(d, dv.get(v.vma)!, 0));
+        break;
+      }
+      case 'failed':
+        decided.push(shiftedDecision(d, 0, dP));
+        break;
+      case 'page-mapping':
+        decided.push({ ...shiftedDecision(d, 0, dP), mapping: d.mapping === m.mapping ? m2.mapping : d.mapping });
+        break;
+      default:
+        return undefined;
+    }
+  }
+  const lines = rec.lines.map((l) => {
+    const x = LINE.exec(l)!;
+    return `${mfPrefix}${hex(parseInt(x[1]!, 16) + dP)}: ${l.slice(x[0].length)}`;
+  });
+  const zaps = rec.zaps.map((z) => ({ ...z, vma: vmas.get(z.vma)! }));
+  return { ...rec, m: m2, sig: memberState(k, m2, before), before, decided, lines, zaps };
+}
+
 /** member j of a run whose member 0 is rec's, the index and pfn moving on by dIndex and dPfn */
 function shifted(rec: Recorded, j: number, dIndex: number, dPfn: number): Member {
   const m = rec.m;
@@ -302,7 +403,8 @@ function coalesced(decided: readonly Decision[]): Decision[] {
 }
 
 /**
- * The decisions of members 1..n of a run, each the recorded member's
+ * The decisions of members from..n of a run (from 1, or 0 when the
+ * recorded member itself is one of them), each the recorded member's
  * shifted by j·dIndex file pages and j·dPfn pfns, noted as noting them
  * member by member would leave them, in a number of notes that does not
  * grow with n: a range that joins up with the next member's (a
@@ -310,40 +412,46 @@ function coalesced(decided: readonly Decision[]): Decision[] {
  * range they merge into, every other one (a signal per member, pfns
  * apart) as one repeated decision (Repeat).
  */
-export function noteMembers(k: Kernel, decided: readonly Decision[], n: number, dIndex: number, dPfn: number): void {
-  if (n <= 0) return;
+export function noteMembers(k: Kernel, decided: readonly Decision[], n: number, dIndex: number, dPfn: number, from: 0 | 1 = 1): void {
+  if (n < from) return;
   const own = coalesced(decided);
+  const count = n - from + 1;
   const block = k.why.mark;
   let q = 0;
   for (const x of own) {
     if (!shiftable(x)) continue;
-    if (x.rep) {
-      // a run inside each member: one repeated decision per member
-      for (let j = 1; j <= n; j++) k.why.note({ ...shiftedDecision(x, j * dIndex, j * dPfn), rep: { ...x.rep, block: k.why.mark } });
+    if (x.rep || count === 1) {
+      // a run inside each member: one repeated decision per member (or one member alone)
+      for (let j = from; j <= n; j++) {
+        const y = shiftedDecision(x, j * dIndex, j * dPfn);
+        k.why.note(y.rep ? { ...y, rep: { ...y.rep, block: k.why.mark } } : y);
+      }
       continue;
     }
-    const joined = joinsUp(x, own.length, n, dIndex, dPfn);
+    const joined = joinsUp(x, own.length, from, n, dIndex, dPfn);
     if (joined) k.why.note(joined);
-    else k.why.note({ ...shiftedDecision(x, dIndex, dPfn), rep: { n, di: dIndex, dp: dPfn, block, q: q++ } });
+    else k.why.note({ ...shiftedDecision(x, from * dIndex, from * dPfn), rep: { n: count, di: dIndex, dp: dPfn, block, q: q++ } });
   }
 }
 
 /**
- * Members 1..n's copies of decision x as the one range noting them one
+ * Members from..n's copies of decision x as the one range noting them one
  * by one merges into, when they do: ranges a member long, that the list
  * merges within its last 8 entries (a member of at most 8 decisions) or
  * with the entry just before (a member of one).
  */
-function joinsUp(x: Shiftable, perMember: number, n: number, dIndex: number, dPfn: number): Decision | undefined {
+function joinsUp(x: Shiftable, perMember: number, from: number, n: number, dIndex: number, dPfn: number): Decision | undefined {
+  const di = from * dIndex;
+  const dp = from * dPfn;
   switch (x.kind) {
     case 'collect':
-      return x.end - x.pgoff === dIndex && perMember <= 8 ? { ...x, pgoff: x.pgoff + dIndex, end: x.end + n * dIndex } : undefined;
+      return x.end - x.pgoff === dIndex && perMember <= 8 ? { ...x, pgoff: x.pgoff + di, end: x.end + n * dIndex } : undefined;
     case 'zap':
-      return x.vhi - x.vlo === dIndex && perMember <= 8 ? { ...x, vlo: x.vlo + dIndex, vhi: x.vhi + n * dIndex, pages: x.pages * n } : undefined;
+      return x.vhi - x.vlo === dIndex && perMember <= 8 ? { ...x, vlo: x.vlo + di, vhi: x.vhi + n * dIndex, pages: x.pages * (n - from + 1) } : undefined;
     case 'no-entry':
-      return x.end - x.pgoff === dIndex && perMember === 1 ? { ...x, pgoff: x.pgoff + dIndex, end: x.end + n * dIndex } : undefined;
+      return x.end - x.pgoff === dIndex && perMember === 1 ? { ...x, pgoff: x.pgoff + di, end: x.end + n * dIndex } : undefined;
     case 'failed':
-      return x.end - x.pfn === dPfn && perMember === 1 ? { ...x, pfn: x.pfn + dPfn, end: x.end + n * dPfn } : undefined;
+      return x.end - x.pfn === dPfn && perMember === 1 ? { ...x, pfn: x.pfn + dp, end: x.end + n * dPfn } : undefined;
     default:
       return undefined;
   }
@@ -353,44 +461,43 @@ function joinsUp(x: Shiftable, perMember: number, n: number, dIndex: number, dPf
  * Members 1..n of rec's run (found alike by alikeMembers) done as rec's
  * member was: every call counted and the clock advanced n times over, the
  * log lines printed as one run, the decisions noted and the page state
- * changed for each, shifted by its step.
+ * changed for each, shifted by its step. From 0: rec's member is done too
+ * (a member recorded in another file, rebound to this one: rebind).
  */
-export function applyMembers(k: Kernel, rec: Recorded, n: number, dIndex: number, dPfn: number): void {
-  if (n <= 0) return;
+export function applyMembers(k: Kernel, rec: Recorded, n: number, dIndex: number, dPfn: number, from: 0 | 1 = 1): void {
+  if (n < from) return;
   const m = rec.m;
+  /** how many members are done: from..n */
+  const count = n - from + 1;
   // page state: in one go where the members' ranges touch
   const each = (len: number, step: number, first: number, fn: (a: number, b: number) => void): void => {
-    if (len >= step) fn(first + step, first + n * step + len);
-    else for (let j = 1; j <= n; j++) fn(first + j * step, first + j * step + len);
+    if (len >= step) fn(first + from * step, first + n * step + len);
+    else for (let j = from; j <= n; j++) fn(first + j * step, first + j * step + len);
   };
-  for (const [a, b] of rec.poison) {
-    if (b - a >= dPfn) k.hwpoison.add(m.pfn + a + dPfn, m.pfn + a + n * dPfn + (b - a));
-    else for (let j = 1; j <= n; j++) k.hwpoison.add(m.pfn + a + j * dPfn, m.pfn + b + j * dPfn);
-  }
+  for (const [a, b] of rec.poison) each(b - a, dPfn, m.pfn + a, (x, y) => k.hwpoison.add(x, y));
   for (const z of rec.zaps) {
     const base = vbase(z.vma, m.index);
-    if (z.hi - z.lo >= dIndex) z.vma.ptes.clear(base + z.lo + dIndex, base + z.lo + n * dIndex + (z.hi - z.lo));
-    else for (let j = 1; j <= n; j++) z.vma.ptes.clear(base + z.lo + j * dIndex, base + z.hi + j * dIndex);
+    each(z.hi - z.lo, dIndex, base + z.lo, (x, y) => z.vma.ptes.clear(x, y));
   }
   // members apart (a gap between one's pages and the next's) cleared in one go too when
   // nothing in the gaps is there to clear: all that is in the span is the members'
   const whole = (len: number, step: number, first: number, had: number, map: { covered(a: number, b: number): number; clear(a: number, b: number): void }): void => {
-    const lo = first + step;
+    const lo = first + from * step;
     const hi = first + n * step + len;
-    if (len < step && map.covered(lo, hi) === had * n) map.clear(lo, hi);
+    if (len < step && map.covered(lo, hi) === had * count) map.clear(lo, hi);
     else each(len, step, first, (a, b) => map.clear(a, b));
   };
   if (rec.entriesCleared) whole(m.pages, dIndex, m.index, rec.entriesBefore, m.mapping.entries);
   if (rec.ownerCleared) whole(m.pfns, dPfn, m.pfn, rec.ownersBefore, k.pageOwner);
-  for (const key of Object.keys(rec.stats) as (keyof MfStats)[]) k.mfStats[key] += rec.stats[key] * n;
-  noteMembers(k, rec.decided, n, dIndex, dPfn);
+  for (const key of Object.keys(rec.stats) as (keyof MfStats)[]) k.mfStats[key] += rec.stats[key] * count;
+  noteMembers(k, rec.decided, n, dIndex, dPfn, from);
   // the member's lines as one run of members of several lines, each line's pfn advancing by dPfn
   if (rec.lines.length) {
     const templates = rec.lines.map((l) => {
       const x = LINE.exec(l)!;
-      return { parts: [`${mfPrefix}0x`, `: ${l.slice(x[0].length)}`], fields: [{ base: parseInt(x[1]!, 16) + dPfn, step: dPfn, hex: true }] };
+      return { parts: [`${mfPrefix}0x`, `: ${l.slice(x[0].length)}`], fields: [{ base: parseInt(x[1]!, 16) + from * dPfn, step: dPfn, hex: true }] };
     });
-    k.logTemplates(n, templates);
+    k.logTemplates(count, templates);
   }
-  k.tr.repeatTrail(rec.trail, n, rec.dur);
+  k.tr.repeatTrail(rec.trail, count, rec.dur);
 }

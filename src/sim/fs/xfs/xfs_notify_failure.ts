@@ -14,7 +14,7 @@ import { EFSCORRUPTED, EIO, ENXIO, EOPNOTSUPP, retName } from '../../errno';
 import { BTOBB, hex, PAGE_SHIFT, PAGE_SIZE, U64_MAX } from '../../units';
 import { daxKillIndex, mfDaxKillProcs } from '../../mm/memory-failure';
 import { naiveIntervals } from '../../intervals';
-import { alikeMembers, applyMembers, recordMember, type Member, type Recorded } from '../../mm/bulk';
+import { alikeMembers, applyMembers, rebind, recordMember, shaped, type Member, type Recorded, type Shaped } from '../../mm/bulk';
 import { AlikeStretch, type Args } from '../../trace';
 import { invalidateInodePages2Range } from '../dax';
 import type { XfsSuperBlock } from './xfs_super';
@@ -250,6 +250,9 @@ export function setRecordRuns(on: boolean): void {
   recordRuns = on;
 }
 
+/** tests: how many runs were based on a record done for real, and how many on a record of another file rebound */
+export const recordRunCounts = { recorded: 0, rebound: 0 };
+
 /** the largest record (in pages) a run is made of */
 const RECORD_RUN_PAGES = 512;
 
@@ -266,12 +269,18 @@ const RECORD_RUN_PAGES = 512;
  * or at the end of the query. They join the stretch's summary span.
  */
 class RecordRun {
-  private base: { rec: RmapRec; member: Recorded } | undefined;
+  private base: { rec: RmapRec; member: Recorded; rebound: boolean } | undefined;
   /** blocks and file blocks from one member to the next (from the first member after the base) */
   private step: { blk: number; off: number; dIndex: number; dPfn: number; alike: number } | undefined;
   private n = 0;
   private lastArgs: Args = {};
   private outerQuiet = false;
+  /**
+   * The last base done for real, with the shape of its state before: the
+   * first record of the next file, laid out, mapped and faulted in as its
+   * file was, is rebound to it instead of being done (a file after file).
+   */
+  private last: { rec: RmapRec; shape: string; shaped: Shaped; quietAs: number | undefined; outerQuiet: boolean } | undefined;
 
   constructor(
     private readonly k: Kernel,
@@ -287,20 +296,55 @@ class RecordRun {
     this.flush();
     const { k, mp, agno, notify } = this;
     const m = this.member(rec);
+    if (m && this.rebinds(rec, m)) return 0;
     const outerQuiet = k.tr.quiet;
     let recorded: Recorded | undefined;
-    const r = this.stretch.unit(recordShape(mp, rec, notify), failureFnArgs(agno, rec), 1, () => {
+    const shape = recordShape(mp, rec, notify);
+    const r = this.stretch.unit(shape, failureFnArgs(agno, rec), 1, () => {
       if (!m) return xfsDaxFailureFn(k, mp, agno, rec, notify);
       const out = recordMember(k, m, () => xfsDaxFailureFn(k, mp, agno, rec, notify));
       recorded = out.rec;
       return out.r;
     });
+    this.last = undefined;
     // done quietly (inside the stretch's summary, or an outer quiet stretch), and done cleanly
     if (recordRuns && recorded && r === 0 && (outerQuiet || this.stretch.summarising)) {
-      this.base = { rec, member: recorded };
+      this.base = { rec, member: recorded, rebound: false };
+      recordRunCounts.recorded++;
       this.outerQuiet = outerQuiet;
+      this.last = { rec, shape, shaped: shaped(recorded), quietAs: this.quietAs(outerQuiet), outerQuiet };
     }
     return r;
+  }
+
+  /** the span what is done quietly now is noted against */
+  private quietAs(outerQuiet: boolean): number | undefined {
+    return outerQuiet ? this.k.tr.quietAs?.id : this.stretch.summaryId;
+  }
+
+  /**
+   * rec is the first record of a file like the last one done for real: the
+   * same record at the same file offset of a file of the same size, its
+   * pages in the same state with its own mappers (the same tasks) and pfns
+   * in place of the other's. It becomes the base of a run, to be done with
+   * its members when the run ends.
+   */
+  private rebinds(rec: RmapRec, m: Member): boolean {
+    const l = this.last;
+    if (!l || !recordRuns) return false;
+    const r0 = l.rec;
+    if (rec.owner === r0.owner || rec.offset !== r0.offset || rec.blockcount !== r0.blockcount || rec.attrFork !== r0.attrFork || rec.bmbtBlock !== r0.bmbtBlock || rec.unwritten !== r0.unwritten) return false;
+    // the same quiet summary (its span is the decisions' deciding span)
+    const outerQuiet = this.k.tr.quiet;
+    if (outerQuiet !== l.outerQuiet || (!outerQuiet && !this.stretch.summarising) || this.quietAs(outerQuiet) !== l.quietAs) return false;
+    if (recordShape(this.mp, rec, this.notify) !== l.shape) return false;
+    const member = rebind(this.k, l.shaped, m);
+    if (!member) return false;
+    this.base = { rec, member, rebound: true };
+    recordRunCounts.rebound++;
+    this.outerQuiet = outerQuiet;
+    this.lastArgs = failureFnArgs(this.agno, rec);
+    return true;
   }
 
   /** the file pages and pfns a record's handling is about, when it is a DAX file's with its pages' entries in place */
@@ -356,7 +400,7 @@ class RecordRun {
     return false;
   }
 
-  /** do the members joined so far, and end the run */
+  /** do the members joined so far (and a rebound base), and end the run */
   flush(): void {
     const b = this.base;
     const n = this.n;
@@ -364,10 +408,12 @@ class RecordRun {
     this.base = undefined;
     this.step = undefined;
     this.n = 0;
-    if (!b || !st || n === 0) return;
-    const bulk = (): void => applyMembers(this.k, b.member, n, st.dIndex, st.dPfn);
+    if (!b) return;
+    if (!b.rebound && (!st || n === 0)) return;
+    const from = b.rebound ? 0 : 1;
+    const bulk = (): void => applyMembers(this.k, b.member, n, st?.dIndex ?? 0, st?.dPfn ?? 0, from);
     if (this.outerQuiet) bulk();
-    else this.stretch.more(n, this.lastArgs, bulk);
+    else this.stretch.more(n + 1 - from, this.lastArgs, bulk);
   }
 }
 

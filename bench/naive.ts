@@ -15,7 +15,7 @@
 // printed (1.0: linear); it is then extrapolated linearly in those pages to
 // the used machine (4 × 900 GiB + 10^4 × 1.6 MiB populated, 264,241,152 data
 // pfns), and set against the range-based load + unbind of the used machine,
-// measured at USED_SCALE (default 0.01) of it and extrapolated linearly in
+// measured at USED_SCALE (default 0.1) of it and extrapolated linearly in
 // its records (10^6 extents' rmap records, the database's PMD runs), as
 // bench/used.ts does. All times are CPU (user + system) of this process: the
 // machine is shared.
@@ -153,6 +153,6 @@ if (require.main === module) {
   const designs = process.argv.slice(2).filter((a) => !a.startsWith('--'));
   const sizes = (process.env.NAIVE_SIZES ?? '64,256').split(',').map((s) => Number(s) * MiB);
   for (const s of sizes) if (!(s >= 48 * MiB) || s % (16 * MiB) !== 0) throw new RangeError(`NAIVE_SIZES: ${s / MiB} MiB is not a multiple of 16 MiB from 48 MiB`);
-  const scale = Number(process.env.USED_SCALE ?? 0.01);
-  benchNaive(designs.length ? designs : DESIGNS, sizes, scale > 0 && scale <= 1 ? scale : 0.01);
+  const scale = Number(process.env.USED_SCALE ?? 0.1);
+  benchNaive(designs.length ? designs : DESIGNS, sizes, scale > 0 && scale <= 1 ? scale : 0.1);
 }

@@ -99,7 +99,7 @@ function benchDesign(used: Scenario, design: string, unbind: boolean, scale: num
 if (require.main === module) {
   const args = process.argv.slice(2);
   const designs = args.filter((a) => !a.startsWith('--'));
-  // USED_SCALE=0.01: the same machine at a hundredth, unbind extrapolated
+  // USED_SCALE=0.1: the same machine at a tenth, unbind extrapolated
   const scale = Number(process.env.USED_SCALE ?? 1);
   benchUsedMachine(designs.length ? designs : DESIGNS, !args.includes('--load'), scale > 0 && scale <= 1 ? scale : 1);
 }

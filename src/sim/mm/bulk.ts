@@ -32,8 +32,8 @@ export interface Member {
 /** one member done for real, as the others are to be done */
 export interface Recorded {
   m: Member;
-  /** the member's state before, relative to its index and pfn */
-  sig: string;
+  /** the member's state before, relative to its index and pfn (memberState; undefined: not made yet) */
+  sig?: string;
   /** the same, as the structures held it */
   before: MemberPieces;
   decided: Decision[];
@@ -330,7 +330,7 @@ export function rebind(k: Kernel, s: Shaped, m2: Member): Recorded | undefined {
     return `${mfPrefix}${hex(parseInt(x[1]!, 16) + dP)}: ${l.slice(x[0].length)}`;
   });
   const zaps = rec.zaps.map((z) => ({ ...z, vma: vmas.get(z.vma)! }));
-  return { ...rec, m: m2, sig: memberState(k, m2, before), before, decided, lines, zaps };
+  return { ...rec, m: m2, sig: undefined, before, decided, lines, zaps };
 }
 
 /** member j of a run whose member 0 is rec's, the index and pfn moving on by dIndex and dPfn */
@@ -349,7 +349,8 @@ export function alikeMembers(k: Kernel, rec: Recorded, dIndex: number, dPfn: num
   const n = alikeByRanges(k, rec, dIndex, dPfn, max);
   if (n !== undefined) return n;
   let j = 0;
-  while (j < max && memberState(k, shifted(rec, j + 1, dIndex, dPfn)) === rec.sig) j++;
+  const sig = (rec.sig ??= memberState(k, rec.m, rec.before));
+  while (j < max && memberState(k, shifted(rec, j + 1, dIndex, dPfn)) === sig) j++;
   return j;
 }
 

@@ -60,8 +60,29 @@ export function naiveIntervals(): boolean {
   return naiveUnits;
 }
 
+/** a map of this many entries or more defers clears made in address order (RangeMap.pending) */
+const DEFER_CLEARS = 1024;
+
 export class RangeMap<V> {
-  private r: Entry<V>[] = [];
+  private stored_: Entry<V>[] = [];
+  /**
+   * Clears not yet applied, sorted and apart: a map of many entries (the
+   * page owners of a device of 10^6 extents) cleared piece after piece in
+   * address order (an unbind, file after file) would move its array's tail
+   * at every clear; the pieces are applied in one pass at the next use of
+   * the entries (every read and write goes through `r`).
+   */
+  private pending: [number, number][] | null = null;
+
+  /** the entries, sorted and apart, with the pending clears applied */
+  private get r(): Entry<V>[] {
+    if (this.pending) this.settle();
+    return this.stored_;
+  }
+  private set r(v: Entry<V>[]) {
+    this.pending = null;
+    this.stored_ = v;
+  }
   /** naive reference: unit → value */
   private units: Map<number, V> | null = naiveUnits ? new Map() : null;
   constructor(private readonly ops: RangeMapOps<V> = {}) {}
@@ -298,32 +319,72 @@ export class RangeMap<V> {
       } else for (let u = start; u < end; u++) this.units.delete(u);
       return;
     }
+    // a large map cleared in address order: the clear waits for the next use
+    const p = this.pending;
+    const last = p?.[p.length - 1];
+    if (this.stored_.length >= DEFER_CLEARS && (!last || start >= last[1])) {
+      if (last && start === last[1]) last[1] = end;
+      else if (p) p.push([start, end]);
+      else this.pending = [[start, end]];
+      return;
+    }
+    const r = this.r;
     const i = this.firstEndingAfter(start);
     let out: Entry<V>[] | undefined;
     let j = i;
-    while (j < this.r.length && this.r[j]!.start < end) {
-      const e = this.r[j]!;
+    while (j < r.length && r[j]!.start < end) {
       out ??= [];
-      if (e.n === 1) {
-        if (e.start < start) out.push(new Entry(e.start, start, e.value));
-        if (e.end > end) out.push(new Entry(end, e.end, this.splitValue(e.value, end - e.start)));
-      } else {
-        const j0 = this.memberFrom(e, start);
-        // the last member starting before end
-        const j1 = end >= e.end ? e.n - 1 : Math.floor((end - 1 - e.start) / e.period);
-        if (j0 > j1) out.push(e); // [start, end) lies in a gap
-        else {
-          if (j0 > 0) out.push(this.sub(e, 0, j0));
-          const m0 = this.member(e, j0);
-          if (m0.start < start) out.push(new Entry(m0.start, start, m0.value));
-          const m1 = this.member(e, j1);
-          if (m1.end > end) out.push(new Entry(end, m1.end, this.splitValue(m1.value, end - m1.start)));
-          if (j1 + 1 < e.n) out.push(this.sub(e, j1 + 1, e.n));
-        }
-      }
+      this.cut(r[j]!, start, end, out, out);
       j++;
     }
-    if (j > i) this.r.splice(i, j - i, ...out!);
+    if (j > i) {
+      if (out!.length) r.splice(i, j - i, ...out!);
+      else r.splice(i, j - i);
+    }
+  }
+
+  /** the parts of entry e outside [start, end) (e meets it): those before it to `before`, the others to `after` */
+  private cut(e: Entry<V>, start: number, end: number, before: Entry<V>[], after: Entry<V>[]): void {
+    if (e.n === 1) {
+      if (e.start < start) before.push(new Entry(e.start, start, e.value));
+      if (e.end > end) after.push(new Entry(end, e.end, this.splitValue(e.value, end - e.start)));
+      return;
+    }
+    const j0 = this.memberFrom(e, start);
+    // the last member starting before end
+    const j1 = end >= e.end ? e.n - 1 : Math.floor((end - 1 - e.start) / e.period);
+    if (j0 > j1) {
+      after.push(e); // [start, end) lies in a gap: e goes on after it
+      return;
+    }
+    if (j0 > 0) before.push(this.sub(e, 0, j0));
+    const m0 = this.member(e, j0);
+    if (m0.start < start) before.push(new Entry(m0.start, start, m0.value));
+    const m1 = this.member(e, j1);
+    if (m1.end > end) after.push(new Entry(end, m1.end, this.splitValue(m1.value, end - m1.start)));
+    if (j1 + 1 < e.n) after.push(this.sub(e, j1 + 1, e.n));
+  }
+
+  /** apply the pending clears in one pass over the entries */
+  private settle(): void {
+    const p = this.pending!;
+    this.pending = null;
+    const r = this.stored_;
+    const out: Entry<V>[] = [];
+    // what is left of entries cut by a clear, before r[i] (in order)
+    let left: Entry<V>[] = [];
+    let i = 0;
+    const peek = (): Entry<V> | undefined => (left.length ? left[0] : r[i]);
+    const take = (): Entry<V> => (left.length ? left.shift()! : r[i++]!);
+    for (const [start, end] of p) {
+      for (let x = peek(); x && x.end <= start; x = peek()) out.push(take());
+      const after: Entry<V>[] = [];
+      for (let x = peek(); x && x.start < end; x = peek()) this.cut(take(), start, end, out, after);
+      if (after.length) left = left.length ? [...after, ...left] : after;
+    }
+    for (const x of left) out.push(x);
+    for (; i < r.length; i++) out.push(r[i]!);
+    this.stored_ = out;
   }
 
   /** the pieces overlapping [start, end), clipped to it */

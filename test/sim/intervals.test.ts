@@ -169,6 +169,51 @@ test('RangeMap agrees with its per-unit reference under strided runs, breaks and
   );
 });
 
+test('RangeMap with many entries: clears in address order wait and are applied in one pass, as if applied one by one (property)', () => {
+  // 1,600 ranges, over 1,024 entries (the number from which clears in address order are deferred),
+  // then clears mostly in address order, interleaved with reads and writes that apply them
+  const op = fc.record({
+    kind: fc.constantFrom('clear', 'clear', 'clear', 'clear', 'back', 'set', 'read'),
+    skip: fc.integer({ min: 0, max: 40 }),
+    n: fc.integer({ min: 1, max: 30 }),
+    pfn: fc.integer({ min: 0, max: 50 }),
+  });
+  fc.assert(
+    fc.property(fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1600, maxLength: 1600 }), fc.array(op, { maxLength: 60 }), (shape, ops) => {
+      const maps = [false, true].map((naive) => {
+        setNaiveIntervals(naive);
+        try {
+          return new RangeMap<Lin>(linOps);
+        } finally {
+          setNaiveIntervals(false);
+        }
+      });
+      // ranges 1..3 units long, 4 apart, values not in step (one entry each), but those of shape 3
+      // in step with each other (neighbours of shape 3 join into one strided entry)
+      for (const m of maps) shape.forEach((w, u) => m.set(u * 4, u * 4 + 1 + (w % 3), { pfn: w === 3 ? 50000 + u * 4 : (u * 7919) % 10007, tag: 0 }));
+      assert.ok((maps[0] as RangeMap<Lin>).stored >= 1024, `${(maps[0] as RangeMap<Lin>).stored} entries`);
+      let at = 0;
+      for (const o of ops) {
+        for (const m of maps) {
+          if (o.kind === 'clear') m.clear(at + o.skip, at + o.skip + o.n);
+          else if (o.kind === 'back') m.clear(Math.max(0, at - o.skip - o.n), Math.max(0, at - o.skip));
+          else if (o.kind === 'set') m.set(at + o.skip, at + o.skip + o.n, { pfn: o.pfn, tag: 1 });
+        }
+        if (o.kind === 'clear') at += o.skip + o.n;
+        if (o.kind === 'read') {
+          const [fast, ref] = maps as [RangeMap<Lin>, RangeMap<Lin>];
+          assert.deepEqual(fast.query(at - 50, at + 50), ref.query(at - 50, at + 50), `query at ${at}`);
+        }
+      }
+      const [fast, ref] = maps as [RangeMap<Lin>, RangeMap<Lin>];
+      assert.equal(fast.covered(), ref.covered());
+      assert.deepEqual(fast.all(), ref.all());
+      assert.equal(fast.size, ref.size);
+    }),
+    { numRuns: 60 },
+  );
+});
+
 test('badblocks: the table holds MAX_BADBLOCKS (512) entries, filled in address order; a range that adds nothing fails', () => {
   const bb = new BadBlocks();
   // 511 separate one-sector entries

@@ -130,9 +130,19 @@ export class RangeMap<V> {
     return this.units ? this.units.size === 0 : this.r.length === 0;
   }
 
-  /** index of the first entry whose end is > pos */
-  private firstEndingAfter(pos: number): number {
-    const r = this.r;
+  /**
+   * The entries for a read of positions from pos on: the pending clears
+   * when they all lie before pos (they change nothing such a read sees: the
+   * unbind reading the next file's page owners), else the entries with them
+   * applied.
+   */
+  private entries(pos: number): Entry<V>[] {
+    const p = this.pending;
+    return p && pos >= p[p.length - 1]![1] ? this.stored_ : this.r;
+  }
+
+  /** index of the first entry of r whose end is > pos */
+  private firstEndingAfter(pos: number, r: Entry<V>[] = this.r): number {
     let lo = 0;
     let hi = r.length;
     // appends and look-ups near the end are the common case
@@ -401,8 +411,9 @@ export class RangeMap<V> {
       }
       return res;
     }
-    for (let i = this.firstEndingAfter(start); i < this.r.length && this.r[i]!.start < end; i++) {
-      const e = this.r[i]!;
+    const r = this.entries(start);
+    for (let i = this.firstEndingAfter(start, r); i < r.length && r[i]!.start < end; i++) {
+      const e = r[i]!;
       if (e.n === 1) {
         const s = Math.max(e.start, start);
         res.push({ start: s, end: Math.min(e.end, end), value: this.splitValue(e.value, s - e.start) });
@@ -421,8 +432,8 @@ export class RangeMap<V> {
   /** the value covering pos, or undefined */
   get(pos: number): V | undefined {
     if (this.units) return this.units.get(pos);
-    const i = this.firstEndingAfter(pos);
-    const e = this.r[i];
+    const r = this.entries(pos);
+    const e = r[this.firstEndingAfter(pos, r)];
     if (!e || e.start > pos) return undefined;
     if (e.n === 1) return this.splitValue(e.value, pos - e.start);
     const j = Math.floor((pos - e.start) / e.period);
@@ -433,7 +444,13 @@ export class RangeMap<V> {
   /** whole stored range containing pos */
   rangeAt(pos: number): Range<V> | undefined {
     if (this.units) return this.fold().find((e) => e.start <= pos && pos < e.end);
-    const e = this.r[this.firstEndingAfter(pos)];
+    let r = this.entries(pos);
+    let e = r[this.firstEndingAfter(pos, r)];
+    // a whole range that begins where a pending clear may cut it: with the clears applied
+    if (e && r === this.stored_ && this.pending && e.start < this.pending[this.pending.length - 1]![1]) {
+      r = this.r;
+      e = r[this.firstEndingAfter(pos, r)];
+    }
     if (!e || e.start > pos) return undefined;
     const j = this.memberFrom(e, pos);
     const m = this.member(e, j);
@@ -443,7 +460,8 @@ export class RangeMap<V> {
   /** first stored piece overlapping [start, end), clipped */
   firstIn(start: number, end: number): Range<V> | undefined {
     if (this.units) return this.query(start, end)[0];
-    const e = this.r[this.firstEndingAfter(start)];
+    const r = this.entries(start);
+    const e = r[this.firstEndingAfter(start, r)];
     if (!e || e.start >= end) return undefined;
     const m = this.member(e, this.memberFrom(e, start));
     if (m.start >= end) return undefined;
@@ -463,8 +481,9 @@ export class RangeMap<V> {
       return n;
     }
     let n = 0;
-    for (let i = this.firstEndingAfter(start); i < this.r.length && this.r[i]!.start < end; i++) {
-      const e = this.r[i]!;
+    const r = this.entries(start);
+    for (let i = this.firstEndingAfter(start, r); i < r.length && r[i]!.start < end; i++) {
+      const e = r[i]!;
       if (e.n === 1) {
         n += Math.min(e.end, end) - Math.max(e.start, start);
         continue;
@@ -511,14 +530,14 @@ export class RangeMap<V> {
       while (j <= max && matches(j)) j++;
       return j - 1;
     }
-    const r = this.r;
+    const r = this.entries(w0);
     while (j <= max) {
       if (!matches(j)) return j - 1;
       const ws = w0 + j * period;
       const we = ws + len;
       // windows j .. j + run - 1: as far as every entry meeting window j goes on alike
       let run = max - j + 1;
-      let i = this.firstEndingAfter(ws);
+      let i = this.firstEndingAfter(ws, r);
       for (; i < r.length && r[i]!.start < we; i++) {
         const e = r[i]!;
         run = e.n === 1 || e.period === period ? Math.min(run, Math.floor((e.end - ws) / period)) : 1;

@@ -273,7 +273,8 @@ class RecordRun {
   /** blocks and file blocks from one member to the next (from the first member after the base) */
   private step: { blk: number; off: number; dIndex: number; dPfn: number; alike: number } | undefined;
   private n = 0;
-  private lastArgs: Args = {};
+  /** the run's last record (its arguments end the summary's first..last) */
+  private lastRec: RmapRec | undefined;
   private outerQuiet = false;
   /**
    * The last base done for real, with the shape of its state before: the
@@ -343,7 +344,7 @@ class RecordRun {
     this.base = { rec, member, rebound: true };
     recordRunCounts.rebound++;
     this.outerQuiet = outerQuiet;
-    this.lastArgs = failureFnArgs(this.agno, rec);
+    this.lastRec = rec;
     return true;
   }
 
@@ -390,7 +391,7 @@ class RecordRun {
     if (pgoff !== m.index + j * st.dIndex || pgcnt !== m.pages) return this.stop();
     if (j > st.alike) return this.stop();
     this.n = j;
-    this.lastArgs = failureFnArgs(this.agno, rec);
+    this.lastRec = rec;
     return true;
   }
 
@@ -405,15 +406,17 @@ class RecordRun {
     const b = this.base;
     const n = this.n;
     const st = this.step;
+    const last = this.lastRec;
     this.base = undefined;
     this.step = undefined;
+    this.lastRec = undefined;
     this.n = 0;
     if (!b) return;
     if (!b.rebound && (!st || n === 0)) return;
     const from = b.rebound ? 0 : 1;
     const bulk = (): void => applyMembers(this.k, b.member, n, st?.dIndex ?? 0, st?.dPfn ?? 0, from);
     if (this.outerQuiet) bulk();
-    else this.stretch.more(n + 1 - from, this.lastArgs, bulk);
+    else this.stretch.more(n + 1 - from, failureFnArgs(this.agno, last ?? b.rec), bulk);
   }
 }
 

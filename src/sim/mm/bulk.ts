@@ -315,6 +315,11 @@ export function noteMembers(k: Kernel, decided: readonly Decision[], n: number, 
   const own = coalesced(decided);
   const block = k.why.mark;
   let q = 0;
+  // a range the list merges only with the entry just before (no-entry, failed) joins up
+  // when every other one merges within the last 8 entries: from member 2 on the list
+  // then grows by nothing but it, so its range is the last entry each time
+  const windowJoins = (y: Decision): boolean => !shiftable(y) || (!y.rep && (y.kind === 'collect' || y.kind === 'zap') && joinsUp(y, own.length, n, dIndex, dPfn, false) !== undefined);
+  const apart = own.filter((y) => !windowJoins(y)).length;
   for (const x of own) {
     if (!shiftable(x)) continue;
     if (x.rep) {
@@ -322,7 +327,7 @@ export function noteMembers(k: Kernel, decided: readonly Decision[], n: number, 
       for (let j = 1; j <= n; j++) k.why.note({ ...shiftedDecision(x, j * dIndex, j * dPfn), rep: { ...x.rep, block: k.why.mark } });
       continue;
     }
-    const joined = joinsUp(x, own.length, n, dIndex, dPfn);
+    const joined = joinsUp(x, own.length, n, dIndex, dPfn, apart === 1);
     if (joined) k.why.note(joined);
     else k.why.note({ ...shiftedDecision(x, dIndex, dPfn), rep: { n, di: dIndex, dp: dPfn, block, q: q++ } });
   }
@@ -332,18 +337,18 @@ export function noteMembers(k: Kernel, decided: readonly Decision[], n: number, 
  * Members 1..n's copies of decision x as the one range noting them one
  * by one merges into, when they do: ranges a member long, that the list
  * merges within its last 8 entries (a member of at most 8 decisions) or
- * with the entry just before (a member of one).
+ * with the entry just before (`last`: it is the last entry each time).
  */
-function joinsUp(x: Shiftable, perMember: number, n: number, dIndex: number, dPfn: number): Decision | undefined {
+function joinsUp(x: Shiftable, perMember: number, n: number, dIndex: number, dPfn: number, last: boolean): Decision | undefined {
   switch (x.kind) {
     case 'collect':
       return x.end - x.pgoff === dIndex && perMember <= 8 ? { ...x, pgoff: x.pgoff + dIndex, end: x.end + n * dIndex } : undefined;
     case 'zap':
       return x.vhi - x.vlo === dIndex && perMember <= 8 ? { ...x, vlo: x.vlo + dIndex, vhi: x.vhi + n * dIndex, pages: x.pages * n } : undefined;
     case 'no-entry':
-      return x.end - x.pgoff === dIndex && perMember === 1 ? { ...x, pgoff: x.pgoff + dIndex, end: x.end + n * dIndex } : undefined;
+      return x.end - x.pgoff === dIndex && last ? { ...x, pgoff: x.pgoff + dIndex, end: x.end + n * dIndex } : undefined;
     case 'failed':
-      return x.end - x.pfn === dPfn && perMember === 1 ? { ...x, pfn: x.pfn + dPfn, end: x.end + n * dPfn } : undefined;
+      return x.end - x.pfn === dPfn && last ? { ...x, pfn: x.pfn + dPfn, end: x.end + n * dPfn } : undefined;
     default:
       return undefined;
   }

@@ -30,15 +30,16 @@ type Sig = Extract<Decision, { kind: 'signal' }>;
 
 // ---------------------------------------------------------------------------
 // the machine: one file of 128 pages in one extent (file page p on pfn
-// pfn0 + p), mapped whole by seven processes, all populated but g
+// pfn0 + p), mapped whole by eight processes, all populated but g; h maps
+// file page 16 at a 2 MiB boundary
 
-const PROCS = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+const PROCS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
 const MACHINE = `
 ${alignedXfsHead('decision runs', 'upstream', '64MiB')}
 files:
   - { path: /mnt/pmem/f, size: 512KiB, fill: 0x61, extents: [ { offset: 0, block: 3000, length: 128 } ] }
 processes:
-${PROCS.map((c, i) => `  - { pid: ${100 + i}, comm: ${c}, mappings: [ { id: ${c}, file: /mnt/pmem/f, length: 512KiB, addr: 0x7f00${i}0000000${c === 'g' ? '' : ', populate: true'} } ] }`).join('\n')}
+${PROCS.map((c, i) => `  - { pid: ${100 + i}, comm: ${c}, mappings: [ { id: ${c}, file: /mnt/pmem/f, length: 512KiB, addr: 0x7f00${i}${c === 'h' ? '01f0000' : '0000000'}${c === 'g' ? '' : ', populate: true'} } ] }`).join('\n')}
 events: []
 `;
 
@@ -556,7 +557,7 @@ test('the notes of a run do not grow with its members', () => {
 
 test('members of random decisions, noted one by one and with noteMembers: the same verdicts for every owner range', () => {
   const w = machine();
-  const who = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+  const who = PROCS;
   let repeated = 0;
   let joined = 0;
   for (let seed = 1; seed <= 150; seed++) {
@@ -583,7 +584,9 @@ test('members of random decisions, noted one by one and with noteMembers: the sa
       else if (kind === 2) {
         const [signo, code] = ([['SIGKILL', 'none'], ['SIGBUS', 'BUS_MCEERR_AR'], ['SIGBUS', 'BUS_MCEERR_AO']] as const)[int(3)];
         const queued = int(2) === 0;
-        spec.push((m) => sig(w, v, m + lo, signo, code, queued, 900 + i));
+        // a huge page's signal: its si_addr_lsb-wide page wider than the step
+        const huge = signo === 'SIGBUS' && int(3) === 0;
+        spec.push((m) => ({ ...sig(w, v, m + lo, signo, code, queued, 900 + i), ...(huge ? { lsb: 21 } : {}) }));
       } else if (kind === 3) {
         const whole = int(2) === 0;
         spec.push((m) => noEntry(w, m + (whole ? 0 : lo), whole ? len : hi - lo));
@@ -662,3 +665,16 @@ for (const version of ['', '6.1']) {
     }
   });
 }
+
+test('signals of a huge page (si_addr_lsb 21) repeated a few pages apart: the same verdicts', () => {
+  const w = machine();
+  for (const di of [1, 4]) {
+    const r: RunShape = { m0: 8, len: di, di, n: 20 };
+    const member = (m: number): Decision[] => {
+      const a = sig(w, 'a', m, 'SIGBUS', 'BUS_MCEERR_AO');
+      const h = sig(w, 'h', m, 'SIGBUS', 'BUS_MCEERR_AR');
+      return [{ ...a, lsb: 21 }, { ...h, lsb: 21 }, sig(w, 'h', m, 'SIGBUS', 'BUS_MCEERR_AO')];
+    };
+    sameVerdicts(w, r, member);
+  }
+});

@@ -539,8 +539,9 @@ function earlier(x: Inst<unknown>, y: Inst<unknown>): number {
  * The instances of placed decision p that meet [a, b), given the range
  * [lo, hi) of its instance 0 in the query's units and how far an instance
  * is from the one before in them: the first only (first = true), or all.
+ * `exact`: an instance's own range, where [lo, hi) moved on only holds it.
  */
-function instancesIn<D extends Shiftable>(p: Placed<D>, a: number, b: number, lo: number, hi: number, stride: number, first: boolean): Inst<D>[] {
+function instancesIn<D extends Shiftable>(p: Placed<D>, a: number, b: number, lo: number, hi: number, stride: number, first: boolean, exact?: (d: D) => [number, number]): Inst<D>[] {
   const r = p.d.rep;
   if (!r) return lo < b && hi > a ? [{ d: p.d, pos: p.pos, j: 0, q: 0 }] : [];
   // instance j meets [a, b) when lo + j·stride < b and hi + j·stride > a
@@ -549,8 +550,13 @@ function instancesIn<D extends Shiftable>(p: Placed<D>, a: number, b: number, lo
   const out: Inst<D>[] = [];
   for (let j = j0; j <= j1; j++) {
     if (lo + j * stride >= b || hi + j * stride <= a) continue;
+    const d = instance(p.d, j);
+    if (exact) {
+      const [l, h] = exact(d);
+      if (l >= b || h <= a) continue;
+    }
     // a repeated decision stands for members 1..n of its run: after the block's position
-    out.push({ d: instance(p.d, j), pos: r.block, j: j + 1, q: r.q });
+    out.push({ d, pos: r.block, j: j + 1, q: r.q });
     if (first) break;
   }
   return out;
@@ -577,6 +583,18 @@ function signalRange(d: Sig): [number, number] {
 }
 
 /**
+ * Of a repeated signal, bytes that hold the si_addr_lsb-wide page of each
+ * instance, moved on with it: the page itself does not move in step when
+ * the instances are closer than it is wide (a huge page's, a few pages
+ * apart), so each instance found there is checked against its own page.
+ */
+function signalReach(d: Sig): [number, number] {
+  if (d.addr === undefined || !d.rep) return signalRange(d);
+  const span = d.lsb ? 2 ** d.lsb : PAGE_SIZE;
+  return [d.addr - span + 1, d.addr + span];
+}
+
+/**
  * Placed decisions of one key, searched by the range they are about: a
  * repeated decision is one item over the range all its instances cover,
  * and a query gives the instances that meet the range, in the order they
@@ -589,6 +607,8 @@ class Ranged<D extends Shiftable> {
     private readonly range: (d: D) => [number, number],
     /** how far an instance is from the one before, in the range's units */
     private readonly stride: (r: Repeat) => number,
+    /** an instance's own range, where `range` moved on only holds it */
+    private readonly exact?: (d: D) => [number, number],
   ) {}
   /** the instances that meet [a, b), in order (first: only each decision's first there) */
   query(a: number, b: number, first = true): Inst<D>[] {
@@ -599,19 +619,19 @@ class Ranged<D extends Shiftable> {
     const out: Inst<D>[] = [];
     for (const p of this.tree.query(a, b)) {
       const [lo, hi] = this.range(p.d);
-      for (const x of instancesIn(p, a, b, lo, hi, p.d.rep ? this.stride(p.d.rep) : 0, first)) out.push(x);
+      for (const x of instancesIn(p, a, b, lo, hi, p.d.rep ? this.stride(p.d.rep) : 0, first, this.exact)) out.push(x);
     }
     return out.sort(earlier);
   }
 }
 
 /** per key, the Ranged of its list, built when first asked for */
-function rangedOf<K, D extends Shiftable>(cache: Map<K, Ranged<D>>, lists: Map<K, Placed<D>[]>, key: K, range: (d: D) => [number, number], stride: (r: Repeat) => number): Ranged<D> | undefined {
+function rangedOf<K, D extends Shiftable>(cache: Map<K, Ranged<D>>, lists: Map<K, Placed<D>[]>, key: K, range: (d: D) => [number, number], stride: (r: Repeat) => number, exact?: (d: D) => [number, number]): Ranged<D> | undefined {
   let o = cache.get(key);
   if (!o) {
     const l = lists.get(key);
     if (!l) return undefined;
-    cache.set(key, (o = new Ranged(l, range, stride)));
+    cache.set(key, (o = new Ranged(l, range, stride, exact)));
   }
   return o;
 }
@@ -643,7 +663,7 @@ class Index {
    * order they were sent (of a repeated one, its first instance there).
    */
   signalsFor(task: Task, lo: number, hi: number): Sig[] {
-    return rangedOf(this.signalsAt, this.signals, task, signalRange, byAddr)?.query(lo, hi).map((x) => x.d) ?? [];
+    return rangedOf(this.signalsAt, this.signals, task, signalReach, byAddr, signalRange)?.query(lo, hi).map((x) => x.d) ?? [];
   }
 
   /** the zaps of vma's virtual pages that meet [vlo, vhi), in order */

@@ -419,6 +419,11 @@ export function noteMembers(k: Kernel, decided: readonly Decision[], n: number, 
   const count = n - from + 1;
   const block = k.why.mark;
   let q = 0;
+  // a range the list merges only with the entry just before (no-entry, failed) joins up
+  // when every other one merges within the last 8 entries: from member 2 on the list
+  // then grows by nothing but it, so its range is the last entry each time
+  const windowJoins = (y: Decision): boolean => !shiftable(y) || (!y.rep && (y.kind === 'collect' || y.kind === 'zap') && joinsUp(y, own.length, from, n, dIndex, dPfn, false) !== undefined);
+  const apart = own.filter((y) => !windowJoins(y)).length;
   for (const x of own) {
     if (!shiftable(x)) continue;
     if (x.rep || count === 1) {
@@ -429,7 +434,7 @@ export function noteMembers(k: Kernel, decided: readonly Decision[], n: number, 
       }
       continue;
     }
-    const joined = joinsUp(x, own.length, from, n, dIndex, dPfn);
+    const joined = joinsUp(x, own.length, from, n, dIndex, dPfn, apart === 1);
     if (joined) k.why.note(joined);
     else k.why.note({ ...shiftedDecision(x, from * dIndex, from * dPfn), rep: { n: count, di: dIndex, dp: dPfn, block, q: q++ } });
   }
@@ -439,9 +444,9 @@ export function noteMembers(k: Kernel, decided: readonly Decision[], n: number, 
  * Members from..n's copies of decision x as the one range noting them one
  * by one merges into, when they do: ranges a member long, that the list
  * merges within its last 8 entries (a member of at most 8 decisions) or
- * with the entry just before (a member of one).
+ * with the entry just before (`last`: it is the last entry each time).
  */
-function joinsUp(x: Shiftable, perMember: number, from: number, n: number, dIndex: number, dPfn: number): Decision | undefined {
+function joinsUp(x: Shiftable, perMember: number, from: number, n: number, dIndex: number, dPfn: number, last: boolean): Decision | undefined {
   const di = from * dIndex;
   const dp = from * dPfn;
   switch (x.kind) {
@@ -450,9 +455,9 @@ function joinsUp(x: Shiftable, perMember: number, from: number, n: number, dInde
     case 'zap':
       return x.vhi - x.vlo === dIndex && perMember <= 8 ? { ...x, vlo: x.vlo + di, vhi: x.vhi + n * dIndex, pages: x.pages * (n - from + 1) } : undefined;
     case 'no-entry':
-      return x.end - x.pgoff === dIndex && perMember === 1 ? { ...x, pgoff: x.pgoff + di, end: x.end + n * dIndex } : undefined;
+      return x.end - x.pgoff === dIndex && last ? { ...x, pgoff: x.pgoff + di, end: x.end + n * dIndex } : undefined;
     case 'failed':
-      return x.end - x.pfn === dPfn && perMember === 1 ? { ...x, pfn: x.pfn + dp, end: x.end + n * dPfn } : undefined;
+      return x.end - x.pfn === dPfn && last ? { ...x, pfn: x.pfn + dp, end: x.end + n * dPfn } : undefined;
     default:
       return undefined;
   }

@@ -34,11 +34,18 @@ export const MF = {
 } as const;
 
 export function mfFlagsName(flags: number): string {
-  const names = Object.entries(MF)
-    .filter(([, v]) => flags & v)
-    .map(([k]) => `MF_${k}`);
-  return names.length ? names.join('|') : '0';
+  // asked once per failed pfn or run: each value's name is built once
+  let name = MF_NAMES.get(flags);
+  if (name === undefined) {
+    const names = Object.entries(MF)
+      .filter(([, v]) => flags & v)
+      .map(([k]) => `MF_${k}`);
+    name = names.length ? names.join('|') : '0';
+    MF_NAMES.set(flags, name);
+  }
+  return name;
 }
+const MF_NAMES = new Map<number, string>();
 
 /** Ends the run: memory_failure() with vm.memory_failure_recovery = 0 panics. */
 export class KernelPanic extends Error {

@@ -365,7 +365,7 @@ export function applyMembers(k: Kernel, rec: Recorded, n: number, dIndex: number
   };
   for (const [a, b] of rec.poison) {
     if (b - a >= dPfn) k.hwpoison.add(m.pfn + a + dPfn, m.pfn + a + n * dPfn + (b - a));
-    else for (let j = 1; j <= n; j++) k.hwpoison.add(m.pfn + a + j * dPfn, m.pfn + b + j * dPfn);
+    else k.hwpoison.addEvery(m.pfn + a + dPfn, b - a, dPfn, n);
   }
   for (const z of rec.zaps) {
     const base = vbase(z.vma, m.index);

@@ -9,7 +9,7 @@ import { RangeMap, RangeSet } from './intervals';
 import { pageOwnerOps, type PageOwner, type PendingSignal, Task } from './mm/types';
 import type { ReportSignal } from './report';
 import { hex } from './units';
-import { KernelLog, type LineTemplate } from './dmesg';
+import { KernelLog, shiftTemplates, templateLine, type LineTemplate } from './dmesg';
 import type { Platform } from './platform/acpi-nfit';
 import type { DevPagemap } from './mm/memremap';
 import type { SuperBlock } from './fs/vfs';
@@ -162,6 +162,21 @@ export class Kernel {
       return;
     }
     this.dmesg.pushRun(count, member);
+  }
+
+  /**
+   * logRun(count, j => the templates' lines for member j), for a caller that
+   * has the pattern already: the same lines and the same log entries,
+   * without printing members to derive it.
+   */
+  logRunOf(count: number, templates: LineTemplate[]): void {
+    if (count <= 0) return;
+    if (this.openRecord !== null) {
+      for (const t of templates) this.log(templateLine(t, 0));
+      this.dmesg.pushTemplates(count - 1, shiftTemplates(templates, 1));
+      return;
+    }
+    this.dmesg.pushTemplates(count, templates);
   }
 
   /** logRun of members whose lines the caller has as templates (KernelLog.pushTemplates) */

@@ -19,6 +19,7 @@ import type { MfStats } from './memory-failure';
 import type { AddressSpace, DaxEntry, PageOwner, Pte, Vma } from './types';
 import type { Range } from '../intervals';
 import { PAGE_SIZE } from '../units';
+import { logPieces, templateLine, type LineTemplate } from '../dmesg';
 
 /** what a member is about: file pages [index, index + pages) of `mapping`, and pfns [pfn, pfn + pfns) */
 export interface Member {
@@ -137,13 +138,8 @@ export function recordMember<T>(k: Kernel, m: Member, fn: () => T): { r: T; rec:
     r = fn();
   });
   const rec = ((): Recorded | undefined => {
-    const lines = k.dmesg.slice(logMark);
-    for (const l of lines) {
-      const x = LINE.exec(l);
-      if (!x) return undefined;
-      const p = parseInt(x[1]!, 16);
-      if (p < m.pfn || p >= m.pfn + m.pfns) return undefined;
-    }
+    const log = memberLog(k, logMark, m);
+    if (!log) return undefined;
     const zapped = new Map<Vma, number>();
     for (const x of decided) {
       // a repeated decision: each instance within the member (the first and the last)
@@ -227,9 +223,78 @@ export function recordMember<T>(k: Kernel, m: Member, fn: () => T): { r: T; rec:
     }
     const stats = { ...k.mfStats };
     for (const key of Object.keys(stats) as (keyof MfStats)[]) stats[key] -= stats0[key];
-    return { m, sig, before, decided, lines, trail, dur: k.tr.now - t0, stats, poison, zaps, entriesCleared, ownerCleared, entriesBefore, ownersBefore };
+    const logEnd = k.dmesg.length;
+    let lines: string[] | undefined;
+    const rec: Recorded = {
+      m,
+      sig,
+      before,
+      decided,
+      // the lines themselves only when asked for (a member of PMD entries prints a line per pfn)
+      get lines() {
+        return (lines ??= k.dmesg.slice(logMark, logEnd));
+      },
+      trail,
+      dur: k.tr.now - t0,
+      stats,
+      poison,
+      zaps,
+      entriesCleared,
+      ownerCleared,
+      entriesBefore,
+      ownersBefore,
+    };
+    logOf.set(rec, log);
+    return rec;
   })();
   return { r, rec };
+}
+
+/** a line a member printed: `Memory failure: 0x<its pfn + off>` and `rest` */
+interface MemberLine {
+  off: number;
+  rest: string;
+}
+
+/** the lines of the records recordMember made, as it read them from the log */
+const logOf = new WeakMap<Recorded, MemberLine[]>();
+
+/**
+ * The lines member m printed since log line `from`, each about one of its
+ * own pfns, read from the log's pieces (a run of lines whose only number is
+ * the pfn is taken from its template, not printed); undefined when a line
+ * is about something else.
+ */
+function memberLog(k: Kernel, from: number, m: Member): MemberLine[] | undefined {
+  const out: MemberLine[] = [];
+  const line = (l: string): boolean => {
+    const x = LINE.exec(l);
+    if (!x) return false;
+    const p = parseInt(x[1]!, 16);
+    if (p < m.pfn || p >= m.pfn + m.pfns) return false;
+    out.push({ off: p - m.pfn, rest: `: ${l.slice(x[0].length)}` });
+    return true;
+  };
+  const pfnOnly = (t: LineTemplate): boolean => t.fields.length === 1 && t.fields[0]!.hex && t.parts[0] === `${mfPrefix}0x` && t.parts[1]!.startsWith(': ');
+  for (const piece of logPieces(k.dmesg, from)) {
+    if (piece.kind === 'line') {
+      if (!line(piece.line)) return undefined;
+      continue;
+    }
+    const c = piece.count;
+    for (const t of piece.templates) {
+      if (!pfnOnly(t)) {
+        // printed out, as the line-by-line check reads them
+        for (let j = 0; j < c; j++) for (const u of piece.templates) if (!line(templateLine(u, j))) return undefined;
+        break;
+      }
+      const f = t.fields[0]!;
+      for (const p of [f.base, f.base + f.step * (c - 1)]) if (!Number.isSafeInteger(p) || p < m.pfn || p >= m.pfn + m.pfns) return undefined;
+    }
+    if (!piece.templates.every(pfnOnly)) continue;
+    for (let j = 0; j < c; j++) for (const t of piece.templates) out.push({ off: t.fields[0]!.base + t.fields[0]!.step * j - m.pfn, rest: t.parts[1]! });
+  }
+  return out;
 }
 
 /** member j of a run whose member 0 is rec's, the index and pfn moving on by dIndex and dPfn */
@@ -385,7 +450,10 @@ export function applyMembers(k: Kernel, rec: Recorded, n: number, dIndex: number
   for (const key of Object.keys(rec.stats) as (keyof MfStats)[]) k.mfStats[key] += rec.stats[key] * n;
   noteMembers(k, rec.decided, n, dIndex, dPfn);
   // the member's lines as one run of members of several lines, each line's pfn advancing by dPfn
-  if (rec.lines.length) {
+  const log = logOf.get(rec);
+  if (log) {
+    if (log.length) k.logTemplates(n, log.map((l) => ({ parts: [`${mfPrefix}0x`, l.rest], fields: [{ base: m.pfn + l.off + dPfn, step: dPfn, hex: true }] })));
+  } else if (rec.lines.length) {
     const templates = rec.lines.map((l) => {
       const x = LINE.exec(l)!;
       return { parts: [`${mfPrefix}0x`, `: ${l.slice(x[0].length)}`], fields: [{ base: parseInt(x[1]!, 16) + dPfn, step: dPfn, hex: true }] };

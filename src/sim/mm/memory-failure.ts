@@ -476,15 +476,22 @@ function replayAlike(
     else if (x.kind === 'failed') k.why.failed(x.pfn + 1, x.end + n - 1);
   }
   // the other members' lines, as one run (the log store keeps it as a pattern)
-  if (logged.length)
+  // their pattern is known when only the pfn of "Memory failure: <pfn>: " lines moves
+  if (logged.length && !lines)
+    k.logRunOf(
+      n - 1,
+      logged.map((l) => (l.startsWith(head) ? { parts: [`${mfPrefix}0x`, `: ${l.slice(head.length)}`], fields: [{ base: pfn + step, step, hex: true }] } : { parts: [l], fields: [] })),
+    );
+  else if (logged.length)
     k.logRun(n - 1, (i) => {
       const j = i + 1;
       return logged.map((l) => (l.startsWith(head) ? `${mfPrefix}${hex(pfn + j * step)}: ${l.slice(head.length)}` : (lines?.(l, j) ?? l)));
     });
-  for (let j = 1; j < n; j++) {
+  // the decisions each member makes again (none: nothing to walk the members for)
+  const each = decided.filter((x) => !single(x) && (x.kind === 'collect' || x.kind === 'zap' || x.kind === 'failed' || (step > 1 && (x.kind === 'page-mapping' || (x.kind === 'signal' && x.addr !== undefined)))));
+  for (let j = 1; j < n && each.length; j++) {
     const d = j * step;
-    for (const x of decided) {
-      if (single(x)) continue;
+    for (const x of each) {
       if (x.kind === 'collect') k.why.note({ ...x, pgoff: x.pgoff + d, end: x.end + d });
       else if (x.kind === 'zap') k.why.note({ ...x, vlo: x.vlo + d, vhi: x.vhi + d });
       else if (x.kind === 'failed') k.why.failed(x.pfn + d, x.end + d);

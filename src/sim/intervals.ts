@@ -245,6 +245,27 @@ export class RangeMap<V> {
   }
 
   /**
+   * set(start + j*period, start + j*period + len, value) for j = 0..n-1: the
+   * n members of a strided run. Where the values do not vary along a range
+   * (no split) and nothing is held across the members' span, they go in as
+   * one strided entry, joined with its neighbours as set joins them;
+   * otherwise member by member.
+   */
+  setEvery(start: number, len: number, period: number, n: number, value: V): void {
+    if (n <= 0 || len <= 0) return;
+    const end = start + (n - 1) * period + len;
+    const i = this.units || this.ops.split || this.ops.step || n < 2 || period <= len ? -1 : this.firstEndingAfter(start);
+    if (i < 0 || (this.r[i] !== undefined && this.r[i]!.start < end)) {
+      for (let j = 0; j < n; j++) this.set(start + j * period, start + j * period + len, value);
+      return;
+    }
+    this.r.splice(i, 0, new Entry(start, end, value, n, period, len, 0));
+    let at = i;
+    if (i > 0) at = this.join(i - 1);
+    if (at + 1 < this.r.length) this.join(at);
+  }
+
+  /**
    * Grow the last entry `a` by [start, end) when that continues it: a plain
    * range going on linearly, or the next member of a strided run. False
    * when it does not (or when only join's peeling would do).
@@ -568,6 +589,10 @@ export class RangeSet {
 
   add(start: number, end: number): void {
     this.m.set(start, end, true);
+  }
+  /** add [start + j*period, start + j*period + len) for j = 0..n-1 (RangeMap.setEvery) */
+  addEvery(start: number, len: number, period: number, n: number): void {
+    this.m.setEvery(start, len, period, n, true);
   }
   remove(start: number, end: number): void {
     this.m.clear(start, end);

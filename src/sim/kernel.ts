@@ -9,7 +9,7 @@ import { RangeMap, RangeSet } from './intervals';
 import { pageOwnerOps, type PageOwner, type PendingSignal, Task } from './mm/types';
 import type { ReportSignal } from './report';
 import { hex } from './units';
-import { KernelLog, type LineTemplate } from './dmesg';
+import { KernelLog, shiftTemplates, templateLine, type LineTemplate } from './dmesg';
 import type { Platform } from './platform/acpi-nfit';
 import type { DevPagemap } from './mm/memremap';
 import type { SuperBlock } from './fs/vfs';
@@ -34,11 +34,18 @@ export const MF = {
 } as const;
 
 export function mfFlagsName(flags: number): string {
-  const names = Object.entries(MF)
-    .filter(([, v]) => flags & v)
-    .map(([k]) => `MF_${k}`);
-  return names.length ? names.join('|') : '0';
+  // asked once per failed pfn or run: each value's name is built once
+  let name = MF_NAMES.get(flags);
+  if (name === undefined) {
+    const names = Object.entries(MF)
+      .filter(([, v]) => flags & v)
+      .map(([k]) => `MF_${k}`);
+    name = names.length ? names.join('|') : '0';
+    MF_NAMES.set(flags, name);
+  }
+  return name;
 }
+const MF_NAMES = new Map<number, string>();
 
 /** Ends the run: memory_failure() with vm.memory_failure_recovery = 0 panics. */
 export class KernelPanic extends Error {
@@ -155,6 +162,21 @@ export class Kernel {
       return;
     }
     this.dmesg.pushRun(count, member);
+  }
+
+  /**
+   * logRun(count, j => the templates' lines for member j), for a caller that
+   * has the pattern already: the same lines and the same log entries,
+   * without printing members to derive it.
+   */
+  logRunOf(count: number, templates: LineTemplate[]): void {
+    if (count <= 0) return;
+    if (this.openRecord !== null) {
+      for (const t of templates) this.log(templateLine(t, 0));
+      this.dmesg.pushTemplates(count - 1, shiftTemplates(templates, 1));
+      return;
+    }
+    this.dmesg.pushTemplates(count, templates);
   }
 
   /** logRun of members whose lines the caller has as templates (KernelLog.pushTemplates) */

@@ -237,6 +237,9 @@ export function eventVerdicts(k: Kernel, event: string, decisions: Decision[], d
   for (const d of decisions) {
     if (d.kind !== 'failed') continue;
     const r = d.rep;
+    // already failed as a whole (an unbind notes its whole data area first): nothing to add
+    const hi = r ? d.end + (r.n - 1) * r.dp : d.end;
+    if (failed.covered(d.pfn, hi) === hi - d.pfn) continue;
     if (!r) failed.add(d.pfn, d.end);
     // instances that touch or overlap: one range
     else if (r.dp <= d.end - d.pfn) failed.add(d.pfn, d.end + (r.n - 1) * r.dp);

@@ -52,6 +52,33 @@ test('RangeSet agrees with a per-unit model (property)', () => {
   );
 });
 
+test('RangeSet.addEvery adds what adding the members one by one adds (property)', () => {
+  const op = fc.oneof(
+    fc.record({ kind: fc.constant('add' as const), a: fc.integer({ min: 0, max: 200 }), n: fc.integer({ min: 0, max: 12 }) }),
+    fc.record({ kind: fc.constant('remove' as const), a: fc.integer({ min: 0, max: 200 }), n: fc.integer({ min: 0, max: 12 }) }),
+    fc.record({ kind: fc.constant('every' as const), a: fc.integer({ min: 0, max: 200 }), len: fc.integer({ min: 0, max: 6 }), period: fc.integer({ min: 1, max: 9 }), n: fc.integer({ min: 0, max: 12 }) }),
+  );
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 30 }), (ops) => {
+      const bulk = new RangeSet();
+      const one = new RangeSet();
+      for (const o of ops) {
+        if (o.kind === 'add') [bulk, one].forEach((s) => s.add(o.a, o.a + o.n));
+        else if (o.kind === 'remove') [bulk, one].forEach((s) => s.remove(o.a, o.a + o.n));
+        else {
+          bulk.addEvery(o.a, o.len, o.period, o.n);
+          for (let j = 0; j < o.n; j++) one.add(o.a + j * o.period, o.a + j * o.period + o.len);
+        }
+        assert.deepEqual(bulk.all(), one.all());
+      }
+      for (let a = 0; a < 320; a += 7) assert.deepEqual(bulk.query(a, a + 13), one.query(a, a + 13), `query ${a}`);
+      assert.equal(bulk.covered(), one.covered());
+      assert.equal(bulk.repeats(3, 2, 5, 40), one.repeats(3, 2, 5, 40));
+    }),
+    { numRuns: 300 },
+  );
+});
+
 test('badblocks: check reports the first bad sector and its run; show splits at BB_MAX_LEN', () => {
   const bb = new BadBlocks();
   assert.deepEqual(bb.check(0, 8), { rc: 0 });

@@ -19,6 +19,7 @@ import type { MfStats } from './memory-failure';
 import type { AddressSpace, DaxEntry, PageOwner, Pte, Vma } from './types';
 import type { Range } from '../intervals';
 import { hex, PAGE_SIZE } from '../units';
+import { logPieces, templateLine, type LineTemplate } from '../dmesg';
 
 /** what a member is about: file pages [index, index + pages) of `mapping`, and pfns [pfn, pfn + pfns) */
 export interface Member {
@@ -137,13 +138,8 @@ export function recordMember<T>(k: Kernel, m: Member, fn: () => T): { r: T; rec:
     r = fn();
   });
   const rec = ((): Recorded | undefined => {
-    const lines = k.dmesg.slice(logMark);
-    for (const l of lines) {
-      const x = LINE.exec(l);
-      if (!x) return undefined;
-      const p = parseInt(x[1]!, 16);
-      if (p < m.pfn || p >= m.pfn + m.pfns) return undefined;
-    }
+    const log = memberLog(k, logMark, m);
+    if (!log) return undefined;
     const zapped = new Map<Vma, number>();
     for (const x of decided) {
       // a repeated decision: each instance within the member (the first and the last)
@@ -227,7 +223,29 @@ export function recordMember<T>(k: Kernel, m: Member, fn: () => T): { r: T; rec:
     }
     const stats = { ...k.mfStats };
     for (const key of Object.keys(stats) as (keyof MfStats)[]) stats[key] -= stats0[key];
-    return { m, sig, before, decided, lines, trail, dur: k.tr.now - t0, stats, poison, zaps, entriesCleared, ownerCleared, entriesBefore, ownersBefore };
+    const logEnd = k.dmesg.length;
+    let lines: string[] | undefined;
+    const rec: Recorded = {
+      m,
+      sig,
+      before,
+      decided,
+      // the lines themselves only when asked for (a member of PMD entries prints a line per pfn)
+      get lines() {
+        return (lines ??= k.dmesg.slice(logMark, logEnd));
+      },
+      trail,
+      dur: k.tr.now - t0,
+      stats,
+      poison,
+      zaps,
+      entriesCleared,
+      ownerCleared,
+      entriesBefore,
+      ownersBefore,
+    };
+    logOf.set(rec, log);
+    return rec;
   })();
   return { r, rec };
 }
@@ -325,12 +343,79 @@ export function rebind(k: Kernel, s: Shaped, m2: Member): Recorded | undefined {
         return undefined;
     }
   }
-  const lines = rec.lines.map((l) => {
-    const x = LINE.exec(l)!;
-    return `${mfPrefix}${hex(parseInt(x[1]!, 16) + dP)}: ${l.slice(x[0].length)}`;
-  });
   const zaps = rec.zaps.map((z) => ({ ...z, vma: vmas.get(z.vma)! }));
-  return { ...rec, m: m2, sig: undefined, before, decided, lines, zaps };
+  // the same fields as rec's, but its lines (read from the log, printed only when asked for) about m2's pfns
+  const log = logOf.get(rec);
+  const out: Recorded = {
+    m: m2,
+    sig: undefined,
+    before,
+    decided,
+    get lines(): string[] {
+      return rec.lines.map((l) => {
+        const x = LINE.exec(l)!;
+        return `${mfPrefix}${hex(parseInt(x[1]!, 16) + dP)}: ${l.slice(x[0].length)}`;
+      });
+    },
+    trail: rec.trail,
+    dur: rec.dur,
+    stats: rec.stats,
+    poison: rec.poison,
+    zaps,
+    entriesCleared: rec.entriesCleared,
+    ownerCleared: rec.ownerCleared,
+    entriesBefore: rec.entriesBefore,
+    ownersBefore: rec.ownersBefore,
+  };
+  if (log) logOf.set(out, log);
+  return out;
+}
+
+/** a line a member printed: `Memory failure: 0x<its pfn + off>` and `rest` */
+interface MemberLine {
+  off: number;
+  rest: string;
+}
+
+/** the lines of the records recordMember made, as it read them from the log */
+const logOf = new WeakMap<Recorded, MemberLine[]>();
+
+/**
+ * The lines member m printed since log line `from`, each about one of its
+ * own pfns, read from the log's pieces (a run of lines whose only number is
+ * the pfn is taken from its template, not printed); undefined when a line
+ * is about something else.
+ */
+function memberLog(k: Kernel, from: number, m: Member): MemberLine[] | undefined {
+  const out: MemberLine[] = [];
+  const line = (l: string): boolean => {
+    const x = LINE.exec(l);
+    if (!x) return false;
+    const p = parseInt(x[1]!, 16);
+    if (p < m.pfn || p >= m.pfn + m.pfns) return false;
+    out.push({ off: p - m.pfn, rest: `: ${l.slice(x[0].length)}` });
+    return true;
+  };
+  const pfnOnly = (t: LineTemplate): boolean => t.fields.length === 1 && t.fields[0]!.hex && t.parts[0] === `${mfPrefix}0x` && t.parts[1]!.startsWith(': ');
+  for (const piece of logPieces(k.dmesg, from)) {
+    if (piece.kind === 'line') {
+      if (!line(piece.line)) return undefined;
+      continue;
+    }
+    const c = piece.count;
+    for (const t of piece.templates) {
+      if (!pfnOnly(t)) {
+        // printed out, as the line-by-line check reads them
+        for (let j = 0; j < c; j++) for (const u of piece.templates) if (!line(templateLine(u, j))) return undefined;
+        break;
+      }
+      const f = t.fields[0]!;
+      for (const p of [f.base, f.base + f.step * (c - 1)]) if (!Number.isSafeInteger(p) || p < m.pfn || p >= m.pfn + m.pfns) return undefined;
+    }
+    if (!piece.templates.every(pfnOnly)) continue;
+    for (let j = 0; j < c; j++) for (const t of piece.templates) out.push({ off: t.fields[0]!.base + t.fields[0]!.step * j - m.pfn, rest: t.parts[1]! });
+  }
+  return out;
 }
 
 /** member j of a run whose member 0 is rec's, the index and pfn moving on by dIndex and dPfn */
@@ -480,7 +565,10 @@ export function applyMembers(k: Kernel, rec: Recorded, n: number, dIndex: number
     if (len >= step) fn(first + from * step, first + n * step + len);
     else for (let j = from; j <= n; j++) fn(first + j * step, first + j * step + len);
   };
-  for (const [a, b] of rec.poison) each(b - a, dPfn, m.pfn + a, (x, y) => k.hwpoison.add(x, y));
+  for (const [a, b] of rec.poison) {
+    if (b - a >= dPfn) k.hwpoison.add(m.pfn + a + from * dPfn, m.pfn + a + n * dPfn + (b - a));
+    else k.hwpoison.addEvery(m.pfn + a + from * dPfn, b - a, dPfn, count);
+  }
   for (const z of rec.zaps) {
     const base = vbase(z.vma, m.index);
     each(z.hi - z.lo, dIndex, base + z.lo, (x, y) => z.vma.ptes.clear(x, y));
@@ -498,7 +586,10 @@ export function applyMembers(k: Kernel, rec: Recorded, n: number, dIndex: number
   for (const key of Object.keys(rec.stats) as (keyof MfStats)[]) k.mfStats[key] += rec.stats[key] * count;
   noteMembers(k, rec.decided, n, dIndex, dPfn, from);
   // the member's lines as one run of members of several lines, each line's pfn advancing by dPfn
-  if (rec.lines.length) {
+  const log = logOf.get(rec);
+  if (log) {
+    if (log.length) k.logTemplates(count, log.map((l) => ({ parts: [`${mfPrefix}0x`, l.rest], fields: [{ base: m.pfn + l.off + from * dPfn, step: dPfn, hex: true }] })));
+  } else if (rec.lines.length) {
     const templates = rec.lines.map((l) => {
       const x = LINE.exec(l)!;
       return { parts: [`${mfPrefix}0x`, `: ${l.slice(x[0].length)}`], fields: [{ base: parseInt(x[1]!, 16) + from * dPfn, step: dPfn, hex: true }] };

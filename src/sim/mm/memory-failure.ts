@@ -6,7 +6,7 @@ import { KernelBlocked, KernelOops, KernelPanic, MF, mfFlagsName, type Kernel } 
 import { EBUSY, EHWPOISON, EIO, ENXIO, EOPNOTSUPP } from '../errno';
 import { hwpoisonFilter } from './hwpoison-filter';
 import { hex, PAGE_SHIFT, PAGE_SIZE } from '../units';
-import { naiveIntervals } from '../intervals';
+import { naiveIntervals, type Range } from '../intervals';
 import { AlikeStretch } from '../trace';
 import { alikeMembers, applyMembers, recordMember, type Recorded } from './bulk';
 import type { Decision } from '../verdicts';
@@ -476,15 +476,22 @@ function replayAlike(
     else if (x.kind === 'failed') k.why.failed(x.pfn + 1, x.end + n - 1);
   }
   // the other members' lines, as one run (the log store keeps it as a pattern)
-  if (logged.length)
+  // their pattern is known when only the pfn of "Memory failure: <pfn>: " lines moves
+  if (logged.length && !lines)
+    k.logRunOf(
+      n - 1,
+      logged.map((l) => (l.startsWith(head) ? { parts: [`${mfPrefix}0x`, `: ${l.slice(head.length)}`], fields: [{ base: pfn + step, step, hex: true }] } : { parts: [l], fields: [] })),
+    );
+  else if (logged.length)
     k.logRun(n - 1, (i) => {
       const j = i + 1;
       return logged.map((l) => (l.startsWith(head) ? `${mfPrefix}${hex(pfn + j * step)}: ${l.slice(head.length)}` : (lines?.(l, j) ?? l)));
     });
-  for (let j = 1; j < n; j++) {
+  // the decisions each member makes again (none: nothing to walk the members for)
+  const each = decided.filter((x) => !single(x) && (x.kind === 'collect' || x.kind === 'zap' || x.kind === 'failed' || (step > 1 && (x.kind === 'page-mapping' || (x.kind === 'signal' && x.addr !== undefined)))));
+  for (let j = 1; j < n && each.length; j++) {
     const d = j * step;
-    for (const x of decided) {
-      if (single(x)) continue;
+    for (const x of each) {
       if (x.kind === 'collect') k.why.note({ ...x, pgoff: x.pgoff + d, end: x.end + d });
       else if (x.kind === 'zap') k.why.note({ ...x, vlo: x.vlo + d, vhi: x.vhi + d });
       else if (x.kind === 'failed') k.why.failed(x.pfn + d, x.end + d);
@@ -980,10 +987,18 @@ export function devPagemapFailure(k: Kernel, pgmap: DevPagemap): void {
     // each owner's pfns (and the unowned ones before them) are one unit of a
     // stretch: the extents of files mapped alike fail alike
     const outer = new AlikeStretch(k.tr, 'mm', 'memory_failure', () => k.dmesg.length);
-    const pieces = k.pageOwner.query(first, end);
-    for (let q = 0; q < pieces.length; q++) {
-      const r = pieces[q]!;
-      if (r.end <= pos) continue;
+    // the owners as they were when the removal began, piece by piece (as
+    // query(first, end) gives them) from where the walk has got to: the
+    // members done in bulk are skipped, never listed
+    const snap = k.pageOwner.clone();
+    const pieceFrom = (at: number): Range<PageOwner> | undefined => {
+      if (at <= first) return snap.firstIn(first, end);
+      const r = snap.rangeAt(at) ?? snap.firstIn(at, end);
+      return r && r.end > end ? { start: r.start, end, value: r.value } : r;
+    };
+    for (let cur = pieceFrom(pos), nx: Range<PageOwner> | undefined; cur; cur = nx && nx.start >= pos ? nx : pieceFrom(pos)) {
+      const r = cur;
+      nx = undefined;
       const a = Math.max(r.start, first);
       const b = Math.min(r.end, end);
       const o = r.value;
@@ -997,7 +1012,7 @@ export function devPagemapFailure(k: Kernel, pgmap: DevPagemap): void {
       });
       pos = b;
       // done quietly and alike: the next owners' pfns, as far as they are its own shifted, in bulk
-      const nx = pieces[q + 1];
+      nx = b < end ? pieceFrom(b) : undefined;
       if (rec && nx && outer.summarising && nx.value.kind === 'file' && o.kind === 'file' && nx.value.mapping === o.mapping && nx.end - b === b - from) {
         const dIndex = nx.value.index - (o.index + (a - r.start));
         const n = dIndex > 0 ? alikeMembers(k, rec, dIndex, b - from, Math.floor((end - b) / (b - from))) : 0;

@@ -25,6 +25,7 @@ import type { AddressSpace, Task, Vma } from '../../src/sim/mm/types';
 import type { ReportVerdict } from '../../src/sim/report';
 import { hex, PAGE_SIZE } from '../../src/sim/units';
 import { alignedXfsHead, unbindState } from './helpers';
+import { mulberry32 } from '../../src/sim/prng';
 
 type Sig = Extract<Decision, { kind: 'signal' }>;
 
@@ -300,17 +301,8 @@ function oldNote(list: Decision[], d: Decision): void {
   list.push(d);
 }
 
-/** a small deterministic generator (mulberry32) */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** a small deterministic generator (the lab's mulberry32) */
+const rng = mulberry32;
 
 test('mergeDecision merges as DecisionLog.note did: 8 entries back for zaps and collections, the last entry for failed pfns, collections and no-entry ranges', () => {
   const w = machine();

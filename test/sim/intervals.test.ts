@@ -145,6 +145,19 @@ test('RangeMap strided runs: alike ranges in arithmetic progression are one entr
   ]);
 });
 
+/** a range-based map and its per-unit reference (naive mode), to be given the same operations */
+function fastAndReference(): [RangeMap<Lin>, RangeMap<Lin>] {
+  const maps = [false, true].map((naive) => {
+    setNaiveIntervals(naive);
+    try {
+      return new RangeMap<Lin>(linOps);
+    } finally {
+      setNaiveIntervals(false);
+    }
+  });
+  return [maps[0]!, maps[1]!];
+}
+
 test('RangeMap agrees with its per-unit reference under strided runs, breaks and mixed sizes (property)', () => {
   const op = fc.record({
     kind: fc.constantFrom('set', 'set', 'set', 'clear', 'runs'),
@@ -158,14 +171,7 @@ test('RangeMap agrees with its per-unit reference under strided runs, breaks and
   });
   fc.assert(
     fc.property(fc.array(op, { maxLength: 40 }), fc.array(fc.tuple(fc.integer({ min: 0, max: 240 }), fc.integer({ min: 0, max: 30 })), { maxLength: 8 }), (ops, probes) => {
-      const maps = [false, true].map((naive) => {
-        setNaiveIntervals(naive);
-        try {
-          return new RangeMap<Lin>(linOps);
-        } finally {
-          setNaiveIntervals(false);
-        }
-      });
+      const maps = fastAndReference();
       for (const o of ops) {
         for (const m of maps) {
           const v = (j: number): Lin => ({ pfn: o.pfn < 0 ? -1 : 1000 + o.pfn + j * o.vstep, tag: o.tag });
@@ -207,14 +213,7 @@ test('RangeMap with many entries: clears in address order wait and are applied i
   });
   fc.assert(
     fc.property(fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1600, maxLength: 1600 }), fc.array(op, { maxLength: 60 }), (shape, ops) => {
-      const maps = [false, true].map((naive) => {
-        setNaiveIntervals(naive);
-        try {
-          return new RangeMap<Lin>(linOps);
-        } finally {
-          setNaiveIntervals(false);
-        }
-      });
+      const maps = fastAndReference();
       // ranges 1..3 units long, 4 apart, values not in step (one entry each), but those of shape 3
       // in step with each other (neighbours of shape 3 join into one strided entry)
       for (const m of maps) shape.forEach((w, u) => m.set(u * 4, u * 4 + 1 + (w % 3), { pfn: w === 3 ? 50000 + u * 4 : (u * 7919) % 10007, tag: 0 }));

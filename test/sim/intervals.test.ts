@@ -181,7 +181,7 @@ test('RangeMap agrees with its per-unit reference under strided runs, breaks and
           else for (let j = 0; j < o.count; j++) m.set(o.a + j * (o.n + o.gap), o.a + j * (o.n + o.gap) + o.n, v(j));
         }
       }
-      const [fast, ref] = maps as [RangeMap<Lin>, RangeMap<Lin>];
+      const [fast, ref] = maps;
       assert.deepEqual(fast.all(), ref.all());
       assert.equal(fast.size, ref.size);
       assert.ok(fast.stored <= fast.size);
@@ -217,7 +217,7 @@ test('RangeMap with many entries: clears in address order wait and are applied i
       // ranges 1..3 units long, 4 apart, values not in step (one entry each), but those of shape 3
       // in step with each other (neighbours of shape 3 join into one strided entry)
       for (const m of maps) shape.forEach((w, u) => m.set(u * 4, u * 4 + 1 + (w % 3), { pfn: w === 3 ? 50000 + u * 4 : (u * 7919) % 10007, tag: 0 }));
-      assert.ok((maps[0] as RangeMap<Lin>).stored >= 1024, `${(maps[0] as RangeMap<Lin>).stored} entries`);
+      assert.ok(maps[0].stored >= 1024, `${maps[0].stored} entries`);
       let at = 0;
       for (const o of ops) {
         for (const m of maps) {
@@ -227,7 +227,7 @@ test('RangeMap with many entries: clears in address order wait and are applied i
         }
         if (o.kind === 'clear') at += o.skip + o.n;
         if (o.kind === 'read') {
-          const [fast, ref] = maps as [RangeMap<Lin>, RangeMap<Lin>];
+          const [fast, ref] = maps;
           // reads about the last clear: from its end on the clears before need not be applied, before it they must
           const from = at - 2 + (o.skip % 5);
           for (let u = from; u < from + 12; u++) {
@@ -240,7 +240,7 @@ test('RangeMap with many entries: clears in address order wait and are applied i
           if (o.pfn % 2) assert.deepEqual(fast.query(at - 50, at + 50), ref.query(at - 50, at + 50), `query at ${at}`);
         }
       }
-      const [fast, ref] = maps as [RangeMap<Lin>, RangeMap<Lin>];
+      const [fast, ref] = maps;
       assert.equal(fast.covered(), ref.covered());
       assert.deepEqual(fast.all(), ref.all());
       assert.equal(fast.size, ref.size);

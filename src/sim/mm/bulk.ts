@@ -90,17 +90,29 @@ function memberPieces(k: Kernel, m: Member): MemberPieces {
  * its file pages with that mapper's page-table entries over them.
  */
 export function memberState(k: Kernel, m: Member, pieces = memberPieces(k, m)): string {
-  const out: string[] = [];
+  return describe(m, pieces, false);
+}
+
+/**
+ * The pieces of a member's state as text, positions relative to the
+ * member. `byPlace`: the member's own file and its mappers named by their
+ * place (M; v0, v1, ... in i_mmap order, with each mapper's protection,
+ * flags and extent) instead of who they are (memberShape).
+ */
+function describe(m: Member, pieces: MemberPieces, byPlace: boolean): string {
+  const out: string[] = byPlace ? [`i${m.mapping.host?.size ?? -1},${m.index},${m.pages},${m.pfns}`] : [];
   for (const r of pieces.entries) out.push(`e${r.start - m.index},${r.end - m.index},${r.value.pmd ? 1 : 0}${r.value.shared ? 's' : ''},${r.value.pfn - m.pfn}`);
   for (const r of pieces.owners) {
     const o = r.value;
-    out.push(`o${r.start - m.pfn},${r.end - m.pfn},${o.kind === 'file' ? `${o.mapping.id},${o.index - m.index}` : `s${o.share}`}`);
+    const file = o.kind === 'file' ? (byPlace && o.mapping === m.mapping ? 'M' : o.mapping.id) : undefined;
+    out.push(`o${r.start - m.pfn},${r.end - m.pfn},${o.kind === 'file' ? `${file},${o.index - m.index}` : `s${o.share}`}`);
   }
   for (const [a, b] of pieces.poison) out.push(`h${a - m.pfn},${b - m.pfn}`);
-  for (const { vma, lo, hi, base, align, ptes } of pieces.vmas) {
-    out.push(`v${vma.id}@${vma.mm.owner.pid},${lo - m.index},${hi - m.index},${((base % align) + align) % align}`);
+  pieces.vmas.forEach(({ vma, lo, hi, base, align, ptes }, i) => {
+    const who = byPlace ? `v${i}@${vma.mm.owner.pid},${vma.prot},${vma.flags},${vma.pgoff - m.index},${vma.pages}` : `v${vma.id}@${vma.mm.owner.pid}`;
+    out.push(`${who},${lo - m.index},${hi - m.index},${((base % align) + align) % align}`);
     for (const p of ptes) out.push(`p${p.start - base},${p.end - base},${p.value.shift},${p.value.writable ? 1 : 0},${p.value.pfn < 0 ? p.value.pfn : p.value.pfn - m.pfn}`);
-  }
+  });
   return out.join(' ');
 }
 
@@ -257,18 +269,7 @@ export function recordMember<T>(k: Kernel, m: Member, fn: () => T): { r: T; rec:
  * two files laid out, mapped and faulted in alike by the same tasks.
  */
 export function memberShape(m: Member, pieces: MemberPieces): string {
-  const out: string[] = [`i${m.mapping.host?.size ?? -1},${m.index},${m.pages},${m.pfns}`];
-  for (const r of pieces.entries) out.push(`e${r.start - m.index},${r.end - m.index},${r.value.pmd ? 1 : 0}${r.value.shared ? 's' : ''},${r.value.pfn - m.pfn}`);
-  for (const r of pieces.owners) {
-    const o = r.value;
-    out.push(`o${r.start - m.pfn},${r.end - m.pfn},${o.kind === 'file' ? `${o.mapping === m.mapping ? 'M' : o.mapping.id},${o.index - m.index}` : `s${o.share}`}`);
-  }
-  for (const [a, b] of pieces.poison) out.push(`h${a - m.pfn},${b - m.pfn}`);
-  pieces.vmas.forEach(({ vma, lo, hi, base, align, ptes }, i) => {
-    out.push(`v${i}@${vma.mm.owner.pid},${vma.prot},${vma.flags},${vma.pgoff - m.index},${vma.pages},${lo - m.index},${hi - m.index},${((base % align) + align) % align}`);
-    for (const p of ptes) out.push(`p${p.start - base},${p.end - base},${p.value.shift},${p.value.writable ? 1 : 0},${p.value.pfn < 0 ? p.value.pfn : p.value.pfn - m.pfn}`);
-  });
-  return out.join(' ');
+  return describe(m, pieces, true);
 }
 
 /** a member's handling recorded, with the shape of its state before (for rebind) */

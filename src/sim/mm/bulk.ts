@@ -18,7 +18,7 @@ import { instance, instances, mergeDecision, shiftable, shifted as shiftedDecisi
 import type { MfStats } from './memory-failure';
 import type { AddressSpace, DaxEntry, PageOwner, Pte, Vma } from './types';
 import type { Range } from '../intervals';
-import { hex, PAGE_SIZE } from '../units';
+import { PAGE_SIZE } from '../units';
 import { logPieces, templateLine, type LineTemplate } from '../dmesg';
 
 /** what a member is about: file pages [index, index + pages) of `mapping`, and pfns [pfn, pfn + pfns) */
@@ -38,7 +38,8 @@ export interface Recorded {
   /** the same, as the structures held it */
   before: MemberPieces;
   decided: Decision[];
-  lines: string[];
+  /** the lines it printed, each about one of its pfns (memberLog) */
+  log: MemberLine[];
   trail: Map<string, number>;
   dur: number;
   stats: MfStats;
@@ -154,32 +155,34 @@ export function recordMember<T>(k: Kernel, m: Member, fn: () => T): { r: T; rec:
     if (!log) return undefined;
     const zapped = new Map<Vma, number>();
     for (const x of decided) {
-      // a repeated decision: each instance within the member (the first and the last)
-      for (const d of shiftable(x) && x.rep ? [instance(x, 0), instance(x, x.rep.n - 1)] : [x])
-      switch (d.kind) {
-        case 'collect':
-        case 'no-entry':
-          if (d.pgoff < m.index || d.end > m.index + m.pages) return undefined;
-          break;
-        case 'zap': {
-          if (d.vma.mapping !== m.mapping) return undefined;
-          const base = vbase(d.vma, m.index);
-          if (d.vlo < base || d.vhi > base + m.pages) return undefined;
-          zapped.set(d.vma, (zapped.get(d.vma) ?? 0) + (d === x ? d.pages : d.pages * instances(x) / 2));
-          break;
+      // a repeated decision: each instance within the member (its first and its last)
+      for (const d of shiftable(x) && x.rep ? [instance(x, 0), instance(x, x.rep.n - 1)] : [x]) {
+        switch (d.kind) {
+          case 'collect':
+          case 'no-entry':
+            if (d.pgoff < m.index || d.end > m.index + m.pages) return undefined;
+            break;
+          case 'zap': {
+            if (d.vma.mapping !== m.mapping) return undefined;
+            const base = vbase(d.vma, m.index);
+            if (d.vlo < base || d.vhi > base + m.pages) return undefined;
+            break;
+          }
+          case 'signal':
+            if (d.queued || d.addr === undefined) return undefined;
+            break;
+          case 'failed':
+            if (d.pfn < m.pfn || d.end > m.pfn + m.pfns) return undefined;
+            break;
+          case 'page-mapping':
+            if (d.pfn < m.pfn || (d.end ?? d.pfn + 1) > m.pfn + m.pfns) return undefined;
+            break;
+          default:
+            return undefined;
         }
-        case 'signal':
-          if (d.queued || d.addr === undefined) return undefined;
-          break;
-        case 'failed':
-          if (d.pfn < m.pfn || d.end > m.pfn + m.pfns) return undefined;
-          break;
-        case 'page-mapping':
-          if (d.pfn < m.pfn || (d.end ?? d.pfn + 1) > m.pfn + m.pfns) return undefined;
-          break;
-        default:
-          return undefined;
       }
+      // the entries zapped, every instance's
+      if (x.kind === 'zap') zapped.set(x.vma, (zapped.get(x.vma) ?? 0) + x.pages * instances(x));
     }
     // page-table entries: cleared only by the zaps noted, within the member
     const now = m.mapping.i_mmap.query(m.index, m.index + m.pages - 1);
@@ -195,13 +198,13 @@ export function recordMember<T>(k: Kernel, m: Member, fn: () => T): { r: T; rec:
       if (x.kind !== 'zap' || x.pages <= 0) continue;
       // a member is a few hundred pages at most: its own repeated zaps are few
       for (let j = 0; j < instances(x); j++) {
-      const d = instance(x, j);
-      const lo = d.vlo - vbase(d.vma, m.index);
-      const hi = d.vhi - vbase(d.vma, m.index);
-      // a page at a time (an unmap per index): one piece per vma where they touch
-      const last = zaps.find((z) => z.vma === d.vma && z.hi === lo);
-      if (last) last.hi = hi;
-      else zaps.push({ vma: d.vma, lo, hi });
+        const d = instance(x, j);
+        const lo = d.vlo - vbase(d.vma, m.index);
+        const hi = d.vhi - vbase(d.vma, m.index);
+        // a page at a time (an unmap per index): one piece per vma where they touch
+        const last = zaps.find((z) => z.vma === d.vma && z.hi === lo);
+        if (last) last.hi = hi;
+        else zaps.push({ vma: d.vma, lo, hi });
       }
     }
     const entriesAfter = m.mapping.entries.covered(m.index, m.index + m.pages);
@@ -235,17 +238,12 @@ export function recordMember<T>(k: Kernel, m: Member, fn: () => T): { r: T; rec:
     }
     const stats = { ...k.mfStats };
     for (const key of Object.keys(stats) as (keyof MfStats)[]) stats[key] -= stats0[key];
-    const logEnd = k.dmesg.length;
-    let lines: string[] | undefined;
-    const rec: Recorded = {
+    return {
       m,
       sig,
       before,
       decided,
-      // the lines themselves only when asked for (a member of PMD entries prints a line per pfn)
-      get lines() {
-        return (lines ??= k.dmesg.slice(logMark, logEnd));
-      },
+      log,
       trail,
       dur: k.tr.now - t0,
       stats,
@@ -256,8 +254,6 @@ export function recordMember<T>(k: Kernel, m: Member, fn: () => T): { r: T; rec:
       entriesBefore,
       ownersBefore,
     };
-    logOf.set(rec, log);
-    return rec;
   })();
   return { r, rec };
 }
@@ -345,31 +341,8 @@ export function rebind(k: Kernel, s: Shaped, m2: Member): Recorded | undefined {
     }
   }
   const zaps = rec.zaps.map((z) => ({ ...z, vma: vmas.get(z.vma)! }));
-  // the same fields as rec's, but its lines (read from the log, printed only when asked for) about m2's pfns
-  const log = logOf.get(rec);
-  const out: Recorded = {
-    m: m2,
-    sig: undefined,
-    before,
-    decided,
-    get lines(): string[] {
-      return rec.lines.map((l) => {
-        const x = LINE.exec(l)!;
-        return `${mfPrefix}${hex(parseInt(x[1]!, 16) + dP)}: ${l.slice(x[0].length)}`;
-      });
-    },
-    trail: rec.trail,
-    dur: rec.dur,
-    stats: rec.stats,
-    poison: rec.poison,
-    zaps,
-    entriesCleared: rec.entriesCleared,
-    ownerCleared: rec.ownerCleared,
-    entriesBefore: rec.entriesBefore,
-    ownersBefore: rec.ownersBefore,
-  };
-  if (log) logOf.set(out, log);
-  return out;
+  // its lines, relative to its pfns, are rec's: they move with m
+  return { ...rec, m: m2, sig: undefined, before, decided, zaps };
 }
 
 /** a line a member printed: `Memory failure: 0x<its pfn + off>` and `rest` */
@@ -377,9 +350,6 @@ interface MemberLine {
   off: number;
   rest: string;
 }
-
-/** the lines of the records recordMember made, as it read them from the log */
-const logOf = new WeakMap<Recorded, MemberLine[]>();
 
 /**
  * The lines member m printed since log line `from`, each about one of its
@@ -587,15 +557,6 @@ export function applyMembers(k: Kernel, rec: Recorded, n: number, dIndex: number
   for (const key of Object.keys(rec.stats) as (keyof MfStats)[]) k.mfStats[key] += rec.stats[key] * count;
   noteMembers(k, rec.decided, n, dIndex, dPfn, from);
   // the member's lines as one run of members of several lines, each line's pfn advancing by dPfn
-  const log = logOf.get(rec);
-  if (log) {
-    if (log.length) k.logTemplates(count, log.map((l) => ({ parts: [`${mfPrefix}0x`, l.rest], fields: [{ base: m.pfn + l.off + from * dPfn, step: dPfn, hex: true }] })));
-  } else if (rec.lines.length) {
-    const templates = rec.lines.map((l) => {
-      const x = LINE.exec(l)!;
-      return { parts: [`${mfPrefix}0x`, `: ${l.slice(x[0].length)}`], fields: [{ base: parseInt(x[1]!, 16) + from * dPfn, step: dPfn, hex: true }] };
-    });
-    k.logTemplates(count, templates);
-  }
+  if (rec.log.length) k.logTemplates(count, rec.log.map((l) => ({ parts: [`${mfPrefix}0x`, l.rest], fields: [{ base: m.pfn + l.off + from * dPfn, step: dPfn, hex: true }] })));
   k.tr.repeatTrail(rec.trail, count, rec.dur);
 }

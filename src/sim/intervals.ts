@@ -360,7 +360,7 @@ export class RangeMap<V> {
       return;
     }
     const r = this.r;
-    const i = this.firstEndingAfter(start);
+    const i = this.firstEndingAfter(start, r);
     let out: Entry<V>[] | undefined;
     let j = i;
     while (j < r.length && r[j]!.start < end) {

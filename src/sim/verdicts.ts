@@ -240,9 +240,8 @@ export function eventVerdicts(k: Kernel, event: string, decisions: Decision[], d
     // already failed as a whole (an unbind notes its whole data area first): nothing to add
     const hi = r ? d.end + (r.n - 1) * r.dp : d.end;
     if (failed.covered(d.pfn, hi) === hi - d.pfn) continue;
-    if (!r) failed.add(d.pfn, d.end);
-    // instances that touch or overlap: one range
-    else if (r.dp <= d.end - d.pfn) failed.add(d.pfn, d.end + (r.n - 1) * r.dp);
+    // one decision, or instances that touch or overlap: one range
+    if (!r || r.dp <= d.end - d.pfn) failed.add(d.pfn, hi);
     else for (let j = 0; j < r.n; j++) failed.add(d.pfn + j * r.dp, d.end + j * r.dp);
   }
   if (!failed.count && !decisions.some((d) => d.kind === 'signal')) return [];
@@ -539,18 +538,17 @@ function earlier(x: Inst<unknown>, y: Inst<unknown>): number {
 }
 
 /**
- * The instances of placed decision p that meet [a, b), given the range
- * [lo, hi) of its instance 0 in the query's units and how far an instance
- * is from the one before in them: the first only (first = true), or all.
- * `exact`: an instance's own range, where [lo, hi) moved on only holds it.
+ * The first instance of placed decision p that meets [a, b), given the
+ * range [lo, hi) of its instance 0 in the query's units and how far an
+ * instance is from the one before in them. `exact`: an instance's own
+ * range, where [lo, hi) moved on only holds it.
  */
-function instancesIn<D extends Shiftable>(p: Placed<D>, a: number, b: number, lo: number, hi: number, stride: number, first: boolean, exact?: (d: D) => [number, number]): Inst<D>[] {
+function firstInstanceIn<D extends Shiftable>(p: Placed<D>, a: number, b: number, lo: number, hi: number, stride: number, exact?: (d: D) => [number, number]): Inst<D> | undefined {
   const r = p.d.rep;
-  if (!r) return lo < b && hi > a ? [{ d: p.d, pos: p.pos, j: 0, q: 0 }] : [];
+  if (!r) return lo < b && hi > a ? { d: p.d, pos: p.pos, j: 0, q: 0 } : undefined;
   // instance j meets [a, b) when lo + j·stride < b and hi + j·stride > a
   const j0 = stride > 0 ? Math.max(0, Math.floor((a - hi) / stride) + 1) : 0;
   const j1 = stride > 0 ? Math.min(r.n - 1, Math.ceil((b - lo) / stride) - 1) : r.n - 1;
-  const out: Inst<D>[] = [];
   for (let j = j0; j <= j1; j++) {
     if (lo + j * stride >= b || hi + j * stride <= a) continue;
     const d = instance(p.d, j);
@@ -559,10 +557,9 @@ function instancesIn<D extends Shiftable>(p: Placed<D>, a: number, b: number, lo
       if (l >= b || h <= a) continue;
     }
     // a repeated decision stands for members 1..n of its run: after the block's position
-    out.push({ d, pos: r.block, j: j + 1, q: r.q });
-    if (first) break;
+    return { d, pos: r.block, j: j + 1, q: r.q };
   }
-  return out;
+  return undefined;
 }
 
 /** the range a placed decision's instances cover together, in its units */
@@ -613,8 +610,8 @@ class Ranged<D extends Shiftable> {
     /** an instance's own range, where `range` moved on only holds it */
     private readonly exact?: (d: D) => [number, number],
   ) {}
-  /** the instances that meet [a, b), in order (first: only each decision's first there) */
-  query(a: number, b: number, first = true): Inst<D>[] {
+  /** of each decision, its first instance that meets [a, b), in the order they were decided */
+  query(a: number, b: number): Inst<D>[] {
     this.tree ??= new Overlaps(this.list, (p) => {
       const [lo, hi] = this.range(p.d);
       return p.d.rep ? spread(p, lo, hi, this.stride(p.d.rep)) : [lo, hi];
@@ -622,7 +619,8 @@ class Ranged<D extends Shiftable> {
     const out: Inst<D>[] = [];
     for (const p of this.tree.query(a, b)) {
       const [lo, hi] = this.range(p.d);
-      for (const x of instancesIn(p, a, b, lo, hi, p.d.rep ? this.stride(p.d.rep) : 0, first, this.exact)) out.push(x);
+      const x = firstInstanceIn(p, a, b, lo, hi, p.d.rep ? this.stride(p.d.rep) : 0, this.exact);
+      if (x) out.push(x);
     }
     return out.sort(earlier);
   }

@@ -379,7 +379,7 @@ class RecordRun {
       // how many members to come are in the base's state, shifted: nothing changes until the
       // run is flushed, so what they hold now is what they hold when the query reaches them
       const m = b.member.m;
-      const size = Math.ceil((b.member.m.mapping.host?.size ?? 0) / PAGE_SIZE);
+      const size = Math.ceil((m.mapping.host?.size ?? 0) / PAGE_SIZE);
       const most = Math.max(0, Math.floor((size - m.index - m.pages) / dIndex));
       this.step = { blk, off, dIndex, dPfn, alike: alikeMembers(this.k, b.member, dIndex, dPfn, most) };
     }

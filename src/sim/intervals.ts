@@ -228,7 +228,8 @@ export class RangeMap<V> {
       this.join(r.length - 2);
       return;
     }
-    this.clear(start, end);
+    // cleared now, not deferred: the range goes in at once
+    this.clearNow(start, end);
     let i = this.firstEndingAfter(start);
     // i is where the new range goes (everything before it ends at or before
     // start); in a strided run's gap, the run is cut there first
@@ -359,6 +360,11 @@ export class RangeMap<V> {
       else this.pending = [[start, end]];
       return;
     }
+    this.clearNow(start, end);
+  }
+
+  /** remove [start, end) at once (the pending clears applied first) */
+  private clearNow(start: number, end: number): void {
     const r = this.r;
     const i = this.firstEndingAfter(start, r);
     let out: Entry<V>[] | undefined;

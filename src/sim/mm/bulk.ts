@@ -282,17 +282,22 @@ export function shaped(rec: Recorded): Shaped {
  * The record of member m2 of another file, if its state is s's member's
  * shifted and rebound (memberShape): its own file, mappers and pfns in
  * place of the recorded member's, the decisions, log lines and page-state
- * changes moved over to them. Undefined when the shapes differ, or when
+ * changes moved over to them. `s` may instead look the recorded member up
+ * by m2's shape (one of several recorded). Undefined when the shapes differ, or when
  * something recorded names the recorded member's file in a way that
  * cannot be moved (a decision about another mapper, a signal's text naming
  * the file).
  */
-export function rebind(k: Kernel, s: Shaped, m2: Member): Recorded | undefined {
-  const rec = s.rec;
-  const m = rec.m;
-  if (m2.mapping === m.mapping || m2.pages !== m.pages || m2.pfns !== m.pfns) return undefined;
+export function rebind(k: Kernel, s: Shaped | ((shape: string) => Shaped | undefined), m2: Member): Recorded | undefined {
+  if (typeof s !== 'function' && (m2.mapping === s.rec.m.mapping || m2.pages !== s.rec.m.pages || m2.pfns !== s.rec.m.pfns)) return undefined;
   const before = memberPieces(k, m2);
-  if (memberShape(m2, before) !== s.shape) return undefined;
+  const shape = memberShape(m2, before);
+  const found = typeof s === 'function' ? s(shape) : shape === s.shape ? s : undefined;
+  if (!found) return undefined;
+  const rec = found.rec;
+  const m = rec.m;
+  // the shape names the member's extent (index, pages, pfns): only the file can differ
+  if (m2.mapping === m.mapping) return undefined;
   const vmas = new Map<Vma, Vma>();
   /** virtual pages each recorded mapper moves by */
   const dv = new Map<Vma, number>();

@@ -8,7 +8,7 @@ import { hwpoisonFilter } from './hwpoison-filter';
 import { hex, PAGE_SHIFT, PAGE_SIZE } from '../units';
 import { naiveIntervals, type Range } from '../intervals';
 import { AlikeStretch } from '../trace';
-import { alikeMembers, applyMembers, recordMember, type Recorded } from './bulk';
+import { alikeMembers, applyMembers, rebind, recordMember, shaped, type Member, type Recorded, type Shaped } from './bulk';
 import type { Decision } from '../verdicts';
 import { pgmapHasMemoryFailure, pgmapPfnValid, type DevPagemap } from './memremap';
 import { ZERO_PFN, type AddressSpace, type Mm, type PageOwner, type Task, type Vma } from './types';
@@ -952,6 +952,18 @@ export function unpoisonMemory(k: Kernel, pfn: number): number {
   return k.tr.call('mm', 'unpoison_memory', { pfn: hex(pfn) }, () => -EIO);
 }
 
+/** tests: devPagemapFailure rebinds a file's first extent to a recorded one of another file like it (off: every file's is done) */
+let pagemapRebinds = true;
+export function setPagemapRebinds(on: boolean): void {
+  pagemapRebinds = on;
+}
+
+/** tests: how many owners' pfns devPagemapFailure recorded for rebinding, and how many files' first extents it rebound */
+export const pagemapRebindCounts = { recorded: 0, rebound: 0 };
+
+/** how many recorded owners, by shape, devPagemapFailure keeps for rebinding at most */
+const REBIND_SHAPES = 256;
+
 /** dmesg lines a summarised per-pfn run writes out in full before it abbreviates */
 const RUN_LINES = 8;
 
@@ -962,6 +974,11 @@ const RUN_LINES = 8;
  * the whole path one by one; runs of pfns nobody owns all do the same thing
  * (dax_lock_folio finds no mapping, removal makes it "Recovered"), so each run
  * is computed once and recorded as one span per symbol carrying its count.
+ * Once the owners' units are summarised, the extents of a file that follow
+ * one done for real and alike to it are done in bulk (bulk.ts applyMembers),
+ * and a file's first extent alike to one recorded in another file (laid
+ * out, mapped and faulted in alike by the same tasks) is that record
+ * rebound to it (bulk.ts rebind): what every pfn gets is the same.
  */
 export function devPagemapFailure(k: Kernel, pgmap: DevPagemap): void {
   const first = pgmap.firstValidPfn;
@@ -996,6 +1013,12 @@ export function devPagemapFailure(k: Kernel, pgmap: DevPagemap): void {
       const r = snap.rangeAt(at) ?? snap.firstIn(at, end);
       return r && r.end > end ? { start: r.start, end, value: r.value } : r;
     };
+    // the owners done for real and recorded in the open summary, by their unit's key and the
+    // shape of their state before: the first extent of a file laid out, mapped and faulted in
+    // as one of theirs was, by the same tasks, is rebound to it (bulk.ts rebind) instead of
+    // being done (a file after file)
+    const recorded = new Map<string, Shaped>();
+    let recordedIn: number | undefined;
     for (let cur = pieceFrom(pos), nx: Range<PageOwner> | undefined; cur; cur = nx && nx.start >= pos ? nx : pieceFrom(pos)) {
       const r = cur;
       nx = undefined;
@@ -1005,22 +1028,41 @@ export function devPagemapFailure(k: Kernel, pgmap: DevPagemap): void {
       const pmd = o.kind === 'file' && o.mapping.entries.rangeAt(o.index + (a - r.start))?.value.pmd === true;
       const mappers = o.kind === 'file' ? o.mapping.mapped.query(o.index + (a - r.start), o.index + (b - 1 - r.start)).length : 0;
       const from = pos;
-      let rec: Recorded | undefined;
-      outer.unit(`${a - from} ${b - a} ${o.kind} ${pmd ? 'pmd' : 'pte'} ${mappers}`, { pfn: `${hex(from)}..${hex(b - 1)}`, flags: mfFlagsName(MF.MEM_REMOVE) }, b - from, () => {
-        if (o.kind !== 'file' || pmd) return one();
-        rec = recordMember(k, { mapping: o.mapping, index: o.index + (a - r.start), pages: b - a, pfn: from, pfns: b - from }, one).rec;
-      });
+      const key = `${a - from} ${b - a} ${o.kind} ${pmd ? 'pmd' : 'pte'} ${mappers}`;
+      const args = (p: number) => ({ pfn: `${hex(p)}..${hex(p + (b - from) - 1)}`, flags: mfFlagsName(MF.MEM_REMOVE) });
+      const member: Member | undefined = o.kind === 'file' && !pmd ? { mapping: o.mapping, index: o.index + (a - r.start), pages: b - a, pfn: from, pfns: b - from } : undefined;
+      // in the same open summary, with the same key: the stretch would do it quietly, as it did theirs
+      if (!outer.summarising || outer.summaryId !== recordedIn) recorded.clear();
+      let rec = pagemapRebinds && member && recorded.size && !k.tr.quiet ? rebind(k, (shape) => recorded.get(`${key}|${shape}`), member) : undefined;
+      const rebound = rec !== undefined;
+      if (!rebound) {
+        outer.unit(key, args(from), b - from, () => {
+          if (!member) return one();
+          rec = recordMember(k, member, one).rec;
+        });
+        if (rec && pagemapRebinds && !k.tr.quiet && outer.summarising) {
+          // a summary over files of ever new shapes keeps the last few hundred
+          if (outer.summaryId !== recordedIn || recorded.size >= REBIND_SHAPES) recorded.clear();
+          recordedIn = outer.summaryId;
+          const s = shaped(rec);
+          recorded.set(`${key}|${s.shape}`, s);
+          pagemapRebindCounts.recorded++;
+        }
+      } else pagemapRebindCounts.rebound++;
       pos = b;
       // done quietly and alike: the next owners' pfns, as far as they are its own shifted, in bulk
+      // (with a rebound member itself, which is not done yet)
       nx = b < end ? pieceFrom(b) : undefined;
+      let n = 0;
+      let dIndex = 0;
       if (rec && nx && outer.summarising && nx.value.kind === 'file' && o.kind === 'file' && nx.value.mapping === o.mapping && nx.end - b === b - from) {
-        const dIndex = nx.value.index - (o.index + (a - r.start));
-        const n = dIndex > 0 ? alikeMembers(k, rec, dIndex, b - from, Math.floor((end - b) / (b - from))) : 0;
-        if (n > 0) {
-          const last = b + (n - 1) * (b - from);
-          outer.more(n * (b - from), { pfn: `${hex(last)}..${hex(last + (b - from) - 1)}`, flags: mfFlagsName(MF.MEM_REMOVE) }, () => applyMembers(k, rec!, n, dIndex, b - from));
-          pos = b + n * (b - from);
-        }
+        dIndex = nx.value.index - (o.index + (a - r.start));
+        n = dIndex > 0 ? alikeMembers(k, rec, dIndex, b - from, Math.floor((end - b) / (b - from))) : 0;
+      }
+      if (rebound || n > 0) {
+        const done = rec!;
+        outer.more((n + (rebound ? 1 : 0)) * (b - from), args(from + n * (b - from)), () => applyMembers(k, done, n, dIndex, b - from, rebound ? 0 : 1));
+        pos = b + n * (b - from);
       }
       continue;
       function one(): void {

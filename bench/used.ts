@@ -70,10 +70,10 @@ function benchDesign(used: Scenario, design: string, unbind: boolean, scale: num
   const target = design === 'upstream' ? 1 : 10;
   line(`  route one poison (${design}), median of 21`, `${m.toFixed(3)} ms`, `≤ ${target} ms`, m <= target, scale === 1 ? 'route' : undefined);
   if (!unbind) return;
-  // USED_UNBIND_SCALED=upstream,pagemap-failure (scripts/bench.mjs): those designs' full-size
-  // unbind takes minutes, so it is measured in a run at USED_SCALE instead (extrapolated)
+  // USED_UNBIND_SCALED=upstream,pagemap-failure (scripts/bench.mjs): those designs' unbind is
+  // measured in a run at USED_SCALE instead (extrapolated), for a machine too slow for full size
   if (scale === 1 && (process.env.USED_UNBIND_SCALED ?? '').split(',').includes(design)) {
-    console.log(`        unbind (${design}): not run at full size (minutes); measured at USED_SCALE below and extrapolated`);
+    console.log(`        unbind (${design}): not run at full size (USED_UNBIND_SCALED); measured at USED_SCALE below and extrapolated`);
     return;
   }
   t = now();

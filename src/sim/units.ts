@@ -30,8 +30,14 @@ export const isPowerOfTwo = (v: number): boolean => v > 0 && Number.isInteger(Ma
 export const BTOBB = (bytes: number): number => Math.ceil(bytes / SECTOR_SIZE);
 
 export function hex(v: number): string {
+  if (v >= 0 && v < 0x40000000) return '0x' + v.toString(16);
   if (v === U64_MAX) return '0xffffffffffffffff';
   if (v < 0) return '-0x' + (-v).toString(16);
+  // a user address or a pfn past 2^30: toString(16) of a double is slow, of two small integers fast
+  if (Number.isSafeInteger(v)) {
+    const hi = Math.floor(v / 0x10000000);
+    return '0x' + hi.toString(16) + (v - hi * 0x10000000).toString(16).padStart(7, '0');
+  }
   return '0x' + v.toString(16);
 }
 

@@ -112,9 +112,9 @@ function signalDetailAt(d: Extract<Decision, { kind: 'signal' }>, addr: number):
 /** instance j of a repeated decision (itself when it is not repeated) */
 export function instance<D extends Shiftable>(d: D, j: number): D {
   if (!d.rep) return d;
-  const x = shifted(d, j * d.rep.di, j * d.rep.dp);
-  delete x.rep;
-  return x;
+  // the repeat left out, not deleted after (a deleted key makes the object a slow dictionary)
+  const { rep, ...bare } = d;
+  return shifted(bare as unknown as D, j * rep.di, j * rep.dp);
 }
 
 /** how many decisions d stands for */
@@ -770,14 +770,11 @@ function verdictFor(k: Kernel, event: string, o: Owner, vma: Vma, a: number, b: 
   const task = vma.mm.owner;
   const vlo = vma.start / PAGE_SIZE + (a - vma.pgoff);
   const vhi = vlo + (b - a);
-  const base: Omit<ReportVerdict, 'outcome' | 'reason' | 'symbol' | 'span'> = {
-    event,
-    owner: ownerOf({ ...o, start: Math.max(o.start, a * PAGE_SIZE), end: Math.min(o.end, b * PAGE_SIZE) }),
-    pid: task.pid,
-    comm: task.comm,
-    mapping: vma.id,
-    addr: [hex(vlo * PAGE_SIZE), hex(vhi * PAGE_SIZE)],
-  };
+  const owner = ownerOf({ ...o, start: Math.max(o.start, a * PAGE_SIZE), end: Math.min(o.end, b * PAGE_SIZE) });
+  const addr: [string, string] = [hex(vlo * PAGE_SIZE), hex(vhi * PAGE_SIZE)];
+  // one literal of the report's field order (a verdict per mapper of an unbound device: spreading
+  // a base object into each and adding fields after it cost more than the rest of the verdict)
+  const verdict = (outcome: VerdictOutcome, reason: string, symbol: string, span: number | null): ReportVerdict => ({ event, owner, pid: task.pid, comm: task.comm, mapping: vma.id, addr, outcome, reason, symbol, span });
   const died = ix.exits.get(task);
   const diedNote = died ? ` The process died of it (${died.signo}${died.signo === 'SIGBUS' ? ', default action' : ''}).` : '';
 
@@ -797,7 +794,10 @@ function verdictFor(k: Kernel, event: string, o: Owner, vma: Vma, a: number, b: 
   if (best) {
     const d = best.d;
     const extra = d.queued ? '' : ' A SIGBUS from this event was already pending, so this one was not queued again.';
-    const v: ReportVerdict = { ...base, outcome: best.outcome, reason: `${d.detail}.${extra}${diedNote}`, symbol: d.via, span: d.span };
+    const reason = `${d.detail}.${extra}${diedNote}`;
+    if (d.signo === 'SIGBUS' && d.addr !== undefined && d.lsb !== undefined)
+      return { event, owner, pid: task.pid, comm: task.comm, mapping: vma.id, addr, outcome: best.outcome, reason, symbol: d.via, span: d.span, code: d.code, sigAddr: hex(d.addr), lsb: d.lsb };
+    const v = verdict(best.outcome, reason, d.via, d.span);
     if (d.signo === 'SIGBUS') {
       v.code = d.code;
       if (d.addr !== undefined) v.sigAddr = hex(d.addr);
@@ -816,7 +816,7 @@ function verdictFor(k: Kernel, event: string, o: Owner, vma: Vma, a: number, b: 
   const outcome: VerdictOutcome = unmapped ? 'unmapped only' : 'none';
   const zapNote = zap ? ` ${zap.symbol}() still zapped its page-table entries (it unmaps every mapper of the file range), so its next access faults.` : '';
   const stillNote = !zap && vma.ptes.overlaps(vlo, vhi) ? ' Its page-table entries still map the range: nothing unmapped them.' : '';
-  const say = (reason: string, symbol: string, span: number | null): ReportVerdict => ({ ...base, outcome, reason: reason + zapNote + stillNote, symbol, span });
+  const say = (reason: string, symbol: string, span: number | null): ReportVerdict => verdict(outcome, reason + zapNote + stillNote, symbol, span);
 
   // collection decides per head page: a huge (PMD/PUD) page is collected at its head's index
   const collect = ix.collectsFor(vma, a, b);
@@ -895,15 +895,14 @@ function verdictFor(k: Kernel, event: string, o: Owner, vma: Vma, a: number, b: 
     const why = unheld.held
       ? `the ${k.cfg.design} design's kill_dax() tells the holder of ${unheld.dax} nothing on removal (no MF_MEM_PRE_REMOVE notify_failure)`
       : `kill_dax() found no holder on ${unheld.dax} (ext4 and device-mapper register none)`;
-    return {
-      ...base,
+    return verdict(
       outcome,
-      reason: survives
+      survives
         ? `The mapping survives the removed device: ${why}, so nobody was told and nobody unmapped it; its page-table entries still point at the gone device.`
         : `Nobody was told: ${why}; this mapping had no page-table entry there to survive.`,
-      symbol: 'kill_dax',
-      span: unheld.span,
-    };
+      'kill_dax',
+      unheld.span,
+    );
   }
   const failedRoute = ix.failedRoute;
   if (failedRoute) return say(`Never reached: ${failedRoute.why}`, failedRoute.symbol, failedRoute.span);
@@ -914,7 +913,7 @@ function verdictFor(k: Kernel, event: string, o: Owner, vma: Vma, a: number, b: 
       zap.within === 'kill_dev_dax'
         ? `Device-dax removal: kill_dev_dax() unmapped every mapping of the device (${zap.symbol}) and sends no signal`
         : `No signal, but ${zap.within ? `${zap.within}() → ` : ''}${zap.symbol}() zapped its page-table entries for this range`;
-    return { ...base, outcome, reason: `${how}: its next access faults and gets SIGBUS.`, symbol: zap.within === 'kill_dev_dax' ? 'kill_dev_dax' : zap.symbol, span: zap.span };
+    return verdict(outcome, `${how}: its next access faults and gets SIGBUS.`, zap.within === 'kill_dev_dax' ? 'kill_dev_dax' : zap.symbol, zap.span);
   }
   const ram = vma.ptes.query(vlo, vhi).some((p) => p.value.pfn < 0);
   if (ram)

@@ -155,6 +155,7 @@ import {
 } from './xfs_refcount';
 import { xfsCancelCow, xfsCloneRange, xfsIsCowInode, xfsReflinkAllocateCow, xfsReflinkEndCow, xfsReflinkFile, xfsRemapRange } from './xfs_reflink';
 import {
+  type RmapPeek,
   type XfsOwnerInfo,
   XfsRmapBtree,
   xfsRmapMap,
@@ -662,10 +663,11 @@ export class XfsMount {
    * highAgbno, rest all ones}, fn): call fn for every rmap record of AG
    * agno overlapping blocks [lowAgbno, highAgbno], in rmapbt key order
    * (startblock, owner, offset). Stops at the first non-zero return of fn
-   * and returns it; 0 when all were visited. fn gets copies.
+   * and returns it; 0 when all were visited. fn gets copies; a record that
+   * `peek` handles from its stored fields (returning true) is not copied.
    */
-  rmapQueryRange(agno: number, lowAgbno: number, highAgbno: number, fn: (rec: RmapIrec) => number): number {
-    return this.pag(agno).rmap.queryRange(lowAgbno, highAgbno, fn);
+  rmapQueryRange(agno: number, lowAgbno: number, highAgbno: number, fn: (rec: RmapIrec) => number, peek?: RmapPeek): number {
+    return this.pag(agno).rmap.queryRange(lowAgbno, highAgbno, fn, peek);
   }
 
   /** xfs_rmap_query_range with full low and high keys (startblock, owner, offset, flags) */

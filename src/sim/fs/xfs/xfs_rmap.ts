@@ -48,6 +48,13 @@ function rmapFlags(attrFork: boolean, bmbtBlock: boolean, unwritten: boolean): n
   return (attrFork ? 4 : 0) | (bmbtBlock ? 2 : 0) | (unwritten ? 1 : 0);
 }
 
+/**
+ * A look at a record's fields as they are stored, before the record is
+ * copied for the query's callback: true when it has been handled from them
+ * (the callback is not called for it, as if it had returned 0).
+ */
+export type RmapPeek = (startblock: number, blockcount: number, owner: number, offset: number, attrFork: boolean, bmbtBlock: boolean, unwritten: boolean) => boolean;
+
 /** a copy of the stored record at a[o] */
 function readRmap(a: Float64Array, o: number): RmapIrec {
   const f = a[o + R_FLAGS]!;
@@ -255,8 +262,13 @@ export class XfsRmapBtree {
    * high} with everything else all ones. That is every record overlapping
    * blocks [low, high].
    */
-  queryRange(low: number, high: number, fn: (rec: RmapIrec) => number): number {
-    return this.list.overlapping(low, high, fn);
+  queryRange(low: number, high: number, fn: (rec: RmapIrec) => number, peek?: RmapPeek): number {
+    if (!peek) return this.list.overlapping(low, high, fn);
+    // the records peek takes as they are stored are never copied
+    return this.list.overlappingRaw(low, high, (a, o) => {
+      const f = a[o + R_FLAGS]!;
+      return peek(a[o]!, a[o + 1]!, a[o + R_OWNER]!, a[o + R_OFFSET]!, (f & 4) !== 0, (f & 2) !== 0, (f & 1) !== 0) ? 0 : fn(readRmap(a, o));
+    });
   }
 
   /** every record, in key order (copies) */

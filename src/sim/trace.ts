@@ -39,9 +39,41 @@ export function defaultCostModel(symbol: string): number {
   return DEFAULT_COSTS[symbol] ?? DEFAULT_COST;
 }
 
+/** repeated trails held back at most before they are added (Tracer.pendingTrails) */
+const PENDING_TRAILS = 1024;
+
+/** note trail repeated n more times: with the last one held back when it is the same trail */
+function pend(list: [ReadonlyMap<string, number>, number][], trail: ReadonlyMap<string, number>, n: number): void {
+  const last = list[list.length - 1];
+  if (last && last[0] === trail) last[1] += n;
+  else list.push([trail, n]);
+}
+
 export class Tracer {
   readonly spans: Span[] = [];
-  readonly calls = new Map<string, number>();
+  /** calls by symbol, without the repeated trails not added yet (calls) */
+  private readonly counts = new Map<string, number>();
+  /**
+   * Trails repeated (repeatTrail) and not yet added to the counts, with how
+   * many times: an unbind repeats one recorded trail for each of 10^4 files,
+   * and adding it symbol by symbol each time cost more than the rest of the
+   * file's bulk apply. Consecutive repeats of one trail are one entry; they
+   * are added when the counts are read.
+   */
+  private readonly pendingTrails: [ReadonlyMap<string, number>, number][] = [];
+
+  /** every call so far, by symbol */
+  get calls(): Map<string, number> {
+    if (this.pendingTrails.length) this.addTrails();
+    return this.counts;
+  }
+
+  private addTrails(): void {
+    const counts = this.counts;
+    for (const [trail, n] of this.pendingTrails) trail.forEach((c, sym) => counts.set(sym, (counts.get(sym) ?? 0) + c * n));
+    this.pendingTrails.length = 0;
+  }
+
   /** simulated clock, ns */
   now = 0;
   private stack: Span[] = [];
@@ -65,7 +97,7 @@ export class Tracer {
     if (count !== 1) span.count = count;
     if (this.event !== undefined) span.event = this.event;
     this.spans.push(span);
-    this.calls.set(symbol, (this.calls.get(symbol) ?? 0) + count);
+    this.counts.set(symbol, (this.counts.get(symbol) ?? 0) + count);
     this.now += this.cost(symbol) * count;
     return span;
   }
@@ -87,7 +119,7 @@ export class Tracer {
     if (count <= 0) return fn(undefined as unknown as Span);
     if (this.quietDepth) {
       // counted and timed as if traced, with no span of its own
-      this.calls.set(symbol, (this.calls.get(symbol) ?? 0) + count);
+      this.counts.set(symbol, (this.counts.get(symbol) ?? 0) + count);
       this.quietTrail.set(symbol, (this.quietTrail.get(symbol) ?? 0) + count);
       this.now += this.cost(symbol) * count;
       this.quietFrames.push(symbol);
@@ -139,7 +171,7 @@ export class Tracer {
       const s = this.spans[i]!;
       const c = s.count ?? 1;
       s.count = c * n;
-      this.calls.set(s.symbol, (this.calls.get(s.symbol) ?? 0) + c * extra);
+      this.counts.set(s.symbol, (this.counts.get(s.symbol) ?? 0) + c * extra);
       if (args && s.parent === first.parent) {
         const a = args(s);
         if (a) s.args = { ...s.args, ...a };
@@ -149,8 +181,16 @@ export class Tracer {
   }
 
   private quietDepth = 0;
-  /** calls made by the last quietly() step, by symbol */
+  /** calls made by the last quietly() step, by symbol (without pendingQuiet) */
   private readonly quietTrail = new Map<string, number>();
+  /** trails repeated inside the quiet step, not yet added to its trail (as pendingTrails) */
+  private readonly pendingQuiet: [ReadonlyMap<string, number>, number][] = [];
+
+  private addQuiet(): void {
+    const q = this.quietTrail;
+    for (const [trail, n] of this.pendingQuiet) trail.forEach((c, sym) => q.set(sym, (q.get(sym) ?? 0) + c * n));
+    this.pendingQuiet.length = 0;
+  }
 
   /**
    * Run `fn` with its calls counted and timed exactly as if traced, but
@@ -159,7 +199,10 @@ export class Tracer {
    * of a MAP_POPULATE after its first few.
    */
   quietly<T>(fn: () => T): T {
-    if (!this.quietDepth) this.quietTrail.clear();
+    if (!this.quietDepth) {
+      this.quietTrail.clear();
+      this.pendingQuiet.length = 0;
+    }
     this.quietDepth++;
     try {
       return fn();
@@ -174,6 +217,7 @@ export class Tracer {
    * advanced by n times `dur`.
    */
   repeatQuiet(n: number, dur: number): void {
+    if (this.pendingQuiet.length) this.addQuiet();
     this.repeatTrail(this.quietTrail, n, dur);
   }
 
@@ -193,6 +237,7 @@ export class Tracer {
 
   /** what the last quietly() step called, by symbol (a copy) */
   lastQuietTrail(): Map<string, number> {
+    if (this.pendingQuiet.length) this.addQuiet();
     return new Map(this.quietTrail);
   }
 
@@ -201,15 +246,21 @@ export class Tracer {
    * quietly(), the quiet step's trail counts them too)
    */
   repeatTrail(trail: ReadonlyMap<string, number>, n: number, dur: number): void {
-    const quiet = this.quietDepth > 0 && trail !== this.quietTrail;
-    const calls = this.calls;
-    const q = this.quietTrail;
-    // forEach: a bulk apply per file of an unbind, no [key, value] pair made per symbol
-    trail.forEach((c, sym) => {
-      calls.set(sym, (calls.get(sym) ?? 0) + c * n);
-      if (quiet) q.set(sym, (q.get(sym) ?? 0) + c * n);
-    });
     this.now += dur * n;
+    if (trail === this.quietTrail) {
+      // the quiet step's own trail changes as it goes on: added now
+      const counts = this.counts;
+      trail.forEach((c, sym) => counts.set(sym, (counts.get(sym) ?? 0) + c * n));
+      return;
+    }
+    // a recorded trail (never changed once made): added when the counts are read,
+    // and to the quiet step's trail when that is read (a new quiet step clears it)
+    if (this.pendingTrails.length >= PENDING_TRAILS) this.addTrails();
+    pend(this.pendingTrails, trail, n);
+    if (this.quietDepth > 0) {
+      if (this.pendingQuiet.length >= PENDING_TRAILS) this.addQuiet();
+      pend(this.pendingQuiet, trail, n);
+    }
   }
 
   /** the symbols of the quiet calls open now, outermost first */
@@ -246,7 +297,7 @@ export class Tracer {
 
   /** count calls of a symbol done inside a summarised run, without a span of their own */
   countOnly(symbol: string, n: number): void {
-    if (n > 0) this.calls.set(symbol, (this.calls.get(symbol) ?? 0) + n);
+    if (n > 0) this.counts.set(symbol, (this.counts.get(symbol) ?? 0) + n);
     if (n > 0 && this.quietDepth) this.quietTrail.set(symbol, (this.quietTrail.get(symbol) ?? 0) + n);
     this.now += this.cost(symbol) * n;
   }
@@ -267,8 +318,10 @@ export class Tracer {
 
   rollback(m: { spans: number; calls: Map<string, number>; now: number }): void {
     this.spans.length = m.spans;
-    this.calls.clear();
-    for (const [k, v] of m.calls) this.calls.set(k, v);
+    this.pendingTrails.length = 0;
+    this.pendingQuiet.length = 0;
+    this.counts.clear();
+    for (const [k, v] of m.calls) this.counts.set(k, v);
     this.now = m.now;
     this.stack = [];
     this.quietDepth = 0;

@@ -38,6 +38,8 @@ export interface Recorded {
   /** the same, as the structures held it */
   before: MemberPieces;
   decided: Decision[];
+  /** decided merged as the event's list merges one member's (coalesced; made when first needed) */
+  own?: Decision[];
   /** the lines it printed, each about one of its pfns (memberLog) */
   log: MemberLine[];
   trail: Map<string, number>;
@@ -310,7 +312,9 @@ export function rebind(k: Kernel, s: Shaped | ((shape: string) => Shaped | undef
   const dP = m2.pfn - m.pfn;
   const path = m.mapping.host?.path;
   const decided: Decision[] = [];
-  for (const d of rec.decided) {
+  // the decisions as one member's merge (coalesced): what merges is about one vma, mapping or
+  // pfn range, and each moves by one step, so the rebound ones are the rebound merge
+  for (const d of (rec.own ??= coalesced(rec.decided))) {
     switch (d.kind) {
       case 'collect': {
         const w = vmas.get(d.vma);
@@ -347,7 +351,7 @@ export function rebind(k: Kernel, s: Shaped | ((shape: string) => Shaped | undef
   }
   const zaps = rec.zaps.map((z) => ({ ...z, vma: vmas.get(z.vma)! }));
   // its lines, relative to its pfns, are rec's: they move with m
-  return { ...rec, m: m2, sig: undefined, before, decided, zaps };
+  return { ...rec, m: m2, sig: undefined, before, decided, own: decided, zaps };
 }
 
 /** a line a member printed: `Memory failure: 0x<its pfn + off>` and `rest` */
@@ -474,9 +478,9 @@ function coalesced(decided: readonly Decision[]): Decision[] {
  * range they merge into, every other one (a signal per member, pfns
  * apart) as one repeated decision (Repeat).
  */
-export function noteMembers(k: Kernel, decided: readonly Decision[], n: number, dIndex: number, dPfn: number, from: 0 | 1 = 1): void {
+export function noteMembers(k: Kernel, decided: readonly Decision[], n: number, dIndex: number, dPfn: number, from: 0 | 1 = 1, merged?: readonly Decision[]): void {
   if (n < from) return;
-  const own = coalesced(decided);
+  const own = merged ?? coalesced(decided);
   const count = n - from + 1;
   const block = k.why.mark;
   let q = 0;
@@ -560,7 +564,7 @@ export function applyMembers(k: Kernel, rec: Recorded, n: number, dIndex: number
   if (rec.entriesCleared) whole(m.pages, dIndex, m.index, rec.entriesBefore, m.mapping.entries);
   if (rec.ownerCleared) whole(m.pfns, dPfn, m.pfn, rec.ownersBefore, k.pageOwner);
   for (const key of Object.keys(rec.stats) as (keyof MfStats)[]) k.mfStats[key] += rec.stats[key] * count;
-  noteMembers(k, rec.decided, n, dIndex, dPfn, from);
+  noteMembers(k, rec.decided, n, dIndex, dPfn, from, (rec.own ??= coalesced(rec.decided)));
   // the member's lines as one run of members of several lines, each line's pfn advancing by dPfn
   if (rec.log.length) k.logTemplates(count, rec.log.map((l) => ({ parts: [`${mfPrefix}0x`, l.rest], fields: [{ base: m.pfn + l.off + from * dPfn, step: dPfn, hex: true }] })));
   k.tr.repeatTrail(rec.trail, count, rec.dur);

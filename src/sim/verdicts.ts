@@ -251,8 +251,16 @@ export function eventVerdicts(k: Kernel, event: string, decisions: Decision[], d
   // mappers: every vma of the owner's file, and those that went away in this event
   const gone = new Map<AddressSpace, Vma[]>();
   for (const d of decisions) if (d.kind === 'exit') for (const v of d.vmas) pushTo(gone, v.mapping, v);
-  /** owner/mapping pairs already given a verdict: key → its index in out */
-  const seen = new Map<string, number>();
+  /**
+   * mapper and file page already given a verdict → its index in out (the vma names the task,
+   * and the file: an owner's vmas are its mapping's), without a key string per mapper
+   */
+  const seen = new Map<Vma, Map<number, number>>();
+  const seenAt = (vma: Vma): Map<number, number> => {
+    let m = seen.get(vma);
+    if (!m) seen.set(vma, (m = new Map()));
+    return m;
+  };
   for (const o of owners) {
     const pgS = Math.floor(o.start / PAGE_SIZE);
     const pgE = Math.ceil(o.end / PAGE_SIZE);
@@ -264,9 +272,9 @@ export function eventVerdicts(k: Kernel, event: string, decisions: Decision[], d
       const b = Math.min(pgE, vma.pgoff + vma.pages);
       if (a >= b) continue;
       any = true;
-      const key = `${vma.mm.owner.pid}/${vma.id}/${o.file ?? o.device}/${a}`;
-      if (seen.has(key)) continue;
-      seen.set(key, out.push(verdictFor(k, event, o, vma, a, b, ix)) - 1);
+      const at = seenAt(vma);
+      if (at.has(a)) continue;
+      at.set(a, out.push(verdictFor(k, event, o, vma, a, b, ix)) - 1);
     }
     if (!any) {
       const skip = ix.skipFor(o);
@@ -299,10 +307,10 @@ export function eventVerdicts(k: Kernel, event: string, decisions: Decision[], d
       const o: Owner = host?.chr
         ? { mapping: vma.mapping, start: pg * PAGE_SIZE, end: (pg + 1) * PAGE_SIZE, device: host.path.replace(/^\/dev\//, ''), sb: null }
         : { mapping: vma.mapping, start: pg * PAGE_SIZE, end: (pg + 1) * PAGE_SIZE, file: host?.path ?? `mapping ${vma.mapping.id}`, sb: null };
-      const key = `${d.task.pid}/${vma.id}/${o.file ?? o.device}/${pg}`;
       const v = verdictFor(k, event, o, vma, pg, pg + 1, ix);
-      const i = seen.get(key);
-      if (i === undefined) seen.set(key, out.push(v) - 1);
+      const at = seenAt(vma);
+      const i = at.get(pg);
+      if (i === undefined) at.set(pg, out.push(v) - 1);
       else out[i] = v;
     }
   }

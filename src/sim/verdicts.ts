@@ -317,18 +317,27 @@ export function eventVerdicts(k: Kernel, event: string, decisions: Decision[], d
   // in localeCompare's order (the same collator, made once), each owner's key made once: an
   // unbind's verdicts are one per mapper of the device
   const keyed = out.map((v) => ({ v, key: ownerKey(v) }));
-  keyed.sort(
-    (x, y) =>
-      COLLATOR.compare(x.key, y.key) ||
-      x.v.owner.start - y.v.owner.start ||
-      (x.v.pid ?? -1) - (y.v.pid ?? -1) ||
-      COLLATOR.compare(x.v.mapping ?? '', y.v.mapping ?? ''),
-  );
+  const cmp = localeOrder(keyed.flatMap((x) => [x.key, x.v.mapping ?? '']));
+  keyed.sort((x, y) => cmp(x.key, y.key) || x.v.owner.start - y.v.owner.start || (x.v.pid ?? -1) - (y.v.pid ?? -1) || cmp(x.v.mapping ?? '', y.v.mapping ?? ''));
   return keyed.map((x) => x.v);
 }
 
 /** String.prototype.localeCompare without locales or options compares as this collator does */
 const COLLATOR = new Intl.Collator();
+
+/** strings the collator orders as their UTF-16 code units: lower-case letters, digits and '/' (punctuation, then digits, then letters, one case) */
+const CODE_UNIT_ORDER = /^[a-z0-9/]*$/;
+
+/**
+ * localeCompare's order for these strings: the plain comparison when every
+ * one is of lower-case letters, digits and slashes (file paths such as
+ * /mnt/pmem/f123, mapping ids such as m12), which the collator orders the
+ * same way ten times faster; the collator otherwise.
+ */
+export function localeOrder(strings: readonly string[]): (a: string, b: string) => number {
+  if (strings.every((x) => CODE_UNIT_ORDER.test(x))) return (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+  return (a, b) => COLLATOR.compare(a, b);
+}
 
 function ownerKey(v: ReportVerdict): string {
   return 'file' in v.owner ? `f${v.owner.file}` : `d${v.owner.device}`;

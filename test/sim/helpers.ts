@@ -2,7 +2,9 @@
 import { Session } from '../../src/sim/run';
 import type { Design, EventSpec, Scenario } from '../../src/sim/scenario/types';
 import { InputError } from '../../src/sim/errors';
-import type { RangeMap } from '../../src/sim/intervals';
+import { setNaiveIntervals, type RangeMap } from '../../src/sim/intervals';
+import { loadScenario } from '../../src/sim/scenario/load';
+import { runScenarioFull } from '../../src/sim/run';
 import type { Kernel } from '../../src/sim/kernel';
 import type { RunReport } from '../../src/sim/report';
 
@@ -112,4 +114,23 @@ export function unbindState(report: RunReport, k: Kernel) {
     ptes: k.tasks.map((t) => [t.pid, (t.mm?.vmas ?? []).map((v) => [v.id, v.ptes.all()])]),
     owners: k.pageOwner.all().map((r) => [r.start, r.end, r.value.kind === 'file' ? `${r.value.mapping.id}:${r.value.index}` : `shared ${r.value.share}`]),
   };
+}
+
+/**
+ * Run a scenario whose last event is an unbind, with the naive page-by-page
+ * store or not and `mode` (a test switch of the bulk paths) set for the run
+ * and undone after: that event's spans, the log's entry count, and the
+ * state unbindState compares.
+ */
+export function runUnbind(text: string, name: string, naive: boolean, mode: (on: boolean) => void, on: boolean) {
+  setNaiveIntervals(naive);
+  mode(on);
+  try {
+    const { machine, report } = runScenarioFull(loadScenario(text, name));
+    const e = report.events[report.events.length - 1]!;
+    return { spans: report.spans.filter((s) => s.event === e.id), logEntries: machine.k.dmesg.entryCount, state: unbindState(report, machine.k) };
+  } finally {
+    setNaiveIntervals(false);
+    mode(true);
+  }
 }

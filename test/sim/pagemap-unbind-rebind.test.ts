@@ -14,11 +14,8 @@
 // one like it, not only to the one just before (files mapped by two tasks in turn).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadScenario } from '../../src/sim/scenario/load';
-import { runScenarioFull } from '../../src/sim/run';
-import { setNaiveIntervals } from '../../src/sim/intervals';
 import { pagemapRebindCounts, setPagemapRebinds } from '../../src/sim/mm/memory-failure';
-import { unbindState } from './helpers';
+import { runUnbind } from './helpers';
 
 const FILES = 10;
 // 8 extents of 4 blocks each, one free block between them and between the files (the bench's layout)
@@ -60,22 +57,9 @@ events:
 `;
 
 function run(version: string, mode: 'rebind' | 'record' | 'naive') {
-  setNaiveIntervals(mode === 'naive');
-  setPagemapRebinds(mode === 'rebind');
   pagemapRebindCounts.recorded = pagemapRebindCounts.rebound = 0;
-  try {
-    const { machine, report } = runScenarioFull(loadScenario(SCENARIO(version), 'pagemap-rebind.poison.yaml'));
-    const e = report.events[report.events.length - 1]!;
-    return {
-      counts: { ...pagemapRebindCounts },
-      spans: report.spans.filter((s) => s.event === e.id),
-      logEntries: machine.k.dmesg.entryCount,
-      state: unbindState(report, machine.k),
-    };
-  } finally {
-    setNaiveIntervals(false);
-    setPagemapRebinds(true);
-  }
+  const r = runUnbind(SCENARIO(version), 'pagemap-rebind.poison.yaml', mode === 'naive', setPagemapRebinds, mode === 'rebind');
+  return { ...r, counts: { ...pagemapRebindCounts } };
 }
 
 for (const version of ['', '6.1']) {

@@ -17,11 +17,8 @@
 // cache, two mappers of one file, and a file mapped read-only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadScenario } from '../../src/sim/scenario/load';
-import { runScenarioFull } from '../../src/sim/run';
-import { setNaiveIntervals } from '../../src/sim/intervals';
 import { recordRunCounts, setRecordRuns } from '../../src/sim/fs/xfs/xfs_notify_failure';
-import { unbindState } from './helpers';
+import { runUnbind } from './helpers';
 
 const FILES = 10;
 // 8 records of 4 blocks each, one free block between them (the bench's layout)
@@ -57,22 +54,9 @@ events:
 `;
 
 function run(version: string, mode: 'runs' | 'one-by-one' | 'naive') {
-  setNaiveIntervals(mode === 'naive');
-  setRecordRuns(mode === 'runs');
   recordRunCounts.recorded = recordRunCounts.rebound = 0;
-  try {
-    const { machine, report } = runScenarioFull(loadScenario(SCENARIO(version), 'records.poison.yaml'));
-    const e = report.events[report.events.length - 1]!;
-    return {
-      counts: { ...recordRunCounts },
-      spans: report.spans.filter((s) => s.event === e.id),
-      logEntries: machine.k.dmesg.entryCount,
-      state: unbindState(report, machine.k),
-    };
-  } finally {
-    setNaiveIntervals(false);
-    setRecordRuns(true);
-  }
+  const r = runUnbind(SCENARIO(version), 'records.poison.yaml', mode === 'naive', setRecordRuns, mode === 'runs');
+  return { ...r, counts: { ...recordRunCounts } };
 }
 
 for (const version of ['', '6.1']) {

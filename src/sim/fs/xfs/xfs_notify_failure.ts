@@ -392,6 +392,7 @@ class RecordRun {
     if (j > st.alike) return this.stop();
     this.n = j;
     this.lastRec = rec;
+    this.aim();
     return true;
   }
 
@@ -401,24 +402,39 @@ class RecordRun {
    * member, noted as joins() notes it; false leaves everything to record().
    */
   readonly peek = (startblock: number, blockcount: number, owner: number, offset: number, attrFork: boolean, bmbtBlock: boolean, unwritten: boolean): boolean => {
-    const b = this.base;
-    const st = this.step;
-    if (!b || !st) return false;
-    const r0 = b.rec;
-    const j = this.n + 1;
-    if (j > st.alike || owner !== r0.owner || blockcount !== r0.blockcount || attrFork !== r0.attrFork || bmbtBlock !== r0.bmbtBlock || unwritten !== r0.unwritten) return false;
-    if (startblock !== r0.startblock + j * st.blk || offset !== r0.offset + j * st.off) return false;
-    // failedPages, on the fields
-    const bs = this.mp.model.blockSize;
-    const nb = this.notify.startblock;
-    const pos = offset * bs + (nb > startblock ? (nb - startblock) * bs : 0);
-    const cross = Math.min(startblock + blockcount, nb + this.notify.blockcount) - Math.max(startblock, nb);
-    const m = b.member.m;
-    if (Math.floor(pos / 2 ** PAGE_SHIFT) !== m.index + j * st.dIndex || Math.floor((cross * bs) / 2 ** PAGE_SHIFT) !== m.pages) return false;
-    this.n = j;
+    if (startblock !== this.nextStart || offset !== this.nextOffset) return false;
+    const st = this.step!;
+    const r0 = this.base!.rec;
+    if (this.n >= st.alike || owner !== r0.owner || blockcount !== r0.blockcount || attrFork !== r0.attrFork || bmbtBlock !== r0.bmbtBlock || unwritten !== r0.unwritten) return false;
+    // the whole record in the failed range, as the base's was: its file pages are the base's
+    // moved on by j steps (failedPages; a record the range cuts is left to joins)
+    if (!this.inside || startblock + blockcount > this.notify.startblock + this.notify.blockcount) return false;
+    this.n++;
+    this.nextStart += st.blk;
+    this.nextOffset += st.off;
     this.lastRec = undefined;
     return true;
   };
+
+  /** where the run's next member is to start (blocks and file offset), for peek; -1: no run with its step known */
+  private nextStart = -1;
+  private nextOffset = -1;
+  /** the base's record lies wholly in the failed range */
+  private inside = false;
+
+  /** the next member's place, once the run's step is known (after joins took a member, or at its end) */
+  private aim(): void {
+    const b = this.base;
+    const st = this.step;
+    if (!b || !st) {
+      this.nextStart = this.nextOffset = -1;
+      return;
+    }
+    const r0 = b.rec;
+    this.nextStart = r0.startblock + (this.n + 1) * st.blk;
+    this.nextOffset = r0.offset + (this.n + 1) * st.off;
+    this.inside = r0.startblock >= this.notify.startblock && r0.startblock + r0.blockcount <= this.notify.startblock + this.notify.blockcount;
+  }
 
   /** the record does not continue the run: the members so far are done, and the run ends */
   private stop(): false {
@@ -436,6 +452,7 @@ class RecordRun {
     this.step = undefined;
     this.lastRec = undefined;
     this.n = 0;
+    this.aim();
     if (!b) return;
     if (!b.rebound && (!st || n === 0)) return;
     const from = b.rebound ? 0 : 1;

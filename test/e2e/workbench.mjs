@@ -81,7 +81,9 @@ export async function setTheme(page, theme, settle = 1000) {
  */
 export async function fileDialog(page, path, { folder = false, timeout = 30_000 } = {}) {
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ timeout: 20_000 });
+  // the dialog may come after work the command does first (Import Machine… reads the machine
+  // folder before its save dialog): on a loaded machine that took more than 20 s once
+  await input.waitFor({ timeout: 60_000 });
   const titleOf = () => page.locator('.quick-input-widget .quick-input-title').first().innerText().catch(() => '');
   const title = await titleOf();
   const want = folder ? path.replace(/\/*$/, '/') : path;
